@@ -1,0 +1,412 @@
+"""Render configuration: one frozen dataclass, named presets, and unit parsing.
+
+Lengths are kept as the user wrote them ("9pt", "16px", "a4") and resolved to pixels against
+`dpi` only when rendering, so changing the dpi of a preset scales the whole page the way it
+scales a printed page. A bare number is pixels, except for `line_height`, where a bare number
+is a multiple of the font size (as in CSS).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pixtok.errors import InputError, UsageError
+
+Layout = Literal["page", "strip", "fit", "crop"]
+Align = Literal["start", "left", "right", "center", "justify"]
+ColorMode = Literal["L", "RGB", "1"]
+Newlines = Literal["keep", "marker", "space"]
+
+LAYOUTS: tuple[str, ...] = ("page", "strip", "fit", "crop")
+ALIGNS: tuple[str, ...] = ("start", "left", "right", "center", "justify")
+COLOR_MODES: tuple[str, ...] = ("L", "RGB", "1")
+NEWLINE_MODES: tuple[str, ...] = ("keep", "marker", "space")
+
+#: The largest page we agree to allocate (pixels); about 8192 x 8192.
+MAX_PAGE_PIXELS = 1 << 26
+#: Font sizes outside this range (pixels) are refused as mistakes.
+MIN_FONT_PX, MAX_FONT_PX = 1.0, 2048.0
+
+#: Paper sizes in PostScript points (1/72 inch), ISO 216 and US sizes.
+PAPER_SIZES_PT: dict[str, tuple[float, float]] = {
+    "a3": (842, 1191),
+    "a4": (595, 842),
+    "a5": (420, 595),
+    "b4": (709, 1001),
+    "b5": (499, 709),
+    "letter": (612, 792),
+    "legal": (612, 1008),
+}
+
+_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px|pt|in|mm|cm)?\s*$", re.IGNORECASE)
+_UNIT_TO_PT = {"pt": 1.0, "in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54}
+
+
+def length_to_px(value: float | int | str, dpi: float, what: str = "length") -> float:
+    """Convert a length (`12`, `"12px"`, `"9pt"`, `"5mm"`, `"0.5in"`) to pixels at `dpi`."""
+    if isinstance(value, bool):
+        raise UsageError(f"{what}: expected a length such as 12px or 9pt, got {value!r}")
+    if isinstance(value, (int, float)):
+        number, unit = float(value), "px"
+    else:
+        match = _LENGTH.match(str(value))
+        if not match:
+            raise UsageError(f"{what}: expected a length such as 12px or 9pt, got {value!r}")
+        number, unit = float(match.group(1)), (match.group(2) or "px").lower()
+    if not math.isfinite(number):
+        raise UsageError(f"{what}: {value!r} is not a finite length")
+    if unit == "px":
+        return number
+    return number * _UNIT_TO_PT[unit] * dpi / 72.0
+
+
+def parse_page(value: str, dpi: float) -> tuple[int, int]:
+    """Page size in pixels from `WxH`, a single number (a square), or a paper name at `dpi`."""
+    text = str(value).strip().lower()
+    if text in PAPER_SIZES_PT:
+        w_pt, h_pt = PAPER_SIZES_PT[text]
+        return round(w_pt * dpi / 72.0), round(h_pt * dpi / 72.0)
+    parts = re.split(r"\s*[x×,]\s*", text)
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2:
+        raise UsageError(
+            f"--page: expected WxH, a number or one of {', '.join(PAPER_SIZES_PT)}; got {value!r}"
+        )
+    w, h = (length_to_px(p, dpi, "--page") for p in parts)
+    return round(w), round(h)
+
+
+def parse_margin(value: str | float | int | tuple[Any, ...], dpi: float) -> tuple[float, float, float, float]:
+    """Margins (top, right, bottom, left) in pixels from one, two or four values, CSS order."""
+    if isinstance(value, (tuple, list)):
+        parts = list(value)
+    else:
+        parts = [p for p in re.split(r"[,\s]+", str(value).strip()) if p]
+    if len(parts) == 1:
+        parts = parts * 4
+    elif len(parts) == 2:
+        parts = [parts[0], parts[1], parts[0], parts[1]]
+    if len(parts) != 4:
+        raise UsageError(f"--margin: give one, two or four lengths (top,right,bottom,left); got {value!r}")
+    values = tuple(length_to_px(p, dpi, "--margin") for p in parts)
+    return values  # type: ignore[return-value]
+
+
+def parse_color(value: str | int | tuple[int, ...]) -> tuple[int, int, int]:
+    """A colour from a grey level (0-255), `#rgb`, `#rrggbb`, or a few names."""
+    names = {"black": (0, 0, 0), "white": (255, 255, 255), "red": (255, 0, 0), "blue": (0, 0, 255)}
+    if isinstance(value, int) and not isinstance(value, bool):
+        grey = value
+    elif isinstance(value, (tuple, list)) and len(value) == 3:
+        rgb = tuple(int(c) for c in value)
+        if all(0 <= c <= 255 for c in rgb):
+            return rgb  # type: ignore[return-value]
+        raise UsageError(f"colour {value!r}: components must be 0-255")
+    else:
+        text = str(value).strip().lower()
+        if text in names:
+            return names[text]
+        if re.fullmatch(r"#[0-9a-f]{6}", text):
+            return (int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16))
+        if re.fullmatch(r"#[0-9a-f]{3}", text):
+            return tuple(int(c * 2, 16) for c in text[1:])  # type: ignore[return-value]
+        if not text.isdigit():
+            raise UsageError(f"colour {value!r}: use a grey level 0-255, #rrggbb or black/white")
+        grey = int(text)
+    if not 0 <= grey <= 255:
+        raise UsageError(f"colour {value!r}: grey level must be 0-255")
+    return (grey, grey, grey)
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Everything that decides how text becomes pixels. Frozen: derive variants with `replace`."""
+
+    layout: Layout = "page"
+    page: str = "1024x1024"
+    dpi: float = 72.0
+    size: str = "16px"
+    line_height: str = "1.2"
+    margin: str = "16px"
+    align: Align = "start"
+    indent: str = "0px"
+    letter_spacing: str = "0px"
+    hscale: float = 1.0
+    fonts: tuple[str, ...] = ()
+    fallback: bool = True
+    foreground: str = "#000000"
+    background: str = "#ffffff"
+    color_mode: ColorMode = "L"
+    newlines: Newlines = "keep"
+    newline_marker: str = "↵"
+    tab_size: int = 4
+    strip_height: int = 16
+    strip_patches: int = 529
+    patch_size: int = 16
+    fit_min_size: str = "4px"
+    preset: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # Normalise the types that files and flags may give loosely, then validate early.
+        if isinstance(self.fonts, (str, list)):
+            object.__setattr__(
+                self, "fonts", (self.fonts,) if isinstance(self.fonts, str) else tuple(self.fonts)
+            )
+        for name in ("size", "line_height", "margin", "indent", "letter_spacing", "page", "fit_min_size"):
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)):
+                object.__setattr__(self, name, ",".join(str(v) for v in value))
+            elif not isinstance(value, str):
+                object.__setattr__(self, name, str(value))
+        for name in ("foreground", "background"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                object.__setattr__(self, name, str(value))
+        self.validate()
+
+    # -- validation -------------------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Raise UsageError for values that cannot make a page."""
+        _choice("layout", self.layout, LAYOUTS)
+        _choice("align", self.align, ALIGNS)
+        _choice("color_mode", self.color_mode, COLOR_MODES)
+        _choice("newlines", self.newlines, NEWLINE_MODES)
+        if not (isinstance(self.dpi, (int, float)) and 1 <= self.dpi <= 2400):
+            raise UsageError(f"--dpi must be between 1 and 2400, got {self.dpi!r}")
+        if not 0.1 <= float(self.hscale) <= 10:
+            raise UsageError(f"horizontal scale must be between 0.1 and 10, got {self.hscale!r}")
+        if not 1 <= int(self.tab_size) <= 64:
+            raise UsageError(f"tab size must be between 1 and 64, got {self.tab_size!r}")
+        if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
+            raise UsageError("strip height must be 1-1024 px and strip patches 1-100000")
+        if not 1 <= self.patch_size <= 1024:
+            raise UsageError(f"patch size must be 1-1024 px, got {self.patch_size}")
+        parse_color(self.foreground)
+        parse_color(self.background)
+        geometry = self.geometry()
+        geometry.check()
+
+    def geometry(self) -> Geometry:
+        """Resolve every length to pixels at this config's dpi."""
+        dpi = float(self.dpi)
+        size = length_to_px(self.size, dpi, "--size")
+        if self.layout == "strip":
+            width, height = self.strip_patches * self.patch_size, self.strip_height
+            margins = (0.0, 0.0, 0.0, 0.0)
+        else:
+            width, height = parse_page(self.page, dpi)
+            margins = parse_margin(self.margin, dpi)
+        line_height = _line_height_px(self.line_height, size, dpi)
+        if self.layout == "strip":
+            line_height = float(self.strip_height)
+        return Geometry(
+            width=width,
+            height=height,
+            size=size,
+            line_height=line_height,
+            margins=margins,
+            indent=length_to_px(self.indent, dpi, "--indent"),
+            letter_spacing=length_to_px(self.letter_spacing, dpi, "--letter-spacing"),
+            fit_min_size=length_to_px(self.fit_min_size, dpi, "fit minimum size"),
+        )
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> RenderConfig:
+        """A named published set-up (see `PRESETS`), with optional overrides."""
+        key = name.strip().lower()
+        if key not in PRESETS:
+            raise UsageError(f"unknown render preset {name!r}; choose one of: {', '.join(PRESETS)}")
+        values = {**PRESETS[key].values, **overrides, "preset": key}
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> RenderConfig:
+        """Build from a mapping (TOML/JSON); unknown keys are an error naming the valid ones.
+
+        A `preset` key starts from that preset, and the other keys override it.
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k.replace("-", "_"): v for k, v in values.items()}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(
+                f"unknown render option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+            )
+        preset = data.get("preset")
+        if preset:
+            key = str(preset).strip().lower()
+            if key not in PRESETS:
+                raise UsageError(f"unknown render preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+            data = {**PRESETS[key].values, **data, "preset": key}
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise UsageError(f"invalid render options: {exc}") from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RenderConfig:
+        """Load a TOML or JSON file (a `[render]` table in TOML is accepted too)."""
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read config ({exc.strerror or exc})") from None
+        try:
+            data = json.loads(raw) if p.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"{p}: not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'}: {exc}"
+            ) from None
+        if isinstance(data, dict) and isinstance(data.get("render"), dict):
+            data = data["render"]
+        if not isinstance(data, dict):
+            raise InputError(f"{p}: expected a table of render options")
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> RenderConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every option, JSON-ready, in field order."""
+        data = dataclasses.asdict(self)
+        data["fonts"] = list(self.fonts)
+        return data
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A config's lengths resolved to pixels."""
+
+    width: int
+    height: int
+    size: float
+    line_height: float
+    margins: tuple[float, float, float, float]
+    indent: float
+    letter_spacing: float
+    fit_min_size: float
+
+    @property
+    def text_width(self) -> float:
+        return self.width - self.margins[1] - self.margins[3]
+
+    @property
+    def text_height(self) -> float:
+        return self.height - self.margins[0] - self.margins[2]
+
+    def check(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise UsageError(f"page size must be positive, got {self.width}x{self.height} px")
+        if self.width * self.height > MAX_PAGE_PIXELS:
+            raise UsageError(
+                f"page of {self.width}x{self.height} px exceeds the limit of {MAX_PAGE_PIXELS:,} pixels"
+            )
+        if not MIN_FONT_PX <= self.size <= MAX_FONT_PX:
+            raise UsageError(
+                f"font size must be between {MIN_FONT_PX:g} and {MAX_FONT_PX:g} px, got {self.size:g}"
+            )
+        if self.line_height <= 0 or self.line_height > 4 * MAX_FONT_PX:
+            raise UsageError(f"line height must be positive and sane, got {self.line_height:g} px")
+        if min(self.margins) < 0:
+            raise UsageError("margins cannot be negative")
+        if self.text_width <= 0 or self.text_height <= 0:
+            raise UsageError(
+                f"margins {tuple(round(m, 1) for m in self.margins)} leave no room on a "
+                f"{self.width}x{self.height} px page"
+            )
+        if self.letter_spacing < -self.size or self.letter_spacing > 4 * self.size:
+            raise UsageError(
+                f"letter spacing {self.letter_spacing:g} px is out of range for size {self.size:g} px"
+            )
+        if self.indent < 0 or self.indent >= self.text_width:
+            raise UsageError("indent must be non-negative and narrower than the text area")
+        if self.fit_min_size < MIN_FONT_PX:
+            raise UsageError("the smallest size fit may try must be at least 1 px")
+
+
+def _line_height_px(value: str, size: float, dpi: float) -> float:
+    text = str(value).strip()
+    try:
+        factor = float(text)
+    except ValueError:
+        return length_to_px(text, dpi, "--line-height")
+    if not math.isfinite(factor) or factor <= 0:
+        raise UsageError(f"--line-height must be positive, got {value!r}")
+    return factor * size
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UsageError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named render set-up and where its numbers come from."""
+
+    name: str
+    description: str
+    source: str
+    values: Mapping[str, Any]
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            name="glyph",
+            description="A4 at 72 dpi, 9 pt sans, 10 pt lines, 10 pt margins, left aligned, auto-cropped",
+            source="Glyph (arXiv 2510.17800): the best rendering configuration its search reports",
+            values={
+                "layout": "crop",
+                "page": "a4",
+                "dpi": 72.0,
+                "size": "9pt",
+                "line_height": "10pt",
+                "margin": "10pt",
+                "align": "left",
+            },
+        ),
+        Preset(
+            name="pixel",
+            description="PIXEL strips: 16 px high, 529 patches of 16 px, 8 pt at 120 dpi, black end patch",
+            source="PIXEL (Rust et al., ICLR 2023, arXiv 2207.06991): its text renderer settings",
+            values={
+                "layout": "strip",
+                "dpi": 120.0,
+                "size": "8pt",
+                "strip_height": 16,
+                "strip_patches": 529,
+                "patch_size": 16,
+                "newlines": "space",
+                "align": "left",
+            },
+        ),
+        Preset(
+            name="page-1024",
+            description="1024 x 1024 px pages, 16 px text, 1.2 line height, 16 px margins",
+            source="DeepSeek-OCR (arXiv 2510.18234): the Base mode input of 1024 x 1024 px",
+            values={
+                "layout": "page",
+                "page": "1024x1024",
+                "dpi": 72.0,
+                "size": "16px",
+                "line_height": "1.2",
+                "margin": "16px",
+            },
+        ),
+    )
+}

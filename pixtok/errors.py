@@ -1,0 +1,37 @@
+"""Error types that carry the exit code the command line should end with.
+
+Library code raises these; the CLI turns them into one line on stderr and the exit code,
+never a traceback. Exit code 2 means the call itself was wrong (usage), 1 means the data was.
+"""
+
+from __future__ import annotations
+
+
+class PixtokError(Exception):
+    """Base class: a message fit for one line on stderr, and an exit code."""
+
+    exit_code: int = 1
+
+
+class UsageError(PixtokError, ValueError):
+    """An option or argument is invalid (bad size, unknown name, conflicting flags)."""
+
+    exit_code = 2
+
+
+class InputError(PixtokError):
+    """The input text or file cannot be used (missing, unreadable, not UTF-8, empty)."""
+
+    exit_code = 1
+
+
+class FontError(PixtokError):
+    """A font cannot be found, loaded or used."""
+
+    exit_code = 1
+
+
+class MissingDependencyError(PixtokError):
+    """An optional engine or package is not installed; the message names what to install."""
+
+    exit_code = 1

@@ -1,0 +1,302 @@
+"""Fonts: find them (bundled family, file path, or the system through fontconfig), load them once,
+and choose one per character through a fallback chain by coverage.
+
+The bundled fonts live in `pixtok/fonts/` (see docs/fonts.md for files and licences). When no
+font is asked for, characters of scripts with a dedicated bundled font (Arabic, Hebrew,
+Devanagari, CJK) use it first, and everything else uses DejaVu Sans.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import freetype
+import uharfbuzz as hb
+
+from pixtok.errors import FontError
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+
+
+@dataclass(frozen=True)
+class BundledFont:
+    """A font file shipped with pixtok."""
+
+    family: str
+    file: str
+    scripts: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        return FONT_DIR / self.file
+
+
+#: The bundled fonts in default fallback order.
+BUNDLED: tuple[BundledFont, ...] = (
+    BundledFont("DejaVu Sans", "DejaVuSans.ttf", aliases=("sans", "sans-serif", "dejavu")),
+    BundledFont("DejaVu Sans Mono", "DejaVuSansMono.ttf", aliases=("mono", "monospace")),
+    BundledFont("Noto Naskh Arabic", "NotoNaskhArabic-Regular.ttf", scripts=("arabic",)),
+    BundledFont("Noto Sans Hebrew", "NotoSansHebrew-Regular.ttf", scripts=("hebrew",)),
+    BundledFont("Noto Sans Devanagari", "NotoSansDevanagari-Regular.ttf", scripts=("devanagari",)),
+    BundledFont(
+        "Noto Sans CJK", "NotoSansCJK-Subset.otf", scripts=("cjk",), aliases=("cjk", "noto sans cjk sc")
+    ),
+    BundledFont("Noto Sans Math", "NotoSansMath-Regular.ttf", aliases=("math",)),
+    BundledFont("Noto Sans Symbols", "NotoSansSymbols-Regular.ttf", aliases=("symbols",)),
+    BundledFont("Noto Sans Symbols 2", "NotoSansSymbols2-Regular.ttf", aliases=("symbols2",)),
+)
+
+#: Families tried, in order, after the ones the user names (DejaVu Sans Mono only when asked for).
+DEFAULT_FALLBACK: tuple[str, ...] = tuple(f.family for f in BUNDLED if f.family != "DejaVu Sans Mono")
+
+# Code point ranges of the scripts that have a preferred bundled font.
+_SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0590, 0x05FF, "hebrew"),
+    (0x0600, 0x06FF, "arabic"),
+    (0x0750, 0x077F, "arabic"),
+    (0x0870, 0x08FF, "arabic"),
+    (0x0900, 0x097F, "devanagari"),
+    (0x1100, 0x11FF, "cjk"),
+    (0x2E80, 0x2FDF, "cjk"),
+    (0x3000, 0x303F, "cjk"),
+    (0x3040, 0x31FF, "cjk"),
+    (0x3200, 0x4DBF, "cjk"),
+    (0x4E00, 0x9FFF, "cjk"),
+    (0xA8E0, 0xA8FF, "devanagari"),
+    (0xA960, 0xA97F, "cjk"),
+    (0xAC00, 0xD7FF, "cjk"),
+    (0xF900, 0xFAFF, "cjk"),
+    (0xFB1D, 0xFB4F, "hebrew"),
+    (0xFB50, 0xFDFF, "arabic"),
+    (0xFE30, 0xFE4F, "cjk"),
+    (0xFE70, 0xFEFF, "arabic"),
+    (0xFF00, 0xFFEF, "cjk"),
+    (0x20000, 0x3FFFF, "cjk"),
+)
+
+
+def preferred_script(codepoint: int) -> str | None:
+    """The script whose dedicated bundled font should draw this code point first, if any."""
+    for low, high, script in _SCRIPT_RANGES:
+        if low <= codepoint <= high:
+            return script
+        if codepoint < low:
+            return None
+    return None
+
+
+def needs_glyph(char: str) -> bool:
+    """Whether a character must leave a glyph: controls and format characters (ZWJ, ZWNJ, marks of
+    direction, variation selectors) shape to nothing, so a font lacking them is not 'missing' them."""
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Zl", "Zp"):
+        return False
+    cp = ord(char)
+    return not (0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF)
+
+
+@dataclass(eq=False)
+class Font:
+    """A loaded font face: HarfBuzz for shaping and coverage, FreeType for rasterising."""
+
+    path: Path
+    family: str
+    index: int = 0
+    hb_face: hb.Face = field(repr=False, default=None)  # type: ignore[assignment]
+    hb_font: hb.Font = field(repr=False, default=None)  # type: ignore[assignment]
+    coverage: frozenset[int] = field(repr=False, default=frozenset())
+    upem: int = 1000
+    ascender: float = 0.8  # in em
+    descender: float = 0.2  # in em, positive below the baseline
+
+    @property
+    def sha256(self) -> str:
+        return _sha256(str(self.path))
+
+    def describe(self) -> dict[str, str | int]:
+        return {"family": self.family, "path": str(self.path), "index": self.index, "sha256": self.sha256}
+
+    def freetype_face(self) -> freetype.Face:
+        """A fresh FreeType face (each rasteriser keeps its own, sized as it needs)."""
+        return freetype.Face(str(self.path), self.index)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def load_font(path: str, index: int = 0, family: str | None = None) -> Font:
+    """Load a font file once per process; a corrupt file or one with no glyphs is a FontError."""
+    p = Path(path)
+    if not p.is_file():
+        raise FontError(f"{p}: font file not found")
+    try:
+        ft_face = freetype.Face(str(p), index)
+    except freetype.FT_Exception as exc:
+        raise FontError(f"{p}: not a usable font file ({exc})") from None
+    blob = hb.Blob.from_file_path(str(p))
+    face = hb.Face(blob, index)
+    coverage = frozenset(face.unicodes)
+    if face.glyph_count <= 1 or not coverage:
+        raise FontError(f"{p}: the font has no usable glyphs")
+    font = hb.Font(face)  # scale = upem: shaping is done once in font units
+    extents = font.get_font_extents("ltr")
+    upem = face.upem
+    name = family or (ft_face.family_name or b"").decode("utf-8", "replace") or p.stem
+    return Font(
+        path=p,
+        family=name,
+        index=index,
+        hb_face=face,
+        hb_font=font,
+        coverage=coverage,
+        upem=upem,
+        ascender=extents.ascender / upem,
+        descender=-extents.descender / upem,
+    )
+
+
+def bundled_font(family: str) -> BundledFont | None:
+    """The bundled font with this family name or alias (case-insensitive), if any."""
+    key = family.strip().lower()
+    for entry in BUNDLED:
+        if key == entry.family.lower() or key in entry.aliases:
+            return entry
+    return None
+
+
+def list_bundled() -> list[BundledFont]:
+    """Bundled fonts whose files are present."""
+    return [f for f in BUNDLED if f.path.is_file()]
+
+
+def find_system_font(family: str) -> tuple[str, int]:
+    """Ask fontconfig for a family; an approximate match (fontconfig always offers one) is refused."""
+    if shutil.which("fc-match") is None:
+        raise FontError(f"font {family!r} is not bundled and fontconfig (fc-match) is not installed")
+    try:
+        out = subprocess.run(
+            ["fc-match", "--format=%{file}\n%{index}\n%{family}", family],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (subprocess.SubprocessError, OSError) as exc:
+        raise FontError(f"fontconfig failed to look up {family!r}: {exc}") from None
+    lines = out.split("\n")
+    if len(lines) < 3 or not lines[0]:
+        raise FontError(f"font {family!r} not found")
+    path, index, families = lines[0], int(lines[1] or 0), lines[2]
+    offered = [f.strip().lower() for f in families.split(",")]
+    if family.strip().lower() not in offered:
+        raise FontError(
+            f"font family {family!r} not found (fontconfig offers {families.split(',')[0]!r}); "
+            "give a bundled family, a file path, or an installed family"
+        )
+    return path, index
+
+
+def resolve_font(spec: str) -> Font:
+    """A font from a file path, a bundled family or alias, or an installed family (fontconfig)."""
+    text = spec.strip()
+    if not text:
+        raise FontError("empty font name")
+    looks_like_path = "/" in text or text.lower().endswith(
+        (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
+    )
+    if looks_like_path or Path(text).is_file():
+        return load_font(str(Path(text).expanduser().resolve()))
+    entry = bundled_font(text)
+    if entry is not None:
+        if not entry.path.is_file():
+            raise FontError(f"bundled font {entry.family!r} is missing from {FONT_DIR}; reinstall pixtok")
+        return load_font(str(entry.path), 0, entry.family)
+    path, index = find_system_font(text)
+    return load_font(path, index)
+
+
+class FontChain:
+    """An ordered list of fonts and the rule that picks one for each character."""
+
+    def __init__(
+        self, fonts: Sequence[Font], preferred: dict[str, int] | None = None, user_count: int = 0
+    ) -> None:
+        if not fonts:
+            raise FontError("no fonts to render with")
+        self.fonts: list[Font] = list(fonts)
+        self.user_count = user_count
+        self._preferred = preferred or {}
+        self._choice: dict[str, int] = {}
+
+    @classmethod
+    def from_specs(cls, specs: Iterable[str], fallback: bool = True) -> FontChain:
+        """The user's fonts first, then (with `fallback`) the bundled chain."""
+        fonts: list[Font] = []
+        for spec in specs:
+            font = resolve_font(spec)
+            if font not in fonts:
+                fonts.append(font)
+        user_count = len(fonts)
+        preferred: dict[str, int] = {}
+        if fallback or not fonts:
+            for entry in BUNDLED:
+                if entry.family not in DEFAULT_FALLBACK or not entry.path.is_file():
+                    continue
+                font = load_font(str(entry.path), 0, entry.family)
+                if font not in fonts:
+                    fonts.append(font)
+                for script in entry.scripts:
+                    preferred.setdefault(script, fonts.index(font))
+        if not fonts:
+            raise FontError("no fonts found: the bundled fonts are missing; reinstall pixtok")
+        return cls(fonts, preferred, user_count)
+
+    def font_index(self, char: str) -> int:
+        """Index of the font that draws `char`, or -1 when no font in the chain has it."""
+        found = self._choice.get(char)
+        if found is not None:
+            return found
+        cp = ord(char)
+        order: list[int] = list(range(self.user_count))
+        script = preferred_script(cp)
+        if script is not None and script in self._preferred:
+            order.append(self._preferred[script])
+        order.extend(range(len(self.fonts)))
+        found = next((i for i in order if cp in self.fonts[i].coverage), -1)
+        self._choice[char] = found
+        return found
+
+    def coverage_report(self, text: str) -> dict[str, object]:
+        """Which font draws how many characters of `text`, and which characters none can draw."""
+        per_font = [0] * len(self.fonts)
+        missing: dict[str, int] = {}
+        for char in text:
+            if not needs_glyph(char) or char.isspace():
+                continue
+            index = self.font_index(char)
+            if index < 0:
+                missing[char] = missing.get(char, 0) + 1
+            else:
+                per_font[index] += 1
+        return {
+            "fonts": [
+                {**font.describe(), "chars": count} for font, count in zip(self.fonts, per_font, strict=True)
+            ],
+            "missing": {f"U+{ord(c):04X}": n for c, n in sorted(missing.items())},
+            "missing_glyphs": sum(missing.values()),
+        }

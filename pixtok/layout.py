@@ -1,0 +1,247 @@
+"""Shaped glyphs to lines and pages: line breaking, alignment, bidi reordering, pagination.
+
+Geometry only: this module decides where each glyph's pen position lands (in pixels, floats)
+and on which page; it draws nothing. Lines are broken greedily at the opportunities found during
+shaping; a word longer than a line is broken between clusters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pixtok.config import Geometry
+from pixtok.direction import visual_order
+from pixtok.errors import UsageError
+from pixtok.shaping import INVISIBLE, ShapedText
+from pixtok.text import NEWLINE, SPACE
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Lines in logical glyph ranges: [start, end) drawn, `next_start` where the next line begins."""
+
+    start: np.ndarray
+    end: np.ndarray
+    paragraph_start: np.ndarray  # first line of a paragraph (gets the indent)
+    paragraph_end: np.ndarray  # last line of a paragraph (not justified)
+    base_level: np.ndarray  # 0 left-to-right paragraph, 1 right-to-left
+    width: np.ndarray  # natural width in px, trailing spaces excluded
+    available: np.ndarray  # width available to the line in px
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+@dataclass(frozen=True)
+class PlacedGlyphs:
+    """Glyphs that will be drawn, with pen positions in px."""
+
+    index: np.ndarray  # index into the ShapedText glyph arrays
+    x: np.ndarray  # pen x + x offset, px (float)
+    baseline: np.ndarray  # baseline y of the glyph, px (float), minus y offset
+    page: np.ndarray
+    line: np.ndarray
+
+
+def advances_px(shaped: ShapedText, geometry: Geometry, hscale: float) -> np.ndarray:
+    """Pen advance of every glyph in px, with horizontal scale and letter spacing applied."""
+    scale = geometry.size * hscale
+    advance = shaped.advance.astype(np.float64) * scale
+    if geometry.letter_spacing and len(advance):
+        # Letter spacing goes after each cluster (a character with its marks, a ligature).
+        cluster_end = np.append(shaped.cluster[1:] != shaped.cluster[:-1], True)
+        advance += np.where(cluster_end & (shaped.gid != INVISIBLE), geometry.letter_spacing, 0.0)
+    return advance
+
+
+def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> Lines:
+    """Greedy line breaking at the opportunities computed while shaping.
+
+    Candidates are the units after which a line may end; each knows where the next line would
+    start and where this one would end with its trailing spaces trimmed. Newlines are forced
+    candidates: a line never runs past one.
+    """
+    cum = np.concatenate(([0.0], np.cumsum(advance)))
+    unit_end = shaped.unit_glyph_end
+    kind = shaped.unit_kind
+    is_content = (kind != SPACE) & (kind != NEWLINE)
+    last_content = np.maximum.accumulate(np.where(is_content, np.arange(len(kind)), -1))
+    trimmed_end_glyph = np.where(last_content >= 0, unit_end[np.maximum(last_content, 0)], 0)
+
+    candidates = np.flatnonzero(shaped.break_after)
+    cand_next = unit_end[candidates]
+    cand_trim = trimmed_end_glyph[candidates]
+    cand_x = cum[cand_trim]
+    last = len(candidates) - 1
+    # For each candidate, the index of the first forced (or final) candidate at or after it.
+    forced = (kind[candidates] == NEWLINE) | (np.arange(len(candidates)) == last)
+    forced_positions = np.flatnonzero(forced)
+    next_forced = forced_positions[np.searchsorted(forced_positions, np.arange(len(candidates)))]
+    cluster = shaped.cluster
+    cluster_starts = (
+        np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
+        if len(cluster)
+        else np.zeros(0, int)
+    )
+    cluster_x = cum[cluster_starts]
+
+    starts: list[int] = []
+    ends: list[int] = []
+    para_first: list[bool] = []
+    para_last: list[bool] = []
+    avails: list[float] = []
+    bases: list[int] = []
+    unit_base = shaped.unit_base_level
+    s = 0
+    ci = 0
+    first = True
+    while True:
+        avail = geometry.text_width - (geometry.indent if first else 0.0)
+        x0 = cum[s]
+        f = int(next_forced[ci])
+        k = ci - 1 + int(np.searchsorted(cand_x[ci : f + 1], x0 + avail + 1e-6, side="right"))
+        if k >= ci:
+            end, next_s, ends_paragraph = max(int(cand_trim[k]), s), int(cand_next[k]), k == f
+            unit = int(candidates[k])
+        else:
+            # The next word alone is wider than the line: break it between clusters.
+            c = int(np.searchsorted(cluster_x, x0 + avail + 1e-6, side="right")) - 1
+            end = int(cluster_starts[c]) if c >= 0 else s
+            if end <= s:  # not even one cluster fits: take one anyway
+                end = (
+                    int(cluster_starts[np.searchsorted(cluster_starts, s, side="right")])
+                    if s < cluster_starts[-1]
+                    else len(advance)
+                )
+            end = min(end, int(cand_trim[ci]))
+            next_s, ends_paragraph, unit = end, False, -1
+        starts.append(s)
+        ends.append(end)
+        para_first.append(first)
+        para_last.append(ends_paragraph)
+        avails.append(avail)
+        bases.append(int(unit_base[int(candidates[ci])]))
+        if k == last:
+            break
+        if unit >= 0:
+            ci = k + 1
+        s, first = next_s, ends_paragraph
+    start_arr = np.asarray(starts, dtype=np.int64)
+    end_arr = np.asarray(ends, dtype=np.int64)
+    return Lines(
+        start=start_arr,
+        end=end_arr,
+        paragraph_start=np.asarray(para_first, dtype=bool),
+        paragraph_end=np.asarray(para_last, dtype=bool),
+        base_level=np.asarray(bases, dtype=np.int8),
+        width=cum[end_arr] - cum[start_arr],
+        available=np.asarray(avails, dtype=np.float64),
+    )
+
+
+def lines_per_page(geometry: Geometry) -> int:
+    """How many lines of `geometry.line_height` fit in the text area."""
+    count = math.floor(geometry.text_height / geometry.line_height + 1e-9)
+    if count < 1:
+        raise UsageError(
+            f"line height {geometry.line_height:g} px does not fit in the text area "
+            f"({geometry.text_height:g} px high); lower --line-height or --margin"
+        )
+    return count
+
+
+def place(
+    shaped: ShapedText,
+    advance: np.ndarray,
+    lines: Lines,
+    geometry: Geometry,
+    align: str,
+    hscale: float,
+    ascent: float,
+    descent: float,
+) -> PlacedGlyphs:
+    """Pen positions of every drawn glyph: alignment, justification, bidi order, pages."""
+    n_lines = len(lines)
+    counts = lines.end - lines.start
+    line_of = np.repeat(np.arange(n_lines), counts)
+    index = np.repeat(lines.start - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(
+        int(counts.sum())
+    )
+    rtl_paragraph = lines.base_level % 2 == 1
+    resolved = np.full(n_lines, align, dtype=object)
+    if align == "start":
+        resolved = np.where(rtl_paragraph, "right", "left")
+    justify = (resolved == "justify") & ~lines.paragraph_end
+    resolved = np.where(resolved == "justify", np.where(rtl_paragraph, "right", "left"), resolved)
+
+    # Per-glyph advance with justification spread over the spaces of each justified line.
+    adv = advance[index].copy()
+    if justify.any():
+        unit_kind_of_glyph = np.repeat(
+            shaped.unit_kind, np.diff(np.concatenate(([0], shaped.unit_glyph_end)))
+        )
+        is_space = unit_kind_of_glyph[index] == SPACE
+        spaces_per_line = np.bincount(line_of, weights=is_space, minlength=n_lines)
+        extra = np.where(
+            justify & (spaces_per_line > 0),
+            (lines.available - lines.width) / np.maximum(spaces_per_line, 1),
+            0.0,
+        )
+        adv += np.where(is_space, extra[line_of], 0.0)
+    widths = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
+
+    left = geometry.margins[3]
+    indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
+    text_width = geometry.text_width
+    line_x = np.select(
+        [resolved == "left", resolved == "right", resolved == "center"],
+        [
+            left + np.where(rtl_paragraph, 0.0, indent),
+            left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
+            left + (text_width - widths) / 2,
+        ],
+        default=left,
+    )
+
+    # Visual order: lines with right-to-left glyphs are reordered one by one (UAX #9 L2).
+    order = np.arange(len(index))
+    if shaped.has_bidi:
+        line_bounds = np.concatenate(([0], np.cumsum(counts)))
+        glyph_level = shaped.level[index]
+        for li in np.flatnonzero(np.bincount(line_of, weights=glyph_level, minlength=n_lines) > 0):
+            a, b = line_bounds[li], line_bounds[li + 1]
+            order[a:b] = a + visual_order(glyph_level[a:b])
+    index = index[order]
+    adv = adv[order]
+    # Pen x = line start + advances of the glyphs before it on the same line.
+    cum = np.cumsum(adv) - adv
+    line_first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    pen = cum - np.repeat(cum[line_first] if len(cum) else np.zeros(n_lines), counts) + line_x[line_of]
+    scale = geometry.size
+    x = pen + shaped.x_offset[index].astype(np.float64) * scale * hscale
+
+    per_page = lines_per_page(geometry)
+    row = np.arange(n_lines) % per_page
+    page_of_line = np.arange(n_lines) // per_page
+    half_leading = (geometry.line_height - (ascent + descent)) / 2
+    baseline_of_line = geometry.margins[0] + row * geometry.line_height + half_leading + ascent
+    baseline = baseline_of_line[line_of] - shaped.y_offset[index].astype(np.float64) * scale
+    keep = shaped.gid[index] != INVISIBLE
+    return PlacedGlyphs(
+        index=index[keep],
+        x=x[keep],
+        baseline=baseline[keep],
+        page=page_of_line[line_of][keep],
+        line=line_of[keep],
+    )
+
+
+def line_extents(lines: Lines, placed: PlacedGlyphs, advance: np.ndarray) -> np.ndarray:
+    """Rightmost pen extent of each line (px), for cropping."""
+    right = np.zeros(len(lines))
+    if len(placed.x):
+        np.maximum.at(right, placed.line, placed.x + advance[placed.index])
+    return right

@@ -1,0 +1,176 @@
+"""Placed glyphs to pixels: each distinct glyph is rendered once by FreeType into a cache, and a
+page is composited with one vectorised `np.maximum.at` over the cached glyph pixels.
+
+Coverage ("ink", 0-255) is composited first; colours are applied once per page at the end.
+Pen positions are rounded to whole pixels, so the same glyph always leaves the same pixels,
+which is what makes pages byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import freetype
+import numpy as np
+
+from pixtok.fonts import Font
+
+_LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
+
+
+@dataclass(frozen=True)
+class GlyphPixels:
+    """Where a placed glyph's bitmap lands: left/top of its box in page pixels, and its size."""
+
+    left: np.ndarray
+    top: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+
+
+class GlyphAtlas:
+    """Bitmaps of glyphs at one size and horizontal scale, for a list of fonts, rendered on demand.
+
+    The cache keeps only the non-zero pixels of each glyph as (dy, dx, value) in flat pools, so
+    a page is built by gathering from the pools.
+    """
+
+    def __init__(self, fonts: list[Font], size_px: float, hscale: float = 1.0) -> None:
+        self.fonts = fonts
+        self.size_px = size_px
+        self.hscale = hscale
+        self._faces: list[freetype.Face | None] = [None] * len(fonts)
+        self._slot: list[np.ndarray] = [np.full(f.hb_face.glyph_count, -1, dtype=np.int64) for f in fonts]
+        self._dy: list[np.ndarray] = []
+        self._dx: list[np.ndarray] = []
+        self._val: list[np.ndarray] = []
+        self._left: list[int] = []
+        self._top: list[int] = []
+        self._w: list[int] = []
+        self._h: list[int] = []
+        self._pooled = 0
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def _face(self, font_index: int) -> freetype.Face:
+        face = self._faces[font_index]
+        if face is None:
+            face = self.fonts[font_index].freetype_face()
+            face.set_char_size(max(1, round(self.size_px * 64)), 0, 72, 72)
+            if self.hscale != 1.0:
+                matrix = freetype.Matrix(round(self.hscale * 0x10000), 0, 0, 0x10000)
+                face.set_transform(matrix, freetype.Vector(0, 0))
+            self._faces[font_index] = face
+        return face
+
+    def _render(self, font_index: int, gid: int) -> None:
+        face = self._face(font_index)
+        try:
+            face.load_glyph(gid, _LOAD_FLAGS)
+            face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
+            glyph = face.glyph
+            bitmap = glyph.bitmap
+            rows, width, pitch = bitmap.rows, bitmap.width, bitmap.pitch
+            if rows and width:
+                pixels = np.frombuffer(bytes(bitmap.buffer), dtype=np.uint8).reshape(rows, abs(pitch))[
+                    :, :width
+                ]
+            else:
+                pixels = np.zeros((0, 0), dtype=np.uint8)
+            left, top = glyph.bitmap_left, glyph.bitmap_top
+        except freetype.FT_Exception:
+            pixels, left, top = np.zeros((0, 0), dtype=np.uint8), 0, 0
+        dy, dx = np.nonzero(pixels)
+        self._slot[font_index][gid] = len(self._dy)
+        self._dy.append(dy.astype(np.int32))
+        self._dx.append(dx.astype(np.int32))
+        self._val.append(pixels[dy, dx])
+        self._left.append(int(left))
+        self._top.append(int(top))
+        self._w.append(int(pixels.shape[1]))
+        self._h.append(int(pixels.shape[0]))
+
+    def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
+        """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
+        slots = np.empty(len(gid), dtype=np.int64)
+        for font_index in np.unique(font):
+            mask = font == font_index
+            table = self._slot[int(font_index)]
+            wanted = gid[mask]
+            for g in np.unique(wanted[table[wanted] < 0]):
+                self._render(int(font_index), int(g))
+            slots[mask] = table[wanted]
+        return slots
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Pooled pixel data of all cached glyphs (rebuilt only after new glyphs were rendered)."""
+        if self._pooled != len(self._dy):
+            counts = np.fromiter(map(len, self._dy), dtype=np.int64, count=len(self._dy))
+            self._arrays = {
+                "dy": np.concatenate(self._dy),
+                "dx": np.concatenate(self._dx),
+                "val": np.concatenate(self._val),
+                "count": counts,
+                "start": np.concatenate(([0], np.cumsum(counts)[:-1])),
+                "left": np.asarray(self._left, dtype=np.int64),
+                "top": np.asarray(self._top, dtype=np.int64),
+                "w": np.asarray(self._w, dtype=np.int64),
+                "h": np.asarray(self._h, dtype=np.int64),
+            }
+            self._pooled = len(self._dy)
+        return self._arrays
+
+    def boxes(self, slots: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> GlyphPixels:
+        """Bitmap boxes of glyphs placed at pen x / baseline (px)."""
+        a = self.arrays()
+        left = np.rint(x).astype(np.int64) + a["left"][slots]
+        top = np.rint(baseline).astype(np.int64) - a["top"][slots]
+        return GlyphPixels(left=left, top=top, width=a["w"][slots], height=a["h"][slots])
+
+    def composite(self, ink: np.ndarray, slots: np.ndarray, left: np.ndarray, top: np.ndarray) -> None:
+        """Add glyph coverage into an (H, W) uint8 ink page, keeping the maximum where glyphs overlap."""
+        if not len(slots):
+            return
+        a = self.arrays()
+        height, width = ink.shape
+        counts = a["count"][slots]
+        total = int(counts.sum())
+        if total == 0:
+            return
+        first = np.cumsum(counts) - counts
+        pixel = np.repeat(a["start"][slots] - first, counts) + np.arange(total)
+        inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
+        if inside.all():
+            flat = np.repeat(top * width + left, counts) + a["dy"][pixel] * width + a["dx"][pixel]
+            np.maximum.at(ink.reshape(-1), flat, a["val"][pixel])
+            return
+        py = np.repeat(top, counts) + a["dy"][pixel]
+        px = np.repeat(left, counts) + a["dx"][pixel]
+        keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
+        np.maximum.at(ink.reshape(-1), (py * width + px)[keep], a["val"][pixel][keep])
+
+
+def colorize(
+    ink: np.ndarray, foreground: tuple[int, int, int], background: tuple[int, int, int], mode: str
+) -> np.ndarray:
+    """Turn coverage into a page: grey `L` (H, W), `RGB` (H, W, 3), or `1` (0/255 after a 50% threshold)."""
+    if mode == "1":
+        ink = np.where(ink >= 128, 255, 0).astype(np.uint8)
+    channels = (
+        (foreground[0],) if mode in ("L", "1") and foreground[0] == foreground[1] == foreground[2] else None
+    )
+    if mode in ("L", "1"):
+        fg = (
+            round(0.299 * foreground[0] + 0.587 * foreground[1] + 0.114 * foreground[2])
+            if channels is None
+            else foreground[0]
+        )
+        bg = round(0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2])
+        if fg == 0 and bg == 255:
+            return 255 - ink
+        return _blend(ink, fg, bg)
+    return np.stack([_blend(ink, f, b) for f, b in zip(foreground, background, strict=True)], axis=-1)
+
+
+def _blend(ink: np.ndarray, fg: int, bg: int) -> np.ndarray:
+    value = (bg * 255 + (fg - bg) * ink.astype(np.int32) + 127) // 255
+    return value.astype(np.uint8)

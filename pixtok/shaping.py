@@ -1,0 +1,318 @@
+"""Text to shaped glyphs with HarfBuzz: font fallback per character, bidi runs, and a cache of
+shaped units so that each distinct word is shaped once per font chain.
+
+Glyph metrics are kept in em units (font units / units-per-em): shaping does not depend on the
+font size, so `fit` layout can try many sizes without shaping again.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import uharfbuzz as hb
+
+from pixtok.direction import has_rtl, paragraph_levels
+from pixtok.fonts import FontChain, needs_glyph, preferred_script
+from pixtok.text import (
+    CJK,
+    MARKER,
+    NEWLINE,
+    NO_BREAK_AFTER,
+    NO_BREAK_BEFORE,
+    SPACE,
+    WORD,
+    unit_pattern,
+)
+
+#: Glyph id given to characters that shape to nothing drawable (controls, format characters).
+INVISIBLE = -1
+_MAX_CACHED_UNITS = 200_000
+
+
+@dataclass
+class ShapedText:
+    """Glyphs of a whole text in logical order, with the units they came from.
+
+    Glyph arrays: `gid` (-1: nothing to draw), `font` (index in the chain), `advance`, `x_offset`,
+    `y_offset` (em), `cluster` (index of the first character in the prepared text), `level`
+    (bidi embedding level). Unit arrays: `unit_kind`, `unit_glyph_end` (cumulative glyph count),
+    `break_after` (a line may end after this unit), `unit_base_level` (its paragraph's direction).
+    """
+
+    gid: np.ndarray
+    font: np.ndarray
+    advance: np.ndarray
+    x_offset: np.ndarray
+    y_offset: np.ndarray
+    cluster: np.ndarray
+    level: np.ndarray
+    unit_kind: np.ndarray
+    unit_glyph_end: np.ndarray
+    break_after: np.ndarray
+    unit_base_level: np.ndarray
+    missing: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_bidi(self) -> bool:
+        return bool(self.level.size and self.level.max() > 0)
+
+
+class _UnitTable:
+    """Shaped units, pooled into flat arrays so a text is assembled by one gather."""
+
+    def __init__(self) -> None:
+        self.index: dict[object, int] = {}
+        self.kind: list[int] = []
+        self.no_break_before: list[bool] = []
+        self.no_break_after: list[bool] = []
+        self.hyphen_end: list[bool] = []
+        self.glyph_count: list[int] = []
+        self.missing: list[dict[str, int] | None] = []
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self._pooled_units = 0
+        self.pool: tuple[np.ndarray, ...] = ()
+        self.props: tuple[np.ndarray, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def add(
+        self, key: object, kind: int, text: str, shaped: tuple[np.ndarray, ...], missing: dict[str, int]
+    ) -> int:
+        self.index[key] = len(self.kind)
+        self.kind.append(kind)
+        self.no_break_before.append(text[0] in NO_BREAK_BEFORE)
+        self.no_break_after.append(text[-1] in NO_BREAK_AFTER)
+        self.hyphen_end.append(kind == WORD and len(text) > 1 and text[-1] in "-\u2010")
+        self.glyph_count.append(len(shaped[0]))
+        self.missing.append(missing or None)
+        self.parts.append(shaped)
+        return len(self.kind) - 1
+
+    def pooled(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+        """Flat glyph arrays of all units and per-unit properties (rebuilt after units were added)."""
+        if self._pooled_units != len(self.kind):
+            columns = list(zip(*self.parts, strict=True))
+            self.pool = tuple(np.concatenate(col) for col in columns)
+            counts = np.asarray(self.glyph_count, dtype=np.int64)
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            self.props = (
+                np.asarray(self.kind, dtype=np.int8),
+                np.asarray(self.no_break_before, dtype=bool),
+                np.asarray(self.no_break_after, dtype=bool),
+                np.asarray(self.hyphen_end, dtype=bool),
+                counts,
+                starts,
+                np.asarray([m is not None for m in self.missing], dtype=bool),
+            )
+            self._pooled_units = len(self.kind)
+        return self.pool, self.props
+
+
+class Shaper:
+    """Shapes texts with one font chain, caching each distinct unit."""
+
+    def __init__(self, chain: FontChain, marker: str | None = None) -> None:
+        self.chain = chain
+        self.marker = marker
+        self._pattern = unit_pattern(marker)
+        self._units = _UnitTable()
+
+    # -- one unit ---------------------------------------------------------------------------
+
+    def _kind(self, unit: str) -> int:
+        first = unit[0]
+        if first == "\n":
+            return NEWLINE
+        if self.marker and unit == self.marker:
+            return MARKER
+        if first.isspace() or first == "\u200b":
+            return SPACE
+        if preferred_script(ord(first)) == "cjk":
+            return CJK
+        return WORD
+
+    def _fonts_for(self, unit: str) -> tuple[list[int], dict[str, int]]:
+        """Font per character; marks and joiners stay with the font of the character before them."""
+        fonts: list[int] = []
+        missing: dict[str, int] = {}
+        for i, char in enumerate(unit):
+            index = self.chain.font_index(char)
+            visible = needs_glyph(char)
+            if i and (not visible or _is_mark(char)):
+                previous = fonts[-1]
+                if previous >= 0 and (not visible or ord(char) in self.chain.fonts[previous].coverage):
+                    index = previous
+            if index < 0:
+                if visible and not char.isspace():
+                    missing[char] = missing.get(char, 0) + 1
+                index = fonts[-1] if fonts and fonts[-1] >= 0 else 0
+            fonts.append(index)
+        return fonts, missing
+
+    def _shape_unit(
+        self, unit: str, levels: np.ndarray | None
+    ) -> tuple[tuple[np.ndarray, ...], dict[str, int]]:
+        if unit == "\n":
+            empty_i = np.zeros(0, dtype=np.int32)
+            empty_f = np.zeros(0, dtype=np.float32)
+            return (
+                empty_i,
+                empty_i.astype(np.int16),
+                empty_f,
+                empty_f,
+                empty_f,
+                empty_i,
+                empty_i.astype(np.int8),
+            ), {}
+        fonts, missing = self._fonts_for(unit)
+        if levels is None:
+            levels = np.zeros(len(unit), dtype=np.int8)
+        runs: list[tuple[np.ndarray, ...]] = []
+        start = 0
+        for end in range(1, len(unit) + 1):
+            if end < len(unit) and fonts[end] == fonts[start] and levels[end] == levels[start]:
+                continue
+            runs.append(self._shape_run(unit, start, end - start, fonts[start], int(levels[start])))
+            start = end
+        shaped = tuple(np.concatenate(col) for col in zip(*runs, strict=True))
+        return shaped, missing
+
+    def _shape_run(
+        self, unit: str, start: int, length: int, font_index: int, level: int
+    ) -> tuple[np.ndarray, ...]:
+        font = self.chain.fonts[font_index]
+        buf = hb.Buffer()
+        buf.add_str(unit, start, length)
+        buf.direction = "rtl" if level % 2 else "ltr"
+        buf.guess_segment_properties()
+        hb.shape(font.hb_font, buf, {})
+        infos = buf.glyph_infos
+        positions = buf.glyph_positions
+        n = len(infos)
+        gid = np.fromiter((i.codepoint for i in infos), dtype=np.int32, count=n)
+        cluster = np.fromiter((i.cluster for i in infos), dtype=np.int32, count=n)
+        metrics = np.array(
+            [(p.x_advance, p.x_offset, p.y_offset) for p in positions], dtype=np.float32
+        ).reshape(n, 3)
+        metrics /= font.upem
+        # Characters that need no glyph (controls, format characters) and that the font lacks.
+        for k in np.flatnonzero(gid == 0):
+            if not needs_glyph(unit[cluster[k]]):
+                gid[k] = INVISIBLE
+                metrics[k] = 0
+        if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
+            gid, cluster, metrics = gid[::-1], cluster[::-1], metrics[::-1]
+        return (
+            gid,
+            np.full(n, font_index, dtype=np.int16),
+            np.ascontiguousarray(metrics[:, 0]),
+            np.ascontiguousarray(metrics[:, 1]),
+            np.ascontiguousarray(metrics[:, 2]),
+            cluster,
+            np.full(n, level, dtype=np.int8),
+        )
+
+    def _unit_id(self, key: object, unit: str, levels: np.ndarray | None) -> int:
+        found = self._units.index.get(key)
+        if found is not None:
+            return found
+        shaped, missing = self._shape_unit(unit, levels)
+        return self._units.add(key, self._kind(unit), unit, shaped, missing)
+
+    # -- a whole text -----------------------------------------------------------------------
+
+    def shape(self, text: str) -> ShapedText:
+        """Shape a prepared text (paragraphs separated by newlines)."""
+        if len(self._units) > _MAX_CACHED_UNITS:
+            self._units = _UnitTable()
+        pattern = self._pattern
+        if not has_rtl(text):
+            units = pattern.findall(text)
+            index = self._units.index
+            ids = [index.get(u) for u in units]
+            if None in ids:
+                ids = [
+                    i if i is not None else self._unit_id(u, u, None) for i, u in zip(ids, units, strict=True)
+                ]
+            lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
+            base_levels = np.zeros(len(units), dtype=np.int8)
+        else:
+            ids, lengths, base_levels = self._shape_bidi(text)
+        if int(lengths.sum()) != len(text):
+            raise RuntimeError("text segmentation lost characters")
+        return self._assemble(np.asarray(ids, dtype=np.int64), lengths, base_levels)
+
+    def _shape_bidi(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+        ids: list[int] = []
+        lengths: list[int] = []
+        bases: list[int] = []
+        offset = 0
+        for paragraph in text.split("\n"):
+            base, levels = paragraph_levels(paragraph)
+            rtl = bool(levels.any())
+            for match in self._pattern.finditer(paragraph):
+                unit = match.group()
+                if rtl:
+                    unit_levels = levels[match.start() : match.end()]
+                    key: object = (unit, unit_levels.tobytes())
+                    ids.append(self._unit_id(key, unit, unit_levels))
+                else:
+                    ids.append(self._unit_id(unit, unit, None))
+                lengths.append(len(unit))
+                bases.append(base)
+            offset += len(paragraph) + 1
+            if offset <= len(text):
+                ids.append(self._unit_id("\n", "\n", None))
+                lengths.append(1)
+                bases.append(base)
+        return ids, np.asarray(lengths, dtype=np.int64), np.asarray(bases, dtype=np.int8)
+
+    def _assemble(self, ids: np.ndarray, lengths: np.ndarray, base_levels: np.ndarray) -> ShapedText:
+        pool, props = self._units.pooled()
+        kind_all, nbb_all, nba_all, hyphen_all, count_all, start_all, has_missing = props
+        counts = count_all[ids]
+        glyph_end = np.cumsum(counts)
+        total = int(glyph_end[-1]) if len(glyph_end) else 0
+        first = glyph_end - counts
+        gather = np.repeat(start_all[ids] - first, counts) + np.arange(total)
+        char_start = np.cumsum(lengths) - lengths
+        gid, font, advance, x_offset, y_offset, cluster, level = (column[gather] for column in pool)
+        cluster = cluster.astype(np.int64) + np.repeat(char_start, counts)
+
+        kind = kind_all[ids]
+        # A line may end after unit i when: i is a space, a newline or a newline marker; i is a word
+        # ending in a hyphen followed by a word; or i or i+1 is CJK, unless kinsoku forbids it.
+        nxt_kind = np.append(kind[1:], NEWLINE)
+        nxt_nbb = np.append(nbb_all[ids][1:], False)
+        break_after = (kind == SPACE) | (kind == NEWLINE) | (kind == MARKER)
+        break_after |= hyphen_all[ids] & (nxt_kind == WORD)
+        around_cjk = ((kind == CJK) | (nxt_kind == CJK)) & (kind != SPACE) & (nxt_kind != SPACE)
+        break_after |= around_cjk & ~nxt_nbb & ~nba_all[ids]
+        break_after &= nxt_kind != SPACE
+        break_after[-1:] = True
+
+        missing: dict[str, int] = {}
+        for i in np.flatnonzero(has_missing[ids]):
+            for char, n in (self._units.missing[ids[i]] or {}).items():
+                missing[char] = missing.get(char, 0) + n
+        return ShapedText(
+            gid=gid,
+            font=font,
+            advance=advance,
+            x_offset=x_offset,
+            y_offset=y_offset,
+            cluster=cluster,
+            level=level,
+            unit_kind=kind,
+            unit_glyph_end=glyph_end,
+            break_after=break_after,
+            unit_base_level=base_levels,
+            missing=missing,
+        )
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char) in ("Mn", "Mc", "Me")
