@@ -49,9 +49,6 @@ BUNDLED: tuple[BundledFont, ...] = (
     BundledFont(
         "Noto Sans CJK", "NotoSansCJK-Subset.otf", scripts=("cjk",), aliases=("cjk", "noto sans cjk sc")
     ),
-    BundledFont("Noto Sans Math", "NotoSansMath-Regular.ttf", aliases=("math",)),
-    BundledFont("Noto Sans Symbols", "NotoSansSymbols-Regular.ttf", aliases=("symbols",)),
-    BundledFont("Noto Sans Symbols 2", "NotoSansSymbols2-Regular.ttf", aliases=("symbols2",)),
 )
 
 #: Families tried, in order, after the ones the user names (DejaVu Sans Mono only when asked for).

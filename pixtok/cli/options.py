@@ -1,0 +1,172 @@
+"""Options shared by every command that renders: declared once here, used by render, compare,
+ocr, sweep and the corpus commands, so a flag means the same thing everywhere."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pixtok.config import RenderConfig
+from pixtok.errors import UsageError
+
+RENDER = "Render options"
+OUTPUT = "Output"
+
+Preset = Annotated[
+    str | None,
+    typer.Option(
+        "--preset", help="Start from a named set-up (see `pixtok presets`).", rich_help_panel=RENDER
+    ),
+]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", help="TOML or JSON file of render options.", rich_help_panel=RENDER)
+]
+Layout = Annotated[
+    str | None, typer.Option("--layout", help="page, strip, fit or crop.", rich_help_panel=RENDER)
+]
+Font = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--font", help="Family, file or installed font; repeat for a fallback chain.", rich_help_panel=RENDER
+    ),
+]
+Size = Annotated[
+    str | None, typer.Option("--size", help="Font size: px, or with a unit (9pt).", rich_help_panel=RENDER)
+]
+Dpi = Annotated[
+    float | None,
+    typer.Option("--dpi", help="Resolution for pt/mm/in lengths and paper sizes.", rich_help_panel=RENDER),
+]
+Page = Annotated[
+    str | None,
+    typer.Option(
+        "--page", help="WxH in px, a square size, or a paper name (a4, letter...).", rich_help_panel=RENDER
+    ),
+]
+Margin = Annotated[
+    str | None,
+    typer.Option(
+        "--margin", help="One, two or four lengths (top,right,bottom,left).", rich_help_panel=RENDER
+    ),
+]
+LineHeight = Annotated[
+    str | None,
+    typer.Option(
+        "--line-height", help="A multiple of the size (1.2) or a length (10pt).", rich_help_panel=RENDER
+    ),
+]
+Align = Annotated[
+    str | None, typer.Option("--align", help="start, left, right, center or justify.", rich_help_panel=RENDER)
+]
+Indent = Annotated[
+    str | None, typer.Option("--indent", help="First-line indent (a length).", rich_help_panel=RENDER)
+]
+LetterSpacing = Annotated[
+    str | None,
+    typer.Option("--letter-spacing", help="Extra space after each character.", rich_help_panel=RENDER),
+]
+HScale = Annotated[
+    float | None,
+    typer.Option("--hscale", help="Horizontal scale of glyphs (0.75 narrows).", rich_help_panel=RENDER),
+]
+Foreground = Annotated[
+    str | None,
+    typer.Option("--foreground", help="Text colour: grey 0-255 or #rrggbb.", rich_help_panel=RENDER),
+]
+Background = Annotated[
+    str | None,
+    typer.Option("--background", help="Page colour: grey 0-255 or #rrggbb.", rich_help_panel=RENDER),
+]
+ColorMode = Annotated[
+    str | None, typer.Option("--color-mode", help="L (8-bit grey), RGB or 1 (1-bit).", rich_help_panel=RENDER)
+]
+Newlines = Annotated[
+    str | None,
+    typer.Option("--newlines", help="keep, space, or marker (a visible mark).", rich_help_panel=RENDER),
+]
+NoFallback = Annotated[
+    bool, typer.Option("--no-fallback", help="Use only the fonts given with --font.", rich_help_panel=RENDER)
+]
+Errors = Annotated[
+    str,
+    typer.Option(
+        "--errors", help="strict: invalid UTF-8 is an error; replace: use U+FFFD.", rich_help_panel=RENDER
+    ),
+]
+
+Json = Annotated[bool, typer.Option("--json", help="One JSON document.", rich_help_panel=OUTPUT)]
+Jsonl = Annotated[
+    bool,
+    typer.Option("--jsonl", help="One JSON record per line (default when piped).", rich_help_panel=OUTPUT),
+]
+Csv = Annotated[bool, typer.Option("--csv", help="CSV with dotted column names.", rich_help_panel=OUTPUT)]
+
+_FLAG_FIELDS = {
+    "layout": "layout",
+    "font": "fonts",
+    "size": "size",
+    "dpi": "dpi",
+    "page": "page",
+    "margin": "margin",
+    "line_height": "line_height",
+    "align": "align",
+    "indent": "indent",
+    "letter_spacing": "letter_spacing",
+    "hscale": "hscale",
+    "foreground": "foreground",
+    "background": "background",
+    "color_mode": "color_mode",
+    "newlines": "newlines",
+}
+
+
+def build_config(
+    preset: str | None = None,
+    config_file: Path | None = None,
+    no_fallback: bool = False,
+    default_preset: str | None = None,
+    **flags: Any,
+) -> RenderConfig:
+    """A RenderConfig from, in rising priority: the default preset, --config, --preset, flags."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(RenderConfig.from_file(config_file).to_dict())
+        values.pop("preset", None)
+        if RenderConfig.from_file(config_file).preset:
+            values["preset"] = RenderConfig.from_file(config_file).preset
+    elif default_preset and not preset:
+        values["preset"] = default_preset
+    if preset:
+        values = {"preset": preset}
+        if config_file is not None:
+            file_values = RenderConfig.from_file(config_file).to_dict()
+            file_values.pop("preset", None)
+            values.update(file_values)
+    for flag, value in flags.items():
+        if flag not in _FLAG_FIELDS:
+            raise TypeError(f"unknown render flag {flag}")
+        if value is None or value == []:
+            continue
+        values[_FLAG_FIELDS[flag]] = tuple(value) if flag == "font" else value
+    if no_fallback:
+        values["fallback"] = False
+    return RenderConfig.from_dict(values)
+
+
+def read_input_or_stdin(path: str | None, errors: str, *, sample: str | None = None) -> tuple[str, str]:
+    """The text of INPUT, of stdin when INPUT is absent and stdin is piped, or the sample text.
+
+    Returns (name, text). Without input, a terminal on stdin and no sample, it is a usage error.
+    """
+    from pixtok.io import read_text
+
+    if path is None:
+        if not sys.stdin.isatty():
+            return "-", read_text("-", errors=errors)
+        if sample is not None:
+            return "sample", sample
+        raise UsageError("give an input file, or '-' to read standard input")
+    return path, read_text(path, errors=errors)
