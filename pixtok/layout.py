@@ -88,47 +88,67 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
     )
     cluster_x = cum[cluster_starts]
 
+    text_width, indent, eps = geometry.text_width, geometry.indent, 1e-6
+    n_cand = len(candidates)
+    # Where each line would end if it started right after candidate j-1 (j = 0: the text start):
+    # one vectorised search for all possible line starts; the greedy pass then only follows
+    # these pointers. Lines that must break inside a word take the slow path below.
+    line_start = np.concatenate(([0], cand_next[:-1]))
+    starts_paragraph = np.concatenate(([True], forced[:-1]))
+    room = text_width - np.where(starts_paragraph, indent, 0.0)
+    fast_end = np.searchsorted(cand_x, cum[line_start] + room + eps, side="right") - 1
+    fast_end = np.minimum(fast_end, next_forced)
+    fast_end_list = fast_end.tolist()
+    line_start_list = line_start.tolist()
+    trim_list = cand_trim.tolist()
+    next_list = cand_next.tolist()
+    next_forced_list = next_forced.tolist()
+    starts_paragraph_list = starts_paragraph.tolist()
+
+    def slow(s: int, ci: int, first: bool) -> tuple[int, int, int]:
+        """Line from glyph s (maybe inside a word): (end, next start, candidate ended at or -1)."""
+        avail = text_width - (indent if first else 0.0)
+        x0 = cum[s]
+        f = next_forced_list[ci]
+        k = ci - 1 + int(np.searchsorted(cand_x[ci : f + 1], x0 + avail + eps, side="right"))
+        if k >= ci:
+            return max(trim_list[k], s), next_list[k], k
+        # The next word alone is wider than the line: break it between clusters.
+        c = int(np.searchsorted(cluster_x, x0 + avail + eps, side="right")) - 1
+        end = int(cluster_starts[c]) if c >= 0 else s
+        if end <= s:  # not even one cluster fits: take one anyway
+            above = cluster_starts[cluster_starts > s]
+            end = int(above[0]) if len(above) else len(advance)
+        end = min(end, max(trim_list[ci], s + 1))
+        return end, end, -1
+
     starts: list[int] = []
     ends: list[int] = []
     para_first: list[bool] = []
     para_last: list[bool] = []
-    avails: list[float] = []
-    bases: list[int] = []
-    unit_base = shaped.unit_base_level
+    line_cand: list[int] = []
+    j = 0
     s = 0
-    ci = 0
     first = True
-    while True:
-        avail = geometry.text_width - (geometry.indent if first else 0.0)
-        x0 = cum[s]
-        f = int(next_forced[ci])
-        k = ci - 1 + int(np.searchsorted(cand_x[ci : f + 1], x0 + avail + 1e-6, side="right"))
-        if k >= ci:
-            end, next_s, ends_paragraph = max(int(cand_trim[k]), s), int(cand_next[k]), k == f
-            unit = int(candidates[k])
+    while j < n_cand:
+        k = fast_end_list[j]
+        if s == line_start_list[j] and first == starts_paragraph_list[j] and k >= j:
+            end, next_s = max(trim_list[k], s), next_list[k]
         else:
-            # The next word alone is wider than the line: break it between clusters.
-            c = int(np.searchsorted(cluster_x, x0 + avail + 1e-6, side="right")) - 1
-            end = int(cluster_starts[c]) if c >= 0 else s
-            if end <= s:  # not even one cluster fits: take one anyway
-                end = (
-                    int(cluster_starts[np.searchsorted(cluster_starts, s, side="right")])
-                    if s < cluster_starts[-1]
-                    else len(advance)
-                )
-            end = min(end, int(cand_trim[ci]))
-            next_s, ends_paragraph, unit = end, False, -1
+            end, next_s, k = slow(s, j, first)
         starts.append(s)
         ends.append(end)
         para_first.append(first)
+        line_cand.append(j)
+        if k < 0:  # broke inside a word
+            para_last.append(False)
+            s, first = next_s, False
+            continue
+        ends_paragraph = k == next_forced_list[j]
         para_last.append(ends_paragraph)
-        avails.append(avail)
-        bases.append(int(unit_base[int(candidates[ci])]))
-        if k == last:
-            break
-        if unit >= 0:
-            ci = k + 1
-        s, first = next_s, ends_paragraph
+        s, first, j = next_s, ends_paragraph, k + 1
+    avails = [text_width - (indent if f else 0.0) for f in para_first]
+    bases = shaped.unit_base_level[candidates[np.asarray(line_cand, dtype=np.int64)]]
     start_arr = np.asarray(starts, dtype=np.int64)
     end_arr = np.asarray(ends, dtype=np.int64)
     return Lines(
@@ -136,7 +156,7 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
         end=end_arr,
         paragraph_start=np.asarray(para_first, dtype=bool),
         paragraph_end=np.asarray(para_last, dtype=bool),
-        base_level=np.asarray(bases, dtype=np.int8),
+        base_level=bases.astype(np.int8),
         width=cum[end_arr] - cum[start_arr],
         available=np.asarray(avails, dtype=np.float64),
     )

@@ -126,27 +126,53 @@ class GlyphAtlas:
         top = np.rint(baseline).astype(np.int64) - a["top"][slots]
         return GlyphPixels(left=left, top=top, width=a["w"][slots], height=a["h"][slots])
 
-    def composite(self, ink: np.ndarray, slots: np.ndarray, left: np.ndarray, top: np.ndarray) -> None:
-        """Add glyph coverage into an (H, W) uint8 ink page, keeping the maximum where glyphs overlap."""
+    def composite(
+        self,
+        ink: np.ndarray,
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        page: np.ndarray | None = None,
+    ) -> None:
+        """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
+
+        `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
+        many pages in one call keeps numpy's per-call overhead off the hot path.
+        """
         if not len(slots):
             return
         a = self.arrays()
-        height, width = ink.shape
+        height, width = ink.shape[-2:]
         counts = a["count"][slots]
         total = int(counts.sum())
         if total == 0:
             return
+        rel = self._relative_offsets(width)
         first = np.cumsum(counts) - counts
-        pixel = np.repeat(a["start"][slots] - first, counts) + np.arange(total)
+        pixel = np.repeat(a["start"][slots] - first, counts)
+        pixel += np.arange(total)
+        base = top * width + left
+        if page is not None:
+            base += page.astype(np.int64) * (height * width)
         inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
         if inside.all():
-            flat = np.repeat(top * width + left, counts) + a["dy"][pixel] * width + a["dx"][pixel]
+            flat = np.repeat(base, counts)
+            flat += rel[pixel]
             np.maximum.at(ink.reshape(-1), flat, a["val"][pixel])
             return
         py = np.repeat(top, counts) + a["dy"][pixel]
         px = np.repeat(left, counts) + a["dx"][pixel]
         keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
-        np.maximum.at(ink.reshape(-1), (py * width + px)[keep], a["val"][pixel][keep])
+        flat = np.repeat(base, counts) + rel[pixel]
+        np.maximum.at(ink.reshape(-1), flat[keep], a["val"][pixel][keep])
+
+    def _relative_offsets(self, width: int) -> np.ndarray:
+        """Each cached pixel's offset from its glyph's top-left corner in a page `width` wide."""
+        a = self.arrays()
+        key = f"rel{width}"
+        if key not in a:
+            a[key] = a["dy"].astype(np.int64) * width + a["dx"]
+        return a[key]
 
 
 def colorize(

@@ -24,6 +24,9 @@ from pixtok.raster import GlyphAtlas, colorize
 from pixtok.shaping import ShapedText, Shaper
 from pixtok.text import prepare
 
+#: Pages composited in one numpy pass.
+_BATCH = 16
+
 
 @dataclass(frozen=True)
 class GlyphBoxes:
@@ -212,16 +215,25 @@ class Renderer:
             used = geometry.margins[0] + last_rows * geometry.line_height + geometry.margins[2]
             page_heights[-1] = min(height, max(1, math.ceil(used)))
 
-        order = np.argsort(placed.page, kind="stable")
-        bounds = np.searchsorted(placed.page[order], np.arange(n_pages + 1))
+        # Pages are composited in batches (one numpy pass per batch, bounded memory).
+        bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH))
         pages: list[np.ndarray] = []
-        for p in range(n_pages):
-            ink = np.zeros((page_heights[p], page_widths[p]), dtype=np.uint8)
-            sel = order[bounds[p] : bounds[p + 1]]
-            atlas.composite(ink, slots[sel], boxes.left[sel], boxes.top[sel])
+        for b, first_page in enumerate(range(0, n_pages, _BATCH)):
+            count = min(_BATCH, n_pages - first_page)
+            ink = np.zeros((count, height, width), dtype=np.uint8)
+            sel = slice(bounds[b], bounds[b + 1])
+            atlas.composite(ink, slots[sel], boxes.left[sel], boxes.top[sel], placed.page[sel] - first_page)
             if config.layout == "strip":
-                _end_patch(ink, float(line_right[p]) if p < n_lines else 0.0, config.patch_size)
-            pages.append(colorize(ink, self.foreground, self.background, config.color_mode))
+                for i in range(count):
+                    line = first_page + i
+                    _end_patch(ink[i], float(line_right[line]) if line < n_lines else 0.0, config.patch_size)
+            colored = colorize(ink, self.foreground, self.background, config.color_mode)
+            for i in range(count):
+                p = first_page + i
+                page = colored[i]
+                if page.shape[:2] != (page_heights[p], page_widths[p]):
+                    page = np.ascontiguousarray(page[: page_heights[p], : page_widths[p]])
+                pages.append(page)
 
         char_offset = to_original(shaped.cluster[placed.index])
         glyphs = GlyphBoxes(
