@@ -159,14 +159,20 @@ def build_config(
 def read_input_or_stdin(path: str | None, errors: str, *, sample: str | None = None) -> tuple[str, str]:
     """The text of INPUT, of stdin when INPUT is absent and stdin is piped, or the sample text.
 
-    Returns (name, text). Without input, a terminal on stdin and no sample, it is a usage error.
+    Returns (name, text). With no INPUT, a piped stdin is read; when stdin is a terminal, or
+    gives nothing at all (no stdin, as under cron or CI), the sample is used if the command has
+    one. An explicit '-' with empty stdin is an empty input, and an error later.
     """
-    from pixtok.io import read_text
+    from pixtok.io import decode_text, read_bytes
 
     if path is None:
         if not sys.stdin.isatty():
-            return "-", read_text("-", errors=errors)
+            data = read_bytes("-")
+            if data or sample is None:
+                return "-", decode_text(data, errors=errors, source="<stdin>")
         if sample is not None:
             return "sample", sample
         raise UsageError("give an input file, or '-' to read standard input")
+    from pixtok.io import read_text
+
     return path, read_text(path, errors=errors)
