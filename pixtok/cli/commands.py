@@ -1,2 +1,3 @@
 """Imports every command module so that each registers its commands on the shared app."""
 
+from pixtok.cli import tokens  # noqa: F401
