@@ -1,0 +1,147 @@
+"""What every vision-encoder preset answers: how many tokens an image of a given size costs.
+
+An `Encoder` knows one model's preprocessing (resize, pad, pixel budget, tiling, thumbnails) and
+turns an image size into a `VisionCount`. Counts come from the processor arithmetic alone; pixels
+are only looked at by presets whose count depends on content (PIXEL's end-of-text patch).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from pixtok.errors import InputError, UsageError
+
+
+@dataclass(frozen=True)
+class VisionCount:
+    """Tokens one image costs an encoder.
+
+    - `tokens`: the figure papers and model cards quote (image tokens after merging/compression).
+    - `sequence_tokens`: what the language model really receives for the image: `tokens` plus
+      row-break/newline tokens, view separators, start/end markers (and CLS for a bare ViT).
+    - `valid_tokens`: tokens that cover the image rather than padding, where the model defines it
+      (DeepSeek-OCR, Pix2Struct, PIXEL); None otherwise.
+    - `resized`: (width, height) the encoder sees after preprocessing (for tiled presets, the tile
+      mosaic; the thumbnail/global view is not included).
+    - `grid`: (rows, cols) of patches over `resized`, before any merge; None for formulas that publish
+      no patch grid (Claude).
+    - `tiles`: images the encoder runs over (tiles + thumbnail or global view; 1 when not tiled).
+    """
+
+    tokens: int
+    sequence_tokens: int
+    valid_tokens: int | None
+    resized: tuple[int, int]
+    grid: tuple[int, int] | None
+    tiles: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict in field order (lists for the pairs), for JSON/CSV output."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class VisionTotal:
+    """Counts summed over several pages; `valid_tokens` is None if any page's is."""
+
+    pages: int
+    tokens: int
+    sequence_tokens: int
+    valid_tokens: int | None
+    tiles: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_size(width: object, height: object) -> tuple[int, int]:
+    """Validate an image size: positive whole numbers of pixels."""
+    for label, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise UsageError(f"image {label} must be a positive whole number of pixels, not {value!r}")
+    return int(width), int(height)  # type: ignore[arg-type]
+
+
+def aspect_valid(tokens: int, width: int, height: int) -> int:
+    """DeepSeek-OCR's valid tokens for an image padded to a square: ⌊tokens·min(w,h)/max(w,h)⌋.
+
+    Source: DeepSeek-OCR (arXiv 2510.18234, §3.2.2, valid tokens of the padded Base/Large modes);
+    the released `DeepseekOCRForCausalLM.infer` (modeling_deepseekocr.py) computes
+    `ratio = 1 - ((max(w, h) - min(w, h)) / (max(w, h)))` and `int(256 * ratio)` (400 for Large).
+    The same float expression is used here so counts match the released code to the token.
+    """
+    ratio = 1 - ((max(width, height) - min(width, height)) / max(width, height))
+    return int(tokens * ratio)
+
+
+class Encoder(abc.ABC):
+    """A vision-encoder preset: preprocessing plus token arithmetic, with its source.
+
+    Subclasses set `name`, `patch` (pixels; None where no patch is published), `formula` (one
+    readable line) and `source` (paper arXiv id, model card or processor file), and implement
+    `_count`. Instances are immutable and cheap; the registry holds one per name.
+    """
+
+    name: str
+    patch: int | None
+    formula: str
+    source: str
+
+    def count(self, width: int, height: int, *, pixels: np.ndarray | None = None) -> VisionCount:
+        """Tokens for one image of width×height pixels; `pixels` (H, W[, C]) only where content matters."""
+        width, height = check_size(width, height)
+        if pixels is not None:
+            if not isinstance(pixels, np.ndarray) or pixels.ndim not in (2, 3):
+                raise InputError("pixels must be a (height, width) or (height, width, channels) array")
+            if pixels.shape[:2] != (height, width):
+                raise UsageError(
+                    f"pixels are {pixels.shape[1]}×{pixels.shape[0]} but the size given is {width}×{height}"
+                )
+        return self._count(width, height, pixels)
+
+    @abc.abstractmethod
+    def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:
+        """The preset's arithmetic, on a validated size."""
+
+    def count_pages(self, pages: Iterable[tuple[int, int] | np.ndarray]) -> VisionTotal:
+        """Sum counts over pages given as (width, height) pairs or as page arrays (H, W[, C])."""
+        n = tokens = sequence = tiles = 0
+        valid: int | None = 0
+        for page in pages:
+            if isinstance(page, np.ndarray):
+                result = self.count(page.shape[1], page.shape[0], pixels=page)
+            else:
+                width, height = page
+                result = self.count(width, height)
+            n += 1
+            tokens += result.tokens
+            sequence += result.sequence_tokens
+            tiles += result.tiles
+            valid = None if valid is None or result.valid_tokens is None else valid + result.valid_tokens
+        return VisionTotal(pages=n, tokens=tokens, sequence_tokens=sequence, valid_tokens=valid, tiles=tiles)
+
+    def parameters(self) -> dict[str, Any]:
+        """The preset's preprocessing parameters (what `describe` shows beyond the formula)."""
+        return {}
+
+    def describe(self) -> dict[str, Any]:
+        """Name, patch size, formula, source and parameters, for listings and docs."""
+        return {
+            "name": self.name,
+            "patch": self.patch,
+            "formula": self.formula,
+            "source": self.source,
+            "parameters": self.parameters(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,240 @@
+"""The declarative preset: resize → patch grid → merge → extra tokens.
+
+Most vision encoders differ only in a few numbers: the patch size, how the image is resized, how
+neighbouring patches are merged into one token, and which marker tokens the language model gets
+around the image. `GridEncoder` is that pipeline with those numbers as fields; it builds most
+built-in presets and every preset users declare in a TOML/JSON file (see pixtok.encoders.spec).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from pixtok.encoders.base import Encoder, VisionCount, aspect_valid
+from pixtok.encoders.resize import fit_within, max_patches_grid, smart_resize
+from pixtok.errors import UsageError
+from pixtok.patches import ceil_div, conv_compress, pixel_shuffle, spatial_merge
+
+RESIZE_POLICIES = ("native", "fixed", "pad-square", "fit", "smart", "max-patches")
+MERGES = ("none", "spatial", "pixel-shuffle", "conv")
+VALID_RULES = ("none", "all", "aspect", "unpadded")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, repr=False)
+class GridEncoder(Encoder):
+    """A preset described by numbers alone.
+
+    Resize policies (what the encoder sees, as (width, height)):
+
+    - "native": the image as it is, padded up to whole patches.
+    - "fixed": squashed to size×size (ViT, CLIP, SigLIP, DeepSeek-OCR Tiny/Small); a remainder
+      smaller than a patch is dropped, as a patch-embedding convolution does.
+    - "pad-square": padded to a square keeping the aspect ratio, then size×size (LLaVA-1.5,
+      DeepSeek-OCR Base/Large); the padding is what "aspect" valid tokens leave out.
+    - "fit": shrunk to fit max_width×max_height (never enlarged), then padded to whole patches
+      (Pixtral with rounding "round", Fuyu with "floor").
+    - "smart": Qwen2-VL's smart resize to multiples of `factor` within [min_pixels, max_pixels]
+      (variant "qwen2-vl" or "glm-4.1v").
+    - "max-patches": Pix2Struct's scale to at most max_patches patches, padded to max_patches.
+
+    Merges: "spatial" (k×k neighbours, k = merge_factor), "pixel-shuffle" (factor 0.5 = 2×2),
+    "conv" (stacked stride-2 convolutions, total stride = merge_factor), "none".
+
+    Sequence = cls_tokens + tokens + row_tokens × token rows + image_tokens.
+    Valid tokens: "none" (not defined), "all" (= tokens), "aspect" (⌊tokens·min/max⌋, DeepSeek-OCR),
+    "unpadded" (tokens before padding to max_patches).
+    """
+
+    name: str
+    patch: int
+    source: str
+    resize: str = "native"
+    size: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    rounding: str = "round"
+    factor: int | None = None
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+    smart_variant: str = "qwen2-vl"
+    temporal_factor: int = 2
+    max_patches: int | None = None
+    merge: str = "none"
+    merge_factor: float = 1
+    cls_tokens: int = 0
+    row_tokens: int = 0
+    image_tokens: int = 0
+    valid: str | None = None
+    formula: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
+            raise UsageError(
+                f"encoder name {self.name!r} must be lower-case letters, digits, '.', '_' or '-'"
+            )
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise UsageError(
+                f"encoder {self.name!r}: give the source of its figures (paper, model card, code)"
+            )
+        _positive(self, "patch")
+        if self.resize not in RESIZE_POLICIES:
+            raise UsageError(f"encoder {self.name!r}: resize must be one of {', '.join(RESIZE_POLICIES)}")
+        required = {
+            "fixed": ("size",),
+            "pad-square": ("size",),
+            "fit": ("max_width", "max_height"),
+            "smart": ("min_pixels", "max_pixels"),
+            "max-patches": ("max_patches",),
+        }.get(self.resize, ())
+        for key in required:
+            _positive(self, key)
+        if self.resize in ("fixed", "pad-square") and self.size < self.patch:  # type: ignore[operator]
+            raise UsageError(f"encoder {self.name!r}: size {self.size} is smaller than one patch")
+        if self.resize == "fit" and self.rounding not in ("round", "floor"):
+            raise UsageError(f"encoder {self.name!r}: rounding must be 'round' or 'floor'")
+        if self.resize == "smart":
+            if self.smart_variant not in ("qwen2-vl", "glm-4.1v"):
+                raise UsageError(f"encoder {self.name!r}: smart_variant must be 'qwen2-vl' or 'glm-4.1v'")
+            if self.min_pixels > self.max_pixels:  # type: ignore[operator]
+                raise UsageError(f"encoder {self.name!r}: min_pixels is larger than max_pixels")
+            factor = self.factor if self.factor is not None else self._merged_step()
+            object.__setattr__(self, "factor", factor)
+            _positive(self, "factor")
+        if self.merge not in MERGES:
+            raise UsageError(f"encoder {self.name!r}: merge must be one of {', '.join(MERGES)}")
+        if self.merge != "none":
+            self._merge_grid(64, 64)  # validates merge_factor with the merge's own rules
+        for key in ("cls_tokens", "row_tokens", "image_tokens"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise UsageError(f"encoder {self.name!r}: {key} must be a whole number ≥ 0, not {value!r}")
+        valid = self.valid if self.valid is not None else self._default_valid()
+        if valid not in VALID_RULES:
+            raise UsageError(f"encoder {self.name!r}: valid must be one of {', '.join(VALID_RULES)}")
+        object.__setattr__(self, "valid", valid)
+        if not self.formula:
+            object.__setattr__(self, "formula", self._describe_formula())
+
+    @property
+    def size_is_fixed(self) -> bool:
+        """Whether every image becomes size×size."""
+        return self.resize in ("fixed", "pad-square")
+
+    def _default_valid(self) -> str:
+        return {"pad-square": "aspect", "max-patches": "unpadded"}.get(self.resize, "none")
+
+    def _merged_step(self) -> int:
+        """Pixels per token side: the patch times the merge's side reduction (Qwen: 14·2 = 28)."""
+        if self.merge == "spatial":
+            return int(self.patch * self.merge_factor)
+        if self.merge == "pixel-shuffle":
+            return round(self.patch / self.merge_factor)
+        if self.merge == "conv":
+            return int(self.patch * self.merge_factor)
+        return self.patch
+
+    def _merge_grid(self, rows: int, cols: int) -> tuple[int, int]:
+        if self.merge == "spatial":
+            return spatial_merge(rows, cols, _whole(self.name, self.merge_factor))
+        if self.merge == "pixel-shuffle":
+            return pixel_shuffle(rows, cols, float(self.merge_factor))
+        if self.merge == "conv":
+            return conv_compress(rows, cols, _whole(self.name, self.merge_factor))
+        return rows, cols
+
+    def _resized(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) the encoder sees, before padding to whole patches."""
+        if self.resize in ("fixed", "pad-square"):
+            return self.size, self.size  # type: ignore[return-value]
+        if self.resize == "fit":
+            return fit_within(width, height, self.max_width, self.max_height, rounding=self.rounding)  # type: ignore[arg-type]
+        if self.resize == "smart":
+            h, w = smart_resize(
+                height,
+                width,
+                factor=self.factor,  # type: ignore[arg-type]
+                min_pixels=self.min_pixels,  # type: ignore[arg-type]
+                max_pixels=self.max_pixels,  # type: ignore[arg-type]
+                variant=self.smart_variant,  # type: ignore[arg-type]
+                temporal_factor=self.temporal_factor,
+            )
+            return w, h
+        return width, height
+
+    def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:
+        if self.resize == "max-patches":
+            rows, cols = max_patches_grid(width, height, self.patch, self.max_patches)  # type: ignore[arg-type]
+        elif self.size_is_fixed:
+            # A patch embedding (a conv with kernel = stride = patch, no padding) drops a remainder:
+            # SigLIP-So400m/14 at 384 px is 27×27 = 729 tokens.
+            rows = cols = self.size // self.patch  # type: ignore[operator]
+        else:
+            resized_w, resized_h = self._resized(width, height)
+            rows, cols = ceil_div(resized_h, self.patch), ceil_div(resized_w, self.patch)
+        token_rows, token_cols = self._merge_grid(rows, cols)
+        real = token_rows * token_cols
+        tokens = max(real, self.max_patches or 0) if self.resize == "max-patches" else real
+        sequence = self.cls_tokens + tokens + self.row_tokens * token_rows + self.image_tokens
+        valid = {
+            "none": None,
+            "all": tokens,
+            "aspect": aspect_valid(tokens, width, height),
+            "unpadded": real,
+        }[self.valid]  # type: ignore[index]
+        return VisionCount(
+            tokens=tokens,
+            sequence_tokens=sequence,
+            valid_tokens=valid,
+            resized=(self.size, self.size) if self.size_is_fixed else (cols * self.patch, rows * self.patch),
+            grid=(rows, cols),
+            tiles=1,
+        )
+
+    def _describe_formula(self) -> str:
+        side = {
+            "native": "the image padded to whole patches",
+            "fixed": f"{self.size}×{self.size}",
+            "pad-square": f"padded to a square, {self.size}×{self.size}",
+            "fit": f"shrunk to fit {self.max_width}×{self.max_height}",
+            "smart": f"smart resize to multiples of {self.factor}, {self.min_pixels}..{self.max_pixels} px",
+            "max-patches": f"scaled to ≤ {self.max_patches} patches",
+        }[self.resize]
+        merge = {"none": "", "spatial": f", {self.merge_factor}×{self.merge_factor} merge"}.get(
+            self.merge, f", {self.merge} {self.merge_factor}"
+        )
+        extras = [
+            f"{n} {label}"
+            for n, label in (
+                (self.cls_tokens, "CLS"),
+                (self.row_tokens, "per row"),
+                (self.image_tokens, "per image"),
+            )
+            if n
+        ]
+        tail = f"; sequence + {', '.join(extras)}" if extras else ""
+        return f"{side}; {self.patch}-px patches{merge}{tail}"
+
+    def parameters(self) -> dict[str, Any]:
+        skip = {"name", "patch", "source", "formula"}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in skip and getattr(self, f.name) is not None and getattr(self, f.name) != f.default
+        } | {"resize": self.resize, "valid": self.valid}
+
+
+def _positive(encoder: GridEncoder, key: str) -> None:
+    value = getattr(encoder, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"encoder {encoder.name!r}: {key} must be a positive whole number, not {value!r}")
+
+
+def _whole(name: str, value: float) -> int:
+    if float(value) != int(value) or value < 1:
+        raise UsageError(f"encoder {name!r}: merge_factor must be a whole number ≥ 1 here, not {value!r}")
+    return int(value)

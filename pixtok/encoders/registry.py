@@ -1,0 +1,145 @@
+"""The registry of vision-encoder presets, filled lazily from the `pixtok.encoders` entry points.
+
+Plugins: a package declares, in its pyproject.toml,
+
+    [project.entry-points."pixtok.encoders"]
+    mymodels = "mypackage.presets:encoders"
+
+where `encoders()` returns an iterable of `Encoder` objects (instances of GridEncoder, of one of
+pixtok's preset classes, or of the package's own Encoder subclass). pixtok's built-ins are the
+entry point "builtin" = "pixtok.encoders.builtin:encoders", loaded by the same function as every
+plugin (and found even when pixtok runs from a source tree without installed metadata).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from pixtok.encoders.base import Encoder
+from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
+from pixtok.errors import PixtokError, UsageError
+
+ENTRY_POINT_GROUP = "pixtok.encoders"
+BUILTIN_ENTRY_POINT = EntryPoint(
+    name="builtin", value="pixtok.encoders.builtin:encoders", group=ENTRY_POINT_GROUP
+)
+
+
+class Registry:
+    """Encoders by name; plugins are loaded on first use."""
+
+    def __init__(self, *, discover: bool = True) -> None:
+        self._encoders: dict[str, Encoder] = {}
+        self._discover = discover
+        self._loaded = not discover
+        self._lock = threading.RLock()
+
+    def _ensure_loaded(self) -> None:
+        with self._lock:
+            if self._loaded:
+                return
+            found: dict[str, Encoder] = {}
+            for entry_point in plugin_entry_points():
+                for encoder in _encoders_of(entry_point):
+                    if encoder.name in found:
+                        raise PixtokError(
+                            f"encoder plugin {entry_point.name!r} defines {encoder.name!r}, already taken"
+                        )
+                    found[encoder.name] = encoder
+            self._encoders = {**found, **self._encoders}
+            self._loaded = True
+
+    def register(self, spec: Encoder | Mapping[str, Any], *, replace: bool = False) -> Encoder:
+        """Add a preset (an Encoder, or a declarative table); a taken name needs replace=True."""
+        encoder = spec if isinstance(spec, Encoder) else encoder_from_spec(spec)
+        with self._lock:
+            if self._discover:
+                self._ensure_loaded()
+            if encoder.name in self._encoders and not replace:
+                raise UsageError(f"an encoder named {encoder.name!r} is already registered")
+            self._encoders[encoder.name] = encoder
+        return encoder
+
+    def get(self, name: str) -> Encoder:
+        """The preset called `name`; an unknown name lists the valid ones and the nearest match."""
+        self._ensure_loaded()
+        key = name.strip().lower() if isinstance(name, str) else name
+        try:
+            return self._encoders[key]
+        except (KeyError, TypeError):
+            names = self.names()
+            near = difflib.get_close_matches(str(key), names, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise UsageError(f"unknown encoder {name!r}{hint} (valid: {', '.join(names)})") from None
+
+    def names(self) -> list[str]:
+        """Registered names in registration order (built-ins first)."""
+        self._ensure_loaded()
+        return list(self._encoders)
+
+    def load_file(self, path: str | os.PathLike[str], *, replace: bool = False) -> list[Encoder]:
+        """Register every preset declared in a TOML/JSON file; returns them."""
+        built = encoders_from_file(path)
+        for encoder in built:
+            self.register(encoder, replace=replace)
+        return built
+
+
+def _encoders_of(entry_point: EntryPoint) -> list[Encoder]:
+    """Call a plugin's hook; a failing or ill-typed plugin is named in the error."""
+    try:
+        provided = list(entry_point.load()())
+    except PixtokError:
+        raise
+    except Exception as exc:
+        raise PixtokError(f"encoder plugin {entry_point.name!r} ({entry_point.value}) failed: {exc}") from exc
+    for encoder in provided:
+        if not isinstance(encoder, Encoder):
+            raise PixtokError(
+                f"encoder plugin {entry_point.name!r} returned {type(encoder).__name__}, not an Encoder"
+            )
+    return provided
+
+
+def plugin_entry_points() -> list[EntryPoint]:
+    """The built-in entry point first, then installed plugins by name (the built-in once only)."""
+    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    return [BUILTIN_ENTRY_POINT, *(ep for ep in found if ep.value != BUILTIN_ENTRY_POINT.value)]
+
+
+_default = Registry()
+
+
+def get_encoder(name: str) -> Encoder:
+    """The registered preset called `name` (UsageError listing valid names otherwise)."""
+    return _default.get(name)
+
+
+def list_encoders() -> list[str]:
+    """Names of every registered preset, built-ins first."""
+    return _default.names()
+
+
+def register_encoder(spec: Encoder | Mapping[str, Any], *, replace: bool = False) -> Encoder:
+    """Register a preset (an Encoder or a declarative table) under its name."""
+    return _default.register(spec, replace=replace)
+
+
+def load_encoders(path: str | os.PathLike[str], *, replace: bool = False) -> list[Encoder]:
+    """Register the presets declared in a .toml/.json file and return them."""
+    return _default.load_file(path, replace=replace)
+
+
+def get_encoders(names: str | Iterable[str]) -> list[Encoder]:
+    """Several presets from a comma-separated string or a list of names, in the order given."""
+    if isinstance(names, str):
+        names = [part for part in (piece.strip() for piece in names.split(",")) if part]
+    chosen = [get_encoder(name) for name in names]
+    if not chosen:
+        raise UsageError("name at least one encoder (see `pixtok encoders`)")
+    return chosen

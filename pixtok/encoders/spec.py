@@ -1,0 +1,86 @@
+"""Presets declared as data: one table per encoder, in TOML or JSON.
+
+A file holds a list of tables under `encoder` (TOML: `[[encoder]]`; JSON: {"encoder": [...]} or a
+bare list). Each table's keys are the fields of `GridEncoder`; `merge` is written as a small table
+`{kind = "spatial", factor = 2}` (or the string "none"). Unknown keys are refused with the nearest
+valid key, since a misspelt key would otherwise silently fall back to a default. See
+docs/encoders.md for the schema and examples.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from pixtok.encoders.base import Encoder
+from pixtok.encoders.grid import GridEncoder
+from pixtok.errors import InputError, UsageError
+from pixtok.io import read_bytes
+
+SPEC_KEYS: tuple[str, ...] = tuple(f.name for f in fields(GridEncoder) if f.name != "merge_factor")
+
+
+def encoder_from_spec(spec: Mapping[str, Any]) -> Encoder:
+    """Build a `GridEncoder` from one declarative table (see the module docstring)."""
+    if not isinstance(spec, Mapping):
+        raise UsageError(f"an encoder spec is a table of keys, not {type(spec).__name__}")
+    unknown = [key for key in spec if key not in SPEC_KEYS]
+    if unknown:
+        key = unknown[0]
+        near = difflib.get_close_matches(str(key), SPEC_KEYS, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else f"; valid keys: {', '.join(SPEC_KEYS)}"
+        raise UsageError(f"unknown key {key!r} in encoder {spec.get('name', '?')!r}{hint}")
+    for key in ("name", "patch", "source"):
+        if key not in spec:
+            raise UsageError(f"encoder {spec.get('name', '?')!r} needs a {key!r}")
+    values = dict(spec)
+    merge = values.pop("merge", "none")
+    if isinstance(merge, Mapping):
+        extra = set(merge) - {"kind", "factor"}
+        if extra or "kind" not in merge:
+            raise UsageError(f"encoder {values['name']!r}: merge is {{kind = ..., factor = ...}}")
+        values["merge"] = merge["kind"]
+        values["merge_factor"] = merge.get("factor", 1)
+    elif merge == "none":
+        values["merge"] = "none"
+    else:
+        raise UsageError(
+            f"encoder {values['name']!r}: merge is 'none' or a table {{kind = ..., factor = ...}}"
+        )
+    return GridEncoder(**values)
+
+
+def read_spec_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The encoder tables of a .toml or .json preset file."""
+    p = Path(path)
+    raw = read_bytes(p)
+    try:
+        if p.suffix.lower() == ".toml":
+            document: Any = tomllib.loads(raw.decode("utf-8"))
+        elif p.suffix.lower() == ".json":
+            document = json.loads(raw.decode("utf-8"))
+        else:
+            raise InputError(f"{p}: preset files end in .toml or .json")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not valid {p.suffix[1:].upper()} ({exc})") from None
+    tables = document.get("encoder") if isinstance(document, dict) else document
+    if not isinstance(tables, list) or not tables:
+        raise InputError(f"{p}: expected a list of encoder tables ([[encoder]] in TOML)")
+    return tables
+
+
+def encoders_from_file(path: str | os.PathLike[str]) -> list[Encoder]:
+    """Build every preset declared in a file; errors name the file and the table."""
+    built: list[Encoder] = []
+    for index, table in enumerate(read_spec_file(path), start=1):
+        try:
+            built.append(encoder_from_spec(table))
+        except UsageError as exc:
+            raise InputError(f"{path}: encoder #{index}: {exc}") from None
+    return built

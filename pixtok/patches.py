@@ -1,0 +1,309 @@
+"""Pixels → patch grids: how a vision encoder cuts a page, which patches carry ink, how grids merge.
+
+A vision transformer never sees a page: it sees a grid of square patches. `patchify` cuts a page
+the way an encoder's patch embedding does, as a zero-copy view wherever the page allows one, and
+marks which patches are blank (every pixel equal to the background), which is what a page of text
+spends on margins and line gaps. The merge functions give the token grid that remains after the
+encoder's own reduction step (Qwen2-VL's 2×2 merge, InternVL's pixel shuffle, DeepSeek-OCR's
+convolutional compressor).
+
+Speed: the blank mask reduces the 4-D view one patch axis at a time (a row reduction, then a column
+reduction), ~0.17 ms for a 1024² page here, against ~1.6 ms for one reduction over both axes at once
+(design note 4); no Python loop runs per patch.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from pixtok.errors import InputError, UsageError
+
+PadMode = Literal["none", "zero", "edge", "background"]
+PAD_MODES: tuple[str, ...] = ("none", "zero", "edge", "background")
+
+
+@dataclass(frozen=True, eq=False)
+class PatchGrid:
+    """A page cut into patches.
+
+    `patches` has shape (rows, cols, patch, patch) for grey pages and (rows, cols, patch, patch, C)
+    for colour ones; it is a read-only view of the page (or of a padded copy when the page had to be
+    padded to whole patches). `nonblank[r, c]` is True when patch (r, c) has a pixel that differs
+    from the background.
+    """
+
+    patches: np.ndarray
+    rows: int
+    cols: int
+    patch: int
+    stride: int
+    nonblank: np.ndarray
+    total: int
+    nonblank_count: int
+
+    @property
+    def blank_count(self) -> int:
+        """Patches in which every pixel equals the background."""
+        return self.total - self.nonblank_count
+
+
+def _check_page(page: np.ndarray) -> np.ndarray:
+    if not isinstance(page, np.ndarray):
+        raise InputError(f"a page must be a numpy array, not {type(page).__name__}")
+    if page.dtype != np.uint8:
+        raise InputError(f"a page must hold uint8 pixels, not {page.dtype}")
+    if page.ndim not in (2, 3) or (page.ndim == 3 and page.shape[2] not in (1, 2, 3, 4)):
+        raise InputError(f"a page must be (height, width) or (height, width, channels), not {page.shape}")
+    if page.shape[0] == 0 or page.shape[1] == 0:
+        raise InputError(f"the page is empty ({page.shape[1]}×{page.shape[0]} pixels)")
+    return page
+
+
+def _check_int(value: object, option: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise UsageError(f"{option} must be a positive whole number of pixels, not {value!r}")
+    return int(value)
+
+
+def grid_shape(
+    height: int, width: int, patch: int, *, stride: int | None = None, pad: str = "background"
+) -> tuple[int, int]:
+    """The (rows, cols) grid `patchify` cuts from a height×width page, without touching pixels.
+
+    With padding, a partial patch at the right or bottom edge counts as a patch (the page is padded
+    to cover it); with pad="none" it is dropped.
+    """
+    patch = _check_int(patch, "patch size")
+    step = patch if stride is None else _check_int(stride, "stride")
+    if pad not in PAD_MODES:
+        raise UsageError(f"pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
+    if patch > height or patch > width:
+        raise UsageError(f"patch size {patch} is larger than the {width}×{height} image")
+    if pad == "none":
+        return (height - patch) // step + 1, (width - patch) // step + 1
+    return -(-(height - patch) // step) + 1, -(-(width - patch) // step) + 1
+
+
+def _pad_page(page: np.ndarray, height: int, width: int, pad: str, background: int) -> np.ndarray:
+    extra = [(0, height - page.shape[0]), (0, width - page.shape[1])] + [(0, 0)] * (page.ndim - 2)
+    if pad == "edge":
+        return np.pad(page, extra, mode="edge")
+    return np.pad(page, extra, mode="constant", constant_values=0 if pad == "zero" else background)
+
+
+def _patch_view(page: np.ndarray, rows: int, cols: int, patch: int, stride: int) -> np.ndarray:
+    """A (rows, cols, p, p[, C]) view of the top-left rows×cols patches of `page` (which covers them)."""
+    height, width = (rows - 1) * stride + patch, (cols - 1) * stride + patch
+    page = page[:height, :width]
+    if stride == patch:
+        # Splitting each axis in two is always possible without a copy, even on a cropped page.
+        shape = (rows, patch, cols, patch, *page.shape[2:])
+        view = page.reshape(shape).swapaxes(1, 2)
+    else:
+        windows = sliding_window_view(page, (patch, patch), axis=(0, 1))[::stride, ::stride]
+        view = np.moveaxis(windows, 2, -1) if page.ndim == 3 else windows
+    view = view.view()
+    view.flags.writeable = False
+    return view
+
+
+def blank_mask(patches: np.ndarray, background: int = 255) -> np.ndarray:
+    """True where a patch has a pixel that differs from `background` (in any channel).
+
+    Reduces the two pixel axes one after the other; only the reductions that can find a difference
+    run (nothing is darker than 0 or lighter than 255).
+    """
+    nonblank = np.zeros(patches.shape[:2] + patches.shape[4:], dtype=bool)
+    if background > 0:
+        nonblank |= patches.min(axis=2).min(axis=2) < background
+    if background < 255:
+        nonblank |= patches.max(axis=2).max(axis=2) > background
+    return nonblank.any(axis=2) if nonblank.ndim == 3 else nonblank
+
+
+def patchify(
+    page: np.ndarray,
+    patch: int = 16,
+    *,
+    stride: int | None = None,
+    pad: PadMode = "background",
+    background: int = 255,
+) -> PatchGrid:
+    """Cut a grey (H, W) or colour (H, W, C) uint8 page into patch×patch patches.
+
+    `stride` below `patch` gives overlapping patches (a sliding window, still a view); `pad` says
+    what fills the partial patches at the right and bottom edges: "background" (the default, as a
+    renderer would have drawn more page), "zero" (black, as a processor padding with zeros),
+    "edge" (repeat the last row/column), or "none" (drop the partial patches).
+    """
+    page = _check_page(page)
+    if (
+        isinstance(background, bool)
+        or not isinstance(background, (int, np.integer))
+        or not 0 <= background <= 255
+    ):
+        raise UsageError(f"background must be a pixel value from 0 to 255, not {background!r}")
+    rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)
+    step = patch if stride is None else int(stride)
+    height, width = (rows - 1) * step + patch, (cols - 1) * step + patch
+    source = page
+    if height > page.shape[0] or width > page.shape[1]:
+        source = _pad_page(page, height, width, pad, int(background))
+    patches = _patch_view(source, rows, cols, int(patch), step)
+    nonblank = blank_mask(patches, int(background))
+    nonblank.flags.writeable = False
+    return PatchGrid(
+        patches=patches,
+        rows=rows,
+        cols=cols,
+        patch=int(patch),
+        stride=step,
+        nonblank=nonblank,
+        total=rows * cols,
+        nonblank_count=int(np.count_nonzero(nonblank)),
+    )
+
+
+def group_neighbours(patches: np.ndarray, k: int = 2) -> np.ndarray:
+    """Group each k×k block of neighbouring patches: (rows/k, cols/k, k, k, p, p[, C]), a view.
+
+    This is the unit a 2×2 spatial merge (Qwen2-VL) or a 0.5 pixel shuffle (InternVL) turns into one
+    token: the encoder concatenates the features of these k² patches. Rows and columns must divide
+    by k (the processors resize so that they do).
+    """
+    k = _check_int(k, "k")
+    rows, cols = patches.shape[:2]
+    if rows % k or cols % k:
+        raise UsageError(f"a {rows}×{cols} patch grid does not split into {k}×{k} groups")
+    shape = (rows // k, k, cols // k, k, *patches.shape[2:])
+    return patches.reshape(shape).swapaxes(1, 2)
+
+
+def spatial_merge(rows: int, cols: int, k: int = 2) -> tuple[int, int]:
+    """Token grid after merging k×k neighbouring patches into one token.
+
+    Qwen2-VL / Qwen2.5-VL (`PatchMerger`, `spatial_merge_size=2` in transformers'
+    modeling_qwen2_vl.py) and GLM-4.1V (`merge_size=2` in Glm4vImageProcessor): their processors
+    resize to multiples of patch·k, so the grid divides exactly; a grid that does not is padded up
+    (ceil), which is what padding the last row/column of patches would give.
+    """
+    k = _check_int(k, "k")
+    return -(-rows // k), -(-cols // k)
+
+
+def pixel_shuffle(rows: int, cols: int, factor: float = 0.5) -> tuple[int, int]:
+    """Token grid after InternVL's pixel shuffle with `scale_factor` (0.5: 2×2 patches → 1 token).
+
+    Source: InternVL `InternVLChatModel.pixel_shuffle` (modeling_internvl_chat.py), which reshapes
+    (h, w, c) to (int(h·factor), int(w·factor), c/factor²); a 448-px tile with 14-px patches is a
+    32×32 grid and becomes 16×16 = 256 tokens (InternVL 1.5/2/2.5 reports).
+    """
+    if not 0 < factor <= 1:
+        raise UsageError(f"pixel shuffle factor must be in (0, 1], not {factor!r}")
+    return int(rows * factor), int(cols * factor)
+
+
+def conv_compress(rows: int, cols: int, stride: int = 4) -> tuple[int, int]:
+    """Token grid after DeepSeek-OCR's convolutional compressor (16× fewer tokens at stride 4).
+
+    Source: DeepSeek-OCR (arXiv 2510.18234, DeepEncoder) and its code deepencoder/sam_vary_sdpa.py:
+    `net_2` and `net_3` are Conv2d(kernel_size=3, stride=2, padding=1); each maps n to
+    ⌊(n + 2 − 3)/2⌋ + 1 = ⌈n/2⌉, so stride 4 = two such convolutions (64×64 patches → 16×16 tokens).
+    """
+    stride = _check_int(stride, "stride")
+    if stride & (stride - 1):
+        raise UsageError(f"the compressor's stride is a power of two (stacked stride-2 convs), not {stride}")
+    for _ in range(stride.bit_length() - 1):
+        rows, cols = (rows + 2 - 3) // 2 + 1, (cols + 2 - 3) // 2 + 1
+    return rows, cols
+
+
+def read_page(source: str | os.PathLike[str], *, rgb: bool = False) -> np.ndarray:
+    """Decode an image file (or '-' for stdin) into a uint8 page: grey (H, W), or (H, W, 3) with rgb.
+
+    Transparent pixels are laid on white first, as a page would show them.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from pixtok.io import read_bytes
+
+    data = read_bytes(source)
+    name = "<stdin>" if str(source) == "-" else str(source)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                flat.alpha_composite(rgba)
+                image = flat
+            page = np.asarray(image.convert("RGB" if rgb else "L"), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        detail = "not a readable image (PNG, JPEG, ...)" if isinstance(exc, UnidentifiedImageError) else exc
+        raise InputError(f"{name}: {detail}") from None
+    return np.ascontiguousarray(page)
+
+
+def draw_overlay(page: np.ndarray, grid: PatchGrid, *, shade: float = 0.35) -> np.ndarray:
+    """An RGB picture of the page with the patch grid drawn and blank patches shaded.
+
+    Blank patches are tinted towards blue by `shade`; grid lines are red. With overlapping patches
+    (stride < patch) the lines mark the stride, the start of each patch.
+    """
+    page = _check_page(page)
+    base = page if page.ndim == 3 else page[:, :, None]
+    if base.shape[2] != 3:
+        base = np.repeat(base[:, :, :1], 3, axis=2) if base.shape[2] < 3 else base[:, :, :3]
+    out = base.astype(np.float32)
+    height, width = page.shape[:2]
+    cell = np.repeat(np.repeat(~grid.nonblank, grid.stride, axis=0), grid.stride, axis=1)
+    blank = np.zeros((height, width), dtype=bool)
+    h, w = min(height, cell.shape[0]), min(width, cell.shape[1])
+    blank[:h, :w] = cell[:h, :w]
+    tint = np.array([60.0, 110.0, 230.0], dtype=np.float32)
+    out[blank] = out[blank] * (1 - shade) + tint * shade
+    # Grid lines at 60% opacity, so ink under a line stays visible.
+    red = np.array([220.0, 30.0, 30.0], dtype=np.float32)
+    ys = np.arange(0, min(height, grid.rows * grid.stride + 1), grid.stride)
+    xs = np.arange(0, min(width, grid.cols * grid.stride + 1), grid.stride)
+    ys, xs = ys[ys < height], xs[xs < width]
+    out[ys, :] = out[ys, :] * 0.4 + red * 0.6
+    out[:, xs] = out[:, xs] * 0.4 + red * 0.6
+    return np.rint(out).astype(np.uint8)
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 picture (deterministic: no timestamps or text chunks)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def ceil_div(a: int, b: int) -> int:
+    """⌈a / b⌉ for positive integers, without floating point."""
+    return -(-a // b)
+
+
+__all__ = [
+    "PAD_MODES",
+    "PatchGrid",
+    "blank_mask",
+    "ceil_div",
+    "conv_compress",
+    "draw_overlay",
+    "encode_png",
+    "grid_shape",
+    "group_neighbours",
+    "patchify",
+    "pixel_shuffle",
+    "read_page",
+    "spatial_merge",
+]
