@@ -311,9 +311,10 @@ def test_factory_failures_become_one_line_errors() -> None:
 # -- plugins through the entry-point group -------------------------------------------------------------------
 
 
-def _install_plugin(site: Path, dist: str, module: str, source: str, entry_points: str) -> None:
+def _install_plugin(site: Path, dist: str, module: str, source: str | None, entry_points: str) -> None:
     """Lay out a distribution as pip installs it: a module and a .dist-info with entry_points.txt."""
-    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    if source is not None:
+        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
     info = site / f"{dist}-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n", encoding="utf-8")
@@ -352,6 +353,17 @@ def test_a_third_party_plugin_registers_through_the_entry_point(tmp_path: Path, 
     assert not infos["oops"].available and "no_such_module_xyz" in (infos["oops"].reason or "")
     with pytest.raises(MissingDependencyError, match="plugin failed to import"):
         registry.get("oops")
+
+
+def test_installed_pixtok_registers_builtins_once_via_its_entry_point(tmp_path: Path, monkeypatch) -> None:
+    """As after `pip install pixtok`: the metadata declares the built-in entry point."""
+    _install_plugin(tmp_path, "pixtok", "pixtok", None, "builtin = pixtok.tokenizers.builtin:register")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    assert "pixtok.tokenizers.builtin:register" in {point.value for point in points}
+    infos = TokenizerRegistry().list_tokenizers()
+    assert [info.name for info in infos] == BUILTINS
+    assert all(info.available for info in infos)
 
 
 # -- user files: spm:PATH, tiktoken:PATH, hf:PATH ---------------------------------------------------------
