@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pixtok.config import Geometry
-from pixtok.direction import visual_order
+from pixtok.direction import visual_order_lines
 from pixtok.errors import UsageError
 from pixtok.shaping import INVISIBLE, ShapedText
 from pixtok.text import NEWLINE, SPACE
@@ -226,14 +226,8 @@ def place(
         default=left,
     )
 
-    # Visual order: lines with right-to-left glyphs are reordered one by one (UAX #9 L2).
-    order = np.arange(len(index))
-    if shaped.has_bidi:
-        line_bounds = np.concatenate(([0], np.cumsum(counts)))
-        glyph_level = shaped.level[index]
-        for li in np.flatnonzero(np.bincount(line_of, weights=glyph_level, minlength=n_lines) > 0):
-            a, b = line_bounds[li], line_bounds[li + 1]
-            order[a:b] = a + visual_order(glyph_level[a:b])
+    # Visual order (UAX #9 L2), for all lines at once.
+    order = visual_order_lines(shaped.level[index], line_of) if shaped.has_bidi else np.arange(len(index))
     index = index[order]
     adv = adv[order]
     # Pen x = line start + advances of the glyphs before it on the same line.

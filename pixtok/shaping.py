@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import uharfbuzz as hb
 
-from pixtok.direction import has_rtl, paragraph_levels
+from pixtok.direction import has_rtl, text_levels
 from pixtok.fonts import FontChain, needs_glyph, preferred_script
 from pixtok.text import (
     CJK,
@@ -228,47 +228,36 @@ class Shaper:
         """Shape a prepared text (paragraphs separated by newlines)."""
         if len(self._units) > _MAX_CACHED_UNITS:
             self._units = _UnitTable()
-        pattern = self._pattern
-        if not has_rtl(text):
-            units = pattern.findall(text)
-            index = self._units.index
+        units = self._pattern.findall(text)
+        lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
+        if int(lengths.sum()) != len(text):
+            raise RuntimeError("text segmentation lost characters")
+        index = self._units.index
+        if has_rtl(text):
+            levels, bases = text_levels(text)
+            starts = np.cumsum(lengths) - lengths
+            base_levels = bases[starts]
+            high = np.maximum.reduceat(levels, starts)
+            low = np.minimum.reduceat(levels, starts)
+            # Units at one level are keyed by text and level; mixed ones by their level bytes.
+            keys: list[object] = [
+                u if h == 0 else f"{u}\x00{h}" if h == lo else (u, levels[a : a + len(u)].tobytes())
+                for u, h, lo, a in zip(units, high.tolist(), low.tolist(), starts.tolist(), strict=True)
+            ]
+            ids = [index.get(k) for k in keys]
+            if None in ids:
+                ids = [
+                    i if i is not None else self._unit_id(k, u, None if k is u else levels[a : a + len(u)])
+                    for i, k, u, a in zip(ids, keys, units, starts.tolist(), strict=True)
+                ]
+        else:
+            base_levels = np.zeros(len(units), dtype=np.int8)
             ids = [index.get(u) for u in units]
             if None in ids:
                 ids = [
                     i if i is not None else self._unit_id(u, u, None) for i, u in zip(ids, units, strict=True)
                 ]
-            lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
-            base_levels = np.zeros(len(units), dtype=np.int8)
-        else:
-            ids, lengths, base_levels = self._shape_bidi(text)
-        if int(lengths.sum()) != len(text):
-            raise RuntimeError("text segmentation lost characters")
         return self._assemble(np.asarray(ids, dtype=np.int64), lengths, base_levels)
-
-    def _shape_bidi(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray]:
-        ids: list[int] = []
-        lengths: list[int] = []
-        bases: list[int] = []
-        offset = 0
-        for paragraph in text.split("\n"):
-            base, levels = paragraph_levels(paragraph)
-            rtl = bool(levels.any())
-            for match in self._pattern.finditer(paragraph):
-                unit = match.group()
-                if rtl:
-                    unit_levels = levels[match.start() : match.end()]
-                    key: object = (unit, unit_levels.tobytes())
-                    ids.append(self._unit_id(key, unit, unit_levels))
-                else:
-                    ids.append(self._unit_id(unit, unit, None))
-                lengths.append(len(unit))
-                bases.append(base)
-            offset += len(paragraph) + 1
-            if offset <= len(text):
-                ids.append(self._unit_id("\n", "\n", None))
-                lengths.append(1)
-                bases.append(base)
-        return ids, np.asarray(lengths, dtype=np.int64), np.asarray(bases, dtype=np.int8)
 
     def _assemble(self, ids: np.ndarray, lengths: np.ndarray, base_levels: np.ndarray) -> ShapedText:
         pool, props = self._units.pooled()

@@ -1,0 +1,87 @@
+"""The vectorised bidi resolution agrees with python-bidi's reference implementation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pixtok.direction import has_rtl, reference_levels, text_levels, visual_order, visual_order_lines
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+RTL_FILES = ["ar_msgstr_gtk20-properties.txt", "fa_prose_gnome-help.txt", "he_msgstr_gnome-gnu.txt"]
+
+
+def _check_against_reference(text: str) -> None:
+    levels, bases = text_levels(text)
+    offset = 0
+    for paragraph in text.split("\n"):
+        if has_rtl(paragraph):
+            base, want = reference_levels(paragraph)
+        else:
+            base, want = 0, np.zeros(len(paragraph), dtype=np.int8)
+        got = levels[offset : offset + len(paragraph)]
+        assert np.array_equal(got, want), (paragraph, got, want)
+        if paragraph:
+            assert bases[offset] == base, paragraph
+        offset += len(paragraph) + 1
+
+
+@pytest.mark.parametrize("name", RTL_FILES)
+def test_levels_match_reference_on_corpus(name: str) -> None:
+    _check_against_reference((CORPUS / name).read_text(encoding="utf-8"))
+
+
+# Arabic and Hebrew letters, Latin, digits of both kinds, separators, terminators, marks,
+# spaces, punctuation, ZWNJ and newlines: every class the vectorised rules resolve.
+_ALPHABET = (
+    "abcXYZ"
+    + "אבג"
+    + "ابت"
+    + "0123"
+    + "٠١٢"
+    + "+-,.:/"
+    + "$%#"
+    + "\u064b\u05b0\u0301"
+    + " \t!()\"'"
+    + "\u200c\n"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_levels_match_reference_on_random_mixes(text: str) -> None:
+    _check_against_reference(text)
+
+
+def test_explicit_embeddings_use_the_reference() -> None:
+    text = "abc \u202bאבג 123\u202c def"
+    levels, _ = text_levels(text)
+    assert np.array_equal(levels, reference_levels(text)[1])
+
+
+def test_left_to_right_text_is_level_zero() -> None:
+    levels, bases = text_levels("plain text\nmore")
+    assert not levels.any() and not bases.any()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), max_size=40))
+def test_visual_order_of_many_lines_equals_line_by_line(items: list[tuple[int, int]]) -> None:
+    items.sort(key=lambda item: item[0])
+    line = np.asarray([i[0] for i in items], dtype=np.int64)
+    levels = np.asarray([i[1] for i in items], dtype=np.int8)
+    want = np.arange(len(items))
+    for value in np.unique(line):
+        idx = np.flatnonzero(line == value)
+        want[idx] = idx[0] + visual_order(levels[idx])
+    assert np.array_equal(visual_order_lines(levels, line), want)
+
+
+def test_visual_order_reverses_rtl_runs() -> None:
+    # "abc DEF ghi" with DEF right-to-left inside a left-to-right paragraph.
+    levels = np.array([0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], dtype=np.int8)
+    assert visual_order(levels).tolist() == [0, 1, 2, 3, 6, 5, 4, 7, 8, 9, 10]
