@@ -1,0 +1,190 @@
+"""Text tokens against vision tokens: render, patchify and count one text, under chosen
+tokenizers and vision encoders, and summarise many.
+
+`Comparer` holds the renderer, tokenizers and encoders so that a corpus is measured without
+reloading anything; `compare_text` is the one-call form. Records are plain dicts with stable
+keys (documented in docs/compare.md): `tokens.<tokenizer>`, `vision.<encoder>.tokens`,
+`compression.<tokenizer>.<encoder>` (text tokens ÷ vision tokens) and densities per token.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pixtok.config import RenderConfig
+from pixtok.encoders import Encoder, get_encoder
+from pixtok.errors import UsageError
+from pixtok.patches import patchify
+from pixtok.render import Renderer, RenderResult
+from pixtok.tokenizers import Tokenizer, get_tokenizer
+
+DEFAULT_PRESET = "glyph"
+DEFAULT_TOKENIZERS: tuple[str, ...] = ("mistral-spm", "cl100k")
+DEFAULT_ENCODERS: tuple[str, ...] = ("deepseek-ocr-base", "qwen2.5-vl", "glm-4.1v")
+
+# Counts that add up over inputs (everything else in a record is derived from them).
+_ADDITIVE = ("chars", "bytes", "pages", "missing_glyphs")
+
+
+def sample_text() -> str:
+    """The built-in sample that `pixtok compare` measures when given no input."""
+    return resources.files("pixtok").joinpath("data/sample.txt").read_text(encoding="utf-8")
+
+
+def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    """Names from a comma list or a sequence of comma lists; empty entries are an error."""
+    if value is None:
+        return tuple(default)
+    items = [value] if isinstance(value, str) else list(value)
+    names = [part.strip() for item in items for part in item.split(",")]
+    if any(not name for name in names):
+        raise UsageError(f"empty name in {','.join(items)!r}")
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """What to measure: the render set-up, tokenizers, encoders and the patch size of `patches`."""
+
+    render: RenderConfig = field(default_factory=lambda: RenderConfig.from_preset(DEFAULT_PRESET))
+    tokenizers: tuple[str, ...] = DEFAULT_TOKENIZERS
+    encoders: tuple[str, ...] = DEFAULT_ENCODERS
+    patch: int = 16
+
+    def __post_init__(self) -> None:
+        if not self.tokenizers and not self.encoders:
+            raise UsageError("name at least one tokenizer or encoder")
+        if not 1 <= self.patch <= 1024:
+            raise UsageError(f"--patch must be between 1 and 1024 px, got {self.patch}")
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 6) if denominator else None
+
+
+class Comparer:
+    """Measures texts under fixed options, keeping fonts, caches and models loaded."""
+
+    def __init__(self, options: CompareOptions | None = None) -> None:
+        self.options = options or CompareOptions()
+        # Resolve every name first, so that a typo fails before any rendering.
+        self.tokenizers: dict[str, Tokenizer] = {
+            name: get_tokenizer(name) for name in self.options.tokenizers
+        }
+        self.encoders: dict[str, Encoder] = {name: get_encoder(name) for name in self.options.encoders}
+        self.renderer = Renderer(self.options.render)
+
+    def render(self, text: str) -> RenderResult:
+        return self.renderer.render(text)
+
+    def measure(
+        self, text: str, name: str | None = None, *, result: RenderResult | None = None
+    ) -> dict[str, Any]:
+        """One record for one text (see the module docstring for its keys)."""
+        if result is None:
+            result = self.render(text)
+        record: dict[str, Any] = {}
+        if name is not None:
+            record["input"] = name
+        record["chars"] = len(text)
+        record["bytes"] = len(text.encode("utf-8"))
+        record["tokens"] = {key: tok.count(text) for key, tok in self.tokenizers.items()}
+        record["pages"] = result.page_count
+        record["width"] = int(result.pages[0].shape[1])
+        record["height"] = int(result.pages[0].shape[0])
+        record["font_size_px"] = round(result.font_size_px, 4)
+        total = nonblank = 0
+        background = _background_level(result)
+        for page in result.pages:
+            grid = patchify(page, self.options.patch, background=background)
+            total += grid.total
+            nonblank += grid.nonblank_count
+        record["patches"] = {"size": self.options.patch, "total": total, "nonblank": nonblank}
+        record["vision"] = {
+            key: _vision_dict(encoder.count_pages(result.pages)) for key, encoder in self.encoders.items()
+        }
+        record["missing_glyphs"] = result.missing_glyphs
+        return _with_ratios(record)
+
+
+def _background_level(result: RenderResult) -> int:
+    """The pixel value of the page background, which patchify treats as blank."""
+    page = result.pages[0]
+    if page.ndim == 3:  # RGB: patchify compares every channel with one level
+        return int(page[0, 0, 0]) if (page[0, 0] == page[0, 0, 0]).all() else 255
+    from pixtok.config import parse_color
+
+    r, g, b = parse_color(result.config.background)
+    return round(0.299 * r + 0.587 * g + 0.114 * b)
+
+
+def _vision_dict(total: Any) -> dict[str, Any]:
+    return {
+        "tokens": total.tokens,
+        "sequence_tokens": total.sequence_tokens,
+        "valid_tokens": total.valid_tokens,
+        "tiles": total.tiles,
+    }
+
+
+def _with_ratios(record: dict[str, Any]) -> dict[str, Any]:
+    """Add compression ratios and per-token densities, derived from the counts in `record`."""
+    tokens: Mapping[str, int] = record["tokens"]
+    vision: Mapping[str, Mapping[str, Any]] = record["vision"]
+    record["compression"] = {
+        tok: {enc: _ratio(count, v["tokens"]) for enc, v in vision.items()} for tok, count in tokens.items()
+    }
+    record["chars_per_token"] = {tok: _ratio(record["chars"], n) for tok, n in tokens.items()}
+    record["bytes_per_token"] = {tok: _ratio(record["bytes"], n) for tok, n in tokens.items()}
+    record["chars_per_vision_token"] = {
+        enc: _ratio(record["chars"], v["tokens"]) for enc, v in vision.items()
+    }
+    record["bytes_per_vision_token"] = {
+        enc: _ratio(record["bytes"], v["tokens"]) for enc, v in vision.items()
+    }
+    return record
+
+
+def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict[str, Any]:
+    """Totals over records: counts are added, ratios computed again from the sums."""
+    records = [r for r in records if "error" not in r]
+    if not records:
+        raise UsageError("nothing to summarise: no successful records")
+    total: dict[str, Any] = {"input": name, "inputs": len(records)}
+    for key in _ADDITIVE:
+        total[key] = sum(int(r[key]) for r in records)
+    total["tokens"] = {tok: sum(r["tokens"][tok] for r in records) for tok in records[0]["tokens"]}
+    total["patches"] = {
+        "size": records[0]["patches"]["size"],
+        "total": sum(r["patches"]["total"] for r in records),
+        "nonblank": sum(r["patches"]["nonblank"] for r in records),
+    }
+    total["vision"] = {}
+    for enc in records[0]["vision"]:
+        valid = [r["vision"][enc]["valid_tokens"] for r in records]
+        total["vision"][enc] = {
+            "tokens": sum(r["vision"][enc]["tokens"] for r in records),
+            "sequence_tokens": sum(r["vision"][enc]["sequence_tokens"] for r in records),
+            "valid_tokens": None if any(v is None for v in valid) else sum(valid),
+            "tiles": sum(r["vision"][enc]["tiles"] for r in records),
+        }
+    return _with_ratios(total)
+
+
+@functools.lru_cache(maxsize=4)
+def _comparer(options: CompareOptions) -> Comparer:
+    return Comparer(options)
+
+
+def compare_text(text: str, options: CompareOptions | None = None, name: str | None = None) -> dict[str, Any]:
+    """Measure one text: the library form of `pixtok compare`.
+
+    >>> record = compare_text("Hello, world. " * 50)
+    >>> sorted(record["tokens"])
+    ['cl100k', 'mistral-spm']
+    """
+    return _comparer(options or CompareOptions()).measure(text, name)
