@@ -1,0 +1,240 @@
+"""`pixtok render`, `pixtok fonts` and `pixtok presets` through the real entry point.
+
+Every bad input ends with an exit code (2 for a bad option, 1 for bad data), exactly one line on
+stderr, no traceback, and no output file; good calls write the files they announce.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixtok.config import PRESETS
+
+
+@pytest.fixture
+def hello(tmp_path: Path) -> Path:
+    path = tmp_path / "hello.txt"
+    path.write_text("Hello, world. Привет, мир.\n", encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(result, code: int, *fragments: str) -> None:
+    assert result.exception is None, result.traceback
+    assert result.exit_code == code, (result.exit_code, result.stderr)
+    assert len(result.error_lines) == 1, result.stderr
+    line = result.error_lines[0]
+    assert line.startswith("pixtok: error: "), line
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in line, line
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_invalid_utf8_names_the_byte_offset_and_replace_works(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "latin1.txt"
+    valid = "Größe caf".encode()  # 11 bytes: ö and ß take two each
+    source.write_bytes(valid + b"\xe9 ok")
+    before = files_in(tmp_path)
+    result = run_cli("render", source, "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 1, f"byte offset {len(valid)}", "0xe9", "--errors replace")
+    assert files_in(tmp_path) == before
+
+    result = run_cli("render", source, "--errors", "replace", "-o", tmp_path / "out.png", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out.png").is_file()
+    assert json.loads(result.stdout)["chars"] == len("Größe caf\ufffd ok")
+
+
+@pytest.mark.parametrize(
+    ("make_input", "code", "fragment"),
+    [
+        (lambda d: d / "absent.txt", 1, "no such file"),
+        (lambda d: d, 1, "is a directory"),
+    ],
+    ids=["missing-file", "directory"],
+)
+def test_unreadable_inputs(run_cli, tmp_path: Path, make_input, code: int, fragment: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("render", make_input(tmp_path), "-o", out / "page.png")
+    assert_one_line_error(result, code, fragment)
+    assert files_in(out) == set()
+
+
+@pytest.mark.parametrize("content", ["", "  \n\t \n"], ids=["empty", "whitespace"])
+def test_empty_text(run_cli, tmp_path: Path, content: str) -> None:
+    source = tmp_path / "empty.txt"
+    source.write_text(content, encoding="utf-8")
+    result = run_cli("render", source, "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 1, "empty")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_corrupt_font_file(run_cli, tmp_path: Path, hello: Path) -> None:
+    font = tmp_path / "broken.ttf"
+    font.write_bytes(bytes(range(256)) * 40)
+    result = run_cli("render", hello, "--font", font, "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 1, "broken.ttf", "not a usable font")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_unknown_font_family(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello, "--font", "Zzyzx Nonexistent Grotesk", "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 1, "Zzyzx Nonexistent Grotesk")
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (["--size", "0"], "font size"),
+        (["--size", "-3"], "--size"),
+        (["--size", "100000"], "font size"),
+        (["--size", "12furlongs"], "--size"),
+        (["--page", "100000x100000"], "exceeds the limit"),
+        (["--page", "100x100", "--margin", "60"], "leave no room"),
+        (["--page", "300x200", "--margin", "10,200"], "leave no room"),
+        (["--preset", "nope"], "unknown render preset"),
+        (["--layout", "scroll"], "layout must be one of"),
+        (["--align", "middle"], "align must be one of"),
+        (["--dpi", "0"], "--dpi"),
+        (["--line-height", "-1"], "--line-height"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_bad_options_exit_2(run_cli, tmp_path: Path, hello: Path, flags: list[str], fragment: str) -> None:
+    result = run_cli("render", hello, *flags, "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 2, fragment)
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "fragment"),
+    [
+        ("bad.toml", 'size = "oops', 1, "not valid TOML"),
+        ("bad.json", "{not json", 1, "not valid JSON"),
+        ("unknown.toml", "colour = 3\n", 2, "unknown render option(s) colour"),
+        ("wrong.toml", 'layout = "scroll"\n', 2, "layout must be one of"),
+        ("list.json", "[1, 2]", 1, "expected a table"),
+    ],
+)
+def test_bad_config_file(
+    run_cli, tmp_path: Path, hello: Path, name: str, content: str, code: int, fragment: str
+) -> None:
+    config = tmp_path / name
+    config.write_text(content, encoding="utf-8")
+    result = run_cli("render", hello, "--config", config, "-o", tmp_path / "out.png")
+    assert_one_line_error(result, code, fragment)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_missing_config_file(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello, "--config", tmp_path / "nowhere.toml", "-o", tmp_path / "out.png")
+    assert_one_line_error(result, 1, "nowhere.toml")
+
+
+def test_several_pages_to_stdout_is_refused(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello, "--size", "40", "--page", "100x100", "-o", "-")
+    assert_one_line_error(result, 2, "pages")
+    assert result.stdout_bytes == b""
+
+
+def test_several_pages_to_one_png_name_writes_nothing(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello, "--size", "40", "--page", "100x100", "-o", tmp_path / "one.png")
+    assert_one_line_error(result, 2, "pattern")
+    assert files_in(tmp_path) == {"hello.txt"}
+
+
+def test_one_page_png_on_stdout(run_cli, hello: Path) -> None:
+    result = run_cli("render", hello, "--page", "400x60", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    image = Image.open(io.BytesIO(result.stdout_bytes))
+    assert image.size == (400, 60)
+    assert image.mode == "L"
+
+
+def test_stdin_input_and_json_summary(run_cli, tmp_path: Path) -> None:
+    result = run_cli("render", "-", "-o", tmp_path / "page.png", "--json", stdin="Hello from stdin")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["input"] == "-"
+    assert summary["outputs"] == [str(tmp_path / "page.png")]
+    assert summary["pages"] == 1 and summary["chars"] == len("Hello from stdin")
+    assert summary["missing_glyphs"] == 0
+    assert summary["fonts"][0]["family"] == "DejaVu Sans"
+
+
+def test_default_output_names_follow_the_input(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello.name, "--page", "400x80", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "hello.png").is_file()
+    result = run_cli("render", hello.name, "--page", "100x100", "--size", "40", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    pages = sorted(p.name for p in tmp_path.glob("hello-*.png"))
+    assert pages[0] == "hello-001.png" and len(pages) == json.loads(result.stdout)["pages"] > 1
+
+
+def test_folder_pattern_npy_and_npz_outputs(run_cli, tmp_path: Path, hello: Path) -> None:
+    common = ["--page", "100x100", "--size", "40"]
+    assert run_cli("render", hello, *common, "-o", f"{tmp_path}/pages/").exit_code == 0
+    folder_pages = sorted((tmp_path / "pages").iterdir())
+    assert [p.name for p in folder_pages][:2] == ["page-0001.png", "page-0002.png"]
+
+    assert run_cli("render", hello, *common, "-o", tmp_path / "p{page:02d}.png").exit_code == 0
+    assert (tmp_path / "p01.png").read_bytes() == folder_pages[0].read_bytes()
+
+    assert run_cli("render", hello, *common, "-o", tmp_path / "pages.npy").exit_code == 0
+    stack = np.load(tmp_path / "pages.npy")
+    assert stack.shape == (len(folder_pages), 100, 100)
+    assert np.array_equal(stack[0], np.asarray(Image.open(folder_pages[0])))
+
+    assert run_cli("render", hello, *common, "-o", tmp_path / "pages.npz").exit_code == 0
+    with np.load(tmp_path / "pages.npz") as npz:
+        assert np.array_equal(npz["pages"], stack)
+        boxes, offsets = npz["glyph_box"], npz["glyph_char_offset"]
+        assert boxes.shape == (len(offsets), 4)
+        text = hello.read_text(encoding="utf-8")
+        assert set(text[o] for o in offsets) <= set(text)
+        assert npz["line_char_span"][-1, 1] == len(text)
+
+
+def test_bad_output_suffix(run_cli, tmp_path: Path, hello: Path) -> None:
+    result = run_cli("render", hello, "-o", tmp_path / "page.jpg")
+    assert_one_line_error(result, 2, ".jpg")
+    assert not (tmp_path / "page.jpg").exists()
+
+
+def test_fonts_lists_every_bundled_font(run_cli) -> None:
+    result = run_cli("fonts", "--json")
+    assert result.exit_code == 0, result.stderr
+    families = {row["family"] for row in json.loads(result.stdout)}
+    assert {"DejaVu Sans", "Noto Naskh Arabic", "Noto Sans CJK"} <= families
+
+
+def test_fonts_coverage_names_the_missing_characters(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "mixed.txt"
+    # Tibetan and Egyptian hieroglyphs: no shipped font draws them.
+    source.write_text("abc 汉字 \u0f40\u0f40 \U00013000", encoding="utf-8")
+    result = run_cli("fonts", "--text", source, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["missing"] == {"U+0F40": 2, "U+13000": 1}
+    assert report["missing_glyphs"] == 3
+
+
+def test_presets_carry_their_sources(run_cli) -> None:
+    result = run_cli("presets", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == set(PRESETS)
+    assert "arXiv" in rows["glyph"]["source"] and "arXiv" in rows["pixel"]["source"]
+    assert rows["pixel"]["values"]["strip_patches"] == 529
