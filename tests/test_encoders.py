@@ -401,9 +401,13 @@ def test_register_a_declarative_preset():
     assert get_encoder("test-qwen2.5-vl-1280") is encoder
     assert encoder.count(4000, 3000).tokens <= 1280
     assert encoder.count(100, 100).tokens >= 256
+    assert register_encoder(spec) is encoder  # the same preset again: a no-op
     with pytest.raises(UsageError, match="already registered"):
-        register_encoder(spec)
-    assert register_encoder(spec, replace=True).name == spec["name"]
+        register_encoder({**spec, "max_pixels": 2048 * 28 * 28})
+    replaced = register_encoder({**spec, "max_pixels": 2048 * 28 * 28}, replace=True)
+    assert get_encoder(spec["name"]) is replaced and replaced.count(4000, 3000).tokens > 1280
+    with pytest.raises(UsageError, match="already registered"):
+        register_encoder({**spec, "name": "qwen2.5-vl"})  # built-ins are not replaced by accident
 
 
 PRESET_TOML = """

@@ -55,12 +55,19 @@ class Registry:
             self._loaded = True
 
     def register(self, spec: Encoder | Mapping[str, Any], *, replace: bool = False) -> Encoder:
-        """Add a preset (an Encoder, or a declarative table); a taken name needs replace=True."""
+        """Add a preset (an Encoder, or a declarative table).
+
+        Registering an equal preset again is a no-op; a different preset under a taken name needs
+        replace=True.
+        """
         encoder = spec if isinstance(spec, Encoder) else encoder_from_spec(spec)
         with self._lock:
             if self._discover:
                 self._ensure_loaded()
-            if encoder.name in self._encoders and not replace:
+            taken = self._encoders.get(encoder.name)
+            if taken is not None and not replace:
+                if taken == encoder:  # the same preset again (a file loaded twice): nothing to do
+                    return taken
                 raise UsageError(f"an encoder named {encoder.name!r} is already registered")
             self._encoders[encoder.name] = encoder
         return encoder

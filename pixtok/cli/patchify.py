@@ -1,0 +1,87 @@
+"""`pixtok patchify`: cut an image into patches as a vision encoder would, and count them."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+
+from pixtok.cli import app
+from pixtok.cli.encoders import PRESETS_HELP, load_preset_files
+from pixtok.cli.output import choose_format, emit
+from pixtok.encoders import get_encoders
+from pixtok.errors import UsageError
+from pixtok.io import STDIO, write_bytes_atomic
+from pixtok.patches import PAD_MODES, draw_overlay, encode_png, patchify, read_page
+
+
+@app.command("patchify")
+def patchify_command(
+    image: str | None = typer.Argument(
+        None, help="PNG/JPEG (any Pillow format) file, or - for stdin (read when piped and no file is given)."
+    ),
+    patch: int = typer.Option(16, "--patch", help="Patch side in pixels."),
+    stride: int | None = typer.Option(None, "--stride", help="Step between patches (< patch: overlapping)."),
+    pad: str = typer.Option(
+        "background", "--pad", help=f"Fill for partial edge patches: {', '.join(PAD_MODES)}."
+    ),
+    background: int = typer.Option(255, "--background", help="Pixel value of blank paper (0-255)."),
+    rgb: bool = typer.Option(False, "--rgb", help="Keep colour (default: convert to grey)."),
+    overlay: Path | None = typer.Option(
+        None, "--overlay", help="Write a PNG with the grid and blank patches."
+    ),
+    npy: Path | None = typer.Option(
+        None, "--npy", help="Write the patch tensor (rows, cols, p, p[, 3]) as .npy."
+    ),
+    encoder: str | None = typer.Option(
+        None, "--encoder", help="Comma-separated presets to count vision tokens for (see `pixtok encoders`)."
+    ),
+    presets: list[Path] | None = typer.Option(None, "--presets", help=PRESETS_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Print JSON lines (the default when piped)."),
+    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+) -> None:
+    """Cut an image into patches: grid, patch and non-blank patch counts, and vision tokens per preset."""
+    fmt = choose_format(json_, jsonl, csv_)
+    if pad not in PAD_MODES:
+        raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
+    load_preset_files(presets)
+    chosen = get_encoders(encoder) if encoder is not None else []
+    if image is None:
+        if sys.stdin.isatty():
+            raise UsageError("give an image file, or - to read one from standard input")
+        image = STDIO
+    page = read_page(image, rgb=rgb)
+    grid = patchify(page, patch, stride=stride, pad=pad, background=background)  # type: ignore[arg-type]
+    height, width = page.shape[:2]
+    record: dict[str, Any] = {
+        "image": "<stdin>" if image == STDIO else image,
+        "width": width,
+        "height": height,
+        "patch": grid.patch,
+        "stride": grid.stride,
+        "rows": grid.rows,
+        "cols": grid.cols,
+        "patches": grid.total,
+        "nonblank_patches": grid.nonblank_count,
+    }
+    if chosen:
+        record["vision"] = {}
+        for enc in chosen:
+            counted = enc.count(width, height, pixels=page)
+            record["vision"][enc.name] = {
+                "tokens": counted.tokens,
+                "sequence_tokens": counted.sequence_tokens,
+                "valid_tokens": counted.valid_tokens,
+            }
+    if overlay is not None:
+        write_bytes_atomic(overlay, encode_png(draw_overlay(page, grid)))
+    if npy is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(grid.patches), allow_pickle=False)
+        write_bytes_atomic(npy, buffer.getvalue())
+    emit([record], fmt, title="patches")

@@ -1,0 +1,205 @@
+"""`pixtok patchify` and `pixtok encoders` end to end, and every shell example in their docs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pixtok
+from pixtok.encoders import get_encoder, list_encoders
+from pixtok.patches import patchify
+
+REPO = Path(__file__).resolve().parents[1]
+OWN_DOCS = [REPO / "docs" / "encoders.md", REPO / "docs" / "patches.md"]
+
+
+@pytest.fixture(scope="module")
+def a4_page(tmp_path_factory, corpus_dir) -> Path:
+    """An A4 page at 72 dpi of English prose, as Glyph's setting renders it, saved as PNG."""
+    text = (corpus_dir / "en_prose_debian-reference.txt").read_text(encoding="utf-8")[:6000]
+    page = pixtok.render(text, pixtok.RenderConfig.from_preset("glyph")).pages[0]
+    path = tmp_path_factory.mktemp("pages") / "page.png"
+    Image.fromarray(page).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pixel_strip(tmp_path_factory) -> Path:
+    strip = pixtok.render("Language modelling with pixels.", pixtok.RenderConfig.from_preset("pixel")).pages[
+        0
+    ]
+    path = tmp_path_factory.mktemp("strips") / "strip.png"
+    Image.fromarray(strip).save(path)
+    return path
+
+
+def test_counts_match_the_library(run_cli, a4_page):
+    result = run_cli("patchify", a4_page, "--json")
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)
+    grid = patchify(np.asarray(Image.open(a4_page).convert("L")), 16)
+    assert record == {
+        "image": str(a4_page),
+        "width": 595,
+        "height": 842,
+        "patch": 16,
+        "stride": 16,
+        "rows": grid.rows,
+        "cols": grid.cols,
+        "patches": grid.total,
+        "nonblank_patches": grid.nonblank_count,
+    }
+    assert (grid.rows, grid.cols) == (53, 38) and 0 < grid.nonblank_count < grid.total
+
+
+def test_encoder_columns_in_csv(run_cli, a4_page):
+    result = run_cli("patchify", a4_page, "--encoder", "glm-4.1v, deepseek-ocr-base", "--csv")
+    assert result.exit_code == 0, result.stderr
+    (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["vision.glm-4.1v.tokens"] == "630" and row["vision.glm-4.1v.sequence_tokens"] == "632"
+    assert row["vision.glm-4.1v.valid_tokens"] == ""
+    assert row["vision.deepseek-ocr-base.tokens"] == "256"
+    assert row["vision.deepseek-ocr-base.valid_tokens"] == "180"
+
+
+def test_pixel_strip_valid_tokens(run_cli, pixel_strip):
+    result = run_cli("patchify", pixel_strip, "--encoder", "pixel", "--jsonl")
+    record = json.loads(result.stdout)
+    strip = np.asarray(Image.open(pixel_strip))
+    expected = get_encoder("pixel").count(8464, 16, pixels=strip).valid_tokens
+    assert record["vision"]["pixel"] == {"tokens": 529, "sequence_tokens": 530, "valid_tokens": expected}
+    assert 1 < expected < 529
+
+
+def test_overlay_and_npy_are_written_and_deterministic(run_cli, a4_page, tmp_path):
+    for attempt in ("a", "b"):
+        result = run_cli(
+            "patchify", a4_page, "--patch", "14", "--stride", "7",
+            "--overlay", tmp_path / f"{attempt}.png", "--npy", tmp_path / f"{attempt}.npy", "--jsonl",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    overlay = Image.open(tmp_path / "a.png")
+    assert overlay.size == (595, 842) and overlay.mode == "RGB"
+    tensor = np.load(tmp_path / "a.npy")
+    page = np.asarray(Image.open(a4_page).convert("L"))
+    expected = patchify(page, 14, stride=7).patches
+    assert tensor.shape == expected.shape == (120, 84, 14, 14)
+    np.testing.assert_array_equal(tensor, expected)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert (tmp_path / "a.npy").read_bytes() == (tmp_path / "b.npy").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.png", "b.npy", "b.png"]  # no leftovers
+
+
+def test_rgb_and_stdin(run_cli, a4_page):
+    colour = json.loads(run_cli("patchify", a4_page, "--rgb", "--json").stdout)[0]
+    grey = json.loads(run_cli("patchify", "-", "--json", stdin=a4_page.read_bytes()).stdout)[0]
+    assert grey["image"] == "<stdin>" and grey["nonblank_patches"] == colour["nonblank_patches"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--patch", "0"], 2, "patch size must be a positive"),
+        (["--patch", "-5"], 2, "patch size must be a positive"),
+        (["--patch", "900"], 2, "larger than the 595×842 image"),
+        (["--stride", "0"], 2, "stride must be a positive"),
+        (["--pad", "mirror"], 2, "--pad must be one of"),
+        (["--encoder", "qwen3"], 2, "unknown encoder 'qwen3'"),
+        (["--encoder", "pixel"], 2, "16-px strip"),
+        (["--overlay", "/nonexistent/dir/x.png"], 2, "does not exist"),
+        (["--json", "--csv"], 2, "choose one of"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(run_cli, a4_page, args, code, message):
+    result = run_cli("patchify", a4_page, *args)
+    assert result.exit_code == code
+    assert len(result.error_lines) == 1 and message in result.error_lines[0], result.stderr
+    assert result.error_lines[0].startswith("pixtok: error:") and result.exception is None
+
+
+def test_bad_inputs_exit_1_with_one_line(run_cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a picture\n", encoding="utf-8")
+    for path, message in [
+        (tmp_path / "missing.png", "no such file"),
+        (tmp_path / "notes.txt", "not a readable"),
+    ]:
+        result = run_cli("patchify", path)
+        assert result.exit_code == 1
+        assert len(result.error_lines) == 1 and message in result.error_lines[0]
+    assert run_cli("patchify", tmp_path).exit_code == 1  # a folder
+
+
+def test_encoders_lists_every_preset_with_its_source(run_cli):
+    document = json.loads(run_cli("encoders", "--json").stdout)
+    assert [entry["name"] for entry in document] == list_encoders()
+    for entry in document:
+        assert entry["formula"] and entry["source"] and "parameters" in entry
+    rows = list(csv.DictReader(io.StringIO(run_cli("encoders", "--csv").stdout)))
+    assert list(rows[0]) == ["name", "patch", "formula", "source"]
+    assert {row["name"] for row in rows} >= {"qwen2.5-vl", "deepseek-ocr-gundam", "pixel", "gpt-4o"}
+
+
+def test_help_describes_the_commands(run_cli):
+    for command, words in [
+        ("patchify", ["--patch", "--stride", "--overlay", "--npy"]),
+        ("encoders", ["--presets"]),
+    ]:
+        result = run_cli(command, "--help")
+        assert result.exit_code == 0 and all(word in result.stdout for word in words)
+
+
+# --- the docs: every `$ pixtok` example runs, and the preset table holds --------------------------
+
+FENCE = re.compile(r"^```(\w+)(?:[ \t]+(\S+))?[ \t]*\n(.*?)^```", re.S | re.M)
+
+
+def doc_examples(doc: Path) -> tuple[dict[str, str], list[str]]:
+    """Files the doc declares (```toml presets.toml) and its `$ pixtok ...` console commands."""
+    files: dict[str, str] = {}
+    commands: list[str] = []
+    for language, filename, body in FENCE.findall(doc.read_text(encoding="utf-8")):
+        if language == "console":
+            commands += [line[2:] for line in body.splitlines() if line.startswith("$ pixtok ")]
+        elif filename:
+            files[filename] = body
+    return files, commands
+
+
+@pytest.mark.parametrize("doc", OWN_DOCS, ids=lambda p: p.name)
+def test_doc_shell_examples_run(run_cli, doc, tmp_path, a4_page, pixel_strip):
+    files, commands = doc_examples(doc)
+    assert commands, f"{doc.name} has no `$ pixtok` examples"
+    (tmp_path / "page.png").write_bytes(a4_page.read_bytes())
+    (tmp_path / "strip.png").write_bytes(pixel_strip.read_bytes())
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    for command in commands:
+        words = shlex.split(command)[1:]
+        stdin = None
+        if "<" in words:
+            at = words.index("<")
+            stdin, words = (tmp_path / words[at + 1]).read_bytes(), words[:at]
+        result = run_cli(*words, cwd=tmp_path, stdin=stdin)
+        assert result.exit_code == 0, f"{doc.name}: `{command}` exited {result.exit_code}: {result.stderr}"
+        assert result.stdout.strip(), f"{doc.name}: `{command}` printed nothing"
+
+
+def test_doc_preset_table_matches_the_library():
+    text = (REPO / "docs" / "encoders.md").read_text(encoding="utf-8")
+    table = text.split("<!-- preset-table -->")[1].split("<!-- /preset-table -->")[0]
+    rows = [line for line in table.strip().splitlines()[2:] if line.startswith("|")]
+    assert len(rows) >= 20
+    for row in rows:
+        name, _, a4, square = (cell.strip() for cell in row.strip("|").split("|"))
+        for cell, size in ((a4, (595, 842)), (square, (1024, 1024))):
+            result = get_encoder(name).count(*size)
+            valid = "–" if result.valid_tokens is None else str(result.valid_tokens)
+            assert cell == f"{result.tokens} / {result.sequence_tokens} / {valid}", (name, size)
