@@ -1,0 +1,301 @@
+"""Distances between texts: metric properties, agreement with plain reference DPs, tokens, pixels, SSIM."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pixtok.config import RenderConfig
+from pixtok.distance import (
+    compare_pages,
+    gaussian_window,
+    keyboard_distance,
+    levenshtein,
+    pixel_distance,
+    ssim,
+    ssim_map,
+    substitution_cost,
+    text_distance,
+    token_distance,
+)
+from pixtok.errors import UsageError
+from pixtok.keyboards import get_layout
+from pixtok.tokenizers import get_tokenizer
+
+# Characters on every Latin layout, characters only some layouts have, and ones none has.
+ALPHABET = "aeswdrpoEW3#é ж€"
+texts = st.text(alphabet=ALPHABET, max_size=7)
+LAYOUT_NAMES = ("qwerty", "dvorak", "azerty", "qwertz")
+
+
+def reference_edit_distance(
+    a: Sequence[object], b: Sequence[object], sub: Callable[[object, object], float]
+) -> float:
+    """The textbook O(n·m) DP, cell by cell, with unit insertions and deletions."""
+    previous = [float(j) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        current = [float(i)] + [0.0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (0.0 if a[i - 1] == b[j - 1] else sub(a[i - 1], b[j - 1])),
+            )
+        previous = current
+    return previous[-1]
+
+
+def reference_lcs(a: Sequence[int], b: Sequence[int]) -> int:
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = (
+                table[i - 1][j - 1] + 1 if a[i - 1] == b[j - 1] else max(table[i - 1][j], table[i][j - 1])
+            )
+    return table[-1][-1]
+
+
+# -- characters -----------------------------------------------------------------------------------
+
+
+def test_levenshtein_known_values() -> None:
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("Hello", "Hwllo") == 1
+    assert levenshtein("", "abc") == 3
+    assert levenshtein([1, 2, 3], [1, 3]) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, texts)
+def test_levenshtein_matches_the_reference_dp(a: str, b: str) -> None:
+    assert levenshtein(a, b) == reference_edit_distance(a, b, lambda x, y: 1.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(texts, texts, st.sampled_from(LAYOUT_NAMES))
+def test_keyboard_distance_matches_the_reference_dp(a: str, b: str, layout: str) -> None:
+    expected = reference_edit_distance(a, b, lambda x, y: substitution_cost(x, y, layout))
+    assert keyboard_distance(a, b, layout) == pytest.approx(expected, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, texts, texts, st.sampled_from(LAYOUT_NAMES))
+def test_keyboard_distance_is_a_metric(a: str, b: str, c: str, layout: str) -> None:
+    ab, ba = keyboard_distance(a, b, layout), keyboard_distance(b, a, layout)
+    assert ab == ba  # exactly: the pair is ordered before the DP runs
+    assert (ab == 0) == (a == b)
+    assert ab > 0 or a == b
+    assert keyboard_distance(a, c, layout) <= ab + keyboard_distance(b, c, layout) + 1e-9
+    # Never more than plain Levenshtein (substitutions cost at most 1), never less than the length gap.
+    assert abs(len(a) - len(b)) - 1e-9 <= ab <= levenshtein(a, b) + 1e-9
+
+
+def test_substitution_cost_is_a_bounded_metric_on_the_whole_layout() -> None:
+    keyboard = get_layout("qwerty")
+    chars = keyboard.chars + "éж€"
+    cost = np.array([[substitution_cost(x, y, keyboard) for y in chars] for x in chars])
+    assert np.array_equal(cost, cost.T)
+    assert (np.diag(cost) == 0).all() and (cost[~np.eye(len(chars), dtype=bool)] > 0).all()
+    assert cost.max() == 1.0  # at most one insertion + one deletion's half: substitution never loses to them
+    assert (cost[:, None, :] <= cost[:, :, None] + cost[None, :, :] + 1e-12).all()
+
+
+def test_hwllo_is_closer_than_hpllo_on_qwerty_but_not_on_dvorak() -> None:
+    # QWERTY: w is next to e, p is at the other end of the top row.
+    assert keyboard_distance("Hello", "Hwllo", "qwerty") < keyboard_distance("Hello", "Hpllo", "qwerty")
+    # Dvorak: e sits on the home row under p; w is on the far right of the bottom row.
+    assert keyboard_distance("Hello", "Hwllo", "dvorak") > keyboard_distance("Hello", "Hpllo", "dvorak")
+    # Plain Levenshtein cannot tell the two apart.
+    assert levenshtein("Hello", "Hwllo") == levenshtein("Hello", "Hpllo") == 1
+
+
+def test_one_substitution_costs_key_distance_over_diameter() -> None:
+    qwerty = get_layout("qwerty")
+    assert keyboard_distance("Hello", "Hwllo") == pytest.approx(1.0 / qwerty.diameter)
+    assert keyboard_distance("Hello", "HEllo") == pytest.approx(qwerty.shift_weight / qwerty.diameter)
+    assert keyboard_distance("Hello", "Héllo") == 1.0  # é has no key on US QWERTY
+    assert keyboard_distance("Hello", "Hllo") == 1.0
+    assert keyboard_distance("abc", "") == 3.0
+
+
+def test_keyboard_distance_on_long_texts_strips_common_affixes(corpus_text: Callable[[str], str]) -> None:
+    text = corpus_text("en_prose")
+    typo = text[:5000] + "w" + text[5001:]
+    assert text[5000] != "w"
+    assert keyboard_distance(text, typo) == pytest.approx(substitution_cost(text[5000], "w"))
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["mistral-spm", "cl100k", "tekken"])
+@pytest.mark.parametrize(("a", "b"), [("Hello", "Hwllo"), ("The quick brown fox", "The quikc brown fox")])
+def test_token_distance_agrees_with_the_tokenizers_own_encodings(name: str, a: str, b: str) -> None:
+    tokenizer = get_tokenizer(name)
+    ids_a, ids_b = tokenizer.encode(a), tokenizer.encode(b)
+    result = token_distance(a, b, tokenizer)
+    assert (result.tokens_a, result.tokens_b) == (len(ids_a), len(ids_b))
+    assert result.edit == reference_edit_distance(ids_a, ids_b, lambda x, y: 1.0)
+    lcs = reference_lcs(ids_a, ids_b)
+    assert result.changed == len(ids_a) + len(ids_b) - 2 * lcs
+    assert (result.removed, result.added) == (len(ids_a) - lcs, len(ids_b) - lcs)
+    assert result.changed > 0
+
+
+def test_a_one_letter_typo_reshuffles_several_tokens() -> None:
+    result = token_distance("Hello", "Hwllo", "cl100k")
+    assert result.tokens_a == 1 and result.tokens_b > 1
+    assert result.edit == result.tokens_b
+
+
+@settings(max_examples=50, deadline=None)
+@given(texts, texts, texts)
+def test_token_edit_distance_is_a_metric_for_a_lossless_tokenizer(a: str, b: str, c: str) -> None:
+    tok = get_tokenizer("cl100k")  # byte-level BPE: equal ids only for equal texts
+    ab = token_distance(a, b, tok)
+    assert ab.edit == token_distance(b, a, tok).edit and ab.changed == token_distance(b, a, tok).changed
+    assert (ab.edit == 0) == (a == b) == (ab.changed == 0)
+    for field in ("edit", "changed"):
+        ac = getattr(token_distance(a, c, tok), field)
+        assert ac <= getattr(ab, field) + getattr(token_distance(b, c, tok), field)
+
+
+# -- pixels ---------------------------------------------------------------------------------------
+
+SMALL = RenderConfig(page="160x48", size="16px", margin="4px")
+
+
+def test_identical_texts_render_identically() -> None:
+    result = pixel_distance("Hello", "Hello", SMALL)
+    assert (result.patches_differ, result.pixels_differ, result.l2, result.ssim) == (0, 0, 0.0, 1.0)
+    assert result.patches == 10 * 3
+
+
+def test_a_typo_changes_a_few_patches_and_is_symmetric() -> None:
+    ab = pixel_distance("Hello", "Hwllo", SMALL)
+    ba = pixel_distance("Hwllo", "Hello", SMALL)
+    assert 0 < ab.patches_differ < ab.patches
+    assert (ab.patches_differ, ab.pixels_differ, ab.l2, ab.ssim) == (
+        ba.patches_differ,
+        ba.pixels_differ,
+        ba.l2,
+        ba.ssim,
+    )
+    assert ab.ssim < 1.0
+    assert ab.rmse == pytest.approx(ab.l2 / math.sqrt(160 * 48))
+
+
+def test_pixel_distances_obey_the_triangle_inequality() -> None:
+    words = ["Hello", "Hwllo", "Hpllo", "Help", "Hello, world"]
+    cfg = RenderConfig(page="200x48", size="16px", margin="4px")
+    d = {(a, b): pixel_distance(a, b, cfg) for a in words for b in words}
+    for a in words:
+        for b in words:
+            for c in words:
+                assert d[a, c].patches_differ <= d[a, b].patches_differ + d[b, c].patches_differ
+                assert d[a, c].l2 <= d[a, b].l2 + d[b, c].l2 + 1e-9
+
+
+def test_pixels_are_a_pseudo_metric_a_trailing_space_is_invisible() -> None:
+    assert pixel_distance("Hello", "Hello ", SMALL).patches_differ == 0
+    assert token_distance("Hello", "Hello ", "cl100k").edit > 0
+    assert levenshtein("Hello", "Hello ") == 1
+
+
+def test_renders_of_different_sizes_and_page_counts_are_padded_with_the_background() -> None:
+    cropped = RenderConfig.from_preset("glyph")
+    short = pixel_distance("Hi", "Hi there, a much longer line of text", cropped)
+    assert short.patches_differ > 0 and short.width > 30
+    paged = RenderConfig(page="120x40", size="16px", margin="2px")
+    long = pixel_distance("one", "one two three four five six seven eight", paged)
+    assert long.pages_a == 1 and long.pages_b > 1
+    assert long.patches == long.pages_b * (40 // 16 + 1) * (120 // 16 + 1)
+    # A page missing from one side counts as a blank page.
+    blank = np.full((40, 120), 255, dtype=np.uint8)
+    explicit = compare_pages([blank], [blank, 255 - blank])
+    assert explicit.patches_differ == explicit.patches // 2
+
+
+def test_encoder_view_counts_patches_on_the_encoders_own_grid() -> None:
+    page = RenderConfig(page="1024x1024")
+    result = pixel_distance("Hello world", "Hwllo world", page, encoders=["deepseek-ocr-base", "qwen2.5-vl"])
+    # DeepSeek-OCR Base reads a 1024² page as it is, with 16-px patches: the page grid itself.
+    base = result.encoders["deepseek-ocr-base"]
+    assert (base.patch, base.width, base.height) == (16, 1024, 1024)
+    assert (base.patches, base.differ) == (result.patches, result.patches_differ)
+    qwen = result.encoders["qwen2.5-vl"]
+    assert qwen.patch == 14 and qwen.patches == (qwen.width // 14) * (qwen.height // 14)
+    assert qwen.differ > 0
+
+
+def test_encoders_without_a_patch_grid_are_refused() -> None:
+    with pytest.raises(UsageError, match="no patch size"):
+        pixel_distance("a", "b", SMALL, encoders=["claude"])
+
+
+# -- SSIM -----------------------------------------------------------------------------------------
+
+
+def reference_ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """SSIM computed window by window with the explicit 11×11 Gaussian weights (Wang et al. 2004)."""
+    g = gaussian_window()
+    w = np.outer(g, g)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    values = []
+    for i in range(x.shape[0] - 10):
+        for j in range(x.shape[1] - 10):
+            px, py = x[i : i + 11, j : j + 11].astype(float), y[i : i + 11, j : j + 11].astype(float)
+            mx, my = (w * px).sum(), (w * py).sum()
+            vx, vy = (w * (px - mx) ** 2).sum(), (w * (py - my) ** 2).sum()
+            cov = (w * (px - mx) * (py - my)).sum()
+            values.append(((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
+    return float(np.mean(values))
+
+
+def test_gaussian_window_is_normalised_with_sigma_1_5() -> None:
+    g = gaussian_window()
+    assert len(g) == 11 and g.sum() == pytest.approx(1.0)
+    assert g[6] / g[5] == pytest.approx(math.exp(-1 / (2 * 1.5**2)))
+
+
+def test_ssim_matches_the_windowed_definition() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 256, (20, 23)).astype(np.uint8)
+    y = np.clip(x.astype(int) + rng.integers(-40, 40, x.shape), 0, 255).astype(np.uint8)
+    assert ssim(x, y) == pytest.approx(reference_ssim(x, y), rel=1e-9)
+    assert ssim_map(x, y).shape == (20 - 10, 23 - 10)
+
+
+def test_ssim_known_properties() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (32, 32)).astype(np.uint8)
+    y = rng.integers(0, 256, (32, 32)).astype(np.uint8)
+    assert ssim(x, x) == 1.0
+    assert ssim(x, y) == ssim(y, x)
+    assert -1.0 <= ssim(x, y) < 0.2
+    assert ssim(x, 255 - x) < 0  # inverted structure correlates negatively
+    # Two flat images: the variance terms cancel and SSIM = (2ab + C1) / (a² + b² + C1).
+    a, b, c1 = 100.0, 180.0, (0.01 * 255) ** 2
+    flat = ssim(np.full((16, 16), 100, np.uint8), np.full((16, 16), 180, np.uint8))
+    assert flat == pytest.approx((2 * a * b + c1) / (a * a + b * b + c1))
+
+
+def test_ssim_refuses_images_smaller_than_the_window() -> None:
+    with pytest.raises(UsageError, match="11×11"):
+        ssim(np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8))
+
+
+# -- all at once ----------------------------------------------------------------------------------
+
+
+def test_text_distance_record_has_the_documented_keys() -> None:
+    record = text_distance("Hello", "Hwllo", tokenizers=["cl100k"], config=SMALL, layout="dvorak")
+    assert list(record) == ["chars_a", "chars_b", "levenshtein", "keyboard", "tokens", "pixels"]
+    assert record["keyboard"]["layout"] == "dvorak"
+    assert record["tokens"]["cl100k"]["edit"] == token_distance("Hello", "Hwllo", "cl100k").edit
+    assert record["pixels"]["patches_differ"] > 0
