@@ -6,22 +6,32 @@ The public API is small; the command line (`pixtok ...`) calls exactly these fun
 from __future__ import annotations
 
 from pixtok.config import PRESETS, RenderConfig
+from pixtok.encoders import Encoder, VisionCount, get_encoder, list_encoders, load_encoders, register_encoder
 from pixtok.errors import FontError, InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.patches import PatchGrid, patchify
 from pixtok.render import GlyphBoxes, Renderer, RenderResult, render
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",
+    "Encoder",
     "FontError",
     "GlyphBoxes",
     "InputError",
     "MissingDependencyError",
+    "PatchGrid",
     "PixtokError",
     "RenderConfig",
     "RenderResult",
     "Renderer",
     "UsageError",
+    "VisionCount",
     "__version__",
+    "get_encoder",
+    "list_encoders",
+    "load_encoders",
+    "patchify",
+    "register_encoder",
     "render",
 ]

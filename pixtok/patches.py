@@ -87,14 +87,20 @@ def grid_shape(
         raise UsageError(f"patch size {patch} is larger than the {width}×{height} image")
     if pad == "none":
         return (height - patch) // step + 1, (width - patch) // step + 1
-    return -(-(height - patch) // step) + 1, -(-(width - patch) // step) + 1
+    return ceil_div(height - patch, step) + 1, ceil_div(width - patch, step) + 1
 
 
-def _pad_page(page: np.ndarray, height: int, width: int, pad: str, background: int) -> np.ndarray:
+def _pad_page(
+    page: np.ndarray, height: int, width: int, pad: str, background: int | tuple[int, ...]
+) -> np.ndarray:
     extra = [(0, height - page.shape[0]), (0, width - page.shape[1])] + [(0, 0)] * (page.ndim - 2)
     if pad == "edge":
         return np.pad(page, extra, mode="edge")
-    return np.pad(page, extra, mode="constant", constant_values=0 if pad == "zero" else background)
+    padded = np.pad(page, extra, mode="constant", constant_values=0)
+    if pad == "background":
+        padded[page.shape[0] :, :] = background
+        padded[:, page.shape[1] :] = background
+    return padded
 
 
 def _patch_view(page: np.ndarray, rows: int, cols: int, patch: int, stride: int) -> np.ndarray:
@@ -113,18 +119,34 @@ def _patch_view(page: np.ndarray, rows: int, cols: int, patch: int, stride: int)
     return view
 
 
-def blank_mask(patches: np.ndarray, background: int = 255) -> np.ndarray:
+def blank_mask(patches: np.ndarray, background: int | tuple[int, ...] = 255) -> np.ndarray:
     """True where a patch has a pixel that differs from `background` (in any channel).
 
-    Reduces the two pixel axes one after the other; only the reductions that can find a difference
-    run (nothing is darker than 0 or lighter than 255).
+    `background` is one grey level, or one level per channel for colour pages. The two pixel axes
+    are reduced one after the other; only the reductions that can find a difference run (nothing
+    is darker than 0 or lighter than 255).
     """
+    levels = np.asarray(background, dtype=np.int16)
     nonblank = np.zeros(patches.shape[:2] + patches.shape[4:], dtype=bool)
-    if background > 0:
-        nonblank |= patches.min(axis=2).min(axis=2) < background
-    if background < 255:
-        nonblank |= patches.max(axis=2).max(axis=2) > background
+    if levels.max() > 0:
+        nonblank |= patches.min(axis=2).min(axis=2) < levels
+    if levels.min() < 255:
+        nonblank |= patches.max(axis=2).max(axis=2) > levels
     return nonblank.any(axis=2) if nonblank.ndim == 3 else nonblank
+
+
+def _check_background(background: object, page: np.ndarray) -> int | tuple[int, ...]:
+    """One grey level, or (for colour pages) one level per channel, each 0..255."""
+    values = background if isinstance(background, (tuple, list)) else (background,)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 255:
+            raise UsageError(f"background must be pixel values from 0 to 255, not {background!r}")
+    if isinstance(background, (tuple, list)):
+        channels = page.shape[2] if page.ndim == 3 else 1
+        if len(values) != channels:
+            raise UsageError(f"background has {len(values)} levels but the page has {channels} channel(s)")
+        return tuple(int(v) for v in values)
+    return int(background)  # type: ignore[arg-type]
 
 
 def patchify(
@@ -133,30 +155,26 @@ def patchify(
     *,
     stride: int | None = None,
     pad: PadMode = "background",
-    background: int = 255,
+    background: int | tuple[int, ...] = 255,
 ) -> PatchGrid:
     """Cut a grey (H, W) or colour (H, W, C) uint8 page into patch×patch patches.
 
     `stride` below `patch` gives overlapping patches (a sliding window, still a view); `pad` says
     what fills the partial patches at the right and bottom edges: "background" (the default, as a
     renderer would have drawn more page), "zero" (black, as a processor padding with zeros),
-    "edge" (repeat the last row/column), or "none" (drop the partial patches).
+    "edge" (repeat the last row/column), or "none" (drop the partial patches). `background` is
+    the paper's grey level, or one level per channel (e.g. (250, 245, 230) for cream paper).
     """
     page = _check_page(page)
-    if (
-        isinstance(background, bool)
-        or not isinstance(background, (int, np.integer))
-        or not 0 <= background <= 255
-    ):
-        raise UsageError(f"background must be a pixel value from 0 to 255, not {background!r}")
+    background = _check_background(background, page)
     rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)
     step = patch if stride is None else int(stride)
     height, width = (rows - 1) * step + patch, (cols - 1) * step + patch
     source = page
     if height > page.shape[0] or width > page.shape[1]:
-        source = _pad_page(page, height, width, pad, int(background))
+        source = _pad_page(page, height, width, pad, background)
     patches = _patch_view(source, rows, cols, int(patch), step)
-    nonblank = blank_mask(patches, int(background))
+    nonblank = blank_mask(patches, background)
     nonblank.flags.writeable = False
     return PatchGrid(
         patches=patches,
@@ -225,16 +243,22 @@ def conv_compress(rows: int, cols: int, stride: int = 4) -> tuple[int, int]:
 
 
 def read_page(source: str | os.PathLike[str], *, rgb: bool = False) -> np.ndarray:
-    """Decode an image file (or '-' for stdin) into a uint8 page: grey (H, W), or (H, W, 3) with rgb.
+    """Decode an image file (or '-' for stdin) into a uint8 page: grey (H, W), or (H, W, 3) with rgb."""
+    from pixtok.io import read_bytes
+
+    name = "<stdin>" if str(source) == "-" else str(source)
+    return decode_page(read_bytes(source), name=name, rgb=rgb)
+
+
+def decode_page(data: bytes, *, name: str = "<image>", rgb: bool = False) -> np.ndarray:
+    """Decode image bytes (any format Pillow reads) into a uint8 page.
 
     Transparent pixels are laid on white first, as a page would show them.
     """
     from PIL import Image, UnidentifiedImageError
 
-    from pixtok.io import read_bytes
-
-    data = read_bytes(source)
-    name = "<stdin>" if str(source) == "-" else str(source)
+    if not data:
+        raise InputError(f"{name}: empty input, not an image")
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -298,6 +322,7 @@ __all__ = [
     "blank_mask",
     "ceil_div",
     "conv_compress",
+    "decode_page",
     "draw_overlay",
     "encode_png",
     "grid_shape",

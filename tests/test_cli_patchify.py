@@ -101,7 +101,27 @@ def test_overlay_and_npy_are_written_and_deterministic(run_cli, a4_page, tmp_pat
 def test_rgb_and_stdin(run_cli, a4_page):
     colour = json.loads(run_cli("patchify", a4_page, "--rgb", "--json").stdout)[0]
     grey = json.loads(run_cli("patchify", "-", "--json", stdin=a4_page.read_bytes()).stdout)[0]
-    assert grey["image"] == "<stdin>" and grey["nonblank_patches"] == colour["nonblank_patches"]
+    piped = json.loads(run_cli("patchify", "--json", stdin=a4_page.read_bytes()).stdout)[0]
+    assert grey["image"] == piped["image"] == "<stdin>"
+    assert grey["nonblank_patches"] == colour["nonblank_patches"] == piped["nonblank_patches"]
+
+
+def test_coloured_paper(run_cli, tmp_path):
+    page = np.empty((32, 32, 3), dtype=np.uint8)
+    page[:] = (250, 245, 230)
+    page[3, 3] = (20, 20, 20)
+    Image.fromarray(page).save(tmp_path / "cream.png")
+    record = json.loads(
+        run_cli("patchify", tmp_path / "cream.png", "--rgb", "--background", "250,245,230").stdout
+    )
+    assert record["nonblank_patches"] == 1 and record["patches"] == 4
+
+
+def test_no_image_at_all(run_cli):
+    nothing = run_cli("patchify", stdin=b"")  # no argument and an empty stdin, as under cron
+    assert nothing.exit_code == 2 and "give an image file" in nothing.stderr
+    empty = run_cli("patchify", "-", stdin=b"")  # an explicit '-' that gives nothing is bad data
+    assert empty.exit_code == 1 and "empty input" in empty.stderr
 
 
 @pytest.mark.parametrize(
@@ -116,6 +136,8 @@ def test_rgb_and_stdin(run_cli, a4_page):
         (["--encoder", "pixel"], 2, "16-px strip"),
         (["--overlay", "/nonexistent/dir/x.png"], 2, "does not exist"),
         (["--json", "--csv"], 2, "choose one of"),
+        (["--background", "white"], 2, "--background is a grey level"),
+        (["--background", "255,255,255"], 2, "1 channel"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(run_cli, a4_page, args, code, message):

@@ -102,6 +102,18 @@ def test_blank_means_every_pixel_equals_the_background(background):
     np.testing.assert_array_equal(grid.nonblank, mask)
 
 
+def test_colour_paper_has_one_level_per_channel():
+    cream = (250, 245, 230)
+    page = np.empty((20, 40, 3), dtype=np.uint8)
+    page[:] = cream
+    page[5, 30] = (250, 245, 231)  # off in one channel only
+    grid = patchify(page, 16, background=cream)
+    assert grid.nonblank.tolist() == [[False, True, False], [False, False, False]]
+    assert (grid.patches[1, 0, 4:, :] == cream).all()  # edge padding is the same paper
+    with pytest.raises(UsageError, match="3 channel"):
+        patchify(page, 16, background=(250, 245))
+
+
 def test_grid_is_a_zero_copy_read_only_view_when_the_page_allows():
     page = np.full((64, 48, 3), 255, dtype=np.uint8)
     for pad in ("background", "none"):
@@ -152,6 +164,7 @@ def test_real_rendered_page_counts_match_the_reference(corpus_text):
         ({"patch": 4, "stride": 0}, "positive"),
         ({"patch": 4, "pad": "mirror"}, "pad must be one of"),
         ({"patch": 4, "background": 300}, "background"),
+        ({"patch": 4, "background": (255, 255)}, "channel"),
     ],
 )
 def test_bad_options_are_usage_errors(kwargs, message):

@@ -15,8 +15,17 @@ from pixtok.cli.encoders import PRESETS_HELP, load_preset_files
 from pixtok.cli.output import choose_format, emit
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
-from pixtok.io import STDIO, write_bytes_atomic
-from pixtok.patches import PAD_MODES, draw_overlay, encode_png, patchify, read_page
+from pixtok.io import STDIO, read_bytes, write_bytes_atomic
+from pixtok.patches import PAD_MODES, decode_page, draw_overlay, encode_png, patchify, read_page
+
+
+def parse_background(value: str) -> int | tuple[int, ...]:
+    """'255' → 255; '250,245,230' → (250, 245, 230)."""
+    try:
+        levels = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise UsageError(f"--background is a grey level or R,G,B levels, not {value!r}") from None
+    return levels[0] if len(levels) == 1 else levels
 
 
 @app.command("patchify")
@@ -29,7 +38,9 @@ def patchify_command(
     pad: str = typer.Option(
         "background", "--pad", help=f"Fill for partial edge patches: {', '.join(PAD_MODES)}."
     ),
-    background: int = typer.Option(255, "--background", help="Pixel value of blank paper (0-255)."),
+    background: str = typer.Option(
+        "255", "--background", help="Blank paper: a grey level 0-255, or R,G,B with --rgb."
+    ),
     rgb: bool = typer.Option(False, "--rgb", help="Keep colour (default: convert to grey)."),
     overlay: Path | None = typer.Option(
         None, "--overlay", help="Write a PNG with the grid and blank patches."
@@ -49,14 +60,18 @@ def patchify_command(
     fmt = choose_format(json_, jsonl, csv_)
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
+    paper = parse_background(background)
     load_preset_files(presets)
     chosen = get_encoders(encoder) if encoder is not None else []
     if image is None:
-        if sys.stdin.isatty():
+        # No argument: read a piped stdin; a terminal or an empty stdin (cron, CI) is a usage error.
+        data = b"" if sys.stdin is None or sys.stdin.isatty() else read_bytes(STDIO)
+        if not data:
             raise UsageError("give an image file, or - to read one from standard input")
-        image = STDIO
-    page = read_page(image, rgb=rgb)
-    grid = patchify(page, patch, stride=stride, pad=pad, background=background)  # type: ignore[arg-type]
+        image, page = STDIO, decode_page(data, name="<stdin>", rgb=rgb)
+    else:
+        page = read_page(image, rgb=rgb)
+    grid = patchify(page, patch, stride=stride, pad=pad, background=paper)  # type: ignore[arg-type]
     height, width = page.shape[:2]
     record: dict[str, Any] = {
         "image": "<stdin>" if image == STDIO else image,
