@@ -329,6 +329,16 @@ def test_pixtral_matches_mistral_common():
 # --- every preset ------------------------------------------------------------------------------
 
 
+def test_declarative_presets_round_trip_through_the_file_schema():
+    from pixtok.encoders import encoder_from_spec
+
+    grid_presets = [get_encoder(n) for n in list_encoders() if isinstance(get_encoder(n), GridEncoder)]
+    assert len(grid_presets) >= 15
+    for encoder in grid_presets:
+        spec = json.loads(json.dumps(encoder.to_spec()))  # what a JSON preset file would hold
+        assert encoder_from_spec(spec) == encoder, encoder.name
+
+
 def test_every_required_preset_is_registered_with_its_source():
     names = list_encoders()
     assert set(REQUIRED) <= set(names)

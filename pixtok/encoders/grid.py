@@ -219,13 +219,24 @@ class GridEncoder(Encoder):
         tail = f"; sequence + {', '.join(extras)}" if extras else ""
         return f"{side}; {self.patch}-px patches{merge}{tail}"
 
+    def to_spec(self) -> dict[str, Any]:
+        """The declarative table that rebuilds this preset (the preset-file schema)."""
+        spec: dict[str, Any] = {"name": self.name, "patch": self.patch, "resize": self.resize}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in spec or f.name in ("merge", "merge_factor", "source", "formula") or value is None:
+                continue
+            if value != f.default or (f.name == "rounding" and self.resize == "fit"):
+                spec[f.name] = value
+        if self.merge != "none":
+            factor = self.merge_factor
+            spec["merge"] = {"kind": self.merge, "factor": int(factor) if factor == int(factor) else factor}
+        spec["valid"] = self.valid
+        spec["formula"], spec["source"] = self.formula, self.source
+        return spec
+
     def parameters(self) -> dict[str, Any]:
-        skip = {"name", "patch", "source", "formula"}
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in skip and getattr(self, f.name) is not None and getattr(self, f.name) != f.default
-        } | {"resize": self.resize, "valid": self.valid}
+        return {k: v for k, v in self.to_spec().items() if k not in ("name", "patch", "formula", "source")}
 
 
 def _positive(encoder: GridEncoder, key: str) -> None:
