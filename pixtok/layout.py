@@ -30,6 +30,7 @@ class Lines:
     base_level: np.ndarray  # 0 left-to-right paragraph, 1 right-to-left
     width: np.ndarray  # natural width in px, trailing spaces excluded
     available: np.ndarray  # width available to the line in px
+    char_start: np.ndarray  # offset in the shaped text where the line's characters begin
 
     def __len__(self) -> int:
         return len(self.start)
@@ -122,11 +123,15 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
         end = min(end, max(trim_list[ci], s + 1))
         return end, end, -1
 
+    # The character where a line starting after candidate j-1 begins (the unit after it).
+    unit_after = np.concatenate(([0], candidates[:-1] + 1))
+    char_after = np.append(shaped.unit_char_start, shaped.unit_char_start[-1:] + 1)[unit_after].tolist()
     starts: list[int] = []
     ends: list[int] = []
     para_first: list[bool] = []
     para_last: list[bool] = []
     line_cand: list[int] = []
+    char_starts: list[int] = []
     j = 0
     s = 0
     first = True
@@ -136,6 +141,7 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
             end, next_s = max(trim_list[k], s), next_list[k]
         else:
             end, next_s, k = slow(s, j, first)
+        char_starts.append(char_after[j] if s == line_start_list[j] else int(cluster[s]))
         starts.append(s)
         ends.append(end)
         para_first.append(first)
@@ -159,6 +165,7 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
         base_level=bases.astype(np.int8),
         width=cum[end_arr] - cum[start_arr],
         available=np.asarray(avails, dtype=np.float64),
+        char_start=np.asarray(char_starts, dtype=np.int64),
     )
 
 
@@ -233,7 +240,8 @@ def place(
     # Pen x = line start + advances of the glyphs before it on the same line.
     cum = np.cumsum(adv) - adv
     line_first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    pen = cum - np.repeat(cum[line_first] if len(cum) else np.zeros(n_lines), counts) + line_x[line_of]
+    line_origin = np.append(cum, 0.0)[line_first]  # empty lines (a first index past the end) repeat nothing
+    pen = cum - np.repeat(line_origin, counts) + line_x[line_of]
     scale = geometry.size
     x = pen + shaped.x_offset[index].astype(np.float64) * scale * hscale
 

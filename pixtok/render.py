@@ -246,7 +246,7 @@ class Renderer:
             font=font.astype(np.int16),
             glyph_id=gid.astype(np.int32),
         )
-        spans = _line_char_spans(shaped, lines, to_original, len(text))
+        spans = _line_char_spans(lines, to_original, len(text))
         used_fonts = sorted(set(np.unique(font).tolist()))
         return RenderResult(
             pages=pages,
@@ -263,19 +263,9 @@ class Renderer:
         )
 
 
-def _line_char_spans(shaped: ShapedText, lines: Lines, to_original: Any, n_chars: int) -> np.ndarray:
-    """[start, end) offsets of each line in the input text (end = start of the next line)."""
-    cluster = shaped.cluster
-    total = len(cluster)
-    starts = (
-        np.where(lines.start < total, cluster[np.minimum(lines.start, max(total - 1, 0))], n_chars)
-        if total
-        else np.zeros(len(lines), dtype=np.int64)
-    )
-    starts = np.asarray(
-        to_original(np.minimum(starts, max(n_chars - 1, 0))) if total else starts, dtype=np.int64
-    )
-    starts = np.maximum.accumulate(starts) if len(starts) else starts
+def _line_char_spans(lines: Lines, to_original: Any, n_chars: int) -> np.ndarray:
+    """[start, end) offsets of each line in the input text (a line ends where the next begins)."""
+    starts = np.asarray(to_original(lines.char_start), dtype=np.int64)
     ends = np.append(starts[1:], n_chars)
     return np.stack([starts, ends], axis=1)
 

@@ -52,6 +52,7 @@ class ShapedText:
     unit_glyph_end: np.ndarray
     break_after: np.ndarray
     unit_base_level: np.ndarray
+    unit_char_start: np.ndarray
     missing: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -280,7 +281,8 @@ class Shaper:
         break_after |= hyphen_all[ids] & (nxt_kind == WORD)
         around_cjk = ((kind == CJK) | (nxt_kind == CJK)) & (kind != SPACE) & (nxt_kind != SPACE)
         break_after |= around_cjk & ~nxt_nbb & ~nba_all[ids]
-        break_after &= nxt_kind != SPACE
+        break_after &= nxt_kind != SPACE  # spaces hang at the end of a line...
+        break_after |= kind == NEWLINE  # ...but a newline always ends one
         break_after[-1:] = True
 
         missing: dict[str, int] = {}
@@ -299,6 +301,7 @@ class Shaper:
             unit_glyph_end=glyph_end,
             break_after=break_after,
             unit_base_level=base_levels,
+            unit_char_start=char_start,
             missing=missing,
         )
 
