@@ -1,0 +1,189 @@
+"""Pages per second: pixtok's renderer against Pillow's ImageDraw.multiline_text, same pages.
+
+For each text of the shared corpus (English and Chinese by default), pixtok renders the whole
+text into 1024 x 1024 grey pages (the `page-1024` preset: 16 px text, 1.2 line height, 16 px
+margins), shaping and line breaking included. Pillow then draws the very same pages: for every
+page, the lines pixtok put on it (from `RenderResult.line_char_span`) are handed to
+`ImageDraw.multiline_text` with the same font file, size, margins and line pitch, using Pillow's
+raqm layout (HarfBuzz shaping, as pixtok does). Pillow is given the line breaks for free.
+
+Both run in this process, pinned to one core, best of several rounds:
+
+- `warm`: one Renderer (and one Pillow font object) kept across rounds, caches filled by a
+  warm-up round, as when rendering a corpus page after page;
+- `cold`: a fresh Renderer and a fresh Pillow font every round: no shaped words, no glyph
+  bitmaps cached (font files stay loaded, as they do for the life of a process).
+
+Run: `python benchmarks/bench_render.py [--rounds N] [--texts en,zh-cn] [--json]`.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: numpy's BLAS threads are not used by rendering, but pin them anyway.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import PIL  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont, features  # noqa: E402
+
+from pixtok import RenderConfig, Renderer, RenderResult  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpus"
+TEXTS = {
+    "en": "en_prose_debian-reference.txt",
+    "zh-cn": "zh-cn_prose_debian-reference.txt",
+    "ja": "ja_prose_debian-reference.txt",
+    "ru": "ru_prose_debian-faq.txt",
+    "ko": "ko_prose_gnome-help.txt",
+    "fa": "fa_prose_gnome-help.txt",
+}
+# The font pixtok's chain draws most of each text with; Pillow has no fallback, so it gets that one.
+PILLOW_FONT = {"zh-cn": "cjk", "ja": "cjk", "ko": "cjk", "fa": "Noto Naskh Arabic"}
+
+
+def pin_to_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"pinned to core {core}"
+    return "not pinned (no sched_setaffinity)"
+
+
+def page_lines(text: str, result: RenderResult) -> list[str]:
+    """The text of each page as lines, exactly as pixtok broke it (line ends trimmed)."""
+    pages = []
+    for page in range(result.page_count):
+        rows = np.flatnonzero(result.line_page == page)
+        lines = [text[start:end].rstrip("\n ") for start, end in result.line_char_span[rows]]
+        pages.append("\n".join(lines))
+    return pages
+
+
+class PillowPages:
+    """Draws given page texts with ImageDraw.multiline_text at pixtok's geometry."""
+
+    def __init__(self, font_path: str, config: RenderConfig) -> None:
+        self.font_path = font_path
+        self.geometry = config.geometry()
+        self.font = self.load()
+        # multiline_text advances by the height of "A" plus `spacing`: set it to give pixtok's pitch.
+        self.spacing = self.geometry.line_height - self.font.getbbox("A")[3]
+
+    def load(self) -> ImageFont.FreeTypeFont:
+        return ImageFont.truetype(
+            self.font_path, round(self.geometry.size), layout_engine=ImageFont.Layout.RAQM
+        )
+
+    def draw(self, pages: list[str], font: ImageFont.FreeTypeFont | None = None) -> list[np.ndarray]:
+        g = self.geometry
+        out = []
+        for text in pages:
+            image = Image.new("L", (g.width, g.height), 255)
+            ImageDraw.Draw(image).multiline_text(
+                (g.margins[3], g.margins[0]), text, font=font or self.font, fill=0, spacing=self.spacing
+            )
+            out.append(np.asarray(image))
+        return out
+
+
+def best_of(rounds: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(name: str, rounds: int, config: RenderConfig) -> dict[str, object]:
+    text = (CORPUS / TEXTS[name]).read_text(encoding="utf-8")
+    renderer = Renderer(config)
+    result = renderer.render(text)  # warm-up; also fixes the pages both sides draw
+    pages = page_lines(text, result)
+    font_path = (
+        result.fonts[0]["path"]
+        if name not in PILLOW_FONT
+        else Renderer(config.replace(fonts=(PILLOW_FONT[name],), fallback=False)).chain.fonts[0].path
+    )
+    pillow = PillowPages(str(font_path), config)
+    drawn = pillow.draw(pages)  # warm-up, and a check that both sides drew the same amount of text
+    ink_ratio = sum(int((255 - p).sum()) for p in result.pages) / sum(int((255 - p).sum()) for p in drawn)
+
+    n = result.page_count
+    timings = {
+        "pixtok_warm": best_of(rounds, lambda: renderer.render(text)),
+        "pixtok_cold": best_of(rounds, lambda: Renderer(config).render(text)),
+        "pillow_warm": best_of(rounds, lambda: pillow.draw(pages)),
+        "pillow_cold": best_of(rounds, lambda: pillow.draw(pages, pillow.load())),
+    }
+    rates = {key: n / seconds for key, seconds in timings.items()}
+    return {
+        "text": name,
+        "chars": len(text),
+        "pages": n,
+        "pillow_font": Path(font_path).name,
+        "ink_ratio": round(ink_ratio, 3),
+        **{f"{key}_pages_per_s": round(rate, 1) for key, rate in rates.items()},
+        "ratio_warm": round(rates["pixtok_warm"] / rates["pillow_warm"], 1),
+        "ratio_cold": round(rates["pixtok_cold"] / rates["pillow_cold"], 1),
+    }
+
+
+def machine() -> dict[str, object]:
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pillow": PIL.__version__,
+        "raqm": features.version("raqm"),
+        "freetype": features.version("freetype2"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per measurement (best is kept)")
+    parser.add_argument("--texts", default="en,zh-cn", help=f"comma-separated, from {', '.join(TEXTS)}")
+    parser.add_argument("--preset", default="page-1024", help="render preset (default page-1024)")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    args = parser.parse_args()
+    if not features.check("raqm"):
+        sys.exit("bench_render: Pillow was built without libraqm; its layout would not shape text")
+    pinned = pin_to_one_core()
+    config = RenderConfig.from_preset(args.preset)
+    rows = [measure(name.strip(), args.rounds, config) for name in args.texts.split(",")]
+    info = {**machine(), "affinity": pinned, "preset": args.preset, "rounds": args.rounds}
+    if args.json:
+        for row in rows:
+            print(json.dumps({**info, **row}, ensure_ascii=False))
+        return
+    print("  ".join(f"{k}={v}" for k, v in info.items()))
+    header = f"{'text':6} {'pages':>5}  {'pixtok warm':>11} {'Pillow warm':>11} {'ratio':>6}"
+    header += f"  {'pixtok cold':>11} {'Pillow cold':>11} {'ratio':>6}  {'ink':>5}   (pages/s)"
+    print(header)
+    for r in rows:
+        print(
+            f"{r['text']:6} {r['pages']:>5}  {r['pixtok_warm_pages_per_s']:>11} "
+            f"{r['pillow_warm_pages_per_s']:>11} {r['ratio_warm']:>5}x  {r['pixtok_cold_pages_per_s']:>11} "
+            f"{r['pillow_cold_pages_per_s']:>11} {r['ratio_cold']:>5}x  {r['ink_ratio']:>5}"
+        )
+    print("ink: pixtok's total ink / Pillow's on the same pages (1.0: the same text drawn)")
+
+
+if __name__ == "__main__":
+    main()
