@@ -169,13 +169,60 @@ def break_lines(shaped: ShapedText, advance: np.ndarray, geometry: Geometry) -> 
     )
 
 
-def lines_per_page(geometry: Geometry) -> int:
-    """How many lines of `geometry.line_height` fit in the text area."""
-    count = math.floor(geometry.text_height / geometry.line_height + 1e-9)
+@dataclass(frozen=True)
+class LineBox:
+    """Vertical metrics of a block of text, in px.
+
+    `ascent`/`descent` are the tallest and deepest of the fonts the text uses. On pages the first
+    baseline sits `ascent` below the top margin and a page holds as many lines as fit with the
+    last one's `descent` above the bottom margin, so no line spills into a margin whatever the
+    line height. In strips (`centered`) each line is centred in its line box instead.
+    """
+
+    ascent: float
+    descent: float
+    centered: bool = False
+
+    def scaled(self, factor: float) -> LineBox:
+        return LineBox(self.ascent * factor, self.descent * factor, self.centered)
+
+    def baseline(self, row: np.ndarray, geometry: Geometry) -> np.ndarray:
+        """Baseline y (px) of the line in each row of a page."""
+        if self.centered:
+            return (
+                geometry.margins[0]
+                + row * geometry.line_height
+                + (geometry.line_height - self.ascent - self.descent) / 2
+                + self.ascent
+            )
+        return geometry.margins[0] + self.ascent + row * geometry.line_height
+
+    def used_height(self, rows: int, geometry: Geometry) -> float:
+        """Height a page needs for `rows` lines, margins included."""
+        if self.centered:
+            return geometry.margins[0] + rows * geometry.line_height + geometry.margins[2]
+        return (
+            geometry.margins[0]
+            + self.ascent
+            + (rows - 1) * geometry.line_height
+            + self.descent
+            + geometry.margins[2]
+        )
+
+
+def lines_per_page(geometry: Geometry, box: LineBox) -> int:
+    """How many lines fit in the text area."""
+    if box.centered:
+        count = math.floor(geometry.text_height / geometry.line_height + 1e-9)
+    else:
+        room = geometry.text_height - box.ascent - box.descent
+        count = math.floor(room / geometry.line_height + 1e-9) + 1
+        if count < 1 and geometry.line_height <= geometry.text_height + 1e-9:
+            count = 1  # one line fits by its line height, though tall marks may reach the margins
     if count < 1:
         raise UsageError(
-            f"line height {geometry.line_height:g} px does not fit in the text area "
-            f"({geometry.text_height:g} px high); lower --line-height or --margin"
+            f"a line of {geometry.size:g} px text does not fit in the text area "
+            f"({geometry.text_height:g} px high); lower --size, --line-height or --margin"
         )
     return count
 
@@ -187,8 +234,7 @@ def place(
     geometry: Geometry,
     align: str,
     hscale: float,
-    ascent: float,
-    descent: float,
+    box: LineBox,
 ) -> PlacedGlyphs:
     """Pen positions of every drawn glyph: alignment, justification, bidi order, pages."""
     n_lines = len(lines)
@@ -245,11 +291,10 @@ def place(
     scale = geometry.size
     x = pen + shaped.x_offset[index].astype(np.float64) * scale * hscale
 
-    per_page = lines_per_page(geometry)
+    per_page = lines_per_page(geometry, box)
     row = np.arange(n_lines) % per_page
     page_of_line = np.arange(n_lines) // per_page
-    half_leading = (geometry.line_height - (ascent + descent)) / 2
-    baseline_of_line = geometry.margins[0] + row * geometry.line_height + half_leading + ascent
+    baseline_of_line = box.baseline(row, geometry)
     baseline = baseline_of_line[line_of] - shaped.y_offset[index].astype(np.float64) * scale
     keep = shaped.gid[index] != INVISIBLE
     return PlacedGlyphs(

@@ -19,9 +19,9 @@ import numpy as np
 from pixtok.config import Geometry, RenderConfig, parse_color
 from pixtok.errors import InputError, UsageError
 from pixtok.fonts import FontChain
-from pixtok.layout import Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
+from pixtok.layout import LineBox, Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
 from pixtok.raster import GlyphAtlas, colorize
-from pixtok.shaping import ShapedText, Shaper
+from pixtok.shaping import INVISIBLE, ShapedText, Shaper
 from pixtok.text import prepare
 
 #: Pages composited in one numpy pass.
@@ -111,8 +111,16 @@ class Renderer:
         self._atlases: dict[float, GlyphAtlas] = {}
         self.foreground = parse_color(config.foreground)
         self.background = parse_color(config.background)
-        primary = self.chain.fonts[0]
-        self.ascender, self.descender = primary.ascender, primary.descender
+
+    def line_box(self, shaped: ShapedText) -> LineBox:
+        """Ascent and descent (in em) of the fonts this text is drawn with."""
+        used = np.unique(shaped.font[shaped.gid != INVISIBLE]).tolist() or [0]
+        fonts = [self.chain.fonts[i] for i in used]
+        return LineBox(
+            max(f.ascender for f in fonts),
+            max(f.descender for f in fonts),
+            centered=self.config.layout == "strip",
+        )
 
     def atlas(self, size: float) -> GlyphAtlas:
         key = round(size, 4)
@@ -130,9 +138,10 @@ class Renderer:
         config = self.config
         prepared = prepare(text, config.newlines, config.newline_marker, int(config.tab_size))
         shaped = self.shaper.shape(prepared.text)
+        box_em = self.line_box(shaped)
         geometry = self.geometry
         if config.layout == "fit":
-            geometry = self._fit(shaped)
+            geometry = self._fit(shaped, box_em)
         elif config.layout == "strip":
             # Keep room for the end-of-sequence patch on every strip.
             geometry = _with(geometry, margins=(0.0, float(config.patch_size), 0.0, 0.0))
@@ -145,23 +154,32 @@ class Renderer:
             geometry,
             config.align,
             float(config.hscale),
-            self.ascender * geometry.size,
-            self.descender * geometry.size,
+            box_em.scaled(geometry.size),
         )
-        return self._draw(text, prepared.original_offset, shaped, advance, lines, placed, geometry)
+        return self._draw(
+            text,
+            prepared.original_offset,
+            shaped,
+            advance,
+            lines,
+            placed,
+            geometry,
+            box_em.scaled(geometry.size),
+        )
 
-    def _fit(self, shaped: ShapedText) -> Geometry:
+    def _fit(self, shaped: ShapedText, box_em: LineBox) -> Geometry:
         """The largest font size (to 1/8 px) at which the whole text fits on one page."""
         base = self.geometry
         ratio = base.line_height / base.size
 
         def fits(size: float) -> bool:
             trial = _with(base, size=size, line_height=size * ratio, letter_spacing=base.letter_spacing)
-            if trial.line_height > trial.text_height:
+            box = box_em.scaled(size)
+            if box.ascent + box.descent > trial.text_height:
                 return False
             lines = break_lines(shaped, advances_px(shaped, trial, float(self.config.hscale)), trial)
             return (
-                len(lines) <= lines_per_page(trial)
+                len(lines) <= lines_per_page(trial, box)
                 and float(lines.width.max(initial=0)) <= trial.text_width + 1e-6
             )
 
@@ -189,6 +207,7 @@ class Renderer:
         lines: Lines,
         placed: PlacedGlyphs,
         geometry: Geometry,
+        box: LineBox,
     ) -> RenderResult:
         config = self.config
         atlas = self.atlas(geometry.size)
@@ -197,7 +216,7 @@ class Renderer:
         slots = atlas.slots(font, gid)
         boxes = atlas.boxes(slots, placed.x, placed.baseline)
         n_lines = len(lines)
-        per_page = lines_per_page(geometry)
+        per_page = lines_per_page(geometry, box)
         line_page = np.arange(n_lines) // per_page
         n_pages = int(line_page[-1]) + 1 if n_lines else 1
         width, height = geometry.width, geometry.height
@@ -212,7 +231,7 @@ class Renderer:
             crop_width = min(width, math.ceil(float(line_right.max(initial=0)) + geometry.margins[1]))
             page_widths = [max(crop_width, 1)] * n_pages
             last_rows = n_lines - (n_pages - 1) * per_page
-            used = geometry.margins[0] + last_rows * geometry.line_height + geometry.margins[2]
+            used = box.used_height(last_rows, geometry)
             page_heights[-1] = min(height, max(1, math.ceil(used)))
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
