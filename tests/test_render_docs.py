@@ -1,74 +1,36 @@
 """docs/rendering.md tells the truth: its command lines run, its pictures exist, and it documents
 every option `RenderConfig` has and every flag `pixtok render` takes.
 
-Each ```console block's `$ pixtok ...` lines run, in order, in a temporary folder holding the
-corpus copies the page names (`en.txt`, `fa.txt`, ...) and the files its ```toml blocks define
-(a block whose first line is `# file: NAME`).
+The `$ pixtok ...` lines of its ```console blocks run through `doc_examples.run_page`, in a
+temporary folder holding the corpus copies the page names (`en.txt`, `fa.txt`, ...) and the
+files its named ```toml blocks define.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import shlex
-import shutil
 from pathlib import Path
 
 import pytest
 import typer
+from doc_examples import CORPUS_DIR, parse, run_page
 
 from pixtok import RenderConfig
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "rendering.md"
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-INPUTS = {
-    "en.txt": "en_prose_debian-reference.txt",
-    "ru.txt": "ru_prose_debian-faq.txt",
-    "fa.txt": "fa_prose_gnome-help.txt",
-    "he.txt": "he_msgstr_gnome-gnu.txt",
-    "hi.txt": "hi_prose_libreoffice-help.txt",
-    "zh.txt": "zh-cn_prose_debian-reference.txt",
-    "ja.txt": "ja_prose_debian-reference.txt",
-    "ko.txt": "ko_prose_gnome-help.txt",
-    "code.txt": "code_python_textwrap.py.txt",
-}
-BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
-def blocks(kind: str) -> list[str]:
-    return [body for lang, body in BLOCK.findall(DOC.read_text(encoding="utf-8")) if lang == kind]
-
-
-def doc_commands() -> list[str]:
-    return [
-        line[2:].strip()
-        for body in blocks("console")
-        for line in body.splitlines()
-        if line.startswith("$ pixtok ")
-    ]
-
-
-def test_the_page_has_examples() -> None:
-    assert len(doc_commands()) >= 20
+def test_the_page_has_examples_and_a_config_file() -> None:
+    examples, files = parse(DOC.read_text(encoding="utf-8"))
+    assert len(examples) >= 20
+    assert "pixel-wide.toml" in files
 
 
 @pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="shared corpus not found")
 def test_every_documented_command_runs(run_cli, tmp_path: Path) -> None:
-    for name, source in INPUTS.items():
-        shutil.copy(CORPUS_DIR / source, tmp_path / name)
-    for body in blocks("toml"):
-        first, _, rest = body.partition("\n")
-        match = re.fullmatch(r"# file: (\S+)", first.strip())
-        if match:
-            (tmp_path / match.group(1)).write_text(rest, encoding="utf-8")
-    failures = []
-    for command in doc_commands():
-        args = shlex.split(command)[1:]
-        result = run_cli(*args, cwd=tmp_path)
-        if result.exit_code != 0:
-            failures.append(f"$ {command}\n  -> exit {result.exit_code}: {result.stderr.strip()[:300]}")
-    assert not failures, "\n".join(failures)
+    assert run_page(DOC, run_cli, tmp_path) >= 20
 
 
 def test_every_picture_exists() -> None:
