@@ -41,6 +41,8 @@ def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tu
         return tuple(default)
     items = [value] if isinstance(value, str) else list(value)
     names = [part.strip() for item in items for part in item.split(",")]
+    if not any(names):
+        raise UsageError("name at least one tokenizer or encoder")
     if any(not name for name in names):
         raise UsageError(f"empty name in {','.join(items)!r}")
     return tuple(dict.fromkeys(names))

@@ -159,7 +159,7 @@ def test_tokens_without_input_on_a_terminal_is_a_usage_error() -> None:
             2,
             "unknown tokenizer 'cl100K' (did you mean 'cl100k'?); valid names",
         ),
-        (["tokens", str(EN), "-t", " , "], 2, "--tokenizer needs at least one name"),
+        (["tokens", str(EN), "-t", " , "], 2, "name at least one tokenizer"),
         (["tokens", "/no/such/file.txt"], 1, "/no/such/file.txt: no such file"),
         (["tokens", str(EN), "-t", "spm:/no/such.model"], 1, "/no/such.model: no such file"),
         (["tokens", str(EN), "--json", "--csv"], 2, "choose one of --json, --jsonl and --csv"),

@@ -10,6 +10,7 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli.output import choose_format, emit
+from pixtok.compare import split_names
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, read_text
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
@@ -23,18 +24,6 @@ CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 ErrorsOption = Annotated[
     str, typer.Option("--errors", help="Invalid UTF-8: 'strict' (fail) or 'replace' (U+FFFD).")
 ]
-
-
-def parse_tokenizer_names(value: str) -> list[str]:
-    """Split `A,B,C` into names, dropping blanks and repeats (order kept)."""
-    names: list[str] = []
-    for part in value.split(","):
-        name = part.strip()
-        if name and name not in names:
-            names.append(name)
-    if not names:
-        raise UsageError("--tokenizer needs at least one name (see `pixtok tokenizers`)")
-    return names
 
 
 @app.command("tokenizers")
@@ -110,7 +99,7 @@ def tokens_command(
 ) -> None:
     """Count text tokens per tokenizer: keys `chars`, `bytes` and `tokens.<name>`."""
     fmt = choose_format(json_, jsonl, csv_)
-    tokenizers = [get_tokenizer(name) for name in parse_tokenizer_names(tokenizer)]
+    tokenizers = [get_tokenizer(name) for name in split_names(tokenizer, ())]
     sources = list(inputs or [])
     if not sources:
         if sys.stdin is None or sys.stdin.isatty():
