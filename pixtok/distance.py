@@ -341,17 +341,34 @@ def differing_patches(a: np.ndarray, b: np.ndarray, patch: int) -> tuple[int, in
     return grid.nonblank_count, grid.total
 
 
-def _encoder_view(page: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The page resized to an encoder's input size (bicubic, as CLIP/SigLIP/Qwen2-VL processors resize)."""
-    from PIL import Image
+def _encoder_view(page: np.ndarray, size: tuple[int, int], *, pad_square: bool = False) -> np.ndarray:
+    """The page resized to an encoder's input size, bicubic as CLIP/SigLIP/Qwen2-VL processors resize.
+
+    `pad_square` keeps the aspect ratio and pads to the square instead, centred, as DeepSeek-OCR
+    (`ImageOps.pad(image, (size, size))` in its process/image_process.py) and LLaVA-1.5
+    (`expand2square`) do, with their padding colour: the normalisation mean 0.5 → grey 127. The
+    padding is the same in both views, so it never differs.
+    """
+    from PIL import Image, ImageOps
 
     if (page.shape[1], page.shape[0]) == tuple(size):
         return page
-    return np.asarray(Image.fromarray(page).resize(tuple(size), Image.Resampling.BICUBIC), dtype=np.uint8)
+    image = Image.fromarray(page)
+    if pad_square:
+        grey = 127 if page.ndim == 2 else (127,) * page.shape[2]
+        image = ImageOps.pad(image, tuple(size), Image.Resampling.BICUBIC, color=grey, centering=(0.5, 0.5))
+    else:
+        image = image.resize(tuple(size), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.uint8)
 
 
 def encoder_view(page: np.ndarray, encoder: Any) -> tuple[np.ndarray, int]:
-    """The page as an encoder sees it (resized to its input size) and the encoder's patch size."""
+    """The page as an encoder sees it and the encoder's patch size.
+
+    The page is resized (bicubic) to the encoder's `resized` size, or, for encoders that pad to a
+    square (`resize == "pad-square"`), fitted and padded to it. For encoders that pad a resized
+    image up to whole patches, stretching to `resized` moves content by less than one patch.
+    """
     height, width = page.shape[:2]
     if not encoder.patch:
         raise UsageError(f"encoder {encoder.name!r} publishes no patch size; its view cannot be compared")
@@ -359,7 +376,8 @@ def encoder_view(page: np.ndarray, encoder: Any) -> tuple[np.ndarray, int]:
     rw, rh = count.resized
     if min(rw, rh) < encoder.patch:
         raise UsageError(f"encoder {encoder.name!r} resizes to {rw}×{rh}, smaller than its patch")
-    return _encoder_view(page, (int(rw), int(rh))), int(encoder.patch)
+    pad_square = getattr(encoder, "resize", None) == "pad-square"
+    return _encoder_view(page, (int(rw), int(rh)), pad_square=pad_square), int(encoder.patch)
 
 
 def encoder_grid_difference(

@@ -299,3 +299,16 @@ def test_text_distance_record_has_the_documented_keys() -> None:
     assert record["keyboard"]["layout"] == "dvorak"
     assert record["tokens"]["cl100k"]["edit"] == token_distance("Hello", "Hwllo", "cl100k").edit
     assert record["pixels"]["patches_differ"] > 0
+
+
+def test_pad_square_encoders_keep_the_aspect_ratio() -> None:
+    from pixtok.distance import encoder_view
+    from pixtok.encoders import get_encoder
+
+    page = np.full((200, 100), 255, dtype=np.uint8)
+    page[:, :50] = 0  # left half black: stretched it would fill half the square, padded a quarter
+    view, patch = encoder_view(page, get_encoder("deepseek-ocr-base"))
+    assert view.shape == (1024, 1024) and patch == 16
+    dark = np.count_nonzero(view[512] < 64)
+    assert 256 - 8 <= dark <= 256 + 8
+    assert (view[:, :250] == 127).all() and (view[:, -250:] == 127).all()  # centred grey padding
