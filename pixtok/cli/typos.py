@@ -1,0 +1,254 @@
+"""`pixtok distance` and `pixtok typos`: how far a typo moves a text, in characters, tokens and pixels."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from pixtok.cli import app
+from pixtok.cli import options as opt
+from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.compare import DEFAULT_PRESET, DEFAULT_TOKENIZERS, split_names
+from pixtok.config import RenderConfig
+from pixtok.distance import text_distance
+from pixtok.errors import UsageError
+from pixtok.io import read_text, write_bytes_atomic
+from pixtok.keyboards import LAYOUTS
+from pixtok.typos import KINDS, corrupt, typo_report
+
+TYPOS = "Typos"
+
+KeyboardLayout = Annotated[
+    str,
+    typer.Option(
+        "--layout",
+        "-l",
+        help=f"Keyboard layout: {', '.join(LAYOUTS)}, or a .toml/.json layout file.",
+        rich_help_panel=TYPOS,
+    ),
+]
+Tokenizers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tokenizer", "-t", help=f"Comma list of tokenizers [default: {','.join(DEFAULT_TOKENIZERS)}]."
+    ),
+]
+Encoders = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--encoder",
+        "-e",
+        help="Comma list of vision encoders whose own view (resized page, own patch) is compared too.",
+    ),
+]
+Patch = Annotated[int, typer.Option("--patch", help="Patch size of the page grid (px).")]
+PageLayout = Annotated[
+    str | None,
+    typer.Option(
+        "--page-layout",
+        help="Render layout: page, strip, fit or crop (--layout names the keyboard here).",
+        rich_help_panel=opt.RENDER,
+    ),
+]
+
+
+def _config(preset: str | None, config: Any, no_fallback: bool, **flags: Any) -> RenderConfig:
+    return opt.build_config(preset, config, no_fallback, default_preset=DEFAULT_PRESET, **flags)
+
+
+@app.command("distance")
+def distance_command(
+    a: Annotated[str, typer.Argument(metavar="A", help="First text (a file with --file).")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Second text (a file with --file).")],
+    file: Annotated[
+        bool, typer.Option("--file", help="A and B are files ('-' reads one of them from stdin).")
+    ] = False,
+    keyboard: KeyboardLayout = "qwerty",
+    tokenizer: Tokenizers = None,
+    encoder: Encoders = None,
+    patch: Patch = 16,
+    no_pixels: Annotated[
+        bool, typer.Option("--no-pixels", help="Skip rendering and pixel distances.")
+    ] = False,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    page_layout: PageLayout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    page: opt.Page = None,
+    margin: opt.Margin = None,
+    line_height: opt.LineHeight = None,
+    align: opt.Align = None,
+    indent: opt.Indent = None,
+    letter_spacing: opt.LetterSpacing = None,
+    hscale: opt.HScale = None,
+    foreground: opt.Foreground = None,
+    background: opt.Background = None,
+    color_mode: opt.ColorMode = None,
+    newlines: opt.Newlines = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
+) -> None:
+    """Distances between two texts: Levenshtein, keyboard-aware, per tokenizer, and between their renders.
+
+    Keys: `levenshtein`; `keyboard` (layout, distance: substitutions cost key distance ÷ layout
+    diameter, insert/delete 1); `tokens.<tokenizer>` (edit distance over ids, tokens changed =
+    removed + added); `pixels` (patches that differ, L2, RMSE, SSIM; both texts rendered with one
+    config, the glyph preset unless told otherwise).
+    """
+    fmt = choose_format(json_, jsonl, csv_)
+    if file:
+        if a == "-" and b == "-":
+            raise UsageError("only one of A and B can be '-' (standard input)")
+        text_a, text_b = read_text(a, errors=errors), read_text(b, errors=errors)
+    else:
+        text_a, text_b = a, b
+    render_config = None
+    if not no_pixels:
+        render_config = _config(
+            preset, config, no_fallback,
+            layout=page_layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
+            line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
+            hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
+            newlines=newlines,
+        )  # fmt: skip
+    elif encoder:
+        raise UsageError("--encoder compares renders; it cannot be combined with --no-pixels")
+    record = {
+        "a": a,
+        "b": b,
+        **text_distance(
+            text_a,
+            text_b,
+            layout=keyboard,
+            tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+            config=render_config,
+            patch=patch,
+            encoders=split_names(encoder, ()),
+            pixels=not no_pixels,
+        ),
+    }
+    emit([record], fmt, document=record, title="distance")
+
+
+@app.command("typos")
+def typos_command(
+    input: Annotated[
+        str | None,
+        typer.Argument(metavar="[INPUT|-]", help="Text file, or '-' for stdin.", show_default=False),
+    ] = None,
+    rate: Annotated[
+        float, typer.Option("--rate", help="Probability that each letter gets a typo.", rich_help_panel=TYPOS)
+    ] = 0.02,
+    kind: Annotated[
+        str, typer.Option("--kind", help=f"One of {', '.join(KINDS)}.", rich_help_panel=TYPOS)
+    ] = "keyboard",
+    keyboard: KeyboardLayout = "qwerty",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same typos).")] = 0,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help="Write the corrupted text to this file instead of stdout."),
+    ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="Measure tokens and patches changed per typo instead of printing the text."
+        ),
+    ] = False,
+    per_edit: Annotated[
+        bool, typer.Option("--per-edit", help="With --report: one record per measured typo.")
+    ] = False,
+    max_edits: Annotated[
+        int,
+        typer.Option("--max-edits", help="With --report: measure at most this many typos (evenly spread)."),
+    ] = 200,
+    tokenizer: Tokenizers = None,
+    encoder: Encoders = None,
+    patch: Patch = 16,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    page_layout: PageLayout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    page: opt.Page = None,
+    margin: opt.Margin = None,
+    line_height: opt.LineHeight = None,
+    align: opt.Align = None,
+    indent: opt.Indent = None,
+    letter_spacing: opt.LetterSpacing = None,
+    hscale: opt.HScale = None,
+    foreground: opt.Foreground = None,
+    background: opt.Background = None,
+    color_mode: opt.ColorMode = None,
+    newlines: opt.Newlines = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
+) -> None:
+    """Write a copy of the text with typos (deterministic for a seed), or measure what each typo changes.
+
+    Only letters get typos. With --report, each typo is applied alone to the original and counted:
+    text tokens changed per tokenizer (removed + added ids) and patches changed on the page grid
+    and on each --encoder's view; `combined_per_edit` applies all typos at once.
+    """
+    if per_edit and not report:
+        raise UsageError("--per-edit is a form of --report; add --report")
+    name, text = opt.read_input_or_stdin(input, errors)
+    corruption = corrupt(text, rate=rate, kind=kind, layout=keyboard, seed=seed)
+    if not corruption.eligible:
+        what = f"is on the {corruption.layout} layout" if kind == "keyboard" else "can take this kind of typo"
+        sys.stderr.write(f"pixtok: warning: no letter of the input {what}; the text is unchanged\n")
+    if output is not None:
+        write_bytes_atomic(output, corruption.text.encode("utf-8"))
+    if not report:
+        if output is None:
+            sys.stdout.buffer.write(corruption.text.encode("utf-8"))
+            sys.stdout.flush()
+        return
+    fmt = choose_format(json_, jsonl, csv_)
+    render_config = _config(
+        preset, config, no_fallback,
+        layout=page_layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
+        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
+        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
+        newlines=newlines,
+    )  # fmt: skip
+    result = typo_report(
+        corruption,
+        tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+        config=render_config,
+        patch=patch,
+        encoders=split_names(encoder, ()),
+        max_edits=max_edits,
+    )
+    header = {"input": name, **result.header()}
+    if per_edit:
+        records = [
+            {
+                **effect.edit.as_dict(),
+                "tokens": {k: v.changed for k, v in effect.tokens.items()},
+                "patches": dict(effect.patches),
+            }
+            for effect in result.effects
+        ]
+        emit(records, fmt, document={**header, "edits": records}, title="typos: one row per typo")
+        return
+    rows = result.rows()
+    document = {**header, "render": render_config.to_dict(), "measures": rows}
+    if fmt is OutputFormat.table:
+        summary = ", ".join(f"{k} {v}" for k, v in header.items() if v is not None)
+        emit(rows, fmt, title=f"changed per typo ({summary})", transpose=False)
+    else:
+        emit(rows, fmt, document=document)
+
+
+__all__ = ["distance_command", "typos_command"]
