@@ -467,6 +467,16 @@ def _encoders(encoders: Iterable[Any]) -> list[Any]:
     return [get_encoder(e) if isinstance(e, str) else e for e in encoders]
 
 
+def render_pages(text: str, config: RenderConfig) -> list[np.ndarray]:
+    """The pages of a render; a text with nothing to draw (empty, only whitespace) has no pages.
+
+    Compared with another render, its missing pages count as blank pages.
+    """
+    from pixtok.render import render
+
+    return render(text, config).pages if text.strip() else []
+
+
 def pixel_distance(
     a: str,
     b: str,
@@ -476,13 +486,10 @@ def pixel_distance(
     encoders: Iterable[Any] = (),
 ) -> PixelDistance:
     """Render both texts with the same config and compare the rasters (see `PixelDistance`)."""
-    from pixtok.render import render
-
     config = config or RenderConfig()
-    result_a, result_b = render(a, config), render(b, config)
     return compare_pages(
-        result_a.pages,
-        result_b.pages,
+        render_pages(a, config),
+        render_pages(b, config),
         background=background_pixel(config),
         patch=patch,
         encoders=_encoders(encoders),
@@ -546,6 +553,7 @@ __all__ = [
     "levenshtein",
     "pad_pair",
     "pixel_distance",
+    "render_pages",
     "ssim",
     "ssim_map",
     "substitution_cost",

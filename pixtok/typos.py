@@ -39,6 +39,7 @@ from pixtok.distance import (
     encoder_grid_difference,
     encoder_view,
     pad_pair,
+    render_pages,
     token_distance_ids,
 )
 from pixtok.errors import UsageError
@@ -264,7 +265,6 @@ class EditMeter:
         self.encoders = [get_encoder(e) if isinstance(e, str) else e for e in encoders]
         self.ids = {tok.name: tok.encode(text) for tok in self.tokenizers}
         self.background = background_pixel(self.config)
-        self._render = render
         self.pages = render(text, self.config).pages
         self._views: dict[tuple[int, str], np.ndarray] = {}
         self.grids = self._grids()
@@ -295,7 +295,7 @@ class EditMeter:
             tok.name: token_distance_ids(self.ids[tok.name], tok.encode(changed), tok.name)
             for tok in self.tokenizers
         }
-        pages = self._render(changed, self.config).pages
+        pages = render_pages(changed, self.config)
         patches = {grid.name: 0 for grid in self.grids}
         for i in range(max(len(pages), len(self.pages))):
             before = self.pages[i] if i < len(self.pages) else None

@@ -312,3 +312,10 @@ def test_pad_square_encoders_keep_the_aspect_ratio() -> None:
     dark = np.count_nonzero(view[512] < 64)
     assert 256 - 8 <= dark <= 256 + 8
     assert (view[:, :250] == 127).all() and (view[:, -250:] == 127).all()  # centred grey padding
+
+
+def test_an_empty_text_has_no_pages_and_compares_as_blank_pages() -> None:
+    result = pixel_distance("", "Hello", SMALL)
+    assert (result.pages_a, result.pages_b) == (0, 1)
+    assert result.patches == 30 and result.patches_differ > 0
+    assert pixel_distance(" ", "", SMALL).patches == 0
