@@ -1,0 +1,236 @@
+"""Flags and output shared by the commands that run over corpora (compare, render --shards, and
+any command built on `pixtok.batch.run_corpus`): declared once, so they mean the same everywhere.
+
+Also here: the progress bar (stderr, only on a terminal, never with --quiet), the input records
+of a command (files, folders, globs, stdin, JSON Lines, Parquet, or the sample), and a JSON and
+CSV writer that stream records instead of holding them, so stdout output stays flat in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from pixtok.batch import EngineOptions
+from pixtok.corpus import CorpusOptions, Record, count_records, iter_records
+from pixtok.parallel import ENGINES, check_engine
+
+CORPUS = "Corpus options"
+
+Field = Annotated[
+    str | None,
+    typer.Option(
+        "--field",
+        help="JSON Lines / Parquet column holding the text [default: text]; makes '-' JSON Lines.",
+        rich_help_panel=CORPUS,
+    ),
+]
+IdField = Annotated[
+    str | None,
+    typer.Option(
+        "--id-field",
+        help="Column holding each record's id [default: FILE:LINE or FILE:ROW].",
+        rich_help_panel=CORPUS,
+    ),
+]
+GroupBy = Annotated[
+    str | None,
+    typer.Option(
+        "--group-by", help="Also total per value of this column (e.g. lang).", rich_help_panel=CORPUS
+    ),
+]
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Worker processes [default: all cores].", rich_help_panel=CORPUS),
+]
+Engine = Annotated[
+    str | None,
+    typer.Option("--engine", help=f"{', '.join(ENGINES)} [default: process].", rich_help_panel=CORPUS),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786) for --engine dask.",
+        rich_help_panel=CORPUS,
+    ),
+]
+RecordsOutput = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the records to this JSON Lines file (atomically).",
+        rich_help_panel=CORPUS,
+    ),
+]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="Continue an interrupted --output run, skipping done records.",
+        rich_help_panel=CORPUS,
+    ),
+]
+StrictGlyphs = Annotated[
+    bool,
+    typer.Option(
+        "--strict-glyphs", help="A text with characters no font can draw fails.", rich_help_panel=CORPUS
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", rich_help_panel=CORPUS)]
+
+#: Per-record rows a terminal table shows before it only counts the rest.
+TABLE_ROWS = 50
+
+
+def engine_options(engine: str | None, jobs: int | None, scheduler: str | None) -> EngineOptions:
+    """Checked engine flags (a bad combination is a UsageError, exit 2)."""
+    return EngineOptions(check_engine(engine, jobs, scheduler), jobs, scheduler)
+
+
+def corpus_options(
+    field: str | None, id_field: str | None, errors: str, keep: tuple[str, ...] | None
+) -> CorpusOptions:
+    return CorpusOptions(
+        field=field or "text",
+        id_field=id_field,
+        keep=keep,
+        errors=errors,
+        stdin_jsonl=field is not None or id_field is not None,
+    )
+
+
+def input_records(
+    inputs: list[str] | None,
+    options: CorpusOptions,
+    *,
+    read_default: Callable[[], tuple[str, str]] | None = None,
+) -> Iterator[Record]:
+    """The records a command reads: its inputs, or with none, JSON Lines from stdin (when a field
+    is named) or `read_default()` (stdin, or the command's sample)."""
+    if inputs:
+        return iter_records(inputs, options)
+    if options.stdin_jsonl or read_default is None:
+        return iter_records(["-"], options)
+    name, text = read_default()
+    return iter([Record(name, text, {}, name)])
+
+
+@contextlib.contextmanager
+def progress_bar(
+    inputs: list[str] | None, quiet: bool, description: str = "records"
+) -> Iterator[Callable[[int], None]]:
+    """A callable `advance(n)` that drives a progress bar on stderr (records/s and ETA).
+
+    Silent with --quiet or when stderr is not a terminal. The total, for the ETA, is counted
+    only when that is cheap (see `pixtok.corpus.count_records`).
+    """
+    if quiet or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:.1f} {description}/s" if speed else f"- {description}/s")
+
+    total = count_records(inputs) if inputs else None
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task("pixtok", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+# -- streaming JSON and CSV ---------------------------------------------------------------------
+
+
+def _indented(value: Any, level: int) -> str:
+    """`value` as `json.dumps(..., indent=2)` prints it nested `level` deep."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+
+
+class JsonDocument:
+    """Writes `{**head, key: [records...], **tail}` exactly as `json.dumps(indent=2)` would, but
+    record by record (`add`), so that a long list is never held in memory. Nothing is written
+    before the first record, so an error raised before it leaves stdout empty."""
+
+    def __init__(self, out: TextIO, head: Mapping[str, Any], key: str) -> None:
+        self.out = out
+        self.head = head
+        self.key = key
+        self.count = 0
+        self.started = False
+
+    def _start(self) -> None:
+        self.started = True
+        self.out.write("{\n")
+        for name, value in self.head.items():
+            self.out.write(f"  {json.dumps(name, ensure_ascii=False)}: {_indented(value, 1)},\n")
+        self.out.write(f"  {json.dumps(self.key, ensure_ascii=False)}: [")
+
+    def add(self, record: Any) -> None:
+        if not self.started:
+            self._start()
+        self.out.write(("\n" if not self.count else ",\n") + "    " + _indented(record, 2))
+        self.count += 1
+
+    def close(self, tail: Mapping[str, Any]) -> None:
+        if not self.started:
+            self._start()
+        self.out.write("\n  ]" if self.count else "]")
+        for name, value in tail.items():
+            self.out.write(f",\n  {json.dumps(name, ensure_ascii=False)}: {_indented(value, 1)}")
+        self.out.write("\n}\n")
+        self.out.flush()
+
+
+class CsvSpool:
+    """Rows spooled to a temporary file while the header (the union of their keys) is collected;
+    `write(out)` then prints header and rows. Memory holds the header, not the rows."""
+
+    def __init__(self) -> None:
+        self._spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in write
+        self.header: dict[str, None] = {}
+
+    def add(self, flat_row: Mapping[str, Any]) -> None:
+        self.header.update(dict.fromkeys(flat_row))
+        self._spool.write(json.dumps(flat_row, ensure_ascii=False) + "\n")
+
+    def write(self, out: TextIO) -> None:
+        writer = csv.DictWriter(out, fieldnames=list(self.header), lineterminator="\n")
+        writer.writeheader()
+        self._spool.seek(0)
+        for line in self._spool:
+            writer.writerow(json.loads(line))
+        self._spool.close()
+        out.flush()

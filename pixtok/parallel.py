@@ -1,0 +1,271 @@
+"""One task over a stream of records: in this process, on a local process pool, or on a Dask cluster.
+
+`run_records(records, worker_factory, ...)` yields one result dict per record, **in input
+order**, whatever the engine and the number of jobs; a task gives the same results everywhere.
+
+* `worker_factory` is called once per worker process (or Dask worker thread) and returns the
+  worker: a callable `Record -> dict`. The factory is pickled to the workers, so it must be a
+  module-level function, a `functools.partial` of one, or an instance of a module-level class;
+  workers then keep their fonts, caches and models loaded for every record they get.
+* Workers return measurements (small dicts), never pages: only text goes out and numbers come back.
+* Records are sent in chunks (a few records, at most ~200k characters) and only a bounded number
+  of chunks is in flight, so memory stays flat however long the stream is.
+* A record that fails — it could not be read (`Record.error`), or its worker raised — gives
+  `{id_key: id, ..., "error": message}` (the message only, no traceback) and the run goes on.
+  A worker that cannot even be built (an unknown tokenizer, a missing font) stops the run with
+  its own error, since every record would fail the same way.
+
+Engines: `serial` (this process), `process` (a pool of `jobs` spawned processes; the default, with
+`jobs` = all cores), `dask` (an existing cluster at `scheduler`, through `distributed.Client`; an
+optional dependency, `pip install 'pixtok[corpus]'`). A stream of fewer than two records, or
+`jobs=1`, runs serially: a pool would only add its start-up time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pixtok.corpus import Record
+from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+
+ENGINES = ("serial", "process", "dask")
+DEFAULT_ENGINE = "process"
+
+Worker = Callable[[Record], dict[str, Any]]
+WorkerFactory = Callable[[], Worker]
+
+#: A chunk closes at this many records or characters, whichever comes first.
+CHUNK_RECORDS = 16
+CHUNK_CHARS = 200_000
+#: Chunks in flight per job: enough to keep every worker busy, few enough to keep memory flat.
+IN_FLIGHT_PER_JOB = 2
+
+
+def default_jobs() -> int:
+    """All cores of this machine."""
+    return os.cpu_count() or 1
+
+
+def check_engine(engine: str | None, jobs: int | None, scheduler: str | None) -> str:
+    """Validate the engine options (a bad one is a UsageError) and return the engine name.
+
+    Naming a scheduler implies the Dask engine.
+    """
+    if engine is None:
+        engine = "dask" if scheduler else DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler is for --engine dask")
+    return engine
+
+
+def run_records(
+    records: Iterable[Record],
+    worker_factory: WorkerFactory,
+    *,
+    engine: str | None = None,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    id_key: str = "id",
+    keep: Sequence[str] = (),
+) -> Iterator[dict[str, Any]]:
+    """Apply the worker to every record; yield `{id_key: id, **kept fields, **result}` in input order.
+
+    `keep` names fields of `Record.fields` copied into every result (a group-by column, say).
+    `scheduler` is a Dask scheduler address or a `distributed.Client` (which is left open).
+    """
+    engine = check_engine(engine, jobs, scheduler if isinstance(scheduler, str) else None)
+    if engine == "dask" and scheduler is None:
+        scheduler = _dask_config_address()
+    stream = iter(records)
+    head = list(itertools.islice(stream, 2))
+    records = itertools.chain(head, stream)
+    if engine == "serial" or (engine == "process" and (jobs == 1 or len(head) < 2)):
+        return _serial(records, worker_factory, id_key, tuple(keep))
+    if engine == "process":
+        return _process(records, worker_factory, jobs or default_jobs(), id_key, tuple(keep))
+    return _dask(records, worker_factory, scheduler, jobs, id_key, tuple(keep))
+
+
+def apply_worker(worker: Worker, record: Record, id_key: str, keep: Sequence[str]) -> dict[str, Any]:
+    """One result: the record's id and kept fields, then the worker's dict or the error message."""
+    result: dict[str, Any] = {id_key: record.id}
+    for name in keep:
+        result[name] = record.fields.get(name)
+    if record.error is not None:
+        result["error"] = record.error
+        return result
+    try:
+        value = worker(record)
+    except PixtokError as exc:
+        result["error"] = str(exc)
+        return result
+    except Exception as exc:  # one bad record must not stop a corpus run; the message says what
+        result["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return result
+    result.update((key, item) for key, item in value.items() if key != id_key)
+    return result
+
+
+def _chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        size += len(record.text)
+        if len(chunk) >= CHUNK_RECORDS or size >= CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+# -- serial ------------------------------------------------------------------------------------
+
+
+def _serial(
+    records: Iterable[Record], factory: WorkerFactory, id_key: str, keep: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    worker = factory()  # built before the first record, so a bad option fails at once
+    return (apply_worker(worker, record, id_key, keep) for record in records)
+
+
+# -- local process pool ------------------------------------------------------------------------
+
+_process_worker: Worker | None = None
+_process_error: BaseException | None = None
+
+
+def _init_process(factory: WorkerFactory) -> None:
+    """Build this process's worker once; an error is kept and raised with the first chunk."""
+    global _process_worker, _process_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        _process_worker = factory()
+    except BaseException as exc:
+        _process_error = exc
+
+
+def _run_chunk_process(chunk: list[Record], id_key: str, keep: tuple[str, ...]) -> list[dict[str, Any]]:
+    if _process_error is not None:
+        raise _process_error
+    assert _process_worker is not None
+    return [apply_worker(_process_worker, record, id_key, keep) for record in chunk]
+
+
+def _process(
+    records: Iterable[Record], factory: WorkerFactory, jobs: int, id_key: str, keep: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    # Spawned, not forked: workers start clean (no copied threads or locks), the same on every OS.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_process, initargs=(factory,))
+    window = jobs * IN_FLIGHT_PER_JOB
+    pending: deque[Future[list[dict[str, Any]]]] = deque()
+    finished = False
+    try:
+        for chunk in _chunks(records):
+            pending.append(pool.submit(_run_chunk_process, chunk, id_key, keep))
+            if len(pending) >= window:
+                yield from _process_result(pending.popleft())
+        while pending:
+            yield from _process_result(pending.popleft())
+        finished = True
+    finally:
+        pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
+def _process_result(future: Future[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise InputError(
+            "a worker process died (out of memory, or killed); records written so far are kept: "
+            "run again with --resume"
+        ) from None
+
+
+# -- Dask ---------------------------------------------------------------------------------------
+
+_dask_local = threading.local()
+
+
+def _dask_config_address() -> str:
+    try:
+        import dask
+    except ImportError:
+        raise MissingDependencyError(
+            "--engine dask needs dask.distributed: pip install 'pixtok[corpus]'"
+        ) from None
+    address = dask.config.get("scheduler-address", None)
+    if not address:
+        raise UsageError("--engine dask needs --scheduler ADDRESS (or DASK_SCHEDULER_ADDRESS)")
+    return str(address)
+
+
+def _dask_client(scheduler: Any) -> tuple[Any, bool]:
+    """A client for `scheduler` and whether this module opened it (and so must close it)."""
+    if hasattr(scheduler, "submit"):
+        return scheduler, False
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MissingDependencyError(
+            "--engine dask needs dask.distributed: pip install 'pixtok[corpus]'"
+        ) from None
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False), True
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _run_chunk_dask(
+    payload: bytes, key: str, chunk: list[Record], id_key: str, keep: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Run on a Dask worker: one worker per thread and task kind, built on first use."""
+    workers: dict[str, Worker] = _dask_local.__dict__.setdefault("workers", {})
+    worker = workers.get(key)
+    if worker is None:
+        worker = workers[key] = pickle.loads(payload)()
+    return [apply_worker(worker, record, id_key, keep) for record in chunk]
+
+
+def _dask(
+    records: Iterable[Record],
+    factory: WorkerFactory,
+    scheduler: Any,
+    jobs: int | None,
+    id_key: str,
+    keep: tuple[str, ...],
+) -> Iterator[dict[str, Any]]:
+    client, owned = _dask_client(scheduler)
+    payload = pickle.dumps(factory)
+    key = hashlib.sha256(payload).hexdigest()
+    threads = sum(client.nthreads().values()) or 1
+    window = (jobs or threads) * IN_FLIGHT_PER_JOB
+    pending: deque[Any] = deque()
+    try:
+        for chunk in _chunks(records):
+            pending.append(client.submit(_run_chunk_dask, payload, key, chunk, id_key, keep, pure=False))
+            if len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        if pending:
+            client.cancel(list(pending))
+        if owned:
+            client.close()

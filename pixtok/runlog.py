@@ -1,0 +1,199 @@
+"""Resumable JSON Lines output: a journal that becomes the output file only when the run completes.
+
+The guarantee, exactly:
+
+* While a run works, records go to a hidden journal next to the output, `.NAME.partial`, one JSON
+  line each, appended in **input order** (the engines yield results in input order), flushed and
+  fsynced every `batch` records or `interval` seconds. The output file itself is not touched.
+* When the run completes, the journal is fsynced and renamed over the output (`os.replace`, then
+  the folder is fsynced): the output appears whole or not at all. An interrupted run — Ctrl-C, a
+  crash, a power cut — never leaves a corrupt output; at worst it leaves the journal.
+* `resume=True` reads the journal (or, if there is none, a complete output from an earlier run),
+  drops a torn last line, checks that the saved ids are the first ids of the input in the same
+  order, and skips those records; the rest are appended. Since records are deterministic, the
+  resumed run ends with exactly the bytes a clean run writes.
+* A sidecar `.NAME.partial.json` holds a signature of the options; resuming with other options is
+  refused, as is resuming against an input whose first ids differ from the saved ones.
+* `resume=False` starts a new journal (an old one is discarded); the old output stays in place
+  until the new run completes and replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from pixtok.corpus import Record
+from pixtok.errors import UsageError
+
+
+def journal_path(output: str | os.PathLike[str]) -> Path:
+    """Where the journal of `output` lives while a run is incomplete."""
+    target = Path(output)
+    return target.with_name(f".{target.name}.partial")
+
+
+def record_line(record: dict[str, Any]) -> bytes:
+    """The one JSON line a record is written as (the same bytes in the journal and the output)."""
+    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+class RunLog:
+    """The journal behind one output file (see the module docstring for what it guarantees).
+
+    >>> log = RunLog("records.jsonl", resume=True)        # doctest: +SKIP
+    >>> records = log.skip_done(records, on_done=totals.add)  # doctest: +SKIP
+    >>> for result in run_records(records, ...): log.append(result)  # doctest: +SKIP
+    >>> log.commit()                                     # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        output: str | os.PathLike[str],
+        *,
+        resume: bool = False,
+        id_key: str = "id",
+        signature: str | None = None,
+        batch: int = 64,
+        interval: float = 2.0,
+    ) -> None:
+        self.output = Path(output)
+        self.journal = journal_path(self.output)
+        self.meta = self.journal.with_name(self.journal.name + ".json")
+        self.id_key = id_key
+        self.batch = batch
+        self.interval = interval
+        folder = self.output.parent if str(self.output.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"{self.output}: folder {folder} does not exist")
+        if self.output.is_dir():
+            raise UsageError(f"{self.output}: is a folder; name a file for the records")
+        self.resumed = 0
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+        self._prepare(resume, signature)
+        self._stream: IO[bytes] = open(self.journal, "ab")  # noqa: SIM115 - closed by commit/close
+
+    def _prepare(self, resume: bool, signature: str | None) -> None:
+        if resume and self.journal.exists():
+            saved = self._saved_signature()
+            if signature is not None and saved is not None and saved != signature:
+                raise UsageError(
+                    f"{self.output}: the saved records were made with other options; "
+                    "run without --resume to start over"
+                )
+            _truncate_torn_tail(self.journal)
+        elif resume and self.output.is_file():
+            # A completed earlier run: continue from its records (the input may have grown).
+            with open(self.output, "rb") as source, open(self.journal, "wb") as journal:
+                while block := source.read(1 << 20):
+                    journal.write(block)
+            _truncate_torn_tail(self.journal)
+        else:
+            with open(self.journal, "wb"):
+                pass
+        if signature is not None:
+            self.meta.write_text(json.dumps({"signature": signature}) + "\n", encoding="utf-8")
+
+    def _saved_signature(self) -> str | None:
+        try:
+            return json.loads(self.meta.read_text(encoding="utf-8")).get("signature")
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def done(self) -> Iterator[dict[str, Any]]:
+        """The records saved by earlier runs, in order (streamed from the journal)."""
+        with open(self.journal, "rb") as stream:
+            for line in stream:
+                yield json.loads(line)
+
+    def skip_done(
+        self, records: Iterable[Record], on_done: Callable[[dict[str, Any]], None] | None = None
+    ) -> Iterator[Record]:
+        """Skip the input records already saved, checking them against the input; return the rest.
+
+        The saved part is checked at once (reading as many input records as were saved), so
+        `resumed` is known on return. `on_done(saved_record)` sees every saved record, so that
+        totals include them.
+        """
+        stream = iter(records)
+        for index, saved in enumerate(self.done()):
+            record = next(stream, None)
+            saved_id = saved.get(self.id_key)
+            if record is None or record.id != saved_id:
+                found = "the input ends there" if record is None else f"the input has {record.id!r}"
+                raise UsageError(
+                    f"{self.output}: saved record {index + 1} is {saved_id!r} but {found}; "
+                    "the input changed, so run without --resume to start over"
+                )
+            self.resumed += 1
+            if on_done is not None:
+                on_done(saved)
+        return stream
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add one record; every `batch` records or `interval` seconds the journal is fsynced."""
+        self._stream.write(record_line(record))
+        self._unsynced += 1
+        if self._unsynced >= self.batch or time.monotonic() - self._synced_at >= self.interval:
+            self.sync()
+
+    def sync(self) -> None:
+        """Make every appended record durable."""
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+
+    def commit(self) -> None:
+        """The run is complete: the journal becomes the output, atomically."""
+        self.sync()
+        self._stream.close()
+        os.chmod(self.journal, 0o644)
+        os.replace(self.journal, self.output)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.meta)
+        _fsync_folder(self.output.parent)
+
+    def close(self) -> None:
+        """Stop without completing: what was appended stays in the journal, for --resume."""
+        if not self._stream.closed:
+            self.sync()
+            self._stream.close()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _truncate_torn_tail(path: Path) -> None:
+    """Cut a journal back to its last complete, valid JSON line (a crash may tear the last one)."""
+    good = 0
+    with open(path, "rb") as stream:
+        for line in stream:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                json.loads(line)
+            except ValueError:
+                break
+            good += len(line)
+    if good != path.stat().st_size:
+        with open(path, "r+b") as stream:
+            stream.truncate(good)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can open a folder
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
