@@ -350,43 +350,31 @@ class TypoReport:
         tokens, `mean_edit` (the Levenshtein distance over ids, averaged).
         """
         n_edits = len(self.corruption.edits)
+
+        def row(measure: str, name: str, unit: str, total: int, changed: list[int]) -> dict[str, Any]:
+            combined = self.combined.get(measure, {}).get(name)
+            return {
+                "measure": measure,
+                "name": name,
+                "unit": unit,
+                "total": total,
+                **_summary(changed),
+                "mean_edit": None,
+                "combined_per_edit": round(combined / n_edits, 4) if combined is not None else None,
+            }
+
         out: list[dict[str, Any]] = []
         for name, count in self.tokens_original.items():
-            changed = [e.tokens[name].changed for e in self.effects]
-            edit = [e.tokens[name].edit for e in self.effects]
-            combined = self.combined.get("tokens", {}).get(name)
-            out.append(
-                {
-                    "measure": "tokens",
-                    "name": name,
-                    "unit": "token",
-                    "total": count,
-                    **_summary(changed),
-                    "mean_edit": _mean(edit),
-                    "combined_per_edit": round(combined / n_edits, 4)
-                    if combined is not None and n_edits
-                    else None,
-                }
-            )
+            record = row("tokens", name, "token", count, [e.tokens[name].changed for e in self.effects])
+            record["mean_edit"] = _mean([e.tokens[name].edit for e in self.effects])
+            out.append(record)
         for grid in self.grids:
             changed = [e.patches[grid.name] for e in self.effects]
-            combined = self.combined.get("patches", {}).get(grid.name)
-            out.append(
-                {
-                    "measure": "patches",
-                    "name": grid.name,
-                    "unit": f"{grid.patch}px patch",
-                    "total": grid.patches,
-                    **_summary(changed),
-                    "mean_edit": None,
-                    "combined_per_edit": round(combined / n_edits, 4)
-                    if combined is not None and n_edits
-                    else None,
-                }
-            )
+            out.append(row("patches", grid.name, f"{grid.patch}px patch", grid.patches, changed))
         return out
 
     def header(self) -> dict[str, Any]:
+        """What was corrupted and how: the fields `pixtok typos --report --json` puts first."""
         c = self.corruption
         return {
             "chars": len(c.original),
