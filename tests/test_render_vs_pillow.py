@@ -6,8 +6,8 @@ lines of real text in six scripts, drawn with the bundled font pixtok picks for 
 ink must land within 2 px of Pillow's: the ink bounding box, and every stretch of the line
 (windows of two ems along the column ink profile, each matched to Pillow's at the best shift).
 
-The pixtok baseline is computed from the documented geometry: top margin + half-leading +
-ascent of the first font, where half-leading = (line height - (ascent + descent)) / 2; Pillow
+The pixtok baseline is computed from the documented geometry: the first baseline sits one ascent
+(of the fonts the text uses, from their HarfBuzz font extents) below the top margin; Pillow
 draws at that baseline (`anchor="ls"`: left edge, baseline) from the left margin.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import uharfbuzz as hb
 from PIL import Image, ImageDraw, ImageFont, features
 
 from pixtok import RenderConfig, Renderer, RenderResult, render
@@ -84,10 +85,10 @@ def lines_of(script: str, renderer: Renderer, count: int = 3) -> list[str]:
     return found
 
 
-def baseline(result: RenderResult, renderer: Renderer) -> float:
-    g = result.geometry
-    ascent, descent = renderer.ascender * g.size, renderer.descender * g.size
-    return g.margins[0] + (g.line_height - (ascent + descent)) / 2 + ascent
+def baseline(result: RenderResult, font_path: str) -> float:
+    face = hb.Face(hb.Blob.from_file_path(font_path))
+    ascent = hb.Font(face).get_font_extents("ltr").ascender / face.upem
+    return result.geometry.margins[0] + ascent * result.geometry.size
 
 
 def pillow_line(line: str, font_path: str, shape: tuple[int, int], x: float, y: float) -> np.ndarray:
@@ -134,7 +135,7 @@ def compare_with_pillow(script: str) -> None:
     for line in lines_of(script, renderer):
         result = renderer.render(line)
         ours = 255 - result.pages[0].astype(np.int64)
-        y = round(baseline(result, renderer))
+        y = round(baseline(result, font_path))
         drawn = pillow_line(line, font_path, ours.shape, result.geometry.margins[3], y)
         theirs = 255 - drawn.astype(np.int64)
         box_ours, box_theirs = ink_box(ours), ink_box(theirs)
