@@ -1,0 +1,201 @@
+"""`pixtok ocr` (render, read back with OCR, score) and `pixtok confusable` (glyphs that look alike)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from pixtok.cli import app
+from pixtok.cli import options as opt
+from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.cli.progress import progress_bar
+from pixtok.errors import UsageError
+from pixtok.ocr import ENGINE_NAMES
+
+OCR = "OCR"
+
+Engine = Annotated[
+    str,
+    typer.Option(
+        "--ocr-engine",
+        help=f"{', '.join(ENGINE_NAMES)}: auto uses RapidOCR for Latin and Chinese, Tesseract otherwise.",
+        rich_help_panel=OCR,
+    ),
+]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
+        "detected from the text when absent.",
+        rich_help_panel=OCR,
+    ),
+]
+Segmentation = Annotated[
+    str,
+    typer.Option(
+        "--segmentation",
+        help="layout: read the line boxes the renderer placed; engine: let the engine find lines.",
+        rich_help_panel=OCR,
+    ),
+]
+MaxPages = Annotated[
+    int | None,
+    typer.Option(
+        "--max-pages", help="Read only the first N pages (totals cover those).", rich_help_panel=OCR
+    ),
+]
+
+
+@app.command("ocr")
+def ocr_command(
+    input: Annotated[
+        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
+    ] = None,
+    ocr_engine: Engine = "auto",
+    lang: Lang = None,
+    segmentation: Segmentation = "layout",
+    max_pages: MaxPages = None,
+    show_text: Annotated[
+        bool, typer.Option("--show-text", help="Include what the engine read, per page.", rich_help_panel=OCR)
+    ] = False,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    layout: opt.Layout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    page: opt.Page = None,
+    margin: opt.Margin = None,
+    line_height: opt.LineHeight = None,
+    align: opt.Align = None,
+    indent: opt.Indent = None,
+    letter_spacing: opt.LetterSpacing = None,
+    hscale: opt.HScale = None,
+    foreground: opt.Foreground = None,
+    background: opt.Background = None,
+    color_mode: opt.ColorMode = None,
+    newlines: opt.Newlines = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
+) -> None:
+    """Render text, read every page back with OCR, and report character and word error rates.
+
+    Scores are NFKC-normalised; `cer_nospace` ignores whitespace (see docs/legibility.md).
+    """
+    from pixtok.legibility import ocr_result
+    from pixtok.render import render
+
+    fmt = choose_format(json_, jsonl, csv_)
+    cfg = opt.build_config(
+        preset, config, no_fallback,
+        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
+        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
+        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
+        newlines=newlines,
+    )  # fmt: skip
+    name, text = opt.read_input_or_stdin(input, errors)
+    result = render(text, cfg)
+    pages = result.page_count if max_pages is None else min(max(max_pages, 1), result.page_count)
+    with progress_bar(pages, "pages") as advance:
+        report = ocr_result(
+            result,
+            text,
+            ocr_engine,
+            lang,
+            segmentation=segmentation,
+            max_pages=max_pages,
+            include_text=show_text,
+            progress=lambda done, total: advance(1),
+        )
+    report = {"input": name, **report}
+    rows = [_page_row(p) for p in report["pages"]]
+    total = {"page": "total", **{k: report[k] for k in ("cer", "cer_nospace", "wer", "chars", "char_errors")}}
+    if fmt is OutputFormat.table:
+        engine = report["engine"]
+        title = (
+            f"ocr: {engine['name']} {engine['version']} ({report['lang']}), {report['segmentation']} lines"
+        )
+        emit([*rows, total], fmt, title=title, transpose=False)
+        if show_text:
+            for p in report["pages"]:
+                typer.echo(f"--- page {p['page']} ---\n{p['text']}")
+    elif fmt is OutputFormat.jsonl:
+        emit([{"input": name, **r} for r in report["pages"]] + [{"input": name, **total}], fmt)
+    elif fmt is OutputFormat.csv:
+        emit([{"input": name, **r} for r in [*rows, total]], fmt)
+    else:
+        emit([report], fmt, document=report)
+
+
+def _page_row(page: dict[str, Any]) -> dict[str, Any]:
+    keys = ("page", "cer", "cer_nospace", "wer", "chars", "char_errors")
+    return {k: page[k] for k in keys} | ({"text": page["text"]} if "text" in page else {})
+
+
+@app.command("confusable")
+def confusable_command(
+    input: Annotated[
+        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
+    ] = None,
+    chars: Annotated[
+        str | None, typer.Option("--chars", help="Compare these characters instead of an input's.")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Pairs whose glyphs differ by at most this much ink are near."),
+    ] = 2.0,
+    limit: Annotated[int, typer.Option("--limit", help="List at most this many pairs of each kind.")] = 20,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    layout: opt.Layout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    hscale: opt.HScale = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
+) -> None:
+    """Which characters of a text look alike at a font and size: an OCR-free bound on legibility.
+
+    Each distinct character is drawn alone on the same baseline; pairs whose glyphs are identical
+    or differ by at most --threshold pixels of ink are listed (l1: ink that differs, in pixels).
+    """
+    from pixtok.legibility import confusability
+
+    fmt = choose_format(json_, jsonl, csv_)
+    cfg = opt.build_config(
+        preset, config, no_fallback, layout=layout, font=font, size=size, dpi=dpi, hscale=hscale
+    )
+    if chars is not None and input is not None:
+        raise UsageError("give an input file or --chars, not both")
+    if chars is not None:
+        name, text = "chars", chars
+    else:
+        name, text = opt.read_input_or_stdin(input, errors)
+    report = {"input": name, **confusability(text, cfg, threshold=threshold, limit=limit)}
+    pairs = [{"kind": "identical", **p} for p in report["identical"]] + [
+        {"kind": "near", **p} for p in report["near"]
+    ]
+    if fmt is OutputFormat.table:
+        closest = report["closest"]
+        title = (
+            f"confusable: {report['characters']} characters at {report['font_size_px']:g} px; "
+            f"{report['identical_count']} identical, {report['near_count']} near pairs"
+            + (f"; closest {closest['a']} {closest['b']} (l1 {closest['l1']:g})" if closest else "")
+        )
+        if pairs:
+            emit(pairs, fmt, title=title, transpose=False)
+        else:
+            typer.echo(title)
+    elif fmt is OutputFormat.csv:
+        emit([{"input": name, **p} for p in pairs], fmt)
+    else:
+        emit([report], fmt, document=report)
