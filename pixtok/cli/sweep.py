@@ -1,0 +1,242 @@
+"""`pixtok sweep` (render options against compression and OCR accuracy) and `pixtok fit` (a token budget)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pixtok.cli import app
+from pixtok.cli import options as opt
+from pixtok.cli.compare import Encoders, Tokenizers
+from pixtok.cli.ocr import Engine, Lang
+from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.cli.progress import progress_bar
+from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
+from pixtok.errors import InputError, UsageError
+
+SWEEP = "Sweep"
+
+Vary = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vary",
+        help="NAME=start:stop:step or NAME=a,b,c over any render option (size, dpi, page, font...); "
+        "repeat for a grid.",
+        rich_help_panel=SWEEP,
+    ),
+]
+Ocr = Annotated[bool, typer.Option("--ocr/--no-ocr", help="Read every configuration back with OCR.")]
+MaxPages = Annotated[
+    int,
+    typer.Option("--max-pages", help="Pages OCR reads per configuration (0: all).", rich_help_panel=SWEEP),
+]
+Metric = Annotated[
+    str, typer.Option("--metric", help="Error rate the front minimises: cer, cer_nospace or wer.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _sweep_options(
+    base: Any, tokenizer: Any, encoder: Any, vary: list[str] | None, ocr: bool, engine: str,
+    lang: str | None, max_pages: int, metric: str, patch: int = 16,
+) -> Any:  # fmt: skip
+    from pixtok.sweep import SweepOptions, parse_axis
+
+    if max_pages < 0:
+        raise UsageError(f"--max-pages must be 0 (all) or more, not {max_pages}")
+    compare = CompareOptions(
+        render=base,
+        tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+        encoders=split_names(encoder, DEFAULT_ENCODERS),
+        patch=patch,
+    )
+    return SweepOptions(
+        compare=compare,
+        axes=tuple(parse_axis(spec) for spec in vary or ()),
+        ocr=ocr,
+        engine=engine,
+        lang=lang,
+        max_pages=max_pages or None,
+        metric=metric,
+    )
+
+
+def _row(record: dict[str, Any], tokenizer: str, encoder: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict(record["config"])
+    if "error" in record:
+        return {**row, "error": record["error"]}
+    row.update(
+        {
+            "pages": record["pages"],
+            "px": record["font_size_px"],
+            "vision": record["vision"][encoder]["tokens"],
+            "text": record["tokens"][tokenizer],
+            "ratio": record["compression_primary"],
+        }
+    )
+    if "ocr" in record:
+        row.update({"cer": record["ocr"]["cer"], "cer_ns": record["ocr"]["cer_nospace"]})
+    if "pareto" in record:
+        row["front"] = "*" if record["pareto"] else ""
+    return row
+
+
+@app.command("sweep")
+def sweep_command(
+    input: Annotated[
+        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
+    ] = None,
+    vary: Vary = None,
+    tokenizer: Tokenizers = None,
+    encoder: Encoders = None,
+    ocr: Ocr = False,
+    ocr_engine: Engine = "auto",
+    lang: Lang = None,
+    max_pages: MaxPages = 1,
+    metric: Metric = "cer",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write compression against OCR accuracy as a PNG.")
+    ] = None,
+    quiet: Quiet = False,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    layout: opt.Layout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    page: opt.Page = None,
+    margin: opt.Margin = None,
+    line_height: opt.LineHeight = None,
+    align: opt.Align = None,
+    indent: opt.Indent = None,
+    letter_spacing: opt.LetterSpacing = None,
+    hscale: opt.HScale = None,
+    foreground: opt.Foreground = None,
+    background: opt.Background = None,
+    color_mode: opt.ColorMode = None,
+    newlines: opt.Newlines = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
+) -> None:
+    """Measure one text under a grid of render options: compression, and with --ocr the error rate.
+
+    Compression is the first tokenizer's tokens over the first encoder's vision tokens; with
+    --ocr, configurations on the Pareto front (no other compresses more at a lower error) are
+    marked. Defaults: the glyph preset, as in `pixtok compare`; OCR reads the first page.
+    """
+    from pixtok.sweep import plot_sweep, sweep
+
+    fmt = choose_format(json_, jsonl, csv_)
+    if plot is not None and not ocr:
+        raise UsageError("--plot draws OCR accuracy: add --ocr")
+    base = opt.build_config(
+        preset, config, no_fallback, default_preset=DEFAULT_PRESET,
+        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
+        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
+        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
+        newlines=newlines,
+    )  # fmt: skip
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    from pixtok.sweep import configurations
+
+    total = len(configurations(options.compare.render, options.axes))
+    _, text = opt.read_input_or_stdin(input, errors)
+    with progress_bar(total, "configurations", quiet=quiet) as advance:
+        report = sweep(text, options, progress=lambda done, total: advance(1))
+    if plot is not None:
+        plot_sweep(report, str(plot))
+    tok, enc = options.primary
+    if fmt is OutputFormat.table:
+        rows = [_row(r, tok, enc) for r in report["records"]]
+        title = f"sweep: ratio = text ({tok}) / vision ({enc}) tokens; cer_ns ignores spaces"
+        emit(rows, fmt, title=title, transpose=False)
+    elif fmt is OutputFormat.json:
+        emit(report["records"], fmt, document=report)
+    else:
+        emit(report["records"], fmt)
+
+
+@app.command("fit")
+def fit_command(
+    input: Annotated[
+        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
+    ] = None,
+    budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
+    encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
+    tokenizer: Tokenizers = None,
+    vary: Vary = None,
+    ocr: Ocr = True,
+    ocr_engine: Engine = "auto",
+    lang: Lang = None,
+    candidates: Annotated[
+        int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
+    ] = 3,
+    max_pages: MaxPages = 1,
+    metric: Metric = "cer",
+    quiet: Quiet = False,
+    preset: opt.Preset = None,
+    config: opt.ConfigFile = None,
+    layout: opt.Layout = None,
+    font: opt.Font = None,
+    size: opt.Size = None,
+    dpi: opt.Dpi = None,
+    page: opt.Page = None,
+    margin: opt.Margin = None,
+    line_height: opt.LineHeight = None,
+    no_fallback: opt.NoFallback = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+) -> None:
+    """Find the most legible rendering whose vision tokens stay within --budget for --encoder.
+
+    Tries every size from 6 to 32 px (or the --vary grid), keeps those within budget, and reads
+    the --candidates largest back with OCR; exits 1 saying so when nothing fits.
+    """
+    from pixtok.sweep import FIT_SIZES, fit
+
+    fmt = choose_format(json_, jsonl)
+    if not encoder:
+        raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
+    if budget < 1:
+        raise UsageError("give the token budget: --budget N (N >= 1)")
+    base = opt.build_config(
+        preset, config, no_fallback, default_preset=DEFAULT_PRESET,
+        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin, line_height=line_height,
+    )  # fmt: skip
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    from pixtok.sweep import configurations
+
+    total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)
+    _, text = opt.read_input_or_stdin(input, errors)
+    with progress_bar(total + (candidates if ocr else 0), "configurations", quiet=quiet) as advance:
+        state = {"done": 0}
+
+        def step(done: int, _total: int) -> None:
+            advance(done - state["done"])
+            state["done"] = done
+
+        report = fit(text, budget, encoder, options, candidates=candidates, progress=step)
+    if not report["fits"]:
+        raise InputError(
+            f"nothing fits in {budget} {encoder} tokens: the fewest any configuration needs is "
+            f"{report['fewest_tokens']} ({' '.join(f'{k}={v}' for k, v in report['fewest_config'].items())})"
+        )
+    if fmt is OutputFormat.table:
+        brief = {
+            "fits": "yes",
+            **{f"config.{k}": v for k, v in report["config"].items()},
+            "vision_tokens": f"{report['vision_tokens']} of {budget} ({encoder})",
+            "pages": report["pages"],
+            "font_size_px": report["font_size_px"],
+        }
+        if "ocr" in report["record"]:
+            brief.update({k: report["record"]["ocr"][k] for k in ("cer", "cer_nospace", "wer")})
+        emit([brief], fmt, title="fit")
+    else:
+        emit([report], fmt, document=report)
