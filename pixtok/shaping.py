@@ -60,6 +60,16 @@ class ShapedText:
         return bool(self.level.size and self.level.max() > 0)
 
 
+@dataclass(frozen=True)
+class SpaceContext:
+    """Where a space stands: the signature (font, script) of the text before it, and the
+    characters on either side."""
+
+    signature: int
+    before: str
+    after: str
+
+
 class _UnitTable:
     """Shaped units, pooled into flat arrays so a text is assembled by one gather."""
 
@@ -71,6 +81,9 @@ class _UnitTable:
         self.hyphen_end: list[bool] = []
         self.glyph_count: list[int] = []
         self.missing: list[dict[str, int] | None] = []
+        # Font and script the unit starts and ends in (see Shaper._signature).
+        self.first_signature: list[int] = []
+        self.signature: list[int] = []
         self.parts: list[tuple[np.ndarray, ...]] = []
         self._pooled_units = 0
         self.pool: tuple[np.ndarray, ...] = ()
@@ -80,7 +93,13 @@ class _UnitTable:
         return len(self.kind)
 
     def add(
-        self, key: object, kind: int, text: str, shaped: tuple[np.ndarray, ...], missing: dict[str, int]
+        self,
+        key: object,
+        kind: int,
+        text: str,
+        shaped: tuple[np.ndarray, ...],
+        missing: dict[str, int],
+        signatures: tuple[int, int],
     ) -> int:
         self.index[key] = len(self.kind)
         self.kind.append(kind)
@@ -89,6 +108,8 @@ class _UnitTable:
         self.hyphen_end.append(kind == WORD and len(text) > 1 and text[-1] in "-\u2010")
         self.glyph_count.append(len(shaped[0]))
         self.missing.append(missing or None)
+        self.first_signature.append(signatures[0])
+        self.signature.append(signatures[1])
         self.parts.append(shaped)
         return len(self.kind) - 1
 
@@ -107,6 +128,8 @@ class _UnitTable:
                 counts,
                 starts,
                 np.asarray([m is not None for m in self.missing], dtype=bool),
+                np.asarray(self.signature, dtype=np.int64),
+                np.asarray(self.first_signature, dtype=np.int64),
             )
             self._pooled_units = len(self.kind)
         return self.pool, self.props
@@ -120,6 +143,17 @@ class Shaper:
         self.marker = marker
         self._pattern = unit_pattern(marker)
         self._units = _UnitTable()
+        # Scripts in which a space shapes like a Latin one share code 0.
+        self._script_codes: dict[str, int] = {"Latn": 0, "Zyyy": 0, "Zinh": 0, "Zzzz": 0}
+        self._scripts: list[str] = ["Latn"]
+
+    def _signature(self, font: int, script: str) -> int:
+        """A small integer naming a (font, script) pair: the context a space is shaped in."""
+        code = self._script_codes.get(script)
+        if code is None:
+            code = self._script_codes[script] = len(self._scripts)
+            self._scripts.append(script)
+        return font * 1024 + code
 
     # -- one unit ---------------------------------------------------------------------------
 
@@ -135,12 +169,15 @@ class Shaper:
             return CJK
         return WORD
 
-    def _fonts_for(self, unit: str) -> tuple[list[int], dict[str, int]]:
-        """Font per character; marks and joiners stay with the font of the character before them."""
+    def _fonts_for(self, unit: str, context: int | None = None) -> tuple[list[int], dict[str, int]]:
+        """Font per character; marks and joiners stay with the font of the character before them,
+        and spaces with the `context` font (that of the text before them) when it has them."""
         fonts: list[int] = []
         missing: dict[str, int] = {}
         for i, char in enumerate(unit):
             index = self.chain.font_index(char)
+            if context is not None and char.isspace() and ord(char) in self.chain.fonts[context].coverage:
+                index = context
             visible = needs_glyph(char)
             if i and (not visible or _is_mark(char)):
                 previous = fonts[-1]
@@ -154,41 +191,61 @@ class Shaper:
         return fonts, missing
 
     def _shape_unit(
-        self, unit: str, levels: np.ndarray | None
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, int]]:
+        self, unit: str, levels: np.ndarray | None, context: SpaceContext | None = None
+    ) -> tuple[tuple[np.ndarray, ...], dict[str, int], tuple[int, int]]:
+        """Glyph arrays of one unit, the characters no font has, and the unit's first and last
+        signatures. A space is shaped in its `context`: the font and script of the text before
+        it, between the characters around it."""
         if unit == "\n":
             empty_i = np.zeros(0, dtype=np.int32)
             empty_f = np.zeros(0, dtype=np.float32)
             return (
-                empty_i,
-                empty_i.astype(np.int16),
-                empty_f,
-                empty_f,
-                empty_f,
-                empty_i,
-                empty_i.astype(np.int8),
-            ), {}
-        fonts, missing = self._fonts_for(unit)
+                (
+                    empty_i,
+                    empty_i.astype(np.int16),
+                    empty_f,
+                    empty_f,
+                    empty_f,
+                    empty_i,
+                    empty_i.astype(np.int8),
+                ),
+                {},
+                (-1, -1),
+            )
+        context_font = None if context is None else context.signature // 1024
+        fonts, missing = self._fonts_for(unit, context_font)
         if levels is None:
             levels = np.zeros(len(unit), dtype=np.int8)
         runs: list[tuple[np.ndarray, ...]] = []
+        scripts: list[str] = []
         start = 0
         for end in range(1, len(unit) + 1):
             if end < len(unit) and fonts[end] == fonts[start] and levels[end] == levels[start]:
                 continue
-            runs.append(self._shape_run(unit, start, end - start, fonts[start], int(levels[start])))
+            run, script = self._shape_run(unit, start, end - start, fonts[start], int(levels[start]), context)
+            runs.append(run)
+            scripts.append(script)
             start = end
         shaped = tuple(np.concatenate(col) for col in zip(*runs, strict=True))
-        return shaped, missing
+        return (
+            shaped,
+            missing,
+            (self._signature(fonts[0], scripts[0]), self._signature(fonts[-1], scripts[-1])),
+        )
 
     def _shape_run(
-        self, unit: str, start: int, length: int, font_index: int, level: int
-    ) -> tuple[np.ndarray, ...]:
+        self, unit: str, start: int, length: int, font_index: int, level: int, context: SpaceContext | None
+    ) -> tuple[tuple[np.ndarray, ...], str]:
+        if context is not None:
+            shaped = self._shape_between(unit, font_index, level, context)
+            if shaped is not None:
+                return shaped
         font = self.chain.fonts[font_index]
         buf = hb.Buffer()
         buf.add_str(unit, start, length)
         buf.direction = "rtl" if level % 2 else "ltr"
         buf.guess_segment_properties()
+        used_script = buf.script or "Zyyy"
         hb.shape(font.hb_font, buf, {})
         infos = buf.glyph_infos
         positions = buf.glyph_positions
@@ -206,7 +263,7 @@ class Shaper:
                 metrics[k] = 0
         if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
             gid, cluster, metrics = gid[::-1], cluster[::-1], metrics[::-1]
-        return (
+        arrays = (
             gid,
             np.full(n, font_index, dtype=np.int16),
             np.ascontiguousarray(metrics[:, 0]),
@@ -215,13 +272,94 @@ class Shaper:
             cluster,
             np.full(n, level, dtype=np.int8),
         )
+        return arrays, used_script
 
-    def _unit_id(self, key: object, unit: str, levels: np.ndarray | None) -> int:
+    def _unit_id(self, key: object, unit: str, levels: np.ndarray | None, context: int | None = None) -> int:
         found = self._units.index.get(key)
         if found is not None:
             return found
-        shaped, missing = self._shape_unit(unit, levels)
-        return self._units.add(key, self._kind(unit), unit, shaped, missing)
+        shaped, missing, signatures = self._shape_unit(unit, levels, context)
+        return self._units.add(key, self._kind(unit), unit, shaped, missing, signatures)
+
+    def _shape_between(
+        self, unit: str, font_index: int, level: int, context: SpaceContext
+    ) -> tuple[tuple[np.ndarray, ...], str] | None:
+        """Shape a space between the characters around it, in their script, and keep only the
+        space's glyphs: fonts may choose a space by context (Noto Sans CJK widens spaces
+        between Hangul syllables). None when the neighbours merge with the space."""
+        font = self.chain.fonts[font_index]
+        buf = hb.Buffer()
+        buf.add_str(context.before + unit + context.after)
+        buf.direction = "rtl" if level % 2 else "ltr"
+        buf.script = self._scripts[context.signature % 1024]
+        buf.guess_segment_properties()
+        hb.shape(font.hb_font, buf, {})
+        lo, hi = len(context.before), len(context.before) + len(unit)
+        pairs = [
+            (i, p) for i, p in zip(buf.glyph_infos, buf.glyph_positions, strict=True) if lo <= i.cluster < hi
+        ]
+        clusters = {i.cluster for i in buf.glyph_infos}
+        if (
+            not pairs
+            or lo not in clusters
+            or (hi < len(context.before + unit + context.after) and hi not in clusters)
+        ):
+            return None
+        n = len(pairs)
+        gid = np.fromiter((i.codepoint for i, _ in pairs), dtype=np.int32, count=n)
+        cluster = np.fromiter((i.cluster - lo for i, _ in pairs), dtype=np.int32, count=n)
+        metrics = (
+            np.array([(p.x_advance, p.x_offset, p.y_offset) for _, p in pairs], dtype=np.float32) / font.upem
+        )
+        if level % 2:
+            gid, cluster, metrics = gid[::-1], cluster[::-1], metrics[::-1]
+        arrays = (
+            gid,
+            np.full(n, font_index, dtype=np.int16),
+            np.ascontiguousarray(metrics[:, 0]),
+            np.ascontiguousarray(metrics[:, 1]),
+            np.ascontiguousarray(metrics[:, 2]),
+            cluster,
+            np.full(n, level, dtype=np.int8),
+        )
+        return arrays, buf.script or "Zyyy"
+
+    def _spaces_in_context(
+        self, ids: list[int], units: list[str], levels: np.ndarray | None, starts: np.ndarray | None
+    ) -> list[int]:
+        """Spaces take the font and script of the text before them, as HarfBuzz itemisation joins
+        common characters to the run they follow, and are shaped between their neighbours: word
+        spaces inside Korean or Arabic text come from the Korean or Arabic font, as that font
+        spaces them (Noto Sans CJK spaces Hangul wider than Latin)."""
+        _, props = self._units.pooled()
+        kind, last, first = props[0], props[7], props[8]
+        unit_ids = np.asarray(ids, dtype=np.int64)
+        before = np.concatenate(([-1], last[unit_ids[:-1]]))
+        after = np.append(first[unit_ids[1:]], -1)
+        spaces = np.flatnonzero(
+            (kind[unit_ids] == SPACE) & (before >= 0) & ((before != last[unit_ids]) | (after != before))
+        )
+        if not len(spaces):
+            return ids
+        pairs = (unit_ids[spaces] << 42) + (before[spaces] << 21) + (after[spaces] + 1)
+        unique, where, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        replaced = []
+        for pair, i in zip(unique.tolist(), spaces[where].tolist(), strict=True):
+            unit = units[i]
+            span = None if levels is None or starts is None else levels[starts[i] : starts[i] + len(unit)]
+            context = SpaceContext(
+                signature=int(before[i]),
+                before=units[i - 1][-1],
+                after=units[i + 1][0] if i + 1 < len(units) and units[i + 1] != "\n" else "",
+            )
+            key = ("in context", pair)
+            replaced.append(
+                self._unit_id(key, unit, span if span is not None and span.any() else None, context)
+            )
+        new_ids = np.asarray(replaced, dtype=np.int64)[inverse]
+        for i, unit_id in zip(spaces.tolist(), new_ids.tolist(), strict=True):
+            ids[i] = unit_id
+        return ids
 
     # -- a whole text -----------------------------------------------------------------------
 
@@ -251,6 +389,7 @@ class Shaper:
                     i if i is not None else self._unit_id(k, u, None if k is u else levels[a : a + len(u)])
                     for i, k, u, a in zip(ids, keys, units, starts.tolist(), strict=True)
                 ]
+            ids = self._spaces_in_context(ids, units, levels, starts)
         else:
             base_levels = np.zeros(len(units), dtype=np.int8)
             ids = [index.get(u) for u in units]
@@ -258,11 +397,12 @@ class Shaper:
                 ids = [
                     i if i is not None else self._unit_id(u, u, None) for i, u in zip(ids, units, strict=True)
                 ]
+            ids = self._spaces_in_context(ids, units, None, None)
         return self._assemble(np.asarray(ids, dtype=np.int64), lengths, base_levels)
 
     def _assemble(self, ids: np.ndarray, lengths: np.ndarray, base_levels: np.ndarray) -> ShapedText:
         pool, props = self._units.pooled()
-        kind_all, nbb_all, nba_all, hyphen_all, count_all, start_all, has_missing = props
+        kind_all, nbb_all, nba_all, hyphen_all, count_all, start_all, has_missing, _, _ = props
         counts = count_all[ids]
         glyph_end = np.cumsum(counts)
         total = int(glyph_end[-1]) if len(glyph_end) else 0

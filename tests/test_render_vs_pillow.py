@@ -152,12 +152,6 @@ def test_ink_lands_where_pillow_puts_it(script: str) -> None:
     compare_with_pillow(script)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spaces are shaped as units of their own with HarfBuzz's guessed script (Common), not "
-    "the script around them; Noto Sans CJK gives a Hangul-run space 0.280 em instead of 0.224 em, so "
-    "Korean lines come out about 1.3 px narrower per space at 24 px than HarfBuzz/raqm shape them",
-)
 def test_korean_ink_lands_where_pillow_puts_it() -> None:
     compare_with_pillow("korean")
 
