@@ -258,22 +258,7 @@ class RenderConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> RenderConfig:
         """Load a TOML or JSON file (a `[render]` table in TOML is accepted too)."""
-        p = Path(path)
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{p}: cannot read config ({exc.strerror or exc})") from None
-        try:
-            data = json.loads(raw) if p.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"{p}: not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'}: {exc}"
-            ) from None
-        if isinstance(data, dict) and isinstance(data.get("render"), dict):
-            data = data["render"]
-        if not isinstance(data, dict):
-            raise InputError(f"{p}: expected a table of render options")
-        return cls.from_dict(data)
+        return cls.from_dict(read_config_file(path))
 
     def replace(self, **changes: Any) -> RenderConfig:
         """A copy with some fields changed (validated again)."""
@@ -284,6 +269,33 @@ class RenderConfig:
         data = dataclasses.asdict(self)
         data["fonts"] = list(self.fonts)
         return data
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The options a TOML or JSON config file sets, as written (no defaults filled in), checked
+    against the known option names."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read config ({exc.strerror or exc})") from None
+    kind = "JSON" if p.suffix.lower() == ".json" else "TOML"
+    try:
+        data = json.loads(raw) if kind == "JSON" else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not valid {kind}: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("render"), dict):
+        data = data["render"]
+    if not isinstance(data, dict):
+        raise InputError(f"{p}: expected a table of render options")
+    values = {str(k).replace("-", "_"): v for k, v in data.items()}
+    known = {f.name for f in dataclasses.fields(RenderConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UsageError(
+            f"{p}: unknown render option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+        )
+    return values
 
 
 @dataclass(frozen=True)

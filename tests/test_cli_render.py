@@ -240,12 +240,6 @@ def test_presets_carry_their_sources(run_cli) -> None:
     assert rows["pixel"]["values"]["strip_patches"] == 529
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/options.build_config merges RenderConfig.from_file(...).to_dict(), which holds every "
-    "field (defaults included), over the preset: --preset glyph with a file that sets only `size` "
-    "renders 1024x1024 pages in page layout while the summary still says preset 'glyph'",
-)
 def test_preset_and_a_partial_config_file_combine(run_cli, tmp_path: Path, hello: Path) -> None:
     config = tmp_path / "size.toml"
     config.write_text('size = "11pt"\n', encoding="utf-8")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pixtok.config import RenderConfig
+from pixtok.config import RenderConfig, read_config_file
 from pixtok.errors import UsageError
 
 RENDER = "Render options"
@@ -130,21 +130,15 @@ def build_config(
     default_preset: str | None = None,
     **flags: Any,
 ) -> RenderConfig:
-    """A RenderConfig from, in rising priority: the default preset, --config, --preset, flags."""
+    """A RenderConfig from, in rising priority: a preset (--preset, else the file's `preset`
+    key, else the command's default), the options the --config file sets, then the flags."""
+    file_values = read_config_file(config_file) if config_file is not None else {}
     values: dict[str, Any] = {}
-    if config_file is not None:
-        values.update(RenderConfig.from_file(config_file).to_dict())
-        values.pop("preset", None)
-        if RenderConfig.from_file(config_file).preset:
-            values["preset"] = RenderConfig.from_file(config_file).preset
-    elif default_preset and not preset:
-        values["preset"] = default_preset
-    if preset:
-        values = {"preset": preset}
-        if config_file is not None:
-            file_values = RenderConfig.from_file(config_file).to_dict()
-            file_values.pop("preset", None)
-            values.update(file_values)
+    base = preset or file_values.pop("preset", None) or default_preset
+    file_values.pop("preset", None)
+    if base:
+        values["preset"] = base
+    values.update(file_values)
     for flag, value in flags.items():
         if flag not in _FLAG_FIELDS:
             raise TypeError(f"unknown render flag {flag}")
