@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from doc_examples import run_page
 
 from pixtok.aggregate import Totals
 from pixtok.batch import EngineOptions, MeasureTask, measure_corpus
@@ -300,3 +301,9 @@ def test_bad_corpus_flags_are_usage_errors(run_cli, corpus_jsonl: Path, tmp_path
         result = run_cli("compare", corpus_jsonl, *args)
         assert result.exit_code == 2, (args, result.stderr)
         assert len(result.error_lines) == 1 and message in result.error_lines[0]
+
+
+def test_docs_examples_run(run_cli, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    assert run_page(repo / "docs" / "corpus.md", run_cli, tmp_path) >= 6
+    assert len(list((tmp_path / "shards").glob("shard-*.tar"))) >= 2
