@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,6 +29,13 @@ from pixtok.parallel import Worker, WorkerFactory, run_records
 from pixtok.render import Renderer, RenderResult
 from pixtok.runlog import RunLog
 from pixtok.shards import Sample, ShardWriter, existing_shards, shard_index
+
+
+class Progress(Protocol):
+    """Told how many records finished (`resumed=True` for records a resumed run skipped)."""
+
+    def __call__(self, n: int, *, resumed: bool = False) -> None: ...
+
 
 #: Compare records name their text under this key.
 COMPARE_ID_KEY = "input"
@@ -144,14 +151,15 @@ def run_corpus(
     resume: bool = False,
     settings: Mapping[str, Any] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> Totals:
     """Run a worker over a corpus; return the totals (overall and per `group_by` value).
 
     With `output`, records go to that JSON Lines file through a `RunLog` (atomic at the end,
     resumable with `resume=True`); otherwise each is passed to `on_record` as it arrives. On any
-    interruption the journal keeps what was done. `on_progress(n)` is called as records finish
-    (with the number resumed first). `settings` (the options that shape a record) guard resumes.
+    interruption the journal keeps what was done. `on_progress(n)` is called as records finish,
+    and first `on_progress(k, resumed=True)` for the k records a resumed run skips. `settings`
+    (the options that shape a record) guard resumes.
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
@@ -165,7 +173,7 @@ def run_corpus(
         if log is not None:
             records = log.skip_done(records, on_done=totals.add)
             if on_progress is not None and log.resumed:
-                on_progress(log.resumed)
+                on_progress(log.resumed, resumed=True)
         keep = (group_by,) if group_by else ()
         for result in engine.run(records, worker_factory, id_key=id_key, keep=keep):
             if log is not None:
@@ -239,7 +247,7 @@ def render_shards(
     strict_glyphs: bool = False,
     engine: EngineOptions | None = None,
     resume: bool = False,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> ShardRun:
     """Render every record into WebDataset shards in `folder`, one sample per page.
 
@@ -278,7 +286,7 @@ def render_shards(
         remaining = log.skip_done(records, on_done=saved)
         results = engine.run(remaining, RenderTask(config, strict_glyphs), id_key="id")
         if on_progress is not None and log.resumed:
-            on_progress(log.resumed)
+            on_progress(log.resumed, resumed=True)
         writer = ShardWriter(folder, shard_size, start_index=last_shard + 1)
         pending: list[dict[str, Any]] = []  # entries waiting for their shard to complete
         try:

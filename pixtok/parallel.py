@@ -8,7 +8,7 @@ order**, whatever the engine and the number of jobs; a task gives the same resul
   module-level function, a `functools.partial` of one, or an instance of a module-level class;
   workers then keep their fonts, caches and models loaded for every record they get.
 * Workers return measurements (small dicts), never pages: only text goes out and numbers come back.
-* Records are sent in chunks (a few records, at most ~200k characters) and only a bounded number
+* Records are sent in chunks (up to 16 records or ~50k characters) and only a bounded number
   of chunks is in flight, so memory stays flat however long the stream is.
 * A record that fails — it could not be read (`Record.error`), or its worker raised — gives
   `{id_key: id, ..., "error": message}` (the message only, no traceback) and the run goes on.
@@ -45,9 +45,11 @@ DEFAULT_ENGINE = "process"
 Worker = Callable[[Record], dict[str, Any]]
 WorkerFactory = Callable[[], Worker]
 
-#: A chunk closes at this many records or characters, whichever comes first.
+#: A chunk closes at this many records or characters, whichever comes first: small enough to
+#: spread a few long texts over every worker, large enough that tiny records do not pay one
+#: round trip each.
 CHUNK_RECORDS = 16
-CHUNK_CHARS = 200_000
+CHUNK_CHARS = 50_000
 #: Chunks in flight per job: enough to keep every worker busy, few enough to keep memory flat.
 IN_FLIGHT_PER_JOB = 2
 

@@ -206,9 +206,16 @@ def test_resume_after_an_interruption_gives_the_clean_run(corpus_jsonl: Path, tm
     with open(journal, "ab") as stream:  # a crash may tear the last line
         stream.write(b'{"input": "de-1", "ch')
 
+    progress: list[tuple[int, bool]] = []
     totals = measure_corpus(
-        records_of(corpus_jsonl), OPTIONS, output=target, resume=True, engine=EngineOptions(jobs=2)
+        records_of(corpus_jsonl),
+        OPTIONS,
+        output=target,
+        resume=True,
+        engine=EngineOptions(jobs=2),
+        on_progress=lambda n, resumed=False: progress.append((n, resumed)),
     )
+    assert progress == [(5, True)] + [(1, False)] * 12  # the torn sixth record is measured again
     assert target.read_bytes() == clean.read_bytes()
     assert not journal.exists()
     assert totals.records == 17 and totals.failed == 1

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from pixtok.batch import EngineOptions
+from pixtok.batch import EngineOptions, Progress
 from pixtok.corpus import CorpusOptions, Record, count_records, iter_records
 from pixtok.parallel import ENGINES, check_engine
 
@@ -126,49 +126,56 @@ def input_records(
 
 
 @contextlib.contextmanager
-def progress_bar(
-    inputs: list[str] | None, quiet: bool, description: str = "records"
-) -> Iterator[Callable[[int], None]]:
-    """A callable `advance(n)` that drives a progress bar on stderr (records/s and ETA).
+def progress_bar(inputs: list[str] | None, quiet: bool, unit: str = "records") -> Iterator[Progress]:
+    """A `Progress` callback that drives a bar on stderr: records done, records/s, elapsed, ETA.
 
     Silent with --quiet or when stderr is not a terminal. The total, for the ETA, is counted
-    only when that is cheap (see `pixtok.corpus.count_records`).
+    only when that is cheap (see `pixtok.corpus.count_records`). The rate is records measured
+    by this run over its elapsed time (records skipped by --resume do not count), since results
+    arrive in bursts of a chunk.
     """
     if quiet or not sys.stderr.isatty():
-        yield lambda n: None
+        yield _silent
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
     from rich.text import Text
+
+    skipped = 0
 
     class RateColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:.1f} {description}/s" if speed else f"- {description}/s")
+            rate = (task.completed - skipped) / task.elapsed if task.elapsed else 0.0
+            text = f"{rate:.1f} {unit}/s" if rate else f"- {unit}/s"
+            if rate and task.total is not None:
+                left = max(task.total - task.completed, 0) / rate
+                text += f"  eta {int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+            return Text(text)
 
     total = count_records(inputs) if inputs else None
-    progress = Progress(
+    bar = Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(),
         TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
+        RateColumn(),
         console=Console(stderr=True),
-        transient=False,
     )
-    with progress:
-        task = progress.add_task("pixtok", total=total)
-        yield lambda n: progress.advance(task, n)
+    with bar:
+        task = bar.add_task("pixtok", total=total)
+
+        def advance(n: int, *, resumed: bool = False) -> None:
+            nonlocal skipped
+            if resumed:
+                skipped += n
+            bar.advance(task, n)
+
+        yield advance
+
+
+def _silent(n: int, *, resumed: bool = False) -> None:
+    """The progress callback when no bar is shown."""
 
 
 # -- streaming JSON and CSV ---------------------------------------------------------------------
