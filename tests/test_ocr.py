@@ -1,0 +1,219 @@
+"""OCR engines read rendered corpus pages back: RapidOCR for Latin and Chinese, Tesseract for the
+other scripts, chosen from the text; missing engines and language packs fail with what to install.
+
+Pages are small excerpts of the shared corpus (a few hundred characters), so every engine call
+stays around a second on two cores.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+import numpy as np
+import pytest
+
+from pixtok import MissingDependencyError, RenderConfig, UsageError, render
+from pixtok.legibility import line_boxes, ocr_roundtrip
+from pixtok.ocr import (
+    AutoEngine,
+    RapidOcrEngine,
+    TesseractEngine,
+    cut_line,
+    get_ocr_engine,
+    resolve_engine,
+)
+from pixtok.scripts import detect_script, ocr_language
+
+#: The script each corpus text is in, as an OCR model needs it.
+CORPUS_SCRIPTS = {
+    "en_prose": "latin",
+    "de_prose": "latin",
+    "code_python": "latin",
+    "zh-cn_prose": "han",
+    "ja_prose": "japanese",
+    "ko_prose": "hangul",
+    "ru_prose": "cyrillic",
+    "ar_msgstr": "arabic",
+    "fa_prose": "persian",
+    "he_msgstr": "hebrew",
+    "hi_prose": "devanagari",
+}
+
+
+def excerpt(text: str, chars: int) -> str:
+    """The first `chars` characters, cut back to the last line end or space."""
+    cut = text[:chars]
+    end = max(cut.rfind("\n"), cut.rfind(" "))
+    return cut[:end] if end > chars // 2 else cut
+
+
+@pytest.mark.parametrize(("prefix", "script"), sorted(CORPUS_SCRIPTS.items()))
+def test_scripts_of_the_corpus_are_detected(corpus_text, prefix: str, script: str) -> None:
+    assert detect_script(corpus_text(prefix)) == script
+
+
+def test_languages_follow_the_script(corpus_text) -> None:
+    assert ocr_language(corpus_text("fa_prose")).tesseract == "fas"
+    assert ocr_language(corpus_text("ar_msgstr")).primary == "ara"
+    # Russian technical prose carries Latin words: English is read alongside.
+    assert ocr_language(corpus_text("ru_prose")).tesseract == "rus+eng"
+    assert ocr_language(corpus_text("zh-cn_prose")).rapidocr
+    assert not ocr_language(corpus_text("ja_prose")).rapidocr
+    assert ocr_language("", "rus+eng").script == "cyrillic"
+    assert ocr_language("", "hebrew").rtl
+    with pytest.raises(UsageError):
+        ocr_language("", "no such!")
+
+
+def test_strips_are_cut_only_in_blank_columns(corpus_text) -> None:
+    text = excerpt(corpus_text("en_prose"), 1200)
+    result = render(text, RenderConfig(size="12px", page="900x400"))
+    page = result.pages[0]
+    boxes = line_boxes(result, 0)
+    assert len(boxes) >= 5
+    for y0, y1, x0, x1 in boxes:
+        strip = page[y0:y1, x0:x1]
+        ink_columns = np.flatnonzero((strip < 255 - 48).any(axis=0))
+        pieces = cut_line(strip)
+        covered = np.zeros(strip.shape[1], dtype=bool)
+        for a, z, _ in pieces:
+            covered[a:z] = True
+        assert covered[ink_columns].all()
+        for (_, z, _), (a, _, _) in itertools.pairwise(pieces):
+            assert z <= a and not (strip[:, z:a] < 255 - 48).any()
+        assert pieces[0][2] is False
+
+
+def test_auto_picks_the_engine_that_reads_the_script() -> None:
+    auto = get_ocr_engine("auto")
+    assert isinstance(auto, AutoEngine)
+    assert isinstance(auto.choose(ocr_language("", "latin")), RapidOcrEngine)
+    assert isinstance(auto.choose(ocr_language("", "han")), RapidOcrEngine)
+    assert isinstance(auto.choose(ocr_language("", "japanese")), TesseractEngine)
+    assert isinstance(resolve_engine("auto", ocr_language("", "persian")), TesseractEngine)
+    with pytest.raises(UsageError, match="unknown OCR engine"):
+        get_ocr_engine("nope")
+
+
+def test_engines_describe_their_versions() -> None:
+    rapid = get_ocr_engine("rapidocr").describe()
+    assert rapid["name"] == "rapidocr" and rapid["version"][0].isdigit()
+    assert "onnxruntime" in rapid["runtime"]
+    tess = get_ocr_engine("tesseract").describe()
+    assert tess["version"][0].isdigit() and "eng" in tess["languages"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["12px", "16px", "20px"])
+def test_english_reads_back_under_one_percent(corpus_text, size: str) -> None:
+    """RapidOCR (the default for Latin) reads the glyphs at under 1 %; it drops about one word
+    space in a hundred on long lines, which `cer` counts (docs/legibility.md)."""
+    text = excerpt(corpus_text("en_prose"), 700)
+    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"))
+    assert report["engine"]["name"] == "rapidocr"
+    assert report["pages_read"] == report["pages_total"] == 1
+    assert report["cer_nospace"] < 0.01, report
+    assert report["cer"] < 0.02
+    assert report["chars"] > 500
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["12px", "16px"])
+def test_tesseract_reads_english_under_one_percent_with_spaces(corpus_text, size: str) -> None:
+    text = excerpt(corpus_text("en_prose"), 700)
+    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"), engine="tesseract")
+    assert report["engine"]["name"] == "tesseract" and report["lang"] == "eng"
+    assert report["cer"] < 0.01, report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["12px", "16px"])
+def test_chinese_reads_back_under_one_percent(corpus_text, size: str) -> None:
+    """Glyphs under 1 % (whitespace aside): PP-OCRv4 drops the spaces the source puts between
+    Han and Latin words, so `cer` is higher (see docs/legibility.md)."""
+    text = excerpt(corpus_text("zh-cn_prose"), 400)
+    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"))
+    assert report["engine"]["name"] == "rapidocr" and report["script"] == "han"
+    assert report["cer_nospace"] < 0.01, report
+    assert report["cer"] < 0.05
+
+
+@pytest.mark.slow
+def test_tesseract_reads_russian_and_persian(corpus_text) -> None:
+    russian = ocr_roundtrip(excerpt(corpus_text("ru_prose"), 500), RenderConfig(size="16px", page="1024x400"))
+    assert russian["engine"]["name"] == "tesseract" and russian["lang"] == "rus+eng"
+    assert russian["cer"] < 0.02, russian
+    persian = ocr_roundtrip(excerpt(corpus_text("fa_prose"), 400), RenderConfig(size="16px", page="1024x400"))
+    assert persian["lang"] == "fas"
+    assert persian["cer"] < 0.08, persian
+
+
+@pytest.mark.slow
+def test_the_engines_own_line_finding_reads_too(corpus_text) -> None:
+    text = excerpt(corpus_text("en_prose"), 500)
+    result = render(text, RenderConfig(size="16px", page="1024x400"))
+    engine = get_ocr_engine("rapidocr")
+    found = engine.read(result.pages[0], "latin")
+    given = engine.read(result.pages[0], "latin", line_boxes(result, 0))
+    assert found.count("\n") == given.count("\n") == len(line_boxes(result, 0)) - 1
+    assert engine.read(result.pages[0], "latin", line_boxes(result, 0)) == given  # deterministic
+    report = ocr_roundtrip(text, RenderConfig(size="16px", page="1024x400"), segmentation="engine")
+    assert report["segmentation"] == "engine" and report["cer"] < 0.03
+
+
+def test_a_missing_language_pack_names_the_debian_package() -> None:
+    engine = get_ocr_engine("tesseract")
+    absent = [code for code in ("ell", "tha", "kat", "hye", "tam", "ben") if code not in engine.languages]
+    if not absent:
+        pytest.skip("every probed language pack is installed")
+    with pytest.raises(MissingDependencyError, match=f"apt-get install tesseract-ocr-{absent[0]}"):
+        engine.check_language(f"{absent[0]}+eng")
+
+
+def test_a_missing_tesseract_program_says_what_to_install(monkeypatch) -> None:
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(MissingDependencyError, match="apt-get install tesseract-ocr"):
+        TesseractEngine()
+
+
+def test_a_missing_rapidocr_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    with pytest.raises(MissingDependencyError, match="rapidocr-onnxruntime"):
+        RapidOcrEngine()
+
+
+def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Some text to read back.\n", encoding="utf-8")
+    bad = run_cli("ocr", source, "--ocr-engine", "nope")
+    assert bad.exit_code == 2 and bad.error_lines == [
+        "pixtok: error: unknown OCR engine 'nope'; choose one of: auto, rapidocr, tesseract"
+    ]
+    engine = get_ocr_engine("tesseract")
+    absent = next((c for c in ("ell", "tha", "kat", "hye") if c not in engine.languages), None)
+    if absent is not None:
+        missing = run_cli("ocr", source, "--lang", absent)
+        assert missing.exit_code == 1 and missing.exception is None
+        assert f"tesseract-ocr-{absent}" in missing.stderr
+
+
+@pytest.mark.slow
+def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_path) -> None:
+    import json
+
+    source = tmp_path / "en.txt"
+    source.write_text(excerpt(corpus_text("en_prose"), 900), encoding="utf-8")
+    result = run_cli("ocr", source, "--page", "1024x256", "--size", "14px", "--json", "--show-text")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["pages_total"] >= 2
+    for record in [report, *report["pages"]]:
+        assert {"cer", "cer_nospace", "wer"} <= set(record)
+    assert report["char_errors"] == sum(p["char_errors"] for p in report["pages"])
+    assert all(p["text"] for p in report["pages"])
+    lines = run_cli("ocr", source, "--page", "1024x256", "--size", "14px", "--max-pages", "1", "--jsonl")
+    records = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [r["page"] for r in records] == [0, "total"]
