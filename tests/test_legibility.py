@@ -1,0 +1,151 @@
+"""Scoring OCR output (NFKC, whitespace rules, micro-averaged totals) and glyph confusability."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from pixtok import InputError, RenderConfig, UsageError
+from pixtok.legibility import confusability, error_rates, normalize, ocr_roundtrip
+
+
+def test_identical_texts_score_zero() -> None:
+    rates = error_rates("The shell prompt", "The shell prompt")
+    assert rates["cer"] == rates["cer_nospace"] == rates["wer"] == 0.0
+    assert rates["chars"] == 16 and rates["words"] == 3
+
+
+def test_levenshtein_counts_edits_over_the_reference_length() -> None:
+    rates = error_rates("kitten", "sitting")  # k→s, e→i, +g
+    assert rates["char_errors"] == 3 and rates["cer"] == pytest.approx(3 / 6)
+    # Insertions count: a rate can pass 1.
+    assert error_rates("ab", "abcdef")["cer"] == pytest.approx(2.0)
+    words = error_rates("the quick brown fox", "the quack brown")
+    assert words["word_errors"] == 2 and words["wer"] == pytest.approx(0.5)
+
+
+def test_nfkc_makes_compatibility_forms_equal() -> None:
+    assert error_rates("ﬁle", "file")["cer"] == 0.0
+    assert error_rates("ＡＢＣ１２３", "ABC123")["cer"] == 0.0
+    assert error_rates("x²", "x2")["cer"] == 0.0
+
+
+def test_whitespace_runs_count_once_and_dropped_spaces_only_in_cer() -> None:
+    assert error_rates("a  b\n\nc\t", " a b c")["cer"] == 0.0
+    dropped = error_rates("hello world", "helloworld")
+    assert dropped["char_errors"] == 1 and dropped["cer"] == pytest.approx(1 / 11)
+    assert dropped["cer_nospace"] == 0.0
+    assert dropped["wer"] == pytest.approx(1.0)  # two words read as one other word, one deletion
+
+
+def test_a_line_break_next_to_cjk_is_nothing_but_a_space_is_a_space() -> None:
+    assert normalize("控制台\n基础") == "控制台基础"
+    assert error_rates("控制台\n基础", "控制台基础")["cer"] == 0.0
+    spaced = error_rates("或者 KDE", "或者KDE")
+    assert spaced["char_errors"] == 1 and spaced["cer_nospace"] == 0.0
+    assert normalize("end of line\nnext") == "end of line next"
+
+
+def test_format_characters_are_not_scored() -> None:
+    # Tesseract wraps Latin words in Hebrew lines in LRM/RLM marks; Persian text holds ZWNJ.
+    assert error_rates("של PNG אינ", "של \u200ePNG\u200f אינ")["cer"] == 0.0
+    assert error_rates("می\u200cشود", "میشود")["cer"] == 0.0
+
+
+def test_empty_reference() -> None:
+    assert error_rates("", "")["cer"] == 0.0
+    assert error_rates("", "noise")["cer"] == 1.0
+
+
+@pytest.mark.slow
+def test_totals_are_micro_averages_over_pages(corpus_text) -> None:
+    text = corpus_text("en_prose")[:1400]
+    report = ocr_roundtrip(text, RenderConfig(size="12px", page="900x200"))
+    pages = report["pages"]
+    assert len(pages) >= 2 and report["pages_read"] == len(pages)
+    assert report["chars"] == sum(p["chars"] for p in pages)
+    assert report["cer"] == pytest.approx(sum(p["char_errors"] for p in pages) / report["chars"], abs=1e-6)
+    assert report["wer"] == pytest.approx(sum(p["word_errors"] for p in pages) / report["words"], abs=1e-6)
+    # Page spans tile the text: each page is scored against exactly what it shows.
+    assert pages[0]["span"][0] == 0 and pages[-1]["span"][1] == len(text)
+    for before, after in itertools.pairwise(pages):
+        assert before["span"][1] == after["span"][0]
+    first = ocr_roundtrip(text, RenderConfig(size="12px", page="900x200"), max_pages=1)
+    assert first["pages_read"] == 1 and first["pages_total"] == len(pages)
+    assert first["pages"][0] == pages[0]
+
+
+def test_ocr_options_are_checked(corpus_text) -> None:
+    with pytest.raises(UsageError):
+        ocr_roundtrip("text", RenderConfig(page="200x60"), segmentation="magic")
+    with pytest.raises(UsageError):
+        ocr_roundtrip("text", RenderConfig(page="200x60"), max_pages=0)
+
+
+# -- confusability ----------------------------------------------------------------------------
+
+
+def test_homoglyphs_across_scripts_are_identical() -> None:
+    report = confusability("AΑА oо", RenderConfig(size="16px"))
+    identical = {frozenset((p["a"], p["b"])) for p in report["identical"]}
+    assert frozenset(("A", "Α")) in identical  # Latin A, Greek Alpha
+    assert frozenset(("A", "А")) in identical  # Latin A, Cyrillic A
+    assert frozenset(("o", "о")) in identical
+    assert report["min_l1"] == 0.0 and report["closest"]["l1"] == 0.0
+
+
+def test_small_sizes_bring_glyphs_closer() -> None:
+    chars = "Il1|!ij.,:;oO0"
+    distances = [
+        confusability(chars, RenderConfig(size=s))["min_l1"] for s in ("6px", "10px", "16px", "32px")
+    ]
+    assert distances == sorted(distances) and distances[0] < distances[-1]
+    small = confusability(chars, RenderConfig(size="7px"), threshold=2.0)
+    assert small["near_count"] > confusability(chars, RenderConfig(size="32px"), threshold=2.0)["near_count"]
+    for pair in small["near"]:
+        assert 0 < pair["l1"] <= 2.0 and pair["l2"] ** 2 <= pair["l1"] + 1e-6
+
+
+def test_the_reported_minimum_is_the_minimum_over_all_pairs() -> None:
+    import itertools
+
+    import numpy as np
+
+    from pixtok.legibility import _glyph_bitmaps
+
+    chars = sorted(set("rnmcldoa.,;:"))
+    config = RenderConfig(size="9px")
+    matrix, drawn = _glyph_bitmaps(chars, config, 9.0)
+    brute = min(
+        float(np.abs(matrix[i] - matrix[j]).sum()) for i, j in itertools.combinations(range(len(drawn)), 2)
+    )
+    assert confusability("".join(chars), config)["min_l1"] == pytest.approx(brute, abs=1e-4)
+
+
+def test_characters_without_glyphs_and_whitespace_are_left_out() -> None:
+    report = confusability("ab \n\U00013000", RenderConfig(size="12px"))
+    assert report["characters"] == 2
+    assert report["skipped"]["missing_glyph"] == "\U00013000"
+
+
+def test_confusability_checks_its_input() -> None:
+    with pytest.raises(InputError):
+        confusability("  \n", RenderConfig())
+    with pytest.raises(UsageError):
+        confusability("abc", RenderConfig(), threshold=-1)
+    single = confusability("aaa", RenderConfig())
+    assert single["characters"] == 1 and single["min_l1"] is None
+
+
+def test_confusable_cli(run_cli) -> None:
+    import json
+
+    result = run_cli("confusable", "--chars", "AΑ Il1", "--size", "8px", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["identical_count"] >= 1 and report["font_size_px"] == 8.0
+    csv_out = run_cli("confusable", "--chars", "AΑ Il1", "--size", "8px", "--csv")
+    assert csv_out.stdout.splitlines()[0].startswith("input,kind,a,b,codepoints,l1,l2")
+    both = run_cli("confusable", "x.txt", "--chars", "ab")
+    assert both.exit_code == 2
