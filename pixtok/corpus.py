@@ -41,6 +41,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
 _GLOB_CHARS = frozenset("*?[")
+#: JSON Lines are line-counted for a progress ETA only up to this many bytes (a few seconds).
+COUNT_JSONL_BYTES = 2_000_000_000
 #: Rows decoded per Arrow batch: large enough to be fast, small enough to keep memory flat.
 _BATCH_ROWS = 256
 
@@ -407,10 +409,12 @@ def count_records(
     """How many records the inputs hold, when that is cheap to know (for progress and ETA).
 
     Text files count one each, tables read the row count from their metadata, JSON Lines count
-    non-blank lines with a fast byte scan; standard input and compressed files cannot be
-    counted without reading them, so the answer is None.
+    non-blank lines with a fast byte scan (up to `COUNT_JSONL_BYTES` in all); standard input,
+    compressed files and larger JSON Lines cannot be counted without reading them, so the
+    answer is None.
     """
     total = 0
+    jsonl_bytes = 0
     for path in expand_inputs(inputs):
         if path == STDIN or path.lower().endswith(".gz"):
             return None
@@ -421,6 +425,9 @@ def count_records(
             if kind == "text":
                 total += 1
             elif kind == "jsonl":
+                jsonl_bytes += os.path.getsize(path)
+                if jsonl_bytes > COUNT_JSONL_BYTES:
+                    return None
                 total += _count_lines(path)
             elif kind == "parquet":
                 import pyarrow.parquet as pq

@@ -161,10 +161,16 @@ class RunLog:
         _fsync_folder(self.output.parent)
 
     def close(self) -> None:
-        """Stop without completing: what was appended stays in the journal, for --resume."""
-        if not self._stream.closed:
-            self.sync()
-            self._stream.close()
+        """Stop without completing: what was appended stays in the journal, for --resume (an
+        empty journal, of a run that failed before its first record, is removed)."""
+        if self._stream.closed:
+            return
+        self.sync()
+        self._stream.close()
+        if self.journal.stat().st_size == 0:
+            for path in (self.journal, self.meta):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
 
     def __enter__(self) -> RunLog:
         return self

@@ -106,12 +106,15 @@ def test_a_record_with_no_font_for_its_script_fails_alone(corpus_dir: Path) -> N
     assert {r["input"] for r in counted if r["missing_glyphs"]} == set(failed)
 
 
-def test_a_worker_that_cannot_be_built_stops_the_run(corpus_jsonl: Path) -> None:
+def test_a_worker_that_cannot_be_built_stops_the_run(corpus_jsonl: Path, tmp_path: Path) -> None:
     records = records_of(corpus_jsonl)
-    bad = MeasureTask(CompareOptions(tokenizers=("no-such-tokenizer",), encoders=("qwen2.5-vl",)))
+    options = CompareOptions(tokenizers=("no-such-tokenizer",), encoders=("qwen2.5-vl",))
     for jobs in (1, 2):
         with pytest.raises(UsageError, match="unknown tokenizer"):
-            list(run_records(records, bad, jobs=jobs))
+            list(run_records(records, MeasureTask(options), jobs=jobs))
+    with pytest.raises(UsageError, match="unknown tokenizer"):
+        measure_corpus(records, options, output=tmp_path / "out.jsonl", engine=EngineOptions(jobs=2))
+    assert list(tmp_path.iterdir()) == []  # no output, and no empty journal left behind
 
 
 def test_work_in_flight_is_bounded() -> None:
