@@ -15,7 +15,7 @@ much the text carries. These measures put both sides in bits:
   page of the same shape, so the container and the empty page cost nothing.
 - `text_bits`: the information content of the text the page shows, estimated as the size of its
   UTF-8 bytes after LZMA2 at preset 9 | extreme (raw stream: no container header), minus the
-  size of an empty stream. A blank page shows no text and carries 0 bits. Per-page values
+  size of an empty stream. A blank page shows no text (at most whitespace) and carries 0 bits. Per-page values
   compress each page's text alone; the total compresses the whole text once, so it is at most
   the sum of the pages (shared context).
 
@@ -52,8 +52,11 @@ def _empty_lzma_size() -> int:
 
 
 def text_information_bits(text: str) -> float:
-    """Bits of `text` after LZMA2 (preset 9 | extreme), less an empty stream; 0 for no text."""
-    if not text:
+    """Bits of `text` after LZMA2 (preset 9 | extreme), less an empty stream.
+
+    Text that is nothing but whitespace shows nothing on a page and counts 0 bits.
+    """
+    if not text.strip():
         return 0.0
     return float(8 * max(0, _lzma_size(text.encode("utf-8")) - _empty_lzma_size()))
 
