@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from pixtok.config import RenderConfig
+from pixtok.density import density_report
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
 from pixtok.patches import patchify
@@ -56,6 +57,7 @@ class CompareOptions:
     tokenizers: tuple[str, ...] = DEFAULT_TOKENIZERS
     encoders: tuple[str, ...] = DEFAULT_ENCODERS
     patch: int = 16
+    density: bool = False
 
     def __post_init__(self) -> None:
         if not self.tokenizers and not self.encoders:
@@ -110,6 +112,9 @@ class Comparer:
             key: _vision_dict(encoder.count_pages(result.pages)) for key, encoder in self.encoders.items()
         }
         record["missing_glyphs"] = result.missing_glyphs
+        if self.options.density:
+            report = density_report(result, text, self.options.patch)
+            record["density"] = {"total": report["total"], "pages": report["pages"]}
         return _with_ratios(record)
 
 
@@ -148,6 +153,12 @@ def _with_ratios(record: dict[str, Any]) -> dict[str, Any]:
     record["bytes_per_vision_token"] = {
         enc: _ratio(record["bytes"], v["tokens"]) for enc, v in vision.items()
     }
+    if "density" in record:
+        bits = record["density"]["total"]["text_bits"]
+        record["density"]["bits_per_token"] = {tok: _ratio(bits, n) for tok, n in tokens.items()}
+        record["density"]["bits_per_vision_token"] = {
+            enc: _ratio(bits, v["tokens"]) for enc, v in vision.items()
+        }
     return record
 
 
@@ -174,7 +185,39 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
             "valid_tokens": None if any(v is None for v in valid) else sum(valid),
             "tiles": sum(r["vision"][enc]["tiles"] for r in records),
         }
+    if all("density" in r for r in records):
+        total["density"] = {"total": _density_total([r["density"]["total"] for r in records])}
     return _with_ratios(total)
+
+
+def _density_total(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Density over several inputs: sizes and bits add up, means are weighted by pixels, patches
+    and characters. Each input's text is compressed alone, so `text_bits` is their sum."""
+    pixels = sum(p["pixels"] for p in parts)
+    patches = sum(p["patches"] for p in parts)
+    nonblank = sum(p["nonblank_patches"] for p in parts)
+    chars = sum(p["chars"] for p in parts)
+    bits = sum(p["text_bits"] for p in parts)
+    png = sum(p["png_bytes"] for p in parts)
+    return {
+        "pages": sum(p["pages"] for p in parts),
+        "pixels": pixels,
+        "ink_coverage": round(sum(p["ink_coverage"] * p["pixels"] for p in parts) / pixels, 6),
+        "ink_pixel_fraction": round(sum(p["ink_pixel_fraction"] * p["pixels"] for p in parts) / pixels, 6),
+        "patches": patches,
+        "nonblank_patches": nonblank,
+        "nonblank_patch_fraction": round(nonblank / patches, 6) if patches else 0.0,
+        "mean_patch_entropy": round(sum(p["mean_patch_entropy"] * p["patches"] for p in parts) / patches, 6)
+        if patches
+        else 0.0,
+        "png_bytes": png,
+        "png_bits_per_pixel": round(8 * png / pixels, 6) if pixels else 0.0,
+        "png_ink_bits": sum(p["png_ink_bits"] for p in parts),
+        "chars": chars,
+        "text_bytes": sum(p["text_bytes"] for p in parts),
+        "text_bits": bits,
+        "text_bits_per_char": round(bits / chars, 6) if chars else 0.0,
+    }
 
 
 @functools.lru_cache(maxsize=4)

@@ -119,6 +119,23 @@ def test_json_document_schema(run_cli, corpus_dir: Path) -> None:
     assert document["options"]["render"]["preset"] == "glyph"
 
 
+def test_density_is_in_the_record_and_bits_per_token_follow(run_cli, corpus_dir: Path) -> None:
+    result = run_cli("compare", corpus_dir / "ja_prose_debian-reference.txt", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)["inputs"][0]
+    density = record["density"]
+    assert len(density["pages"]) == record["pages"]
+    bits = density["total"]["text_bits"]
+    assert bits > 0
+    for tok, n in record["tokens"].items():
+        assert density["bits_per_token"][tok] == pytest.approx(bits / n, rel=1e-5)
+    for enc, v in record["vision"].items():
+        assert density["bits_per_vision_token"][enc] == pytest.approx(bits / v["tokens"], rel=1e-5)
+    assert density["total"]["nonblank_patches"] == record["patches"]["nonblank"]
+    lean = run_cli("compare", corpus_dir / "ja_prose_debian-reference.txt", "--json", "--no-density")
+    assert "density" not in json.loads(lean.stdout)["inputs"][0]
+
+
 def test_piped_stdin_gives_json_lines(run_cli, corpus_text) -> None:
     result = run_cli("compare", "-", stdin=corpus_text("ru_prose"))
     assert result.exit_code == 0, result.stderr

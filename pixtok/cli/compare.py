@@ -52,6 +52,10 @@ def compare_command(
     tokenizer: Tokenizers = None,
     encoder: Encoders = None,
     patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
+    density: Annotated[
+        bool,
+        typer.Option("--density/--no-density", help="Add ink, entropy, PNG and text-information measures."),
+    ] = True,
     preset: opt.Preset = None,
     config: opt.ConfigFile = None,
     layout: opt.Layout = None,
@@ -106,6 +110,7 @@ def compare_command(
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
+        density=density,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
@@ -155,6 +160,23 @@ def print_tables(
         for tok, per_encoder in total["compression"].items()
     ]
     emit(matrix, OutputFormat.table, title="compression: text tokens ÷ vision tokens", transpose=False)
+    if "density" in total:
+        d = total["density"]
+        keys = (
+            "ink_coverage",
+            "nonblank_patch_fraction",
+            "mean_patch_entropy",
+            "png_bits_per_pixel",
+            "text_bits",
+        )
+        row = {key: d["total"][key] for key in keys}
+        row.update(
+            {
+                f"bits/{name}": bits
+                for name, bits in {**d["bits_per_token"], **d["bits_per_vision_token"]}.items()
+            }
+        )
+        emit([row], OutputFormat.table, title="density (text bits per token)", transpose=True)
 
 
 def describe_options(options: CompareOptions) -> dict[str, Any]:
@@ -164,6 +186,7 @@ def describe_options(options: CompareOptions) -> dict[str, Any]:
         "tokenizers": list(options.tokenizers),
         "encoders": list(options.encoders),
         "patch": options.patch,
+        "density": options.density,
     }
 
 
