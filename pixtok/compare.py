@@ -102,7 +102,7 @@ class Comparer:
         record["height"] = int(result.pages[0].shape[0])
         record["font_size_px"] = round(result.font_size_px, 4)
         total = nonblank = 0
-        background = _background_level(result)
+        background = result.background
         for page in result.pages:
             grid = patchify(page, self.options.patch, background=background)
             total += grid.total
@@ -116,17 +116,6 @@ class Comparer:
             report = density_report(result, text, self.options.patch)
             record["density"] = {"total": report["total"], "pages": report["pages"]}
         return _with_ratios(record)
-
-
-def _background_level(result: RenderResult) -> int:
-    """The pixel value of the page background, which patchify treats as blank."""
-    page = result.pages[0]
-    if page.ndim == 3:  # RGB: patchify compares every channel with one level
-        return int(page[0, 0, 0]) if (page[0, 0] == page[0, 0, 0]).all() else 255
-    from pixtok.config import parse_color
-
-    r, g, b = parse_color(result.config.background)
-    return round(0.299 * r + 0.587 * g + 0.114 * b)
 
 
 def _vision_dict(total: Any) -> dict[str, Any]:

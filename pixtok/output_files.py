@@ -36,21 +36,12 @@ def stack_pages(result: RenderResult) -> np.ndarray:
     width = max(p.shape[1] for p in pages)
     if all(p.shape[:2] == (height, width) for p in pages):
         return np.stack(pages)
-    background = pages[0][0, 0] if result.config.layout != "crop" else _background(result)
+    background = np.asarray(result.background, dtype=np.uint8)
     out = np.empty((len(pages), height, width, *pages[0].shape[2:]), dtype=np.uint8)
     out[...] = background
     for i, page in enumerate(pages):
         out[i, : page.shape[0], : page.shape[1]] = page
     return out
-
-
-def _background(result: RenderResult) -> np.ndarray | int:
-    from pixtok.config import parse_color
-
-    rgb = parse_color(result.config.background)
-    if result.config.color_mode == "RGB":
-        return np.asarray(rgb, dtype=np.uint8)
-    return round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
 
 
 def page_paths(target: str, count: int) -> list[Path]:

@@ -175,24 +175,22 @@ class GlyphAtlas:
         return a[key]
 
 
+def grey_level(rgb: tuple[int, int, int]) -> int:
+    """The grey level of a colour (ITU-R 601 luma, as Pillow converts RGB to L)."""
+    return round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
+
+
 def colorize(
     ink: np.ndarray, foreground: tuple[int, int, int], background: tuple[int, int, int], mode: str
 ) -> np.ndarray:
-    """Turn coverage into a page: grey `L` (H, W), `RGB` (H, W, 3), or `1` (0/255 after a 50% threshold)."""
+    """Turn coverage into pages: grey `L` (..., H, W), `RGB` (..., H, W, 3), or `1` (0/255
+    after a 50% threshold). Black on white, the common case, reuses the ink buffer."""
     if mode == "1":
         ink = np.where(ink >= 128, 255, 0).astype(np.uint8)
-    channels = (
-        (foreground[0],) if mode in ("L", "1") and foreground[0] == foreground[1] == foreground[2] else None
-    )
     if mode in ("L", "1"):
-        fg = (
-            round(0.299 * foreground[0] + 0.587 * foreground[1] + 0.114 * foreground[2])
-            if channels is None
-            else foreground[0]
-        )
-        bg = round(0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2])
+        fg, bg = grey_level(foreground), grey_level(background)
         if fg == 0 and bg == 255:
-            return 255 - ink
+            return np.subtract(255, ink, out=ink)
         return _blend(ink, fg, bg)
     return np.stack([_blend(ink, f, b) for f, b in zip(foreground, background, strict=True)], axis=-1)
 

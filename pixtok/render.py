@@ -20,7 +20,7 @@ from pixtok.config import Geometry, RenderConfig, parse_color
 from pixtok.errors import InputError, UsageError
 from pixtok.fonts import FontChain
 from pixtok.layout import LineBox, Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
-from pixtok.raster import GlyphAtlas, colorize
+from pixtok.raster import GlyphAtlas, colorize, grey_level
 from pixtok.shaping import INVISIBLE, ShapedText, Shaper
 from pixtok.text import prepare
 
@@ -73,6 +73,12 @@ class RenderResult:
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+    @property
+    def background(self) -> int | tuple[int, int, int]:
+        """The pixel value of the page background: a grey level, or (r, g, b) for RGB pages."""
+        rgb = parse_color(self.config.background)
+        return rgb if self.config.color_mode == "RGB" else grey_level(rgb)
 
     def page_char_span(self, page: int) -> tuple[int, int]:
         """[start, end) character offsets of the input text that page `page` shows."""
@@ -223,7 +229,7 @@ class Renderer:
 
         # Line extents, for cropping and for the strip end patch.
         line_right = np.full(n_lines, geometry.margins[3])
-        if len(placed.x):
+        if len(placed.x) and config.layout in ("crop", "strip"):
             np.maximum.at(line_right, placed.line, placed.x + advance[placed.index])
         page_widths = [width] * n_pages
         page_heights = [height] * n_pages
