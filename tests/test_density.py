@@ -114,3 +114,16 @@ def test_a_rendered_blank_page_carries_no_bits() -> None:
 def test_bits_per_token() -> None:
     assert bits_per_token(1000.0, 250) == 4.0
     assert bits_per_token(1000.0, 0) is None
+
+
+def test_the_documented_example_runs() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "density.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", doc, re.S | re.M)
+    assert blocks
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "docs/density.md", "exec"), namespace)
+    report = namespace["report"]
+    assert report["total"]["text_bits"] > 0 and report["pages"][0]["nonblank_patch_fraction"] > 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+from doc_examples import run_page
 
 from pixtok import InputError, RenderConfig, UsageError
 from pixtok.legibility import confusability, error_rates, normalize, ocr_roundtrip
@@ -149,3 +151,12 @@ def test_confusable_cli(run_cli) -> None:
     assert csv_out.stdout.splitlines()[0].startswith("input,kind,a,b,codepoints,l1,l2")
     both = run_cli("confusable", "x.txt", "--chars", "ab")
     assert both.exit_code == 2
+
+
+@pytest.mark.slow
+def test_every_documented_command_runs(run_cli, tmp_path, corpus_dir) -> None:
+    """Each `$ pixtok` line of docs/legibility.md runs and succeeds, and the curve it shows exists."""
+    doc = Path(__file__).resolve().parents[1] / "docs" / "legibility.md"
+    assert run_page(doc, run_cli, tmp_path) >= 10
+    assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert (doc.parent / "images" / "legibility" / "curve.png").is_file()
