@@ -28,12 +28,15 @@ from __future__ import annotations
 import functools
 import io
 import lzma
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pixtok.errors import InputError
 from pixtok.patches import patchify
+
+if TYPE_CHECKING:
+    from pixtok.render import RenderResult
 
 #: The LZMA2 settings of `text_information_bits`.
 LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
@@ -70,14 +73,22 @@ def png_size(page: np.ndarray) -> int:
     return len(buffer.getvalue())
 
 
+Background = int | tuple[int, ...]
+
+
 @functools.lru_cache(maxsize=32)
-def _blank_png_size(shape: tuple[int, ...], background: int) -> int:
-    return png_size(np.full(shape, background, dtype=np.uint8))
+def _blank_png_size(shape: tuple[int, ...], background: Background) -> int:
+    blank = np.empty(shape, dtype=np.uint8)
+    blank[...] = background
+    return png_size(blank)
 
 
-def _ink(page: np.ndarray, background: int) -> np.ndarray:
+def _ink(page: np.ndarray, background: Background) -> np.ndarray:
     """Ink per pixel in [0, 1]: the largest channel difference from the background."""
-    diff = np.abs(page.astype(np.int16) - background).astype(np.float32) / 255.0
+    level = np.asarray(background, dtype=np.int16)
+    if page.ndim == 2 and level.ndim:
+        raise InputError("a grey page needs a grey background level, not a colour")
+    diff = np.abs(page.astype(np.int16) - level).astype(np.float32) / 255.0
     return diff.max(axis=2) if diff.ndim == 3 else diff
 
 
@@ -95,8 +106,12 @@ def _patch_entropy(grid_patches: np.ndarray) -> np.ndarray:
     return terms.sum(axis=1).reshape(rows, cols)
 
 
-def page_density(page: np.ndarray, patch: int = 16, *, background: int = 255) -> dict[str, Any]:
-    """Ink, patch and compression measures of one page (grey or colour uint8)."""
+def page_density(page: np.ndarray, patch: int = 16, *, background: Background = 255) -> dict[str, Any]:
+    """Ink, patch and compression measures of one page (grey or colour uint8).
+
+    `background` is the page's blank pixel: a grey level, or (r, g, b) for colour pages
+    (`RenderResult.background` gives it for rendered pages).
+    """
     if not isinstance(page, np.ndarray) or page.dtype != np.uint8 or page.ndim not in (2, 3):
         raise InputError("a page must be a uint8 array of shape (height, width) or (height, width, channels)")
     grid = patchify(page, patch, background=background)
@@ -131,14 +146,14 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def density_report(result: Any, text: str, patch: int = 16) -> dict[str, Any]:
+def density_report(result: RenderResult, text: str, patch: int = 16) -> dict[str, Any]:
     """Per-page and total density of a `RenderResult` of `text`.
 
     Pages carry the measures of `page_density` plus `chars`, `text_bytes` (UTF-8) and
     `text_bits` of the text each page shows; `total` aggregates them (pixel- and patch-weighted
     means, summed sizes, and the whole text's `text_bits`).
     """
-    background = _background(result)
+    background = result.background
     pages: list[dict[str, Any]] = []
     for index, page in enumerate(result.pages):
         start, end = result.page_char_span(index)
@@ -183,16 +198,6 @@ def _text_measures(text: str) -> dict[str, Any]:
 def bits_per_token(text_bits: float, tokens: int) -> float | None:
     """Text information per token (None when there are no tokens)."""
     return round(text_bits / tokens, 6) if tokens else None
-
-
-def _background(result: Any) -> int:
-    from pixtok.config import parse_color
-
-    config = getattr(result, "config", None)
-    if config is None:
-        return 255
-    r, g, b = parse_color(config.background)
-    return round(0.299 * r + 0.587 * g + 0.114 * b)
 
 
 __all__ = [

@@ -127,3 +127,15 @@ def test_the_documented_example_runs() -> None:
     exec(compile(blocks[0], "docs/density.md", "exec"), namespace)
     report = namespace["report"]
     assert report["total"]["text_bits"] > 0 and report["pages"][0]["nonblank_patch_fraction"] > 0
+
+
+def test_colour_pages_measure_ink_against_their_own_background() -> None:
+    text = "Ink is what differs from the page. " * 20
+    grey = render(text, RenderConfig(page="256x128"))
+    colour = render(
+        text, RenderConfig(page="256x128", color_mode="RGB", foreground="#0000ff", background="#ffffcc")
+    )
+    assert colour.background == (255, 255, 204)
+    grey_total, colour_total = density_report(grey, text)["total"], density_report(colour, text)["total"]
+    for key in ("ink_coverage", "ink_pixel_fraction", "nonblank_patches", "text_bits"):
+        assert colour_total[key] == pytest.approx(grey_total[key], abs=1e-6), key
