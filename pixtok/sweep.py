@@ -4,7 +4,7 @@
 --vary dpi=72,96`), measures each with `pixtok.compare` (text tokens, vision tokens, compression)
 and, when asked, reads it back with OCR (`pixtok.legibility`). The configurations that no other
 beats on both compression and error rate form the Pareto front: the trade-off DeepSeek-OCR
-reports as OCR precision against compression (arXiv 2510.18234, Table 2 on Fox: ~97 % below
+reports as OCR precision against compression (arXiv 2510.18234, abstract and Fig. 1a on Fox: ~97 % below
 10x, ~60 % at 20x) and Glyph as accuracy against dpi (arXiv 2510.17800).
 
 `fit` answers "will this document fit my context?": among the configurations whose vision tokens
