@@ -50,6 +50,7 @@ class GlyphAtlas:
         self._h: list[int] = []
         self._pooled = 0
         self._arrays: dict[str, np.ndarray] = {}
+        self._buffers: dict[str, np.ndarray] = {}
 
     def _face(self, font_index: int) -> freetype.Face:
         face = self._faces[font_index]
@@ -149,22 +150,31 @@ class GlyphAtlas:
             return
         rel = self._relative_offsets(width)
         first = np.cumsum(counts) - counts
+        # Scratch buffers are kept between calls: fresh multi-megabyte arrays cost page faults.
         pixel = np.repeat(a["start"][slots] - first, counts)
-        pixel += np.arange(total)
+        np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
         base = top * width + left
         if page is not None:
             base += page.astype(np.int64) * (height * width)
+        values = np.take(a["val"], pixel, out=self._scratch("values", total, np.uint8))
+        flat = np.repeat(base, counts)
+        np.add(flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64)), out=flat)
         inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
-        if inside.all():
-            flat = np.repeat(base, counts)
-            flat += rel[pixel]
-            np.maximum.at(ink.reshape(-1), flat, a["val"][pixel])
-            return
-        py = np.repeat(top, counts) + a["dy"][pixel]
-        px = np.repeat(left, counts) + a["dx"][pixel]
-        keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
-        flat = np.repeat(base, counts) + rel[pixel]
-        np.maximum.at(ink.reshape(-1), flat[keep], a["val"][pixel][keep])
+        if not inside.all():
+            py = np.repeat(top, counts) + a["dy"][pixel]
+            px = np.repeat(left, counts) + a["dx"][pixel]
+            keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
+            flat, values = flat[keep], values[keep]
+        np.maximum.at(ink.reshape(-1), flat, values)
+
+    def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
+        """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
+        buffer = self._buffers.get(name)
+        if buffer is None or len(buffer) < size:
+            capacity = max(size, 2 * (0 if buffer is None else len(buffer)), 1 << 16)
+            buffer = np.arange(capacity, dtype=dtype) if fill else np.empty(capacity, dtype=dtype)
+            self._buffers[name] = buffer
+        return buffer[:size]
 
     def _relative_offsets(self, width: int) -> np.ndarray:
         """Each cached pixel's offset from its glyph's top-left corner in a page `width` wide."""
