@@ -50,6 +50,20 @@ def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tu
 
 
 @dataclass(frozen=True)
+class OcrOptions:
+    """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, and
+    how many pages to read (None: all)."""
+
+    engine: str = "auto"
+    lang: str | None = None
+    max_pages: int | None = None
+
+
+#: Error counts of an OCR round trip; rates are derived from them (totals too).
+_OCR_COUNTS = ("chars", "char_errors", "chars_nospace", "char_errors_nospace", "words", "word_errors")
+
+
+@dataclass(frozen=True)
 class CompareOptions:
     """What to measure: the render set-up, tokenizers, encoders and the patch size of `patches`."""
 
@@ -58,6 +72,7 @@ class CompareOptions:
     encoders: tuple[str, ...] = DEFAULT_ENCODERS
     patch: int = 16
     density: bool = False
+    ocr: OcrOptions | None = None
 
     def __post_init__(self) -> None:
         if not self.tokenizers and not self.encoders:
@@ -115,7 +130,37 @@ class Comparer:
         if self.options.density:
             report = density_report(result, text, self.options.patch)
             record["density"] = {"total": report["total"], "pages": report["pages"]}
+        if self.options.ocr is not None:
+            record["ocr"] = _ocr_record(result, text, self.options.ocr)
         return _with_ratios(record)
+
+
+def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[str, Any]:
+    """OCR scores of the rendered pages: rates in total and per page, with the counts behind them."""
+    from pixtok.legibility import ocr_result
+
+    scores = ocr_result(result, text, options.engine, options.lang, max_pages=options.max_pages)
+    rates = ("cer", "cer_nospace", "wer")
+    return {
+        **{key: scores[key] for key in (*rates, *_OCR_COUNTS)},
+        "engine": scores["engine"]["name"],
+        "engine_version": scores["engine"].get("version"),
+        "lang": scores["lang"],
+        "pages_read": scores["pages_read"],
+        "pages": [{"page": p["page"], **{key: p[key] for key in rates}} for p in scores["pages"]],
+    }
+
+
+def _ocr_total(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """OCR over several inputs: error counts add up, and the rates are micro-averages."""
+    counts = {key: sum(p[key] for p in parts) for key in _OCR_COUNTS}
+    return {
+        "cer": _ratio(counts["char_errors"], counts["chars"]),
+        "cer_nospace": _ratio(counts["char_errors_nospace"], counts["chars_nospace"]),
+        "wer": _ratio(counts["word_errors"], counts["words"]),
+        **counts,
+        "pages_read": sum(p["pages_read"] for p in parts),
+    }
 
 
 def _vision_dict(total: Any) -> dict[str, Any]:
@@ -176,6 +221,8 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
         }
     if all("density" in r for r in records):
         total["density"] = {"total": _density_total([r["density"]["total"] for r in records])}
+    if all("ocr" in r for r in records):
+        total["ocr"] = _ocr_total([r["ocr"] for r in records])
     return _with_ratios(total)
 
 

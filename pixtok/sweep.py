@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pixtok.compare import CompareOptions, Comparer
+from pixtok.compare import CompareOptions, Comparer, OcrOptions
 from pixtok.config import RenderConfig
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
 
@@ -183,20 +183,16 @@ class SweepOptions:
 def measure_config(
     text: str, config: RenderConfig, options: SweepOptions, *, ocr: bool | None = None
 ) -> dict[str, Any]:
-    """compare's record for `text` under `config`, with OCR scores when asked."""
-    compare_options = dataclasses.replace(options.compare, render=config)
-    comparer = Comparer(compare_options)
-    result = comparer.render(text)
-    record = comparer.measure(text, result=result)
+    """compare's record for `text` under `config`, with its OCR scores when asked."""
+    read = options.ocr if ocr is None else ocr
+    compare_options = dataclasses.replace(
+        options.compare,
+        render=config,
+        ocr=OcrOptions(options.engine, options.lang, options.max_pages) if read else None,
+    )
+    record = Comparer(compare_options).measure(text)
     tokenizer, encoder = options.primary
     record["compression_primary"] = record["compression"][tokenizer][encoder]
-    if options.ocr if ocr is None else ocr:
-        from pixtok.legibility import ocr_result
-
-        scores = ocr_result(result, text, options.engine, options.lang, max_pages=options.max_pages)
-        record["ocr"] = {
-            k: scores[k] for k in ("cer", "cer_nospace", "wer", "chars", "pages_read", "lang", "engine")
-        }
     return record
 
 

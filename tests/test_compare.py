@@ -136,6 +136,25 @@ def test_density_is_in_the_record_and_bits_per_token_follow(run_cli, corpus_dir:
     assert "density" not in json.loads(lean.stdout)["inputs"][0]
 
 
+def test_ocr_reads_the_pages_back_and_totals_are_micro_averages(run_cli, tmp_path: Path) -> None:
+    text = sample_text()
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text[:600], encoding="utf-8")
+    args = ["compare", "a.txt", "b.txt", "--ocr", "--preset", "page-1024", "--size", "14px", "--json"]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    for record in document["inputs"]:
+        ocr = record["ocr"]
+        assert ocr["engine"] == "rapidocr" and len(ocr["pages"]) == record["pages"]
+        assert ocr["cer_nospace"] < 0.01 and ocr["cer"] < 0.02, ocr
+        assert ocr["cer"] == pytest.approx(ocr["char_errors"] / ocr["chars"], abs=1e-5)
+    total = document["total"]["ocr"]
+    errors = sum(r["ocr"]["char_errors"] for r in document["inputs"])
+    chars = sum(r["ocr"]["chars"] for r in document["inputs"])
+    assert total["cer"] == pytest.approx(errors / chars, rel=1e-5)
+
+
 def test_piped_stdin_gives_json_lines(run_cli, corpus_text) -> None:
     result = run_cli("compare", "-", stdin=corpus_text("ru_prose"))
     assert result.exit_code == 0, result.stderr

@@ -15,12 +15,17 @@ from pixtok.batch import measure_corpus
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
+from pixtok.cli.ocr import OCR
+from pixtok.cli.ocr import Engine as OcrEngine
+from pixtok.cli.ocr import Lang as OcrLang
+from pixtok.cli.ocr import MaxPages as OcrMaxPages
 from pixtok.cli.output import OutputFormat, choose_format, emit, flatten
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_PRESET,
     DEFAULT_TOKENIZERS,
     CompareOptions,
+    OcrOptions,
     sample_text,
     split_names,
 )
@@ -56,6 +61,15 @@ def compare_command(
         bool,
         typer.Option("--density/--no-density", help="Add ink, entropy, PNG and text-information measures."),
     ] = True,
+    ocr: Annotated[
+        bool,
+        typer.Option(
+            "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=OCR
+        ),
+    ] = False,
+    ocr_engine: OcrEngine = "auto",
+    lang: OcrLang = None,
+    max_pages: OcrMaxPages = None,
     preset: opt.Preset = None,
     config: opt.ConfigFile = None,
     layout: opt.Layout = None,
@@ -111,6 +125,7 @@ def compare_command(
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
+        ocr=OcrOptions(ocr_engine, lang, max_pages) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
