@@ -10,6 +10,7 @@ from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
+from pixtok.config import RenderConfig
 from pixtok.errors import UsageError
 from pixtok.ocr import ENGINE_NAMES
 
@@ -49,6 +50,7 @@ MaxPages = Annotated[
 
 
 @app.command("ocr")
+@opt.render_options()
 def ocr_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -60,28 +62,11 @@ def ocr_command(
     show_text: Annotated[
         bool, typer.Option("--show-text", help="Include what the engine read, per page.", rich_help_panel=OCR)
     ] = False,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Render text, read every page back with OCR, and report character and word error rates.
 
@@ -91,13 +76,7 @@ def ocr_command(
     from pixtok.render import render
 
     fmt = choose_format(json_, jsonl, csv_)
-    cfg = opt.build_config(
-        preset, config, no_fallback,
-        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-        newlines=newlines,
-    )  # fmt: skip
+    cfg = render_config
     name, text = opt.read_input_or_stdin(input, errors)
     result = render(text, cfg)
     pages = result.page_count if max_pages is None else min(max(max_pages, 1), result.page_count)
@@ -138,6 +117,7 @@ def _page_row(page: dict[str, Any]) -> dict[str, Any]:
 
 
 @app.command("confusable")
+@opt.render_options()
 def confusable_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -150,18 +130,11 @@ def confusable_command(
         typer.Option("--threshold", help="Pairs whose glyphs differ by at most this much ink are near."),
     ] = 2.0,
     limit: Annotated[int, typer.Option("--limit", help="List at most this many pairs of each kind.")] = 20,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    hscale: opt.HScale = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Which characters of a text look alike at a font and size: an OCR-free bound on legibility.
 
@@ -171,9 +144,7 @@ def confusable_command(
     from pixtok.legibility import confusability
 
     fmt = choose_format(json_, jsonl, csv_)
-    cfg = opt.build_config(
-        preset, config, no_fallback, layout=layout, font=font, size=size, dpi=dpi, hscale=hscale
-    )
+    cfg = render_config
     if chars is not None and input is not None:
         raise UsageError("give an input file or --chars, not both")
     if chars is not None:

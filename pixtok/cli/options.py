@@ -3,7 +3,11 @@ ocr, sweep and the corpus commands, so a flag means the same thing everywhere.""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -121,6 +125,74 @@ _FLAG_FIELDS = {
     "color_mode": "color_mode",
     "newlines": "newlines",
 }
+
+
+_RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("preset", Preset, None),
+    ("config", ConfigFile, None),
+    ("layout", Layout, None),
+    ("font", Font, None),
+    ("size", Size, None),
+    ("dpi", Dpi, None),
+    ("page", Page, None),
+    ("margin", Margin, None),
+    ("line_height", LineHeight, None),
+    ("align", Align, None),
+    ("indent", Indent, None),
+    ("letter_spacing", LetterSpacing, None),
+    ("hscale", HScale, None),
+    ("foreground", Foreground, None),
+    ("background", Background, None),
+    ("color_mode", ColorMode, None),
+    ("newlines", Newlines, None),
+    ("no_fallback", NoFallback, False),
+)
+_PREFIX = "render_flag_"
+
+
+def render_options(
+    default_preset: str | None = None, layout_flag: str = "--layout"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command every shared render flag; it receives them built into `render_config`.
+
+    The flags keep their names and help in every command; `layout_flag` renames --layout where
+    a command needs that name for something else (`pixtok typos --layout qwerty`).
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "render_config"
+        ]
+        added = []
+        for name, annotation, default in _RENDER_FLAGS:
+            if name == "layout" and layout_flag != "--layout":
+                annotation = Annotated[
+                    str | None,
+                    typer.Option(layout_flag, help="page, strip, fit or crop.", rich_help_panel=RENDER),
+                ]
+            added.append(
+                inspect.Parameter(
+                    _PREFIX + name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+                )
+            )
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            flags = {name: kwargs.pop(_PREFIX + name) for name, _, _ in _RENDER_FLAGS}
+            kwargs["render_config"] = build_config(
+                flags.pop("preset"), flags.pop("config"), flags.pop("no_fallback"), default_preset, **flags
+            )
+            return command(*args, **kwargs)
+
+        parameters = [*own, *added]
+        wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
 
 
 def build_config(

@@ -14,6 +14,7 @@ from pixtok.cli.ocr import Engine, Lang
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
+from pixtok.config import RenderConfig
 from pixtok.errors import InputError, UsageError
 
 SWEEP = "Sweep"
@@ -84,6 +85,7 @@ def _row(record: dict[str, Any], tokenizer: str, encoder: str) -> dict[str, Any]
 
 
 @app.command("sweep")
+@opt.render_options(default_preset=DEFAULT_PRESET)
 def sweep_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -100,28 +102,11 @@ def sweep_command(
         Path | None, typer.Option("--plot", help="Write compression against OCR accuracy as a PNG.")
     ] = None,
     quiet: Quiet = False,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Measure one text under a grid of render options: compression, and with --ocr the error rate.
 
@@ -134,13 +119,7 @@ def sweep_command(
     fmt = choose_format(json_, jsonl, csv_)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
-    base = opt.build_config(
-        preset, config, no_fallback, default_preset=DEFAULT_PRESET,
-        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-        newlines=newlines,
-    )  # fmt: skip
+    base = render_config
     options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
     from pixtok.sweep import configurations
 
@@ -162,6 +141,7 @@ def sweep_command(
 
 
 @app.command("fit")
+@opt.render_options(default_preset=DEFAULT_PRESET)
 def fit_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -179,19 +159,10 @@ def fit_command(
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     quiet: Quiet = False,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Find the most legible rendering whose vision tokens stay within --budget for --encoder.
 
@@ -205,10 +176,7 @@ def fit_command(
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
     if budget < 1:
         raise UsageError("give the token budget: --budget N (N >= 1)")
-    base = opt.build_config(
-        preset, config, no_fallback, default_preset=DEFAULT_PRESET,
-        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin, line_height=line_height,
-    )  # fmt: skip
+    base = render_config
     options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
     from pixtok.sweep import configurations
 

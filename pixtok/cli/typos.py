@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -44,21 +44,10 @@ Encoders = Annotated[
     ),
 ]
 Patch = Annotated[int, typer.Option("--patch", help="Patch size of the page grid (px).")]
-PageLayout = Annotated[
-    str | None,
-    typer.Option(
-        "--page-layout",
-        help="Render layout: page, strip, fit or crop (--layout names the keyboard here).",
-        rich_help_panel=opt.RENDER,
-    ),
-]
-
-
-def _config(preset: str | None, config: Any, no_fallback: bool, **flags: Any) -> RenderConfig:
-    return opt.build_config(preset, config, no_fallback, default_preset=DEFAULT_PRESET, **flags)
 
 
 @app.command("distance")
+@opt.render_options(default_preset=DEFAULT_PRESET, layout_flag="--page-layout")
 def distance_command(
     a: Annotated[str, typer.Argument(metavar="A", help="First text (a file with --file).")],
     b: Annotated[str, typer.Argument(metavar="B", help="Second text (a file with --file).")],
@@ -72,28 +61,11 @@ def distance_command(
     no_pixels: Annotated[
         bool, typer.Option("--no-pixels", help="Skip rendering and pixel distances.")
     ] = False,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    page_layout: PageLayout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Distances between two texts: Levenshtein, keyboard-aware, per tokenizer, and between their renders.
 
@@ -109,17 +81,10 @@ def distance_command(
         text_a, text_b = read_text(a, errors=errors), read_text(b, errors=errors)
     else:
         text_a, text_b = a, b
-    render_config = None
-    if not no_pixels:
-        render_config = _config(
-            preset, config, no_fallback,
-            layout=page_layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-            line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-            hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-            newlines=newlines,
-        )  # fmt: skip
-    elif encoder:
-        raise UsageError("--encoder compares renders; it cannot be combined with --no-pixels")
+    if no_pixels:
+        if encoder:
+            raise UsageError("--encoder compares renders; it cannot be combined with --no-pixels")
+        render_config = None
     record = {
         "a": a,
         "b": b,
@@ -138,6 +103,7 @@ def distance_command(
 
 
 @app.command("typos")
+@opt.render_options(default_preset=DEFAULT_PRESET, layout_flag="--page-layout")
 def typos_command(
     input: Annotated[
         str | None,
@@ -171,28 +137,11 @@ def typos_command(
     tokenizer: Tokenizers = None,
     encoder: Encoders = None,
     patch: Patch = 16,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    page_layout: PageLayout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Write a copy of the text with typos (deterministic for a seed), or measure what each typo changes.
 
@@ -215,13 +164,6 @@ def typos_command(
             sys.stdout.flush()
         return
     fmt = choose_format(json_, jsonl, csv_)
-    render_config = _config(
-        preset, config, no_fallback,
-        layout=page_layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-        newlines=newlines,
-    )  # fmt: skip
     result = typo_report(
         corruption,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
