@@ -156,9 +156,12 @@ class GlyphAtlas:
         base = top * width + left
         if page is not None:
             base += page.astype(np.int64) * (height * width)
-        values = np.take(a["val"], pixel, out=self._scratch("values", total, np.uint8))
+        # Indices are valid by construction; mode="clip" skips the bounds pass that out= costs.
+        values = np.take(a["val"], pixel, out=self._scratch("values", total, np.uint8), mode="clip")
         flat = np.repeat(base, counts)
-        np.add(flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64)), out=flat)
+        np.add(
+            flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64), mode="clip"), out=flat
+        )
         inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
         if not inside.all():
             py = np.repeat(top, counts) + a["dy"][pixel]
