@@ -4,9 +4,10 @@ the speed-up of more jobs.
 The shared corpus (every text of /work/shared/corpus, one JSON Lines record each, with a `lang`
 field from its file name) is repeated until the file reaches each size (default ~10 MB and
 ~100 MB). For each size and job count, `python -m pixtok compare CORPUS --id-field id
---group-by lang -o OUT --jobs N` runs as a child process with the default compare options
-(glyph preset, two tokenizers, three encoders); the benchmark polls the resident memory of the
-whole process tree (the command and its workers) every 50 ms and keeps the peak.
+--group-by lang -o OUT --jobs N` runs as a child process with compare's default render preset,
+tokenizers and encoders and no density measures (`--no-density`); the benchmark polls the
+resident memory of the whole process tree (the command and its workers) every 50 ms and keeps
+the peak.
 
 The smallest corpus runs `--rounds` times per job count, interleaved (1, 2, 1, 2, ...), and the
 fastest round is kept, since the machine may be shared; the larger ones run once, with the most
@@ -43,6 +44,9 @@ from pixtok.corpus import CorpusOptions, iter_records  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 MB = 1_000_000
+#: What each record costs: compare's default tokenizers and encoders, no density measures (the
+#: same options on the command line and in the baseline).
+OPTIONS = CompareOptions(density=False)
 
 
 def build_corpus(path: Path, size_mb: float) -> tuple[int, int]:
@@ -70,6 +74,8 @@ def run_cli(corpus: Path, output: Path, jobs: int) -> dict[str, float]:
     """Time one `pixtok compare` run and sample its process tree's memory."""
     command = [sys.executable, "-m", "pixtok", "compare", str(corpus), "--id-field", "id"]
     command += ["--group-by", "lang", "-o", str(output), "--jobs", str(jobs), "--json", "--quiet"]
+    command += ["--tokenizer", ",".join(OPTIONS.tokenizers), "--encoder", ",".join(OPTIONS.encoders)]
+    command += ["--no-density"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -91,7 +97,7 @@ def run_cli(corpus: Path, output: Path, jobs: int) -> dict[str, float]:
 
 def baseline(corpus: Path) -> float:
     """Records per second of a plain Comparer.measure loop in this process."""
-    comparer = Comparer(CompareOptions())
+    comparer = Comparer(OPTIONS)
     records = list(iter_records([corpus], CorpusOptions(id_field="id", keep=())))
     comparer.measure(records[0].text)  # warm-up: tokenizers and fonts loaded
     start = time.perf_counter()
