@@ -29,7 +29,7 @@ Field = Annotated[
     str | None,
     typer.Option(
         "--field",
-        help="JSON Lines / Parquet column holding the text [default: text]; makes '-' JSON Lines.",
+        help="JSON Lines / Parquet column holding the text (default: text); makes '-' JSON Lines.",
         rich_help_panel=CORPUS,
     ),
 ]
@@ -37,7 +37,7 @@ IdField = Annotated[
     str | None,
     typer.Option(
         "--id-field",
-        help="Column holding each record's id [default: FILE:LINE or FILE:ROW].",
+        help="Column holding each record's id (default: FILE:LINE or FILE:ROW).",
         rich_help_panel=CORPUS,
     ),
 ]
@@ -49,11 +49,11 @@ GroupBy = Annotated[
 ]
 Jobs = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", help="Worker processes [default: all cores].", rich_help_panel=CORPUS),
+    typer.Option("--jobs", "-j", help="Worker processes (default: all cores).", rich_help_panel=CORPUS),
 ]
 Engine = Annotated[
     str | None,
-    typer.Option("--engine", help=f"{', '.join(ENGINES)} [default: process].", rich_help_panel=CORPUS),
+    typer.Option("--engine", help=f"{', '.join(ENGINES)} (default: process).", rich_help_panel=CORPUS),
 ]
 Scheduler = Annotated[
     str | None,
@@ -76,7 +76,7 @@ Resume = Annotated[
     bool,
     typer.Option(
         "--resume",
-        help="Continue an interrupted --output run, skipping done records.",
+        help="Continue an interrupted -o or --shards run, skipping the records done.",
         rich_help_panel=CORPUS,
     ),
 ]
