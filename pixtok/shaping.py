@@ -236,19 +236,56 @@ class Shaper:
     def _shape_run(
         self, unit: str, start: int, length: int, font_index: int, level: int, context: SpaceContext | None
     ) -> tuple[tuple[np.ndarray, ...], str]:
+        """Glyph arrays (logical order) of unit[start:start+length] in one font and level, and the
+        script HarfBuzz shaped it as. A space with a `context` is shaped between the characters
+        around it, in their script, keeping only its own glyphs: fonts may choose a space by
+        context (Noto Sans CJK widens spaces between Hangul syllables)."""
         if context is not None:
-            shaped = self._shape_between(unit, font_index, level, context)
+            text = context.before + unit + context.after
+            script = self._scripts[context.signature % 1024]
+            shaped = self._shape(
+                text, font_index, level, span=(len(context.before), len(unit)), script=script
+            )
             if shaped is not None:
                 return shaped
+        shaped = self._shape(unit, font_index, level, span=(start, length), item=True)
+        assert shaped is not None  # a run shaped on its own always keeps its glyphs
+        return shaped
+
+    def _shape(
+        self,
+        text: str,
+        font_index: int,
+        level: int,
+        span: tuple[int, int],
+        item: bool = False,
+        script: str | None = None,
+    ) -> tuple[tuple[np.ndarray, ...], str] | None:
+        """Shape `text` (only its `span` when `item`; all of it as context otherwise) and return
+        the glyphs of the span, clusters counted from the span's start when it is shaped in
+        context. None when context characters merge into the span's clusters."""
         font = self.chain.fonts[font_index]
+        offset, length = span
         buf = hb.Buffer()
-        buf.add_str(unit, start, length)
+        if item:
+            buf.add_str(text, offset, length)
+        else:
+            buf.add_str(text)
         buf.direction = "rtl" if level % 2 else "ltr"
+        if script is not None:
+            buf.script = script
         buf.guess_segment_properties()
         used_script = buf.script or "Zyyy"
         hb.shape(font.hb_font, buf, {})
-        infos = buf.glyph_infos
-        positions = buf.glyph_positions
+        infos, positions = buf.glyph_infos, buf.glyph_positions
+        shift = 0
+        if not item:
+            clusters = {i.cluster for i in infos}
+            end = offset + length
+            if offset not in clusters or (end < len(text) and end not in clusters):
+                return None
+            kept = [k for k, i in enumerate(infos) if offset <= i.cluster < end]
+            infos, positions, shift = [infos[k] for k in kept], [positions[k] for k in kept], offset
         n = len(infos)
         gid = np.fromiter((i.codepoint for i in infos), dtype=np.int32, count=n)
         cluster = np.fromiter((i.cluster for i in infos), dtype=np.int32, count=n)
@@ -258,9 +295,10 @@ class Shaper:
         metrics /= font.upem
         # Characters that need no glyph (controls, format characters) and that the font lacks.
         for k in np.flatnonzero(gid == 0):
-            if not needs_glyph(unit[cluster[k]]):
+            if not needs_glyph(text[cluster[k]]):
                 gid[k] = INVISIBLE
                 metrics[k] = 0
+        cluster -= shift
         if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
             gid, cluster, metrics = gid[::-1], cluster[::-1], metrics[::-1]
         arrays = (
@@ -274,55 +312,14 @@ class Shaper:
         )
         return arrays, used_script
 
-    def _unit_id(self, key: object, unit: str, levels: np.ndarray | None, context: int | None = None) -> int:
+    def _unit_id(
+        self, key: object, unit: str, levels: np.ndarray | None, context: SpaceContext | None = None
+    ) -> int:
         found = self._units.index.get(key)
         if found is not None:
             return found
         shaped, missing, signatures = self._shape_unit(unit, levels, context)
         return self._units.add(key, self._kind(unit), unit, shaped, missing, signatures)
-
-    def _shape_between(
-        self, unit: str, font_index: int, level: int, context: SpaceContext
-    ) -> tuple[tuple[np.ndarray, ...], str] | None:
-        """Shape a space between the characters around it, in their script, and keep only the
-        space's glyphs: fonts may choose a space by context (Noto Sans CJK widens spaces
-        between Hangul syllables). None when the neighbours merge with the space."""
-        font = self.chain.fonts[font_index]
-        buf = hb.Buffer()
-        buf.add_str(context.before + unit + context.after)
-        buf.direction = "rtl" if level % 2 else "ltr"
-        buf.script = self._scripts[context.signature % 1024]
-        buf.guess_segment_properties()
-        hb.shape(font.hb_font, buf, {})
-        lo, hi = len(context.before), len(context.before) + len(unit)
-        pairs = [
-            (i, p) for i, p in zip(buf.glyph_infos, buf.glyph_positions, strict=True) if lo <= i.cluster < hi
-        ]
-        clusters = {i.cluster for i in buf.glyph_infos}
-        if (
-            not pairs
-            or lo not in clusters
-            or (hi < len(context.before + unit + context.after) and hi not in clusters)
-        ):
-            return None
-        n = len(pairs)
-        gid = np.fromiter((i.codepoint for i, _ in pairs), dtype=np.int32, count=n)
-        cluster = np.fromiter((i.cluster - lo for i, _ in pairs), dtype=np.int32, count=n)
-        metrics = (
-            np.array([(p.x_advance, p.x_offset, p.y_offset) for _, p in pairs], dtype=np.float32) / font.upem
-        )
-        if level % 2:
-            gid, cluster, metrics = gid[::-1], cluster[::-1], metrics[::-1]
-        arrays = (
-            gid,
-            np.full(n, font_index, dtype=np.int16),
-            np.ascontiguousarray(metrics[:, 0]),
-            np.ascontiguousarray(metrics[:, 1]),
-            np.ascontiguousarray(metrics[:, 2]),
-            cluster,
-            np.full(n, level, dtype=np.int8),
-        )
-        return arrays, buf.script or "Zyyy"
 
     def _spaces_in_context(
         self, ids: list[int], units: list[str], levels: np.ndarray | None, starts: np.ndarray | None
