@@ -29,24 +29,26 @@ from pixtok.compare import (
     sample_text,
     split_names,
 )
+from pixtok.config import RenderConfig
 from pixtok.corpus import Record
 from pixtok.errors import InputError, UsageError
 
 Tokenizers = Annotated[
     list[str] | None,
     typer.Option(
-        "--tokenizer", "-t", help=f"Comma list of tokenizers [default: {','.join(DEFAULT_TOKENIZERS)}]."
+        "--tokenizer", "-t", help=f"Comma list of tokenizers (default: {','.join(DEFAULT_TOKENIZERS)})."
     ),
 ]
 Encoders = Annotated[
     list[str] | None,
     typer.Option(
-        "--encoder", "-e", help=f"Comma list of vision encoders [default: {','.join(DEFAULT_ENCODERS)}]."
+        "--encoder", "-e", help=f"Comma list of vision encoders (default: {','.join(DEFAULT_ENCODERS)})."
     ),
 ]
 
 
 @app.command("compare")
+@opt.render_options(default_preset=DEFAULT_PRESET)
 def compare_command(
     inputs: Annotated[
         list[str] | None,
@@ -70,24 +72,6 @@ def compare_command(
     ocr_engine: OcrEngine = "auto",
     lang: OcrLang = None,
     max_pages: OcrMaxPages = None,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
@@ -102,6 +86,7 @@ def compare_command(
     scheduler: corpus.Scheduler = None,
     strict_glyphs: corpus.StrictGlyphs = False,
     quiet: corpus.Quiet = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Render each input, count its patches and vision tokens, and compare with text tokens.
 
@@ -112,13 +97,6 @@ def compare_command(
     qwen2.5-vl and glm-4.1v. Compression is text tokens divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_)
-    render_config = opt.build_config(
-        preset, config, no_fallback, default_preset=DEFAULT_PRESET,
-        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-        newlines=newlines,
-    )  # fmt: skip
     options = CompareOptions(
         render=render_config,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),

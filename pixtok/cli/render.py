@@ -13,12 +13,14 @@ from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.config import RenderConfig
 from pixtok.errors import InputError, UsageError
 from pixtok.output_files import write_pages
 from pixtok.render import render
 
 
 @app.command("render")
+@opt.render_options()
 def render_command(
     inputs: Annotated[
         list[str] | None,
@@ -35,24 +37,6 @@ def render_command(
             help="page.png, a folder/, a pattern page-{page:03d}.png, .npy, .npz, or - (PNG on stdout).",
         ),
     ] = None,
-    preset: opt.Preset = None,
-    config: opt.ConfigFile = None,
-    layout: opt.Layout = None,
-    font: opt.Font = None,
-    size: opt.Size = None,
-    dpi: opt.Dpi = None,
-    page: opt.Page = None,
-    margin: opt.Margin = None,
-    line_height: opt.LineHeight = None,
-    align: opt.Align = None,
-    indent: opt.Indent = None,
-    letter_spacing: opt.LetterSpacing = None,
-    hscale: opt.HScale = None,
-    foreground: opt.Foreground = None,
-    background: opt.Background = None,
-    color_mode: opt.ColorMode = None,
-    newlines: opt.Newlines = None,
-    no_fallback: opt.NoFallback = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
@@ -76,6 +60,7 @@ def render_command(
     scheduler: corpus.Scheduler = None,
     strict_glyphs: corpus.StrictGlyphs = False,
     quiet: corpus.Quiet = False,
+    render_config: RenderConfig | None = None,
 ) -> None:
     """Render text to pages: PNG per page, NPY/NPZ stacks, or one PNG on stdout.
 
@@ -84,13 +69,6 @@ def render_command(
     With --shards DIR, every record of the inputs becomes WebDataset samples (a PNG and a JSON
     per page) in tar shards, rendered on all cores and resumable with --resume.
     """
-    cfg = opt.build_config(
-        preset, config, no_fallback,
-        layout=layout, font=font, size=size, dpi=dpi, page=page, margin=margin,
-        line_height=line_height, align=align, indent=indent, letter_spacing=letter_spacing,
-        hscale=hscale, foreground=foreground, background=background, color_mode=color_mode,
-        newlines=newlines,
-    )  # fmt: skip
     if shards is not None:
         if output is not None:
             raise UsageError("--shards writes the pages into shards; it cannot be combined with -o")
@@ -98,7 +76,7 @@ def render_command(
         records = corpus.input_records(inputs, corpus.corpus_options(field, id_field, errors, None))
         with corpus.progress_bar(inputs, quiet) as advance:
             done = render_shards(
-                records, cfg, shards, shard_size=shard_size, strict_glyphs=strict_glyphs,
+                records, render_config, shards, shard_size=shard_size, strict_glyphs=strict_glyphs,
                 engine=run, resume=resume, on_progress=advance,
             )  # fmt: skip
         print_shard_summary(done, choose_format(json_, jsonl))
@@ -113,7 +91,7 @@ def render_command(
     name, text = opt.read_input_or_stdin(input, errors)
     if output == "-" and (json_ or jsonl):
         raise UsageError("-o - writes the image to stdout; it cannot be combined with --json")
-    result = render(text, cfg)
+    result = render(text, render_config)
     if output is None:
         stem = "stdin" if name == "-" else Path(name).stem
         output = f"{stem}.png" if result.page_count == 1 else f"{stem}-{{page:03d}}.png"
