@@ -4,7 +4,8 @@ Every line starting with `$ pixtok` in a ```console block is run in a scratch fo
 real CLI entry point. The folder holds a few corpus files under short names (`en.txt`, `zh.txt`,
 ...) and any file the page declares with a named fence (```toml presets.toml). A command may be
 fed by `echo TEXT |`, `cat FILE |` or `< FILE`. Lines after a command, up to the next `$` line,
-are its expected output when the block is marked ```console exact.
+are its expected output when the block is marked ```console exact (compared without leading
+and trailing blank space).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = {
     "en.txt": "en_prose_debian-reference.txt",
     "de.txt": "de_prose_debian-reference.txt",
+    "fr.txt": "fr_prose_debian-reference.txt",
     "zh.txt": "zh-cn_prose_debian-reference.txt",
     "ja.txt": "ja_prose_debian-reference.txt",
     "ko.txt": "ko_prose_gnome-help.txt",
@@ -60,11 +62,13 @@ def parse(markdown: str) -> tuple[list[Example], dict[str, str]]:
     return examples, files
 
 
-def prepare_folder(folder: Path, files: dict[str, str]) -> None:
+def prepare_folder(folder: Path, files: dict[str, str], extra: dict[str, bytes] | None = None) -> None:
     for short, name in CORPUS_FILES.items():
         shutil.copyfile(CORPUS_DIR / name, folder / short)
     for name, body in files.items():
         (folder / name).write_text(body, encoding="utf-8")
+    for name, data in (extra or {}).items():
+        (folder / name).write_bytes(data)
 
 
 def split(command: str, folder: Path) -> tuple[list[str], bytes | None]:
@@ -87,10 +91,11 @@ def split(command: str, folder: Path) -> tuple[list[str], bytes | None]:
     return words[1:], stdin
 
 
-def run_page(page: Path, run_cli, folder: Path) -> int:
-    """Run every example of `page` in `folder`; returns how many ran."""
+def run_page(page: Path, run_cli, folder: Path, extra: dict[str, bytes] | None = None) -> int:
+    """Run every example of `page` in `folder` (with `extra` files beside the corpus ones);
+    returns how many ran."""
     examples, files = parse(page.read_text(encoding="utf-8"))
-    prepare_folder(folder, files)
+    prepare_folder(folder, files, extra)
     for example in examples:
         args, stdin = split(example.command, folder)
         result = run_cli(*args, stdin=stdin, cwd=folder)
@@ -99,5 +104,6 @@ def run_page(page: Path, run_cli, folder: Path) -> int:
             f"{page.name}: `{example.command}` exited {result.exit_code}: {result.stderr}"
         )
         if example.exact:
-            assert result.stdout.rstrip("\n").splitlines() == example.expected, example.command
+            shown = "\n".join(example.expected).strip()
+            assert result.stdout.strip() == shown, f"{page.name}: `{example.command}`:\n{result.stdout}"
     return len(examples)

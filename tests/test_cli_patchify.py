@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-import shlex
 from pathlib import Path
 
+import doc_examples
 import numpy as np
 import pytest
 from PIL import Image
@@ -180,38 +179,11 @@ def test_help_describes_the_commands(run_cli):
 
 # --- the docs: every `$ pixtok` example runs, and the preset table holds --------------------------
 
-FENCE = re.compile(r"^```(\w+)(?:[ \t]+(\S+))?[ \t]*\n(.*?)^```", re.S | re.M)
-
-
-def doc_examples(doc: Path) -> tuple[dict[str, str], list[str]]:
-    """Files the doc declares (```toml presets.toml) and its `$ pixtok ...` console commands."""
-    files: dict[str, str] = {}
-    commands: list[str] = []
-    for language, filename, body in FENCE.findall(doc.read_text(encoding="utf-8")):
-        if language == "console":
-            commands += [line[2:] for line in body.splitlines() if line.startswith("$ pixtok ")]
-        elif filename:
-            files[filename] = body
-    return files, commands
-
 
 @pytest.mark.parametrize("doc", OWN_DOCS, ids=lambda p: p.name)
 def test_doc_shell_examples_run(run_cli, doc, tmp_path, a4_page, pixel_strip):
-    files, commands = doc_examples(doc)
-    assert commands, f"{doc.name} has no `$ pixtok` examples"
-    (tmp_path / "page.png").write_bytes(a4_page.read_bytes())
-    (tmp_path / "strip.png").write_bytes(pixel_strip.read_bytes())
-    for name, body in files.items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
-    for command in commands:
-        words = shlex.split(command)[1:]
-        stdin = None
-        if "<" in words:
-            at = words.index("<")
-            stdin, words = (tmp_path / words[at + 1]).read_bytes(), words[:at]
-        result = run_cli(*words, cwd=tmp_path, stdin=stdin)
-        assert result.exit_code == 0, f"{doc.name}: `{command}` exited {result.exit_code}: {result.stderr}"
-        assert result.stdout.strip(), f"{doc.name}: `{command}` printed nothing"
+    images = {"page.png": a4_page.read_bytes(), "strip.png": pixel_strip.read_bytes()}
+    assert doc_examples.run_page(doc, run_cli, tmp_path, images) >= 3
 
 
 def test_doc_preset_table_matches_the_library():

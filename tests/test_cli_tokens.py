@@ -9,11 +9,11 @@ import os
 import pty
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import doc_examples
 import pytest
 import sentencepiece
 import tiktoken
@@ -226,42 +226,15 @@ def test_train_tokenizer_errors(run_cli, tmp_path: Path, extra: list[str], code:
 # -- every `$ pixtok ...` example in docs/tokenizers.md runs, and prints what the page shows ----------------
 
 
-def doc_examples(markdown: str) -> list[tuple[str, list[str]]]:
-    """(command line, expected output lines) for each `$ ` line of the ```console blocks."""
-    examples: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```console\n(.*?)```", markdown, flags=re.DOTALL):
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                examples.append((line[2:], []))
-            elif examples:
-                examples[-1][1].append(line)
-    return examples
-
-
-def split_command(command: str) -> tuple[list[str], str | None]:
-    """`pixtok ARGS` or `echo TEXT | pixtok ARGS` -> (ARGS, stdin)."""
-    stdin = None
-    if " | " in command:
-        feeder, command = command.split(" | ", 1)
-        words = shlex.split(feeder)
-        assert words[0] == "echo", feeder
-        stdin = " ".join(words[1:]) + "\n"
-    words = shlex.split(command)
-    assert words[0] == "pixtok", command
-    return words[1:], stdin
-
-
 def test_docs_have_examples_of_every_command() -> None:
-    commands = {split_command(c)[0][0] for c, _ in doc_examples(DOCS.read_text(encoding="utf-8"))}
-    assert commands == {"tokenizers", "tokens", "train-tokenizer"}
+    examples, _ = doc_examples.parse(DOCS.read_text(encoding="utf-8"))
+    assert {shlex.split(e.command.split(" | ")[-1])[1] for e in examples} == {
+        "tokenizers",
+        "tokens",
+        "train-tokenizer",
+    }
+    assert all(e.exact for e in examples)
 
 
 def test_docs_examples_run_and_print_what_the_page_shows(run_cli, tmp_path: Path) -> None:
-    for name, source in DOC_FILES.items():
-        shutil.copyfile(CORPUS / source, tmp_path / name)
-    for command, expected in doc_examples(DOCS.read_text(encoding="utf-8")):
-        args, stdin = split_command(command)
-        result = run_cli(*args, stdin=stdin, cwd=tmp_path)
-        assert result.exit_code == 0, f"{command}: {result.stderr}{result.traceback}"
-        if expected:
-            assert result.stdout.splitlines() == expected, command
+    assert doc_examples.run_page(DOCS, run_cli, tmp_path) >= 6

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from pathlib import Path
 
+import doc_examples
 import pytest
 
 from pixtok.config import RenderConfig
@@ -256,46 +255,18 @@ def test_a_text_with_no_letter_on_the_layout_warns(run_cli) -> None:
 # -- docs -----------------------------------------------------------------------------------------
 
 DOC = REPO / "docs" / "typos.md"
-ECHO = re.compile(r"^echo (?P<text>.+?) \| (?P<command>pixtok .*)$")
-
-
-def doc_examples() -> list[tuple[str, str | None]]:
-    """(`$ ...` line, expected output or None) for each `pixtok` example in docs/typos.md."""
-    examples: list[tuple[str, str | None]] = []
-    for block in re.findall(r"```console\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S):
-        lines = block.splitlines()
-        i = 0
-        while i < len(lines):
-            if lines[i].startswith("$ ") and "pixtok " in lines[i]:
-                command = lines[i][2:]
-                output: list[str] = []
-                i += 1
-                while i < len(lines) and not lines[i].startswith("$ "):
-                    output.append(lines[i])
-                    i += 1
-                examples.append((command, "\n".join(output).strip() or None))
-            else:
-                i += 1
-    return examples
 
 
 def test_docs_have_examples() -> None:
-    commands = [command for command, _ in doc_examples()]
+    examples, _ = doc_examples.parse(DOC.read_text(encoding="utf-8"))
+    commands = [e.command for e in examples]
     assert len(commands) >= 6
     assert any(c.startswith("pixtok distance") for c in commands)
     assert any("pixtok typos" in c and "--report" in c for c in commands)
 
 
-@pytest.mark.parametrize(("command", "expected"), doc_examples())
-def test_docs_example_runs_and_prints_what_the_docs_show(
-    run_cli, corpus_dir: Path, command: str, expected: str | None
-) -> None:
-    stdin = None
-    piped = ECHO.match(command)
-    if piped:  # `echo TEXT | pixtok ...`: the shell's echo adds a newline
-        stdin = shlex.split(piped["text"])[0] + "\n"
-        command = piped["command"]
-    result = run_cli(*shlex.split(command)[1:], stdin=stdin, cwd=REPO)
-    assert result.exit_code == 0, result.stderr
-    if expected is not None:
-        assert result.stdout.strip() == expected
+def test_docs_examples_run_and_print_what_the_docs_show(run_cli, tmp_path: Path) -> None:
+    layouts = tmp_path / "docs" / "layouts"
+    layouts.mkdir(parents=True)
+    (layouts / "colemak.toml").write_bytes((REPO / "docs" / "layouts" / "colemak.toml").read_bytes())
+    assert doc_examples.run_page(DOC, run_cli, tmp_path) >= 6
