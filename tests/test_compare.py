@@ -198,3 +198,19 @@ def test_bad_inputs_fail_with_one_line(
 
 def test_docs_examples_run(run_cli, tmp_path: Path) -> None:
     assert run_page(REPO / "docs" / "compare.md", run_cli, tmp_path) >= 5
+
+
+@pytest.mark.parametrize(
+    ("args", "resumable"),
+    [
+        (["compare", "corpus/", "-o", "out.jsonl"], True),
+        (["compare", "corpus/", "--output=out.jsonl"], True),
+        (["render", "corpus/", "--shards", "shards/"], True),
+        (["render", "a.txt", "-o", "a.png"], False),
+        (["compare", "a.txt", "--json"], False),
+    ],
+)
+def test_an_interrupted_run_mentions_resume_only_where_it_works(args: list[str], resumable: bool) -> None:
+    from pixtok.cli import _resumable
+
+    assert _resumable(args) is resumable

@@ -31,16 +31,26 @@ def _register_commands() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `pixtok` console script."""
     _register_commands()
+    args = sys.argv[1:] if argv is None else argv
     try:
         app(args=argv, prog_name="pixtok")
     except PixtokError as exc:
         sys.stderr.write(f"pixtok: error: {exc}\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("pixtok: interrupted\n")
+        hint = "; run the same command with --resume to continue" if _resumable(args) else ""
+        sys.stderr.write(f"pixtok: interrupted{hint}\n")
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (`pixtok ... | head`): not an error worth a message.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def _resumable(args: list[str]) -> bool:
+    """Whether an interrupted call can be continued with --resume (corpus runs that write a file)."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    if any(a == "--shards" or a.startswith("--shards=") for a in args):
+        return True
+    return command == "compare" and any(a in ("-o", "--output") or a.startswith("--output=") for a in args)
