@@ -1,3 +1,8 @@
-"""Imports every command module so that each registers its commands on the shared app."""
+"""Registers every command on the shared app, in the order `pixtok --help` lists them."""
 
-from pixtok.cli import compare, encoders, fonts, ocr, patchify, render, sweep, tokens, typos  # noqa: F401
+import importlib
+
+COMMAND_MODULES = ("render", "compare", "tokens", "encoders", "patchify", "fonts", "ocr", "sweep", "typos")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"pixtok.cli.{_name}")

@@ -15,10 +15,6 @@ from pixtok.batch import measure_corpus
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.ocr import OCR
-from pixtok.cli.ocr import Engine as OcrEngine
-from pixtok.cli.ocr import Lang as OcrLang
-from pixtok.cli.ocr import MaxPages as OcrMaxPages
 from pixtok.cli.output import OutputFormat, choose_format, emit, flatten
 from pixtok.compare import (
     DEFAULT_ENCODERS,
@@ -66,12 +62,12 @@ def compare_command(
     ocr: Annotated[
         bool,
         typer.Option(
-            "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=OCR
+            "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=opt.OCR
         ),
     ] = False,
-    ocr_engine: OcrEngine = "auto",
-    lang: OcrLang = None,
-    max_pages: OcrMaxPages = None,
+    ocr_engine: opt.OcrEngine = "auto",
+    lang: opt.OcrLang = None,
+    max_pages: opt.OcrMaxPages = None,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,

@@ -12,27 +12,10 @@ from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.config import RenderConfig
 from pixtok.errors import UsageError
-from pixtok.ocr import ENGINE_NAMES
 
-OCR = "OCR"
-
-Engine = Annotated[
-    str,
-    typer.Option(
-        "--ocr-engine",
-        help=f"{', '.join(ENGINE_NAMES)}: auto uses RapidOCR for Latin and Chinese, Tesseract otherwise.",
-        rich_help_panel=OCR,
-    ),
-]
-Lang = Annotated[
-    str | None,
-    typer.Option(
-        "--lang",
-        help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
-        "detected from the text when absent.",
-        rich_help_panel=OCR,
-    ),
-]
+OCR = opt.OCR
+Engine = opt.OcrEngine
+Lang = opt.OcrLang
 Segmentation = Annotated[
     str,
     typer.Option(
@@ -41,12 +24,7 @@ Segmentation = Annotated[
         rich_help_panel=OCR,
     ),
 ]
-MaxPages = Annotated[
-    int | None,
-    typer.Option(
-        "--max-pages", help="Read only the first N pages (totals cover those).", rich_help_panel=OCR
-    ),
-]
+MaxPages = opt.OcrMaxPages
 
 
 @app.command("ocr")

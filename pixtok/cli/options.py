@@ -15,6 +15,7 @@ import typer
 
 from pixtok.config import RenderConfig, read_config_file
 from pixtok.errors import UsageError
+from pixtok.ocr import ENGINE_NAMES
 
 RENDER = "Render options"
 OUTPUT = "Output"
@@ -98,6 +99,31 @@ Errors = Annotated[
     str,
     typer.Option(
         "--errors", help="strict: invalid UTF-8 is an error; replace: use U+FFFD.", rich_help_panel=RENDER
+    ),
+]
+
+OCR = "OCR"
+OcrEngine = Annotated[
+    str,
+    typer.Option(
+        "--ocr-engine",
+        help=f"{', '.join(ENGINE_NAMES)}: auto uses RapidOCR for Latin and Chinese, Tesseract otherwise.",
+        rich_help_panel=OCR,
+    ),
+]
+OcrLang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
+        "detected from the text when absent.",
+        rich_help_panel=OCR,
+    ),
+]
+OcrMaxPages = Annotated[
+    int | None,
+    typer.Option(
+        "--max-pages", help="Read only the first N pages (totals cover those).", rich_help_panel=OCR
     ),
 ]
 

@@ -10,7 +10,6 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.compare import Encoders, Tokenizers
-from pixtok.cli.ocr import Engine, Lang
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
@@ -94,8 +93,8 @@ def sweep_command(
     tokenizer: Tokenizers = None,
     encoder: Encoders = None,
     ocr: Ocr = False,
-    ocr_engine: Engine = "auto",
-    lang: Lang = None,
+    ocr_engine: opt.OcrEngine = "auto",
+    lang: opt.OcrLang = None,
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
@@ -151,8 +150,8 @@ def fit_command(
     tokenizer: Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
-    ocr_engine: Engine = "auto",
-    lang: Lang = None,
+    ocr_engine: opt.OcrEngine = "auto",
+    lang: opt.OcrLang = None,
     candidates: Annotated[
         int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
     ] = 3,
