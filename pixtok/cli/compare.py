@@ -29,12 +29,6 @@ from pixtok.config import RenderConfig
 from pixtok.corpus import Record
 from pixtok.errors import InputError, UsageError
 
-Tokenizers = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tokenizer", "-t", help=f"Comma list of tokenizers (default: {','.join(DEFAULT_TOKENIZERS)})."
-    ),
-]
 Encoders = Annotated[
     list[str] | None,
     typer.Option(
@@ -52,7 +46,7 @@ def compare_command(
             help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin.", show_default=False
         ),
     ] = None,
-    tokenizer: Tokenizers = None,
+    tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
     density: Annotated[

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pixtok.compare import DEFAULT_TOKENIZERS
 from pixtok.config import RenderConfig, read_config_file
 from pixtok.errors import UsageError
 from pixtok.ocr import ENGINE_NAMES
@@ -99,6 +100,13 @@ Errors = Annotated[
     str,
     typer.Option(
         "--errors", help="strict: invalid UTF-8 is an error; replace: use U+FFFD.", rich_help_panel=RENDER
+    ),
+]
+
+Tokenizers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tokenizer", "-t", help=f"Comma list of tokenizers (default: {','.join(DEFAULT_TOKENIZERS)})."
     ),
 ]
 

@@ -9,7 +9,7 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.compare import Encoders, Tokenizers
+from pixtok.cli.compare import Encoders
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
@@ -90,7 +90,7 @@ def sweep_command(
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
     ] = None,
     vary: Vary = None,
-    tokenizer: Tokenizers = None,
+    tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
@@ -147,7 +147,7 @@ def fit_command(
     ] = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
-    tokenizer: Tokenizers = None,
+    tokenizer: opt.Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
     ocr_engine: opt.OcrEngine = "auto",

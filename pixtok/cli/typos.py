@@ -29,12 +29,6 @@ KeyboardLayout = Annotated[
         rich_help_panel=TYPOS,
     ),
 ]
-Tokenizers = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tokenizer", "-t", help=f"Comma list of tokenizers [default: {','.join(DEFAULT_TOKENIZERS)}]."
-    ),
-]
 Encoders = Annotated[
     list[str] | None,
     typer.Option(
@@ -55,7 +49,7 @@ def distance_command(
         bool, typer.Option("--file", help="A and B are files ('-' reads one of them from stdin).")
     ] = False,
     keyboard: KeyboardLayout = "qwerty",
-    tokenizer: Tokenizers = None,
+    tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     patch: Patch = 16,
     no_pixels: Annotated[
@@ -134,7 +128,7 @@ def typos_command(
         int,
         typer.Option("--max-edits", help="With --report: measure at most this many typos (evenly spread)."),
     ] = 200,
-    tokenizer: Tokenizers = None,
+    tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     patch: Patch = 16,
     errors: opt.Errors = "strict",
