@@ -116,19 +116,16 @@ class Comparer:
         record["width"] = int(result.pages[0].shape[1])
         record["height"] = int(result.pages[0].shape[0])
         record["font_size_px"] = round(result.font_size_px, 4)
-        total = nonblank = 0
-        background = result.background
-        for page in result.pages:
-            grid = patchify(page, self.options.patch, background=background)
-            total += grid.total
-            nonblank += grid.nonblank_count
+        grids = [patchify(page, self.options.patch, background=result.background) for page in result.pages]
+        total = sum(grid.total for grid in grids)
+        nonblank = sum(grid.nonblank_count for grid in grids)
         record["patches"] = {"size": self.options.patch, "total": total, "nonblank": nonblank}
         record["vision"] = {
             key: _vision_dict(encoder.count_pages(result.pages)) for key, encoder in self.encoders.items()
         }
         record["missing_glyphs"] = result.missing_glyphs
         if self.options.density:
-            report = density_report(result, text, self.options.patch)
+            report = density_report(result, text, self.options.patch, grids)
             record["density"] = {"total": report["total"], "pages": report["pages"]}
         if self.options.ocr is not None:
             record["ocr"] = _ocr_record(result, text, self.options.ocr)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pixtok.errors import InputError
-from pixtok.patches import patchify
+from pixtok.patches import PatchGrid, patchify
 
 if TYPE_CHECKING:
     from pixtok.render import RenderResult
@@ -106,7 +106,9 @@ def _patch_entropy(grid_patches: np.ndarray) -> np.ndarray:
     return terms.sum(axis=1).reshape(rows, cols)
 
 
-def page_density(page: np.ndarray, patch: int = 16, *, background: Background = 255) -> dict[str, Any]:
+def page_density(
+    page: np.ndarray, patch: int = 16, *, background: Background = 255, grid: PatchGrid | None = None
+) -> dict[str, Any]:
     """Ink, patch and compression measures of one page (grey or colour uint8).
 
     `background` is the page's blank pixel: a grey level, or (r, g, b) for colour pages
@@ -114,7 +116,8 @@ def page_density(page: np.ndarray, patch: int = 16, *, background: Background = 
     """
     if not isinstance(page, np.ndarray) or page.dtype != np.uint8 or page.ndim not in (2, 3):
         raise InputError("a page must be a uint8 array of shape (height, width) or (height, width, channels)")
-    grid = patchify(page, patch, background=background)
+    if grid is None:  # callers that already cut the page into patches pass the grid
+        grid = patchify(page, patch, background=background)
     ink = _ink(page, background)
     grey_patches = grid.patches if grid.patches.ndim == 4 else grid.patches.max(axis=-1)
     entropy = _patch_entropy(grey_patches)
@@ -146,7 +149,9 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def density_report(result: RenderResult, text: str, patch: int = 16) -> dict[str, Any]:
+def density_report(
+    result: RenderResult, text: str, patch: int = 16, grids: list[PatchGrid] | None = None
+) -> dict[str, Any]:
     """Per-page and total density of a `RenderResult` of `text`.
 
     Pages carry the measures of `page_density` plus `chars`, `text_bytes` (UTF-8) and
@@ -158,7 +163,8 @@ def density_report(result: RenderResult, text: str, patch: int = 16) -> dict[str
     for index, page in enumerate(result.pages):
         start, end = result.page_char_span(index)
         shown = text[start:end]
-        record = page_density(page, patch, background=background)
+        grid = grids[index] if grids is not None else None
+        record = page_density(page, patch, background=background, grid=grid)
         record.update(_text_measures(shown))
         pages.append({"page": index, **record})
     pixels = sum(p["width"] * p["height"] for p in pages)
