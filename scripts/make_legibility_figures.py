@@ -66,7 +66,7 @@ def measure(sizes: list[str]) -> list[dict[str, object]]:
                     "compression": record["compression_primary"],
                     "cer": ocr["cer"],
                     "cer_nospace": ocr["cer_nospace"],
-                    "engine": f"{ocr['engine']['name']} {ocr['engine']['version']}",
+                    "engine": f"{ocr['engine']} {ocr['engine_version']}",
                     "lang": ocr["lang"],
                 }
             )
