@@ -129,12 +129,17 @@ def input_records(
 def progress_bar(inputs: list[str] | None, quiet: bool, unit: str = "records") -> Iterator[Progress]:
     """A `Progress` callback that drives a bar on stderr: records done, records/s, elapsed, ETA.
 
-    Silent with --quiet or when stderr is not a terminal. The total, for the ETA, is counted
+    Silent with --quiet, when stderr is not a terminal, and for a single text (a file, or the
+    sample), where a bar would only flash past the result. The total, for the ETA, is counted
     only when that is cheap (see `pixtok.corpus.count_records`). The rate is records measured
     by this run over its elapsed time (records skipped by --resume do not count), since results
     arrive in bursts of a chunk.
     """
-    if quiet or not sys.stderr.isatty():
+    if quiet or not sys.stderr.isatty() or not inputs:
+        yield _silent
+        return
+    total = count_records(inputs)
+    if total is not None and total <= 1:
         yield _silent
         return
     from rich.console import Console
@@ -153,7 +158,6 @@ def progress_bar(inputs: list[str] | None, quiet: bool, unit: str = "records") -
                 text += f"  eta {int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
             return Text(text)
 
-    total = count_records(inputs) if inputs else None
     bar = Bar(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -161,6 +165,7 @@ def progress_bar(inputs: list[str] | None, quiet: bool, unit: str = "records") -
         TimeElapsedColumn(),
         RateColumn(),
         console=Console(stderr=True),
+        transient=True,  # the bar goes once the run is done: the results stay
     )
     with bar:
         task = bar.add_task("pixtok", total=total)
