@@ -227,10 +227,16 @@ class Renderer:
         n_pages = int(line_page[-1]) + 1 if n_lines else 1
         width, height = geometry.width, geometry.height
 
-        # Line extents, for cropping and for the strip end patch.
+        # Line extents: pen advances for cropping (a cropped page keeps the last glyph's side
+        # bearing), ink for the strip end patch (PIXEL's black patch follows the last inked patch).
         line_right = np.full(n_lines, geometry.margins[3])
-        if len(placed.x) and config.layout in ("crop", "strip"):
+        if len(placed.x) and config.layout == "crop":
             np.maximum.at(line_right, placed.line, placed.x + advance[placed.index])
+        elif len(placed.x) and config.layout == "strip":
+            inked = boxes.width > 0
+            np.maximum.at(
+                line_right, placed.line[inked], (boxes.left + boxes.width)[inked].astype(np.float64)
+            )
         page_widths = [width] * n_pages
         page_heights = [height] * n_pages
         if config.layout == "crop":

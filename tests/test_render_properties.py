@@ -428,11 +428,9 @@ def test_strip_layout_ends_with_a_black_patch_right_after_the_text() -> None:
     end = black[0]
     text_cols = ink_columns(page[:, : end * 16], slice(None))
     assert text_cols[0] < 16, "text starts in the first patch"
-    # The end patch starts at the first patch boundary at or after the text's pen end (its last
-    # advance included): no more than one patch plus the last glyph's trailing space away.
+    # The end patch is the first patch after the last inked one: never a blank patch between.
     gap = end * 16 - (int(text_cols[-1]) + 1)
-    size = result.font_size_px
-    assert 0 <= gap < 16 + math.ceil(0.5 * size), gap
+    assert 0 <= gap < 16, gap
     assert ink(page)[:, (end + 1) * 16 :].max() == 0, "nothing after the end patch"
 
 
