@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from pixtok.cli import app
+from pixtok.cli import options as opt
 from pixtok.cli.output import choose_format, emit
 from pixtok.encoders import get_encoder, list_encoders, load_encoders
 
@@ -23,11 +24,9 @@ def load_preset_files(files: list[Path] | None) -> None:
 @app.command("encoders")
 def encoders_command(
     presets: list[Path] | None = typer.Option(None, "--presets", help=PRESETS_HELP),
-    json_: bool = typer.Option(
-        False, "--json", help="Print one JSON document (with each preset's parameters)."
-    ),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print JSON lines (the default when piped)."),
-    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
 ) -> None:
     """List the vision-encoder presets: name, patch size, token formula and the source of its figures."""
     fmt = choose_format(json_, jsonl, csv_)

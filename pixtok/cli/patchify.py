@@ -11,6 +11,7 @@ import numpy as np
 import typer
 
 from pixtok.cli import app
+from pixtok.cli import options as opt
 from pixtok.cli.encoders import PRESETS_HELP, load_preset_files
 from pixtok.cli.output import choose_format, emit
 from pixtok.encoders import get_encoders
@@ -52,9 +53,9 @@ def patchify_command(
         None, "--encoder", help="Comma-separated presets to count vision tokens for (see `pixtok encoders`)."
     ),
     presets: list[Path] | None = typer.Option(None, "--presets", help=PRESETS_HELP),
-    json_: bool = typer.Option(False, "--json", help="Print one JSON document."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print JSON lines (the default when piped)."),
-    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
 ) -> None:
     """Cut an image into patches: grid, patch and non-blank patch counts, and vision tokens per preset."""
     fmt = choose_format(json_, jsonl, csv_)

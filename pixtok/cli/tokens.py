@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from pixtok.cli import app
+from pixtok.cli import options as opt
 from pixtok.cli.output import choose_format, emit
-from pixtok.compare import split_names
+from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, read_text
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
 from pixtok.tokenizers.training import DEFAULT_CHARACTER_COVERAGE, MODEL_TYPES, train_sentencepiece
-
-DEFAULT_TOKENIZERS = "mistral-spm,cl100k"
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-JsonlFlag = Annotated[bool, typer.Option("--jsonl", help="Print JSON lines (the default when piped).")]
-CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
-ErrorsOption = Annotated[
-    str, typer.Option("--errors", help="Invalid UTF-8: 'strict' (fail) or 'replace' (U+FFFD).")
-]
 
 
 @app.command("tokenizers")
@@ -33,9 +25,9 @@ def tokenizers_command(
         "--describe",
         help="Load each available tokenizer and show its file, SHA-256 and library version.",
     ),
-    json_: JsonFlag = False,
-    jsonl: JsonlFlag = False,
-    csv_: CsvFlag = False,
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
 ) -> None:
     """List the text tokenizers: name, kind, vocabulary size and whether it can be used here."""
     fmt = choose_format(json_, jsonl, csv_)
@@ -85,17 +77,17 @@ def tokens_command(
         help="Text files ('-' for standard input); none reads piped standard input.",
     ),
     tokenizer: str = typer.Option(
-        DEFAULT_TOKENIZERS,
+        ",".join(DEFAULT_TOKENIZERS),
         "--tokenizer",
         "-t",
         help="Comma-separated tokenizer names or spm:PATH, tiktoken:PATH, hf:PATH (see `pixtok tokenizers`).",
     ),
     pieces: bool = typer.Option(False, "--pieces", help="Also show each tokenizer's pieces."),
     ids: bool = typer.Option(False, "--ids", help="Also show each tokenizer's token ids."),
-    errors: ErrorsOption = "strict",
-    json_: JsonFlag = False,
-    jsonl: JsonlFlag = False,
-    csv_: CsvFlag = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
 ) -> None:
     """Count text tokens per tokenizer: keys `chars`, `bytes` and `tokens.<name>`."""
     fmt = choose_format(json_, jsonl, csv_)
@@ -130,10 +122,10 @@ def train_tokenizer_command(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Show SentencePiece's training log on stderr."
     ),
-    errors: ErrorsOption = "strict",
-    json_: JsonFlag = False,
-    jsonl: JsonlFlag = False,
-    csv_: CsvFlag = False,
+    errors: opt.Errors = "strict",
+    json_: opt.Json = False,
+    jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
 ) -> None:
     """Train a SentencePiece model on your texts; use it at once as `--tokenizer spm:NAME.model`."""
     fmt = choose_format(json_, jsonl, csv_)
