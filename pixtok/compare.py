@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from pixtok.config import RenderConfig
-from pixtok.density import density_report
+from pixtok.density import combine_totals, density_report
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
 from pixtok.patches import patchify
@@ -217,40 +217,10 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
             "tiles": sum(r["vision"][enc]["tiles"] for r in records),
         }
     if all("density" in r for r in records):
-        total["density"] = {"total": _density_total([r["density"]["total"] for r in records])}
+        total["density"] = {"total": combine_totals([r["density"]["total"] for r in records])}
     if all("ocr" in r for r in records):
         total["ocr"] = _ocr_total([r["ocr"] for r in records])
     return _with_ratios(total)
-
-
-def _density_total(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Density over several inputs: sizes and bits add up, means are weighted by pixels, patches
-    and characters. Each input's text is compressed alone, so `text_bits` is their sum."""
-    pixels = sum(p["pixels"] for p in parts)
-    patches = sum(p["patches"] for p in parts)
-    nonblank = sum(p["nonblank_patches"] for p in parts)
-    chars = sum(p["chars"] for p in parts)
-    bits = sum(p["text_bits"] for p in parts)
-    png = sum(p["png_bytes"] for p in parts)
-    return {
-        "pages": sum(p["pages"] for p in parts),
-        "pixels": pixels,
-        "ink_coverage": round(sum(p["ink_coverage"] * p["pixels"] for p in parts) / pixels, 6),
-        "ink_pixel_fraction": round(sum(p["ink_pixel_fraction"] * p["pixels"] for p in parts) / pixels, 6),
-        "patches": patches,
-        "nonblank_patches": nonblank,
-        "nonblank_patch_fraction": round(nonblank / patches, 6) if patches else 0.0,
-        "mean_patch_entropy": round(sum(p["mean_patch_entropy"] * p["patches"] for p in parts) / patches, 6)
-        if patches
-        else 0.0,
-        "png_bytes": png,
-        "png_bits_per_pixel": round(8 * png / pixels, 6) if pixels else 0.0,
-        "png_ink_bits": sum(p["png_ink_bits"] for p in parts),
-        "chars": chars,
-        "text_bytes": sum(p["text_bytes"] for p in parts),
-        "text_bits": bits,
-        "text_bits_per_char": round(bits / chars, 6) if chars else 0.0,
-    }
 
 
 @functools.lru_cache(maxsize=4)

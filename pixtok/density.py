@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import io
 import lzma
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -191,6 +192,37 @@ def density_report(
     return {"patch": patch, "pages": [_public(p) for p in pages], "total": total}
 
 
+def combine_totals(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The `total` of several density reports (several texts): sizes and bits add up, means are
+    weighted by pixels, patches and characters. Each text was compressed alone, so `text_bits`
+    is their sum."""
+    pixels = sum(p["pixels"] for p in parts)
+    patches = sum(p["patches"] for p in parts)
+    nonblank = sum(p["nonblank_patches"] for p in parts)
+    chars = sum(p["chars"] for p in parts)
+    bits = sum(p["text_bits"] for p in parts)
+    png = sum(p["png_bytes"] for p in parts)
+    return {
+        "pages": sum(p["pages"] for p in parts),
+        "pixels": pixels,
+        "ink_coverage": round(sum(p["ink_coverage"] * p["pixels"] for p in parts) / pixels, 6),
+        "ink_pixel_fraction": round(sum(p["ink_pixel_fraction"] * p["pixels"] for p in parts) / pixels, 6),
+        "patches": patches,
+        "nonblank_patches": nonblank,
+        "nonblank_patch_fraction": round(nonblank / patches, 6) if patches else 0.0,
+        "mean_patch_entropy": round(sum(p["mean_patch_entropy"] * p["patches"] for p in parts) / patches, 6)
+        if patches
+        else 0.0,
+        "png_bytes": png,
+        "png_bits_per_pixel": round(8 * png / pixels, 6) if pixels else 0.0,
+        "png_ink_bits": sum(p["png_ink_bits"] for p in parts),
+        "chars": chars,
+        "text_bytes": sum(p["text_bytes"] for p in parts),
+        "text_bits": bits,
+        "text_bits_per_char": round(bits / chars, 6) if chars else 0.0,
+    }
+
+
 def _text_measures(text: str) -> dict[str, Any]:
     bits = text_information_bits(text)
     return {
@@ -210,6 +242,7 @@ __all__ = [
     "LZMA_FILTERS",
     "PNG_LEVEL",
     "bits_per_token",
+    "combine_totals",
     "density_report",
     "page_density",
     "png_size",

@@ -304,11 +304,3 @@ def place(
         page=page_of_line[line_of][keep],
         line=line_of[keep],
     )
-
-
-def line_extents(lines: Lines, placed: PlacedGlyphs, advance: np.ndarray) -> np.ndarray:
-    """Rightmost pen extent of each line (px), for cropping."""
-    right = np.zeros(len(lines))
-    if len(placed.x):
-        np.maximum.at(right, placed.line, placed.x + advance[placed.index])
-    return right

@@ -9,6 +9,7 @@ away, as in Glyph), `fit` (the largest size that fits the text on one page) and 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -309,9 +310,7 @@ def _end_patch(ink: np.ndarray, text_right: float, patch: int) -> None:
 
 
 def _with(geometry: Geometry, **changes: Any) -> Geometry:
-    from dataclasses import replace
-
-    return replace(geometry, **changes)
+    return dataclasses.replace(geometry, **changes)
 
 
 @functools.lru_cache(maxsize=8)
