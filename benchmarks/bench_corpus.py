@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pixtok.compare import CompareOptions, Comparer  # noqa: E402
-from pixtok.corpus import CorpusOptions, iter_records  # noqa: E402
+from pixtok.corpus.inputs import CorpusOptions, iter_records  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 MB = 1_000_000

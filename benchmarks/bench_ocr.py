@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pixtok import RenderConfig, render  # noqa: E402
-from pixtok.legibility import error_rates, line_boxes  # noqa: E402
-from pixtok.ocr import get_ocr_engine  # noqa: E402
+from pixtok.measure.legibility import error_rates, line_boxes  # noqa: E402
+from pixtok.measure.ocr import get_ocr_engine  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 

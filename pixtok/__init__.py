@@ -6,11 +6,11 @@ The public API is small; the command line (`pixtok ...`) calls exactly these fun
 from __future__ import annotations
 
 from pixtok.compare import CompareOptions, Comparer, compare_text, summarize
-from pixtok.config import PRESETS, RenderConfig
 from pixtok.encoders import Encoder, VisionCount, get_encoder, list_encoders, load_encoders, register_encoder
 from pixtok.errors import FontError, InputError, MissingDependencyError, PixtokError, UsageError
 from pixtok.patches import PatchGrid, patchify
 from pixtok.render import GlyphBoxes, Renderer, RenderResult, render
+from pixtok.render.config import PRESETS, RenderConfig
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_tokenizers
 
 __version__ = "0.1.0"

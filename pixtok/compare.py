@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from pixtok.config import RenderConfig
-from pixtok.density import combine_totals, density_report
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
+from pixtok.measure.density import combine_totals, density_report
 from pixtok.patches import patchify
 from pixtok.render import Renderer, RenderResult
+from pixtok.render.config import RenderConfig
 from pixtok.tokenizers import Tokenizer, get_tokenizer
 
 DEFAULT_PRESET = "glyph"
@@ -134,7 +134,7 @@ class Comparer:
 
 def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[str, Any]:
     """OCR scores of the rendered pages: rates in total and per page, with the counts behind them."""
-    from pixtok.legibility import ocr_result
+    from pixtok.measure.legibility import ocr_result
 
     scores = ocr_result(result, text, options.engine, options.lang, max_pages=options.max_pages)
     rates = ("cer", "cer_nospace", "wer")

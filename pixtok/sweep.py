@@ -2,7 +2,7 @@
 
 `sweep` renders one text under every combination of the varied options (`--vary size=8:16:2
 --vary dpi=72,96`), measures each with `pixtok.compare` (text tokens, vision tokens, compression)
-and, when asked, reads it back with OCR (`pixtok.legibility`). The configurations that no other
+and, when asked, reads it back with OCR (`pixtok.measure.legibility`). The configurations that no other
 beats on both compression and error rate form the Pareto front: the trade-off DeepSeek-OCR
 reports as OCR precision against compression (arXiv 2510.18234, abstract and Fig. 1a on Fox: ~97 % below
 10x, ~60 % at 20x) and Glyph as accuracy against dpi (arXiv 2510.17800).
@@ -23,8 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pixtok.compare import CompareOptions, Comparer, OcrOptions
-from pixtok.config import RenderConfig
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.render.config import RenderConfig
 
 #: Most configurations one sweep may hold (a typo in a range should not start a week of OCR).
 MAX_CONFIGS = 2000

@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pixtok.compare import CompareOptions  # noqa: E402
-from pixtok.config import RenderConfig  # noqa: E402
 from pixtok.io import write_bytes_atomic  # noqa: E402
-from pixtok.ocr import get_ocr_engine  # noqa: E402
+from pixtok.measure.ocr import get_ocr_engine  # noqa: E402
+from pixtok.render.config import RenderConfig  # noqa: E402
 from pixtok.sweep import Axis, SweepOptions, sweep  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pixtok.config import RenderConfig  # noqa: E402
 from pixtok.io import write_bytes_atomic  # noqa: E402
-from pixtok.typos import KINDS, corrupt, typo_report  # noqa: E402
+from pixtok.measure.typos import KINDS, corrupt, typo_report  # noqa: E402
+from pixtok.render.config import RenderConfig  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 DOC = REPO / "docs" / "typos.md"

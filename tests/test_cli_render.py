@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixtok.config import PRESETS
+from pixtok.render.config import PRESETS
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
-from pixtok.corpus import CorpusOptions, Record, count_records, expand_inputs, iter_records
+from pixtok.corpus.inputs import CorpusOptions, Record, count_records, expand_inputs, iter_records
 from pixtok.errors import InputError, UsageError
 
 LANGS = ("en", "de", "fr", "ru", "zh-cn", "ja", "ko", "ar", "he", "hi", "fa")

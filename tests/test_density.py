@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pixtok import RenderConfig, render
-from pixtok.density import (
+from pixtok.measure.density import (
     bits_per_token,
     density_report,
     page_density,

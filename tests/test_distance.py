@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pixtok.config import RenderConfig
-from pixtok.distance import (
+from pixtok.errors import UsageError
+from pixtok.measure.distance import (
     compare_pages,
     gaussian_window,
     keyboard_distance,
@@ -23,8 +23,8 @@ from pixtok.distance import (
     text_distance,
     token_distance,
 )
-from pixtok.errors import UsageError
-from pixtok.keyboards import get_layout
+from pixtok.measure.keyboards import get_layout
+from pixtok.render.config import RenderConfig
 from pixtok.tokenizers import get_tokenizer
 
 # Characters on every Latin layout, characters only some layouts have, and ones none has.
@@ -302,8 +302,8 @@ def test_text_distance_record_has_the_documented_keys() -> None:
 
 
 def test_pad_square_encoders_keep_the_aspect_ratio() -> None:
-    from pixtok.distance import encoder_view
     from pixtok.encoders import get_encoder
+    from pixtok.measure.distance import encoder_view
 
     page = np.full((200, 100), 255, dtype=np.uint8)
     page[:, :50] = 0  # left half black: stretched it would fill half the square, padded a quarter

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pixtok.errors import InputError, UsageError
-from pixtok.keyboards import LAYOUTS, STAGGERS, get_layout, list_layouts, load_layout
+from pixtok.measure.keyboards import LAYOUTS, STAGGERS, get_layout, list_layouts, load_layout
 
 REPO = Path(__file__).resolve().parents[1]
 

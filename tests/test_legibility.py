@@ -9,7 +9,7 @@ import pytest
 from doc_examples import run_page
 
 from pixtok import InputError, RenderConfig, UsageError
-from pixtok.legibility import confusability, error_rates, normalize, ocr_roundtrip
+from pixtok.measure.legibility import confusability, error_rates, normalize, ocr_roundtrip
 
 
 def test_identical_texts_score_zero() -> None:
@@ -114,7 +114,7 @@ def test_the_reported_minimum_is_the_minimum_over_all_pairs() -> None:
 
     import numpy as np
 
-    from pixtok.legibility import _glyph_bitmaps
+    from pixtok.measure.legibility import _glyph_bitmaps
 
     chars = sorted(set("rnmcldoa.,;:"))
     config = RenderConfig(size="9px")

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from pixtok import MissingDependencyError, RenderConfig, UsageError, render
-from pixtok.legibility import line_boxes, ocr_roundtrip
-from pixtok.ocr import (
+from pixtok.measure.legibility import line_boxes, ocr_roundtrip
+from pixtok.measure.ocr import (
     AutoEngine,
     RapidOcrEngine,
     TesseractEngine,
@@ -23,7 +23,7 @@ from pixtok.ocr import (
     get_ocr_engine,
     resolve_engine,
 )
-from pixtok.scripts import detect_script, ocr_language
+from pixtok.render.scripts import detect_script, ocr_language
 
 #: The script each corpus text is in, as an OCR model needs it.
 CORPUS_SCRIPTS = {

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from doc_examples import run_page
 
-from pixtok.aggregate import Totals
-from pixtok.batch import EngineOptions, MeasureTask, measure_corpus
 from pixtok.compare import CompareOptions, summarize
-from pixtok.config import RenderConfig
-from pixtok.corpus import Record, iter_records
+from pixtok.corpus.aggregate import Totals
+from pixtok.corpus.batch import EngineOptions, MeasureTask, measure_corpus
+from pixtok.corpus.inputs import Record, iter_records
+from pixtok.corpus.parallel import run_records
+from pixtok.corpus.runlog import journal_path
 from pixtok.errors import UsageError
-from pixtok.parallel import run_records
-from pixtok.runlog import journal_path
+from pixtok.render.config import RenderConfig
 
 LANGS = ("en", "de", "ru", "zh-cn", "ja", "ko", "ar", "hi")
 #: Light options: one tokenizer, one encoder, small pages, so that every test stays quick.
@@ -56,7 +56,7 @@ def dask_address():
 
 
 def records_of(path: Path) -> list[Record]:
-    from pixtok.corpus import CorpusOptions
+    from pixtok.corpus.inputs import CorpusOptions
 
     return list(iter_records([path], CorpusOptions(id_field="id", keep=("lang",))))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pixtok import PRESETS, RenderConfig, UsageError
-from pixtok.config import length_to_px, parse_margin, parse_page
+from pixtok.render.config import length_to_px, parse_margin, parse_page
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixtok.batch import MANIFEST, EngineOptions, render_shards
-from pixtok.config import RenderConfig
-from pixtok.corpus import Record, iter_records
+from pixtok.corpus.batch import MANIFEST, EngineOptions, render_shards
+from pixtok.corpus.inputs import Record, iter_records
+from pixtok.corpus.shards import Sample, ShardWriter, existing_shards
 from pixtok.errors import UsageError
 from pixtok.render import render
-from pixtok.shards import Sample, ShardWriter, existing_shards
+from pixtok.render.config import RenderConfig
 
 LANGS = ("en", "ru", "zh-cn", "ja", "ar", "hi")
 #: Small pages so that every record fills a few of them quickly.

@@ -8,12 +8,12 @@ from pathlib import Path
 import doc_examples
 import pytest
 
-from pixtok.config import RenderConfig
-from pixtok.distance import pixel_distance, token_distance
 from pixtok.errors import UsageError
-from pixtok.keyboards import get_layout
+from pixtok.measure.distance import pixel_distance, token_distance
+from pixtok.measure.keyboards import get_layout
+from pixtok.measure.typos import KINDS, Edit, EditMeter, apply_edits, corrupt, pick_edits, typo_report
+from pixtok.render.config import RenderConfig
 from pixtok.tokenizers import get_tokenizer
-from pixtok.typos import KINDS, Edit, EditMeter, apply_edits, corrupt, pick_edits, typo_report
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT = "The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs!"

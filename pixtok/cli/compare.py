@@ -10,8 +10,6 @@ from typing import Annotated, Any
 
 import typer
 
-from pixtok.aggregate import Totals
-from pixtok.batch import measure_corpus
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
@@ -25,9 +23,11 @@ from pixtok.compare import (
     sample_text,
     split_names,
 )
-from pixtok.config import RenderConfig
-from pixtok.corpus import Record
+from pixtok.corpus.aggregate import Totals
+from pixtok.corpus.batch import measure_corpus
+from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, UsageError
+from pixtok.render.config import RenderConfig
 
 Encoders = Annotated[
     list[str] | None,

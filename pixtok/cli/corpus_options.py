@@ -19,9 +19,9 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from pixtok.batch import EngineOptions, Progress
-from pixtok.corpus import CorpusOptions, Record, count_records, iter_records
-from pixtok.parallel import ENGINES, check_engine
+from pixtok.corpus.batch import EngineOptions, Progress
+from pixtok.corpus.inputs import CorpusOptions, Record, count_records, iter_records
+from pixtok.corpus.parallel import ENGINES, check_engine
 
 CORPUS = "Corpus options"
 

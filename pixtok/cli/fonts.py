@@ -9,9 +9,9 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import choose_format, emit
-from pixtok.config import PRESETS
-from pixtok.fonts import FontChain, list_bundled, load_font
 from pixtok.io import read_text
+from pixtok.render.config import PRESETS
+from pixtok.render.fonts import FontChain, list_bundled, load_font
 
 
 @app.command("fonts")

@@ -10,8 +10,8 @@ from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
-from pixtok.config import RenderConfig
 from pixtok.errors import UsageError
+from pixtok.render.config import RenderConfig
 
 OCR = opt.OCR
 Engine = opt.OcrEngine
@@ -50,7 +50,7 @@ def ocr_command(
 
     Scores are NFKC-normalised; `cer_nospace` ignores whitespace (see docs/legibility.md).
     """
-    from pixtok.legibility import ocr_result
+    from pixtok.measure.legibility import ocr_result
     from pixtok.render import render
 
     fmt = choose_format(json_, jsonl, csv_)
@@ -119,7 +119,7 @@ def confusable_command(
     Each distinct character is drawn alone on the same baseline; pairs whose glyphs are identical
     or differ by at most --threshold pixels of ink are listed (l1: ink that differs, in pixels).
     """
-    from pixtok.legibility import confusability
+    from pixtok.measure.legibility import confusability
 
     fmt = choose_format(json_, jsonl, csv_)
     cfg = render_config

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from pixtok.compare import DEFAULT_TOKENIZERS
-from pixtok.config import RenderConfig, read_config_file
 from pixtok.errors import UsageError
-from pixtok.ocr import ENGINE_NAMES
+from pixtok.measure.ocr import ENGINE_NAMES
+from pixtok.render.config import RenderConfig, read_config_file
 
 RENDER = "Render options"
 OUTPUT = "Output"

@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from pixtok.batch import MANIFEST, ShardRun, render_shards
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
-from pixtok.config import RenderConfig
+from pixtok.corpus.batch import MANIFEST, ShardRun, render_shards
 from pixtok.errors import InputError, UsageError
 from pixtok.output_files import write_pages
 from pixtok.render import render
+from pixtok.render.config import RenderConfig
 
 
 @app.command("render")

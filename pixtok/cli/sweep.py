@@ -13,8 +13,8 @@ from pixtok.cli.compare import Encoders
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
-from pixtok.config import RenderConfig
 from pixtok.errors import InputError, UsageError
+from pixtok.render.config import RenderConfig
 
 SWEEP = "Sweep"
 

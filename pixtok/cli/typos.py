@@ -11,12 +11,12 @@ from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.compare import DEFAULT_PRESET, DEFAULT_TOKENIZERS, split_names
-from pixtok.config import RenderConfig
-from pixtok.distance import text_distance
 from pixtok.errors import UsageError
 from pixtok.io import read_text, write_bytes_atomic
-from pixtok.keyboards import LAYOUTS
-from pixtok.typos import KINDS, corrupt, typo_report
+from pixtok.measure.distance import text_distance
+from pixtok.measure.keyboards import LAYOUTS
+from pixtok.measure.typos import KINDS, corrupt, typo_report
+from pixtok.render.config import RenderConfig
 
 TYPOS = "Typos"
 

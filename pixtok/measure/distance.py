@@ -29,10 +29,10 @@ import numpy as np
 from rapidfuzz.distance import Indel
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
-from pixtok.config import RenderConfig, parse_color
 from pixtok.errors import UsageError
-from pixtok.keyboards import Keyboard, get_layout
+from pixtok.measure.keyboards import Keyboard, get_layout
 from pixtok.patches import patchify
+from pixtok.render.config import RenderConfig, parse_color
 
 #: Cost of substituting a character the layout has no key for (and of inserting/deleting any).
 INDEL_COST = 1.0
@@ -305,7 +305,7 @@ class PixelDistance:
 
 def background_pixel(config: RenderConfig) -> np.ndarray:
     """The value of an empty page pixel under `config` (grey level, or an RGB triple)."""
-    from pixtok.raster import colorize
+    from pixtok.render.raster import colorize
 
     blank = colorize(
         np.zeros((1, 1), dtype=np.uint8),

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.config import Geometry, RenderConfig, parse_color
 from pixtok.errors import InputError, UsageError
-from pixtok.fonts import FontChain
-from pixtok.layout import LineBox, Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
-from pixtok.raster import GlyphAtlas, colorize, grey_level
-from pixtok.shaping import INVISIBLE, ShapedText, Shaper
-from pixtok.text import prepare
+from pixtok.render.config import Geometry, RenderConfig, parse_color
+from pixtok.render.fonts import FontChain
+from pixtok.render.layout import LineBox, Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
+from pixtok.render.raster import GlyphAtlas, colorize, grey_level
+from pixtok.render.shaping import INVISIBLE, ShapedText, Shaper
+from pixtok.render.text import prepare
 
 #: Pages composited in one numpy pass.
 _BATCH = 16

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pixtok.corpus import Record
+from pixtok.corpus.inputs import Record
 from pixtok.errors import UsageError
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import freetype
 import numpy as np
 
-from pixtok.fonts import Font
+from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import uharfbuzz as hb
 
-from pixtok.direction import has_rtl, text_levels
-from pixtok.fonts import FontChain, needs_glyph, preferred_script
-from pixtok.text import (
+from pixtok.render.direction import has_rtl, text_levels
+from pixtok.render.fonts import FontChain, needs_glyph, preferred_script
+from pixtok.render.text import (
     CJK,
     MARKER,
     NEWLINE,

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pixtok.config import Geometry
-from pixtok.direction import visual_order_lines
 from pixtok.errors import UsageError
-from pixtok.shaping import INVISIBLE, ShapedText
-from pixtok.text import NEWLINE, SPACE
+from pixtok.render.config import Geometry
+from pixtok.render.direction import visual_order_lines
+from pixtok.render.shaping import INVISIBLE, ShapedText
+from pixtok.render.text import NEWLINE, SPACE
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.config import RenderConfig
-from pixtok.distance import (
+from pixtok.errors import UsageError
+from pixtok.measure.distance import (
     TokenDistance,
     background_pixel,
     differing_patches,
@@ -42,8 +42,8 @@ from pixtok.distance import (
     render_pages,
     token_distance_ids,
 )
-from pixtok.errors import UsageError
-from pixtok.keyboards import Keyboard, get_layout
+from pixtok.measure.keyboards import Keyboard, get_layout
+from pixtok.render.config import RenderConfig
 
 KINDS: tuple[str, ...] = ("keyboard", "substitute", "swap", "drop", "insert")
 

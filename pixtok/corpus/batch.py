@@ -19,16 +19,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from pixtok.aggregate import Summarize, Totals
 from pixtok.compare import CompareOptions, Comparer, summarize
-from pixtok.config import RenderConfig
-from pixtok.corpus import Record
+from pixtok.corpus.aggregate import Summarize, Totals
+from pixtok.corpus.inputs import Record
+from pixtok.corpus.parallel import Worker, WorkerFactory, run_records
+from pixtok.corpus.runlog import RunLog
+from pixtok.corpus.shards import Sample, ShardWriter, existing_shards, shard_index
 from pixtok.errors import FontError, UsageError
 from pixtok.output_files import png_bytes
-from pixtok.parallel import Worker, WorkerFactory, run_records
 from pixtok.render import Renderer, RenderResult
-from pixtok.runlog import RunLog
-from pixtok.shards import Sample, ShardWriter, existing_shards, shard_index
+from pixtok.render.config import RenderConfig
 
 
 class Progress(Protocol):

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from pixtok.config import RenderConfig
 from pixtok.errors import InputError, UsageError
-from pixtok.fonts import needs_glyph
-from pixtok.ocr import LineBox, OcrEngine, resolve_engine
+from pixtok.measure.ocr import LineBox, OcrEngine, resolve_engine
 from pixtok.render import RenderResult, render
-from pixtok.scripts import OcrLanguage, ocr_language
+from pixtok.render.config import RenderConfig
+from pixtok.render.fonts import needs_glyph
+from pixtok.render.scripts import OcrLanguage, ocr_language
 
 #: How whitespace is scored, as reports state it.
 WHITESPACE_RULE = (

@@ -4,7 +4,7 @@ Every engine has `read(page, lang=None, lines=None) -> str` (lines joined by new
 order) and `describe()` (name and versions, for reports). `get_ocr_engine(name)` returns one by
 name: `rapidocr`, `tesseract`, or `auto`, which picks per text: RapidOCR for Latin and Chinese
 (its bundled PP-OCRv4 models read both), Tesseract with the matching traineddata for the other
-scripts (see `pixtok.scripts`).
+scripts (see `pixtok.render.scripts`).
 
 How RapidOCR is called, and why (measured on the first 1024² page of
 en_prose_debian-reference.txt at 16 px, 34 lines, two cores):
@@ -45,7 +45,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pixtok.errors import MissingDependencyError, UsageError
-from pixtok.scripts import OcrLanguage, ocr_language
+from pixtok.render.scripts import OcrLanguage, ocr_language
 
 #: A line box in page pixels: (y0, y1, x0, x1), half-open.
 LineBox = tuple[int, int, int, int]

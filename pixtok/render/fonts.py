@@ -22,7 +22,7 @@ import uharfbuzz as hb
 
 from pixtok.errors import FontError
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[1] / "fonts"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from pixtok.corpus import Record
+from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
 
 ENGINES = ("serial", "process", "dask")
