@@ -27,7 +27,7 @@ from pixtok import RenderConfig  # noqa: E402
 from pixtok.compare import DEFAULT_ENCODERS, CompareOptions, Comparer  # noqa: E402
 from pixtok.tokenizers import get_tokenizer  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 
 
 def best_time(work: Callable[[str], object], texts: list[str], rounds: int) -> float:

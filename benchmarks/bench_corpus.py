@@ -1,7 +1,7 @@
 """Corpus runs: records per second and peak memory of `pixtok compare` over a growing corpus, and
 the speed-up of more jobs.
 
-The shared corpus (every text of /work/shared/corpus, one JSON Lines record each, with a `lang`
+The test corpus (every text of corpus/, one JSON Lines record each, with a `lang`
 field from its file name) is repeated until the file reaches each size (default ~10 MB and
 ~100 MB). For each size and job count, `python -m pixtok compare CORPUS --id-field id
 --group-by lang -o OUT --jobs N` runs as a child process with compare's default render preset,
@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 from pixtok.compare import CompareOptions, Comparer  # noqa: E402
 from pixtok.corpus.inputs import CorpusOptions, iter_records  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 MB = 1_000_000
 #: What each record costs: compare's default tokenizers and encoders, no density measures (the
 #: same options on the command line and in the baseline).
@@ -50,7 +50,7 @@ OPTIONS = CompareOptions(density=False)
 
 
 def build_corpus(path: Path, size_mb: float) -> tuple[int, int]:
-    """Repeat the shared corpus into JSON Lines until `size_mb` MB; return (records, bytes)."""
+    """Repeat the test corpus into JSON Lines until `size_mb` MB; return (records, bytes)."""
     texts = [(p.name.split("_", 1)[0], p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))]
     records = 0
     with open(path, "w", encoding="utf-8") as stream:

@@ -27,7 +27,7 @@ from pixtok import RenderConfig, render  # noqa: E402
 from pixtok.measure.legibility import error_rates, line_boxes  # noqa: E402
 from pixtok.measure.ocr import get_ocr_engine  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 
 
 def timed(work: Callable[[], str]) -> tuple[float, str]:

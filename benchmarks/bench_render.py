@@ -1,6 +1,6 @@
 """Pages per second: pixtok's renderer against Pillow's ImageDraw.multiline_text, same pages.
 
-For each text of the shared corpus (English and Chinese by default), pixtok renders the whole
+For each text of the test corpus (English and Chinese by default), pixtok renders the whole
 text into 1024 x 1024 grey pages (the `page-1024` preset: 16 px text, 1.2 line height, 16 px
 margins), shaping and line breaking included. Pillow then draws the very same pages: for every
 page, the lines pixtok put on it (from `RenderResult.line_char_span`) are handed to
@@ -42,7 +42,7 @@ from PIL import Image, ImageDraw, ImageFont, features  # noqa: E402
 
 from pixtok import RenderConfig, Renderer, RenderResult  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 TEXTS = {
     "en": "en_prose_debian-reference.txt",
     "zh-cn": "zh-cn_prose_debian-reference.txt",

@@ -1,4 +1,4 @@
-"""Time pixtok's `Tokenizer.count` against the raw library call on the shared corpus.
+"""Time pixtok's `Tokenizer.count` against the raw library call on the test corpus.
 
 Both sides run in the same process on the same texts, best of several rounds, after one warm-up
 round (models are loaded before timing). The ratio pixtok/raw is what to read: 1.00 means the
@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from pixtok.tokenizers import get_tokenizer  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 
 
 def raw_counters() -> dict[str, Callable[[str], int]]:

@@ -15,7 +15,7 @@ Python's own codecs rather than typed in by hand:
 * Whole Unicode blocks: Hiragana, Katakana, Katakana Phonetic Extensions, CJK Symbols and
   Punctuation, Halfwidth and Fullwidth Forms, Vertical Forms, CJK Compatibility Forms, and
   printable ASCII (so CJK text with embedded Latin keeps one design).
-* Every character of the shared corpus files zh-cn_*.txt, ja_*.txt and ko_*.txt, so the
+* Every character of the test corpus files zh-cn_*.txt, ja_*.txt and ko_*.txt, so the
   project's own test texts render with zero missing glyphs.
 
 OpenType layout features that HarfBuzz applies (fontTools' default list, which includes
@@ -47,7 +47,7 @@ from fontTools.ttLib import TTCollection, TTFont
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TTC = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 DEFAULT_OUTPUT = REPO / "pixtok" / "fonts" / "NotoSansCJK-Subset.otf"
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_CORPUS = REPO / "corpus"
 
 SOURCE_FAMILY = "Noto Sans CJK SC"
 SUBSET_FAMILY = "Noto Sans CJK SC Subset"
@@ -119,7 +119,7 @@ def is_variation_selector(char: str) -> bool:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The Chinese, Japanese and Korean texts of the shared corpus, sorted by name."""
+    """The Chinese, Japanese and Korean texts of the test corpus, sorted by name."""
     return sorted(p for p in corpus_dir.glob("*.txt") if p.name.startswith(CORPUS_PREFIXES))
 
 
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ttc", type=Path, default=DEFAULT_TTC, help="NotoSansCJK-Regular.ttc to read")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="OTF file to write")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="shared corpus folder")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="test corpus folder")
     args = parser.parse_args(argv)
     if not args.ttc.is_file():
         parser.error(f"no such font collection: {args.ttc} (Debian package fonts-noto-cjk)")

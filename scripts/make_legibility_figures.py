@@ -28,7 +28,7 @@ from pixtok.measure.ocr import get_ocr_engine  # noqa: E402
 from pixtok.render.config import RenderConfig  # noqa: E402
 from pixtok.sweep import Axis, SweepOptions, sweep  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 #: (label, corpus file) for the curves.
 LANGUAGES: tuple[tuple[str, str], ...] = (
     ("English", "en_prose_debian-reference.txt"),

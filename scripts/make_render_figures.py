@@ -1,5 +1,5 @@
 """Make the pictures of docs/rendering.md: one per layout mode and one per script, from the
-shared corpus, rendered by pixtok with the bundled fonts.
+test corpus, rendered by pixtok with the bundled fonts.
 
 Each picture is a real page as `render` returns it, framed by a one-pixel grey line so the page
 edge shows on a white background; the strip picture is cut after its end patch (a PIXEL strip
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from pixtok import RenderConfig, render  # noqa: E402
 from pixtok.output_files import png_bytes  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 FRAME = 160  # grey level of the frame
 
 # script -> (corpus file, first character, characters)

@@ -1,6 +1,6 @@
 """The typo study in docs/typos.md: what one keyboard typo changes, in text tokens and in vision patches.
 
-For an English and a Russian text of the shared corpus, typos are drawn with `pixtok.typos.corrupt`
+For an English and a Russian text of the test corpus, typos are drawn with `pixtok.typos.corrupt`
 (keyboard kind, QWERTY for English, ЙЦУКЕН for Russian, rate 0.02 per letter, seed 0). Each typo is
 applied alone to the original text and measured with `pixtok.typos.typo_report`: text tokens
 changed (ids removed + ids added) per tokenizer, and patches whose pixels change on the page grid
@@ -29,7 +29,7 @@ from pixtok.io import write_bytes_atomic  # noqa: E402
 from pixtok.measure.typos import KINDS, corrupt, typo_report  # noqa: E402
 from pixtok.render.config import RenderConfig  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "corpus"
 DOC = REPO / "docs" / "typos.md"
 FIGURE = REPO / "docs" / "images" / "typos" / "typo-study.png"
 START, END = "<!-- typo-study:start -->", "<!-- typo-study:end -->"

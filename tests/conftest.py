@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
-#: Real texts shared by the project's tests and benchmarks (read-only; see its SOURCES.md).
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: Real texts in many scripts for tests, docs and benchmarks (sources and licences: corpus/SOURCES.md).
+CORPUS_DIR = REPO / "corpus"
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,7 @@ def run_cli() -> RunCli:
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The shared corpus folder; tests that need it are skipped with a reason when it is absent."""
-    if not CORPUS_DIR.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS_DIR}")
+    """The test corpus folder (`corpus/`, real texts with their sources in corpus/SOURCES.md)."""
     return CORPUS_DIR
 
 

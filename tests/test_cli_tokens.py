@@ -19,7 +19,7 @@ import sentencepiece
 import tiktoken
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 EN = CORPUS / "en_prose_debian-reference.txt"
 JA = CORPUS / "ja_prose_debian-reference.txt"
 DOCS = REPO / "docs" / "tokenizers.md"

@@ -21,7 +21,7 @@ LANGS = ("en", "de", "fr", "ru", "zh-cn", "ja", "ko", "ar", "he", "hi", "fa")
 
 @pytest.fixture(scope="module")
 def texts(corpus_dir: Path) -> dict[str, str]:
-    """The shared corpus prose by language (first 2000 characters each, to keep tests quick)."""
+    """The test corpus prose by language (first 2000 characters each, to keep tests quick)."""
     out = {}
     for lang in LANGS:
         (path,) = sorted(corpus_dir.glob(f"{lang}_*.txt"))

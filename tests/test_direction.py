@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pixtok.render.direction import has_rtl, reference_levels, text_levels, visual_order, visual_order_lines
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 RTL_FILES = ["ar_msgstr_gtk20-properties.txt", "fa_prose_gnome-help.txt", "he_msgstr_gnome-gnu.txt"]
 
 

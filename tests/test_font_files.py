@@ -1,8 +1,8 @@
-"""The font files pixtok ships: they load, shape, cover the shared corpus, and are reproducible.
+"""The font files pixtok ships: they load, shape, cover the test corpus, and are reproducible.
 
 These tests look at pixtok/fonts/ directly (not through the font registry): every file opens
 with FreeType and HarfBuzz, the CJK subset holds the character sets docs/fonts.md promises,
-the union of all shipped cmaps covers every character of every shared corpus text that needs a
+the union of all shipped cmaps covers every character of every test corpus text that needs a
 glyph, licence texts and the README checksums are present and true, and the committed CJK
 subset is what scripts/make_cjk_subset.py builds, byte for byte.
 """
@@ -24,7 +24,7 @@ import uharfbuzz as hb
 
 REPO = Path(__file__).resolve().parents[1]
 FONT_DIR = REPO / "pixtok" / "fonts"
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 CJK_TTC = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_SUBSET = "NotoSansCJK-Subset.otf"
 
@@ -90,8 +90,6 @@ def shape(file: str, text: str, **props: str) -> list[hb.GlyphInfo]:
 
 
 def corpus_files() -> list[Path]:
-    if not CORPUS_DIR.is_dir():
-        return []
     return sorted(CORPUS_DIR.glob("*.txt"))
 
 
@@ -193,15 +191,11 @@ def test_shipped_fonts_cover_every_corpus_character(path: Path) -> None:
 
 
 def test_corpus_is_present() -> None:
-    if not CORPUS_DIR.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS_DIR}")
     assert len(corpus_files()) >= 14
 
 
 def test_corpus_scripts_each_come_from_their_intended_font() -> None:
     # Coverage by the union could hide a gap filled by an accidental font; check the script fonts.
-    if not CORPUS_DIR.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS_DIR}")
     expectations = {
         "fa_": ("NotoNaskhArabic-Regular.ttf", "ARABIC"),
         "ar_": ("NotoNaskhArabic-Regular.ttf", "ARABIC"),
@@ -260,8 +254,6 @@ def fonttools_version_recorded_in_subset() -> str:
 def test_cjk_subset_rebuilds_byte_identical(tmp_path: Path) -> None:
     if not CJK_TTC.is_file():
         pytest.skip(f"{CJK_TTC} not installed (Debian package fonts-noto-cjk); cannot rebuild the subset")
-    if not CORPUS_DIR.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS_DIR}; the subset includes its CJK characters")
     fonttools = pytest.importorskip("fontTools")
     recorded = fonttools_version_recorded_in_subset()
     if recorded != fonttools.version:

@@ -1,7 +1,7 @@
 """OCR engines read rendered corpus pages back: RapidOCR for Latin and Chinese, Tesseract for the
 other scripts, chosen from the text; missing engines and language packs fail with what to install.
 
-Pages are small excerpts of the shared corpus (a few hundred characters), so every engine call
+Pages are small excerpts of the test corpus (a few hundred characters), so every engine call
 stays around a second on two cores.
 """
 

@@ -1,4 +1,4 @@
-"""Every text of the shared corpus renders with the shipped fonts alone: no missing glyph.
+"""Every text of the test corpus renders with the shipped fonts alone: no missing glyph.
 
 The corpus covers the scripts pixtok promises (Latin, Cyrillic, Arabic and Persian, Hebrew,
 Devanagari, Chinese, Japanese, Korean, code, JSON, Agda's mathematical symbols); each file is
@@ -13,13 +13,12 @@ import pytest
 
 from pixtok import RenderConfig, Renderer
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FILES = sorted(p.name for p in CORPUS_DIR.glob("*.txt")) if CORPUS_DIR.is_dir() else []
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+FILES = sorted(p.name for p in CORPUS_DIR.glob("*.txt"))
 CONFIGS = {"default": RenderConfig(), "glyph": RenderConfig.from_preset("glyph")}
 RENDERERS = {name: Renderer(config) for name, config in CONFIGS.items()}
 
 
-@pytest.mark.skipif(not FILES, reason="shared corpus not found")
 @pytest.mark.parametrize("config_name", list(CONFIGS))
 @pytest.mark.parametrize("file", FILES)
 def test_corpus_file_renders_without_missing_glyphs(file: str, config_name: str) -> None:
@@ -33,7 +32,5 @@ def test_corpus_file_renders_without_missing_glyphs(file: str, config_name: str)
 
 
 def test_corpus_is_all_there() -> None:
-    if not FILES:
-        pytest.skip("shared corpus not found")
     prefixes = {name.split("_")[0] for name in FILES}
     assert {"en", "ru", "ar", "fa", "he", "hi", "zh-cn", "ja", "ko", "code", "math"} <= prefixes

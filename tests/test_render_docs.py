@@ -28,7 +28,6 @@ def test_the_page_has_examples_and_a_config_file() -> None:
     assert "pixel-wide.toml" in files
 
 
-@pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="shared corpus not found")
 def test_every_documented_command_runs(run_cli, tmp_path: Path) -> None:
     assert run_page(DOC, run_cli, tmp_path) >= 20
 

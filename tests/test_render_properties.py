@@ -1,4 +1,4 @@
-"""Properties every rendering must have, checked on real text from the shared corpus.
+"""Properties every rendering must have, checked on real text from the test corpus.
 
 Where the input space is large (words, sizes, margins, alignment) hypothesis draws it; the
 corpus supplies the words, so the scripts are real. Every property is read off the pixels or
@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from pixtok import RenderConfig, Renderer, RenderResult, render
 from pixtok.output_files import png_bytes
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-pytestmark = pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="shared corpus not found")
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 
 # Corpus files by script, for drawing words.
 SCRIPT_FILES = {
@@ -117,7 +116,7 @@ def test_no_ink_outside_the_margins(
     fonts themselves put outside a glyph's box.
 
     Sideways, fonts let some outlines reach past their advance box (DejaVu Sans 'J' starts
-    0.052 em left of its pen position; among the letters of the shared corpus none reaches
+    0.052 em left of its pen position; among the letters of the test corpus none reaches
     further than 0.06 em), and every text engine places the pen, not the outline, at the
     margin: a side margin may hold at most 0.06 em + 1 px of ink (rounding, antialiasing), and
     only from a glyph whose box crosses the margin line. Vertically, Devanagari vowel signs

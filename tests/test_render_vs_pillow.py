@@ -25,9 +25,8 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from pixtok import RenderConfig, Renderer, RenderResult, render
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 pytestmark = [
-    pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="shared corpus not found"),
     pytest.mark.skipif(not features.check("raqm"), reason="Pillow was built without libraqm"),
 ]
 

@@ -34,7 +34,7 @@ from pixtok.tokenizers.tiktoken_bpe import CL100K_PATTERN
 from pixtok.tokenizers.training import train_sentencepiece, vocab_text
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
 BUILTINS = ["mistral-spm", "cl100k", "tekken", "bytes", "chars", "words"]
 MISTRAL_DATA = importlib.resources.files("mistral_common") / "data"

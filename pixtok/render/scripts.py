@@ -6,7 +6,7 @@ the page should say. The classifier counts letters by the script in their Unicod
 name (LATIN, CYRILLIC, CJK, HIRAGANA, ...), which needs no data beyond `unicodedata`, and picks
 the dominant one. Persian and Arabic share a script; Persian is told apart by the letters only
 Persian uses (پ چ ژ گ and the Persian forms of kaf and yeh), because reading Persian with the
-Arabic model costs a lot of accuracy (on the shared corpus: CER 2.7 % with `fas`, 20.6 % with
+Arabic model costs a lot of accuracy (on the test corpus: CER 2.7 % with `fas`, 20.6 % with
 `ara`, Tesseract 5.3, 16 px).
 """
 
