@@ -12,9 +12,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-import pytest
 import typer
-from doc_examples import CORPUS_DIR, parse, run_page
+from doc_examples import parse, run_page
 
 from pixtok import RenderConfig
 
