@@ -10,7 +10,7 @@ declarative table), `load_encoders(path)` adds those declared in a TOML/JSON fil
 """
 
 from pixtok.encoders.api import ClaudeEncoder, GPT4oEncoder
-from pixtok.encoders.base import Encoder, VisionCount, VisionTotal
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount, VisionTotal
 from pixtok.encoders.grid import GridEncoder
 from pixtok.encoders.pixel import PixelEncoder
 from pixtok.encoders.registry import (
@@ -29,6 +29,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "ClaudeEncoder",
     "Encoder",
+    "EncoderView",
     "GPT4oEncoder",
     "GridEncoder",
     "GundamEncoder",

@@ -50,6 +50,35 @@ class VisionCount:
 
 
 @dataclass(frozen=True)
+class EncoderView:
+    """One image an encoder runs over, and the part of the input image it shows.
+
+    Pictures of a preset's real grid (the report's overlay) are drawn from these; counts never are.
+
+    - `kind`: "image" (the whole input, resized), "tile", "thumbnail" or "global".
+    - `box`: (left, top, right, bottom) of the input image this view shows, in input pixels.
+    - `size`: (width, height) of the view as the encoder sees it, after resizing and padding.
+    - `content`: (left, top, right, bottom) inside `size` where `box` lands; the rest is padding.
+    - `grid`: (rows, cols) of patches over `size`, before any merge; None where no grid is published.
+    - `tokens`: the vision tokens this view contributes.
+    """
+
+    kind: str
+    box: tuple[int, int, int, int]
+    size: tuple[int, int]
+    content: tuple[int, int, int, int]
+    grid: tuple[int, int] | None
+    tokens: int
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
 class VisionTotal:
     """Counts summed over several pages; `valid_tokens` is None if any page's is."""
 
@@ -128,6 +157,25 @@ class Encoder(abc.ABC):
             tiles += result.tiles
             valid = None if valid is None or result.valid_tokens is None else valid + result.valid_tokens
         return VisionTotal(pages=n, tokens=tokens, sequence_tokens=sequence, valid_tokens=valid, tiles=tiles)
+
+    def views(self, width: int, height: int) -> list[EncoderView]:
+        """The images the encoder runs over for a width×height input, in the order it reads them.
+
+        This default describes a preset that sees the whole image once, resized to
+        `VisionCount.resized`; presets that tile, pad or add a global view override it.
+        """
+        counted = self.count(width, height)
+        size = counted.resized
+        return [
+            EncoderView(
+                kind="image",
+                box=(0, 0, width, height),
+                size=size,
+                content=(0, 0, size[0], size[1]),
+                grid=counted.grid,
+                tokens=counted.tokens,
+            )
+        ]
 
     def parameters(self) -> dict[str, Any]:
         """The preset's preprocessing parameters (what `describe` shows beyond the formula)."""
