@@ -77,7 +77,7 @@ def test_pareto_front() -> None:
 
 def test_compression_falls_as_text_grows(corpus_text) -> None:
     text = corpus_text("en_prose")[:6000]
-    report = sweep(text, options(RenderConfig(page="1024x1024"), "size=8:20:4"))
+    report = sweep(text, options(RenderConfig.from_preset("page-1024", page="1024x1024"), "size=8:20:4"))
     records = report["records"]
     tokens = [r["vision"]["deepseek-ocr-base"]["tokens"] for r in records]
     assert tokens == sorted(tokens) and tokens[0] < tokens[-1]
@@ -92,7 +92,9 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
     """Across a size sweep, smaller text never reads back clearly better than text half again as
     large (a 0.5 point allowance for single-error noise), and the smallest reads worst."""
     text = excerpt(corpus_text("en_prose"), 600)
-    report = sweep(text, options(RenderConfig(page="768x320"), "size=5,7,10,15", ocr=True))
+    report = sweep(
+        text, options(RenderConfig.from_preset("page-1024", page="768x320"), "size=5,7,10,15", ocr=True)
+    )
     records = report["records"]
     sizes = [r["font_size_px"] for r in records]
     cer = [r["ocr"]["cer_nospace"] for r in records]
@@ -113,20 +115,25 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
 
 def test_fit_says_when_nothing_fits(corpus_text) -> None:
     text = corpus_text("en_prose")
-    report = fit(text, 10, "deepseek-ocr-base", options(RenderConfig(page="1024x1024")))
+    report = fit(
+        text, 10, "deepseek-ocr-base", options(RenderConfig.from_preset("page-1024", page="1024x1024"))
+    )
     assert report["fits"] is False
     assert report["fewest_tokens"] > 10 and "size" in report["fewest_config"]
 
 
 def test_fit_takes_the_largest_size_within_budget_without_ocr(corpus_text) -> None:
     text = corpus_text("en_prose")[:5000]
-    base = options(RenderConfig(page="1024x1024"))
+    base = options(RenderConfig.from_preset("page-1024", page="1024x1024"))
     report = fit(text, 512, "deepseek-ocr-base", base, candidates=1)
     assert report["fits"] and report["vision_tokens"] <= 512
     # One size larger no longer fits.
     size = report["font_size_px"]
     larger = fit(
-        text, 512, "deepseek-ocr-base", options(RenderConfig(page="1024x1024"), f"size={size + 1:g}")
+        text,
+        512,
+        "deepseek-ocr-base",
+        options(RenderConfig.from_preset("page-1024", page="1024x1024"), f"size={size + 1:g}"),
     )
     assert larger["fits"] is False
     assert report["record"]["vision"]["deepseek-ocr-base"]["tokens"] == report["vision_tokens"]
@@ -139,7 +146,7 @@ def test_fit_with_ocr_reads_its_candidates(corpus_text) -> None:
         text,
         256,
         "deepseek-ocr-base",
-        options(RenderConfig(page="1024x512"), "size=6,8,12", ocr=True),
+        options(RenderConfig.from_preset("page-1024", page="1024x512"), "size=6,8,12", ocr=True),
         candidates=2,
     )
     assert report["fits"] and len(report["ocr_tried"]) == 2
@@ -156,7 +163,8 @@ def test_sweep_cli_outputs_and_errors(run_cli, tmp_path, corpus_text) -> None:
     assert "config.size" in header and "compression.cl100k.deepseek-ocr-base" in header
     assert len(out.stdout.splitlines()) == 3
     document = json.loads(run_cli("sweep", source, "--vary", "size=8,12", "--json").stdout)
-    assert document["axes"] == {"size": ["8", "12"]} and len(document["records"]) == 2
+    assert document["options"]["axes"] == {"size": ["8", "12"]} and len(document["records"]) == 2
+    assert [r["config"] for r in document["records"]] == [{"size": "8"}, {"size": "12"}]
     assert run_cli("sweep", source, "--vary", "nope=1").exit_code == 2
     assert run_cli("sweep", source, "--plot", tmp_path / "x.png").exit_code == 2
     assert not (tmp_path / "x.png").exists()
@@ -170,6 +178,8 @@ def test_fit_cli(run_cli, tmp_path, corpus_text) -> None:
     assert none.error_lines[0].startswith("pixtok: error: nothing fits in 10 deepseek-ocr-base tokens")
     good = run_cli("fit", source, "--budget", "2000", "-e", "deepseek-ocr-base", "--no-ocr", "--json")
     assert good.exit_code == 0, good.stderr
-    report = json.loads(good.stdout)
-    assert report["fits"] and report["vision_tokens"] <= 2000
+    document = json.loads(good.stdout)
+    (chosen,) = document["records"]
+    assert document["total"]["fits"] and chosen["vision_tokens"] <= 2000
+    assert chosen["vision"]["deepseek-ocr-base"]["tokens"] == chosen["vision_tokens"]
     assert run_cli("fit", source, "--budget", "100").exit_code == 2  # no encoder

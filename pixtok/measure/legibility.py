@@ -148,7 +148,12 @@ def ocr_result(
     for p in range(count):
         start, end = result.page_char_span(p)
         hypothesis = _read_page(reader, result, p, language, segmentation)
-        record: dict[str, Any] = {"page": p, "span": [start, end], **error_rates(text[start:end], hypothesis)}
+        # Pages count from 1 in records, as in file names (docs/conventions.md).
+        record: dict[str, Any] = {
+            "page": p + 1,
+            "span": [start, end],
+            **error_rates(text[start:end], hypothesis),
+        }
         if include_text:
             record["text"] = hypothesis
         pages.append(record)
