@@ -241,11 +241,15 @@ def multiple_at_least(x: float, f: int) -> int:
 
 
 def slow_qwen_smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int):
-    """transformers' Qwen2-VL smart_resize spelled out step by step, with multiples found by counting."""
+    """transformers' Qwen2-VL smart_resize spelled out step by step, with multiples found by counting
+    (5.x: a downscaled side never drops below one factor)."""
     h_bar, w_bar = nearest_multiple(height, factor), nearest_multiple(width, factor)
     if h_bar * w_bar > max_pixels:
         beta = math.sqrt((height * width) / max_pixels)
-        return multiple_at_most(height / beta, factor), multiple_at_most(width / beta, factor)
+        return (
+            max(factor, multiple_at_most(height / beta, factor)),
+            max(factor, multiple_at_most(width / beta, factor)),
+        )
     if h_bar * w_bar < min_pixels:
         beta = math.sqrt(min_pixels / (height * width))
         return multiple_at_least(height * beta, factor), multiple_at_least(width * beta, factor)
@@ -290,9 +294,11 @@ def test_qwen_smart_resize_invariants(height, width, budget):
         assert max(h, w) / min(h, w) > 2
 
 
-def test_qwen_rejects_images_its_processor_rejects():
-    with pytest.raises(UsageError, match="too small"):
-        count("qwen2-vl", 20, 500)
+def test_qwen_takes_a_small_side_the_way_transformers_5_does():
+    # A side under 28 px is no longer refused: 26×31 rounds to 28×28, which is under min_pixels,
+    # so it takes the min-pixels path (Qwen2VLImageProcessorPil gives grid 6×4, see tests/reference).
+    assert count("qwen2-vl", 26, 31).grid == (6, 4)
+    assert count("qwen2-vl", 10, 13).tokens >= 4  # both sides round to zero: still the min-pixels path
     with pytest.raises(UsageError, match="aspect ratio"):
         count("qwen2-vl", 30, 6100)
 

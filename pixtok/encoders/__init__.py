@@ -9,7 +9,7 @@ group), `list_encoders()` names them, `register_encoder(spec)` adds one (an `Enc
 declarative table), `load_encoders(path)` adds those declared in a TOML/JSON file.
 """
 
-from pixtok.encoders.api import ClaudeEncoder, GPT4oEncoder
+from pixtok.encoders.api import ClaudeEncoder, GeminiEncoder, GPT4oEncoder, OpenAIPatchEncoder
 from pixtok.encoders.base import Encoder, EncoderView, VisionCount, VisionTotal
 from pixtok.encoders.grid import GridEncoder
 from pixtok.encoders.pixel import PixelEncoder
@@ -23,7 +23,14 @@ from pixtok.encoders.registry import (
     register_encoder,
 )
 from pixtok.encoders.spec import encoder_from_spec
-from pixtok.encoders.tiled import GundamEncoder, InternVLEncoder
+from pixtok.encoders.tiled import (
+    GundamEncoder,
+    Idefics3Encoder,
+    LlavaNextEncoder,
+    MllamaEncoder,
+    PanAndScanEncoder,
+    Phi4Encoder,
+)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -31,9 +38,15 @@ __all__ = [
     "Encoder",
     "EncoderView",
     "GPT4oEncoder",
+    "GeminiEncoder",
     "GridEncoder",
     "GundamEncoder",
-    "InternVLEncoder",
+    "Idefics3Encoder",
+    "LlavaNextEncoder",
+    "MllamaEncoder",
+    "OpenAIPatchEncoder",
+    "PanAndScanEncoder",
+    "Phi4Encoder",
     "PixelEncoder",
     "Registry",
     "VisionCount",
