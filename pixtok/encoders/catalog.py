@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pixtok.encoders import builtin
 from pixtok.encoders.base import Encoder
-from pixtok.encoders.registry import get_encoder, list_encoders
+from pixtok.encoders.registry import get_encoder
 from pixtok.errors import PixtokError, UsageError
 
 #: The docs table's pages: an A4 page at 72 dpi (Glyph's setting) and a 1024² page.
@@ -61,7 +62,8 @@ def counts_at(encoder: Encoder, sizes: Iterable[tuple[int, int]]) -> dict[str, A
 def markdown_table(sizes: Sequence[tuple[int, int]] = DOC_SIZES, names: Sequence[str] | None = None) -> str:
     """The docs' preset table: name, formula, one 'tokens / sequence / valid' cell per size, and
     the first part of the preset's source (its paper or model card; `pixtok encoders` has it all)."""
-    names = list_encoders() if names is None else names
+    if names is None:  # the presets pixtok ships, whatever else this process has registered
+        names = [encoder.name for encoder in builtin.encoders()]
     header = ["preset", "formula", *(f"{w}×{h}" for w, h in sizes), "source"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in names:
