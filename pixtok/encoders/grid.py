@@ -280,18 +280,7 @@ class GridEncoder(Encoder):
         per_view = token_rows * token_cols
         size = (self.tile, self.tile)
         full = (0, 0, self.tile, self.tile)
-        out = [
-            EncoderView(
-                kind="tile",
-                box=tile_box(col, row, cols, rows, width, height),
-                size=size,  # type: ignore[arg-type]
-                content=full,  # type: ignore[arg-type]
-                grid=(side, side),
-                tokens=per_view,
-            )
-            for row in range(rows)
-            for col in range(cols)
-        ]
+        out = squashed_tiles(cols, rows, width, height, self.tile, (side, side), per_view)  # type: ignore[arg-type]
         if views > cols * rows:
             out.append(
                 EncoderView(
@@ -357,6 +346,24 @@ def tile_box(col: int, row: int, cols: int, rows: int, width: int, height: int) 
     """The part of a width×height input that tile (col, row) of a cols×rows layout shows, when the
     whole input is squashed onto the layout: edges at ⌊i·width/cols⌋, so the tiles cover it exactly."""
     return (col * width // cols, row * height // rows, (col + 1) * width // cols, (row + 1) * height // rows)
+
+
+def squashed_tiles(
+    cols: int, rows: int, width: int, height: int, tile: int, grid: tuple[int, int], tokens: int
+) -> list[EncoderView]:
+    """The tile×tile views of a cols×rows layout onto which the whole input is squashed, row by row."""
+    return [
+        EncoderView(
+            kind="tile",
+            box=tile_box(col, row, cols, rows, width, height),
+            size=(tile, tile),
+            content=(0, 0, tile, tile),
+            grid=grid,
+            tokens=tokens,
+        )
+        for row in range(rows)
+        for col in range(cols)
+    ]
 
 
 def _positive(encoder: GridEncoder, key: str) -> None:

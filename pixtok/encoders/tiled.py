@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid
-from pixtok.encoders.grid import tile_box
+from pixtok.encoders.grid import squashed_tiles
 from pixtok.encoders.resize import (
     closest_tile_grid,
     idefics_split_size,
@@ -158,18 +158,7 @@ class GundamEncoder(Encoder):
             cols, rows = counted.resized[0] // self.tile, counted.resized[1] // self.tile
             side = self.tile // self.patch
             tile_rows, tile_cols = conv_compress(side, side, self.compress)
-            views += [
-                EncoderView(
-                    kind="tile",
-                    box=tile_box(col, row, cols, rows, width, height),
-                    size=(self.tile, self.tile),
-                    content=(0, 0, self.tile, self.tile),
-                    grid=(side, side),
-                    tokens=tile_rows * tile_cols,
-                )
-                for row in range(rows)
-                for col in range(cols)
-            ]
+            views += squashed_tiles(cols, rows, width, height, self.tile, (side, side), tile_rows * tile_cols)
         return views
 
     def parameters(self) -> dict[str, Any]:
@@ -449,18 +438,7 @@ class Idefics3Encoder(Encoder):
         cols, rows = self._layout(width, height)
         side = self.tile // self.patch
         size = (self.tile, self.tile)
-        tiles = [
-            EncoderView(
-                kind="tile",
-                box=tile_box(col, row, cols, rows, width, height),
-                size=size,
-                content=(0, 0, *size),
-                grid=(side, side),
-                tokens=self.image_seq_len,
-            )
-            for row in range(rows)
-            for col in range(cols)
-        ]
+        tiles = squashed_tiles(cols, rows, width, height, self.tile, (side, side), self.image_seq_len)
         kind = "global" if tiles else "image"
         return [*tiles, whole_view(kind, width, height, size, (side, side), self.image_seq_len)]
 
