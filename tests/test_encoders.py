@@ -191,6 +191,24 @@ def test_api_formulas_reproduce_the_documented_examples():
     assert max(capped.resized) <= 1568 and capped.tokens <= 1600
 
 
+def test_openai_patch_counting_reproduces_the_guide():
+    # OpenAI's images guide, patch-based models (gpt-4.1-mini, -nano, o4-mini)
+    assert count("gpt-4.1-mini", 1024, 1024).tokens == 1024  # 32 × 32 patches, under the cap
+    example = count("gpt-4.1-mini", 1800, 2400)  # 57 × 75 = 4275 > 1536: shrink, fit the width
+    assert (example.tokens, example.grid, example.resized) == (1452, (44, 33), (1056, 1408))
+    assert get_encoder("gpt-4.1-mini").parameters()["billing_multiplier"] == 1.62
+    for width, height in [(4000, 200), (200, 4000), (5000, 5000), (32, 33)]:
+        assert count("gpt-4.1-mini", width, height).tokens <= 1536
+
+
+def test_gemini_reproduces_the_documented_rule():
+    # ai.google.dev/gemini-api/docs/tokens: ≤ 384 px both ways → 258; else 258 per 768² tile
+    assert count("gemini", 384, 384).tokens == 258
+    assert count("gemini", 600, 400).tokens == 258  # geminibyexample.com's worked example
+    assert count("gemini", 385, 385).tokens == 258 and count("gemini", 769, 100).tokens == 516
+    assert count("gemini", 1024, 1024).tiles == 4
+
+
 def test_pixel_valid_patches_end_at_the_black_patch():
     import pixtok
 
