@@ -4,9 +4,11 @@
     >>> get_encoder("glm-4.1v").count(595, 842).tokens     # an A4 page at 72 dpi, as Glyph renders it
     630
 
-`get_encoder(name)` looks a preset up (built-ins and plugins of the `pixtok.encoders` entry-point
-group), `list_encoders()` names them, `register_encoder(spec)` adds one (an `Encoder` or a
-declarative table), `load_encoders(path)` adds those declared in a TOML/JSON file.
+`get_encoder(name)` looks a preset up (built-ins, plugins of the `pixtok.encoders` entry-point
+group, and definition files named by $PIXTOK_ENCODERS), `list_encoders()` names them,
+`register_encoder(spec)` adds one (an `Encoder` or a declarative table), `load_encoders(path)`
+adds those declared in a TOML/JSON file. `Encoder.views(width, height)` lists the images a preset
+runs over (tiles, thumbnails, global views) and the part of the input each shows.
 """
 
 from pixtok.encoders.api import ClaudeEncoder, GeminiEncoder, GPT4oEncoder, OpenAIPatchEncoder
