@@ -52,6 +52,7 @@ def compare_command(
     text: opt.Texts = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
     density: Annotated[
         bool,
@@ -92,6 +93,7 @@ def compare_command(
     divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_, output)
+    opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),

@@ -12,7 +12,6 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.encoders import PRESETS_HELP, load_preset_files
 from pixtok.cli.output import Report, choose_format, emit_report
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
@@ -58,7 +57,7 @@ def patchify_command(
         "-e",
         help="Comma-separated presets to count vision tokens for (see `pixtok encoders`).",
     ),
-    presets: list[Path] | None = typer.Option(None, "--presets", help=PRESETS_HELP),
+    encoder_files: opt.EncoderFiles = None,
     output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
@@ -69,7 +68,7 @@ def patchify_command(
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     paper = parse_background(background)
-    load_preset_files(presets)
+    opt.load_encoder_files(encoder_files)
     chosen = get_encoders(encoder) if encoder is not None else []
     if image is None:
         # No argument: read a piped stdin; a terminal or an empty stdin (cron, CI) is a usage error.

@@ -96,6 +96,7 @@ def sweep_command(
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
     lang: opt.OcrLang = None,
@@ -121,6 +122,7 @@ def sweep_command(
     from pixtok.sweep import configurations, plot_sweep, sweep
 
     fmt = choose_format(json_, jsonl, csv_, output)
+    opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     options = _sweep_options(
@@ -166,6 +168,7 @@ def fit_command(
     text: opt.Texts = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
+    encoder_files: opt.EncoderFiles = None,
     tokenizer: opt.Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
@@ -193,6 +196,7 @@ def fit_command(
     from pixtok.sweep import FIT_SIZES, configurations, fit
 
     fmt = choose_format(json_, jsonl, csv_, output)
+    opt.load_encoder_files(encoder_files)
     if not encoder:
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
     if budget < 1:

@@ -58,6 +58,7 @@ def distance_command(
     keyboard: KeyboardLayout = "qwerty",
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     no_pixels: Annotated[
         bool, typer.Option("--no-pixels", help="Skip rendering and pixel distances.")
@@ -78,6 +79,7 @@ def distance_command(
     L2, RMSE, SSIM; both texts rendered with one set-up, the glyph preset's unless told otherwise).
     """
     fmt = choose_format(json_, jsonl, csv_, output)
+    opt.load_encoder_files(encoder_files)
     given = [arg for arg in (a, b) if arg is not None]
     if given.count(STDIO) > 1:
         raise UsageError("only one of A and B can be '-' (standard input)")
@@ -161,6 +163,7 @@ def typos_command(
     ] = 200,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
@@ -190,6 +193,7 @@ def typos_command(
             sys.stdout.flush()
         return
     fmt = choose_format(json_, jsonl, csv_, output)
+    opt.load_encoder_files(encoder_files)
     result = typo_report(
         corruption,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
