@@ -17,6 +17,7 @@ from pixtok.sweep import (
     parse_axis,
     plot_sweep,
     sweep,
+    sweep_figure,
 )
 
 
@@ -105,12 +106,46 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
     assert cer[0] > cer[-1] and cer[0] > 0.02
     front = [r for r in records if r["pareto"]]
     assert front and all(r["ocr"]["cer"] <= records[0]["ocr"]["cer"] or r is records[0] for r in front)
+    assert_legend_covers_no_point(report)
     out = tmp_path / "sweep.png"
     plot_sweep(report, str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     first = out.read_bytes()
     plot_sweep(report, str(out))
     assert out.read_bytes() == first
+
+
+def assert_legend_covers_no_point(report: dict) -> None:
+    """The plot's legend lies outside the axes (so over no point) and inside the figure."""
+    import matplotlib.pyplot as plt
+
+    figure = sweep_figure(report)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (axes,) = figure.axes
+    legend = axes.get_legend().get_window_extent(renderer)
+    plot_area = axes.get_window_extent(renderer)
+    assert legend.y0 >= plot_area.y1 and legend.overlaps(figure.bbox) and legend.y1 <= figure.bbox.y1
+    points = axes.transData.transform(
+        [(r["compression_primary"], 100 * (1 - r["ocr"]["cer"])) for r in report["records"]]
+    )
+    assert not any(legend.contains(x, y) for x, y in points)
+    plt.close(figure)
+
+
+def test_the_plot_legend_covers_no_point() -> None:
+    # Points in every corner of the plot, where a legend inside the axes would have to sit on one.
+    corners = [(1.0, 0.0), (1.0, 0.5), (4.0, 0.0), (4.0, 0.5), (2.5, 0.25)]
+    records = [
+        {"config": {"size": f"{i}px"}, "compression_primary": c, "ocr": {"cer": e}, "pareto": i % 2 == 0}
+        for i, (c, e) in enumerate(corners)
+    ]
+    report = {
+        "ocr": True,
+        "primary": {"tokenizer": "cl100k", "encoder": "qwen2.5-vl", "metric": "cer"},
+        "records": records,
+    }
+    assert_legend_covers_no_point(report)
 
 
 def test_fit_says_when_nothing_fits(corpus_text) -> None:
