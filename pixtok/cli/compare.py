@@ -144,9 +144,9 @@ def compare_command(
         raise InputError(totals.failure_summary())
 
 
-#: How the counts table names its columns: what each holds, in words.
 def _count_headers(record: Mapping[str, Any]) -> dict[str, str]:
-    headers = {"patches": f"non-blank patches ({record.get('patch', 16)} px)"}
+    """How the counts table names its columns: what each holds, in words."""
+    headers = {"patches": "non-blank patches"}
     headers.update({f"tokens.{tok}": f"{tok} tokens" for tok in record.get("tokens", {})})
     headers.update({f"vision.{enc}": f"{enc} vision tokens" for enc in record.get("vision", {})})
     return headers
@@ -164,6 +164,7 @@ def print_tables(
 
     `more` counts records measured but not shown; `groups` are the --group-by totals.
     """
+    measured = [r for r in [*records, total] if r is not None and "patches" in r]
     rows = [count_row(r) for r in records]
     if more:
         rows.append({"input": f"… {more} more records (see them with --jsonl or -o FILE)"})
@@ -172,6 +173,8 @@ def print_tables(
     rows.extend(count_row(group) for group in groups)
     if rows:
         shown = next((r for r in rows if "tokens" in r), rows[0])
+        if measured:
+            title = f"{title} ({measured[0]['patches']['size']} px patches)"
         print_table(rows, title=title, transpose=False, headers=_count_headers(shown), prose=("input",))
     if total is None:
         return
