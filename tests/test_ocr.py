@@ -216,18 +216,8 @@ def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_
 
     source = tmp_path / "en.txt"
     source.write_text(excerpt(corpus_text("en_prose"), 900), encoding="utf-8")
-    result = run_cli(
-        "ocr",
-        source,
-        "--preset",
-        "page-1024",
-        "--page",
-        "1024x256",
-        "--size",
-        "14px",
-        "--json",
-        "--show-text",
-    )
+    small_pages = ["ocr", source, "--preset", "page-1024", "--page", "1024x256", "--size", "14px"]
+    result = run_cli(*small_pages, "--json", "--show-text")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     report, pages = document["total"], document["records"]
@@ -237,18 +227,6 @@ def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_
     assert report["char_errors"] == sum(p["char_errors"] for p in pages)
     assert all(p["text"] for p in pages)
     assert document["options"]["engine"]["name"] == "rapidocr"
-    lines = run_cli(
-        "ocr",
-        source,
-        "--preset",
-        "page-1024",
-        "--page",
-        "1024x256",
-        "--size",
-        "14px",
-        "--max-pages",
-        "1",
-        "--jsonl",
-    )
+    lines = run_cli(*small_pages, "--max-pages", "1", "--jsonl")
     records = [json.loads(line) for line in lines.stdout.splitlines()]
     assert [r["page"] for r in records] == [1]

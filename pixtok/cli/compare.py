@@ -44,7 +44,7 @@ def compare_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT|TEXT|-]...",
+            metavar="INPUT|TEXT|-",
             help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin; literal text.",
             show_default=False,
         ),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
@@ -15,14 +13,7 @@ from pixtok.render.fonts import FontChain, list_bundled, load_font
 
 @app.command("fonts")
 def fonts_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]",
-            help="Report how the font chain covers this text: a file, '-' for stdin, or literal text.",
-            show_default=False,
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     font: opt.Font = None,
     no_fallback: opt.NoFallback = False,

@@ -29,12 +29,7 @@ MaxPages = opt.OcrMaxPages
 @app.command("ocr")
 @opt.render_options
 def ocr_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]", help="Text file, '-' for stdin, or literal text.", show_default=False
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     ocr_engine: Engine = "auto",
     lang: Lang = None,
@@ -111,14 +106,7 @@ def ocr_command(
 @app.command("confusable")
 @opt.render_options
 def confusable_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]",
-            help="Text file, '-' for stdin, or the characters themselves.",
-            show_default=False,
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     threshold: Annotated[
         float,

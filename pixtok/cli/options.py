@@ -175,6 +175,14 @@ OcrMaxPages = Annotated[
     ),
 ]
 
+OneInput = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="INPUT|TEXT|-",
+        help="A text file, '-' for stdin, or literal text (an argument that is no path).",
+        show_default=False,
+    ),
+]
 Texts = Annotated[
     list[str] | None,
     typer.Option(

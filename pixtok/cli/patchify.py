@@ -32,7 +32,7 @@ def parse_background(value: str) -> int | tuple[int, ...]:
 def patchify_command(
     image: str | None = typer.Argument(
         None,
-        metavar="[IMAGE|-]",
+        metavar="IMAGE|-",
         help="PNG/JPEG (any Pillow format) file, or - for stdin (read when piped and no file is given).",
         show_default=False,
     ),

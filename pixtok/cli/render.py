@@ -32,7 +32,7 @@ def render_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT|TEXT|-]...",
+            metavar="INPUT|TEXT|-",
             help="Text files, folders, globs, '-' for stdin, or literal text; with --shards, also "
             "JSON Lines and Parquet.",
             show_default=False,

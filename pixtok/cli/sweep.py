@@ -86,12 +86,7 @@ def _row(record: dict[str, Any], tokenizer: str, encoder: str) -> dict[str, Any]
 @app.command("sweep")
 @opt.render_options
 def sweep_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]", help="Text file, '-' for stdin, or literal text.", show_default=False
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
@@ -159,12 +154,7 @@ def sweep_command(
 @app.command("fit")
 @opt.render_options
 def fit_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]", help="Text file, '-' for stdin, or literal text.", show_default=False
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",

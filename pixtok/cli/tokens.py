@@ -98,7 +98,7 @@ def token_total(records: list[dict[str, Any]]) -> dict[str, Any]:
 def tokens_command(
     inputs: list[str] = typer.Argument(
         None,
-        metavar="[INPUT|TEXT|-]...",
+        metavar="INPUT|TEXT|-",
         help="Text files, '-' for standard input, or literal text; none reads piped standard input.",
         show_default=False,
     ),

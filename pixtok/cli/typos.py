@@ -125,12 +125,7 @@ def _one_text(argument: str, errors: str) -> tuple[str, str]:
 @app.command("typos")
 @opt.render_options
 def typos_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[INPUT|TEXT|-]", help="Text file, '-' for stdin, or literal text.", show_default=False
-        ),
-    ] = None,
+    input: opt.OneInput = None,
     text: opt.Texts = None,
     rate: Annotated[
         float, typer.Option("--rate", help="Probability that each letter gets a typo.", rich_help_panel=TYPOS)
