@@ -32,15 +32,16 @@ class GlyphAtlas:
     """Bitmaps of glyphs at one size and horizontal scale, for a list of fonts, rendered on demand.
 
     The cache keeps only the non-zero pixels of each glyph as (dy, dx, value) in flat pools, so
-    a page is built by gathering from the pools.
+    a page is built by gathering from the pools. `fonts` is the font chain's own list: a chain
+    that gains fonts between renders is followed.
     """
 
     def __init__(self, fonts: list[Font], size_px: float, hscale: float = 1.0) -> None:
         self.fonts = fonts
         self.size_px = size_px
         self.hscale = hscale
-        self._faces: list[freetype.Face | None] = [None] * len(fonts)
-        self._slot: list[np.ndarray] = [np.full(f.hb_face.glyph_count, -1, dtype=np.int64) for f in fonts]
+        self._faces: list[freetype.Face | None] = []
+        self._slot: list[np.ndarray] = []
         self._dy: list[np.ndarray] = []
         self._dx: list[np.ndarray] = []
         self._val: list[np.ndarray] = []
@@ -52,7 +53,15 @@ class GlyphAtlas:
         self._arrays: dict[str, np.ndarray] = {}
         self._buffers: dict[str, np.ndarray] = {}
 
+    def _table(self, font_index: int) -> np.ndarray:
+        """Cache slot per glyph id of a font (-1: not rendered yet)."""
+        while len(self._slot) <= font_index:
+            self._slot.append(np.full(self.fonts[len(self._slot)].hb_face.glyph_count, -1, dtype=np.int64))
+            self._faces.append(None)
+        return self._slot[font_index]
+
     def _face(self, font_index: int) -> freetype.Face:
+        self._table(font_index)
         face = self._faces[font_index]
         if face is None:
             face = self.fonts[font_index].freetype_face()
@@ -81,7 +90,7 @@ class GlyphAtlas:
         except freetype.FT_Exception:
             pixels, left, top = np.zeros((0, 0), dtype=np.uint8), 0, 0
         dy, dx = np.nonzero(pixels)
-        self._slot[font_index][gid] = len(self._dy)
+        self._table(font_index)[gid] = len(self._dy)
         self._dy.append(dy.astype(np.int32))
         self._dx.append(dx.astype(np.int32))
         self._val.append(pixels[dy, dx])
@@ -95,7 +104,7 @@ class GlyphAtlas:
         slots = np.empty(len(gid), dtype=np.int64)
         for font_index in np.unique(font):
             mask = font == font_index
-            table = self._slot[int(font_index)]
+            table = self._table(int(font_index))
             wanted = gid[mask]
             for g in np.unique(wanted[table[wanted] < 0]):
                 self._render(int(font_index), int(g))
@@ -111,6 +120,7 @@ class GlyphAtlas:
                 "dx": np.concatenate(self._dx),
                 "val": np.concatenate(self._val),
                 "count": counts,
+                "ink": np.fromiter((int(v.sum(dtype=np.int64)) for v in self._val), np.int64, len(self._val)),
                 "start": np.concatenate(([0], np.cumsum(counts)[:-1])),
                 "left": np.asarray(self._left, dtype=np.int64),
                 "top": np.asarray(self._top, dtype=np.int64),
@@ -169,6 +179,28 @@ class GlyphAtlas:
             keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
             flat, values = flat[keep], values[keep]
         np.maximum.at(ink.reshape(-1), flat, values)
+
+    def clipped_ink(
+        self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
+    ) -> tuple[int, int]:
+        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
+        is `width[i]` x `height[i]` px. Coverage is summed before glyphs overlap."""
+        if not len(slots):
+            return 0, 0
+        a = self.arrays()
+        total = int(a["ink"][slots].sum())
+        w, h = a["w"][slots], a["h"][slots]
+        crossing = np.flatnonzero((left < 0) | (top < 0) | (left + w > width) | (top + h > height))
+        if not len(crossing):
+            return 0, total
+        chosen = slots[crossing]
+        counts = a["count"][chosen]
+        pixel = np.repeat(a["start"][chosen] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        py = np.repeat(top[crossing], counts) + a["dy"][pixel]
+        px = np.repeat(left[crossing], counts) + a["dx"][pixel]
+        outside = (py < 0) | (px < 0) | (py >= np.repeat(height[crossing], counts))
+        outside |= px >= np.repeat(width[crossing], counts)
+        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total
 
     def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
         """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
