@@ -195,7 +195,7 @@ def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
     engine = get_ocr_engine("tesseract")
     absent = next((c for c in ("ell", "tha", "kat", "hye") if c not in engine.languages), None)
     if absent is not None:
-        missing = run_cli("ocr", source, "--lang", absent)
+        missing = run_cli("ocr", source, "--ocr-lang", absent)
         assert missing.exit_code == 1 and missing.exception is None
         assert f"tesseract-ocr-{absent}" in missing.stderr
 

@@ -216,14 +216,15 @@ class Itemizer:
             invisible = (props[idx] & _INVISIBLE) != 0
             take = invisible | self._covered(candidate, cps[idx])
             font[idx[take]] = candidate[take]
-        lacking = (font < 0) & ~newline
+        lacking = ((font < 0) | missing_letter) & ~newline
         missing: dict[str, int] = {}
         if lacking.any():
             visible = lacking & ((props & (_INVISIBLE | _SPACE)) == 0)
             for cp, count in zip(*np.unique(cps[visible], return_counts=True), strict=True):
                 missing[chr(int(cp))] = int(count)
+            unset = (font < 0) & ~newline
             owner = _previous((font >= 0) & ~newline)
-            font = np.where(lacking, np.where(owner >= 0, font[np.maximum(owner, 0)], 0), font)
+            font = np.where(unset, np.where(owner >= 0, font[np.maximum(owner, 0)], 0), font)
             font[newline] = -1
 
         # Scripts: letters keep theirs; everything else takes that of the letters around it.

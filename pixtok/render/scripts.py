@@ -114,9 +114,11 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, bool, bool]] = {
     "armenian": ("hye", False, False),
 }
 
-#: Tesseract traineddata name → script key, for `--lang` given as a Tesseract code.
+#: Tesseract traineddata name → script key, for `--ocr-lang` given as a Tesseract code.
 TESSERACT_SCRIPTS: dict[str, str] = {lang: script for script, (lang, _, _) in SCRIPT_LANGUAGES.items()}
 TESSERACT_SCRIPTS.update({"chi_tra": "han", "ukr": "cyrillic", "bul": "cyrillic", "urd": "arabic"})
+TESSERACT_SCRIPTS.update({"mar": "devanagari", "nep": "devanagari", "lao": "lao", "khm": "khmer"})
+TESSERACT_SCRIPTS.update({"mya": "myanmar"})
 TESSERACT_SCRIPTS.update({code: "latin" for code in ("deu", "fra", "spa", "ita", "por", "nld", "pol", "tur")})
 
 
@@ -172,14 +174,24 @@ def detect_script(text: str) -> str:
     return script
 
 
-def ocr_language(text: str, lang: str | None = None) -> OcrLanguage:
-    """The OCR language for `text`: detected, or from `lang` (a script key or Tesseract code).
+def ocr_language(text: str, lang: str | None = None, language: str | None = None) -> OcrLanguage:
+    """The OCR language for `text`: from `lang` (a script key or Tesseract codes), else from
+    `language` (the BCP 47 tag the text was rendered in: ja → jpn, zh-Hans → chi_sim, th → tha),
+    else detected from the text.
 
     Texts in another script that carry Latin words too (at least 2 % of their letters) get
     Tesseract's English model added (`rus+eng`), as technical prose often does.
     """
     from pixtok.errors import UsageError
+    from pixtok.render.language import tesseract_language
 
+    if not lang and language:
+        derived = tesseract_language(language)
+        if derived is not None:
+            script = TESSERACT_SCRIPTS.get(derived, "other")
+            tess = _with_latin(derived, text, script)
+            rapid = script in ("latin", "han") and derived in ("eng", "chi_sim")
+            return OcrLanguage(script, tess, rapid, script in ("arabic", "persian", "hebrew"))
     if lang:
         key = lang.strip().lower()
         if key in SCRIPT_LANGUAGES:
@@ -191,7 +203,7 @@ def ocr_language(text: str, lang: str | None = None) -> OcrLanguage:
         if script is None:
             known = ", ".join(sorted(SCRIPT_LANGUAGES))
             if not all(part.replace("_", "").isalnum() for part in key.split("+")):
-                raise UsageError(f"--lang {lang!r}: give a script ({known}) or Tesseract codes (rus+eng)")
+                raise UsageError(f"--ocr-lang {lang!r}: give a script ({known}) or Tesseract codes (rus+eng)")
             script = "other"
         rapid = script in ("latin", "han") and primary in ("eng", "chi_sim")
         return OcrLanguage(script, key, rapid, script in ("arabic", "persian", "hebrew"))
