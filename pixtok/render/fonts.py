@@ -3,11 +3,17 @@ and choose one per character through a fallback chain by coverage.
 
 The bundled fonts live in `pixtok/fonts/` (see docs/fonts.md for files and licences). When no
 font is asked for, characters of scripts with a dedicated bundled font (Arabic, Hebrew,
-Devanagari, CJK) use it first, and everything else uses DejaVu Sans.
+Devanagari, Thai, Lao, Khmer, CJK, emoji) use it first, and everything else uses DejaVu Sans.
+
+Emoji follow Unicode Technical Standard #51: a character whose default presentation is emoji
+(Emoji_Presentation), or any emoji sequence (a pictograph with U+FE0F, a skin-tone modifier,
+a ZWJ sequence, a keycap, a flag, a tag sequence) goes whole to the emoji face, so HarfBuzz
+can form it into one glyph; U+FE0E asks for the text face.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import shutil
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import freetype
+import regex
 import uharfbuzz as hb
 
 from pixtok.errors import FontError
@@ -33,6 +40,9 @@ class BundledFont:
     file: str
     scripts: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: False for a face whose spaces must not stand in for the text faces' (Noto Emoji's space is
+    #: 1.27 em wide): the fallback chain then never picks it for a space.
+    draws_spaces: bool = True
 
     @property
     def path(self) -> Path:
@@ -46,8 +56,15 @@ BUNDLED: tuple[BundledFont, ...] = (
     BundledFont("Noto Naskh Arabic", "NotoNaskhArabic-Regular.ttf", scripts=("arabic",)),
     BundledFont("Noto Sans Hebrew", "NotoSansHebrew-Regular.ttf", scripts=("hebrew",)),
     BundledFont("Noto Sans Devanagari", "NotoSansDevanagari-Regular.ttf", scripts=("devanagari",)),
+    BundledFont("Noto Sans Thai", "NotoSansThai-Regular.ttf", scripts=("thai",), aliases=("thai",)),
+    BundledFont("Noto Sans Lao", "NotoSansLao-Regular.ttf", scripts=("lao",), aliases=("lao",)),
+    BundledFont("Noto Sans Khmer", "NotoSansKhmer-Regular.ttf", scripts=("khmer",), aliases=("khmer",)),
     BundledFont(
         "Noto Sans CJK", "NotoSansCJK-Subset.otf", scripts=("cjk",), aliases=("cjk", "noto sans cjk sc")
+    ),
+    # Last: its digits, '#', '*' and text-style symbols must not win over the text faces.
+    BundledFont(
+        "Noto Emoji", "NotoEmoji-Regular.ttf", scripts=("emoji",), aliases=("emoji",), draws_spaces=False
     ),
 )
 
@@ -61,7 +78,11 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0750, 0x077F, "arabic"),
     (0x0870, 0x08FF, "arabic"),
     (0x0900, 0x097F, "devanagari"),
+    (0x0E00, 0x0E7F, "thai"),
+    (0x0E80, 0x0EFF, "lao"),
     (0x1100, 0x11FF, "cjk"),
+    (0x1780, 0x17FF, "khmer"),
+    (0x19E0, 0x19FF, "khmer"),
     (0x2E80, 0x2FDF, "cjk"),
     (0x3000, 0x303F, "cjk"),
     (0x3040, 0x31FF, "cjk"),
@@ -80,14 +101,46 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
 )
 
 
+# Characters drawn as emoji by default (UTS #51 Emoji_Presentation: 😀, ⭐, 🇯 ...); those of
+# text presentation (❤, ☺, ©, digits) become emoji only inside an emoji sequence.
+_EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
+# Emoji sequences (UTS #51 ED-14 to ED-17a, with modifiers and ZWJ elements), longest first.
+_EMOJI_ELEMENT = r"\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F\u20E3?)?"
+_EMOJI_SEQUENCE = regex.compile(
+    r"[0-9#*]\uFE0F?\u20E3"
+    r"|\p{Regional_Indicator}{2}"
+    r"|\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"
+    rf"|{_EMOJI_ELEMENT}(?:\u200D{_EMOJI_ELEMENT})*"
+)
+_TEXT_PRESENTATION = "\ufe0e"
+
+
 def preferred_script(codepoint: int) -> str | None:
     """The script whose dedicated bundled font should draw this code point first, if any."""
     for low, high, script in _SCRIPT_RANGES:
         if low <= codepoint <= high:
             return script
         if codepoint < low:
-            return None
+            break
+    if codepoint >= 0x231A and _EMOJI_PRESENTATION.match(chr(codepoint)):
+        return "emoji"
     return None
+
+
+def emoji_sequences(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, as_emoji) of each emoji sequence in text: as_emoji is False for a lone
+    text-presentation character or one followed by U+FE0E, which a text face draws."""
+    found: list[tuple[int, int, bool]] = []
+    for match in _EMOJI_SEQUENCE.finditer(text):
+        start, end = match.span()
+        sequence = match.group()
+        if end < len(text) and text[end] == _TEXT_PRESENTATION:
+            found.append((start, end + 1, False))
+        elif end - start > 1:  # with U+FE0F, a modifier, ZWJ, a keycap mark, tags, or a flag
+            found.append((start, end, True))
+        else:
+            found.append((start, end, bool(_EMOJI_PRESENTATION.match(sequence[0]))))
+    return found
 
 
 def needs_glyph(char: str) -> bool:
@@ -165,6 +218,13 @@ def load_font(path: str, index: int = 0, family: str | None = None) -> Font:
         ascender=extents.ascender / upem,
         descender=-extents.descender / upem,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _without_spaces(font: Font) -> Font:
+    """The same face, with no white space in the coverage the fallback chain chooses by."""
+    spaces = {cp for cp in font.coverage if chr(cp).isspace()}
+    return dataclasses.replace(font, coverage=font.coverage - spaces)
 
 
 def bundled_font(family: str) -> BundledFont | None:
@@ -255,6 +315,8 @@ class FontChain:
                 if entry.family not in DEFAULT_FALLBACK or not entry.path.is_file():
                     continue
                 font = load_font(str(entry.path), 0, entry.family)
+                if not entry.draws_spaces:
+                    font = _without_spaces(font)
                 if font not in fonts:
                     fonts.append(font)
                 for script in entry.scripts:
@@ -278,14 +340,37 @@ class FontChain:
         self._choice[char] = found
         return found
 
+    def font_indices(self, text: str) -> list[int]:
+        """Index of the font that draws each character of `text` (-1: none has it).
+
+        As `font_index`, except that each emoji sequence goes to one font as a whole (the first
+        of the user's fonts and then the emoji face that has its first character), so that
+        HarfBuzz can form ZWJ sequences, modifiers, keycaps and flags into one glyph; and that a
+        character followed by U+FE0E (text presentation) is drawn by a font other than the
+        emoji face when one has it.
+        """
+        chosen = [self.font_index(char) for char in text]
+        emoji = self._preferred.get("emoji")
+        if emoji is None:
+            return chosen
+        for start, end, as_emoji in emoji_sequences(text):
+            cp = ord(text[start])
+            if as_emoji:
+                order = [*range(self.user_count), emoji]
+            else:
+                order = [i for i in range(len(self.fonts)) if i != emoji]
+            found = next((i for i in order if cp in self.fonts[i].coverage), -1)
+            if found >= 0:
+                chosen[start:end] = [found] * (end - start)
+        return chosen
+
     def coverage_report(self, text: str) -> dict[str, object]:
         """Which font draws how many characters of `text`, and which characters none can draw."""
         per_font = [0] * len(self.fonts)
         missing: dict[str, int] = {}
-        for char in text:
+        for char, index in zip(text, self.font_indices(text), strict=True):
             if not needs_glyph(char) or char.isspace():
                 continue
-            index = self.font_index(char)
             if index < 0:
                 missing[char] = missing.get(char, 0) + 1
             else:

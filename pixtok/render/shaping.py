@@ -174,8 +174,9 @@ class Shaper:
         and spaces with the `context` font (that of the text before them) when it has them."""
         fonts: list[int] = []
         missing: dict[str, int] = {}
+        chosen = self.chain.font_indices(unit)
         for i, char in enumerate(unit):
-            index = self.chain.font_index(char)
+            index = chosen[i]
             if context is not None and char.isspace() and ord(char) in self.chain.fonts[context].coverage:
                 index = context
             visible = needs_glyph(char)
