@@ -8,12 +8,17 @@ the emoji face whole so that HarfBuzz forms them into one glyph, as UTS #51 desc
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import uharfbuzz as hb
 
 from pixtok import RenderConfig, Renderer
+from pixtok.render import fonts
 from pixtok.render.fonts import FONT_DIR, FontChain, emoji_sequences
 
 WIDE = RenderConfig(page="4000x300")
@@ -134,3 +139,108 @@ def test_a_space_beside_an_emoji_is_the_text_face_space(renderer: Renderer) -> N
     space_em = dejavu_space.get_glyph_h_advance(dejavu_space.get_nominal_glyph(32)) / 2048
     gap = (apart[1] - apart[0]) - (together[1] - together[0])
     assert abs(gap - space_em * size) <= 1.0
+
+
+# -- system fallback ---------------------------------------------------------------------------
+
+# 丂 (U+4E02) is in GBK but in none of GB 2312, Big5, JIS X 0208 or KS X 1001, so no bundled font
+# has it; Debian's fonts-noto-cjk (system-packages.txt) does.
+RARE_HAN = "\u4e02"
+needs_fontconfig = pytest.mark.skipif(
+    shutil.which("fc-match") is None or shutil.which("fc-list") is None,
+    reason="fontconfig is not installed: there is no system font to fall back to",
+)
+
+
+def fontconfig_files_with(char: str) -> set[tuple[str, int]]:
+    """(file, face index) of every installed font that fontconfig says has `char`."""
+    out = subprocess.run(
+        ["fc-list", "--format=%{file}\t%{index}\n", "--", f":charset={ord(char):x}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {(line.split("\t")[0], int(line.split("\t")[1])) for line in out.splitlines() if "\t" in line}
+
+
+def test_rare_han_is_in_no_bundled_font() -> None:
+    for path in FONT_DIR.glob("*.[ot]tf"):
+        assert ord(RARE_HAN) not in set(hb.Face(hb.Blob.from_file_path(str(path))).unicodes), path.name
+
+
+@needs_fontconfig
+def test_system_fallback_draws_what_no_bundled_font_has() -> None:
+    text = f"abc {RARE_HAN} 汉字"
+    renderer = Renderer(WIDE)
+    result = renderer.render(text)
+    assert result.missing_glyphs == 0
+    (system,) = [f for f in result.fonts if f["origin"] == "system fallback"]
+    assert (system["path"], system["index"]) in fontconfig_files_with(RARE_HAN)
+    data = Path(system["path"]).read_bytes()
+    assert system["sha256"] == hashlib.sha256(data).hexdigest()
+    # The glyph drawn for 丂 is the one HarfBuzz gives with that face.
+    face = hb.Face(hb.Blob.from_file_path(system["path"]), system["index"])
+    buf = hb.Buffer()
+    buf.add_str(RARE_HAN)
+    buf.guess_segment_properties()
+    hb.shape(hb.Font(face), buf, {})
+    offset = text.index(RARE_HAN)
+    drawn = result.glyphs.glyph_id[result.glyphs.char_offset == offset].tolist()
+    assert drawn == [info.codepoint for info in buf.glyph_infos]
+    # The bundled fonts keep what they have: 汉 and 字 still come from the bundled CJK subset.
+    for char in "汉字":
+        (index,) = set(result.glyphs.font[result.glyphs.char_offset == text.index(char)].tolist())
+        assert renderer.chain.fonts[index].origin == "bundled"
+
+
+@needs_fontconfig
+def test_no_system_fonts_keeps_to_the_bundled_fonts_and_warns(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "rare.txt"
+    source.write_text(f"abc {RARE_HAN}", encoding="utf-8")
+    strict = run_cli("render", source, "--no-system-fonts", "-o", tmp_path / "a.png", "--json")
+    assert strict.exit_code == 0, strict.stderr
+    summary = json.loads(strict.stdout)
+    assert summary["missing_chars"] == {"U+4E02": 1}
+    assert summary["config"]["system_fonts"] is False
+    assert {f["origin"] for f in summary["fonts"]} == {"bundled"}
+    assert "no glyph in any font" in strict.stderr and "U+4E02" in strict.stderr
+    found = run_cli("render", source, "-o", tmp_path / "b.png", "--json")
+    assert found.exit_code == 0, found.stderr
+    assert json.loads(found.stdout)["missing_glyphs"] == 0
+    assert "no glyph" not in found.stderr
+    assert RenderConfig.from_dict({"system_fonts": False}).system_fonts is False
+
+
+@needs_fontconfig
+def test_one_fontconfig_call_serves_any_number_of_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(args, *rest, **options):  # a spy: the real fc-match still runs
+        calls.append(list(args))
+        return real_run(args, *rest, **options)
+
+    fonts.system_fallback_faces.cache_clear()
+    fonts._SYSTEM_CHOICE.clear()
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    # 2,000 code points no bundled font has: Yi syllables and CJK Extension A ideographs.
+    text = "".join(chr(cp) for cp in range(0xA000, 0xA000 + 1000)) + "".join(
+        chr(cp) for cp in range(0x3400, 0x3400 + 1000)
+    )
+    chain = FontChain.from_specs([])
+    chain.font_indices(text)
+    assert len([c for c in calls if c[0] == "fc-match"]) == 1
+    assert len(calls) == 1
+
+
+@needs_fontconfig
+def test_system_fallback_output_is_the_same_in_a_new_process(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "rare.txt"
+    source.write_text(f"abc {RARE_HAN} ሀ", encoding="utf-8")
+    runs = [
+        run_cli("render", source, "-o", tmp_path / f"{n}.png", "--json", fresh_process=True) for n in (1, 2)
+    ]
+    assert all(r.exit_code == 0 for r in runs), [r.stderr for r in runs]
+    assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()
+    fonts_of = [json.loads(r.stdout)["fonts"] for r in runs]
+    assert fonts_of[0] == fonts_of[1]

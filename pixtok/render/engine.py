@@ -112,7 +112,9 @@ class Renderer:
     def __init__(self, config: RenderConfig) -> None:
         self.config = config
         self.geometry = config.geometry()
-        self.chain = FontChain.from_specs(config.fonts, fallback=config.fallback)
+        self.chain = FontChain.from_specs(
+            config.fonts, fallback=config.fallback, system_fonts=config.system_fonts
+        )
         marker = config.newline_marker if config.newlines == "marker" else None
         self.shaper = Shaper(self.chain, marker)
         self._atlases: dict[float, GlyphAtlas] = {}

@@ -52,6 +52,12 @@ class GlyphAtlas:
         self._arrays: dict[str, np.ndarray] = {}
         self._buffers: dict[str, np.ndarray] = {}
 
+    def _grow(self) -> None:
+        """Make room for fonts appended to the chain since (system fallback adds them)."""
+        for font in self.fonts[len(self._faces) :]:
+            self._faces.append(None)
+            self._slot.append(np.full(font.hb_face.glyph_count, -1, dtype=np.int64))
+
     def _face(self, font_index: int) -> freetype.Face:
         face = self._faces[font_index]
         if face is None:
@@ -93,6 +99,8 @@ class GlyphAtlas:
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
         """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
         slots = np.empty(len(gid), dtype=np.int64)
+        if len(self._slot) < len(self.fonts):
+            self._grow()
         for font_index in np.unique(font):
             mask = font == font_index
             table = self._slot[int(font_index)]
