@@ -110,6 +110,14 @@ TabSize = Annotated[
 NoFallback = Annotated[
     bool, typer.Option("--no-fallback", help="Use only the fonts given with --font.", rich_help_panel=RENDER)
 ]
+NoSystemFonts = Annotated[
+    bool,
+    typer.Option(
+        "--no-system-fonts",
+        help="Never ask fontconfig for an installed font when no bundled font has a character.",
+        rich_help_panel=RENDER,
+    ),
+]
 Errors = Annotated[
     str,
     typer.Option(
@@ -198,6 +206,7 @@ _RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
     ("lang", Lang, None),
     ("tab_size", TabSize, None),
     ("no_fallback", NoFallback, False),
+    ("no_system_fonts", NoSystemFonts, False),
 )
 _PREFIX = "render_flag_"
 
@@ -235,7 +244,12 @@ def render_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             flags = {name: kwargs.pop(_PREFIX + name) for name, _, _ in _RENDER_FLAGS}
             kwargs["render_config"] = build_config(
-                flags.pop("preset"), flags.pop("config"), flags.pop("no_fallback"), default_preset, **flags
+                flags.pop("preset"),
+                flags.pop("config"),
+                flags.pop("no_fallback"),
+                default_preset,
+                no_system_fonts=flags.pop("no_system_fonts"),
+                **flags,
             )
             return command(*args, **kwargs)
 
@@ -252,6 +266,7 @@ def build_config(
     config_file: Path | None = None,
     no_fallback: bool = False,
     default_preset: str | None = None,
+    no_system_fonts: bool = False,
     **flags: Any,
 ) -> RenderConfig:
     """A RenderConfig from, in rising priority: a preset (--preset, else the file's `preset`
@@ -271,6 +286,8 @@ def build_config(
         values[_FLAG_FIELDS[flag]] = tuple(value) if flag == "font" else value
     if no_fallback:
         values["fallback"] = False
+    if no_system_fonts:
+        values["system_fonts"] = False
     return RenderConfig.from_dict(values)
 
 

@@ -144,6 +144,7 @@ class RenderConfig:
     hscale: float = 1.0
     fonts: tuple[str, ...] = ()
     fallback: bool = True
+    system_fonts: bool = True
     foreground: str = "#000000"
     background: str = "#ffffff"
     color_mode: ColorMode = "L"

@@ -161,7 +161,9 @@ class Renderer:
     def __init__(self, config: RenderConfig) -> None:
         self.config = config
         self.geometry = config.geometry()
-        self.chain = FontChain.from_specs(config.fonts, fallback=config.fallback)
+        self.chain = FontChain.from_specs(
+            config.fonts, fallback=config.fallback, system_fonts=config.system_fonts
+        )
         self.shaper = Shaper(self.chain)
         self._atlases: dict[float, GlyphAtlas] = {}
         self._layouts: OrderedDict[str, _Layout] = OrderedDict()

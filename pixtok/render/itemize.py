@@ -116,6 +116,21 @@ class Runs:
         return sorted({lang for lang in self.language if lang})
 
 
+# Code points that start or join an emoji sequence (UTS #51): pictographs, regional indicators,
+# keycap marks, variation selectors, ZWJ and tag characters.
+_EMOJI_RANGES = ((0x2300, 0x2BFF), (0x1F000, 0x1FAFF), (0xE0020, 0xE007F), (0xFE0E, 0xFE0F))
+_EMOJI_POINTS = (0x200D, 0x20E3, 0x3030, 0x303D, 0x3297, 0x3299)
+
+
+def _may_hold_emoji(cps: np.ndarray) -> bool:
+    if not len(cps) or int(cps.max()) < 0x200D:
+        return False
+    hit = np.isin(cps, _EMOJI_POINTS)
+    for low, high in _EMOJI_RANGES:
+        hit |= (cps >= low) & (cps <= high)
+    return bool(hit.any())
+
+
 def _previous(mask: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
 
@@ -145,7 +160,19 @@ class Itemizer:
         self._known_fonts = len(chain.fonts)
         self._covers: dict[tuple[int, int], bool] = {}
 
-    def _base_fonts(self, cps: np.ndarray) -> np.ndarray:
+    def _base_fonts(self, text: str, cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The chain's font for each character (-1: no font has it), and which characters are
+        pinned to it. Texts that may hold emoji sequences ask the chain for every character, so
+        that each sequence goes to one font whole; its characters are pinned there."""
+        fonts = self._fonts_of(cps)
+        if not _may_hold_emoji(cps):
+            return fonts, np.zeros(len(cps), dtype=bool)
+        chosen = np.asarray(self.chain.font_indices(text), dtype=np.int32)
+        if len(self.chain.fonts) != self._known_fonts:
+            fonts = self._fonts_of(cps)
+        return chosen, chosen != fonts
+
+    def _fonts_of(self, cps: np.ndarray) -> np.ndarray:
         """The chain's font for each code point (-1: no font has it)."""
         if len(self.chain.fonts) != self._known_fonts:
             # A grown chain may now have characters it lacked; earlier choices still stand.
@@ -191,7 +218,7 @@ class Itemizer:
         # Fonts: letters take the chain's choice; characters of no script the font of the letters
         # around them when it has them (unless a user font claims them first); marks and
         # invisible characters the font of the character they follow.
-        base = self._base_fonts(cps)
+        base, pinned = self._base_fonts(text, cps)
         font = base.copy()
         letters = strong & ~attached
         missing_letter = letters & (base < 0)
@@ -199,7 +226,7 @@ class Itemizer:
             drawn = letters & (base >= 0)
             prev = _neighbour(drawn, paragraph)
             font = np.where(missing_letter, np.where(prev >= 0, base[np.maximum(prev, 0)], 0), font)
-        common = ~strong & ~attached & ~newline
+        common = ~strong & ~attached & ~newline & ~pinned
         if common.any():
             near = _neighbour(letters, paragraph)
             idx = np.flatnonzero(common & (near >= 0))
@@ -208,6 +235,7 @@ class Itemizer:
             user_first = (base[idx] >= 0) & (base[idx] < self.chain.user_count) & (base[idx] < candidate)
             take = covered & ~user_first
             font[idx[take]] = candidate[take]
+        attached &= ~pinned
         if attached.any():
             owner = _previous(~attached & ~newline)
             idx = np.flatnonzero(attached & (owner >= 0))
