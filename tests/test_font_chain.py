@@ -81,7 +81,7 @@ def test_script_text_renders_through_its_bundled_font_as_harfbuzz_shapes_it(
 
 
 def test_thai_corpus_text_renders_with_no_missing_glyph() -> None:
-    text = (Path(__file__).resolve().parents[1] / "corpus" / "next" / "th_wiki_openoffice.txt").read_text(
+    text = (Path(__file__).resolve().parents[1] / "corpus" / "th_wiki_openoffice.txt").read_text(
         encoding="utf-8"
     )
     result = Renderer(RenderConfig()).render(text)
