@@ -150,6 +150,23 @@ def test_tesseract_reads_russian_and_persian(corpus_text) -> None:
 
 
 @pytest.mark.slow
+def test_tesseract_reads_japanese_and_thai_in_their_render_language(corpus_text) -> None:
+    """Pages rendered with --lang ja (Japanese glyph forms and kerning) and --lang th (Thai by
+    dictionary line breaks) read back with the Tesseract model the render language names. Seen
+    here at 20 px (Tesseract 5.3): Japanese 0.5 % CER (0 % without spaces), Thai 2.2 % (1.7 %)."""
+    japanese = ocr_roundtrip(
+        excerpt(corpus_text("ja_prose"), 400), RenderConfig(size="20px", page="1024x512", lang="ja")
+    )
+    assert japanese["engine"]["name"] == "tesseract" and japanese["lang"].split("+")[0] == "jpn"
+    assert japanese["cer"] < 0.02, japanese
+    thai = ocr_roundtrip(
+        excerpt(corpus_text("th_wiki"), 500), RenderConfig(size="20px", page="1024x512", lang="th")
+    )
+    assert thai["lang"].split("+")[0] == "tha" and thai["pages_total"] == 1
+    assert thai["cer"] < 0.05, thai
+
+
+@pytest.mark.slow
 def test_the_engines_own_line_finding_reads_too(corpus_text) -> None:
     text = excerpt(corpus_text("en_prose"), 500)
     result = render(text, RenderConfig(size="16px", page="1024x400"))

@@ -363,6 +363,8 @@ class Renderer:
         slots = atlas.slots(font, gid)
         boxes = atlas.boxes(slots, placed.x, placed.baseline)
         n_lines = len(lines)
+        if config.layout == "strip" and len(slots):
+            boxes = _inside_left_edge(boxes, placed.line, n_lines)
         per_page = lines_per_page(geometry, box)
         line_page = np.arange(n_lines) // per_page
         n_pages = int(line_page[-1]) + 1 if n_lines else 1
@@ -484,6 +486,17 @@ def _line_char_spans(lines: Lines, to_original: Any, n_chars: int) -> np.ndarray
         starts[0] = 0
     ends = np.append(starts[1:], n_chars)
     return np.stack([starts, ends], axis=1)
+
+
+def _inside_left_edge(boxes: GlyphPixels, line: np.ndarray, n_lines: int) -> GlyphPixels:
+    """Strips start at x = 0: a line whose first glyph reaches left of its pen (a negative side
+    bearing, as DejaVu Sans 'J') moves right by that much rather than lose the column."""
+    inked = boxes.width > 0
+    lowest = np.zeros(n_lines, dtype=np.int64)
+    np.minimum.at(lowest, line[inked], boxes.left[inked])
+    if not (lowest < 0).any():
+        return boxes
+    return dataclasses.replace(boxes, left=boxes.left - lowest[line])
 
 
 def _end_patch(ink: np.ndarray, text_right: float, patch: int) -> None:
