@@ -194,3 +194,23 @@ def test_hb_shape_agrees_on_hyphenated_english() -> None:
     text = "The state-of-the-art well-known run-time type-checker."
     ours, _ = pixtok_glyphs("DejaVuSans.ttf", text, "en")
     assert np.array_equal(ours, hb_shape("DejaVuSans.ttf", text, "en"))
+
+
+def test_a_break_where_harfbuzz_says_unsafe_reshapes_the_line_edges() -> None:
+    """An Arabic word wider than the line breaks between letters that join: HarfBuzz marks those
+    places unsafe to break, and each line's glyphs become what HarfBuzz gives for the line's
+    text alone (final and initial forms at the break), not the joined forms of the whole word."""
+    word = "بسماللهالرحمنالرحيمبسماللهالرحمنالرحيم"
+    font = str(FONT_DIR / "NotoNaskhArabic-Regular.ttf")
+    result = render(
+        word, RenderConfig(page="80x400", size="16px", margin="4px", fonts=(font,), fallback=False)
+    )
+    assert result.lines >= 3
+    whole = sorted(reference("NotoNaskhArabic-Regular.ttf", word, "und")[:, 0].tolist())
+    drawn = []
+    for start, end in result.line_char_span.tolist():
+        on_line = (result.glyphs.char_offset >= start) & (result.glyphs.char_offset < end)
+        ours = sorted(result.glyphs.glyph_id[on_line].tolist())
+        assert ours == sorted(reference("NotoNaskhArabic-Regular.ttf", word[start:end], "und")[:, 0].tolist())
+        drawn += ours
+    assert sorted(drawn) != whole, "the line edges changed form"
