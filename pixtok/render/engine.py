@@ -142,6 +142,7 @@ class _Layout:
     placed: PlacedGlyphs
     geometry: Geometry
     box: LineBox
+    atlas: GlyphAtlas  # the atlas `slots` index (kept alive with the layout)
     slots: np.ndarray
     boxes: GlyphPixels
     line_page: np.ndarray
@@ -397,6 +398,7 @@ class Renderer:
             placed=placed,
             geometry=geometry,
             box=box,
+            atlas=atlas,
             slots=slots,
             boxes=boxes,
             line_page=line_page,
@@ -411,7 +413,7 @@ class Renderer:
     def _draw(self, text: str, prepared: PreparedText, layout: _Layout) -> RenderResult:
         config = self.config
         geometry, placed, boxes, shaped = layout.geometry, layout.placed, layout.boxes, layout.shaped
-        atlas = self.atlas(geometry.size)
+        atlas = layout.atlas
         slots = layout.slots
         n_pages = len(layout.page_widths)
         width, height = geometry.width, geometry.height

@@ -290,7 +290,11 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     run_edges[shaped.runs.end] = True
     breaks = lines.next_start[:-1]
     inner = breaks[~run_edges[breaks] & (breaks < facts.n)]
-    unsafe = [int(b) for b in inner.tolist() if shaped.unsafe_to_break(int(facts.char_glyph[b]))]
+    unsafe = [
+        int(b)
+        for b, g in zip(inner.tolist(), facts.char_glyph[inner].tolist(), strict=True)
+        if shaped.unsafe_to_break(g)
+    ]
     if not unsafe:
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start

@@ -20,6 +20,8 @@ costs more than shaping.
 
 from __future__ import annotations
 
+import bisect
+import functools
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -94,7 +96,7 @@ class ShapedText:
         """Whether HarfBuzz marked the cluster of this glyph unsafe to break before."""
         if not 0 <= glyph < len(self.gid) or not self._infos:
             return False
-        r = int(np.searchsorted(self.run_glyph_start, glyph, side="right")) - 1
+        r = bisect.bisect_right(self._run_starts, glyph) - 1
         infos = self._infos[r]
         k = glyph - int(self.run_glyph_start[r])
         if self.runs.level[r] % 2:
@@ -111,6 +113,10 @@ class ShapedText:
             context=False,
         )  # fmt: skip
         return glyphs
+
+    @functools.cached_property
+    def _run_starts(self) -> list[int]:
+        return self.run_glyph_start.tolist()
 
     def release(self) -> None:
         """Drop HarfBuzz's glyph records once lines are broken (they are large)."""
