@@ -94,7 +94,7 @@ def is_mark(cps: np.ndarray) -> np.ndarray:
 class Runs:
     """Runs of a text, in logical order: [start, end) character offsets, and how each is shaped.
 
-    Newlines belong to no run. `script` is None where HarfBuzz should guess it (letters of a
+    A newline belongs to the run before it. `script` is None where HarfBuzz should guess it (letters of a
     script the tables do not name, or text with no letters at all); `language` is a BCP 47 tag
     or "" (HarfBuzz's default language system).
     """
@@ -253,7 +253,6 @@ class Itemizer:
             unset = (font < 0) & ~newline
             owner = _previous((font >= 0) & ~newline)
             font = np.where(unset, np.where(owner >= 0, font[np.maximum(owner, 0)], 0), font)
-            font[newline] = -1
 
         # Scripts: letters keep theirs; everything else takes that of the letters around it.
         near = _neighbour(strong, paragraph)
@@ -272,7 +271,19 @@ class Itemizer:
                 lang_code[inferred] = cjk_languages(cps, paragraph)[paragraph[inferred]]
             languages = list(CJK_LANGUAGES)
 
-        # Runs end wherever font, level, script group or language change, and at newlines.
+        # A newline joins the run before it (HarfBuzz shapes it to nothing), so consecutive
+        # paragraphs in one font, script, direction and language are one run, one call.
+        if newline.any():
+            before = _previous(~newline)
+            after = _following(~newline)
+            near_nl = np.where(before >= 0, before, np.where(after < n, after, -1))
+            idx = np.flatnonzero(newline & (near_nl >= 0))
+            for column in (font, group, lang_code):
+                column[idx] = column[near_nl[idx]]
+            font[newline & (near_nl < 0)] = 0
+            levels = levels.copy()
+            levels[idx] = levels[near_nl[idx]]
+        # Runs end wherever font, level, script group or language change.
         change = np.zeros(n, dtype=bool)
         if n:
             change[0] = True
@@ -281,13 +292,9 @@ class Itemizer:
                 | (levels[1:] != levels[:-1])
                 | (group[1:] != group[:-1])
                 | (lang_code[1:] != lang_code[:-1])
-                | newline[1:]
-                | newline[:-1]
             )
         starts = np.flatnonzero(change)
         ends = np.append(starts[1:], n)
-        keep = ~newline[starts]
-        starts, ends = starts[keep], ends[keep]
         first_strong = _following(strong)
         scripts: list[str | None] = []
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):

@@ -137,22 +137,33 @@ class Shaper:
         levels, base_level = text_levels(text)
         runs = self.itemizer.itemize(text, cps, levels, language)
         shaping_text = text.replace("\t", " ") if "\t" in text else text
-        parts: list[Glyphs] = []
+        columns: tuple[list[int], ...] = ([], [], [], [], [])
+        counts: list[int] = []
+        offsets: list[int] = []
         infos: list[list[Any]] = []
         for a, b, font, level, script, lang in zip(
             runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
             runs.script, runs.language, strict=True,
         ):  # fmt: skip
-            glyphs, run_infos = self.shape_item(shaping_text, a, b, font, level, script, lang)
-            parts.append(glyphs)
+            lo, run_infos, positions = self._harfbuzz(shaping_text, a, b, font, level, script, lang)
+            order = run_infos[::-1] if level % 2 else run_infos
+            places = positions[::-1] if level % 2 else positions
+            columns[0].extend(map(_CODEPOINT, order))
+            columns[1].extend(map(_CLUSTER, order))
+            columns[2].extend(map(_X_ADVANCE, places))
+            columns[3].extend(map(_X_OFFSET, places))
+            columns[4].extend(map(_Y_OFFSET, places))
+            counts.append(len(run_infos))
+            offsets.append(lo)
             infos.append(run_infos)
-        counts = np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts))
-        if parts:
-            columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
-        else:
-            columns = [np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int32, np.int32, np.int32)]
-            columns += [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)]
-        gid, font, advance, x_offset, y_offset, cluster, level = columns
+        gid = np.asarray(columns[0], dtype=np.int32)
+        count = np.asarray(counts, dtype=np.int64)
+        cluster = np.asarray(columns[1], dtype=np.int64) + np.repeat(
+            np.asarray(offsets, dtype=np.int64), count
+        )
+        advance, x_offset, y_offset = (np.asarray(c, dtype=np.int32) for c in columns[2:])
+        font = np.repeat(runs.font.astype(np.int32), count)
+        level = np.repeat(runs.level, count)
         # Characters that need no glyph (controls, format characters) and that the font lacks.
         notdef = np.flatnonzero(gid == 0)
         if len(notdef):
@@ -170,10 +181,37 @@ class Shaper:
             level=level,
             base_level=base_level,
             runs=runs,
-            run_glyph_start=np.concatenate(([0], np.cumsum(counts))),
+            run_glyph_start=np.concatenate(([0], np.cumsum(count))),
             shaper=self,
             _infos=infos,
         )
+
+    def _harfbuzz(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        font_index: int,
+        level: int,
+        script: str | None,
+        language: str,
+        context: bool = True,
+    ) -> tuple[int, list[Any], list[Any]]:
+        """Shape text[start:end] in one font, direction, script and language, with up to five
+        characters of context either side (`context`). Returns where the buffer's text starts
+        (clusters count from there) and HarfBuzz's glyph records and positions, in its order."""
+        lo, hi = (max(start - _CONTEXT, 0), min(end + _CONTEXT, len(text))) if context else (start, end)
+        buf = hb.Buffer()
+        buf.add_str(text[lo:hi], start - lo, end - start)
+        buf.direction = "rtl" if level % 2 else "ltr"
+        buf.language = language or "und"
+        buf.cluster_level = CLUSTER_LEVEL
+        if script:
+            buf.script = script
+        else:
+            buf.guess_segment_properties()
+        hb.shape(self.chain.fonts[font_index].hb_font, buf, FEATURES)
+        return lo, buf.glyph_infos, buf.glyph_positions
 
     def shape_item(
         self,
@@ -186,39 +224,21 @@ class Shaper:
         language: str,
         context: bool = True,
     ) -> tuple[Glyphs, list[Any]]:
-        """Glyph arrays (logical order) of text[start:end] in one font, direction, script and
-        language, with up to five characters of context either side (`context`), and
-        HarfBuzz's glyph records (in its order)."""
-        lo, hi = (max(start - _CONTEXT, 0), min(end + _CONTEXT, len(text))) if context else (start, end)
-        buf = hb.Buffer()
-        buf.add_str(text[lo:hi], start - lo, end - start)
-        buf.direction = "rtl" if level % 2 else "ltr"
-        buf.language = language or "und"
-        buf.cluster_level = CLUSTER_LEVEL
-        if script:
-            buf.script = script
-        else:
-            buf.guess_segment_properties()
-        hb.shape(self.chain.fonts[font_index].hb_font, buf, FEATURES)
-        infos, positions = buf.glyph_infos, buf.glyph_positions
-        n = len(infos)
-        gid = np.fromiter(map(_CODEPOINT, infos), dtype=np.int32, count=n)
-        cluster = np.fromiter(map(_CLUSTER, infos), dtype=np.int64, count=n)
-        advance = np.fromiter(map(_X_ADVANCE, positions), dtype=np.int32, count=n)
-        x_offset = np.fromiter(map(_X_OFFSET, positions), dtype=np.int32, count=n)
-        y_offset = np.fromiter(map(_Y_OFFSET, positions), dtype=np.int32, count=n)
-        if lo:
-            cluster += lo
+        """Glyph arrays (logical order) of text[start:end] shaped as one item (see `_harfbuzz`),
+        and HarfBuzz's glyph records (in its order)."""
+        lo, infos, positions = self._harfbuzz(text, start, end, font_index, level, script, language, context)
         if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
-            gid, cluster, advance = gid[::-1], cluster[::-1], advance[::-1]
-            x_offset, y_offset = x_offset[::-1], y_offset[::-1]
+            infos_in, positions_in = infos[::-1], positions[::-1]
+        else:
+            infos_in, positions_in = infos, positions
+        n = len(infos)
         glyphs = (
-            gid,
+            np.fromiter(map(_CODEPOINT, infos_in), dtype=np.int32, count=n),
             np.full(n, font_index, dtype=np.int32),
-            advance,
-            x_offset,
-            y_offset,
-            cluster,
+            np.fromiter(map(_X_ADVANCE, positions_in), dtype=np.int32, count=n),
+            np.fromiter(map(_X_OFFSET, positions_in), dtype=np.int32, count=n),
+            np.fromiter(map(_Y_OFFSET, positions_in), dtype=np.int32, count=n),
+            np.fromiter(map(_CLUSTER, infos_in), dtype=np.int64, count=n) + lo,
             np.full(n, level, dtype=np.int8),
         )
         return glyphs, infos
