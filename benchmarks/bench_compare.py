@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import sentencepiece  # noqa: E402
+from bench_render import windows  # noqa: E402  (benchmarks/ is the script's folder)
 
 from pixtok import RenderConfig  # noqa: E402
 from pixtok.compare import DEFAULT_ENCODERS, CompareOptions, Comparer  # noqa: E402
@@ -38,18 +39,6 @@ CORPUS = REPO / "corpus"
 LATIN_CYRILLIC_CODE = ("en_", "de_", "fr_", "ru_", "code_", "data_", "math_")
 #: Characters per window of the new-text stream.
 WINDOW = 1500
-
-
-def windows(text: str, size: int) -> list[str]:
-    """Consecutive, non-overlapping pieces of about `size` characters, cut at line ends."""
-    pieces, start = [], 0
-    while start < len(text):
-        end = text.find("\n", start + size)
-        end = len(text) if end < 0 else end + 1
-        if text[start:end].strip():
-            pieces.append(text[start:end])
-        start = end
-    return pieces
 
 
 def new_text(options: CompareOptions, processor: object, rounds: int) -> list[dict[str, object]]:

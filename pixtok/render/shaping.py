@@ -107,12 +107,22 @@ class ShapedText:
         """Glyphs of text[start:end] shaped alone (no context across its ends), in the run
         properties of the run that holds it."""
         r = self.run_of_char(start)
-        runs = self.runs
-        glyphs, _ = self.shaper.shape_item(
-            self.text, start, end, int(runs.font[r]), int(runs.level[r]), runs.script[r], runs.language[r],
-            context=False,
-        )  # fmt: skip
-        return glyphs
+        font, level = int(self.runs.font[r]), int(self.runs.level[r])
+        lo, infos, positions = self.shaper.harfbuzz(
+            self.text, start, end, font, level, self.runs.script[r], self.runs.language[r], context=False
+        )
+        if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
+            infos, positions = infos[::-1], positions[::-1]
+        n = len(infos)
+        return (
+            np.fromiter(map(_CODEPOINT, infos), dtype=np.int32, count=n),
+            np.full(n, font, dtype=np.int32),
+            np.fromiter(map(_X_ADVANCE, positions), dtype=np.int32, count=n),
+            np.fromiter(map(_X_OFFSET, positions), dtype=np.int32, count=n),
+            np.fromiter(map(_Y_OFFSET, positions), dtype=np.int32, count=n),
+            np.fromiter(map(_CLUSTER, infos), dtype=np.int64, count=n) + lo,
+            np.full(n, level, dtype=np.int8),
+        )
 
     @functools.cached_property
     def _run_starts(self) -> list[int]:
@@ -145,7 +155,7 @@ class Shaper:
             runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
             runs.script, runs.language, strict=True,
         ):  # fmt: skip
-            lo, run_infos, positions = self._harfbuzz(shaping_text, a, b, font, level, script, lang)
+            lo, run_infos, positions = self.harfbuzz(shaping_text, a, b, font, level, script, lang)
             order = run_infos[::-1] if level % 2 else run_infos
             places = positions[::-1] if level % 2 else positions
             columns[0].extend(map(_CODEPOINT, order))
@@ -186,7 +196,7 @@ class Shaper:
             _infos=infos,
         )
 
-    def _harfbuzz(
+    def harfbuzz(
         self,
         text: str,
         start: int,
@@ -212,33 +222,3 @@ class Shaper:
             buf.guess_segment_properties()
         hb.shape(self.chain.fonts[font_index].hb_font, buf, FEATURES)
         return lo, buf.glyph_infos, buf.glyph_positions
-
-    def shape_item(
-        self,
-        text: str,
-        start: int,
-        end: int,
-        font_index: int,
-        level: int,
-        script: str | None,
-        language: str,
-        context: bool = True,
-    ) -> tuple[Glyphs, list[Any]]:
-        """Glyph arrays (logical order) of text[start:end] shaped as one item (see `_harfbuzz`),
-        and HarfBuzz's glyph records (in its order)."""
-        lo, infos, positions = self._harfbuzz(text, start, end, font_index, level, script, language, context)
-        if level % 2:  # HarfBuzz returns right-to-left runs in visual order; keep logical order
-            infos_in, positions_in = infos[::-1], positions[::-1]
-        else:
-            infos_in, positions_in = infos, positions
-        n = len(infos)
-        glyphs = (
-            np.fromiter(map(_CODEPOINT, infos_in), dtype=np.int32, count=n),
-            np.full(n, font_index, dtype=np.int32),
-            np.fromiter(map(_X_ADVANCE, positions_in), dtype=np.int32, count=n),
-            np.fromiter(map(_X_OFFSET, positions_in), dtype=np.int32, count=n),
-            np.fromiter(map(_Y_OFFSET, positions_in), dtype=np.int32, count=n),
-            np.fromiter(map(_CLUSTER, infos_in), dtype=np.int64, count=n) + lo,
-            np.full(n, level, dtype=np.int8),
-        )
-        return glyphs, infos
