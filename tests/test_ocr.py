@@ -234,3 +234,29 @@ def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_
     lines = run_cli("ocr", source, "--page", "1024x256", "--size", "14px", "--max-pages", "1", "--jsonl")
     records = [json.loads(line) for line in lines.stdout.splitlines()]
     assert [r["page"] for r in records] == [0, "total"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "tesseract"),
+    [
+        ("ja", "jpn"),
+        ("zh-Hans", "chi_sim"),
+        ("zh-TW", "chi_tra"),
+        ("ko", "kor"),
+        ("th", "tha"),
+        ("fa", "fas"),
+    ],
+)
+def test_ocr_language_follows_the_render_language(tag: str, tesseract: str) -> None:
+    """Without --ocr-lang, the render language (--lang, BCP 47) names the OCR model."""
+    assert ocr_language("", None, tag).primary == tesseract
+    assert ocr_language("", "latin", tag).primary == "eng", "--ocr-lang still wins"
+
+
+def test_ocr_lang_and_lang_are_separate_flags(run_cli, tmp_path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Some text.\n", encoding="utf-8")
+    bad = run_cli("ocr", source, "--ocr-lang", "no such!")
+    assert bad.exit_code == 2 and "--ocr-lang" in bad.stderr
+    wrong = run_cli("ocr", source, "--lang", "not a tag!")
+    assert wrong.exit_code == 2 and "BCP 47" in wrong.stderr
