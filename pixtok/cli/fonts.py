@@ -17,6 +17,7 @@ def fonts_command(
     text: opt.Texts = None,
     font: opt.Font = None,
     no_fallback: opt.NoFallback = False,
+    no_system_fonts: opt.NoSystemFonts = False,
     errors: opt.Errors = "strict",
     output: opt.Output = None,
     json_: opt.Json = False,
@@ -43,19 +44,20 @@ def fonts_command(
                 )
             emit_report(Report(records), fmt, output=output, title="bundled fonts")
             return
-        chain = FontChain.from_specs(font, fallback=not no_fallback)
+        chain = FontChain.from_specs(font, fallback=not no_fallback, system_fonts=not no_system_fonts)
         records = [f.describe() for f in chain.fonts]
-        options = {"fonts": list(font), "fallback": not no_fallback}
+        options = {"fonts": list(font), "fallback": not no_fallback, "system_fonts": not no_system_fonts}
         emit_report(Report(records, None, options), fmt, output=output, title="font chain")
         return
     name, body = opt.read_input_or_stdin(input, errors, texts=text)
-    chain = FontChain.from_specs(font or [], fallback=not no_fallback)
+    chain = FontChain.from_specs(font or [], fallback=not no_fallback, system_fonts=not no_system_fonts)
     report = chain.coverage_report(body)
     records = [
-        {"input": name, **{key: f[key] for key in ("family", "path", "chars")}} for f in report["fonts"]
+        {"input": name, **{key: f[key] for key in ("family", "path", "origin", "chars")}}
+        for f in report["fonts"]
     ]
     total = {"input": name, **{k: v for k, v in report.items() if k != "fonts"}}
-    options = {"fonts": list(font or ()), "fallback": not no_fallback}
+    options = {"fonts": list(font or ()), "fallback": not no_fallback, "system_fonts": not no_system_fonts}
 
     def table(records: Any, total: Any) -> None:
         rows = [{k: v for k, v in r.items() if k != "input"} for r in records]

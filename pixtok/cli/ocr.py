@@ -32,7 +32,7 @@ def ocr_command(
     input: opt.OneInput = None,
     text: opt.Texts = None,
     ocr_engine: Engine = "auto",
-    lang: Lang = None,
+    ocr_lang: Lang = None,
     segmentation: Segmentation = "layout",
     max_pages: MaxPages = None,
     show_text: Annotated[
@@ -62,7 +62,7 @@ def ocr_command(
             result,
             body,
             ocr_engine,
-            lang,
+            ocr_lang,
             segmentation=segmentation,
             max_pages=max_pages,
             include_text=show_text,

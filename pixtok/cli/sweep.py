@@ -94,7 +94,7 @@ def sweep_command(
     encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
@@ -121,7 +121,7 @@ def sweep_command(
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     options = _sweep_options(
-        render_config, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric
+        render_config, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric
     )
     total = len(configurations(options.compare.render, options.axes))
     name, body = opt.read_input_or_stdin(input, errors, texts=text)
@@ -139,7 +139,7 @@ def sweep_command(
         "encoders": list(options.compare.encoders),
         "ocr": report["ocr"],
         "ocr_engine": ocr_engine,
-        "lang": lang,
+        "ocr_lang": ocr_lang,
         "max_pages": options.max_pages,
     }
 
@@ -163,7 +163,7 @@ def fit_command(
     vary: Vary = None,
     ocr: Ocr = True,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     candidates: Annotated[
         int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
     ] = 3,
@@ -192,7 +192,7 @@ def fit_command(
     if budget < 1:
         raise UsageError("give the token budget: --budget N (N >= 1)")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
     total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)
     name, body = opt.read_input_or_stdin(input, errors, texts=text)
     with progress_bar(total + (candidates if ocr else 0), "configurations", quiet=quiet) as advance:
