@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_tables import header_tokens, whole_pieces
 
 from pixtok import RenderConfig, __version__, render
 from pixtok.compare import CompareOptions, Comparer
@@ -409,7 +410,6 @@ TABLE_CALLS = [
     ["distance", "Hello", "Hwllo"],
     ["fonts"],
 ]
-_RULE = re.compile(r"^[\s━─┡┩╇┼┿╋┣┫]+$")
 
 
 def _tables_in_a_terminal(folder: Path, widths: list[int]) -> dict[tuple[int, int], str]:
@@ -455,25 +455,6 @@ def _tables_in_a_terminal(folder: Path, widths: list[int]) -> dict[tuple[int, in
     return {(int(i), int(w)): out for i, w, out in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)}
 
 
-def header_tokens(table_text: str) -> list[str]:
-    """The words of the header rows of every table printed: the rows above each header rule,
-    back to the table's top edge or to a blank line (a compact table's title comes with them)."""
-    tokens: list[str] = []
-    lines = table_text.splitlines()
-    for index, line in enumerate(lines):
-        if line.strip() and _RULE.match(line):
-            start = index - 1
-            while start >= 0 and lines[start].strip() and not lines[start].startswith(("┏", "┌")):
-                start -= 1
-            for header in lines[start + 1 : index]:
-                tokens.extend(t for t in re.split(r"[\s┃│]+", header) if t)
-    return tokens
-
-
-def pieces(word: str) -> list[str]:
-    return re.findall(r"[^-]*-|[^-]+", word)
-
-
 @pytest.mark.slow
 def test_tables_fit_80_and_120_columns_without_breaking_a_word(tmp_path: Path) -> None:
     for short, name in (
@@ -487,13 +468,7 @@ def test_tables_fit_80_and_120_columns_without_breaking_a_word(tmp_path: Path) -
         # At 400 columns nothing wraps: every word of the output (titles, headers, values) is whole.
         words = set(printed[index, 400].split()) | set(header_tokens(printed[index, 400]))
         with_headers += bool(header_tokens(printed[index, 400]))
-        whole = {
-            "".join(p[i:j])
-            for w in words
-            if (p := pieces(w))
-            for i in range(len(p))
-            for j in range(i + 1, len(p) + 1)
-        }
+        whole = whole_pieces(words)
         for width in (80, 120):
             out = printed[index, width]
             assert max(len(line) for line in out.splitlines()) <= width, (args, width, out)

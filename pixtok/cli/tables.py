@@ -49,6 +49,8 @@ BOXED, COMPACT = _Style(boxed=True), _Style(boxed=False)
 #: The row names (first column) may fold down to this width when nothing else fits: a long
 #: path then takes two lines rather than pushing the counts off the screen.
 NAME_FOLD_WIDTH = 20
+#: ... and down to this width on a terminal too narrow for anything else.
+NAME_MIN_WIDTH = 8
 _NUMBER = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]+)?%?$|^-$")
 
 
@@ -116,7 +118,13 @@ def _widths(columns: Sequence[_Column], available: int, style: _Style) -> list[i
     if sum(natural) <= room:
         return natural
     widths = [c.least for c in columns]
-    if sum(widths) > room:
+    excess = sum(widths) - room
+    for i, column in enumerate(columns):  # the row names give way first, down to NAME_MIN_WIDTH
+        if excess > 0 and column.folds:
+            given = min(excess, max(widths[i] - NAME_MIN_WIDTH, 0))
+            widths[i] -= given
+            excess -= given
+    if excess > 0:
         return None
     # Hand the spare characters out one at a time: first to the values' columns, each time to the
     # one that has the smallest share of its natural width (so long prose columns grow together
@@ -194,3 +202,5 @@ def print_rows(
         for row in rows:
             table.add_row(*(Text(row[i]) for i in group))
         console.print(table)
+        if not style.boxed:
+            console.print()  # a borderless table ends with a blank line, so the next one stands apart
