@@ -163,12 +163,14 @@ def test_tesseract_reads_japanese_and_thai_in_their_render_language(corpus_text)
     dictionary line breaks) read back with the Tesseract model the render language names. Seen
     here at 20 px (Tesseract 5.3): Japanese 0.5 % CER (0 % without spaces), Thai 2.2 % (1.7 %)."""
     japanese = ocr_roundtrip(
-        excerpt(corpus_text("ja_prose"), 400), RenderConfig(size="20px", page="1024x512", lang="ja")
+        excerpt(corpus_text("ja_prose"), 400),
+        RenderConfig.from_preset("page-1024", size="20px", page="1024x512", lang="ja"),
     )
     assert japanese["engine"]["name"] == "tesseract" and japanese["lang"].split("+")[0] == "jpn"
     assert japanese["cer"] < 0.02, japanese
     thai = ocr_roundtrip(
-        excerpt(corpus_text("th_wiki"), 500), RenderConfig(size="20px", page="1024x512", lang="th")
+        excerpt(corpus_text("th_wiki"), 500),
+        RenderConfig.from_preset("page-1024", size="20px", page="1024x512", lang="th"),
     )
     assert thai["lang"].split("+")[0] == "tha" and thai["pages_total"] == 1
     assert thai["cer"] < 0.05, thai
