@@ -576,7 +576,10 @@ class FontChain:
         character followed by U+FE0E (text presentation) is drawn by a font other than the
         emoji face when one has it.
         """
-        chosen = [self.font_index(char) for char in text]
+        choice = self._choice
+        for char in set(text).difference(choice):  # each distinct character is resolved once
+            self.font_index(char)
+        chosen = list(map(choice.__getitem__, text))
         emoji = self._preferred.get("emoji")
         if emoji is None:
             return chosen
