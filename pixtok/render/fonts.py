@@ -445,6 +445,8 @@ def system_fallback_faces() -> tuple[SystemFace, ...]:
 
 
 _SYSTEM_CHOICE: dict[int, Font | None] = {}
+# One Font per installed face, so the chain never holds the same face twice.
+_SYSTEM_FONTS: dict[tuple[str, int], Font] = {}
 
 
 def system_font_for(codepoint: int) -> Font | None:
@@ -456,10 +458,13 @@ def system_font_for(codepoint: int) -> Font | None:
     for face in system_fallback_faces():
         if not face.has(codepoint):
             continue
-        try:
-            font = load_font(face.path, face.index, face.family, "system fallback")
-        except FontError:
-            continue
+        font = _SYSTEM_FONTS.get((face.path, face.index))
+        if font is None:
+            try:
+                font = load_font(face.path, face.index, face.family, "system fallback")
+            except FontError:
+                continue
+            _SYSTEM_FONTS[face.path, face.index] = font
         if codepoint in font.coverage:
             found = font
             break
