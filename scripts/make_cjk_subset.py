@@ -42,7 +42,7 @@ fontTools version may serialise tables differently, so byte identity is only pro
 same version).
 
 Usage:
-    python scripts/make_cjk_subset.py [--ttc PATH] [-o DIR] [--corpus DIR]
+    python scripts/make_cjk_subset.py [--ttc PATH] [-o DIR] [--corpus DIR] [--only FILE]
 """
 
 from __future__ import annotations
@@ -312,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ttc", type=Path, default=DEFAULT_TTC, help="NotoSansCJK-Regular.ttc to read")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder to write to")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="test corpus folder")
+    parser.add_argument(
+        "--only", choices=[spec.file for spec in SUBSETS], help="build this file alone (default: both)"
+    )
     args = parser.parse_args(argv)
     if not args.ttc.is_file():
         parser.error(f"no such font collection: {args.ttc} (Debian package fonts-noto-cjk)")
@@ -321,13 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         parser.error(f"no zh-cn_/ja_/ko_ *.txt files in {args.corpus}")
     corpus = corpus_points(files)
-    for spec in SUBSETS:
+    built = [spec for spec in SUBSETS if args.only in (None, spec.file)]
+    for spec in built:
         counts = build_subset(spec, args.ttc, args.output / spec.file, corpus)
         width = max(len(k) for k in counts)
         print(spec.file)
         for key, value in counts.items():
             print(f"  {key:<{width}}  {value:>9,}")
-    print(f"wrote {', '.join(spec.file for spec in SUBSETS)} to {args.output}")
+    print(f"wrote {', '.join(spec.file for spec in built)} to {args.output}")
     return 0
 
 
