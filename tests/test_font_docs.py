@@ -36,3 +36,10 @@ def test_every_shipped_file_is_listed_with_its_size() -> None:
     total = sum(p.stat().st_size for p in FONT_DIR.iterdir() if p.suffix in (".ttf", ".otf"))
     megabytes = re.search(r"The fonts take ([\d.]+) MB in total", text)
     assert megabytes and float(megabytes.group(1)) == round(total / 1e6, 1)
+
+
+def test_python_examples_run() -> None:
+    blocks = re.findall(r"^```python\n(.*?)^```", DOC.read_text(encoding="utf-8"), re.S | re.M)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(DOC), "exec"), {})
