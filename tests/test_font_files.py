@@ -100,7 +100,7 @@ def shape(file: str, text: str, **props: str) -> list[hb.GlyphInfo]:
 
 
 def corpus_files() -> list[Path]:
-    return sorted(CORPUS_DIR.glob("*.txt")) + sorted(CORPUS_DIR.glob("next/*.txt"))
+    return sorted(CORPUS_DIR.glob("*.txt"))
 
 
 def test_font_folder_holds_exactly_the_shipped_fonts_and_their_papers() -> None:

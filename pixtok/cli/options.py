@@ -93,6 +93,20 @@ Newlines = Annotated[
     str | None,
     typer.Option("--newlines", help="keep, space, or marker (a visible mark).", rich_help_panel=RENDER),
 ]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text (BCP 47: ja, zh-Hans, zh-Hant, ko, th); inferred when absent.",
+        rich_help_panel=RENDER,
+    ),
+]
+TabSize = Annotated[
+    str | None,
+    typer.Option(
+        "--tab-size", help="Tab stops every N spaces (4) or every length (48px).", rich_help_panel=RENDER
+    ),
+]
 NoFallback = Annotated[
     bool, typer.Option("--no-fallback", help="Use only the fonts given with --font.", rich_help_panel=RENDER)
 ]
@@ -152,9 +166,9 @@ OcrEngine = Annotated[
 OcrLang = Annotated[
     str | None,
     typer.Option(
-        "--lang",
+        "--ocr-lang",
         help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
-        "detected from the text when absent.",
+        "from --lang, else detected from the text, when absent.",
         rich_help_panel=OCR,
     ),
 ]
@@ -188,6 +202,8 @@ _FLAG_FIELDS = {
     "background": "background",
     "color_mode": "color_mode",
     "newlines": "newlines",
+    "lang": "lang",
+    "tab_size": "tab_size",
 }
 
 
@@ -209,6 +225,8 @@ _RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
     ("background", Background, None),
     ("color_mode", ColorMode, None),
     ("newlines", Newlines, None),
+    ("lang", Lang, None),
+    ("tab_size", TabSize, None),
     ("no_fallback", NoFallback, False),
     ("no_system_fonts", NoSystemFonts, False),
 )
