@@ -21,11 +21,12 @@ RUN_ELSEWHERE = {
     "test_typos.py": "docs/typos.md",
     "test_cli_tokens.py": "docs/tokenizers.md",
     "test_cli_patchify.py": "docs/patches.md",
+    "test_font_docs.py": "docs/fonts.md",
 }
 RUN_HERE = ["README.md", "docs/density.md", "docs/conventions.md"]
 #: Pages with nothing to run: their blocks are benchmark commands (run by hand, minutes each,
 #: their figures in the page) or file listings.
-NOTHING_TO_RUN = ["docs/performance.md", "docs/fonts.md", "docs/dependencies.md"]
+NOTHING_TO_RUN = ["docs/performance.md", "docs/dependencies.md"]
 
 
 @pytest.mark.parametrize("page", RUN_HERE)
