@@ -21,7 +21,7 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.grid import GridEncoder
 from pixtok.errors import InputError, UsageError
-from pixtok.io import read_bytes
+from pixtok.io import load_json, load_toml, read_bytes
 
 SPEC_KEYS: tuple[str, ...] = tuple(f.name for f in fields(GridEncoder) if f.name != "merge_factor")
 
@@ -62,9 +62,9 @@ def read_spec_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     raw = read_bytes(p)
     try:
         if p.suffix.lower() == ".toml":
-            document: Any = tomllib.loads(raw.decode("utf-8"))
+            document: Any = load_toml(raw.decode("utf-8"), str(p))
         elif p.suffix.lower() == ".json":
-            document = json.loads(raw.decode("utf-8"))
+            document = load_json(raw, str(p))
         else:
             raise InputError(f"{p}: preset files end in .toml or .json")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
