@@ -17,6 +17,7 @@ from typing import Any
 
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
+from pixtok.limits import check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.patches import patchify
 from pixtok.render import Renderer, RenderResult
@@ -58,6 +59,16 @@ class OcrOptions:
     lang: str | None = None
     max_pages: int | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, so that a bad option stops a corpus run before its first record instead
+        # of failing every record alike.
+        from pixtok.measure.ocr import ENGINE_NAMES
+
+        if str(self.engine).strip().lower() not in ENGINE_NAMES:
+            raise UsageError(f"unknown OCR engine {self.engine!r}; choose one of: {', '.join(ENGINE_NAMES)}")
+        if self.max_pages is not None and self.max_pages < 1:
+            raise UsageError(f"--max-pages must be at least 1, not {self.max_pages}")
+
 
 #: Error counts of an OCR round trip; rates are derived from them (totals too).
 _OCR_COUNTS = ("chars", "char_errors", "chars_nospace", "char_errors_nospace", "words", "word_errors")
@@ -98,6 +109,9 @@ class Comparer:
         self.renderer = Renderer(self.options.render)
 
     def render(self, text: str) -> RenderResult:
+        """The pages of `text`; text that is not valid Unicode (a lone surrogate, which no
+        tokenizer can encode) or that has a line over the `line` limit is an InputError."""
+        check_text(text)
         return self.renderer.render(text)
 
     def measure(
