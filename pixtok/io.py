@@ -271,7 +271,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """
     target = output_target(path)
     if target.stream:
-        with target.open_stream() as stream, os_errors(target.name, "write"):
+        with os_errors(target.name, "write"), target.open_stream() as stream:
             yield stream
         return
     with OutputLock(target), _staged(target) as (stream, tmp):
@@ -319,7 +319,7 @@ def write_many_atomic(files: Mapping[Path, bytes] | Iterable[tuple[Path, bytes]]
         for path, data in items:
             target = output_target(path)
             if target.stream:
-                with target.open_stream() as stream, os_errors(target.name, "write"):
+                with os_errors(target.name, "write"), target.open_stream() as stream:
                     stream.write(data)
                 continue
             if lock is None:

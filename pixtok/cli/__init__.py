@@ -16,7 +16,7 @@ import typer
 
 from pixtok import limits
 from pixtok.errors import PixtokError
-from pixtok.io import describe_os_error
+from pixtok.io import describe_os_error, shorten
 
 app = typer.Typer(
     name="pixtok",
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         where = exc.filename if exc.filename is not None else None
         if where is None and not _stdout_writable():
             where = "<stdout>"
-        prefix = f"{where}: " if where is not None else ""
+        prefix = f"{shorten(str(where))}: " if where is not None else ""
         _fail(f"{prefix}{describe_os_error(exc)}", 1)
     except MemoryError:
         _fail(f"out of memory; lower the input, or the limits that allow it ({limits.DOCS})", 1)
