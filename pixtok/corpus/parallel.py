@@ -289,7 +289,12 @@ def probe_scheduler(address: str, timeout: float) -> None:
     InputError. `distributed` waits for the handshake's answer without a deadline, so a server
     that is not a Dask scheduler (an HTTP server waits for a request line too) would hold the
     client forever; one that answers something else must not crash it either."""
-    from distributed.comm import connect
+    from distributed.comm import connect, parse_address
+
+    try:
+        parse_address(address)
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {address}: not a scheduler address ({exc})") from None
 
     async def probe() -> None:
         comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
@@ -304,12 +309,12 @@ def probe_scheduler(address: str, timeout: float) -> None:
                 f"cannot reach the Dask scheduler at {address}: no Dask handshake within {timeout:g} s "
                 "(is a Dask scheduler listening there?)"
             ) from None
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         except Exception as exc:  # garbage for a handshake: any decoding error, even a huge allocation
             raise InputError(
                 f"the server at {address} is not a Dask scheduler: its handshake could not be read "
-                f"({type(exc).__name__})"
+                f"({type(exc).__name__}: {str(exc)[:80]})"
             ) from None
 
 
