@@ -73,7 +73,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """
     if str(path) == STDIO:
         return read_bounded(sys.stdin.buffer, "<stdin>")
-    name = printable(os.fspath(path))
+    name = shorten(printable(os.fspath(path)))
     try:
         with open(path, "rb") as stream:
             info = os.fstat(stream.fileno())

@@ -222,6 +222,21 @@ def test_two_concurrent_corpus_runs_on_one_output(tmp_path: Path, corpus_dir: Pa
     assert not lock.exists()
 
 
+def test_a_second_shard_run_on_one_folder_fails_at_once(tmp_path: Path) -> None:
+    from pixtok.corpus.batch import MANIFEST, render_shards
+    from pixtok.corpus.inputs import Record
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    holder = OutputLock(output_target(folder / MANIFEST)).acquire()
+    try:
+        with pytest.raises(OutputBusyError, match="another pixtok run"):
+            render_shards([Record("a", "text")], RenderConfig(), folder, shard_size=10)
+    finally:
+        holder.release()
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
 # -- operating-system errors as one line --------------------------------------------------------
 
 

@@ -100,45 +100,37 @@ def test_workers_and_the_resource_tracker_die_with_their_parent(
         run.communicate()
 
 
+def interrupt_when(run: subprocess.Popen, ready, what: str) -> list[str]:
+    """Send Ctrl-C (SIGINT) to `run` once `ready()` holds; return its stderr lines."""
+    try:
+        wait_for(lambda: ready() or run.poll() is not None, what)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=DEADLINE)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    return err.decode().strip().splitlines()
+
+
 @pytest.mark.slow
 def test_ctrl_c_exits_130_saying_how_to_resume(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
     run = start_run(corpus, out)
     journal = tmp_path / ".records.jsonl.partial"
-    try:
-        wait_for(
-            lambda: (journal.exists() and len(children(run.pid)) >= 3) or run.poll() is not None, "the run"
-        )
-        run.send_signal(signal.SIGINT)
-        _, err = run.communicate(timeout=DEADLINE)
-    finally:
-        if run.poll() is None:
-            run.kill()
+    lines = interrupt_when(run, lambda: journal.exists() and len(children(run.pid)) >= 3, "the workers")
     assert run.returncode == 130
-    assert err.decode().strip().splitlines() == [
-        "pixtok: interrupted; run the same command with --resume to continue"
-    ]
+    assert lines == ["pixtok: interrupted; run the same command with --resume to continue"]
     assert not out.exists()
 
 
 def test_ctrl_c_in_a_command_that_cannot_resume(tmp_path: Path) -> None:
     """`pixtok tokens -` waiting on a pipe that never ends: interrupted, without a resume hint."""
-    run = subprocess.Popen(
-        [sys.executable, "-m", "pixtok", "tokens", "-"],
-        env=ENV,
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        # Wait until it is blocked reading stdin (its imports done), then interrupt it.
-        wait_for(lambda: _waiting_on_read(run.pid) or run.poll() is not None, "the command to read stdin")
-        run.send_signal(signal.SIGINT)
-        _, err = run.communicate(timeout=DEADLINE)
-    finally:
-        if run.poll() is None:
-            run.kill()
+    command = [sys.executable, "-m", "pixtok", "tokens", "-"]
+    run = subprocess.Popen(command, env=ENV, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Once it is blocked reading stdin (its imports done), interrupt it.
+    lines = interrupt_when(run, lambda: _waiting_on_read(run.pid), "the command to read stdin")
     assert run.returncode == 130
-    assert err.decode().strip().splitlines() == ["pixtok: interrupted"]
+    assert lines == ["pixtok: interrupted"]
 
 
 def _waiting_on_read(pid: int) -> bool:
