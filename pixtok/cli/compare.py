@@ -48,6 +48,7 @@ def compare_command(
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
     density: Annotated[
         bool,
@@ -87,6 +88,7 @@ def compare_command(
     qwen2.5-vl and glm-4.1v. Compression is text tokens divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),

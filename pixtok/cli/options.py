@@ -110,6 +110,28 @@ Tokenizers = Annotated[
     ),
 ]
 
+EncoderFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--encoders",
+        help="TOML/JSON file of encoder definitions, loaded before -e is read (docs/encoders.md); "
+        "repeatable.",
+    ),
+]
+
+
+def load_encoder_files(files: list[Path] | None) -> None:
+    """Register the presets of every --encoders file, so that -e can name them.
+
+    Every command that takes -e calls this before it resolves encoder names. Files named by
+    $PIXTOK_ENCODERS are read by the registry itself.
+    """
+    from pixtok.encoders import load_encoders
+
+    for path in files or []:
+        load_encoders(path)
+
+
 OCR = "OCR"
 OcrEngine = Annotated[
     str,

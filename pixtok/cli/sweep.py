@@ -92,6 +92,7 @@ def sweep_command(
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
     lang: opt.OcrLang = None,
@@ -116,6 +117,7 @@ def sweep_command(
     from pixtok.sweep import plot_sweep, sweep
 
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     base = render_config
@@ -147,6 +149,7 @@ def fit_command(
     ] = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
+    encoder_files: opt.EncoderFiles = None,
     tokenizer: opt.Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
@@ -171,6 +174,7 @@ def fit_command(
     from pixtok.sweep import FIT_SIZES, fit
 
     fmt = choose_format(json_, jsonl)
+    opt.load_encoder_files(encoder_files)
     if not encoder:
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
     if budget < 1:
