@@ -9,11 +9,10 @@ traceback, leaving no output and no temporary file behind.
 Example counts are bounded by the `pixtok-fuzz` profile so the module runs in well under a minute
 of CI; on CI (`CI` set) the examples are derandomized, so a failure there reproduces exactly.
 
-Crashes inside the text engine (pixtok/render/layout.py, raster.py, python-bidi's reference code
-that the bidi resolution calls for isolates) and the font lookup (fonts.py) are fixed where the
-engine and the font lookup are rewritten; each known one
-is named in `ENGINE_CRASHES` and pinned by a strict xfail
-reproducer below, so the fuzz properties stay as strict as they should be everywhere else.
+The one known crash left, in python-bidi's reference code that the bidi resolution calls for
+isolates, is named in `ENGINE_CRASHES` and pinned by a strict xfail reproducer below, so the
+fuzz properties stay as strict as they should be everywhere else; the crashes it found earlier
+(line breaking, the glyph atlas, the font lookup) are tests of their fixes.
 """
 
 from __future__ import annotations
@@ -52,13 +51,10 @@ settings.register_profile(
 FUZZ = settings.get_profile("pixtok-fuzz")
 FEW = settings(FUZZ, max_examples=max(1, EXAMPLES // 2))
 
-#: (exception type, file the innermost frame is in): crashes in the text engine's line breaking,
-#: glyph atlas and bidi resolution, and in the font lookup, each pinned by a reproducer below.
+#: (exception type, file the innermost frame is in): crashes in the text engine's bidi resolution
+#: of isolates, pinned by a strict xfail reproducer below.
 ENGINE_CRASHES = {
-    ("IndexError", "pixtok/render/layout.py"),
-    ("KeyError", "pixtok/render/raster.py"),
     ("AssertionError", "bidi/algorithm.py"),
-    ("ValueError", "pixtok/render/fonts.py"),
 }
 
 
@@ -331,13 +327,28 @@ def test_patchify_cli(run_cli, tmp_path_factory, kind: str, size, patch: str, st
         assert patches.shape[2:4] == (int(patch), int(patch))
 
 
-# -- engine crashes the fuzzing found (fixed by the engine rewrite; these start passing then) --------
+# -- crashes the fuzzing found in the engine and the font lookup ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="break_lines: a cluster wider than the text area")
-def test_engine_thai_stacked_marks_on_a_narrow_page() -> None:
+def test_a_cluster_wider_than_the_text_area_is_placed() -> None:
     config = pixtok.RenderConfig(size="1200px", page="1300x1300", margin="0")
-    pixtok.render("ก้้้้้้้้้้้้้้้", config)
+    result = pixtok.render("ก้้้้้้้้้้้้้้้", config)
+    assert result.page_count >= 1 and result.pages[0].shape == (1300, 1300)
+
+
+def test_a_text_of_one_control_character_renders() -> None:
+    # A config of its own, so that the renderer (cached per config) starts with an empty atlas.
+    result = pixtok.render("\x7f", pixtok.RenderConfig(page="321x123", size="13px"))
+    assert result.page_count == 1
+
+
+def test_a_font_name_that_looks_like_an_option_is_a_font_error() -> None:
+    with pytest.raises(PixtokError, match="-v"):
+        pixtok.render("hi", pixtok.RenderConfig(fonts=("-v",)))
+
+
+def test_a_lone_surrogate_next_to_right_to_left_text_renders() -> None:
+    assert pixtok.render("\u202e\udb57").page_count == 1
 
 
 BIDI_ISOLATES = "python-bidi's reference code, used for explicit bidi controls, has no isolates"
@@ -346,20 +357,3 @@ BIDI_ISOLATES = "python-bidi's reference code, used for explicit bidi controls, 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=BIDI_ISOLATES)
 def test_engine_bidi_isolates() -> None:
     pixtok.render("\u2067abc\u2069")
-
-
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="the glyph atlas has no boxes when nothing is drawn")
-def test_engine_a_text_of_one_control_character() -> None:
-    # A config of its own, so that the renderer (cached per config) starts with an empty atlas.
-    pixtok.render("\x7f", pixtok.RenderConfig(page="321x123", size="13px"))
-
-
-@pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="a font name starting with '-' reaches fc-match as an option"
-)
-def test_engine_a_font_name_that_looks_like_an_option() -> None:
-    pixtok.render("hi", pixtok.RenderConfig(fonts=("-v",)))
-
-
-def test_a_lone_surrogate_next_to_right_to_left_text_renders() -> None:
-    assert pixtok.render("\u202e\udb57").page_count == 1

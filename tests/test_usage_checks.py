@@ -33,7 +33,7 @@ def texts(tmp_path: Path) -> list[Path]:
 
 
 WRONG_TYPES = [
-    ("tab_size", "four", "tab_size must be a whole number"),
+    ("tab_size", "four", "'four'"),
     ("strip_height", 16.5, "strip_height must be a whole number"),
     ("fonts", 5, "fonts must be a font name or a list of them"),
     ("hscale", "wide", "hscale must be a number"),

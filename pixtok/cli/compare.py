@@ -61,7 +61,7 @@ def compare_command(
         ),
     ] = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
@@ -95,7 +95,7 @@ def compare_command(
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, lang, max_pages) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:

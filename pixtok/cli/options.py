@@ -93,8 +93,30 @@ Newlines = Annotated[
     str | None,
     typer.Option("--newlines", help="keep, space, or marker (a visible mark).", rich_help_panel=RENDER),
 ]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text (BCP 47: ja, zh-Hans, zh-Hant, ko, th); inferred when absent.",
+        rich_help_panel=RENDER,
+    ),
+]
+TabSize = Annotated[
+    str | None,
+    typer.Option(
+        "--tab-size", help="Tab stops every N spaces (4) or every length (48px).", rich_help_panel=RENDER
+    ),
+]
 NoFallback = Annotated[
     bool, typer.Option("--no-fallback", help="Use only the fonts given with --font.", rich_help_panel=RENDER)
+]
+NoSystemFonts = Annotated[
+    bool,
+    typer.Option(
+        "--no-system-fonts",
+        help="Never ask fontconfig for an installed font when no bundled font has a character.",
+        rich_help_panel=RENDER,
+    ),
 ]
 Errors = Annotated[
     str,
@@ -144,9 +166,9 @@ OcrEngine = Annotated[
 OcrLang = Annotated[
     str | None,
     typer.Option(
-        "--lang",
+        "--ocr-lang",
         help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
-        "detected from the text when absent.",
+        "from --lang, else detected from the text, when absent.",
         rich_help_panel=OCR,
     ),
 ]
@@ -180,6 +202,8 @@ _FLAG_FIELDS = {
     "background": "background",
     "color_mode": "color_mode",
     "newlines": "newlines",
+    "lang": "lang",
+    "tab_size": "tab_size",
 }
 
 
@@ -201,7 +225,10 @@ _RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
     ("background", Background, None),
     ("color_mode", ColorMode, None),
     ("newlines", Newlines, None),
+    ("lang", Lang, None),
+    ("tab_size", TabSize, None),
     ("no_fallback", NoFallback, False),
+    ("no_system_fonts", NoSystemFonts, False),
 )
 _PREFIX = "render_flag_"
 
@@ -239,7 +266,12 @@ def render_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             flags = {name: kwargs.pop(_PREFIX + name) for name, _, _ in _RENDER_FLAGS}
             kwargs["render_config"] = build_config(
-                flags.pop("preset"), flags.pop("config"), flags.pop("no_fallback"), default_preset, **flags
+                flags.pop("preset"),
+                flags.pop("config"),
+                flags.pop("no_fallback"),
+                default_preset,
+                no_system_fonts=flags.pop("no_system_fonts"),
+                **flags,
             )
             return command(*args, **kwargs)
 
@@ -256,6 +288,7 @@ def build_config(
     config_file: Path | None = None,
     no_fallback: bool = False,
     default_preset: str | None = None,
+    no_system_fonts: bool = False,
     **flags: Any,
 ) -> RenderConfig:
     """A RenderConfig from, in rising priority: a preset (--preset, else the file's `preset`
@@ -275,6 +308,8 @@ def build_config(
         values[_FLAG_FIELDS[flag]] = tuple(value) if flag == "font" else value
     if no_fallback:
         values["fallback"] = False
+    if no_system_fonts:
+        values["system_fonts"] = False
     return RenderConfig.from_dict(values)
 
 

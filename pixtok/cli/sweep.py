@@ -95,7 +95,7 @@ def sweep_command(
     encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
@@ -121,7 +121,7 @@ def sweep_command(
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
     from pixtok.sweep import configurations
 
     total = len(configurations(options.compare.render, options.axes))
@@ -154,7 +154,7 @@ def fit_command(
     vary: Vary = None,
     ocr: Ocr = True,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     candidates: Annotated[
         int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
     ] = 3,
@@ -180,7 +180,7 @@ def fit_command(
     if budget < 1:
         raise UsageError("give the token budget: --budget N (N >= 1)")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
     from pixtok.sweep import configurations
 
     total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pixtok.errors import InputError, UsageError
 from pixtok.io import load_json, load_toml, read_bytes
 from pixtok.limits import check_page_pixels
+from pixtok.render.language import normalize_language
 
 Layout = Literal["page", "strip", "fit", "crop"]
 Align = Literal["start", "left", "right", "center", "justify"]
@@ -146,12 +147,14 @@ class RenderConfig:
     hscale: float = 1.0
     fonts: tuple[str, ...] = ()
     fallback: bool = True
+    system_fonts: bool = True
     foreground: str = "#000000"
     background: str = "#ffffff"
     color_mode: ColorMode = "L"
     newlines: Newlines = "keep"
     newline_marker: str = "↵"
-    tab_size: int = 4
+    tab_size: int | str = 4
+    lang: str | None = None
     strip_height: int = 16
     strip_patches: int = 529
     patch_size: int = 16
@@ -175,6 +178,12 @@ class RenderConfig:
             value = getattr(self, name)
             if not isinstance(value, str):
                 object.__setattr__(self, name, str(value))
+        if isinstance(self.tab_size, str) and self.tab_size.strip().isdigit():
+            object.__setattr__(self, "tab_size", int(self.tab_size.strip()))
+        if self.lang is not None:
+            object.__setattr__(
+                self, "lang", normalize_language(self.lang) if str(self.lang).strip() else None
+            )
         self.validate()
 
     # -- validation -------------------------------------------------------------------------
@@ -189,8 +198,14 @@ class RenderConfig:
             raise UsageError(f"--dpi must be between 1 and 2400, got {self.dpi!r}")
         if not 0.1 <= float(self.hscale) <= 10:
             raise UsageError(f"horizontal scale must be between 0.1 and 10, got {self.hscale!r}")
-        if not 1 <= int(self.tab_size) <= 64:
-            raise UsageError(f"tab size must be between 1 and 64, got {self.tab_size!r}")
+        if isinstance(self.tab_size, bool) or not isinstance(self.tab_size, (int, str)):
+            raise UsageError(f"tab size must be a number of spaces or a length, got {self.tab_size!r}")
+        if isinstance(self.tab_size, int) and not 1 <= self.tab_size <= 64:
+            raise UsageError(f"tab size must be between 1 and 64 spaces, got {self.tab_size!r}")
+        if isinstance(self.tab_size, str) and not length_to_px(self.tab_size, 72.0, "--tab-size") > 0:
+            raise UsageError(f"tab size must be a positive length, got {self.tab_size!r}")
+        if not self.newline_marker:
+            raise UsageError("the newline marker cannot be empty")
         if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
             raise UsageError("strip height must be 1-1024 px and strip patches 1-100000")
         if not 1 <= self.patch_size <= 1024:
@@ -220,6 +235,7 @@ class RenderConfig:
             line_height=line_height,
             margins=margins,
             indent=length_to_px(self.indent, dpi, "--indent"),
+            tab_px=None if isinstance(self.tab_size, int) else length_to_px(self.tab_size, dpi, "--tab-size"),
             letter_spacing=length_to_px(self.letter_spacing, dpi, "--letter-spacing"),
             fit_min_size=length_to_px(self.fit_min_size, dpi, "fit minimum size"),
         )
@@ -311,6 +327,7 @@ class Geometry:
     indent: float
     letter_spacing: float
     fit_min_size: float
+    tab_px: float | None = None  # tab stops every this many px (None: every `tab_size` spaces)
 
     @property
     def text_width(self) -> float:
@@ -348,17 +365,25 @@ class Geometry:
             raise UsageError("the smallest size fit may try must be at least 1 px")
 
 
-#: The type each field takes from a file or a mapping, by its annotation, and how to name it.
+#: The types each annotation accepts from a file or a mapping, and how to name them; a union
+#: (`int | str`) accepts each of its members, and any other annotation (a Literal choice) text.
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "int": ((int,), "a whole number"),
     "float": ((int, float), "a number"),
     "bool": ((bool,), "true or false"),
+    "str": ((str,), "text"),
+    "None": ((type(None),), "nothing"),
     "tuple[str, ...]": ((str, list, tuple), "a font name or a list of them"),
-    "str | None": ((str, type(None)), "text"),
 }
 #: Lengths and colours may also be written as numbers or lists (`margin = [10, 20]`).
 _LOOSE = ((str, int, float, list, tuple), "text, a number or a list")
 _LOOSE_FIELDS = ("size", "line_height", "margin", "indent", "letter_spacing", "page", "fit_min_size")
+
+
+def _accepted(annotation: str) -> tuple[tuple[type, ...], str]:
+    members = [_TYPES.get(part.strip(), _TYPES["str"]) for part in annotation.split(" | ")]
+    names = [name for _, name in members if name != "nothing"]
+    return tuple(t for types, _ in members for t in types), " or ".join(names) or "nothing"
 
 
 def _check_types(config: RenderConfig) -> None:
@@ -367,7 +392,7 @@ def _check_types(config: RenderConfig) -> None:
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
         loose = item.name in _LOOSE_FIELDS or item.name in ("foreground", "background")
-        types, wanted = _LOOSE if loose else _TYPES.get(str(item.type), ((str,), "text"))
+        types, wanted = _LOOSE if loose else _accepted(str(item.type))
         ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
         if ok and item.name == "fonts" and not isinstance(value, str):
             ok = all(isinstance(font, str) for font in value)
