@@ -111,11 +111,11 @@ def test_the_cap_leaves_room_for_ordinary_calls(files: dict[str, Path], tmp_path
         ["tokens", "/dev/zero"],
         ["compare", "/dev/zero", "-q"],
         ["patchify", "/dev/zero"],
-        ["encoders", "--presets", "/dev/zero.toml"],
+        ["encoders", "--encoders", "/dev/zero.toml"],
         ["tokens", "-t", "tiktoken:/dev/zero", "{text}"],
         ["render", "--config", "/dev/zero.json", "{text}"],
     ],
-    ids=["tokens", "compare", "patchify", "encoder-presets", "tokenizer-file", "config"],
+    ids=["tokens", "compare", "patchify", "encoder-file", "tokenizer-file", "config"],
 )
 def test_dev_zero_is_refused_at_the_input_limit(files: dict[str, Path], tmp_path: Path, args) -> None:
     zero = tmp_path / "zero"  # /dev/zero under the names the commands want (.toml, .json)
