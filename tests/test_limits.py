@@ -96,7 +96,6 @@ def png_header_only(path: Path, width: int, height: int) -> Path:
 
 def test_the_cap_leaves_room_for_ordinary_calls(files: dict[str, Path], tmp_path: Path) -> None:
     for args in (
-        ["tokens", files["text"]],
         ["render", files["text"], "-o", tmp_path / "a.png"],
         ["patchify", files["page4096"], "--npy", tmp_path / "p.npy"],
         ["compare", files["text"]],

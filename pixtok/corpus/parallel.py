@@ -290,9 +290,10 @@ def probe_scheduler(address: str, timeout: float) -> None:
     that is not a Dask scheduler (an HTTP server waits for a request line too) would hold the
     client forever; one that answers something else must not crash it either."""
     from distributed.comm import connect, parse_address
+    from distributed.comm.registry import get_backend
 
     try:
-        parse_address(address)
+        get_backend(parse_address(address)[0])
     except ValueError as exc:
         raise UsageError(f"--scheduler {address}: not a scheduler address ({exc})") from None
 
