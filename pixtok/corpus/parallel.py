@@ -236,6 +236,11 @@ def _process(
             yield from _process_result(pending.popleft())
         finished = True
     finally:
+        if not finished:
+            # Interrupted or failed: what the workers are doing is thrown away, so stop them now
+            # rather than let the interpreter's exit wait for their chunks (or their start-up).
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
         pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
