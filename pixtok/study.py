@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from pixtok.corpus.aggregate import Totals
 from pixtok.corpus.batch import EngineOptions, Progress, run_corpus
@@ -264,27 +264,21 @@ def fox_scores(reference: str, answer: str) -> dict[str, Any]:
 def encoder_view(page: np.ndarray, resize: str, side: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The page as a mode's processor hands it to the encoder, and the box the page fills in it.
 
-    `fixed`: stretched to side×side (DeepSeek-OCR Tiny/Small: `image.resize((s, s))`, bicubic,
-    Pillow's default); `pad-square`: scaled to fit, centred, padded with grey (`ImageOps.pad`).
+    `fixed`: stretched to side×side (DeepSeek-OCR Tiny/Small call `image.resize((s, s))`:
+    bicubic, Pillow's default); `pad-square`: `ImageOps.pad` to side×side with DeepSeek's grey
+    (Base/Large), the page scaled to fit and centred.
     """
     height, width = page.shape[:2]
-    if resize == "fixed":
-        inner = (0, 0, side, side)
-    else:
-        scale = side / max(width, height)
-        w, h = max(1, round(width * scale)), max(1, round(height * scale))
-        left, top = (side - w) // 2, (side - h) // 2
-        inner = (left, top, left + w, top + h)
     if (width, height) == (side, side):
-        return page, inner
+        return page, (0, 0, side, side)
     image = Image.fromarray(page)
-    resized = image.resize((inner[2] - inner[0], inner[3] - inner[1]), Image.Resampling.BICUBIC)
-    if inner != (0, 0, side, side):
-        fill: Any = PAD_GREY if image.mode == "L" else (PAD_GREY,) * 3
-        canvas = Image.new(image.mode, (side, side), fill)
-        canvas.paste(resized, inner[:2])
-        resized = canvas
-    return np.asarray(resized), inner
+    if resize == "fixed":
+        return np.asarray(image.resize((side, side), Image.Resampling.BICUBIC)), (0, 0, side, side)
+    fill: Any = PAD_GREY if image.mode == "L" else (PAD_GREY,) * 3
+    padded = ImageOps.pad(image, (side, side), Image.Resampling.BICUBIC, color=fill)
+    w, h = ImageOps.contain(image, (side, side), Image.Resampling.BICUBIC).size
+    left, top = round((side - w) * 0.5), round((side - h) * 0.5)  # ImageOps.pad's centring
+    return np.asarray(padded), (left, top, left + w, top + h)
 
 
 def page_view(view: np.ndarray, inner: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:

@@ -470,3 +470,16 @@ def test_the_openai_engine_is_built_once_per_server(tmp_path) -> None:
         assert len([r for r in server.requests if r.path == "/v1/models"]) == 1
     with pytest.raises(UsageError, match="needs --ocr-url"):
         get_ocr_engine("openai")
+
+
+@pytest.mark.slow
+def test_every_documented_command_runs(run_cli, tmp_path) -> None:
+    """Each `$ pixtok` line of docs/vlm.md runs against the loopback server in place of the
+    documented http://localhost:8000/v1."""
+    from doc_examples import run_page
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "vlm.md"
+    with ChatServer(models={DEEPSEEK: "deepseek", QWEN: "qwen"}) as server:
+        count = run_page(doc, run_cli, tmp_path, replace={"http://localhost:8000/v1": server.url})
+        assert len(server.chat_requests()) >= count
+    assert count >= 4
