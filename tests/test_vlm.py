@@ -26,16 +26,8 @@ from pixtok import RenderConfig, ServerError, UsageError, render
 from pixtok.encoders import get_encoder
 from pixtok.measure.legibility import ocr_result
 from pixtok.measure.ocr import get_ocr_engine
-from pixtok.measure.vlm import (
-    GENERIC_PROMPT,
-    OLMOCR_PROMPT,
-    AnswerCache,
-    OpenAIEngine,
-    ServerOptions,
-    clean_answer,
-    model_family,
-    redact,
-)
+from pixtok.measure.prompts import GENERIC_PROMPT, OLMOCR_PROMPT, clean_answer, model_family
+from pixtok.measure.vlm import AnswerCache, OpenAIEngine, ServerOptions, redact
 from pixtok.output_files import png_bytes
 
 QWEN = "Qwen/Qwen2.5-VL-7B-Instruct"

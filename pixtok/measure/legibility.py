@@ -156,8 +156,6 @@ def ocr_result(
     lines = None if whole_pages or segmentation == "engine" else [boxes[p] for p in inked]
     read = read_pages(reader, [result.pages[p] for p in inked], language, lines, progress)
     readings = dict(zip(inked, read, strict=True))
-    if progress is not None and len(inked) < count:
-        progress(count, count)
     vision = getattr(reader, "vision_tokens", None)
     pages: list[dict[str, Any]] = []
     for p in range(count):
