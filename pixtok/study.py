@@ -55,7 +55,7 @@ from pixtok.corpus.batch import EngineOptions, Progress, run_corpus
 from pixtok.corpus.inputs import Record
 from pixtok.corpus.parallel import Worker
 from pixtok.encoders import Encoder, get_encoder
-from pixtok.errors import InputError, MissingDependencyError, UsageError
+from pixtok.errors import InputError, UsageError
 from pixtok.measure.legibility import error_rates, line_boxes, normalize
 from pixtok.measure.ocr import read_pages, resolve_engine
 from pixtok.measure.vlm import ServerOptions, usage_record
@@ -487,16 +487,9 @@ def compression_study(
 def plot_study(total: Mapping[str, Any], path: str, *, tokenizer: str) -> None:
     """Draw precision per text-token bin for each mode, DeepSeek-OCR's published points beside
     (dashed), with each bin's compression; a PNG written atomically."""
-    try:
-        import matplotlib
+    from pixtok.plots import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingDependencyError("plotting needs matplotlib: pip install 'pixtok[plot]'") from None
-    import io
-
-    from pixtok.io import write_bytes_atomic
+    plt = pyplot()
 
     rows = total["bins"]
     modes = list(total["sums"])
@@ -522,11 +515,7 @@ def plot_study(total: Mapping[str, Any], path: str, *, tokenizer: str) -> None:
     axes.set_ylim(0, 102)
     axes.grid(True, alpha=0.3)
     axes.legend(loc="lower left", fontsize=7)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
+    save_png(figure, path)
 
 
 __all__ = [

@@ -320,16 +320,9 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     """Draw compression ratio against OCR accuracy (1 − error) for a sweep with OCR; PNG, atomic."""
     if not report.get("ocr"):
         raise UsageError("--plot needs OCR scores: add --ocr")
-    try:
-        import matplotlib
+    from pixtok.plots import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingDependencyError("plotting needs matplotlib: pip install 'pixtok[plot]'") from None
-    import io
-
-    from pixtok.io import write_bytes_atomic
+    plt = pyplot()
 
     metric = report["primary"]["metric"]
     tokenizer, encoder = report["primary"]["tokenizer"], report["primary"]["encoder"]
@@ -349,11 +342,7 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     axes.set_ylabel(f"OCR accuracy, 100·(1 − {metric}) %")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="lower left", fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
+    save_png(figure, path)
 
 
 __all__ = [

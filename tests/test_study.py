@@ -315,3 +315,13 @@ def test_the_documented_table_is_the_committed_one() -> None:
             assert line in text, line
             assert f"| {small['precision']:.1f} % | {small['compression']:.1f}× |" in text
         assert re.search(rf"engine.*{re.escape(document['engine']['version'])}", text)
+
+
+def test_the_terminal_table_sets_the_paper_beside_each_mode() -> None:
+    from pixtok.cli.study import table_rows
+
+    total = summarize([record("a", 650, 0.9), record("b", 655, 0.7, "deepseek-ocr-small")])
+    (row,) = table_rows(total, ("deepseek-ocr-tiny", "deepseek-ocr-small"))
+    assert row["text tokens"] == "600-700" and row["pages"] == 1
+    assert row["tiny %"] == 90.0 and row["paper tiny %"] == 96.5 and row["paper tiny ×"] == 10.5
+    assert row["small %"] == 70.0 and row["paper small %"] == 98.5
