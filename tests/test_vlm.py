@@ -455,11 +455,15 @@ def test_the_page_is_a_png_data_url_the_server_can_decode(text, tmp_path) -> Non
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(received.png)).convert("RGB")), result.pages[0])
 
 
-def test_the_openai_engine_is_built_once_per_server(tmp_path) -> None:
+def test_the_openai_engine_is_built_once_per_server_and_key(tmp_path, monkeypatch) -> None:
     with ChatServer() as server:
         opts = options(server, tmp_path)
-        assert get_ocr_engine("openai", opts) is get_ocr_engine("openai", opts)
+        first = get_ocr_engine("openai", opts)
+        assert get_ocr_engine("openai", opts) is first
         assert len([r for r in server.requests if r.path == "/v1/models"]) == 1
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        assert get_ocr_engine("openai", opts) is not first
+        assert server.requests[-1].authorization == f"Bearer {SECRET}"
     with pytest.raises(UsageError, match="needs --ocr-url"):
         get_ocr_engine("openai")
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -409,24 +410,35 @@ class AutoEngine:
         return self.choose(lang).read(page, lang, lines)
 
 
-@functools.cache
 def get_ocr_engine(name: str = "auto", server: ServerOptions | None = None) -> OcrEngine:
     """The OCR engine called `name` (`auto`, `rapidocr`, `tesseract`, `openai`), loaded once per
-    process; `openai` needs `server` (where and what to ask), the others ignore it."""
+    process; `openai` needs `server` (where and what to ask), the others ignore it. A server's
+    engine is built again when the API key in its environment variable changes."""
     key = (name or "auto").strip().lower()
+    if key == "openai":
+        if server is None:
+            raise UsageError("--ocr-engine openai needs --ocr-url and --ocr-model")
+        secret = os.environ.get(server.api_key_env) or ""
+        return _server_engine(server, hashlib.sha256(secret.encode()).hexdigest())
+    return _local_engine(key, name)
+
+
+@functools.cache
+def _local_engine(key: str, name: str) -> OcrEngine:
     if key == "auto":
         return AutoEngine()
     if key == "rapidocr":
         return RapidOcrEngine()
     if key == "tesseract":
         return TesseractEngine()
-    if key == "openai":
-        if server is None:
-            raise UsageError("--ocr-engine openai needs --ocr-url and --ocr-model")
-        from pixtok.measure.vlm import OpenAIEngine
-
-        return OpenAIEngine(server)
     raise UsageError(f"unknown OCR engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}")
+
+
+@functools.cache
+def _server_engine(server: ServerOptions, key_digest: str) -> OcrEngine:
+    from pixtok.measure.vlm import OpenAIEngine
+
+    return OpenAIEngine(server)
 
 
 def resolve_engine(name: str, lang: OcrLanguage, server: ServerOptions | None = None) -> OcrEngine:

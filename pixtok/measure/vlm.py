@@ -330,6 +330,8 @@ class OpenAIEngine:
         )
         self._random = random.Random()
         self._random_lock = threading.Lock()
+        #: Set when a batch of pages stops early: pending retries give up instead of waiting.
+        self._stop = threading.Event()
         self.served_model = options.model
         self._check_server()
 
@@ -378,16 +380,21 @@ class OpenAIEngine:
                 if progress is not None:
                     progress(index + 1, total)
             return readings
+        self._stop.clear()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixtok-ocr")
         futures: list[Future[PageReading]] = []
+        finished = False
         try:
             futures = [pool.submit(self._read_one, page) for page in pages]
             for done, future in enumerate(as_completed(futures), start=1):
                 future.result()
                 if progress is not None:
                     progress(done, total)
+            finished = True
             return [future.result() for future in futures]
         finally:
+            if not finished:  # a page failed, or Ctrl-C: the others stop retrying
+                self._stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _cache_key(self, page_sha256: str) -> tuple[str, dict[str, Any]]:
@@ -465,8 +472,9 @@ class OpenAIEngine:
                     raise self._refusal(response)
                 failure = f"{self.url} answered {response.status_code}: {_error_message(response)}"
                 retry_after = _retry_after(response.headers.get("retry-after"))
-            if attempt + 1 < tries:
-                time.sleep(self._wait(attempt, retry_after))
+            if attempt + 1 < tries and self._stop.wait(self._wait(attempt, retry_after)):
+                tries = attempt + 1  # the batch was given up: no more tries
+                break
         raise ServerError(f"{failure} ({tries} {'try' if tries == 1 else 'tries'})")
 
     def _answer(self, response: Any) -> dict[str, Any]:
