@@ -329,7 +329,7 @@ class StudyTask:
             if not text.strip():
                 raise InputError("the text is empty")
             count = tokenizer.count(text)
-            language = ocr_language(text, options.lang)
+            language = ocr_language(text, options.lang, options.render.lang)
             reader = resolve_engine(options.engine, language, options.server)
             whole_pages = bool(getattr(reader, "whole_pages", False))
             rendered: dict[str, RenderResult] = {}

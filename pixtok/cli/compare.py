@@ -50,6 +50,7 @@ def compare_command(
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
     density: Annotated[
         bool,
@@ -62,7 +63,7 @@ def compare_command(
         ),
     ] = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
@@ -92,13 +93,14 @@ def compare_command(
     fmt = choose_format(json_, jsonl, csv_)
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
+    opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, lang, max_pages, ocr_server) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:

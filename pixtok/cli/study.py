@@ -81,7 +81,7 @@ def compression_command(
         ),
     ] = None,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     segmentation: Annotated[
         str,
         typer.Option(
@@ -125,7 +125,7 @@ def compression_command(
         bin_size=bin_size,
         excerpts=parse_excerpts(excerpts) if excerpts else (),
         engine=ocr_engine,
-        lang=lang,
+        lang=ocr_lang,
         segmentation=segmentation,
         server=ocr_server,
     )

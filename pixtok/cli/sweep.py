@@ -95,9 +95,10 @@ def sweep_command(
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
@@ -120,13 +121,14 @@ def sweep_command(
     from pixtok.sweep import plot_sweep, sweep
 
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     base = render_config
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
     options = _sweep_options(
-        base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric, ocr_server
+        base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
     )
     from pixtok.sweep import configurations
 
@@ -156,11 +158,12 @@ def fit_command(
     ] = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
+    encoder_files: opt.EncoderFiles = None,
     tokenizer: opt.Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     candidates: Annotated[
         int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
     ] = 3,
@@ -181,6 +184,7 @@ def fit_command(
     from pixtok.sweep import FIT_SIZES, fit
 
     fmt = choose_format(json_, jsonl)
+    opt.load_encoder_files(encoder_files)
     if not encoder:
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
     if budget < 1:
@@ -189,7 +193,7 @@ def fit_command(
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: drop --no-ocr")
     options = _sweep_options(
-        base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric, ocr_server
+        base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
     )
     from pixtok.sweep import configurations
 
