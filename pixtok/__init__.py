@@ -15,6 +15,7 @@ from pixtok.errors import (
     OutputBusyError,
     OutputError,
     PixtokError,
+    ServerError,
     UsageError,
 )
 from pixtok.patches import PatchGrid, patchify
@@ -41,6 +42,7 @@ __all__ = [
     "RenderConfig",
     "RenderResult",
     "Renderer",
+    "ServerError",
     "Tokenizer",
     "UsageError",
     "VisionCount",

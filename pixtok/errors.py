@@ -53,3 +53,12 @@ class OutputBusyError(OutputError):
     """Another run is writing the same output; the lock beside it says which process."""
 
     exit_code = 1
+
+
+class ServerError(PixtokError):
+    """A server pixtok was told to call failed: unreachable, too slow, refusing, or answering nonsense.
+
+    The message names the URL (never a key); the CLI exits 1, since the call itself may be right.
+    """
+
+    exit_code = 1
