@@ -18,6 +18,7 @@ from typing import Any
 
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
+from pixtok.limits import check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
 from pixtok.patches import patchify
@@ -68,6 +69,16 @@ class OcrOptions:
             settings["server"] = self.server.record_settings()
         return settings
 
+    def __post_init__(self) -> None:
+        # Checked here, so that a bad option stops a corpus run before its first record instead
+        # of failing every record alike.
+        from pixtok.measure.ocr import ENGINE_NAMES
+
+        if str(self.engine).strip().lower() not in ENGINE_NAMES:
+            raise UsageError(f"unknown OCR engine {self.engine!r}; choose one of: {', '.join(ENGINE_NAMES)}")
+        if self.max_pages is not None and self.max_pages < 1:
+            raise UsageError(f"--max-pages must be at least 1, not {self.max_pages}")
+
 
 #: Error counts of an OCR round trip; rates are derived from them (totals too).
 _OCR_COUNTS = ("chars", "char_errors", "chars_nospace", "char_errors_nospace", "words", "word_errors")
@@ -116,6 +127,9 @@ class Comparer:
         self.renderer = Renderer(self.options.render)
 
     def render(self, text: str) -> RenderResult:
+        """The pages of `text`; text that is not valid Unicode (a lone surrogate, which no
+        tokenizer can encode) or that has a line over the `line` limit is an InputError."""
+        check_text(text)
         return self.renderer.render(text)
 
     def measure(

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pixtok.compare import CompareOptions, Comparer, OcrOptions
+from pixtok.encoders import get_encoder
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, ServerError, UsageError
 from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
@@ -175,6 +176,14 @@ class SweepOptions:
             raise UsageError(f"--metric must be cer, cer_nospace or wer, not {self.metric!r}")
         if not self.compare.tokenizers or not self.compare.encoders:
             raise UsageError("a sweep needs at least one tokenizer and one encoder")
+        OcrOptions(self.engine, self.lang, self.max_pages, self.server)  # checked once, up front
+
+    def check_names(self, *extra_encoders: str) -> None:
+        """Resolve every tokenizer and encoder name now (an unknown one is a UsageError), since a
+        name that fails would fail every configuration alike, not just the ones it is tried in."""
+        for name in extra_encoders:
+            get_encoder(name)
+        Comparer(self.compare)
 
     @property
     def primary(self) -> tuple[str, str]:
@@ -207,6 +216,7 @@ def sweep(
     "ocr": {...}, "pareto": bool} ...]}. A configuration that cannot render this text (the text
     does not fit a `fit` page, say) gets an `error` instead of measures.
     """
+    options.check_names()
     grid = configurations(options.compare.render, options.axes)
     records: list[dict[str, Any]] = []
     for done, (values, config) in enumerate(grid, 1):
@@ -257,6 +267,7 @@ def fit(
         raise UsageError(f"--budget must be a positive number of tokens, not {budget}")
     if candidates < 1:
         raise UsageError(f"--candidates must be at least 1, not {candidates}")
+    options.check_names(encoder)
     encoders = (encoder, *(e for e in options.compare.encoders if e != encoder))
     compare_options = dataclasses.replace(options.compare, encoders=encoders)
     axes = options.axes or (Axis("size", FIT_SIZES),)

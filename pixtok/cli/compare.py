@@ -13,7 +13,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit, flatten
+from pixtok.cli.output import OutputFormat, choose_format, emit, flatten, stdout_errors
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_PRESET,
@@ -206,6 +206,7 @@ def count_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+@stdout_errors()
 def stream_records(
     records: Iterable[Record], options: CompareOptions, fmt: OutputFormat, settings: Mapping[str, Any]
 ) -> Totals:
@@ -245,7 +246,7 @@ def stream_records(
     return totals
 
 
-def print_run_summary(totals: Totals, fmt: OutputFormat, options: CompareOptions, output: Path) -> None:
+def print_run_summary(totals: Totals, fmt: OutputFormat, options: CompareOptions, output: str | Path) -> None:
     """With -o FILE the records are in the file; stdout gets the totals (and groups)."""
     total, groups = totals.total(), totals.groups()
     if fmt is OutputFormat.table:
