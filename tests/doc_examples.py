@@ -127,10 +127,14 @@ def split(command: str, folder: Path) -> tuple[list[str], bytes | None]:
     return words[1:], stdin
 
 
-def run_script(page: Path, script: Script, folder: Path) -> None:
-    """Run one Python block as `python example-N.py` in `folder`, with this checkout's pixtok."""
+def run_script(page: Path, script: Script, folder: Path, replace: dict[str, str] | None = None) -> None:
+    """Run one Python block as `python example-N.py` in `folder`, with this checkout's pixtok
+    (and `replace` applied to its source, as to the shell lines)."""
+    source = script.source
+    for old, new in (replace or {}).items():
+        source = source.replace(old, new)
     path = folder / f"{page.stem}-example-{script.number}.py"
-    path.write_text(script.source, encoding="utf-8")
+    path.write_text(source, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, path.name],
         cwd=folder,
@@ -143,18 +147,29 @@ def run_script(page: Path, script: Script, folder: Path) -> None:
     assert done.returncode == 0, f"{page.name}: Python example {script.number} failed:\n{done.stderr}"
 
 
-def run_page(page: Path, run_cli, folder: Path, extra: dict[str, bytes] | None = None) -> int:
+def run_page(
+    page: Path,
+    run_cli,
+    folder: Path,
+    extra: dict[str, bytes] | None = None,
+    replace: dict[str, str] | None = None,
+) -> int:
     """Run every example of `page` in `folder` (with `extra` files beside the corpus ones), shell
-    lines and Python blocks in page order; returns how many shell examples ran."""
+    lines and Python blocks in page order; returns how many shell examples ran. `replace` swaps
+    text in the commands and scripts before they run (a documented server URL for the test
+    server's)."""
     markdown = page.read_text(encoding="utf-8")
     steps, files = parse_steps(markdown)
     prepare_folder(folder, files, extra, markdown)
     ran = 0
     for step in steps:
         if isinstance(step, Script):
-            run_script(page, step, folder)
+            run_script(page, step, folder, replace)
             continue
-        args, stdin = split(step.command, folder)
+        command = step.command
+        for old, new in (replace or {}).items():
+            command = command.replace(old, new)
+        args, stdin = split(command, folder)
         result = run_cli(*args, stdin=stdin, cwd=folder)
         assert result.exception is None, f"{page.name}: `{step.command}`\n{result.traceback}"
         failed = f"{page.name}: `{step.command}` exited {result.exit_code}: {result.stderr}"

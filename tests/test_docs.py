@@ -22,6 +22,9 @@ RUN_ELSEWHERE = {
     "test_cli_tokens.py": "docs/tokenizers.md",
     "test_cli_patchify.py": "docs/patches.md",
     "test_font_docs.py": "docs/fonts.md",
+    "test_limits_docs.py": "docs/limits.md",
+    "test_study.py": "docs/study.md",
+    "test_vlm.py": "docs/vlm.md",
 }
 RUN_HERE = ["README.md", "docs/density.md", "docs/conventions.md"]
 #: Pages with nothing to run: their blocks are benchmark commands (run by hand, minutes each,

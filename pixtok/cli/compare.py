@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import sys
@@ -14,7 +13,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table
+from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table, stdout_errors
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_TOKENIZERS,
@@ -28,6 +27,7 @@ from pixtok.corpus.batch import measure_corpus
 from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, UsageError
 from pixtok.io import atomic_writer
+from pixtok.measure.vlm import ServerOptions, redact
 from pixtok.render.config import RenderConfig
 
 Encoders = Annotated[
@@ -40,6 +40,7 @@ Encoders = Annotated[
 
 @app.command("compare")
 @opt.render_options
+@opt.ocr_server_options()
 def compare_command(
     inputs: Annotated[
         list[str] | None,
@@ -82,6 +83,7 @@ def compare_command(
     strict_glyphs: corpus.StrictGlyphs = False,
     quiet: corpus.Quiet = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Render each input, count its patches and vision tokens, and compare with text tokens.
 
@@ -93,6 +95,8 @@ def compare_command(
     divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_, output)
+    if ocr_server is not None and not ocr:
+        raise UsageError("--ocr-url reads the pages back: add --ocr")
     opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
@@ -100,7 +104,7 @@ def compare_command(
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
@@ -217,8 +221,17 @@ def describe_options(options: CompareOptions) -> dict[str, Any]:
         "encoders": list(options.encoders),
         "patch": options.patch,
         "density": options.density,
-        "ocr": None if options.ocr is None else dataclasses.asdict(options.ocr),
+        "ocr": None if options.ocr is None else describe_ocr(options.ocr),
     }
+
+
+def describe_ocr(options: OcrOptions) -> dict[str, Any]:
+    """How pages were read back: engine, language, pages, and the server's model and prompt
+    (its URL without credentials; never the key)."""
+    described = options.record_settings()
+    if options.server is not None:
+        described["server"] = {"url": redact(options.server.url), **described["server"]}
+    return described
 
 
 def count_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +255,7 @@ def total_document(totals: Totals) -> dict[str, Any] | None:
     return total
 
 
+@stdout_errors()
 def stream_records(
     records: Iterable[Record],
     options: CompareOptions,

@@ -10,6 +10,7 @@ from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import Report, choose_format, emit_report, print_table
 from pixtok.cli.progress import progress_bar
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 
 OCR = opt.OCR
@@ -28,6 +29,7 @@ MaxPages = opt.OcrMaxPages
 
 @app.command("ocr")
 @opt.render_options
+@opt.ocr_server_options()
 def ocr_command(
     input: opt.OneInput = None,
     text: opt.Texts = None,
@@ -44,11 +46,14 @@ def ocr_command(
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Render text, read every page back with OCR, and report character and word error rates.
 
     One record per page read (pages count from 1), and the total over them. Scores are
-    NFKC-normalised; `cer_nospace` ignores whitespace (see docs/legibility.md).
+    NFKC-normalised; `cer_nospace` ignores whitespace (see docs/legibility.md). With --ocr-url
+    and --ocr-model a vision-language model on an OpenAI-compatible server reads the pages, and
+    its token usage is set beside pixtok's vision-token count (docs/vlm.md).
     """
     from pixtok.measure.legibility import ocr_result
     from pixtok.render import render
@@ -63,6 +68,7 @@ def ocr_command(
             body,
             ocr_engine,
             ocr_lang,
+            server=ocr_server,
             segmentation=segmentation,
             max_pages=max_pages,
             include_text=show_text,
@@ -75,6 +81,8 @@ def ocr_command(
         **{key: scores[key] for key in (*total_keys, "words", "word_errors")},
         **{key: scores[key] for key in ("pages_read", "pages_total", "missing_glyphs")},
     }
+    if "usage" in scores:
+        total["usage"] = scores["usage"]
     options = {
         "render": render_config.to_dict() if render_config else {},
         **{key: scores[key] for key in ("engine", "lang", "script", "segmentation", "whitespace")},
@@ -82,25 +90,35 @@ def ocr_command(
     }
     engine = scores["engine"]
     title = f"ocr: {engine['name']} {engine['version']} ({scores['lang']}), {scores['segmentation']} lines"
+    if engine["name"] == "openai":
+        title = (
+            f"ocr: {engine['model']} at {engine['url']}, whole pages; "
+            f"vision_tokens: pixtok's {engine['encoder'] or 'no preset'} count"
+        )
 
     def table(records: Any, total: Any) -> None:
-        rows = [
-            {k: r.get(k) for k in ("page", "cer", "cer_nospace", "wer", "chars", "char_errors")}
-            for r in records
-        ]
+        keys = ("cer", "cer_nospace", "wer", "chars", "char_errors")
+        rows = [{"page": r["page"], **{k: r[k] for k in (*keys, *_USAGE) if k in r}} for r in records]
         if total is not None and len(rows) != 1:
-            rows.append(
-                {
-                    "page": "total",
-                    **{k: total[k] for k in ("cer", "cer_nospace", "wer", "chars", "char_errors")},
-                }
-            )
+            row = {"page": "total", **{k: total[k] for k in keys}}
+            if "usage" in total:
+                usage = total["usage"]
+                row.update({k: usage[k] for k in _USAGE[:3]})
+                spread = usage["prompt_minus_vision"]
+                row["prompt_minus_vision"] = (
+                    None if spread is None else "..".join(dict.fromkeys(map(str, spread)))
+                )
+            rows.append(row)
         print_table(rows, title=title, transpose=False)
         for record in records:
             if "text" in record:
                 typer.echo(f"--- page {record['page']} ---\n{record['text']}")
 
     emit_report(Report(records, total, options), fmt, output=output, table=table)
+
+
+#: Token usage columns of a page read by a server's model.
+_USAGE = ("prompt_tokens", "completion_tokens", "vision_tokens", "prompt_minus_vision")
 
 
 @app.command("confusable")

@@ -10,6 +10,7 @@ Lines) and stdout shows only the total, as a table on a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -81,6 +82,21 @@ class Report:
     def document(self) -> dict[str, Any]:
         """The `--json` document: the same three keys in every command."""
         return {"records": self.records, "total": self.total, "options": self.options}
+
+
+class stdout_errors(contextlib.ContextDecorator):
+    """Writing to stdout fails with one line naming it (`<stdout>: cannot write (No space left on
+    device)`), as writing a file does; a reader that went away (a broken pipe) stays quiet."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            from pixtok.errors import OutputError
+            from pixtok.io import describe_os_error
+
+            raise OutputError(f"<stdout>: cannot write ({describe_os_error(exc)})") from None
 
 
 #: Prints a report's table: (records, total); records are empty when only the total is shown.
@@ -158,6 +174,7 @@ def write_report_file(report: Report, fmt: OutputFormat, path: str | Path) -> No
     write_bytes_atomic(path, report_text(report, fmt).encode("utf-8"))
 
 
+@stdout_errors()
 def emit_report(
     report: Report,
     fmt: OutputFormat,
@@ -265,6 +282,7 @@ def write_lines(lines: Iterable[str], out: TextIO | None = None) -> None:
     stream.flush()
 
 
+@stdout_errors()
 def emit(
     records: Sequence[Mapping[str, Any]],
     fmt: OutputFormat,

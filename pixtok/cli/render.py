@@ -178,7 +178,7 @@ def _render_one(
     """
     if record.error is not None:
         if strict:
-            raise InputError(f"{record.id}: {record.error}" if record.id != STDIO else record.error)
+            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
         return {"input": record.id, "error": record.error}
     try:
         result = render(record.text, config)

@@ -10,7 +10,7 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import Report, choose_format, emit_report, print_table
+from pixtok.cli.output import Report, choose_format, emit_report, print_table, stdout_errors
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.corpus.inputs import LITERAL_TEXT_ID, TextInput
 from pixtok.errors import UsageError
@@ -184,8 +184,9 @@ def typos_command(
         if output is not None:
             write_bytes_atomic(output, corruption.text.encode("utf-8"))
         else:
-            sys.stdout.buffer.write(corruption.text.encode("utf-8"))
-            sys.stdout.flush()
+            with stdout_errors():
+                sys.stdout.buffer.write(corruption.text.encode("utf-8"))
+                sys.stdout.flush()
         return
     fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)

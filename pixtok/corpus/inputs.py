@@ -19,8 +19,13 @@ Ids: the path for a text file; `PATH:LINE` (1-based, as editors count) for JSON 
 `PATH:ROW` (0-based, as Arrow and pandas count) for tables, unless `id_field` names a column.
 
 A record that cannot be read — invalid UTF-8, a line that is not JSON, a missing text field, an
-unreadable table — is yielded with `error` set instead of raising, so one bad record never stops a
-run. Only a missing input or a glob that matches nothing raises (`InputError`) before any work.
+unreadable table, anything over a stated limit (`pixtok.limits`: a file or JSON line larger than
+the `input` limit, a line of text longer than the `line` limit, JSON nested deeper than
+`json-depth`), a string that is not valid Unicode (a lone surrogate from a JSON `\ud800` escape)
+in its text, id or kept fields — is yielded with `error` set instead of raising, so one bad record
+never stops a run. Ids are always valid Unicode: a file name that is not UTF-8 is spelled with
+backslash escapes (`bad\\xff.txt`). Only a missing input or a glob that matches nothing raises
+(`InputError`) before any work.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import gzip
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +41,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, overload
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
+from pixtok.io import load_json, read_bytes
+from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
 
 STDIN = "-"
 DEFAULT_FIELD = "text"
@@ -120,7 +126,34 @@ def iter_records(
     """
     options = options or CorpusOptions()
     sources = _expand(inputs)
-    return (record for source in sources for record in _records_of(source, options, on_skip))
+    return (_checked(record) for source in sources for record in _records_of(source, options, on_skip))
+
+
+def _checked(record: Record) -> Record:
+    """The record, or a failed one when its text, id or fields are not valid Unicode or its text
+    has a line over the `line` limit; the id is made printable either way."""
+    record_id = printable(record.id)
+    if record.error is not None:
+        return Record(record_id, "", record.fields, record.source, printable(record.error))
+    problem = None
+    for name, value in record.fields.items():
+        if problem is None and isinstance(value, str) and first_surrogate(value) is not None:
+            problem = _not_unicode(f"field {name!r}", value)
+    if problem is None:
+        try:
+            check_text(record.text)
+        except InputError as exc:
+            problem = f"text: {exc}"
+    if problem is not None:
+        fields = {k: printable(v) if isinstance(v, str) else v for k, v in record.fields.items()}
+        return Record(record_id, "", fields, record.source, problem)
+    if record_id != record.id:
+        return Record(record_id, record.text, record.fields, record.source)
+    return record
+
+
+def _not_unicode(what: str, value: str) -> str:
+    return f"{what} holds a lone surrogate ({printable(value)!r}), which is not valid Unicode"
 
 
 def expand_inputs(inputs: Sequence[Input]) -> list[str | TextInput]:
@@ -158,24 +191,39 @@ def _expand(inputs: Sequence[Input]) -> list[_Source]:
         elif _GLOB_CHARS & set(name):
             matches = sorted(glob.glob(name, recursive=True))
             if not matches:
-                raise InputError(f"no files match {name}")
+                raise InputError(f"no files match {printable(name)}")
             for match in matches:
                 sources.extend(_walk(Path(match)) if os.path.isdir(match) else [_Source(match)])
         else:
-            raise InputError(f"no such file: {name}")
+            raise InputError(f"no such file: {printable(name)}")
     return sources
 
 
-def _walk(folder: Path) -> list[_Source]:
-    """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry."""
+def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[_Source]:
+    """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry.
+
+    A folder reached twice (through a symbolic link that loops back) is walked once.
+    """
+    seen = set() if seen is None else seen
+    try:
+        info = folder.stat()
+    except OSError as exc:
+        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
+    if (info.st_dev, info.st_ino) in seen:
+        return []
+    seen.add((info.st_dev, info.st_ino))
     if _is_hf_dataset(folder):
         return [_Source(str(folder))]
     found: list[_Source] = []
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            found.extend(_walk(Path(entry.path)))
+            found.extend(_walk(Path(entry.path), seen))
         elif entry.is_file():
             found.append(_Source(os.path.normpath(entry.path), scanned=True))
     return found
@@ -207,7 +255,7 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
         if options.stdin_jsonl:
             yield from _jsonl_records(sys.stdin.buffer, STDIN, options)
         else:
-            yield _text_record(STDIN, lambda: sys.stdin.buffer.read(), options)
+            yield _text_record(STDIN, lambda: read_bounded(sys.stdin.buffer, STDIN), options)
         return
     if os.path.isdir(path):
         yield from _hf_records(Path(path), options)
@@ -241,8 +289,9 @@ def _open(path: str) -> BinaryIO:
 
 
 def _read_all(path: str) -> bytes:
+    """The whole file (decompressed), refused past the `input` limit without reading further."""
     with _open(path) as stream:
-        return stream.read()
+        return read_bounded(stream)
 
 
 def _failed(record_id: str, source: str, message: str, fields: dict[str, Any] | None = None) -> Record:
@@ -280,6 +329,8 @@ def _text_record(path: str, read: Any, options: CorpusOptions, binary_fails: boo
         return _failed(path, path, f"cannot read ({exc.strerror or exc})")
     except EOFError as exc:  # a truncated .gz
         return _failed(path, path, f"truncated ({exc})")
+    except InputError as exc:  # over the input limit
+        return _failed(path, path, str(exc))
     if not binary_fails and b"\0" in data[:_SNIFF_BYTES]:
         return None
     try:
@@ -294,10 +345,17 @@ def _text_record(path: str, read: Any, options: CorpusOptions, binary_fails: boo
 def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Iterator[Record]:
     offset = 0
     lineno = 0
+    limit = current().input_bytes
     try:
-        for raw in stream:
+        while raw := stream.readline(limit + 1):
             lineno += 1
             start, offset = offset, offset + len(raw)
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                offset += _skip_line(stream)
+                yield _failed(
+                    f"{source}:{lineno}", source, f"line longer than the input limit of {limit:,} bytes"
+                )
+                continue
             if not raw.strip():
                 continue
             yield _jsonl_record(raw, lineno, start, source, options)
@@ -305,11 +363,21 @@ def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Ite
         yield _failed(f"{source}:{lineno + 1}", source, f"cannot read ({exc})")
 
 
+def _skip_line(stream: BinaryIO, block: int = 1 << 20) -> int:
+    """Read past the rest of an over-long line, a block at a time; returns the bytes skipped."""
+    skipped = 0
+    while part := stream.readline(block):
+        skipped += len(part)
+        if part.endswith(b"\n"):
+            break
+    return skipped
+
+
 def _jsonl_record(raw: bytes, lineno: int, offset: int, source: str, options: CorpusOptions) -> Record:
     where = f"{source}:{lineno}"
     try:
         line = _decode(raw, options, offset)
-        row = json.loads(line)
+        row = load_json(line)
     except InputError as exc:
         return _failed(where, source, str(exc))
     except ValueError as exc:
@@ -327,6 +395,10 @@ def _row_record(row: dict[str, Any], where: str, source: str, options: CorpusOpt
         if value is None:
             return _failed(where, source, f"no id field {options.id_field!r}")
         record_id = str(value)
+        if first_surrogate(record_id) is not None:
+            return _failed(
+                printable(record_id), source, _not_unicode(f"id field {options.id_field!r}", record_id)
+            )
     fields = _kept(row, options)
     if options.field not in row:
         columns = ", ".join(sorted(row)) or "none"
@@ -439,8 +511,8 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
     dict_file = folder / "dataset_dict.json"
     if dict_file.is_file():
         try:
-            splits = json.loads(dict_file.read_text(encoding="utf-8"))["splits"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            splits = load_json(read_bytes(dict_file), "dataset_dict.json")["splits"]
+        except (InputError, ValueError, KeyError, TypeError) as exc:
             yield _failed(str(folder), str(folder), f"unreadable dataset_dict.json ({exc})")
             return
         for split in splits:
@@ -450,9 +522,9 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
                 yield Record(record.id, record.text, fields, record.source, record.error)
         return
     try:
-        state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        state = load_json(read_bytes(folder / "state.json"), "state.json")
         files = [entry["filename"] for entry in state["_data_files"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (InputError, ValueError, KeyError, TypeError) as exc:
         yield _failed(str(folder), str(folder), f"unreadable state.json ({exc})")
         return
     for filename in files:

@@ -89,7 +89,8 @@ def text_levels(text: str) -> tuple[np.ndarray, np.ndarray]:
         zeros = np.zeros(n, dtype=np.int8)
         return zeros, zeros.copy()
     t = bidi_classes(text).astype(np.int16)
-    newline = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10
+    # surrogatepass: a lone surrogate (text from undecodable bytes) is a code point like any other here
+    newline = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
     paragraph = np.cumsum(newline) - newline  # a newline belongs to the paragraph it ends
     starts = np.concatenate(([0], np.flatnonzero(newline) + 1))
     # P2–P3: the first strong character of each paragraph sets its direction.
