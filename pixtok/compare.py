@@ -51,12 +51,14 @@ def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tu
 
 @dataclass(frozen=True)
 class OcrOptions:
-    """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, and
-    how many pages to read (None: all)."""
+    """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, how
+    many pages to read (None: all), and whether each page's OCR text is kept in the record
+    (`ocr.pages[i].text`, which `pixtok report` aligns against the source)."""
 
     engine: str = "auto"
     lang: str | None = None
     max_pages: int | None = None
+    keep_text: bool = False
 
 
 #: Error counts of an OCR round trip; rates are derived from them (totals too).
@@ -136,15 +138,18 @@ def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[st
     """OCR scores of the rendered pages: rates in total and per page, with the counts behind them."""
     from pixtok.measure.legibility import ocr_result
 
-    scores = ocr_result(result, text, options.engine, options.lang, max_pages=options.max_pages)
+    scores = ocr_result(
+        result, text, options.engine, options.lang, max_pages=options.max_pages, include_text=options.keep_text
+    )
     rates = ("cer", "cer_nospace", "wer")
+    kept = ("text",) if options.keep_text else ()
     return {
         **{key: scores[key] for key in (*rates, *_OCR_COUNTS)},
         "engine": scores["engine"]["name"],
         "engine_version": scores["engine"].get("version"),
         "lang": scores["lang"],
         "pages_read": scores["pages_read"],
-        "pages": [{"page": p["page"], **{key: p[key] for key in rates}} for p in scores["pages"]],
+        "pages": [{"page": p["page"], **{key: p[key] for key in (*rates, *kept)}} for p in scores["pages"]],
     }
 
 

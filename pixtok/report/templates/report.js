@@ -1,0 +1,31 @@
+"use strict";
+// Controls of each input's section: the encoder whose grid is laid over its pages, the
+// tokenizer that cuts its text, the OCR boxes; and a dialog that shows a page at full size.
+// (SVG elements have no `hidden` property: the attribute is toggled.)
+document.querySelectorAll("section.input").forEach(function (section) {
+  var grid = section.querySelector("select.overlay-select");
+  if (grid) grid.addEventListener("change", function () {
+    section.querySelectorAll("svg.overlay").forEach(function (svg) {
+      svg.toggleAttribute("hidden", svg.dataset.encoder !== grid.value);
+    });
+  });
+  var tokens = section.querySelector("select.tokenizer-select");
+  if (tokens) tokens.addEventListener("change", function () {
+    section.querySelectorAll(".token-text").forEach(function (div) {
+      div.hidden = div.dataset.tokenizer !== tokens.value;
+    });
+  });
+  var ocr = section.querySelector("input.ocr-toggle");
+  if (ocr) ocr.addEventListener("change", function () {
+    section.querySelectorAll("svg.ocr-boxes").forEach(function (svg) { svg.toggleAttribute("hidden", !ocr.checked); });
+  });
+});
+var zoom = document.getElementById("zoom");
+document.querySelectorAll("img.page-image").forEach(function (img) {
+  img.addEventListener("click", function () {
+    var big = zoom.querySelector("img");
+    big.src = img.src;
+    big.alt = img.alt;
+    zoom.showModal();
+  });
+});
