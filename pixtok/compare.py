@@ -139,7 +139,12 @@ def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[st
     from pixtok.measure.legibility import ocr_result
 
     scores = ocr_result(
-        result, text, options.engine, options.lang, max_pages=options.max_pages, include_text=options.keep_text
+        result,
+        text,
+        options.engine,
+        options.lang,
+        max_pages=options.max_pages,
+        include_text=options.keep_text,
     )
     rates = ("cer", "cer_nospace", "wer")
     kept = ("text",) if options.keep_text else ()

@@ -109,7 +109,9 @@ def _normalized_with_sources(text: str) -> tuple[str, list[tuple[int, int]]]:
     if joined != normalize(text):
         joined = normalize(text)
         scale = len(text) / max(len(joined), 1)
-        sources = [(int(i * scale), max(int(i * scale) + 1, int((i + 1) * scale))) for i in range(len(joined))]
+        sources = [
+            (int(i * scale), max(int(i * scale) + 1, int((i + 1) * scale))) for i in range(len(joined))
+        ]
     return joined, sources
 
 

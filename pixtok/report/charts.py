@@ -20,6 +20,7 @@ from pixtok.errors import MissingDependencyError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _ID = re.compile(r'(id="|url\(#|href="#)')
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.S)
 
 
 def _pyplot() -> Any:
@@ -53,7 +54,7 @@ def _svg(figure: Any, prefix: str, titles: Mapping[str, str] | None = None) -> s
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(figure)
     text = buffer.getvalue()
-    text = text[text.index("<svg") :]
+    text = _METADATA.sub("", text[text.index("<svg") :])
     if titles:
         ET.register_namespace("", SVG_NS)
         ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
