@@ -118,3 +118,33 @@ def open_report(context: Any, path: str | Path) -> OpenedPage:
     )
     page.goto(url, wait_until="load")
     return opened
+
+
+def report_screenshots(
+    report: str | Path, ocr_report: str | Path, folder: str | Path, context: Any = None
+) -> list[Path]:
+    """The pictures of docs/report.md: the totals of `report`, its first page with Qwen2.5-VL's
+    grid laid over it beside the text cut into tokens, and the first page of `ocr_report` with
+    its OCR errors boxed and marked. Uses `context` (see `browser`) or a browser of its own;
+    returns the files written."""
+    if context is None:
+        with browser() as own:
+            return report_screenshots(report, ocr_report, folder, own)
+    folder = Path(folder)
+    written = []
+    opened = open_report(context, report)
+    path = folder / "report-totals.png"
+    opened.screenshot(path, "#totals .pair")
+    written.append(path)
+    section = opened.page.locator("section.input").first
+    section.locator("select.overlay-select").select_option("qwen2.5-vl")
+    path = folder / "report-grid.png"
+    section.locator(".page-row").first.screenshot(path=str(path), animations="disabled")
+    written.append(path)
+    opened.page.close()
+    opened = open_report(context, ocr_report)
+    path = folder / "report-ocr.png"
+    opened.page.locator("section.input .page-row").first.screenshot(path=str(path), animations="disabled")
+    written.append(path)
+    opened.page.close()
+    return written

@@ -28,7 +28,7 @@ from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
 from pixtok.report import charts
 from pixtok.report.pages import PageView, error_boxes, page_views
-from pixtok.report.records import RecordsFile, record_label
+from pixtok.report.records import RecordsFile, ocr_pages, record_label
 from pixtok.report.sources import locate_text
 from pixtok.tokenizers import Tokenizer, get_tokenizer
 
@@ -268,9 +268,9 @@ class _Assembler:
             start, end = page.span
             for name, token_spans in spans.items():
                 view.token_text.setdefault(name, []).append(_token_segments(text, token_spans, start, end))
-        ocr_pages = {p.get("page"): p for p in (record.get("ocr") or {}).get("pages", [])}
+        read_pages = ocr_pages(record)
         for page in view.pages:
-            read = ocr_pages.get(page.number)
+            read = read_pages.get(page.number)
             page.ocr = read
             if read is None or "text" not in read:
                 view.ocr_text.append(None)

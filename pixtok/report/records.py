@@ -152,6 +152,13 @@ def _pages_from_one(pages: list[Any]) -> list[Any]:
     return pages
 
 
+def ocr_pages(record: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """A record's per-page OCR entries by page number counted from 1, whichever way the record
+    counts them."""
+    pages = (record.get("ocr") or {}).get("pages") or []
+    return {int(p["page"]): dict(p) for p in _pages_from_one(list(pages)) if isinstance(p, Mapping)}
+
+
 def record_label(record: Mapping[str, Any]) -> str:
     """How a record is named in the report: its input, or its sweep setting."""
     if "config" in record and isinstance(record["config"], Mapping):
