@@ -270,3 +270,45 @@ def test_the_whole_corpus_fits_the_stated_size(run_cli, tmp_path: Path) -> None:
         min(4, r["pages"])
         for r in (Comparer(CompareOptions()).measure(p.read_text(encoding="utf-8")) for p in texts)
     )
+
+
+def test_marked_ocr_errors_are_the_errors_the_rates_count() -> None:
+    """`error_spans` aligns as `error_rates` scores: its edits add up to `char_errors`, and each
+    span's offsets point at the source characters it names (normalisation folds NFKC forms,
+    format characters and whitespace runs, so offsets map back through it)."""
+    import random
+
+    from pixtok.measure.legibility import error_rates, error_spans, normalize
+
+    rng = random.Random(7)
+    texts = [p.read_text(encoding="utf-8")[:3000] for p in sorted(CORPUS.glob("*.txt"))]
+    texts.append("ﬁne  Ａ\u200bB\n中文\n字  end ")
+    for text in texts:
+        chars = list(text)
+        for _ in range(40):
+            i = rng.randrange(len(chars))
+            chars[i] = rng.choice(["", "x", "  ", chars[i] * 2, "é"])
+        read = "".join(chars)
+        spans = error_spans(text, read)
+        assert sum(s["errors"] for s in spans) == error_rates(text, read)["char_errors"]
+        for span in spans:
+            if span["kind"] != "insert":
+                source = normalize(text[span["start"] : span["end"]]).replace(" ", "")
+                assert span["expected"].replace(" ", "") in source, (span, text[span["start"] : span["end"]])
+
+
+def test_a_sweep_document_is_reported(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "en.txt").write_text(EN.read_text(encoding="utf-8")[:2000], encoding="utf-8")
+    done = run_cli("sweep", "en.txt", "--vary", "size=8px,12px", "--json", cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    (tmp_path / "sweep.json").write_bytes(done.stdout_bytes)
+    document = json.loads(done.stdout)
+    records = read_records_file(str(tmp_path / "sweep.json"))
+    assert records.sweep is not None
+    report = report_records(records, ReportOptions(), RenderConfig.from_preset("glyph"))
+    (sweep,) = report.sweeps
+    expected = [r["compression_primary"] for r in document["records"]]
+    assert [row["compression"] for row in sweep.rows] == expected
+    html = render_html(report)
+    assert html.count("<title>") >= 1 + len(document["records"])  # the page's, and one per point
+
