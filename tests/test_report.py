@@ -311,4 +311,3 @@ def test_a_sweep_document_is_reported(tmp_path: Path, run_cli) -> None:
     assert [row["compression"] for row in sweep.rows] == expected
     html = render_html(report)
     assert html.count("<title>") >= 1 + len(document["records"])  # the page's, and one per point
-

@@ -11,7 +11,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.compare import Encoders
+from pixtok.cli.compare import Density, Encoders, Ocr, Patch
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_PRESET,
@@ -44,17 +44,9 @@ def report_command(
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
-    patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
-    density: Annotated[
-        bool,
-        typer.Option("--density/--no-density", help="Add ink, entropy, PNG and text-information measures."),
-    ] = True,
-    ocr: Annotated[
-        bool,
-        typer.Option(
-            "--ocr", help="Read the pages back with OCR and mark every error.", rich_help_panel=opt.OCR
-        ),
-    ] = False,
+    patch: Patch = 16,
+    density: Density = True,
+    ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
     lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,

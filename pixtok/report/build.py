@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,6 +207,16 @@ def _ocr_segments(text: str, start: int, end: int, errors: Sequence[Mapping[str,
     return segments
 
 
+def _loaded(cache: dict[str, Any], name: str, load: Callable[[str], Any]) -> Any:
+    """`load(name)` once per name; None (remembered) when it fails with a pixtok error."""
+    if name not in cache:
+        try:
+            cache[name] = load(name)
+        except PixtokError:
+            cache[name] = None
+    return cache[name]
+
+
 class _Assembler:
     """Builds input sections, keeping encoders, tokenizers and renderers loaded."""
 
@@ -217,20 +227,12 @@ class _Assembler:
         self._renderers: dict[RenderConfig, Renderer] = {}
 
     def encoder(self, name: str) -> Encoder | None:
-        if name not in self._encoders:
-            try:
-                self._encoders[name] = get_encoder(name)
-            except PixtokError:
-                self._encoders[name] = None
-        return self._encoders[name]
+        """The encoder called `name`, or None when it is not registered here (a plugin's)."""
+        return _loaded(self._encoders, name, get_encoder)
 
     def tokenizer(self, name: str) -> Tokenizer | None:
-        if name not in self._tokenizers:
-            try:
-                self._tokenizers[name] = get_tokenizer(name)
-            except PixtokError:
-                self._tokenizers[name] = None
-        return self._tokenizers[name]
+        """The tokenizer called `name`, or None when it cannot be loaded here."""
+        return _loaded(self._tokenizers, name, get_tokenizer)
 
     def renderer(self, config: RenderConfig) -> Renderer:
         if config not in self._renderers:
