@@ -120,13 +120,19 @@ def open_report(context: Any, path: str | Path) -> OpenedPage:
     return opened
 
 
+def _top(locator: Any, height: int) -> dict[str, float]:
+    """A clip of the top `height` pixels of an element, in viewport coordinates."""
+    box = locator.bounding_box()
+    return {"x": box["x"], "y": box["y"], "width": box["width"], "height": min(height, box["height"])}
+
+
 def report_screenshots(
     report: str | Path, ocr_report: str | Path, folder: str | Path, context: Any = None
 ) -> list[Path]:
     """The pictures of docs/report.md: the totals of `report`, its first page with Qwen2.5-VL's
-    grid laid over it beside the text cut into tokens, and the first page of `ocr_report` with
-    its OCR errors boxed and marked. Uses `context` (see `browser`) or a browser of its own;
-    returns the files written."""
+    grid laid over it beside the text cut into tokens, the top of that page enlarged, and the
+    first page of `ocr_report` with its OCR errors boxed and marked. Uses `context` (see
+    `browser`) or a browser of its own; returns the files written."""
     if context is None:
         with browser() as own:
             return report_screenshots(report, ocr_report, folder, own)
@@ -140,6 +146,12 @@ def report_screenshots(
     section.locator("select.overlay-select").select_option("qwen2.5-vl")
     path = folder / "report-grid.png"
     section.locator(".page-row").first.screenshot(path=str(path), animations="disabled")
+    written.append(path)
+    section.locator("img.page-image").first.click()
+    path = folder / "report-zoom.png"
+    figure = section.locator("figure.page").first
+    figure.evaluate("f => { f.scrollIntoView(); window.scrollBy(0, -80); }")
+    opened.page.screenshot(path=str(path), animations="disabled", clip=_top(figure, 420))
     written.append(path)
     opened.page.close()
     opened = open_report(context, ocr_report)

@@ -168,10 +168,14 @@ def _short_config() -> Any:
 def test_a_page_enlarges_on_click(made: dict[str, Any], context: Any) -> None:
     opened = open_report(context, made["folder"] / "report.html")
     image = opened.page.locator("img.page-image").first
+    natural = image.evaluate("img => img.naturalWidth")
+    small = image.bounding_box()["width"]
     image.click()
-    dialog = opened.page.locator("dialog#zoom")
-    assert dialog.evaluate("d => d.open")
-    assert dialog.locator("img").get_attribute("src") == image.get_attribute("src")
+    assert image.bounding_box()["width"] == pytest.approx(natural, abs=1) and small < natural
+    overlay = opened.page.locator("section.input").first.locator("svg.overlay").first
+    assert overlay.bounding_box() is None or overlay.bounding_box()["width"] == pytest.approx(natural, abs=1)
+    image.click()
+    assert image.bounding_box()["width"] == pytest.approx(small, abs=1)
     opened.page.close()
 
 
@@ -181,6 +185,7 @@ def test_screenshots_for_the_docs_are_made_by_this_code(
     written = report_screenshots(
         made["folder"] / "report.html", made["folder"] / "ocr.html", tmp_path, context
     )
-    assert [p.name for p in written] == ["report-totals.png", "report-grid.png", "report-ocr.png"]
+    names = ["report-totals.png", "report-grid.png", "report-zoom.png", "report-ocr.png"]
+    assert [p.name for p in written] == names
     for path in written:
         assert path.stat().st_size > 1000

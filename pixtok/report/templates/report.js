@@ -1,6 +1,6 @@
 "use strict";
 // Controls of each input's section: the encoder whose grid is laid over its pages, the
-// tokenizer that cuts its text, the OCR boxes; and a dialog that shows a page at full size.
+// tokenizer that cuts its text, the OCR boxes; and pages that enlarge on a click.
 // (SVG elements have no `hidden` property: the attribute is toggled.)
 document.querySelectorAll("section.input").forEach(function (section) {
   var grid = section.querySelector("select.overlay-select");
@@ -20,12 +20,9 @@ document.querySelectorAll("section.input").forEach(function (section) {
     section.querySelectorAll("svg.ocr-boxes").forEach(function (svg) { svg.toggleAttribute("hidden", !ocr.checked); });
   });
 });
-var zoom = document.getElementById("zoom");
+// A click on a page shows it at its own size (the same picture: nothing is loaded), grids too.
 document.querySelectorAll("img.page-image").forEach(function (img) {
   img.addEventListener("click", function () {
-    var big = zoom.querySelector("img");
-    big.src = img.src;
-    big.alt = img.alt;
-    zoom.showModal();
+    img.closest(".page-row").classList.toggle("zoomed");
   });
 });
