@@ -237,6 +237,7 @@ def test_bad_calls(run_cli, tmp_path: Path) -> None:
         (("report", "en.txt"), 2, "-o report.html"),
         (("report", "missing.txt", "-o", "x.html"), 1, "missing.txt"),
         (("report", "en.txt", "r.jsonl", "-o", "x.html"), 2, "records file"),
+        (("report", "r.jsonl", "--ocr", "-o", "x.html"), 2, "--ocr would need measuring"),
         (("report", "en.txt", "-e", "nope", "-o", "x.html"), 2, "nope"),
         (("report", "en.txt", "--sweep", "size", "-o", "x.html"), 2, "NAME=VALUES"),
         (("report", "en.txt", "-o", "no/such/folder/x.html"), 2, "does not exist"),

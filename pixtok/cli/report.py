@@ -119,6 +119,13 @@ def report_command(
     if records_files:
         if len(records_files) != len(inputs or ()) or len(records_files) > 1:
             raise UsageError("give either texts to measure or one records file, not both or several")
+        measuring = {"--sweep": sweep, "--ocr": ocr, "--tokenizer": tokenizer, "--encoder": encoder}
+        given = [flag for flag, value in measuring.items() if value]
+        if given:
+            raise UsageError(
+                f"{records_files[0]} is a records file, reported as it was measured: "
+                f"{', '.join(given)} would need measuring again (give the texts instead)"
+            )
         assert render_config is not None
         report = report_records(read_records_file(records_files[0]), options, render_config)
     else:
