@@ -312,3 +312,27 @@ def test_a_sweep_document_is_reported(tmp_path: Path, run_cli) -> None:
     assert [row["compression"] for row in sweep.rows] == expected
     html = render_html(report)
     assert html.count("<title>") >= 1 + len(document["records"])  # the page's, and one per point
+
+
+def test_a_preset_that_cannot_describe_its_views_is_left_out_of_the_grids() -> None:
+    from pixtok.errors import UsageError
+    from pixtok.report.pages import page_views
+
+    qwen = get_encoder("qwen2.5-vl")
+
+    class NoViews:
+        name = "no-views"
+
+        def count(self, width: int, height: int, *, pixels: Any = None) -> Any:
+            return qwen.count(width, height)
+
+        def views(self, width: int, height: int) -> Any:
+            raise UsageError("no views for this size")
+
+    result = Renderer(RenderConfig.from_preset("glyph")).render("A short page of text.\n" * 20)
+    (page,) = page_views(result, {"no-views": NoViews(), "qwen2.5-vl": qwen}, {}, 4)  # type: ignore[dict-item]
+    assert [o.encoder for o in page.overlays] == ["qwen2.5-vl"]
+    assert page.vision == {
+        "no-views": page.vision["qwen2.5-vl"],
+        "qwen2.5-vl": qwen.count(page.width, page.height).tokens,
+    }

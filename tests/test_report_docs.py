@@ -1,5 +1,6 @@
 """docs/report.md tells the truth: its command lines run, its pictures exist and stay small,
-and it documents every flag of `pixtok report`. About 60 s on two busy cores (two OCR runs)."""
+and it documents every flag of `pixtok report`. The examples take about 90 s on two busy cores
+(nine report and compare runs, two of them with OCR of a small page): marked slow."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.encoders import Encoder, EncoderView
+from pixtok.errors import PixtokError
 from pixtok.output_files import png_bytes
 from pixtok.render import RenderResult
 
@@ -182,6 +183,15 @@ def overlay(encoder: Encoder, page: np.ndarray, ink: np.ndarray) -> Overlay:
     return Overlay(encoder.name, shapes, tokens, "; ".join(parts))
 
 
+def _overlay_or_none(encoder: Encoder, page: np.ndarray, ink: np.ndarray) -> Overlay | None:
+    """The encoder's overlay, or None for a preset that cannot describe its views of this page
+    (its counts are in the record all the same)."""
+    try:
+        return overlay(encoder, page, ink)
+    except PixtokError:
+        return None
+
+
 @dataclass
 class PageView:
     """One page as the report shows it."""
@@ -226,7 +236,7 @@ def page_views(
                 text_tokens={
                     name: sum(1 for s, _ in spans if start <= s < end) for name, spans in token_spans.items()
                 },
-                overlays=[overlay(enc, page, ink) for enc in encoders.values()],
+                overlays=[o for enc in encoders.values() if (o := _overlay_or_none(enc, page, ink))],
             )
         )
     return views
