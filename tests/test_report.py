@@ -336,3 +336,43 @@ def test_a_preset_that_cannot_describe_its_views_is_left_out_of_the_grids() -> N
         "no-views": page.vision["qwen2.5-vl"],
         "qwen2.5-vl": qwen.count(page.width, page.height).tokens,
     }
+
+
+def test_byte_identical_across_processes(run_cli, tmp_path: Path) -> None:
+    """Two fresh interpreters (different hash seeds) write the same bytes: charts, grids, pages."""
+    (tmp_path / "en.txt").write_text(EN.read_text(encoding="utf-8")[:1500], encoding="utf-8")
+    for name, seed in (("a.html", "1"), ("b.html", "2")):
+        done = run_cli(
+            "report", "en.txt", "-o", name, cwd=tmp_path, env={"PYTHONHASHSEED": seed}, fresh_process=True
+        )
+        assert done.exit_code == 0, done.stderr
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def test_group_totals_are_compare_s(run_cli, tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "lang": "en", "text": "The console is where a Unix system speaks plainly."},
+        {"id": "b", "lang": "en", "text": "Every page of text costs vision tokens, blank or not."},
+        {
+            "id": "c",
+            "lang": "de",
+            "text": "Die Konsole ist der Ort, an dem ein Unix-System deutlich spricht.",
+        },
+    ]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    done = run_cli("compare", "c.jsonl", "--id-field", "id", "--group-by", "lang", "--json", cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    groups = json.loads(done.stdout)["groups"]
+    options = ReportOptions(group_by="lang", compare=CompareOptions(density=True))
+    records = iter_records([str(tmp_path / "c.jsonl")], _corpus_options())
+    report = report_texts(records, options)
+    assert report.groups == groups
+    html = render_html(report)
+    for group in groups:
+        assert f'data-group="{group["input"]}"' in html
+
+
+def _corpus_options() -> Any:
+    from pixtok.corpus.inputs import CorpusOptions
+
+    return CorpusOptions(id_field="id", keep=("lang",))
