@@ -165,7 +165,7 @@ def _short_config() -> Any:
     return RenderConfig.from_preset("glyph", page="480x160", size="6px", margin="4")
 
 
-def test_a_page_enlarges_on_click(made: dict[str, Any], context: Any) -> None:
+def test_a_page_enlarges_on_click_or_key(made: dict[str, Any], context: Any) -> None:
     opened = open_report(context, made["folder"] / "report.html")
     image = opened.page.locator("img.page-image").first
     natural = image.evaluate("img => img.naturalWidth")
@@ -176,6 +176,9 @@ def test_a_page_enlarges_on_click(made: dict[str, Any], context: Any) -> None:
     assert overlay.bounding_box() is None or overlay.bounding_box()["width"] == pytest.approx(natural, abs=1)
     image.click()
     assert image.bounding_box()["width"] == pytest.approx(small, abs=1)
+    image.focus()
+    opened.page.keyboard.press("Enter")
+    assert image.bounding_box()["width"] == pytest.approx(natural, abs=1)
     opened.page.close()
 
 

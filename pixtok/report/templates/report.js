@@ -22,7 +22,9 @@ document.querySelectorAll("section.input").forEach(function (section) {
 });
 // A click on a page shows it at its own size (the same picture: nothing is loaded), grids too.
 document.querySelectorAll("img.page-image").forEach(function (img) {
-  img.addEventListener("click", function () {
-    img.closest(".page-row").classList.toggle("zoomed");
+  function zoom() { img.closest(".page-row").classList.toggle("zoomed"); }
+  img.addEventListener("click", zoom);
+  img.addEventListener("keydown", function (event) {  // the keyboard does what a click does
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); zoom(); }
   });
 });
