@@ -119,6 +119,9 @@ def test_page_figures_add_up_to_the_record() -> None:
     report = report_texts([Record("en", text)], options)
     view = report.inputs[0]
     assert len(view.pages) == view.record["pages"]
+    rendered = Renderer(options.compare.render).render(text)
+    for page, pixels in zip(view.pages, rendered.pages, strict=True):
+        assert np.array_equal(np.asarray(_decode(page.image)), pixels)  # the page's exact pixels
     for name, vision in view.record["vision"].items():
         assert sum(page.vision[name] for page in view.pages) == vision["tokens"]
     for name, count in view.record["tokens"].items():
