@@ -1,5 +1,11 @@
 """Pages per second: pixtok's renderer against Pillow's ImageDraw.multiline_text, same pages.
 
+Two figures. `stream` (the headline): a stream of texts the Renderer has never seen, as a
+corpus run meets them. Each text of the test corpus is cut into windows of a few paragraphs
+that do not overlap; the Renderer and Pillow's font are warmed on the windows of the last
+quarter of the file, then every other window is measured once, pixtok and Pillow interleaved
+text by text. `warm`/`cold` (below) repeat one whole text.
+
 For each text of the test corpus (English and Chinese by default), pixtok renders the whole
 text into 1024 x 1024 grey pages (the `page-1024` preset: 16 px text, 1.2 line height, 16 px
 margins), shaping and line breaking included. Pillow then draws the very same pages: for every
@@ -50,9 +56,20 @@ TEXTS = {
     "ru": "ru_prose_debian-faq.txt",
     "ko": "ko_prose_gnome-help.txt",
     "fa": "fa_prose_gnome-help.txt",
+    "hi": "hi_prose_libreoffice-help.txt",
+    "th": "th_wiki_openoffice.txt",
 }
 # The font pixtok's chain draws most of each text with; Pillow has no fallback, so it gets that one.
-PILLOW_FONT = {"zh-cn": "cjk", "ja": "cjk", "ko": "cjk", "fa": "Noto Naskh Arabic"}
+PILLOW_FONT = {
+    "zh-cn": "cjk",
+    "ja": "cjk",
+    "ko": "cjk",
+    "fa": "Noto Naskh Arabic",
+    "hi": "Noto Sans Devanagari",
+    "th": "Noto Sans Thai",
+}
+#: Characters per text of the stream (about a quarter of a 1024 x 1024 page of 16 px text).
+WINDOW = {"zh-cn": 400, "ja": 500, "ko": 600}
 
 
 def pin_to_one_core() -> str:
@@ -114,11 +131,7 @@ def measure(name: str, rounds: int, config: RenderConfig) -> dict[str, object]:
     renderer = Renderer(config)
     result = renderer.render(text)  # warm-up; also fixes the pages both sides draw
     pages = page_lines(text, result)
-    font_path = (
-        result.fonts[0]["path"]
-        if name not in PILLOW_FONT
-        else Renderer(config.replace(fonts=(PILLOW_FONT[name],), fallback=False)).chain.fonts[0].path
-    )
+    font_path = _pillow_font(name, config, result)
     pillow = PillowPages(str(font_path), config)
     drawn = pillow.draw(pages)  # warm-up, and a check that both sides drew the same amount of text
     ink_ratio = sum(int((255 - p).sum()) for p in result.pages) / sum(int((255 - p).sum()) for p in drawn)
@@ -143,6 +156,67 @@ def measure(name: str, rounds: int, config: RenderConfig) -> dict[str, object]:
     }
 
 
+def windows(text: str, size: int) -> list[str]:
+    """Consecutive, non-overlapping pieces of about `size` characters, cut at line ends."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        if text[start:end].strip():
+            pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def stream(name: str, config: RenderConfig, rounds: int) -> dict[str, object]:
+    """Pages per second over texts never seen before, pixtok and Pillow interleaved.
+
+    The file is cut into non-overlapping windows; the last quarter warms the caches (fonts,
+    glyph bitmaps) on other text, and each other window is measured once per round, by a fresh
+    Renderer (and a fresh Pillow font) each round. Best round of each side.
+    """
+    text = (CORPUS / TEXTS[name]).read_text(encoding="utf-8")
+    pieces = windows(text, WINDOW.get(name, 800))
+    cut = max(1, len(pieces) * 3 // 4)
+    measured, warm = pieces[:cut], pieces[cut:] or pieces[:1]
+    ours = theirs = float("inf")
+    pages = 0
+    for _ in range(rounds):
+        renderer = Renderer(config)
+        font_path = _pillow_font(name, config, renderer.render(warm[0]))
+        pillow = PillowPages(str(font_path), config)
+        for window in warm:
+            pillow.draw(page_lines(window, renderer.render(window)))
+        ours_round = theirs_round = 0.0
+        pages = 0
+        for window in measured:
+            start = time.perf_counter()
+            result = renderer.render(window)
+            ours_round += time.perf_counter() - start
+            lines = page_lines(window, result)
+            start = time.perf_counter()
+            pillow.draw(lines)
+            theirs_round += time.perf_counter() - start
+            pages += result.page_count
+        ours, theirs = min(ours, ours_round), min(theirs, theirs_round)
+    return {
+        "text": name,
+        "texts": len(measured),
+        "chars": sum(map(len, measured)),
+        "pages": pages,
+        "pixtok_stream_pages_per_s": round(pages / ours, 1),
+        "pillow_stream_pages_per_s": round(pages / theirs, 1),
+        "ratio_stream": round(theirs / ours, 2),
+    }
+
+
+def _pillow_font(name: str, config: RenderConfig, result: RenderResult) -> str:
+    if name not in PILLOW_FONT:
+        return str(result.fonts[0]["path"])
+    chain = Renderer(config.replace(fonts=(PILLOW_FONT[name],), fallback=False)).chain
+    return str(chain.fonts[0].path)
+
+
 def machine() -> dict[str, object]:
     return {
         "nproc": os.cpu_count(),
@@ -161,18 +235,33 @@ def main() -> None:
     parser.add_argument("--texts", default="en,zh-cn", help=f"comma-separated, from {', '.join(TEXTS)}")
     parser.add_argument("--preset", default="page-1024", help="render preset (default page-1024)")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument("--no-stream", action="store_true", help="skip the stream of new texts")
+    parser.add_argument("--no-repeat", action="store_true", help="skip the warm/cold repeats")
     args = parser.parse_args()
     if not features.check("raqm"):
         sys.exit("bench_render: Pillow was built without libraqm; its layout would not shape text")
     pinned = pin_to_one_core()
     config = RenderConfig.from_preset(args.preset)
-    rows = [measure(name.strip(), args.rounds, config) for name in args.texts.split(",")]
+    names = [name.strip() for name in args.texts.split(",")]
+    streams = [] if args.no_stream else [stream(name, config, args.rounds) for name in names]
+    rows = [] if args.no_repeat else [measure(name, args.rounds, config) for name in names]
     info = {**machine(), "affinity": pinned, "preset": args.preset, "rounds": args.rounds}
     if args.json:
-        for row in rows:
+        for row in [*streams, *rows]:
             print(json.dumps({**info, **row}, ensure_ascii=False))
         return
     print("  ".join(f"{k}={v}" for k, v in info.items()))
+    if streams:
+        print(
+            f"{'text':6} {'texts':>5} {'pages':>5}  {'pixtok new':>10} {'Pillow':>8} {'ratio':>6}  (pages/s)"
+        )
+        for r in streams:
+            print(
+                f"{r['text']:6} {r['texts']:>5} {r['pages']:>5}  {r['pixtok_stream_pages_per_s']:>10} "
+                f"{r['pillow_stream_pages_per_s']:>8} {r['ratio_stream']:>5}x"
+            )
+    if not rows:
+        return
     header = f"{'text':6} {'pages':>5}  {'pixtok warm':>11} {'Pillow warm':>11} {'ratio':>6}"
     header += f"  {'pixtok cold':>11} {'Pillow cold':>11} {'ratio':>6}  {'ink':>5}   (pages/s)"
     print(header)

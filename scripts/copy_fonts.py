@@ -1,18 +1,23 @@
-"""Copy the fonts pixtok ships from their Debian packages and write their licences and README.
+"""Copy the fonts pixtok ships from their packages and write their licences and README.
 
 pixtok renders text with fonts inside the package (pixtok/fonts/) so that results do not depend
 on what a machine has installed. This script is how that folder is (re)made on a Debian system:
 
-1. copies DejaVu Sans, DejaVu Sans Mono, Noto Naskh Arabic, Noto Sans Hebrew and Noto Sans
-   Devanagari from fonts-dejavu-core / fonts-noto-core, unmodified;
-2. writes LICENSE-DejaVu.txt (the Bitstream Vera / Arev licence as embedded in DejaVuSans.ttf)
+1. copies DejaVu Sans and DejaVu Sans Mono (Debian fonts-dejavu-core), and Noto Naskh Arabic,
+   Noto Sans Hebrew, Devanagari, Thai, Lao and Khmer (Debian fonts-noto-core), unmodified;
+2. copies Noto Emoji, the monochrome (outline) emoji face, unmodified from the npm package
+   @expo-google-fonts/noto-emoji (a copy of Google Fonts' static Regular instance; Debian ships
+   only the colour bitmap Noto Color Emoji). It is fetched with `npm pack` at a pinned version
+   and checked against a pinned SHA-256, or read from an unpacked copy given with --noto-emoji;
+3. writes LICENSE-DejaVu.txt (the Bitstream Vera / Arev licence as embedded in DejaVuSans.ttf)
    and OFL.txt (SIL Open Font License 1.1 from the fonts-noto-cjk copyright file, with the
-   copyright lines of every Noto file and of the Debian packages);
-3. writes README.md: one row per file with family name, package version, licence, size,
+   copyright lines of every Noto file and of the packages they come from);
+4. writes README.md: one row per file with family name, package version, licence, size,
    coverage and sha256.
 
 Run scripts/make_cjk_subset.py first: the CJK subset is built, not copied, and this script
-only describes it. Usage: python scripts/copy_fonts.py [--dest DIR]
+only describes it. Fonts are sources at build time only: pixtok never reads them from the
+system at run time. Usage: python scripts/copy_fonts.py [--dest DIR] [--noto-emoji DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,15 +43,40 @@ CJK_SUBSET = "NotoSansCJK-Subset.otf"
 
 
 @dataclass(frozen=True)
+class NpmFile:
+    """A file inside an npm package, pinned by package version and by the file's SHA-256."""
+
+    package: str
+    version: str
+    member: str  # path inside the package folder of the tarball
+    sha256: str
+    licence_member: str  # the package's licence file for this font
+
+
+NOTO_EMOJI = NpmFile(
+    "@expo-google-fonts/noto-emoji",
+    "0.4.7",
+    "400Regular/NotoEmoji_400Regular.ttf",
+    "24aaa2a20c9c06ffe9bf04284bfd1f14376a329d10122f902abe2770817eb504",
+    "LICENSE_FONT",
+)
+
+
+@dataclass(frozen=True)
 class ShippedFont:
     """One font file of pixtok/fonts/ and where it comes from."""
 
     file: str
-    source: Path | None  # None: built by scripts/make_cjk_subset.py
+    source: Path | NpmFile | None  # None: built by scripts/make_cjk_subset.py
     package: str
     licence: str
     licence_file: str
     covers: str
+
+
+def _noto(file: str, covers: str) -> ShippedFont:
+    """An unmodified Noto font from Debian's fonts-noto-core."""
+    return ShippedFont(file, NOTO_DIR / file, "fonts-noto-core", "SIL OFL 1.1", "OFL.txt", covers)
 
 
 FONTS = (
@@ -65,29 +97,25 @@ FONTS = (
         "LICENSE-DejaVu.txt",
         "Latin, Greek, Cyrillic, arrows, mathematical operators, box drawing; monospaced, for code",
     ),
-    ShippedFont(
+    _noto(
         "NotoNaskhArabic-Regular.ttf",
-        NOTO_DIR / "NotoNaskhArabic-Regular.ttf",
-        "fonts-noto-core",
-        "SIL OFL 1.1",
-        "OFL.txt",
         "Arabic script: Arabic, Persian, Urdu letters, Arabic presentation forms",
     ),
-    ShippedFont(
-        "NotoSansHebrew-Regular.ttf",
-        NOTO_DIR / "NotoSansHebrew-Regular.ttf",
-        "fonts-noto-core",
-        "SIL OFL 1.1",
-        "OFL.txt",
-        "Hebrew letters and points",
+    _noto("NotoSansHebrew-Regular.ttf", "Hebrew letters and points"),
+    _noto("NotoSansDevanagari-Regular.ttf", "Devanagari (Hindi, Marathi, Nepali, Sanskrit) with conjuncts"),
+    _noto("NotoSansThai-Regular.ttf", "Thai letters, vowels, tone marks and digits (U+0E01-0E5B)"),
+    _noto("NotoSansLao-Regular.ttf", "Lao letters, vowels, tone marks and digits (U+0E81-0EDF)"),
+    _noto(
+        "NotoSansKhmer-Regular.ttf", "Khmer letters, subscript consonants (coeng), vowels, digits, symbols"
     ),
     ShippedFont(
-        "NotoSansDevanagari-Regular.ttf",
-        NOTO_DIR / "NotoSansDevanagari-Regular.ttf",
-        "fonts-noto-core",
+        "NotoEmoji-Regular.ttf",
+        NOTO_EMOJI,
+        f"npm {NOTO_EMOJI.package}",
         "SIL OFL 1.1",
         "OFL.txt",
-        "Devanagari (Hindi, Marathi, Nepali, Sanskrit) with conjuncts",
+        "Emoji as monochrome outlines: emoji presentation sequences, ZWJ sequences, skin-tone "
+        "modifiers, flags, keycaps (docs/fonts.md)",
     ),
     ShippedFont(
         CJK_SUBSET,
@@ -99,6 +127,49 @@ FONTS = (
         "KS X 1001 Hangul syllables, kana, CJK punctuation, full/half-width forms (docs/fonts.md)",
     ),
 )
+
+
+def is_debian(font: ShippedFont) -> bool:
+    """Whether the font comes from (or is built from) a Debian package."""
+    return not isinstance(font.source, NpmFile)
+
+
+def source_version(font: ShippedFont) -> str:
+    """The version of the package a font comes from: dpkg's for Debian, the pinned one for npm."""
+    if isinstance(font.source, NpmFile):
+        return font.source.version
+    return package_version(font.package)
+
+
+def unpack_npm(spec: NpmFile, workdir: Path) -> Path:
+    """Fetch a pinned npm package with `npm pack` and unpack it; the unpacked package folder."""
+    if shutil.which("npm") is None:
+        raise SystemExit(
+            f"copy_fonts: error: npm is needed to fetch {spec.package}; or unpack "
+            f"{spec.package}@{spec.version} yourself and pass its folder with --noto-emoji"
+        )
+    subprocess.run(
+        ["npm", "pack", "--silent", "--pack-destination", str(workdir), f"{spec.package}@{spec.version}"],
+        check=True,
+        capture_output=True,
+    )
+    (tarball,) = workdir.glob("*.tgz")
+    with tarfile.open(tarball) as archive:
+        archive.extractall(workdir, filter="data")
+    return workdir / "package"
+
+
+def npm_member(spec: NpmFile, package_dir: Path) -> Path:
+    """The pinned file inside an unpacked npm package, after checking its SHA-256."""
+    path = package_dir / spec.member
+    if not path.is_file():
+        raise SystemExit(f"copy_fonts: error: {path} missing (npm package {spec.package}@{spec.version})")
+    if sha256(path) != spec.sha256:
+        raise SystemExit(
+            f"copy_fonts: error: {path} has SHA-256 {sha256(path)}, expected {spec.sha256} "
+            f"({spec.package}@{spec.version})"
+        )
+    return path
 
 
 def package_version(package: str) -> str:
@@ -184,7 +255,7 @@ def dejavu_licence(dest: Path) -> str:
     )
 
 
-def ofl_file(dest: Path) -> str:
+def ofl_file(dest: Path, emoji_package: Path) -> str:
     """OFL.txt: copyright lines of each Noto file and package, then the OFL 1.1 text."""
     noto = [font for font in FONTS if font.licence_file == "OFL.txt"]
     lines = [
@@ -196,9 +267,14 @@ def ofl_file(dest: Path) -> str:
         notice = " ".join(name_string(dest / font.file, 0).split())
         lines.append(f"  {font.file}: {notice}")
     lines += ["", "Debian copyright statements:"]
-    for package in sorted({font.package for font in noto}):
+    for package in sorted({font.package for font in noto if is_debian(font)}):
         lines.append(f"  {package} {package_version(package)}: {copyright_of_all_files(package)}")
+    font_licence = (emoji_package / NOTO_EMOJI.licence_member).read_text(encoding="utf-8")
     lines += [
+        "",
+        f"npm package {NOTO_EMOJI.package} {NOTO_EMOJI.version} (licence 'MIT AND OFL-1.1': MIT for",
+        "the package's JavaScript, OFL 1.1 for the font), file "
+        f"{NOTO_EMOJI.licence_member}: {font_licence.splitlines()[0].strip()}",
         "",
         f"{CJK_SUBSET} is a Modified Version of Noto Sans CJK SC (face 'Noto Sans CJK SC' of",
         "NotoSansCJK-Regular.ttc): a subset of its glyphs made with fontTools by",
@@ -226,7 +302,7 @@ def readme(dest: Path) -> str:
         family = name_string(path, 16) or name_string(path, 1)
         origin = "built by scripts/make_cjk_subset.py from " if font.source is None else ""
         rows.append(
-            f"| {font.file} | {family} | {origin}{font.package} {package_version(font.package)} "
+            f"| {font.file} | {family} | {origin}{font.package} {source_version(font)} "
             f"| {font.licence} ({font.licence_file}) | {size:,} | {font.covers} | `{sha256(path)}` |"
         )
     others = sorted(p.name for p in dest.iterdir() if p.suffix == ".txt")
@@ -239,8 +315,7 @@ def readme(dest: Path) -> str:
             "`scripts/make_cjk_subset.py`. See docs/fonts.md for why each font is here and what the",
             "CJK subset does and does not cover.",
             "",
-            "| file | family (name table) | source (Debian package + version) | licence | bytes | covers "
-            "| sha256 |",
+            "| file | family (name table) | source (package + version) | licence | bytes | covers | sha256 |",
             "|---|---|---|---|---:|---|---|",
             *rows,
             "",
@@ -252,29 +327,40 @@ def readme(dest: Path) -> str:
     )
 
 
-def copy_fonts(dest: Path) -> None:
-    """Copy the Debian fonts into dest and write the licence files and README.md."""
+def copy_fonts(dest: Path, emoji_package: Path) -> None:
+    """Copy the packaged fonts into dest and write the licence files and README.md."""
     dest.mkdir(parents=True, exist_ok=True)
     if not (dest / CJK_SUBSET).is_file():
         raise SystemExit(f"copy_fonts: error: {dest / CJK_SUBSET} missing; run scripts/make_cjk_subset.py")
     for font in FONTS:
         if font.source is None:
             continue
-        if not font.source.is_file():
-            raise SystemExit(f"copy_fonts: error: {font.source} missing (Debian package {font.package})")
+        if isinstance(font.source, NpmFile):
+            source = npm_member(font.source, emoji_package)
+        else:
+            source = font.source
+            if not source.is_file():
+                raise SystemExit(f"copy_fonts: error: {source} missing (Debian package {font.package})")
         tmp = dest / (font.file + ".tmp")
-        shutil.copyfile(font.source, tmp)
+        shutil.copyfile(source, tmp)
         tmp.replace(dest / font.file)
     write_text(dest / "LICENSE-DejaVu.txt", dejavu_licence(dest))
-    write_text(dest / "OFL.txt", ofl_file(dest))
+    write_text(dest / "OFL.txt", ofl_file(dest, emoji_package))
     write_text(dest / "README.md", readme(dest))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help="folder to fill (pixtok/fonts)")
+    parser.add_argument(
+        "--noto-emoji",
+        type=Path,
+        help=f"unpacked {NOTO_EMOJI.package}@{NOTO_EMOJI.version} (default: fetch it with npm pack)",
+    )
     args = parser.parse_args(argv)
-    copy_fonts(args.dest)
+    with tempfile.TemporaryDirectory() as work:
+        emoji_package = args.noto_emoji or unpack_npm(NOTO_EMOJI, Path(work))
+        copy_fonts(args.dest, emoji_package)
     for path in sorted(args.dest.iterdir()):
         print(f"{path.stat().st_size:>10,}  {path.name}")
     return 0

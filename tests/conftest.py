@@ -22,6 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
+# A user's own encoder definition folder must not leak into the tests (they read nothing outside
+# the repository); tests that exercise it set the variable themselves.
+os.environ.pop("PIXTOK_ENCODERS", None)
 #: Real texts in many scripts for tests, docs and benchmarks (sources and licences: corpus/SOURCES.md).
 CORPUS_DIR = REPO / "corpus"
 

@@ -30,6 +30,8 @@ CORPUS_FILES = {
     "he.txt": "he_msgstr_gnome-gnu.txt",
     "hi.txt": "hi_prose_libreoffice-help.txt",
     "ru.txt": "ru_prose_debian-faq.txt",
+    "th.txt": "th_wiki_openoffice.txt",
+    "code.txt": "code_python_textwrap.py.txt",
 }
 _FENCE = re.compile(r"^```(\w+)(?:[ \t]+(\S+))?[ \t]*\n(.*?)^```", re.S | re.M)
 

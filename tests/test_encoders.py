@@ -191,6 +191,24 @@ def test_api_formulas_reproduce_the_documented_examples():
     assert max(capped.resized) <= 1568 and capped.tokens <= 1600
 
 
+def test_openai_patch_counting_reproduces_the_guide():
+    # OpenAI's images guide, patch-based models (gpt-4.1-mini, -nano, o4-mini)
+    assert count("gpt-4.1-mini", 1024, 1024).tokens == 1024  # 32 × 32 patches, under the cap
+    example = count("gpt-4.1-mini", 1800, 2400)  # 57 × 75 = 4275 > 1536: shrink, fit the width
+    assert (example.tokens, example.grid, example.resized) == (1452, (44, 33), (1056, 1408))
+    assert get_encoder("gpt-4.1-mini").parameters()["billing_multiplier"] == 1.62
+    for width, height in [(4000, 200), (200, 4000), (5000, 5000), (32, 33)]:
+        assert count("gpt-4.1-mini", width, height).tokens <= 1536
+
+
+def test_gemini_reproduces_the_documented_rule():
+    # ai.google.dev/gemini-api/docs/tokens: ≤ 384 px both ways → 258; else 258 per 768² tile
+    assert count("gemini", 384, 384).tokens == 258
+    assert count("gemini", 600, 400).tokens == 258  # geminibyexample.com's worked example
+    assert count("gemini", 385, 385).tokens == 258 and count("gemini", 769, 100).tokens == 516
+    assert count("gemini", 1024, 1024).tiles == 4
+
+
 def test_pixel_valid_patches_end_at_the_black_patch():
     import pixtok
 
@@ -241,11 +259,15 @@ def multiple_at_least(x: float, f: int) -> int:
 
 
 def slow_qwen_smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int):
-    """transformers' Qwen2-VL smart_resize spelled out step by step, with multiples found by counting."""
+    """transformers' Qwen2-VL smart_resize spelled out step by step, with multiples found by counting
+    (5.x: a downscaled side never drops below one factor)."""
     h_bar, w_bar = nearest_multiple(height, factor), nearest_multiple(width, factor)
     if h_bar * w_bar > max_pixels:
         beta = math.sqrt((height * width) / max_pixels)
-        return multiple_at_most(height / beta, factor), multiple_at_most(width / beta, factor)
+        return (
+            max(factor, multiple_at_most(height / beta, factor)),
+            max(factor, multiple_at_most(width / beta, factor)),
+        )
     if h_bar * w_bar < min_pixels:
         beta = math.sqrt(min_pixels / (height * width))
         return multiple_at_least(height * beta, factor), multiple_at_least(width * beta, factor)
@@ -290,9 +312,11 @@ def test_qwen_smart_resize_invariants(height, width, budget):
         assert max(h, w) / min(h, w) > 2
 
 
-def test_qwen_rejects_images_its_processor_rejects():
-    with pytest.raises(UsageError, match="too small"):
-        count("qwen2-vl", 20, 500)
+def test_qwen_takes_a_small_side_the_way_transformers_5_does():
+    # A side under 28 px is no longer refused: 26×31 rounds to 28×28, which is under min_pixels,
+    # so it takes the min-pixels path (Qwen2VLImageProcessorPil gives grid 6×4, see tests/reference).
+    assert count("qwen2-vl", 26, 31).grid == (6, 4)
+    assert count("qwen2-vl", 10, 13).tokens >= 4  # both sides round to zero: still the min-pixels path
     with pytest.raises(UsageError, match="aspect ratio"):
         count("qwen2-vl", 30, 6100)
 

@@ -35,10 +35,17 @@ FONTS = {
     "NotoNaskhArabic-Regular.ttf": ("Noto Naskh Arabic", "مرحبا بالعالم می\u200cخواهم پژوهش"),
     "NotoSansHebrew-Regular.ttf": ("Noto Sans Hebrew", "שָׁלוֹם עולם"),
     "NotoSansDevanagari-Regular.ttf": ("Noto Sans Devanagari", "नमस्ते दुनिया क्षत्रिय"),
+    "NotoSansThai-Regular.ttf": ("Noto Sans Thai", "ภาษาไทย สวัสดีครับ ๑๒๓ ฯลฯ"),
+    "NotoSansLao-Regular.ttf": ("Noto Sans Lao", "ພາສາລາວ ສະບາຍດີ ໑໒໓"),
+    "NotoSansKhmer-Regular.ttf": ("Noto Sans Khmer", "ភាសាខ្មែរ សួស្តី ១២៣"),
+    "NotoEmoji-Regular.ttf": ("Noto Emoji", "😀👍🏽❤️🇯🇵1️⃣👨\u200d👩\u200d👧🧑🏽\u200d💻"),
     CJK_SUBSET: ("Noto Sans CJK SC Subset", "汉字简体「中文」、かなカナ한국어，。"),
 }
 LICENCE_FILES = ("LICENSE-DejaVu.txt", "OFL.txt")
-SIZE_BUDGET = 5 * 1024 * 1024
+# docs/fonts.md states the budget and why: no single committed file over 5 MB, all fonts together
+# within 12 MiB.
+FILE_LIMIT = 5 * 1000 * 1000
+SIZE_BUDGET = 12 * 1024 * 1024
 
 
 def euc_rows(codec: str, first_row: int, last_row: int) -> set[str]:
@@ -90,7 +97,7 @@ def shape(file: str, text: str, **props: str) -> list[hb.GlyphInfo]:
 
 
 def corpus_files() -> list[Path]:
-    return sorted(CORPUS_DIR.glob("*.txt"))
+    return sorted(CORPUS_DIR.glob("*.txt")) + sorted(CORPUS_DIR.glob("next/*.txt"))
 
 
 def test_font_folder_holds_exactly_the_shipped_fonts_and_their_papers() -> None:
@@ -101,8 +108,10 @@ def test_font_folder_holds_exactly_the_shipped_fonts_and_their_papers() -> None:
 
 
 def test_fonts_fit_the_size_budget() -> None:
-    total = sum((FONT_DIR / file).stat().st_size for file in FONTS)
-    assert total < SIZE_BUDGET, f"pixtok/fonts holds {total:,} bytes of fonts"
+    sizes = {file: (FONT_DIR / file).stat().st_size for file in FONTS}
+    assert sum(sizes.values()) <= SIZE_BUDGET, f"pixtok/fonts holds {sum(sizes.values()):,} bytes of fonts"
+    too_large = {file: size for file, size in sizes.items() if size > FILE_LIMIT}
+    assert not too_large, f"files over {FILE_LIMIT:,} bytes: {too_large}"
 
 
 @pytest.mark.parametrize("file", sorted(FONTS))
@@ -204,6 +213,7 @@ def test_corpus_scripts_each_come_from_their_intended_font() -> None:
         "zh-cn_": (CJK_SUBSET, "CJK"),
         "ja_": (CJK_SUBSET, "HIRAGANA"),
         "ko_": (CJK_SUBSET, "HANGUL"),
+        "th_": ("NotoSansThai-Regular.ttf", "THAI"),
     }
     for prefix, (file, word) in expectations.items():
         (path,) = [p for p in corpus_files() if p.name.startswith(prefix)]

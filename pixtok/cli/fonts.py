@@ -21,6 +21,7 @@ def fonts_command(
     ] = None,
     font: opt.Font = None,
     no_fallback: opt.NoFallback = False,
+    no_system_fonts: opt.NoSystemFonts = False,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
@@ -43,12 +44,15 @@ def fonts_command(
             )
         emit(records, fmt, title="bundled fonts")
         return
-    chain = FontChain.from_specs(font or [], fallback=not no_fallback)
+    chain = FontChain.from_specs(font or [], fallback=not no_fallback, system_fonts=not no_system_fonts)
     if text is None:
         emit([f.describe() for f in chain.fonts], fmt, title="font chain")
         return
     report = chain.coverage_report(read_text(text))
-    records = [{"family": f["family"], "path": f["path"], "chars": f["chars"]} for f in report["fonts"]]
+    records = [
+        {"family": f["family"], "path": f["path"], "origin": f["origin"], "chars": f["chars"]}
+        for f in report["fonts"]
+    ]
     emit(records, fmt, document=report, title=f"coverage: {report['missing_glyphs']} characters missing")
     if report["missing_glyphs"] and fmt.value == "table":
         emit([{"char": k, "count": v} for k, v in report["missing"].items()], fmt, title="missing")

@@ -34,7 +34,7 @@ def ocr_command(
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
     ] = None,
     ocr_engine: Engine = "auto",
-    lang: Lang = None,
+    ocr_lang: Lang = None,
     segmentation: Segmentation = "layout",
     max_pages: MaxPages = None,
     show_text: Annotated[
@@ -63,7 +63,7 @@ def ocr_command(
             result,
             text,
             ocr_engine,
-            lang,
+            ocr_lang,
             segmentation=segmentation,
             max_pages=max_pages,
             include_text=show_text,

@@ -93,8 +93,30 @@ Newlines = Annotated[
     str | None,
     typer.Option("--newlines", help="keep, space, or marker (a visible mark).", rich_help_panel=RENDER),
 ]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text (BCP 47: ja, zh-Hans, zh-Hant, ko, th); inferred when absent.",
+        rich_help_panel=RENDER,
+    ),
+]
+TabSize = Annotated[
+    str | None,
+    typer.Option(
+        "--tab-size", help="Tab stops every N spaces (4) or every length (48px).", rich_help_panel=RENDER
+    ),
+]
 NoFallback = Annotated[
     bool, typer.Option("--no-fallback", help="Use only the fonts given with --font.", rich_help_panel=RENDER)
+]
+NoSystemFonts = Annotated[
+    bool,
+    typer.Option(
+        "--no-system-fonts",
+        help="Never ask fontconfig for an installed font when no bundled font has a character.",
+        rich_help_panel=RENDER,
+    ),
 ]
 Errors = Annotated[
     str,
@@ -110,6 +132,28 @@ Tokenizers = Annotated[
     ),
 ]
 
+EncoderFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--encoders",
+        help="TOML/JSON file of encoder definitions, loaded before -e is read (docs/encoders.md); "
+        "repeatable.",
+    ),
+]
+
+
+def load_encoder_files(files: list[Path] | None) -> None:
+    """Register the presets of every --encoders file, so that -e can name them.
+
+    Every command that takes -e calls this before it resolves encoder names. Files named by
+    $PIXTOK_ENCODERS are read by the registry itself.
+    """
+    from pixtok.encoders import load_encoders
+
+    for path in files or []:
+        load_encoders(path)
+
+
 OCR = "OCR"
 OcrEngine = Annotated[
     str,
@@ -122,9 +166,9 @@ OcrEngine = Annotated[
 OcrLang = Annotated[
     str | None,
     typer.Option(
-        "--lang",
+        "--ocr-lang",
         help="Script (latin, han, japanese, cyrillic, persian...) or Tesseract codes (rus+eng); "
-        "detected from the text when absent.",
+        "from --lang, else detected from the text, when absent.",
         rich_help_panel=OCR,
     ),
 ]
@@ -158,6 +202,8 @@ _FLAG_FIELDS = {
     "background": "background",
     "color_mode": "color_mode",
     "newlines": "newlines",
+    "lang": "lang",
+    "tab_size": "tab_size",
 }
 
 
@@ -179,7 +225,10 @@ _RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
     ("background", Background, None),
     ("color_mode", ColorMode, None),
     ("newlines", Newlines, None),
+    ("lang", Lang, None),
+    ("tab_size", TabSize, None),
     ("no_fallback", NoFallback, False),
+    ("no_system_fonts", NoSystemFonts, False),
 )
 _PREFIX = "render_flag_"
 
@@ -217,7 +266,12 @@ def render_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             flags = {name: kwargs.pop(_PREFIX + name) for name, _, _ in _RENDER_FLAGS}
             kwargs["render_config"] = build_config(
-                flags.pop("preset"), flags.pop("config"), flags.pop("no_fallback"), default_preset, **flags
+                flags.pop("preset"),
+                flags.pop("config"),
+                flags.pop("no_fallback"),
+                default_preset,
+                no_system_fonts=flags.pop("no_system_fonts"),
+                **flags,
             )
             return command(*args, **kwargs)
 
@@ -234,6 +288,7 @@ def build_config(
     config_file: Path | None = None,
     no_fallback: bool = False,
     default_preset: str | None = None,
+    no_system_fonts: bool = False,
     **flags: Any,
 ) -> RenderConfig:
     """A RenderConfig from, in rising priority: a preset (--preset, else the file's `preset`
@@ -253,6 +308,8 @@ def build_config(
         values[_FLAG_FIELDS[flag]] = tuple(value) if flag == "font" else value
     if no_fallback:
         values["fallback"] = False
+    if no_system_fonts:
+        values["system_fonts"] = False
     return RenderConfig.from_dict(values)
 
 

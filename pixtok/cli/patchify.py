@@ -12,7 +12,6 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.encoders import PRESETS_HELP, load_preset_files
 from pixtok.cli.output import choose_format, emit
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
@@ -50,9 +49,12 @@ def patchify_command(
         None, "--npy", help="Write the patch tensor (rows, cols, p, p[, 3]) as .npy."
     ),
     encoder: str | None = typer.Option(
-        None, "--encoder", help="Comma-separated presets to count vision tokens for (see `pixtok encoders`)."
+        None,
+        "--encoder",
+        "-e",
+        help="Comma-separated presets to count vision tokens for (see `pixtok encoders`).",
     ),
-    presets: list[Path] | None = typer.Option(None, "--presets", help=PRESETS_HELP),
+    encoder_files: opt.EncoderFiles = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
@@ -62,7 +64,7 @@ def patchify_command(
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     paper = parse_background(background)
-    load_preset_files(presets)
+    opt.load_encoder_files(encoder_files)
     chosen = get_encoders(encoder) if encoder is not None else []
     if image is None:
         # No argument: read a piped stdin; a terminal or an empty stdin (cron, CI) is a usage error.

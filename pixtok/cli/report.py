@@ -44,11 +44,12 @@ def report_command(
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     density: Density = True,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,
     sweep: Annotated[
         list[str] | None,
@@ -98,6 +99,7 @@ def report_command(
 
     if output is None:
         raise UsageError("name the HTML file to write: -o report.html")
+    opt.load_encoder_files(encoder_files)
     options = ReportOptions(
         compare=CompareOptions(
             render=render_config,
@@ -105,7 +107,7 @@ def report_command(
             encoders=split_names(encoder, DEFAULT_ENCODERS),
             patch=patch,
             density=density,
-            ocr=OcrOptions(ocr_engine, lang, max_pages, keep_text=True) if ocr else None,
+            ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, keep_text=True) if ocr else None,
         ),
         sweep_axes=_axes(sweep),
         group_by=group_by,

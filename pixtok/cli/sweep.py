@@ -92,9 +92,10 @@ def sweep_command(
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
@@ -116,10 +117,11 @@ def sweep_command(
     from pixtok.sweep import plot_sweep, sweep
 
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
     from pixtok.sweep import configurations
 
     total = len(configurations(options.compare.render, options.axes))
@@ -147,11 +149,12 @@ def fit_command(
     ] = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
+    encoder_files: opt.EncoderFiles = None,
     tokenizer: opt.Tokenizers = None,
     vary: Vary = None,
     ocr: Ocr = True,
     ocr_engine: opt.OcrEngine = "auto",
-    lang: opt.OcrLang = None,
+    ocr_lang: opt.OcrLang = None,
     candidates: Annotated[
         int, typer.Option("--candidates", help="Largest-size configurations within budget that OCR compares.")
     ] = 3,
@@ -171,12 +174,13 @@ def fit_command(
     from pixtok.sweep import FIT_SIZES, fit
 
     fmt = choose_format(json_, jsonl)
+    opt.load_encoder_files(encoder_files)
     if not encoder:
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
     if budget < 1:
         raise UsageError("give the token budget: --budget N (N >= 1)")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, lang, max_pages, metric)
+    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
     from pixtok.sweep import configurations
 
     total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)

@@ -51,6 +51,7 @@ def distance_command(
     keyboard: KeyboardLayout = "qwerty",
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     no_pixels: Annotated[
         bool, typer.Option("--no-pixels", help="Skip rendering and pixel distances.")
@@ -69,6 +70,7 @@ def distance_command(
     config, the glyph preset unless told otherwise).
     """
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     if file:
         if a == "-" and b == "-":
             raise UsageError("only one of A and B can be '-' (standard input)")
@@ -130,6 +132,7 @@ def typos_command(
     ] = 200,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
+    encoder_files: opt.EncoderFiles = None,
     patch: Patch = 16,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
@@ -158,6 +161,7 @@ def typos_command(
             sys.stdout.flush()
         return
     fmt = choose_format(json_, jsonl, csv_)
+    opt.load_encoder_files(encoder_files)
     result = typo_report(
         corruption,
         tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),

@@ -25,6 +25,7 @@ from pixtok.corpus.inputs import Record
 from pixtok.corpus.parallel import Worker, WorkerFactory, run_records
 from pixtok.corpus.runlog import RunLog
 from pixtok.corpus.shards import Sample, ShardWriter, existing_shards, shard_index
+from pixtok.encoders import Encoder, get_encoder, register_encoder
 from pixtok.errors import FontError, UsageError
 from pixtok.output_files import png_bytes
 from pixtok.render import Renderer, RenderResult
@@ -75,12 +76,20 @@ def check_glyphs(result: RenderResult) -> None:
 
 @dataclass(frozen=True)
 class MeasureTask:
-    """Worker factory for compare: each worker builds one Comparer and measures record texts."""
+    """Worker factory for compare: each worker builds one Comparer and measures record texts.
+
+    `encoders` carries the presets the options name, resolved where the run started: a spawned
+    worker or a Dask worker knows only the built-ins and plugins, not presets loaded from
+    definition files, so they travel with the task and are registered in the worker.
+    """
 
     options: CompareOptions
     strict_glyphs: bool = False
+    encoders: tuple[Encoder, ...] = ()
 
     def __call__(self) -> Worker:
+        for encoder in self.encoders:
+            register_encoder(encoder)  # an equal preset already known is left as it is
         comparer = Comparer(self.options)
         strict = self.strict_glyphs
 
@@ -197,9 +206,10 @@ def measure_corpus(
 ) -> Totals:
     """`pixtok compare` over a corpus: `run_corpus` with `MeasureTask` and compare's summary."""
     settings = {"compare": dataclasses.asdict(options), "strict_glyphs": strict_glyphs}
+    encoders = tuple(get_encoder(name) for name in options.encoders)
     return run_corpus(
         records,
-        MeasureTask(options, strict_glyphs),
+        MeasureTask(options, strict_glyphs, encoders),
         summarize=summarize,
         id_key=COMPARE_ID_KEY,
         settings=settings,

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.encoders.base import Encoder, VisionCount
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount
 from pixtok.patches import ceil_div
 
 
@@ -113,6 +113,37 @@ class GPT4oEncoder(Encoder):
             tiles=rows * cols,
         )
 
+    def views(self, width: int, height: int) -> list[EncoderView]:
+        """The low-detail overview (the 85 base tokens) first, then the 512-px tiles of the resized image."""
+        w, h = self.resize(width, height)
+        tile = self.patch  # type: ignore[assignment]
+        rows, cols = ceil_div(h, tile), ceil_div(w, tile)
+        views = [
+            EncoderView(
+                kind="global",
+                box=(0, 0, width, height),
+                size=(tile, tile),
+                content=(0, 0, tile, tile),
+                grid=None,
+                tokens=self.base_tokens,
+            )
+        ]
+        for row in range(rows):
+            for col in range(cols):
+                x0, y0 = col * tile, row * tile
+                x1, y1 = min(x0 + tile, w), min(y0 + tile, h)
+                views.append(
+                    EncoderView(
+                        kind="tile",
+                        box=(x0 * width // w, y0 * height // h, x1 * width // w, y1 * height // h),
+                        size=(tile, tile),
+                        content=(0, 0, x1 - x0, y1 - y0),
+                        grid=None,
+                        tokens=self.tile_tokens,
+                    )
+                )
+        return views
+
     def parameters(self) -> dict[str, Any]:
         return {
             "max_side": self.max_side,
@@ -120,3 +151,120 @@ class GPT4oEncoder(Encoder):
             "base_tokens": self.base_tokens,
             "tile_tokens": self.tile_tokens,
         }
+
+
+@dataclass(frozen=True, repr=False)
+class OpenAIPatchEncoder(Encoder):
+    """OpenAI's patch counting (GPT-4.1 mini and nano, o4-mini): 32-px patches, at most 1536.
+
+    Source: OpenAI's images and vision guide ("Calculating costs", the patch-based models):
+    patches = ⌈w/32⌉·⌈h/32⌉; above 1536 the image is shrunk by √(1536·32²/(w·h)), then again so
+    its width is a whole number of patches (the guide's example: 1800×2400 → 1086×1448 → ×33/33.94
+    → 1056×1408 → 33×44 = 1452 patches; 1024² → 1024). Image tokens = patches; the guide bills them
+    times a per-model multiplier (1.62 for gpt-4.1-mini, 2.46 for gpt-4.1-nano), kept here as a
+    parameter, not applied. The guide fits the width in its example and does not say which side
+    is fitted in general; pixtok fits the width, as the example does.
+    """
+
+    name: str = "gpt-4.1-mini"
+    patch: int | None = 32
+    max_patches: int = 1536
+    billing_multiplier: float = 1.62
+    formula: str = "⌈w/32⌉·⌈h/32⌉ patches, scaled down to ≤ 1536; image tokens = patches (billed × 1.62)"
+    source: str = (
+        "OpenAI images and vision guide (platform.openai.com/docs/guides/images-vision), calculating "
+        "costs for gpt-4.1-mini, gpt-4.1-nano, o4-mini: 32-px patches capped at 1536, multiplier 1.62 (mini)"
+    )
+
+    def resize(self, width: int, height: int) -> tuple[float, float]:
+        """(width, height) after the guide's two shrink steps (unchanged when within the cap)."""
+        patch = self.patch  # type: ignore[assignment]
+        if ceil_div(width, patch) * ceil_div(height, patch) <= self.max_patches:
+            return float(width), float(height)
+        shrink = math.sqrt(self.max_patches * patch * patch / (width * height))
+        w, h = width * shrink, height * shrink
+        fit = math.floor(w / patch) / (w / patch)
+        return w * fit, h * fit
+
+    def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:
+        w, h = self.resize(width, height)
+        patch = self.patch  # type: ignore[assignment]
+        cols, rows = max(1, math.ceil(w / patch)), max(1, math.ceil(h / patch))
+        tokens = min(rows * cols, self.max_patches)
+        return VisionCount(
+            tokens=tokens,
+            sequence_tokens=tokens,
+            valid_tokens=None,
+            resized=(math.floor(w), math.floor(h)),
+            grid=(rows, cols),
+            tiles=1,
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        return {"max_patches": self.max_patches, "billing_multiplier": self.billing_multiplier}
+
+
+@dataclass(frozen=True, repr=False)
+class GeminiEncoder(Encoder):
+    """Google Gemini (2.0 and later, default media resolution): 258 tokens, or 258 per 768-px tile.
+
+    Source: the Gemini API token guide (ai.google.dev/gemini-api/docs/tokens): "image inputs with
+    both dimensions <= 384 pixels are counted as 258 tokens. Images larger in one or both dimensions
+    are cropped and scaled as needed into tiles of 768x768 pixels, each counted as 258 tokens"; the
+    stored copy read here is its restatement with code at geminibyexample.com/027-calculate-input-
+    tokens (tiles = ⌈w/768⌉·⌈h/768⌉; its example: 600×400 → 258). Google does not publish the
+    crop-and-scale rule itself, so the tile count is that ceiling, no more exact; Gemini 3's
+    `media_resolution` budgets are not modelled.
+    """
+
+    name: str = "gemini"
+    patch: int | None = 768
+    small_side: int = 384
+    tile_tokens: int = 258
+    formula: str = "258 if both sides ≤ 384 px, else 258 × ⌈w/768⌉·⌈h/768⌉"
+    source: str = (
+        "Gemini API docs, tokens (ai.google.dev/gemini-api/docs/tokens): 258 tokens for images ≤ 384 px, "
+        "else 258 per 768×768 tile; geminibyexample.com/027-calculate-input-tokens"
+    )
+
+    def _layout(self, width: int, height: int) -> tuple[int, int]:
+        if width <= self.small_side and height <= self.small_side:
+            return 1, 1
+        tile = self.patch  # type: ignore[assignment]
+        return ceil_div(width, tile), ceil_div(height, tile)
+
+    def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:
+        cols, rows = self._layout(width, height)
+        tokens = self.tile_tokens * cols * rows
+        return VisionCount(
+            tokens=tokens,
+            sequence_tokens=tokens,
+            valid_tokens=None,
+            resized=(width, height),
+            grid=None,
+            tiles=cols * rows,
+        )
+
+    def views(self, width: int, height: int) -> list[EncoderView]:
+        cols, rows = self._layout(width, height)
+        tile = self.patch  # type: ignore[assignment]
+        if cols * rows == 1:
+            return [
+                EncoderView("image", (0, 0, width, height), (width, height), (0, 0, width, height), None,
+                            self.tile_tokens)
+            ]  # fmt: skip
+        return [
+            EncoderView(
+                kind="tile",
+                box=(c * tile, r * tile, min((c + 1) * tile, width), min((r + 1) * tile, height)),
+                size=(tile, tile),
+                content=(0, 0, min((c + 1) * tile, width) - c * tile, min((r + 1) * tile, height) - r * tile),
+                grid=None,
+                tokens=self.tile_tokens,
+            )
+            for r in range(rows)
+            for c in range(cols)
+        ]
+
+    def parameters(self) -> dict[str, Any]:
+        return {"small_side": self.small_side, "tile_tokens": self.tile_tokens}

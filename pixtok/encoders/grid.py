@@ -14,13 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.encoders.base import Encoder, VisionCount, aspect_valid
-from pixtok.encoders.resize import fit_within, max_patches_grid, smart_resize
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid
+from pixtok.encoders.resize import (
+    SMART_VARIANTS,
+    closest_tile_grid,
+    fit_within,
+    max_patches_grid,
+    smart_resize,
+)
 from pixtok.errors import UsageError
 from pixtok.patches import ceil_div, conv_compress, pixel_shuffle, spatial_merge
 
-RESIZE_POLICIES = ("native", "fixed", "pad-square", "fit", "smart", "max-patches")
-MERGES = ("none", "spatial", "pixel-shuffle", "conv")
+RESIZE_POLICIES = ("native", "fixed", "pad-square", "fit", "smart", "max-patches", "tiles")
+MERGES = ("none", "spatial", "pool", "pixel-shuffle", "conv")
 VALID_RULES = ("none", "all", "aspect", "unpadded")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -41,11 +47,15 @@ class GridEncoder(Encoder):
     - "smart": Qwen2-VL's smart resize to multiples of `factor` within [min_pixels, max_pixels]
       (variant "qwen2-vl" or "glm-4.1v").
     - "max-patches": Pix2Struct's scale to at most max_patches patches, padded to max_patches.
+    - "tiles": InternVL's dynamic tiling: the layout of `tile`-px squares (min_tiles..max_tiles)
+      whose aspect ratio is closest to the image's, each tile squashed to tile×tile, plus a
+      tile×tile thumbnail of the whole image when `thumbnail` is set and there is more than one tile.
 
-    Merges: "spatial" (k×k neighbours, k = merge_factor), "pixel-shuffle" (factor 0.5 = 2×2),
-    "conv" (stacked stride-2 convolutions, total stride = merge_factor), "none".
+    Merges: "spatial" (k×k neighbours, k = merge_factor), "pool" (k×k average pooling, the same
+    count), "pixel-shuffle" (factor 0.5 = 2×2), "conv" (stacked stride-2 convolutions, total
+    stride = merge_factor), "none".
 
-    Sequence = cls_tokens + tokens + row_tokens × token rows + image_tokens.
+    Sequence = cls_tokens + tokens + row_tokens × token rows (of every view) + image_tokens.
     Valid tokens: "none" (not defined), "all" (= tokens), "aspect" (⌊tokens·min/max⌋, DeepSeek-OCR),
     "unpadded" (tokens before padding to max_patches).
     """
@@ -64,6 +74,10 @@ class GridEncoder(Encoder):
     smart_variant: str = "qwen2-vl"
     temporal_factor: int = 2
     max_patches: int | None = None
+    tile: int | None = None
+    min_tiles: int = 1
+    max_tiles: int = 12
+    thumbnail: bool = False
     merge: str = "none"
     merge_factor: float = 1
     cls_tokens: int = 0
@@ -90,16 +104,26 @@ class GridEncoder(Encoder):
             "fit": ("max_width", "max_height"),
             "smart": ("min_pixels", "max_pixels"),
             "max-patches": ("max_patches",),
+            "tiles": ("tile", "min_tiles", "max_tiles"),
         }.get(self.resize, ())
         for key in required:
             _positive(self, key)
         if self.resize in ("fixed", "pad-square") and self.size < self.patch:  # type: ignore[operator]
             raise UsageError(f"encoder {self.name!r}: size {self.size} is smaller than one patch")
+        if self.resize == "tiles":
+            if self.tile < self.patch:  # type: ignore[operator]
+                raise UsageError(f"encoder {self.name!r}: tile {self.tile} is smaller than one patch")
+            if self.min_tiles > self.max_tiles:
+                raise UsageError(f"encoder {self.name!r}: min_tiles is larger than max_tiles")
+        if not isinstance(self.thumbnail, bool):
+            raise UsageError(f"encoder {self.name!r}: thumbnail is true or false, not {self.thumbnail!r}")
         if self.resize == "fit" and self.rounding not in ("round", "floor"):
             raise UsageError(f"encoder {self.name!r}: rounding must be 'round' or 'floor'")
         if self.resize == "smart":
-            if self.smart_variant not in ("qwen2-vl", "glm-4.1v"):
-                raise UsageError(f"encoder {self.name!r}: smart_variant must be 'qwen2-vl' or 'glm-4.1v'")
+            if self.smart_variant not in SMART_VARIANTS:
+                raise UsageError(
+                    f"encoder {self.name!r}: smart_variant must be one of {', '.join(SMART_VARIANTS)}"
+                )
             if self.min_pixels > self.max_pixels:  # type: ignore[operator]
                 raise UsageError(f"encoder {self.name!r}: min_pixels is larger than max_pixels")
             factor = self.factor if self.factor is not None else self._merged_step()
@@ -130,7 +154,7 @@ class GridEncoder(Encoder):
 
     def _merged_step(self) -> int:
         """Pixels per token side: the patch times the merge's side reduction (Qwen: 14·2 = 28)."""
-        if self.merge == "spatial":
+        if self.merge in ("spatial", "pool"):
             return int(self.patch * self.merge_factor)
         if self.merge == "pixel-shuffle":
             return round(self.patch / self.merge_factor)
@@ -139,7 +163,7 @@ class GridEncoder(Encoder):
         return self.patch
 
     def _merge_grid(self, rows: int, cols: int) -> tuple[int, int]:
-        if self.merge == "spatial":
+        if self.merge in ("spatial", "pool"):
             return spatial_merge(rows, cols, _whole(self.name, self.merge_factor))
         if self.merge == "pixel-shuffle":
             return pixel_shuffle(rows, cols, float(self.merge_factor))
@@ -166,34 +190,109 @@ class GridEncoder(Encoder):
             return w, h
         return width, height
 
+    def _tile_layout(self, width: int, height: int) -> tuple[int, int, int]:
+        """(cols, rows, views) of the "tiles" policy: the tile layout and the images encoded."""
+        cols, rows = closest_tile_grid(
+            width,
+            height,
+            tile=self.tile,
+            min_tiles=self.min_tiles,
+            max_tiles=self.max_tiles,  # type: ignore[arg-type]
+        )
+        return cols, rows, cols * rows + (1 if self.thumbnail and cols * rows != 1 else 0)
+
     def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:
+        views = 1
         if self.resize == "max-patches":
             rows, cols = max_patches_grid(width, height, self.patch, self.max_patches)  # type: ignore[arg-type]
         elif self.size_is_fixed:
             # A patch embedding (a conv with kernel = stride = patch, no padding) drops a remainder:
             # SigLIP-So400m/14 at 384 px is 27×27 = 729 tokens.
             rows = cols = self.size // self.patch  # type: ignore[operator]
+        elif self.resize == "tiles":
+            rows = cols = self.tile // self.patch  # type: ignore[operator]
+            tile_cols, tile_rows, views = self._tile_layout(width, height)
         else:
             resized_w, resized_h = self._resized(width, height)
             rows, cols = ceil_div(resized_h, self.patch), ceil_div(resized_w, self.patch)
         token_rows, token_cols = self._merge_grid(rows, cols)
-        real = token_rows * token_cols
+        real = token_rows * token_cols * views
         tokens = max(real, self.max_patches or 0) if self.resize == "max-patches" else real
-        sequence = self.cls_tokens + tokens + self.row_tokens * token_rows + self.image_tokens
+        sequence = self.cls_tokens + tokens + self.row_tokens * token_rows * views + self.image_tokens
         valid = {
             "none": None,
             "all": tokens,
             "aspect": aspect_valid(tokens, width, height),
             "unpadded": real,
         }[self.valid]  # type: ignore[index]
+        if self.resize == "tiles":
+            resized = (tile_cols * self.tile, tile_rows * self.tile)  # type: ignore[operator]
+            grid = (tile_rows * rows, tile_cols * cols)
+        elif self.size_is_fixed:
+            resized, grid = (self.size, self.size), (rows, cols)  # type: ignore[assignment]
+        else:
+            resized, grid = (cols * self.patch, rows * self.patch), (rows, cols)
         return VisionCount(
             tokens=tokens,
             sequence_tokens=sequence,
             valid_tokens=valid,
-            resized=(self.size, self.size) if self.size_is_fixed else (cols * self.patch, rows * self.patch),
-            grid=(rows, cols),
-            tiles=1,
+            resized=resized,  # type: ignore[arg-type]
+            grid=grid,
+            tiles=views,
         )
+
+    def views(self, width: int, height: int) -> list[EncoderView]:
+        """Tiles and thumbnail for "tiles"; the padded square's content for "pad-square"; the
+        patch-padded image for the rest (content is the resized image inside whole patches)."""
+        counted = self.count(width, height)
+        if self.resize == "tiles":
+            return self._tile_views(width, height)
+        size = counted.resized
+        content: tuple[int, int, int, int] = (0, 0, size[0], size[1])
+        if self.resize == "pad-square":
+            side = self.size  # type: ignore[assignment]
+            scale = side / max(width, height)
+            inner_w, inner_h = round(width * scale), round(height * scale)
+            left, top = (side - inner_w) // 2, (side - inner_h) // 2
+            content = (left, top, left + inner_w, top + inner_h)
+        elif self.resize in ("native", "fit", "smart"):
+            inner_w, inner_h = self._resized(width, height)
+            content = (0, 0, min(inner_w, size[0]), min(inner_h, size[1]))
+        elif self.resize == "max-patches":
+            rows, cols = counted.grid  # type: ignore[misc]
+            size = (cols * self.patch, rows * self.patch)
+            content = (0, 0, size[0], size[1])
+        return [
+            EncoderView(
+                kind="image",
+                box=(0, 0, width, height),
+                size=size,
+                content=content,
+                grid=counted.grid,
+                tokens=counted.tokens,
+            )
+        ]
+
+    def _tile_views(self, width: int, height: int) -> list[EncoderView]:
+        cols, rows, views = self._tile_layout(width, height)
+        side = self.tile // self.patch  # type: ignore[operator]
+        token_rows, token_cols = self._merge_grid(side, side)
+        per_view = token_rows * token_cols
+        size = (self.tile, self.tile)
+        full = (0, 0, self.tile, self.tile)
+        out = squashed_tiles(cols, rows, width, height, self.tile, (side, side), per_view)  # type: ignore[arg-type]
+        if views > cols * rows:
+            out.append(
+                EncoderView(
+                    kind="thumbnail",
+                    box=(0, 0, width, height),
+                    size=size,  # type: ignore[arg-type]
+                    content=full,  # type: ignore[arg-type]
+                    grid=(side, side),
+                    tokens=per_view,
+                )
+            )
+        return out
 
     def _describe_formula(self) -> str:
         side = {
@@ -203,6 +302,10 @@ class GridEncoder(Encoder):
             "fit": f"shrunk to fit {self.max_width}×{self.max_height}",
             "smart": f"smart resize to multiples of {self.factor}, {self.min_pixels}..{self.max_pixels} px",
             "max-patches": f"scaled to ≤ {self.max_patches} patches",
+            "tiles": (
+                f"{self.min_tiles}..{self.max_tiles} {self.tile}-px tiles by closest aspect ratio"
+                + (" + thumbnail" if self.thumbnail else "")
+            ),
         }[self.resize]
         merge = {"none": "", "spatial": f", {self.merge_factor}×{self.merge_factor} merge"}.get(
             self.merge, f", {self.merge} {self.merge_factor}"
@@ -237,6 +340,30 @@ class GridEncoder(Encoder):
 
     def parameters(self) -> dict[str, Any]:
         return {k: v for k, v in self.to_spec().items() if k not in ("name", "patch", "formula", "source")}
+
+
+def tile_box(col: int, row: int, cols: int, rows: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """The part of a width×height input that tile (col, row) of a cols×rows layout shows, when the
+    whole input is squashed onto the layout: edges at ⌊i·width/cols⌋, so the tiles cover it exactly."""
+    return (col * width // cols, row * height // rows, (col + 1) * width // cols, (row + 1) * height // rows)
+
+
+def squashed_tiles(
+    cols: int, rows: int, width: int, height: int, tile: int, grid: tuple[int, int], tokens: int
+) -> list[EncoderView]:
+    """The tile×tile views of a cols×rows layout onto which the whole input is squashed, row by row."""
+    return [
+        EncoderView(
+            kind="tile",
+            box=tile_box(col, row, cols, rows, width, height),
+            size=(tile, tile),
+            content=(0, 0, tile, tile),
+            grid=grid,
+            tokens=tokens,
+        )
+        for row in range(rows)
+        for col in range(cols)
+    ]
 
 
 def _positive(encoder: GridEncoder, key: str) -> None:

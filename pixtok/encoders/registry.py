@@ -9,6 +9,11 @@ where `encoders()` returns an iterable of `Encoder` objects (instances of GridEn
 pixtok's preset classes, or of the package's own Encoder subclass). pixtok's built-ins are the
 entry point "builtin" = "pixtok.encoders.builtin:encoders", loaded by the same function as every
 plugin (and found even when pixtok runs from a source tree without installed metadata).
+
+User definition files: the environment variable `PIXTOK_ENCODERS` names files or folders
+(separated like PATH, with os.pathsep); each .toml/.json file, and each such file directly inside a
+named folder (in name order), is loaded after the plugins. A shell profile line such as
+`export PIXTOK_ENCODERS=~/.config/pixtok/encoders` gives every command a user's own presets.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any
 
 from pixtok.encoders.base import Encoder
@@ -25,6 +31,8 @@ from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
 from pixtok.errors import PixtokError, UsageError
 
 ENTRY_POINT_GROUP = "pixtok.encoders"
+USER_ENCODERS_VARIABLE = "PIXTOK_ENCODERS"
+ENCODER_FILE_SUFFIXES = (".toml", ".json")
 BUILTIN_ENTRY_POINT = EntryPoint(
     name="builtin", value="pixtok.encoders.builtin:encoders", group=ENTRY_POINT_GROUP
 )
@@ -49,6 +57,14 @@ class Registry:
                     if encoder.name in found:
                         raise PixtokError(
                             f"encoder plugin {entry_point.name!r} defines {encoder.name!r}, already taken"
+                        )
+                    found[encoder.name] = encoder
+            for path in user_encoder_files():
+                for encoder in encoders_from_file(path):
+                    taken = found.get(encoder.name)
+                    if taken is not None and taken != encoder:
+                        raise UsageError(
+                            f"{path} (from ${USER_ENCODERS_VARIABLE}) defines {encoder.name!r}, already taken"
                         )
                     found[encoder.name] = encoder
             self._encoders = {**found, **self._encoders}
@@ -76,6 +92,11 @@ class Registry:
         """The preset called `name`; an unknown name lists the valid ones and the nearest match."""
         self._ensure_loaded()
         key = name.strip().lower() if isinstance(name, str) else name
+        if isinstance(key, str) and key not in self._encoders and looks_like_file(key):
+            raise UsageError(
+                f"{name!r} looks like a file, not an encoder name: load definition files with "
+                f"--encoders {name} (load_encoders() in Python), then name their presets with -e"
+            )
         try:
             return self._encoders[key]
         except (KeyError, TypeError):
@@ -95,6 +116,28 @@ class Registry:
         for encoder in built:
             self.register(encoder, replace=replace)
         return built
+
+
+def looks_like_file(name: str) -> bool:
+    """Whether an encoder name is really a path (a folder separator or a definition-file suffix)."""
+    return "/" in name or "\\" in name or name.endswith(ENCODER_FILE_SUFFIXES)
+
+
+def user_encoder_files(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The definition files that `PIXTOK_ENCODERS` names, in order; a missing entry is an error."""
+    value = (os.environ if environ is None else environ).get(USER_ENCODERS_VARIABLE, "")
+    files: list[Path] = []
+    for entry in (part for part in value.split(os.pathsep) if part.strip()):
+        path = Path(entry).expanduser()
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in ENCODER_FILE_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(
+                f"${USER_ENCODERS_VARIABLE} names {entry!r}, which is neither a file nor a folder"
+            )
+    return files
 
 
 def _encoders_of(entry_point: EntryPoint) -> list[Encoder]:

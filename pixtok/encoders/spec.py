@@ -56,31 +56,51 @@ def encoder_from_spec(spec: Mapping[str, Any]) -> Encoder:
     return GridEncoder(**values)
 
 
-def read_spec_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The encoder tables of a .toml or .json preset file."""
-    p = Path(path)
-    raw = read_bytes(p)
+def parse_spec_text(text: str, *, source: str, suffix: str) -> list[dict[str, Any]]:
+    """The encoder tables of a TOML (`suffix` ".toml") or JSON (".json") document."""
     try:
-        if p.suffix.lower() == ".toml":
-            document: Any = tomllib.loads(raw.decode("utf-8"))
-        elif p.suffix.lower() == ".json":
-            document = json.loads(raw.decode("utf-8"))
+        if suffix == ".toml":
+            document: Any = tomllib.loads(text)
+        elif suffix == ".json":
+            document = json.loads(text)
         else:
-            raise InputError(f"{p}: preset files end in .toml or .json")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid {p.suffix[1:].upper()} ({exc})") from None
+            raise InputError(f"{source}: encoder files end in .toml or .json")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{source}: not valid {suffix[1:].upper()} ({exc})") from None
     tables = document.get("encoder") if isinstance(document, dict) else document
     if not isinstance(tables, list) or not tables:
-        raise InputError(f"{p}: expected a list of encoder tables ([[encoder]] in TOML)")
+        raise InputError(f"{source}: expected a list of encoder tables ([[encoder]] in TOML)")
     return tables
+
+
+def read_spec_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The encoder tables of a .toml or .json encoder file."""
+    p = Path(path)
+    if p.suffix.lower() not in (".toml", ".json"):
+        raise InputError(f"{p}: encoder files end in .toml or .json")
+    try:
+        text = read_bytes(p).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not valid UTF-8 ({exc})") from None
+    return parse_spec_text(text, source=str(p), suffix=p.suffix.lower())
+
+
+def build_tables(tables: list[dict[str, Any]], source: str) -> list[Encoder]:
+    """Build every preset of a list of tables; errors name the source and the table."""
+    built: list[Encoder] = []
+    for index, table in enumerate(tables, start=1):
+        try:
+            built.append(encoder_from_spec(table))
+        except UsageError as exc:
+            raise InputError(f"{source}: encoder #{index}: {exc}") from None
+    return built
 
 
 def encoders_from_file(path: str | os.PathLike[str]) -> list[Encoder]:
     """Build every preset declared in a file; errors name the file and the table."""
-    built: list[Encoder] = []
-    for index, table in enumerate(read_spec_file(path), start=1):
-        try:
-            built.append(encoder_from_spec(table))
-        except UsageError as exc:
-            raise InputError(f"{path}: encoder #{index}: {exc}") from None
-    return built
+    return build_tables(read_spec_file(path), str(path))
+
+
+def encoders_from_text(text: str, *, source: str, suffix: str = ".toml") -> list[Encoder]:
+    """Build every preset declared in a TOML/JSON document (the shipped presets.toml, say)."""
+    return build_tables(parse_spec_text(text, source=source, suffix=suffix), source)

@@ -225,7 +225,7 @@ def ocr_result(
         raise UsageError(f"segmentation must be 'layout' or 'engine', not {segmentation!r}")
     if max_pages is not None and max_pages < 1:
         raise UsageError(f"the number of pages to read must be at least 1, not {max_pages}")
-    language = ocr_language(text, lang)
+    language = ocr_language(text, lang, result.config.lang)
     reader = resolve_engine(engine, language)
     count = result.page_count if max_pages is None else min(max_pages, result.page_count)
     pages: list[dict[str, Any]] = []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pixtok.errors import InputError, UsageError
+from pixtok.render.language import normalize_language
 
 Layout = Literal["page", "strip", "fit", "crop"]
 Align = Literal["start", "left", "right", "center", "justify"]
@@ -143,12 +144,14 @@ class RenderConfig:
     hscale: float = 1.0
     fonts: tuple[str, ...] = ()
     fallback: bool = True
+    system_fonts: bool = True
     foreground: str = "#000000"
     background: str = "#ffffff"
     color_mode: ColorMode = "L"
     newlines: Newlines = "keep"
     newline_marker: str = "↵"
-    tab_size: int = 4
+    tab_size: int | str = 4
+    lang: str | None = None
     strip_height: int = 16
     strip_patches: int = 529
     patch_size: int = 16
@@ -171,6 +174,12 @@ class RenderConfig:
             value = getattr(self, name)
             if not isinstance(value, str):
                 object.__setattr__(self, name, str(value))
+        if isinstance(self.tab_size, str) and self.tab_size.strip().isdigit():
+            object.__setattr__(self, "tab_size", int(self.tab_size.strip()))
+        if self.lang is not None:
+            object.__setattr__(
+                self, "lang", normalize_language(self.lang) if str(self.lang).strip() else None
+            )
         self.validate()
 
     # -- validation -------------------------------------------------------------------------
@@ -185,8 +194,14 @@ class RenderConfig:
             raise UsageError(f"--dpi must be between 1 and 2400, got {self.dpi!r}")
         if not 0.1 <= float(self.hscale) <= 10:
             raise UsageError(f"horizontal scale must be between 0.1 and 10, got {self.hscale!r}")
-        if not 1 <= int(self.tab_size) <= 64:
-            raise UsageError(f"tab size must be between 1 and 64, got {self.tab_size!r}")
+        if isinstance(self.tab_size, bool) or not isinstance(self.tab_size, (int, str)):
+            raise UsageError(f"tab size must be a number of spaces or a length, got {self.tab_size!r}")
+        if isinstance(self.tab_size, int) and not 1 <= self.tab_size <= 64:
+            raise UsageError(f"tab size must be between 1 and 64 spaces, got {self.tab_size!r}")
+        if isinstance(self.tab_size, str) and not length_to_px(self.tab_size, 72.0, "--tab-size") > 0:
+            raise UsageError(f"tab size must be a positive length, got {self.tab_size!r}")
+        if not self.newline_marker:
+            raise UsageError("the newline marker cannot be empty")
         if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
             raise UsageError("strip height must be 1-1024 px and strip patches 1-100000")
         if not 1 <= self.patch_size <= 1024:
@@ -216,6 +231,7 @@ class RenderConfig:
             line_height=line_height,
             margins=margins,
             indent=length_to_px(self.indent, dpi, "--indent"),
+            tab_px=None if isinstance(self.tab_size, int) else length_to_px(self.tab_size, dpi, "--tab-size"),
             letter_spacing=length_to_px(self.letter_spacing, dpi, "--letter-spacing"),
             fit_min_size=length_to_px(self.fit_min_size, dpi, "fit minimum size"),
         )
@@ -310,6 +326,7 @@ class Geometry:
     indent: float
     letter_spacing: float
     fit_min_size: float
+    tab_px: float | None = None  # tab stops every this many px (None: every `tab_size` spaces)
 
     @property
     def text_width(self) -> float:

@@ -1,10 +1,14 @@
 """`render(text, config)`: text to raster pages, with the layout of every glyph.
 
-Wires the stages once: prepare text → shape (HarfBuzz, cached units) → break lines and place
-glyphs (geometry only) → composite cached FreeType bitmaps into pages. Layout modes:
-`page` (fixed pages), `crop` (pages with unused width and the empty end of the last page cut
-away, as in Glyph), `fit` (the largest size that fits the text on one page) and `strip`
-(single-line strips of fixed height cut into fixed-length patch sequences, as in PIXEL).
+Wires the stages once: prepare text → itemize into runs and shape each with one HarfBuzz call →
+find ICU's line break opportunities → break lines and place glyphs (geometry only) → composite
+cached FreeType bitmaps into pages. Layout modes: `page` (fixed pages), `crop` (pages with
+unused width and the empty end of the last page cut away, as in Glyph), `fit` (the largest
+size that fits the text on one page) and `strip` (single-line strips of fixed height cut into
+fixed-length patch sequences, as in PIXEL).
+
+A `Renderer` keeps the layout of texts it has drawn (glyphs, lines, positions, not pixels), so
+the same text again costs only compositing; a new text pays nothing for that cache.
 """
 
 from __future__ import annotations
@@ -12,21 +16,38 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
+from pixtok.render.breaking import icu_locale, line_break_opportunities
 from pixtok.render.config import Geometry, RenderConfig, parse_color
 from pixtok.render.fonts import FontChain
-from pixtok.render.layout import LineBox, Lines, PlacedGlyphs, advances_px, break_lines, lines_per_page, place
-from pixtok.render.raster import GlyphAtlas, colorize, grey_level
+from pixtok.render.layout import (
+    Breaks,
+    LineBox,
+    Lines,
+    PlacedGlyphs,
+    TextFacts,
+    advances_px,
+    break_lines,
+    lines_per_page,
+    place,
+    repair_unsafe_breaks,
+)
+from pixtok.render.raster import GlyphAtlas, GlyphPixels, colorize, grey_level
 from pixtok.render.shaping import INVISIBLE, ShapedText, Shaper
-from pixtok.render.text import prepare
+from pixtok.render.text import PreparedText, codepoints, prepare
 
 #: Pages composited in one numpy pass.
 _BATCH = 16
+#: Layouts kept for texts seen before, counted in glyphs (about 60 bytes each).
+_CACHE_GLYPHS = 400_000
+#: Texts longer than this are not kept (a corpus stream of long records would only churn).
+_CACHE_TEXT_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,9 @@ class RenderResult:
     fonts: list[dict[str, Any]]
     font_size_px: float
     extra: dict[str, Any] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)
+    clipped_ink: float = 0.0
+    overflow_clusters: int = 0
 
     @property
     def missing_glyphs(self) -> int:
@@ -101,23 +125,56 @@ class RenderResult:
             "font_size_px": round(self.font_size_px, 4),
             "missing_glyphs": self.missing_glyphs,
             "missing_chars": {f"U+{ord(c):04X}": n for c, n in sorted(self.missing.items())},
+            "languages": self.languages,
+            "clipped_ink": round(self.clipped_ink, 6),
+            "overflow_clusters": self.overflow_clusters,
             "fonts": self.fonts,
             "config": self.config.to_dict(),
         }
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Everything about a rendered text but its pixels: kept for texts seen before."""
+
+    shaped: ShapedText
+    lines: Lines
+    placed: PlacedGlyphs
+    geometry: Geometry
+    box: LineBox
+    atlas: GlyphAtlas  # the atlas `slots` index (kept alive with the layout)
+    slots: np.ndarray
+    boxes: GlyphPixels
+    line_page: np.ndarray
+    page_widths: list[int]
+    page_heights: list[int]
+    line_right: np.ndarray
+    clipped_ink: float
+
+    @property
+    def size(self) -> int:
+        return len(self.shaped.gid) + 1
+
+
 class Renderer:
-    """Renders texts with one config; keeps the font chain, shaping cache and glyph cache warm."""
+    """Renders texts with one config; keeps the font chain, glyph cache and layouts warm."""
 
     def __init__(self, config: RenderConfig) -> None:
         self.config = config
         self.geometry = config.geometry()
-        self.chain = FontChain.from_specs(config.fonts, fallback=config.fallback)
-        marker = config.newline_marker if config.newlines == "marker" else None
-        self.shaper = Shaper(self.chain, marker)
+        self.chain = FontChain.from_specs(
+            config.fonts, fallback=config.fallback, system_fonts=config.system_fonts
+        )
+        self.shaper = Shaper(self.chain)
         self._atlases: dict[float, GlyphAtlas] = {}
+        self._layouts: OrderedDict[str, _Layout] = OrderedDict()
+        self._cached_glyphs = 0
         self.foreground = parse_color(config.foreground)
         self.background = parse_color(config.background)
+
+    def upem(self) -> np.ndarray:
+        """Units per em of every font of the chain (which may grow between renders)."""
+        return np.asarray([f.upem for f in self.chain.fonts], dtype=np.float64)
 
     def line_box(self, shaped: ShapedText) -> LineBox:
         """Ascent and descent (in em) of the fonts this text is drawn with."""
@@ -143,38 +200,128 @@ class Renderer:
         if not text.strip():
             raise InputError("the input text is empty (nothing but whitespace)")
         config = self.config
-        prepared = prepare(text, config.newlines, config.newline_marker, int(config.tab_size))
-        shaped = self.shaper.shape(prepared.text)
+        prepared = prepare(text, config.newlines, config.newline_marker)
+        layout = self._layouts.get(prepared.text)
+        if layout is None:
+            layout = self._layout(prepared)
+            self._remember(prepared.text, layout)
+        return self._draw(text, prepared, layout)
+
+    def _remember(self, key: str, layout: _Layout) -> None:
+        if len(key) > _CACHE_TEXT_CHARS or layout.size > _CACHE_GLYPHS:
+            return
+        self._layouts[key] = layout
+        self._cached_glyphs += layout.size
+        while self._cached_glyphs > _CACHE_GLYPHS:
+            _, old = self._layouts.popitem(last=False)
+            self._cached_glyphs -= old.size
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _breaks(self, prepared: PreparedText, shaped: ShapedText) -> Breaks:
+        text = prepared.text
+        languages = shaped.runs.languages
+        locale = self.config.lang or (languages[0] if len(languages) == 1 else "")
+        soft = line_break_opportunities(text, icu_locale(locale))
+        if len(prepared.marker_ends):
+            soft = np.union1d(soft, prepared.marker_ends)
+        forced = np.append(np.flatnonzero(codepoints(text) == 10) + 1, len(text))
+        return Breaks(soft=soft, forced=np.unique(forced))
+
+    def _tab_interval(self, shaped: ShapedText, geometry: Geometry) -> np.ndarray | None:
+        """Distance between tab stops (px) for every glyph of a tab, 0 for other glyphs."""
+        tabs = np.flatnonzero(codepoints(shaped.text)[shaped.cluster] == 9) if len(shaped.gid) else []
+        if not len(tabs):
+            return None
+        interval = np.zeros(len(shaped.gid))
+        if geometry.tab_px is not None:
+            interval[tabs] = geometry.tab_px
+            return interval
+        space = np.asarray([_space_em(f) for f in self.chain.fonts])
+        scale = geometry.size * float(self.config.hscale)
+        interval[tabs] = (space[shaped.font[tabs]] * scale + geometry.letter_spacing) * int(
+            self.config.tab_size
+        )
+        return np.maximum(interval, 0.0)
+
+    def _lines(
+        self, shaped: ShapedText, breaks: Breaks, geometry: Geometry
+    ) -> tuple[ShapedText, np.ndarray, Lines, TextFacts]:
+        """Break lines at this geometry, reshaping where a break fell unsafe to break."""
+        upem = self.upem()
+        hscale = float(self.config.hscale)
+        advance = advances_px(shaped, upem, geometry, hscale)
+        facts = TextFacts(shaped)
+        lines = break_lines(shaped, advance, geometry, breaks, self._tab_interval(shaped, geometry), facts)
+        repaired = repair_unsafe_breaks(shaped, lines, facts)
+        if repaired is not shaped:
+            shaped = repaired
+            facts = TextFacts(shaped)
+            advance = advances_px(shaped, upem, geometry, hscale)
+        return shaped, advance, lines, facts
+
+    def _layout(self, prepared: PreparedText) -> _Layout:
+        config = self.config
+        shaped = self.shaper.shape(prepared, config.lang)
+        breaks = self._breaks(prepared, shaped)
         box_em = self.line_box(shaped)
         geometry = self.geometry
         if config.layout == "fit":
-            geometry = self._fit(shaped, box_em)
+            geometry = self._fit(shaped, breaks, box_em)
         elif config.layout == "strip":
             # Keep room for the end-of-sequence patch on every strip.
             geometry = _with(geometry, margins=(0.0, float(config.patch_size), 0.0, 0.0))
-        advance = advances_px(shaped, geometry, float(config.hscale))
-        lines = break_lines(shaped, advance, geometry)
+            geometry, box = self._strip_fit(shaped, geometry)
+        if config.layout != "strip":
+            box = box_em.scaled(geometry.size)
+        shaped_lines, advance, lines, facts = self._lines(shaped, breaks, geometry)
+        shaped.release()
         placed = place(
-            shaped,
+            shaped_lines,
             advance,
             lines,
             geometry,
             config.align,
             float(config.hscale),
-            box_em.scaled(geometry.size),
+            box,
+            self.upem(),
+            facts,
         )
-        return self._draw(
-            text,
-            prepared.original_offset,
-            shaped,
-            advance,
-            lines,
-            placed,
-            geometry,
-            box_em.scaled(geometry.size),
-        )
+        return self._pixels_layout(shaped_lines, lines, placed, geometry, box)
 
-    def _fit(self, shaped: ShapedText, box_em: LineBox) -> Geometry:
+    def _ink_rows(self, shaped: ShapedText, size: float) -> tuple[int, int]:
+        """Rows of ink above and below the baseline (px, whole) of the glyphs of a text at `size`."""
+        visible = np.flatnonzero(shaped.gid != INVISIBLE)
+        if not len(visible):
+            return 0, 0
+        atlas = self.atlas(size)
+        slots = atlas.slots(shaped.font[visible], shaped.gid[visible])
+        a = atlas.arrays()
+        inked = a["h"][slots] > 0
+        if not inked.any():
+            return 0, 0
+        upem = self.upem()
+        lift = np.rint(shaped.y_offset[visible] * (size / upem[shaped.font[visible]])).astype(np.int64)
+        above = a["top"][slots] + lift
+        below = a["h"][slots] - a["top"][slots] - lift
+        return int(above[inked].max()), int(max(below[inked].max(), 0))
+
+    def _strip_fit(self, shaped: ShapedText, geometry: Geometry) -> tuple[Geometry, LineBox]:
+        """Strips centre the ink of their text, and shrink the text (by 1/8 px steps) until its
+        ink fits the strip height: no mark, matra or descender is cut off."""
+        size = geometry.size
+        while True:
+            above, below = self._ink_rows(shaped, size)
+            if above + below <= geometry.line_height or size <= 1.0:
+                break
+            size = max(1.0, math.floor(size * geometry.line_height / (above + below) * 8) / 8)
+            if self._ink_rows(shaped, size) == (above, below):
+                size = max(1.0, size - 0.125)
+        if size != geometry.size:
+            geometry = _with(geometry, size=size)
+        return geometry, LineBox(float(above), float(below), centered=True)
+
+    def _fit(self, shaped: ShapedText, breaks: Breaks, box_em: LineBox) -> Geometry:
         """The largest font size (to 1/8 px) at which the whole text fits on one page."""
         base = self.geometry
         ratio = base.line_height / base.size
@@ -184,11 +331,12 @@ class Renderer:
             box = box_em.scaled(size)
             if box.ascent + box.descent > trial.text_height:
                 return False
-            lines = break_lines(shaped, advances_px(shaped, trial, float(self.config.hscale)), trial)
-            return (
-                len(lines) <= lines_per_page(trial, box)
-                and float(lines.width.max(initial=0)) <= trial.text_width + 1e-6
-            )
+            _, advance, lines, facts = self._lines(shaped, breaks, trial)
+            if len(lines) > lines_per_page(trial, box):
+                return False
+            g0, g1 = facts.char_glyph[lines.start], facts.char_glyph[lines.end]
+            cum = np.concatenate(([0.0], np.cumsum(advance)))
+            return float((cum[g1] - cum[g0] - lines.available).max(initial=0)) <= 1e-6
 
         low, high = base.fit_min_size, float(base.text_height) / ratio
         if not fits(low):
@@ -205,17 +353,10 @@ class Renderer:
         size = math.floor(low * 8) / 8
         return _with(base, size=size, line_height=size * ratio)
 
-    def _draw(
-        self,
-        text: str,
-        to_original: Any,
-        shaped: ShapedText,
-        advance: np.ndarray,
-        lines: Lines,
-        placed: PlacedGlyphs,
-        geometry: Geometry,
-        box: LineBox,
-    ) -> RenderResult:
+    def _pixels_layout(
+        self, shaped: ShapedText, lines: Lines, placed: PlacedGlyphs, geometry: Geometry, box: LineBox
+    ) -> _Layout:
+        """Where every glyph's bitmap lands, page sizes, and the ink that falls off the pages."""
         config = self.config
         atlas = self.atlas(geometry.size)
         gid = shaped.gid[placed.index]
@@ -223,6 +364,8 @@ class Renderer:
         slots = atlas.slots(font, gid)
         boxes = atlas.boxes(slots, placed.x, placed.baseline)
         n_lines = len(lines)
+        if config.layout == "strip" and len(slots):
+            boxes = _inside_left_edge(boxes, placed.line, n_lines)
         per_page = lines_per_page(geometry, box)
         line_page = np.arange(n_lines) // per_page
         n_pages = int(line_page[-1]) + 1 if n_lines else 1
@@ -232,7 +375,7 @@ class Renderer:
         # bearing), ink for the strip end patch (PIXEL's black patch follows the last inked patch).
         line_right = np.full(n_lines, geometry.margins[3])
         if len(placed.x) and config.layout == "crop":
-            np.maximum.at(line_right, placed.line, placed.x + advance[placed.index])
+            np.maximum.at(line_right, placed.line, placed.x + placed.advance)
         elif len(placed.x) and config.layout == "strip":
             inked = boxes.width > 0
             np.maximum.at(
@@ -246,6 +389,35 @@ class Renderer:
             last_rows = n_lines - (n_pages - 1) * per_page
             used = box.used_height(last_rows, geometry)
             page_heights[-1] = min(height, max(1, math.ceil(used)))
+        glyph_w = np.asarray(page_widths, dtype=np.int64)[placed.page]
+        glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
+        clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
+        return _Layout(
+            shaped=shaped,
+            lines=lines,
+            placed=placed,
+            geometry=geometry,
+            box=box,
+            atlas=atlas,
+            slots=slots,
+            boxes=boxes,
+            line_page=line_page,
+            page_widths=page_widths,
+            page_heights=page_heights,
+            line_right=line_right,
+            clipped_ink=clipped / total if total else 0.0,
+        )
+
+    # -- pixels ------------------------------------------------------------------------------
+
+    def _draw(self, text: str, prepared: PreparedText, layout: _Layout) -> RenderResult:
+        config = self.config
+        geometry, placed, boxes, shaped = layout.geometry, layout.placed, layout.boxes, layout.shaped
+        atlas = layout.atlas
+        slots = layout.slots
+        n_pages = len(layout.page_widths)
+        width, height = geometry.width, geometry.height
+        n_lines = len(layout.lines)
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
         bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH))
@@ -258,27 +430,30 @@ class Renderer:
             if config.layout == "strip":
                 for i in range(count):
                     line = first_page + i
-                    _end_patch(ink[i], float(line_right[line]) if line < n_lines else 0.0, config.patch_size)
+                    right = float(layout.line_right[line]) if line < n_lines else 0.0
+                    _end_patch(ink[i], right, config.patch_size)
             colored = colorize(ink, self.foreground, self.background, config.color_mode)
             for i in range(count):
                 p = first_page + i
                 page = colored[i]
-                if page.shape[:2] != (page_heights[p], page_widths[p]):
-                    page = np.ascontiguousarray(page[: page_heights[p], : page_widths[p]])
+                if page.shape[:2] != (layout.page_heights[p], layout.page_widths[p]):
+                    page = np.ascontiguousarray(page[: layout.page_heights[p], : layout.page_widths[p]])
                 pages.append(page)
 
-        char_offset = to_original(shaped.cluster[placed.index])
+        to_original = prepared.original_offset
+        gid = shaped.gid[placed.index]
+        font = shaped.font[placed.index]
         glyphs = GlyphBoxes(
             page=placed.page.astype(np.int32),
             x0=boxes.left.astype(np.int32),
             y0=boxes.top.astype(np.int32),
             x1=(boxes.left + boxes.width).astype(np.int32),
             y1=(boxes.top + boxes.height).astype(np.int32),
-            char_offset=np.asarray(char_offset, dtype=np.int64),
+            char_offset=np.asarray(to_original(shaped.cluster[placed.index]), dtype=np.int64),
             font=font.astype(np.int16),
             glyph_id=gid.astype(np.int32),
         )
-        spans = _line_char_spans(lines, to_original, len(text))
+        spans = _line_char_spans(layout.lines, to_original, len(text))
         used_fonts = sorted(set(np.unique(font).tolist()))
         return RenderResult(
             pages=pages,
@@ -287,19 +462,43 @@ class Renderer:
             geometry=geometry,
             chars=len(text),
             lines=n_lines,
-            line_page=line_page,
+            line_page=layout.line_page,
             line_char_span=spans,
             missing=dict(shaped.missing),
             fonts=[self.chain.fonts[i].describe() for i in used_fonts],
             font_size_px=geometry.size,
+            languages=list(shaped.runs.languages),
+            clipped_ink=layout.clipped_ink,
+            overflow_clusters=placed.overflow_clusters,
         )
+
+
+def _space_em(font: Any) -> float:
+    """Advance of a font's space (U+0020) in em (half an em if it has none)."""
+    glyph = font.hb_font.get_nominal_glyph(0x20)
+    if glyph is None:
+        return 0.5
+    return font.hb_font.get_glyph_h_advance(glyph) / font.upem
 
 
 def _line_char_spans(lines: Lines, to_original: Any, n_chars: int) -> np.ndarray:
     """[start, end) offsets of each line in the input text (a line ends where the next begins)."""
-    starts = np.asarray(to_original(lines.char_start), dtype=np.int64)
+    starts = np.asarray(to_original(np.minimum(lines.start, max(n_chars - 1, 0))), dtype=np.int64)
+    if len(starts):
+        starts[0] = 0
     ends = np.append(starts[1:], n_chars)
     return np.stack([starts, ends], axis=1)
+
+
+def _inside_left_edge(boxes: GlyphPixels, line: np.ndarray, n_lines: int) -> GlyphPixels:
+    """Strips start at x = 0: a line whose first glyph reaches left of its pen (a negative side
+    bearing, as DejaVu Sans 'J') moves right by that much rather than lose the column."""
+    inked = boxes.width > 0
+    lowest = np.zeros(n_lines, dtype=np.int64)
+    np.minimum.at(lowest, line[inked], boxes.left[inked])
+    if not (lowest < 0).any():
+        return boxes
+    return dataclasses.replace(boxes, left=boxes.left - lowest[line])
 
 
 def _end_patch(ink: np.ndarray, text_right: float, patch: int) -> None:

@@ -8,6 +8,7 @@ which is what makes pages byte-identical from run to run.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 import freetype
@@ -32,27 +33,33 @@ class GlyphAtlas:
     """Bitmaps of glyphs at one size and horizontal scale, for a list of fonts, rendered on demand.
 
     The cache keeps only the non-zero pixels of each glyph as (dy, dx, value) in flat pools, so
-    a page is built by gathering from the pools.
+    a page is built by gathering from the pools. `fonts` is the font chain's own list: a chain
+    that gains fonts between renders is followed.
     """
 
     def __init__(self, fonts: list[Font], size_px: float, hscale: float = 1.0) -> None:
         self.fonts = fonts
         self.size_px = size_px
         self.hscale = hscale
-        self._faces: list[freetype.Face | None] = [None] * len(fonts)
-        self._slot: list[np.ndarray] = [np.full(f.hb_face.glyph_count, -1, dtype=np.int64) for f in fonts]
-        self._dy: list[np.ndarray] = []
-        self._dx: list[np.ndarray] = []
-        self._val: list[np.ndarray] = []
-        self._left: list[int] = []
-        self._top: list[int] = []
-        self._w: list[int] = []
-        self._h: list[int] = []
-        self._pooled = 0
+        self._faces: list[freetype.Face | None] = []
+        self._slot: list[np.ndarray] = []
+        # Pixels of all glyphs, and per glyph: first pixel, pixel count, bearings, size, ink.
+        self._pixels = {"dy": _Pool(np.int32), "dx": _Pool(np.int32), "val": _Pool(np.uint8)}
+        self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
+        self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
+        self._rel: dict[int, _Pool] = {}
         self._buffers: dict[str, np.ndarray] = {}
 
+    def _table(self, font_index: int) -> np.ndarray:
+        """Cache slot per glyph id of a font (-1: not rendered yet)."""
+        while len(self._slot) <= font_index:
+            self._slot.append(np.full(self.fonts[len(self._slot)].hb_face.glyph_count, -1, dtype=np.int64))
+            self._faces.append(None)
+        return self._slot[font_index]
+
     def _face(self, font_index: int) -> freetype.Face:
+        self._table(font_index)
         face = self._faces[font_index]
         if face is None:
             face = self.fonts[font_index].freetype_face()
@@ -69,33 +76,33 @@ class GlyphAtlas:
             face.load_glyph(gid, _LOAD_FLAGS)
             face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
             glyph = face.glyph
-            bitmap = glyph.bitmap
+            bitmap = glyph.bitmap._FT_Bitmap  # the FT_Bitmap itself: its buffer is read in one copy
             rows, width, pitch = bitmap.rows, bitmap.width, bitmap.pitch
             if rows and width:
-                pixels = np.frombuffer(bytes(bitmap.buffer), dtype=np.uint8).reshape(rows, abs(pitch))[
-                    :, :width
-                ]
+                raw = ctypes.string_at(bitmap.buffer, rows * abs(pitch))
+                pixels = np.frombuffer(raw, dtype=np.uint8).reshape(rows, abs(pitch))[:, :width]
             else:
                 pixels = np.zeros((0, 0), dtype=np.uint8)
             left, top = glyph.bitmap_left, glyph.bitmap_top
         except freetype.FT_Exception:
             pixels, left, top = np.zeros((0, 0), dtype=np.uint8), 0, 0
         dy, dx = np.nonzero(pixels)
-        self._slot[font_index][gid] = len(self._dy)
-        self._dy.append(dy.astype(np.int32))
-        self._dx.append(dx.astype(np.int32))
-        self._val.append(pixels[dy, dx])
-        self._left.append(int(left))
-        self._top.append(int(top))
-        self._w.append(int(pixels.shape[1]))
-        self._h.append(int(pixels.shape[0]))
+        values = pixels[dy, dx]
+        self._table(font_index)[gid] = len(self._glyphs["start"])
+        start = len(self._pixels["val"])
+        self._pixels["dy"].extend(dy)
+        self._pixels["dx"].extend(dx)
+        self._pixels["val"].extend(values)
+        row = (start, len(values), int(left), int(top), pixels.shape[1], pixels.shape[0], int(values.sum()))
+        for key, value in zip(("start", "count", "left", "top", "w", "h", "ink"), row, strict=True):
+            self._glyphs[key].append(value)
 
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
         """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
         slots = np.empty(len(gid), dtype=np.int64)
         for font_index in np.unique(font):
             mask = font == font_index
-            table = self._slot[int(font_index)]
+            table = self._table(int(font_index))
             wanted = gid[mask]
             for g in np.unique(wanted[table[wanted] < 0]):
                 self._render(int(font_index), int(g))
@@ -103,21 +110,10 @@ class GlyphAtlas:
         return slots
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Pooled pixel data of all cached glyphs (rebuilt only after new glyphs were rendered)."""
-        if self._pooled != len(self._dy):
-            counts = np.fromiter(map(len, self._dy), dtype=np.int64, count=len(self._dy))
-            self._arrays = {
-                "dy": np.concatenate(self._dy),
-                "dx": np.concatenate(self._dx),
-                "val": np.concatenate(self._val),
-                "count": counts,
-                "start": np.concatenate(([0], np.cumsum(counts)[:-1])),
-                "left": np.asarray(self._left, dtype=np.int64),
-                "top": np.asarray(self._top, dtype=np.int64),
-                "w": np.asarray(self._w, dtype=np.int64),
-                "h": np.asarray(self._h, dtype=np.int64),
-            }
-            self._pooled = len(self._dy)
+        """Pooled pixel data of all cached glyphs (views of pools that grow in place)."""
+        if self._pooled != len(self._glyphs["start"]):
+            self._arrays = {key: pool.view() for key, pool in (*self._pixels.items(), *self._glyphs.items())}
+            self._pooled = len(self._glyphs["start"])
         return self._arrays
 
     def boxes(self, slots: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> GlyphPixels:
@@ -170,6 +166,28 @@ class GlyphAtlas:
             flat, values = flat[keep], values[keep]
         np.maximum.at(ink.reshape(-1), flat, values)
 
+    def clipped_ink(
+        self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
+    ) -> tuple[int, int]:
+        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
+        is `width[i]` x `height[i]` px. Coverage is summed before glyphs overlap."""
+        if not len(slots):
+            return 0, 0
+        a = self.arrays()
+        total = int(a["ink"][slots].sum())
+        w, h = a["w"][slots], a["h"][slots]
+        crossing = np.flatnonzero((left < 0) | (top < 0) | (left + w > width) | (top + h > height))
+        if not len(crossing):
+            return 0, total
+        chosen = slots[crossing]
+        counts = a["count"][chosen]
+        pixel = np.repeat(a["start"][chosen] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        py = np.repeat(top[crossing], counts) + a["dy"][pixel]
+        px = np.repeat(left[crossing], counts) + a["dx"][pixel]
+        outside = (py < 0) | (px < 0) | (py >= np.repeat(height[crossing], counts))
+        outside |= px >= np.repeat(width[crossing], counts)
+        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total
+
     def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
         """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
         buffer = self._buffers.get(name)
@@ -180,12 +198,47 @@ class GlyphAtlas:
         return buffer[:size]
 
     def _relative_offsets(self, width: int) -> np.ndarray:
-        """Each cached pixel's offset from its glyph's top-left corner in a page `width` wide."""
-        a = self.arrays()
-        key = f"rel{width}"
-        if key not in a:
-            a[key] = a["dy"].astype(np.int64) * width + a["dx"]
-        return a[key]
+        """Each cached pixel's offset from its glyph's top-left corner in a page `width` wide
+        (kept per width, extended as glyphs are added)."""
+        pool = self._rel.get(width)
+        if pool is None:
+            pool = self._rel[width] = _Pool(np.int64)
+        done, total = len(pool), len(self._pixels["val"])
+        if done < total:
+            pool.extend(
+                self._pixels["dy"].view()[done:].astype(np.int64) * width + self._pixels["dx"].view()[done:]
+            )
+        return pool.view()
+
+
+class _Pool:
+    """A numpy array that grows in place (capacity doubles), so appending is amortised O(1)."""
+
+    def __init__(self, dtype: type) -> None:
+        self._data = np.empty(1024, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _reserve(self, extra: int) -> None:
+        if self._size + extra > len(self._data):
+            grown = np.empty(max(2 * len(self._data), self._size + extra), dtype=self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+
+    def extend(self, values: np.ndarray) -> None:
+        self._reserve(len(values))
+        self._data[self._size : self._size + len(values)] = values
+        self._size += len(values)
+
+    def append(self, value: int) -> None:
+        self._reserve(1)
+        self._data[self._size] = value
+        self._size += 1
+
+    def view(self) -> np.ndarray:
+        return self._data[: self._size]
 
 
 def grey_level(rgb: tuple[int, int, int]) -> int:

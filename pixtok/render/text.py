@@ -1,80 +1,74 @@
-"""Text before shaping: newline and tab handling, and segmentation into units with the line-break
-opportunities between them.
+"""Text before shaping: line ends, the newline mode, and what each character is to the layout.
 
-A unit is a stretch of text that shapes the same wherever it appears: a run of spaces, a word
-(ending after a hyphen, if it has one), one CJK character, a newline. Shaping each distinct unit
-once and reusing it is what makes long texts fast; break opportunities are decided between units
-(spaces, after hyphens, around CJK characters with the common kinsoku rules, explicit newlines),
-a simplified form of UAX #14 that covers running prose in the scripts pixtok ships fonts for.
+`prepare` normalises line ends (`\\r\\n` and `\\r` become `\\n`) and applies the newline mode;
+tabs stay tabs (the layout advances them to tab stops). The offset in the original text of
+every character is kept, so glyphs point back to what the user gave. Character classes the
+later stages need (spaces that hang at a line end, CJK characters that take justification,
+newlines) are found here with one vectorised pass over the code points.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-# Unit kinds.
-SPACE, WORD, CJK, NEWLINE, MARKER = 0, 1, 2, 3, 4
+#: Spaces that hang at the end of a line instead of taking room in it (no-break spaces U+00A0,
+#: U+2007 and U+202F glue words and never end a line, so they are not listed).
+HANGING_SPACES = " \t\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u200b\u205f\u3000"
 
-_CJK = (
-    "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31f0-\u31ff"
-    "\u3200-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-    "\U00020000-\U0003ffff"
+# Code point ranges of characters set on an ideographic grid (Han, kana, Bopomofo, CJK
+# punctuation and symbols, full-width forms): justification spreads space between them.
+_CJK_RANGES = (
+    (0x2E80, 0x2FDF),
+    (0x3000, 0x303F),
+    (0x3040, 0x30FF),
+    (0x3100, 0x312F),
+    (0x3190, 0x31FF),
+    (0x3200, 0x33FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF60),
+    (0xFFE0, 0xFFE6),
+    (0x20000, 0x3FFFF),
 )
-# Breakable spaces (no-break space U+00A0, figure space U+2007 and narrow no-break space U+202F
-# are deliberately absent: they glue words). U+200B is a zero-width break opportunity.
-_SPACES = " \t\u1680\u2000-\u2006\u2008-\u200b\u205f\u3000"
-_MARKS = (
-    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe00-\ufe0f\ufe20-\ufe2f\u200c\u200d"
-)
-_HYPHENS = "\\-\u2010"
-
-# Characters that must not begin a line (closing punctuation, small kana) or end one (openers).
-NO_BREAK_BEFORE = frozenset(
-    "、。，．：；？！）］｝〕〉》」』】〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻゠–〜～・,.:;?!)]}%"
-)
-NO_BREAK_AFTER = frozenset("（［｛〔〈《「『【〘〖〝‘“｟«([{")
-
-
-def unit_pattern(marker: str | None) -> re.Pattern[str]:
-    """The regular expression that splits text into units (a newline marker is its own unit)."""
-    marker_alt = f"{re.escape(marker)}|" if marker else ""
-    exclude = re.escape(marker) if marker else ""
-    return re.compile(
-        f"\n|{marker_alt}[{_SPACES}]+[{_MARKS}]*|[{_CJK}][{_MARKS}]*"
-        f"|[^{_SPACES}{_CJK}{_HYPHENS}\n{exclude}]+[{_HYPHENS}]?|[{_HYPHENS}]+[{_MARKS}]*"
-    )
 
 
 @dataclass(frozen=True)
 class PreparedText:
-    """Text as it will be shaped, with the offset in the original text of each of its characters."""
+    """Text as it will be laid out, with the offset in the original text of each character.
+
+    `marker_ends` holds the offsets just after each newline marker (`newlines="marker"`): a line
+    may always end there, as it could at the newline the marker stands for.
+    """
 
     text: str
     origin: np.ndarray | None  # None when offsets are unchanged
+    marker_ends: np.ndarray
 
     def original_offset(self, index: np.ndarray) -> np.ndarray:
         return index if self.origin is None else self.origin[index]
 
 
-def prepare(text: str, newlines: str = "keep", marker: str = "↵", tab_size: int = 4) -> PreparedText:
-    """Normalise line ends, expand tabs to spaces, and apply the newline mode.
+def prepare(text: str, newlines: str = "keep", marker: str = "↵") -> PreparedText:
+    """Normalise line ends and apply the newline mode.
 
     `keep` keeps paragraphs, `space` joins them with a space, `marker` joins them with a visible
     marker (as in Glyph's newline markup). Offsets into the original text are kept.
     """
-    needs_map = "\r" in text or "\t" in text
-    if not needs_map:
+    no_markers = np.zeros(0, dtype=np.int64)
+    if "\r" not in text and (newlines != "marker" or len(marker) == 1 or "\n" not in text):
         if newlines == "space":
             text = text.replace("\n", " ")
-        elif newlines == "marker":
-            text = text.replace("\n", marker)
-        return PreparedText(text, None)
+        elif newlines == "marker" and "\n" in text:
+            ends = np.flatnonzero(codepoints(text) == 10) + 1
+            return PreparedText(text.replace("\n", marker), None, ends.astype(np.int64))
+        return PreparedText(text, None, no_markers)
     out: list[str] = []
     origin: list[int] = []
-    column = 0
+    ends: list[int] = []
     skip_next_lf = False
     for index, char in enumerate(text):
         if skip_next_lf and char == "\n":
@@ -83,17 +77,33 @@ def prepare(text: str, newlines: str = "keep", marker: str = "↵", tab_size: in
         skip_next_lf = False
         if char == "\r":
             char, skip_next_lf = "\n", True
-        if char == "\t":
-            width = tab_size - column % tab_size
-            out.append(" " * width)
-            origin.extend([index] * width)
-            column += width
+        if char == "\n" and newlines != "keep":
+            replacement = " " if newlines == "space" else marker
+            out.append(replacement)
+            origin.extend([index] * len(replacement))
+            if newlines == "marker":
+                ends.append(len(origin))
             continue
-        if char == "\n":
-            column = 0
-            char = {"keep": "\n", "space": " ", "marker": marker}[newlines]
-        else:
-            column += 1
         out.append(char)
         origin.append(index)
-    return PreparedText("".join(out), np.asarray(origin, dtype=np.int64))
+    return PreparedText("".join(out), np.asarray(origin, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The code points of a text as a uint32 array (lone surrogates included as they are)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def is_hanging_space(cps: np.ndarray) -> np.ndarray:
+    """Which characters are spaces that hang at a line end (see HANGING_SPACES)."""
+    return np.isin(cps, np.fromiter(map(ord, HANGING_SPACES), dtype=np.uint32))
+
+
+def is_cjk(cps: np.ndarray) -> np.ndarray:
+    """Which characters sit on an ideographic grid (Han, kana, CJK punctuation, full-width forms)."""
+    mask = np.zeros(len(cps), dtype=bool)
+    if not len(cps) or int(cps.max()) < _CJK_RANGES[0][0]:
+        return mask
+    for low, high in _CJK_RANGES:
+        mask |= (cps >= low) & (cps <= high)
+    return mask

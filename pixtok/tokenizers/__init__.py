@@ -1,7 +1,7 @@
 """Text tokenizers by name, as tiktoken does for encodings: `get_tokenizer("cl100k").count(text)`.
 
-Built-ins: `mistral-spm`, `cl100k`, `tekken` (real vocabularies shipped inside installed
-packages) and the baselines `bytes`, `chars`, `words`; user files as `spm:PATH`,
+Built-ins: `mistral-spm`, `cl100k`, `o200k`, `qwen`, `tekken` (real vocabularies shipped inside
+installed packages) and the baselines `bytes`, `chars`, `words`; user files as `spm:PATH`,
 `tiktoken:PATH`, `hf:PATH`; third-party tokenizers through the entry-point group
 `pixtok.tokenizers` (see docs/tokenizers.md).
 """

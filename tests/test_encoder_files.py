@@ -1,0 +1,155 @@
+"""Encoder definition files: --encoders on every command that takes -e, $PIXTOK_ENCODERS, and the
+errors a user meets (a path given to -e, a broken file, a name clash)."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pixtok.encoders import Registry, get_encoder
+from pixtok.encoders.registry import user_encoder_files
+
+#: A model added without Python: a 32-px-patch encoder on 448-px tiles with a thumbnail.
+DEFINITION = textwrap.dedent(
+    """
+    [[encoder]]
+    name = "tiles-32"
+    patch = 32
+    resize = "tiles"
+    tile = 448
+    max_tiles = 6
+    thumbnail = true
+    image_tokens = 2
+    source = "a test definition: 448-px tiles of 14×14 patches of 32 px"
+    """
+)
+#: Commands that take -e, each with the arguments that make it run on a tiny text.
+COMMANDS = {
+    "compare": ["compare", "-"],
+    "sweep": ["sweep", "-", "--vary", "size=12,14"],
+    "fit": ["fit", "-", "--budget", "100000", "--no-ocr"],
+    "distance": ["distance", "cat", "cot"],
+    "typos": ["typos", "-", "--report"],
+    "encoders": ["encoders"],
+}
+
+
+@pytest.fixture
+def definition(tmp_path: Path) -> Path:
+    path = tmp_path / "mine.toml"
+    path.write_text(DEFINITION, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_that_takes_e_reads_encoders_files(run_cli, definition, command):
+    args = [*COMMANDS[command], "--encoders", definition, "-e", "tiles-32", "--json"]
+    result = run_cli(*args, stdin="The quick brown fox jumps over the lazy dog.\n")
+    assert result.exit_code == 0, result.stderr
+    assert "tiles-32" in result.stdout
+
+
+def test_patchify_reads_encoders_files(run_cli, definition, tmp_path):
+    from PIL import Image
+
+    image = tmp_path / "page.png"
+    Image.new("L", (595, 842), 255).save(image)
+    result = run_cli("patchify", image, "--encoders", definition, "-e", "tiles-32", "--json")
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)
+    # 595×842 → 2×3 tiles + thumbnail, each (448/32)² = 196 tokens
+    assert record["vision"]["tiles-32"]["tokens"] == 7 * 196
+
+
+def test_compare_workers_know_presets_from_files(run_cli, definition, tmp_path):
+    # Two inputs and --jobs 2 run on spawned worker processes, which start with the built-ins only.
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Pixels or tokens? " * 40, encoding="utf-8")
+    result = run_cli(
+        "compare", tmp_path / "a.txt", tmp_path / "b.txt", "--jobs", "2", "--encoders", definition,
+        "-e", "tiles-32", "-t", "bytes", "--jsonl", "--no-density",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 2 and all(r["vision"]["tiles-32"]["tokens"] > 0 for r in records)
+
+
+def test_a_path_given_to_e_points_to_encoders(run_cli, definition):
+    result = run_cli("compare", "-", "-e", str(definition), stdin="hello")
+    assert result.exit_code == 2
+    assert result.error_lines == [
+        f"pixtok: error: '{definition}' looks like a file, not an encoder name: load definition files "
+        f"with --encoders {definition} (load_encoders() in Python), then name their presets with -e"
+    ]
+
+
+def test_a_broken_definition_file_is_one_line(run_cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[encoder]]\nname = "x"\npatch = 14\nsoruce = "typo"\n', encoding="utf-8")
+    result = run_cli("encoders", "--encoders", path)
+    assert result.exit_code == 1
+    assert result.error_lines == [
+        f"pixtok: error: {path}: encoder #1: unknown key 'soruce' in encoder 'x'; did you mean 'source'?"
+    ]
+
+
+def test_a_definition_may_not_take_a_builtin_name(run_cli, tmp_path):
+    path = tmp_path / "clash.toml"
+    path.write_text('[[encoder]]\nname = "qwen2.5-vl"\npatch = 14\nsource = "mine"\n', encoding="utf-8")
+    result = run_cli("encoders", "--encoders", path)
+    assert result.exit_code == 2 and "already registered" in result.stderr
+
+
+def test_user_folder_from_the_environment(tmp_path, definition):
+    folder = tmp_path / "encoders"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(DEFINITION, encoding="utf-8")
+    (folder / "notes.txt").write_text("not a definition", encoding="utf-8")
+    assert user_encoder_files({"PIXTOK_ENCODERS": str(folder)}) == [folder / "mine.toml"]
+    assert user_encoder_files({"PIXTOK_ENCODERS": f"{definition}{os.pathsep}{folder}"}) == [
+        definition,
+        folder / "mine.toml",
+    ]
+    assert user_encoder_files({}) == []
+
+
+def test_registry_reads_the_environment_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "encoders"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(DEFINITION, encoding="utf-8")
+    monkeypatch.setenv("PIXTOK_ENCODERS", str(folder))
+    registry = Registry()
+    assert "tiles-32" in registry.names() and registry.get("tiles-32").count(595, 842).tiles == 7
+    monkeypatch.setenv("PIXTOK_ENCODERS", str(tmp_path / "missing"))
+    with pytest.raises(Exception, match="neither a file nor a folder"):
+        Registry().names()
+
+
+def test_a_user_folder_works_from_the_command_line(run_cli, tmp_path):
+    folder = tmp_path / "encoders"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(DEFINITION, encoding="utf-8")
+    result = run_cli(
+        "encoders", "-e", "tiles-32", "--size", "595x842", "--json",
+        env={"PIXTOK_ENCODERS": str(folder)}, fresh_process=True,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (entry,) = (
+        json.loads(result.stdout)["records"] if "records" in result.stdout else json.loads(result.stdout)
+    )
+    assert entry["counts"]["595x842"]["tokens"] == 7 * 196
+
+
+@pytest.mark.parametrize("glyph", ["W", "i"])
+def test_compare_of_one_glyph_with_defaults_succeeds(run_cli, glyph):
+    # A one-glyph page is tiny ("i": 23×31 px); the old processor rule refused a side under 28.
+    result = run_cli("compare", "-", "--json", stdin=glyph)
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)["inputs"]
+    assert min(record["width"], record["height"]) < 56  # rounds to one 28-px multiple or none
+    expected = get_encoder("qwen2.5-vl").count(record["width"], record["height"])
+    assert record["vision"]["qwen2.5-vl"]["tokens"] == expected.tokens == 6  # the min-pixels path: 2×3

@@ -1,0 +1,257 @@
+"""Line breaking against ICU: every line of a rendered text ends where ICU's UAX #14 line break
+iterator (icu4py) allows a break, or, inside a word wider than the line, at one of ICU's
+grapheme cluster boundaries; lines tile the text and are as full as they can be. Also: CJK
+justification, and renders that used to crash on overflow.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from icu4py.breakers import CharacterBreaker, LineBreaker
+
+from pixtok import RenderConfig, Renderer, RenderResult, render
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+# language -> (corpus file, BCP 47 tag, characters taken)
+TEXTS = {
+    "english": ("en_prose_debian-reference.txt", "en", 2500),
+    "japanese": ("ja_prose_debian-reference.txt", "ja", 1500),
+    "chinese": ("zh-cn_prose_debian-reference.txt", "zh-Hans", 1200),
+    "korean": ("ko_prose_gnome-help.txt", "ko", 1500),
+    "hindi": ("hi_prose_libreoffice-help.txt", "hi", 1500),
+    "thai": ("th_wiki_openoffice.txt", "th", 2404),
+}
+WIDTHS = [90, 150, 230, 370, 600]
+
+
+@cache
+def corpus(name: str) -> str:
+    return (CORPUS_DIR / name).read_text(encoding="utf-8")
+
+
+def offsets(text: str, segments: object) -> set[int]:
+    """ICU's segment ends (UTF-16 offsets) as string offsets."""
+    units = np.cumsum([0] + [2 if ord(c) > 0xFFFF else 1 for c in text])
+    position = {int(u): i for i, u in enumerate(units)}
+    return {position[end] for _, end in segments}  # type: ignore[attr-defined]
+
+
+@cache
+def icu_breaks(text: str, locale: str) -> frozenset[int]:
+    return frozenset(offsets(text, LineBreaker(text, locale.replace("-", "_")).segments()))
+
+
+def graphemes(text: str) -> set[int]:
+    return offsets(text, CharacterBreaker(text, "").segments())
+
+
+def check_lines(result: RenderResult, text: str, locale: str) -> int:
+    """Lines tile the text; each ends at an ICU opportunity, or at a grapheme boundary of a line
+    that holds no opportunity (a piece of an over-long word). Returns the lines checked."""
+    spans = result.line_char_span
+    assert spans[0, 0] == 0 and spans[-1, 1] == len(text)
+    assert np.array_equal(spans[1:, 0], spans[:-1, 1]), "lines tile the text"
+    allowed = icu_breaks(text, locale)
+    bounds = graphemes(text)
+    for start, end in spans[:-1].tolist():
+        if end in allowed:
+            continue
+        assert end in bounds, (text[start:end], "ends inside a grapheme cluster")
+        inside = [b for b in allowed if start < b < end]
+        assert not inside, (text[start:end], "broke a word although an opportunity was free")
+    return len(spans)
+
+
+@pytest.mark.parametrize("language", list(TEXTS))
+def test_lines_end_at_icu_opportunities(language: str) -> None:
+    file, tag, chars = TEXTS[language]
+    text = corpus(file)[:chars]
+    checked = 0
+    for width in WIDTHS:
+        result = render(text, RenderConfig(page=f"{width}x4000", size="14px", margin="8px", lang=tag))
+        checked += check_lines(result, text, tag)
+    assert checked > 50
+
+
+def test_thai_lines_break_only_at_icu_dictionary_opportunities() -> None:
+    """Thai writes no spaces between words: every line end is one of ICU's dictionary breaks,
+    and most lines end between words, not at a space. (At 200 px and wider no Thai word of the
+    text is wider than a line; narrower, `test_lines_end_at_icu_opportunities` covers it.)"""
+    text = corpus("th_wiki_openoffice.txt")
+    allowed = icu_breaks(text, "th")
+    between_words = 0
+    for width in (200, 270, 330, 480):
+        result = render(text, RenderConfig(page=f"{width}x3000", size="16px", margin="6px"))
+        assert result.missing_glyphs == 0
+        for start, end in result.line_char_span[:-1].tolist():
+            assert end in allowed, text[start:end]
+            between_words += text[end - 1] not in " \n"
+    assert between_words > 20
+
+
+@pytest.mark.parametrize("language", ["english", "japanese", "thai"])
+def test_lines_are_as_full_as_they_can_be(language: str) -> None:
+    """The greedy rule: a line that ends at an opportunity before its paragraph ends would not
+    fit its text up to the next opportunity (rendered alone at the same width, that takes two
+    lines)."""
+    file, tag, chars = TEXTS[language]
+    text = corpus(file)[: chars // 2]
+    config = RenderConfig(page="260x4000", size="14px", margin="8px", lang=tag)
+    renderer = Renderer(config)
+    result = renderer.render(text)
+    allowed = sorted(icu_breaks(text, tag))
+    for start, end in result.line_char_span[:-1].tolist():
+        if text[end - 1] == "\n" or text[start:end].count("\n"):
+            continue
+        following = next((b for b in allowed if b > end), None)
+        if following is None or "\n" in text[end:following]:
+            continue
+        longer = text[start:following].strip()
+        if text[start] == " " or not longer:
+            continue
+        assert renderer.render(longer).lines > 1, (text[start:end], text[end:following])
+
+
+def test_kinsoku_no_ellipsis_or_closing_mark_starts_a_line() -> None:
+    """Kinsoku from ICU: no closing bracket, ideographic comma or full stop, ellipsis, prolonged
+    sound mark or small kana begins a line (at widths where every unbreakable piece fits)."""
+    text = "これは「日本語」のテキストです。……次の行へ続く文章、そして終わり。" * 4
+    forbidden = "、。」）…ーぁぃぅぇぉっゃゅょ"
+    for width in range(80, 320, 7):
+        result = render(text, RenderConfig(page=f"{width}x2000", size="16px", margin="4px", lang="ja"))
+        for start, _ in result.line_char_span[1:].tolist():
+            assert text[start] not in forbidden, (width, text[start : start + 6])
+
+
+def test_a_word_wider_than_the_line_breaks_between_graphemes() -> None:
+    word = "Donaudampfschifffahrtsgesellschaftskapitänsmütze"
+    decomposed = word.replace("ä", "a\u0308").replace("ü", "u\u0308")
+    result = render(decomposed, RenderConfig(page="120x400", size="16px", margin="4px"))
+    assert result.lines > 2 and result.overflow_clusters == 0
+    bounds = graphemes(decomposed)
+    assert all(end in bounds for _, end in result.line_char_span[:-1].tolist())
+
+
+def test_newline_markers_are_break_opportunities() -> None:
+    text = "first\nsecond\nthird"
+    result = render(text, RenderConfig(page="90x300", size="16px", margin="4px", newlines="marker"))
+    ends = [int(e) for _, e in result.line_char_span[:-1]]
+    assert set(ends) <= {6, 13}
+
+
+# -- justification -------------------------------------------------------------------------------
+
+
+def ink_right(result: RenderResult, line: int) -> int:
+    g = result.glyphs
+    on_line = np.flatnonzero(
+        (g.char_offset >= result.line_char_span[line, 0]) & (g.char_offset < result.line_char_span[line, 1])
+    )
+    inked = on_line[g.x1[on_line] > g.x0[on_line]]
+    return int(g.x1[inked].max())
+
+
+def test_cjk_lines_justify_between_characters() -> None:
+    """Justified Chinese lines reach the right margin (the slack goes between characters, as CSS
+    Text 3's inter-character justification does); start-aligned lines leave it ragged."""
+    paragraph = max(corpus("zh-cn_prose_debian-reference.txt").split("\n"), key=len)[:400]
+    config = RenderConfig(page="337x2000", size="16px", margin="20px", align="justify")
+    justified, ragged = render(paragraph, config), render(paragraph, config.replace(align="start"))
+    right = 337 - 20
+    assert justified.lines == ragged.lines >= 5
+    gaps, ragged_gaps = [], []
+    for line in range(justified.lines - 1):
+        last = paragraph[justified.line_char_span[line, 1] - 1]
+        if not ("\u4e00" <= last <= "\u9fff"):
+            continue  # punctuation ink sits left in its em box; judge lines ending in a Han character
+        gaps.append(right - ink_right(justified, line))
+        ragged_gaps.append(right - ink_right(ragged, line))
+    assert gaps and max(gaps) <= 2, gaps
+    assert max(ragged_gaps) > 4, ragged_gaps
+
+
+def test_latin_lines_still_justify_at_spaces_only() -> None:
+    paragraph = corpus("en_prose_debian-reference.txt").split("\n")[4][:500]
+    config = RenderConfig(page="300x2000", size="14px", margin="10px", align="justify")
+    justified, plain = render(paragraph, config), render(paragraph, config.replace(align="left"))
+    g, p = justified.glyphs, plain.glyphs
+    first_line = g.char_offset < justified.line_char_span[0, 1]
+    # Within a word the gaps between letters are unchanged; only spaces grew.
+    words = paragraph[: justified.line_char_span[0, 1]].split(" ")
+    first_word = len(words[0])
+    shift = (g.x0 - p.x0)[first_line][:first_word]
+    assert np.all(shift == shift[0])
+    assert (g.x0 - p.x0)[first_line].max() > 3
+
+
+# -- overflow: placed, clipped, counted, never a crash ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--size", "1200px"],
+        ["--size", "2048px"],
+        ["--margin", "511.99px"],
+        ["--page", "10x30", "--margin", "0"],
+        ["--letter-spacing", "60px", "--page", "100x100", "--size", "20px"],
+        ["--line-height", "3000px"],
+    ],
+)
+def test_overflowing_renders_finish_and_count_what_overflowed(
+    run_cli, tmp_path: Path, args: list[str]
+) -> None:
+    out = tmp_path / "w.png"
+    result = run_cli("render", "-", *args, "-o", out, "--json", stdin="W")
+    assert result.exit_code == 0 and result.exception is None, result.stderr
+    summary = json.loads(result.stdout)
+    assert out.is_file() and summary["pages"] >= 1
+    assert 0.0 <= summary["clipped_ink"] <= 1.0
+    assert summary["overflow_clusters"] >= 0
+    if args[0] in ("--margin", "--page", "--letter-spacing"):
+        assert summary["overflow_clusters"] == 1, "the W is wider than the text area"
+    if args[:2] == ["--size", "2048px"]:
+        assert summary["clipped_ink"] > 0.1, "a 2048 px W does not fit a 1024 px page"
+
+
+def test_ten_thousand_combining_marks() -> None:
+    text = "a" + "\u0301" * 10_000 + " b"
+    result = render(text, RenderConfig(page="400x400"))
+    assert result.lines >= 1 and 0 < result.clipped_ink <= 1
+    assert result.line_char_span[-1, 1] == len(text)
+
+
+def test_thai_with_stacked_marks() -> None:
+    text = "ก" + "\u0e49\u0e4a\u0e47\u0e34" * 200 + " ข" * 5
+    result = render(text, RenderConfig(page="300x300"))
+    assert result.missing_glyphs == 0 and result.line_char_span[-1, 1] == len(text)
+
+
+def test_line_height_taller_than_the_page_gives_one_line_a_page() -> None:
+    result = render("one two three", RenderConfig(page="200x100", size="16px", line_height="500px"))
+    assert result.page_count == result.lines
+    assert result.clipped_ink == 0.0, "the first baseline still sits one ascent below the margin"
+
+
+def test_clipped_ink_is_zero_when_everything_fits_and_counts_what_does_not() -> None:
+    text = corpus("en_prose_debian-reference.txt")[:600]
+    assert render(text, RenderConfig(page="400x400")).clipped_ink == 0.0
+    tight = render("Wg", RenderConfig(page="40x14", size="20px", margin="0", line_height="1"))
+    assert 0 < tight.clipped_ink < 1
+
+
+def test_pixel_strips_keep_all_devanagari_ink() -> None:
+    """PIXEL renders 8 pt at 120 dpi (13.3 px) into 16 px strips; Noto Sans Devanagari's ink
+    spans 19 rows at that size (matras and reph above the headline, u-matras below), so the
+    strip centres the text's ink and shrinks the text until it fits: nothing is cut."""
+    text = corpus("hi_prose_libreoffice-help.txt")
+    result = render(text, RenderConfig.from_preset("pixel"))
+    assert result.clipped_ink == 0.0
+    assert result.font_size_px < 8 * 120 / 72
+    english = render(corpus("en_prose_debian-reference.txt"), RenderConfig.from_preset("pixel"))
+    assert english.clipped_ink == 0.0 and english.font_size_px == pytest.approx(8 * 120 / 72)

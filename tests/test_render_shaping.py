@@ -1,0 +1,216 @@
+"""Shaping against HarfBuzz itself: whole paragraphs of the corpus, shaped by pixtok's run
+itemizer and shaper, give the glyph ids, advances and offsets that uharfbuzz gives for the same
+paragraph in one buffer with the same font and language; `hb-shape` (Debian libharfbuzz-bin,
+a separate HarfBuzz build) is a second reference where its version agrees.
+
+Paragraphs are chosen by the Unicode names of their letters alone (every letter of the one
+script; no digits or Latin letters in right-to-left paragraphs), so the choice does not depend
+on pixtok's itemizer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uharfbuzz as hb
+
+from pixtok import RenderConfig, Renderer, render
+from pixtok.render.fonts import FONT_DIR, FontChain
+from pixtok.render.shaping import Shaper
+from pixtok.render.text import prepare
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+
+# language -> (corpus file, Unicode name prefixes of its letters, bundled font, BCP 47 tag)
+KANJI_AND_KANA = ("CJK", "HIRAGANA", "KATAKANA")
+CASES = {
+    "japanese": ("ja_prose_debian-reference.txt", KANJI_AND_KANA, "NotoSansCJK-Subset.otf", "ja"),
+    "chinese": ("zh-cn_prose_debian-reference.txt", ("CJK",), "NotoSansCJK-Subset.otf", "zh-Hans"),
+    "korean": ("ko_prose_gnome-help.txt", ("HANGUL",), "NotoSansCJK-Subset.otf", "ko"),
+    "arabic": ("ar_msgstr_gtk20-properties.txt", ("ARABIC",), "NotoNaskhArabic-Regular.ttf", "ar"),
+    "persian": ("fa_prose_gnome-help.txt", ("ARABIC",), "NotoNaskhArabic-Regular.ttf", "fa"),
+    "hebrew": ("he_msgstr_gnome-gnu.txt", ("HEBREW",), "NotoSansHebrew-Regular.ttf", "he"),
+    "hindi": ("hi_prose_libreoffice-help.txt", ("DEVANAGARI",), "NotoSansDevanagari-Regular.ttf", "hi"),
+    "thai": ("th_wiki_openoffice.txt", ("THAI",), "NotoSansThai-Regular.ttf", "th"),
+}  # fmt: skip
+RTL = {"arabic", "persian", "hebrew"}
+MAX_PARAGRAPHS = 30
+
+
+@cache
+def corpus(name: str) -> str:
+    return (CORPUS_DIR / name).read_text(encoding="utf-8")
+
+
+def single_script_paragraphs(case: str) -> list[str]:
+    file, prefixes, _, _ = CASES[case]
+
+    def of_script(char: str) -> bool:
+        return not char.isalpha() or unicodedata.name(char, "").startswith(prefixes)
+
+    def one_direction(paragraph: str) -> bool:
+        classes = {unicodedata.bidirectional(c) for c in paragraph}
+        return case not in RTL or not classes & {"L", "EN", "AN", "ET", "ES"}
+
+    paragraphs = [
+        p for p in corpus(file).split("\n") if len(p) >= 20 and all(map(of_script, p)) and one_direction(p)
+    ]
+    return paragraphs[:MAX_PARAGRAPHS]
+
+
+def reference(font_file: str, text: str, language: str) -> np.ndarray:
+    """(glyph id, x advance, x offset, y offset) per glyph, in HarfBuzz's (visual) order."""
+    face = hb.Face(hb.Blob.from_file_path(str(FONT_DIR / font_file)))
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.language = language
+    buf.guess_segment_properties()
+    hb.shape(hb.Font(face), buf, {})
+    return np.asarray(
+        [
+            (i.codepoint, p.x_advance, p.x_offset, p.y_offset)
+            for i, p in zip(buf.glyph_infos, buf.glyph_positions, strict=True)
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+
+
+def pixtok_glyphs(
+    font_file: str, text: str, language: str | None, rtl: bool = False
+) -> tuple[np.ndarray, list[str]]:
+    """The same four columns from pixtok's shaper (one font, no fallback), in visual order."""
+    chain = FontChain.from_specs([str(FONT_DIR / font_file)], fallback=False, system_fonts=False)
+    shaped = Shaper(chain).shape(prepare(text), language)
+    glyphs = np.stack([shaped.gid, shaped.advance, shaped.x_offset, shaped.y_offset], axis=1).astype(np.int64)
+    return (glyphs[::-1] if rtl else glyphs), shaped.runs.languages
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_paragraphs_shape_as_harfbuzz_shapes_them(case: str) -> None:
+    _, _, font_file, language = CASES[case]
+    paragraphs = single_script_paragraphs(case)
+    assert len(paragraphs) >= 3, f"too few single-script {case} paragraphs"
+    for paragraph in paragraphs:
+        ours, _ = pixtok_glyphs(font_file, paragraph, language, rtl=case in RTL)
+        theirs = reference(font_file, paragraph, language)
+        assert ours.shape == theirs.shape, paragraph
+        assert np.array_equal(ours, theirs), paragraph
+
+
+def test_english_with_hyphens_keeps_its_kerning() -> None:
+    """Shaped as one run, a hyphenated compound keeps the kerning between a letter and a hyphen
+    (DejaVu Sans kerns 'e-' and '-o'), where word-by-word shaping lost it."""
+    paragraphs = [p for p in corpus("en_prose_debian-reference.txt").split("\n") if "-" in p and len(p) > 40]
+    texts = ["state-of-the-art", "The state-of-the-art well-known run-time type-checker.", *paragraphs[:20]]
+    for text in texts:
+        ours, _ = pixtok_glyphs("DejaVuSans.ttf", text, "en")
+        assert np.array_equal(ours, reference("DejaVuSans.ttf", text, "en")), text
+    hyphen = reference("DejaVuSans.ttf", "-", "en")[0, 1]
+    around = reference("DejaVuSans.ttf", "e-o", "en")[:, 1]
+    pieces = (
+        reference("DejaVuSans.ttf", "e", "en")[0, 1] + hyphen + reference("DejaVuSans.ttf", "o", "en")[0, 1]
+    )
+    assert around.sum() != pieces, "DejaVu Sans kerns around the hyphen (else this test shows nothing)"
+
+
+def test_japanese_language_is_inferred_and_picks_japanese_forms() -> None:
+    """Without --lang, a paragraph with kana is Japanese: 語 and 直 take their Japanese forms
+    (locl), and す before 。 narrows to 900/1000 em as HarfBuzz shapes it in one buffer."""
+    text = "日本語の直す。"
+    ours, languages = pixtok_glyphs("NotoSansCJK-Subset.otf", text, None)
+    assert languages == ["ja"]
+    japanese = reference("NotoSansCJK-Subset.otf", text, "ja")
+    assert np.array_equal(ours, japanese)
+    chinese = reference("NotoSansCJK-Subset.otf", text, "zh-Hans")
+    assert not np.array_equal(japanese[:, 0], chinese[:, 0]), "the font has Japanese forms of 語 and 直"
+    assert japanese[text.index("す"), 1] == 900
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("日本語のテキスト", ["ja"]),
+        ("中文文本", ["zh-Hans"]),
+        ("한국어 텍스트", ["ko"]),
+        ("語学\nひらがな", ["ja"]),  # a Han-only paragraph of a Japanese document is Japanese
+        ("plain English", []),
+    ],
+)
+def test_languages_inferred_for_cjk_text(text: str, expected: list[str]) -> None:
+    assert render(text, RenderConfig(page="300x100")).languages == expected
+
+
+def test_lang_option_overrides_inference() -> None:
+    result = render("日本語のテキスト", RenderConfig(page="300x100", lang="zh-Hant"))
+    assert result.languages == ["zh-Hant"]
+    assert result.summary()["languages"] == ["zh-Hant"]
+
+
+def test_every_run_is_one_harfbuzz_call_per_paragraph() -> None:
+    """A paragraph in one font, script and direction is one run, spaces and punctuation included."""
+    text = corpus("en_prose_debian-reference.txt").split("\n")[4]
+    renderer = Renderer(RenderConfig())
+    shaped = renderer.shaper.shape(prepare(text), None)
+    assert len(shaped.runs) == 1 and shaped.runs.end[0] == len(text)
+    japanese = single_script_paragraphs("japanese")[0]
+    assert len(renderer.shaper.shape(prepare(japanese), None).runs) == 1
+
+
+HB_SHAPE = shutil.which("hb-shape")
+
+
+def hb_shape(font_file: str, text: str, language: str) -> np.ndarray:
+    out = subprocess.run(
+        [HB_SHAPE, "--no-glyph-names", f"--language={language}", str(FONT_DIR / font_file), text],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    rows = []
+    for item in out.strip("[]").split("|"):
+        gid, rest = item.split("=")
+        _, _, advance = rest.partition("+")
+        offsets = rest.split("@")[1].split("+")[0] if "@" in rest else "0,0"
+        x_offset, y_offset = (int(v) for v in offsets.split(","))
+        rows.append((int(gid), int(advance), x_offset, y_offset))
+    return np.asarray(rows, dtype=np.int64)
+
+
+@pytest.mark.skipif(HB_SHAPE is None, reason="hb-shape (libharfbuzz-bin) is not installed")
+@pytest.mark.parametrize("case", ["japanese", "korean", "hindi"])
+def test_hb_shape_agrees(case: str) -> None:
+    _, _, font_file, language = CASES[case]
+    for paragraph in single_script_paragraphs(case)[:5]:
+        ours, _ = pixtok_glyphs(font_file, paragraph, language)
+        assert np.array_equal(ours, hb_shape(font_file, paragraph, language)), paragraph
+
+
+@pytest.mark.skipif(HB_SHAPE is None, reason="hb-shape (libharfbuzz-bin) is not installed")
+def test_hb_shape_agrees_on_hyphenated_english() -> None:
+    text = "The state-of-the-art well-known run-time type-checker."
+    ours, _ = pixtok_glyphs("DejaVuSans.ttf", text, "en")
+    assert np.array_equal(ours, hb_shape("DejaVuSans.ttf", text, "en"))
+
+
+def test_a_break_where_harfbuzz_says_unsafe_reshapes_the_line_edges() -> None:
+    """An Arabic word wider than the line breaks between letters that join: HarfBuzz marks those
+    places unsafe to break, and each line's glyphs become what HarfBuzz gives for the line's
+    text alone (final and initial forms at the break), not the joined forms of the whole word."""
+    word = "بسماللهالرحمنالرحيمبسماللهالرحمنالرحيم"
+    font = str(FONT_DIR / "NotoNaskhArabic-Regular.ttf")
+    result = render(
+        word, RenderConfig(page="80x400", size="16px", margin="4px", fonts=(font,), fallback=False)
+    )
+    assert result.lines >= 3
+    whole = sorted(reference("NotoNaskhArabic-Regular.ttf", word, "und")[:, 0].tolist())
+    drawn = []
+    for start, end in result.line_char_span.tolist():
+        on_line = (result.glyphs.char_offset >= start) & (result.glyphs.char_offset < end)
+        ours = sorted(result.glyphs.glyph_id[on_line].tolist())
+        assert ours == sorted(reference("NotoNaskhArabic-Regular.ttf", word[start:end], "und")[:, 0].tolist())
+        drawn += ours
+    assert sorted(drawn) != whole, "the line edges changed form"
