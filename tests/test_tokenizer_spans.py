@@ -106,3 +106,20 @@ def test_piece_bytes_reads_every_byte_notation() -> None:
 def test_char_spans_from_byte_offsets() -> None:
     text = "a한b"  # 한 is three UTF-8 bytes, split over two tokens here
     assert char_spans(text, [0, 1, 3, 4], unit="byte") == [(0, 1), (1, 1), (1, 2), (2, 3)]
+
+
+@pytest.mark.parametrize("name", TOKENIZERS)
+def test_lossless_tokenizers_span_their_own_bytes(name: str, corpus_texts: dict[str, str]) -> None:
+    """Where a tokenizer's pieces spell the text byte for byte (byte-level BPE, byte fallback),
+    each token starts where the bytes before it end: the spans follow from the pieces alone."""
+    tokenizer = get_tokenizer(name)
+    checked = 0
+    for file, text in corpus_texts.items():
+        pieces = [piece_bytes(p) for p in tokenizer.pieces(text)]
+        if b"".join(pieces) != text.encode("utf-8"):
+            continue
+        starts = list(itertools.accumulate((len(p) for p in pieces[:-1]), initial=0))
+        assert tokenizer.spans(text) == char_spans(text, starts, unit="byte"), (name, file)
+        checked += 1
+    if name in ("cl100k", "o200k", "tekken", "bytes", "chars"):
+        assert checked == len(corpus_texts), name
