@@ -11,12 +11,13 @@ over records, or, per page, from the same encoders and tokenizers (and adds up t
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from pixtok.compare import CompareOptions, Comparer, summarize
 from pixtok.corpus.aggregate import Totals
@@ -83,10 +84,9 @@ class Figure:
 
 @dataclass
 class Segment:
-    """A run of page text: its token class (colouring), or an OCR error with what was read."""
+    """A run of page text: plain, or an OCR error (`kind`) with what was read."""
 
     text: str
-    token: int = -1
     kind: str = ""
     read: str = ""
 
@@ -102,7 +102,7 @@ class InputView:
     pages: list[PageView] = field(default_factory=list)
     pages_total: int = 0
     note: str = ""
-    token_text: dict[str, list[list[Segment]]] = field(default_factory=dict)
+    token_text: dict[str, list[list[str]]] = field(default_factory=dict)
     ocr_text: list[list[Segment] | None] = field(default_factory=list)
 
 
@@ -178,18 +178,17 @@ def figures(record: Mapping[str, Any], keys: Sequence[str] = FIGURE_KEYS) -> lis
     return out
 
 
-def _token_segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[Segment]:
-    """The text of [start, end) cut at token boundaries; each run knows its token's number."""
-    first = bisect.bisect_right([s for s, _ in spans], start) - 1 if spans else 0
-    segments: list[Segment] = []
-    for index in range(max(first, 0), len(spans)):
-        s, e = spans[index]
-        if s >= end:
-            break
+def _token_texts(text: str, starts: Any, ends: Any, start: int, end: int) -> list[str]:
+    """The text of [start, end) cut at token boundaries (`starts`/`ends`: the tokens' offsets, as
+    arrays), one string per token that shows some of it."""
+    first = max(int(starts.searchsorted(start, side="right")) - 1, 0)
+    last = int(starts.searchsorted(end, side="left"))
+    pieces = []
+    for s, e in zip(starts[first:last].tolist(), ends[first:last].tolist(), strict=True):
         a, b = max(s, start), min(e, end)
         if b > a:
-            segments.append(Segment(text[a:b], token=index))
-    return segments
+            pieces.append(text[a:b])
+    return pieces
 
 
 def _ocr_segments(text: str, start: int, end: int, errors: Sequence[Mapping[str, Any]]) -> list[Segment]:
@@ -266,10 +265,13 @@ class _Assembler:
                 if len(found) == count:  # the same tokenizer as the run's, or no colouring
                     spans[name] = found
         view.pages = page_views(result, encoders, spans, self.options.pages_per_input)
+        token_arrays = {
+            name: np.asarray(found, dtype=np.int64).reshape(-1, 2).T for name, found in spans.items()
+        }
         for page in view.pages:
             start, end = page.span
-            for name, token_spans in spans.items():
-                view.token_text.setdefault(name, []).append(_token_segments(text, token_spans, start, end))
+            for name, (starts, ends) in token_arrays.items():
+                view.token_text.setdefault(name, []).append(_token_texts(text, starts, ends, start, end))
         read_pages = ocr_pages(record)
         for page in view.pages:
             read = read_pages.get(page.number)

@@ -24,8 +24,10 @@ from pixtok.errors import PixtokError
 from pixtok.output_files import png_bytes
 from pixtok.render import RenderResult
 
-#: Fraction of a patch's side a grid line may be off a pixel before it is drawn at a fraction.
+#: Decimal places of grid-line coordinates (page pixels).
 _PLACES = 2
+#: zlib level of the page pictures: on text pages, twice as fast as 6 for 4% more bytes.
+PAGE_PNG_LEVEL = 3
 
 
 def data_uri(png: bytes) -> str:
@@ -34,18 +36,13 @@ def data_uri(png: bytes) -> str:
 
 
 def ink_integral(page: np.ndarray, background: int | tuple[int, ...]) -> np.ndarray:
-    """Summed-area table of the pixels that differ from the background: (H+1, W+1)."""
-    ink = (
-        page != np.asarray(background, dtype=page.dtype)
-        if page.ndim == 2
-        else (
-            (page[..., : len(np.atleast_1d(background))] != np.asarray(background, dtype=page.dtype)).any(
-                axis=2
-            )
-        )
-    )
-    table = np.zeros((page.shape[0] + 1, page.shape[1] + 1), dtype=np.int64)
-    table[1:, 1:] = ink.cumsum(axis=0).cumsum(axis=1)
+    """Summed-area table of the pixels that differ from the background: (H+1, W+1), int32
+    (a page has far fewer than 2³¹ pixels)."""
+    levels = np.asarray(background, dtype=page.dtype)
+    ink = page != levels if page.ndim == 2 else (page[..., : levels.size] != levels).any(axis=2)
+    table = np.zeros((page.shape[0] + 1, page.shape[1] + 1), dtype=np.int32)
+    np.cumsum(ink, axis=0, dtype=np.int32, out=table[1:, 1:])
+    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
     return table
 
 
@@ -230,7 +227,7 @@ def page_views(
                 number=index + 1,
                 width=width,
                 height=height,
-                image=data_uri(png_bytes(page, one_bit)),
+                image=data_uri(png_bytes(page, one_bit, compress_level=PAGE_PNG_LEVEL)),
                 span=(start, end),
                 vision={name: enc.count(width, height, pixels=page).tokens for name, enc in encoders.items()},
                 text_tokens={

@@ -74,23 +74,19 @@ def char_spans(text: str, starts: Sequence[int], *, unit: str = "char") -> list[
     of them and the others are empty. Starts are made non-decreasing, the first token starts
     at 0 and the last ends at `len(text)`.
     """
+    length = len(text)
+    offsets = np.asarray(starts, dtype=np.int64).reshape(-1)
+    if not len(offsets):
+        return []
     if unit == "byte":
-        widths = np.fromiter((len(c.encode("utf-8")) for c in text), dtype=np.int64, count=len(text))
-        char_of_byte = np.append(np.repeat(np.arange(len(text)), widths), len(text))
-        limit = len(char_of_byte) - 1
-        starts = [int(char_of_byte[min(max(int(s), 0), limit)]) for s in starts]
-    spans: list[tuple[int, int]] = []
-    previous = 0
-    clamped = []
-    for start in starts:
-        previous = min(max(start, previous), len(text))
-        clamped.append(previous)
-    if clamped:
-        clamped[0] = 0
-    for index, start in enumerate(clamped):
-        end = clamped[index + 1] if index + 1 < len(clamped) else len(text)
-        spans.append((start, end))
-    return spans
+        widths = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        widths = 1 + (widths >= 0x80) + (widths >= 0x800) + (widths >= 0x10000)
+        char_of_byte = np.append(np.repeat(np.arange(length, dtype=np.int64), widths), length)
+        offsets = char_of_byte[np.clip(offsets, 0, len(char_of_byte) - 1)]
+    offsets = np.clip(np.maximum.accumulate(np.maximum(offsets, 0)), 0, length)
+    offsets[0] = 0
+    ends = np.append(offsets[1:], length)
+    return list(zip(offsets.tolist(), ends.tolist(), strict=True))
 
 
 class Tokenizer(abc.ABC):
