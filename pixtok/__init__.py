@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from pixtok.compare import CompareOptions, Comparer, compare_text, summarize
 from pixtok.encoders import Encoder, VisionCount, get_encoder, list_encoders, load_encoders, register_encoder
-from pixtok.errors import FontError, InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import (
+    FontError,
+    InputError,
+    MissingDependencyError,
+    PixtokError,
+    ServerError,
+    UsageError,
+)
 from pixtok.patches import PatchGrid, patchify
 from pixtok.render import GlyphBoxes, Renderer, RenderResult, render
 from pixtok.render.config import PRESETS, RenderConfig
@@ -29,6 +36,7 @@ __all__ = [
     "RenderConfig",
     "RenderResult",
     "Renderer",
+    "ServerError",
     "Tokenizer",
     "UsageError",
     "VisionCount",

@@ -35,3 +35,12 @@ class MissingDependencyError(PixtokError):
     """An optional engine or package is not installed; the message names what to install."""
 
     exit_code = 1
+
+
+class ServerError(PixtokError):
+    """A server pixtok was told to call failed: unreachable, too slow, refusing, or answering nonsense.
+
+    The message names the URL (never a key); the CLI exits 1, since the call itself may be right.
+    """
+
+    exit_code = 1

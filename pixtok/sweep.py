@@ -23,7 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pixtok.compare import CompareOptions, Comparer, OcrOptions
-from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import InputError, MissingDependencyError, PixtokError, ServerError, UsageError
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 
 #: Most configurations one sweep may hold (a typo in a range should not start a week of OCR).
@@ -167,6 +168,7 @@ class SweepOptions:
     lang: str | None = None
     max_pages: int | None = 1
     metric: str = "cer"
+    server: ServerOptions | None = None
 
     def __post_init__(self) -> None:
         if self.metric not in ("cer", "cer_nospace", "wer"):
@@ -188,7 +190,7 @@ def measure_config(
     compare_options = dataclasses.replace(
         options.compare,
         render=config,
-        ocr=OcrOptions(options.engine, options.lang, options.max_pages) if read else None,
+        ocr=OcrOptions(options.engine, options.lang, options.max_pages, options.server) if read else None,
     )
     record = Comparer(compare_options).measure(text)
     tokenizer, encoder = options.primary
@@ -210,7 +212,7 @@ def sweep(
     for done, (values, config) in enumerate(grid, 1):
         try:
             record = {"config": values, **measure_config(text, config, options)}
-        except MissingDependencyError:
+        except (MissingDependencyError, ServerError):
             raise
         except PixtokError as exc:
             record = {"config": values, "error": str(exc)}
@@ -264,7 +266,7 @@ def fit(
     for done, (values, config) in enumerate(grid, 1):
         try:
             record = measure_config(text, config, options, ocr=False)
-        except MissingDependencyError:
+        except (MissingDependencyError, ServerError):
             raise
         except PixtokError:
             record = None
@@ -318,16 +320,9 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     """Draw compression ratio against OCR accuracy (1 − error) for a sweep with OCR; PNG, atomic."""
     if not report.get("ocr"):
         raise UsageError("--plot needs OCR scores: add --ocr")
-    try:
-        import matplotlib
+    from pixtok.plots import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingDependencyError("plotting needs matplotlib: pip install 'pixtok[plot]'") from None
-    import io
-
-    from pixtok.io import write_bytes_atomic
+    plt = pyplot()
 
     metric = report["primary"]["metric"]
     tokenizer, encoder = report["primary"]["tokenizer"], report["primary"]["encoder"]
@@ -347,11 +342,7 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     axes.set_ylabel(f"OCR accuracy, 100·(1 − {metric}) %")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="lower left", fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
+    save_png(figure, path)
 
 
 __all__ = [

@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "fonts",
     "ocr",
     "sweep",
+    "study",
     "typos",
 )
 

@@ -9,7 +9,6 @@ worker factory and summary); `MeasureTask` measures a record as `pixtok compare`
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -205,7 +204,7 @@ def measure_corpus(
     **kwargs: Any,
 ) -> Totals:
     """`pixtok compare` over a corpus: `run_corpus` with `MeasureTask` and compare's summary."""
-    settings = {"compare": dataclasses.asdict(options), "strict_glyphs": strict_glyphs}
+    settings = {"compare": options.record_settings(), "strict_glyphs": strict_glyphs}
     encoders = tuple(get_encoder(name) for name in options.encoders)
     return run_corpus(
         records,
