@@ -99,8 +99,9 @@ def prepare_folder(
     for short, name in CORPUS_FILES.items():
         shutil.copyfile(CORPUS_DIR / name, folder / short)
     for name in sorted(set(_CORPUS_PATH.findall(markdown))):
-        (folder / "corpus").mkdir(exist_ok=True)
-        shutil.copyfile(CORPUS_DIR / name, folder / "corpus" / name)
+        if (CORPUS_DIR / name).is_file():  # a page may also name a corpus/ folder of its own
+            (folder / "corpus").mkdir(exist_ok=True)
+            shutil.copyfile(CORPUS_DIR / name, folder / "corpus" / name)
     for name, body in files.items():
         (folder / name).write_text(body, encoding="utf-8")
     for name, data in (extra or {}).items():

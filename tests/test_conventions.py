@@ -310,6 +310,19 @@ def test_every_command_has_help(run_cli, command: Command) -> None:
     assert result.exit_code == 0 and f"pixtok {' '.join(words)}" in result.stdout
 
 
+def test_report_reads_inputs_by_the_same_rule(run_cli, tmp_path: Path) -> None:
+    """`report` writes an HTML page rather than records, and reads its inputs like every command."""
+    made = run_cli("report", TEXT, "--text", "notes.txt", "-o", tmp_path / "r.html", "-e", "pixtral")
+    assert made.exit_code == 0, made.stderr
+    assert "notes.txt" in (tmp_path / "r.html").read_text(encoding="utf-8")  # measured as text
+    assert one_error_line(run_cli("report", "notes.txt", "-o", tmp_path / "s.html"), 1).startswith(
+        "no such file: notes.txt"
+    )
+    assert (
+        one_error_line(run_cli("report", TEXT, "--jsn"), 2) == "no such option: --jsn (did you mean --json?)"
+    )
+
+
 def test_version(run_cli) -> None:
     result = run_cli("--version")
     assert result.exit_code == 0 and result.stdout == f"pixtok {__version__}\n"

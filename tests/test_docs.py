@@ -25,6 +25,7 @@ RUN_ELSEWHERE = {
     "test_limits_docs.py": "docs/limits.md",
     "test_study.py": "docs/study.md",
     "test_vlm.py": "docs/vlm.md",
+    "test_report_docs.py": "docs/report.md",
 }
 RUN_HERE = ["README.md", "docs/density.md", "docs/conventions.md"]
 #: Pages with nothing to run: their blocks are benchmark commands (run by hand, minutes each,

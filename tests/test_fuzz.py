@@ -9,10 +9,8 @@ traceback, leaving no output and no temporary file behind.
 Example counts are bounded by the `pixtok-fuzz` profile so the module runs in well under a minute
 of CI; on CI (`CI` set) the examples are derandomized, so a failure there reproduces exactly.
 
-The one known crash left, in python-bidi's reference code that the bidi resolution calls for
-isolates, is named in `ENGINE_CRASHES` and pinned by a strict xfail reproducer below, so the
-fuzz properties stay as strict as they should be everywhere else; the crashes it found earlier
-(line breaking, the glyph atlas, the font lookup) are tests of their fixes.
+The crashes it found (line breaking, the glyph atlas, the font lookup, bidi isolates) are tests
+of their fixes below.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -50,22 +47,6 @@ settings.register_profile(
 )
 FUZZ = settings.get_profile("pixtok-fuzz")
 FEW = settings(FUZZ, max_examples=max(1, EXAMPLES // 2))
-
-#: (exception type, file the innermost frame is in): crashes in the text engine's bidi resolution
-#: of isolates, pinned by a strict xfail reproducer below.
-ENGINE_CRASHES = {
-    ("AssertionError", "bidi/algorithm.py"),
-}
-
-
-def engine_crash(exc: BaseException) -> bool:
-    """Whether `exc` is one of the known engine crashes (see ENGINE_CRASHES)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return False
-    where = frames[-1].filename.replace(os.sep, "/")
-    return any(type(exc).__name__ == kind and where.endswith(path) for kind, path in ENGINE_CRASHES)
-
 
 # -- strategies ----------------------------------------------------------------------------------
 
@@ -148,10 +129,6 @@ def test_render_api_gives_pages_or_a_pixtok_error(text: str, values: dict) -> No
     except PixtokError as exc:
         assert str(exc) and "\n" not in str(exc).strip()
         return
-    except Exception as exc:
-        if engine_crash(exc):
-            return
-        raise
     assert result.page_count == len(result.pages) >= 1
     for page in result.pages:
         assert page.dtype == np.uint8 and page.ndim in (2, 3) and min(page.shape[:2]) >= 1
@@ -164,10 +141,6 @@ def test_compare_api_gives_a_record_or_a_pixtok_error(text: str) -> None:
         record = compare_text(text, CompareOptions(tokenizers=("cl100k",), encoders=("qwen2.5-vl",)))
     except PixtokError:
         return
-    except Exception as exc:
-        if engine_crash(exc):
-            return
-        raise
     assert record["chars"] == len(text)
     json.dumps(record, ensure_ascii=False).encode("utf-8")  # a record is always valid UTF-8 JSON
 
@@ -200,9 +173,7 @@ def test_patchify_api_gives_the_formula_grid_or_a_pixtok_error(
 
 def check_cli(result, folder: Path, outputs: list[Path]) -> None:
     """Exit 0 with every output written, or 1/2 with one error line and nothing left behind."""
-    assert result.exception is None or engine_crash(result.exception), result.traceback
-    if result.exception is not None:
-        return
+    assert result.exception is None, result.traceback
     assert "Traceback" not in result.stderr
     errors = [line for line in result.error_lines if not line.startswith("pixtok: warning: ")]
     leftovers = [p.name for p in folder.iterdir() if p.name.endswith((".part", ".lock"))]
@@ -351,9 +322,13 @@ def test_a_lone_surrogate_next_to_right_to_left_text_renders() -> None:
     assert pixtok.render("\u202e\udb57").page_count == 1
 
 
-BIDI_ISOLATES = "python-bidi's reference code, used for explicit bidi controls, has no isolates"
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BIDI_ISOLATES)
-def test_engine_bidi_isolates() -> None:
-    pixtok.render("\u2067abc\u2069")
+def test_bidi_isolates_render_in_the_right_order() -> None:
+    """Isolates (LRI/RLI/FSI/PDI) resolve through the full bidi algorithm: the Hebrew inside an RLI
+    is drawn right to left, the Latin around it left to right."""
+    result = pixtok.render(
+        "abc \u2067\u05d0\u05d1\u2069 def", pixtok.RenderConfig(page="400x60", margin="4px")
+    )
+    glyphs = result.glyphs
+    inked = np.flatnonzero(glyphs.x1 > glyphs.x0)
+    order = inked[np.argsort(glyphs.x0[inked], kind="stable")]
+    assert [int(c) for c in glyphs.char_offset[order]] == [0, 1, 2, 6, 5, 9, 10, 11]
