@@ -26,6 +26,7 @@ from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
 from pixtok.tokenizers import Tokenizer, get_tokenizer
 
+#: The preset whose values `RenderConfig()` holds: every command's default set-up.
 DEFAULT_PRESET = "glyph"
 DEFAULT_TOKENIZERS: tuple[str, ...] = ("mistral-spm", "cl100k")
 DEFAULT_ENCODERS: tuple[str, ...] = ("deepseek-ocr-base", "qwen2.5-vl", "glm-4.1v")
@@ -95,7 +96,7 @@ _OCR_USAGE = ("prompt_tokens", "completion_tokens", "vision_tokens", "prompt_min
 class CompareOptions:
     """What to measure: the render set-up, tokenizers, encoders and the patch size of `patches`."""
 
-    render: RenderConfig = field(default_factory=lambda: RenderConfig.from_preset(DEFAULT_PRESET))
+    render: RenderConfig = field(default_factory=RenderConfig)
     tokenizers: tuple[str, ...] = DEFAULT_TOKENIZERS
     encoders: tuple[str, ...] = DEFAULT_ENCODERS
     patch: int = 16

@@ -12,6 +12,7 @@ attributes, indexes or other fields), and the width is at most `MAX_PAGE_WIDTH`.
 
 from __future__ import annotations
 
+import glob
 import io
 import re
 import sys
@@ -153,15 +154,26 @@ class PagePattern:
         return "".join(out)
 
 
-def page_paths(target: str, count: int) -> list[Path]:
-    """File names for `count` PNG pages: a folder, a pattern with {page}, or a single file."""
+#: How a page file in a folder is named: `NAME-0001.png`, pages counted from 1 (docs/conventions.md).
+PAGE_FILE = "{name}-{page:04d}.png"
+_PAGE_FILE = re.compile(r"^(?P<name>.+)-(?P<page>[0-9]{4,})\.png$")
+
+
+def is_folder_target(target: str) -> bool:
+    """Whether `-o target` names a folder (an existing one, or a name ending in a slash)."""
+    return target.endswith(("/", "\\")) or Path(target).is_dir()
+
+
+def page_paths(target: str, count: int, name: str = "page") -> list[Path]:
+    """File names for `count` PNG pages: `NAME-0001.png`... in a folder, a pattern with {page},
+    or a single file."""
     if not target:
         raise UsageError("-o is empty: name a file, a folder/ or a pattern such as page-{page:03d}.png")
-    if target.endswith(("/", "\\")) or Path(target).is_dir():
+    if is_folder_target(target):
         folder = Path(target)
         with os_errors(target, "create the folder"):
             folder.mkdir(parents=True, exist_ok=True)
-        return [folder / f"page-{i + 1:04d}.png" for i in range(count)]
+        return [folder / PAGE_FILE.format(name=name, page=i + 1) for i in range(count)]
     if "{page" in target:
         pattern = PagePattern(target)
         names = [pattern.name(i + 1) for i in range(count)]
@@ -175,8 +187,20 @@ def page_paths(target: str, count: int) -> list[Path]:
     return [Path(target)]
 
 
-def write_pages(result: RenderResult, target: str) -> list[str]:
-    """Write the pages to `target` ('-' for stdout, .npy, .npz, folder, pattern or .png); returns paths."""
+def stale_pages(folder: str | Path, name: str, count: int) -> list[Path]:
+    """Page files `NAME-NNNN.png` in `folder` numbered beyond `count`: what an earlier, longer
+    render of the same name left there."""
+    found = []
+    for path in Path(folder).glob(f"{glob.escape(name)}-*.png"):
+        match = _PAGE_FILE.match(path.name)
+        if match and match["name"] == name and int(match["page"]) > count:
+            found.append(path)
+    return sorted(found)
+
+
+def write_pages(result: RenderResult, target: str, name: str = "page") -> list[str]:
+    """Write the pages to `target` ('-' for stdout, .npy, .npz, folder, pattern or .png); returns
+    paths. In a folder the pages are `NAME-0001.png`, `NAME-0002.png`..."""
     one_bit = result.config.color_mode == "1"
     if target == "-":
         if len(result.pages) != 1:
@@ -196,6 +220,6 @@ def write_pages(result: RenderResult, target: str) -> list[str]:
     folder = target.endswith(("/", "\\"))
     if suffix not in ("", ".png") and "{page" not in target and not folder:
         raise UsageError(f"-o {target}: write .png pages, a folder, .npy, .npz, or '-'")
-    paths = page_paths(target, len(result.pages))
+    paths = page_paths(target, len(result.pages), name)
     write_many_atomic((p, png_bytes(page, one_bit)) for p, page in zip(paths, result.pages, strict=True))
     return [str(p) for p in paths]

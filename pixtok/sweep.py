@@ -329,16 +329,24 @@ def fit(
 
 def plot_sweep(report: dict[str, Any], path: str) -> None:
     """Draw compression ratio against OCR accuracy (1 − error) for a sweep with OCR; PNG, atomic."""
+    from pixtok.plots import save_png
+
+    save_png(sweep_figure(report), path)
+
+
+def sweep_figure(report: dict[str, Any]) -> Any:
+    """The matplotlib figure of `plot_sweep`: one point per configuration, labelled with its
+    values, and the Pareto front as a line. The legend sits above the axes, where no point can
+    fall under it."""
     if not report.get("ocr"):
         raise UsageError("--plot needs OCR scores: add --ocr")
-    from pixtok.plots import pyplot, save_png
+    from pixtok.plots import pyplot
 
     plt = pyplot()
-
     metric = report["primary"]["metric"]
     tokenizer, encoder = report["primary"]["tokenizer"], report["primary"]["encoder"]
     rows = [r for r in report["records"] if "ocr" in r and r.get("compression_primary") is not None]
-    figure, axes = plt.subplots(figsize=(6.4, 4.4), dpi=100)
+    figure, axes = plt.subplots(figsize=(6.4, 4.6), dpi=100)
     xs = [r["compression_primary"] for r in rows]
     ys = [100 * (1 - min(1.0, r["ocr"][metric])) for r in rows]
     axes.scatter(xs, ys, s=18, color="#888888", label="configurations")
@@ -352,8 +360,11 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     axes.set_xlabel(f"compression: {tokenizer} tokens / {encoder} vision tokens")
     axes.set_ylabel(f"OCR accuracy, 100·(1 − {metric}) %")
     axes.grid(True, alpha=0.3)
-    axes.legend(loc="lower left", fontsize=8)
-    save_png(figure, path)
+    axes.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, fontsize=8, frameon=False, borderaxespad=0
+    )
+    figure.tight_layout()
+    return figure
 
 
 __all__ = [
@@ -368,4 +379,5 @@ __all__ = [
     "parse_axis",
     "plot_sweep",
     "sweep",
+    "sweep_figure",
 ]

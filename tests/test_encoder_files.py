@@ -60,7 +60,7 @@ def test_patchify_reads_encoders_files(run_cli, definition, tmp_path):
     Image.new("L", (595, 842), 255).save(image)
     result = run_cli("patchify", image, "--encoders", definition, "-e", "tiles-32", "--json")
     assert result.exit_code == 0, result.stderr
-    (record,) = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)["records"]
     # 595×842 → 2×3 tiles + thumbnail, each (448/32)² = 196 tokens
     assert record["vision"]["tiles-32"]["tokens"] == 7 * 196
 
@@ -138,9 +138,7 @@ def test_a_user_folder_works_from_the_command_line(run_cli, tmp_path):
         env={"PIXTOK_ENCODERS": str(folder)}, fresh_process=True,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    (entry,) = (
-        json.loads(result.stdout)["records"] if "records" in result.stdout else json.loads(result.stdout)
-    )
+    (entry,) = json.loads(result.stdout)["records"]
     assert entry["counts"]["595x842"]["tokens"] == 7 * 196
 
 
@@ -149,7 +147,7 @@ def test_compare_of_one_glyph_with_defaults_succeeds(run_cli, glyph):
     # A one-glyph page is tiny ("i": 23×31 px); the old processor rule refused a side under 28.
     result = run_cli("compare", "-", "--json", stdin=glyph)
     assert result.exit_code == 0, result.stderr
-    (record,) = json.loads(result.stdout)["inputs"]
+    (record,) = json.loads(result.stdout)["records"]
     assert min(record["width"], record["height"]) < 56  # rounds to one 28-px multiple or none
     expected = get_encoder("qwen2.5-vl").count(record["width"], record["height"])
     assert record["vision"]["qwen2.5-vl"]["tokens"] == expected.tokens == 6  # the min-pixels path: 2×3

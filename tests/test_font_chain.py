@@ -223,14 +223,15 @@ def test_no_system_fonts_keeps_to_the_bundled_fonts_and_warns(run_cli, tmp_path:
     source.write_text(f"abc {RARE_HAN}", encoding="utf-8")
     strict = run_cli("render", source, "--no-system-fonts", "-o", tmp_path / "a.png", "--json")
     assert strict.exit_code == 0, strict.stderr
-    summary = json.loads(strict.stdout)
+    document = json.loads(strict.stdout)
+    (summary,) = document["records"]
     assert summary["missing_chars"] == {"U+4E02": 1}
-    assert summary["config"]["system_fonts"] is False
+    assert document["options"]["render"]["system_fonts"] is False
     assert {f["origin"] for f in summary["fonts"]} == {"bundled"}
     assert "no glyph in any font" in strict.stderr and "U+4E02" in strict.stderr
     found = run_cli("render", source, "-o", tmp_path / "b.png", "--json")
     assert found.exit_code == 0, found.stderr
-    assert json.loads(found.stdout)["missing_glyphs"] == 0
+    assert json.loads(found.stdout)["records"][0]["missing_glyphs"] == 0
     assert "no glyph" not in found.stderr
     assert RenderConfig.from_dict({"system_fonts": False}).system_fonts is False
 
@@ -266,5 +267,5 @@ def test_system_fallback_output_is_the_same_in_a_new_process(run_cli, tmp_path: 
     ]
     assert all(r.exit_code == 0 for r in runs), [r.stderr for r in runs]
     assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()
-    fonts_of = [json.loads(r.stdout)["fonts"] for r in runs]
+    fonts_of = [json.loads(r.stdout)["records"][0]["fonts"] for r in runs]
     assert fonts_of[0] == fonts_of[1]

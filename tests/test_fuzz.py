@@ -233,7 +233,7 @@ def test_render_cli(run_cli, tmp_path_factory, text: str, values: dict, replace:
     result = run_cli(*args, cwd=folder)
     check_cli(result, folder, [folder / "p.png", folder / "p.npz"])
     if result.exit_code == 0:
-        summary = json.loads(result.stdout)
+        (summary,) = json.loads(result.stdout)["records"]
         for name in summary["outputs"]:
             path = folder / name
             if name.endswith(".png"):
@@ -302,7 +302,7 @@ def test_patchify_cli(run_cli, tmp_path_factory, kind: str, size, patch: str, st
 
 
 def test_a_cluster_wider_than_the_text_area_is_placed() -> None:
-    config = pixtok.RenderConfig(size="1200px", page="1300x1300", margin="0")
+    config = pixtok.RenderConfig(layout="page", size="1200px", page="1300x1300", margin="0")
     result = pixtok.render("ก้้้้้้้้้้้้้้้", config)
     assert result.page_count >= 1 and result.pages[0].shape == (1300, 1300)
 

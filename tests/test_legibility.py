@@ -63,7 +63,7 @@ def test_empty_reference() -> None:
 @pytest.mark.slow
 def test_totals_are_micro_averages_over_pages(corpus_text) -> None:
     text = corpus_text("en_prose")[:1400]
-    report = ocr_roundtrip(text, RenderConfig(size="12px", page="900x200"))
+    report = ocr_roundtrip(text, RenderConfig.from_preset("page-1024", size="12px", page="900x200"))
     pages = report["pages"]
     assert len(pages) >= 2 and report["pages_read"] == len(pages)
     assert report["chars"] == sum(p["chars"] for p in pages)
@@ -73,7 +73,9 @@ def test_totals_are_micro_averages_over_pages(corpus_text) -> None:
     assert pages[0]["span"][0] == 0 and pages[-1]["span"][1] == len(text)
     for before, after in itertools.pairwise(pages):
         assert before["span"][1] == after["span"][0]
-    first = ocr_roundtrip(text, RenderConfig(size="12px", page="900x200"), max_pages=1)
+    first = ocr_roundtrip(
+        text, RenderConfig.from_preset("page-1024", size="12px", page="900x200"), max_pages=1
+    )
     assert first["pages_read"] == 1 and first["pages_total"] == len(pages)
     assert first["pages"][0] == pages[0]
 
@@ -144,13 +146,15 @@ def test_confusability_checks_its_input() -> None:
 def test_confusable_cli(run_cli) -> None:
     import json
 
-    result = run_cli("confusable", "--chars", "AΑ Il1", "--size", "8px", "--json")
+    result = run_cli("confusable", "AΑ Il1", "--size", "8px", "--json")
     assert result.exit_code == 0, result.stderr
-    report = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    report = document["total"]
     assert report["identical_count"] >= 1 and report["font_size_px"] == 8.0
-    csv_out = run_cli("confusable", "--chars", "AΑ Il1", "--size", "8px", "--csv")
+    assert len(document["records"]) == report["identical_count"] + report["near_count"]
+    csv_out = run_cli("confusable", "AΑ Il1", "--size", "8px", "--csv")
     assert csv_out.stdout.splitlines()[0].startswith("input,kind,a,b,codepoints,l1,l2")
-    both = run_cli("confusable", "x.txt", "--chars", "ab")
+    both = run_cli("confusable", "ab", "--text", "cd")
     assert both.exit_code == 2
 
 

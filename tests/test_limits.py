@@ -170,9 +170,31 @@ def test_line_limit_is_raised_by_the_flag(run_cli, files: dict[str, Path]) -> No
 
 def test_page_pixel_limit_is_raised_by_the_flag(run_cli, files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "p.png"
-    low = run_cli("--limit", "page-pixels=10000", "render", files["text"], "--page", "200x200", "-o", out)
+    low = run_cli(
+        "--limit",
+        "page-pixels=10000",
+        "render",
+        files["text"],
+        "--layout",
+        "page",
+        "--page",
+        "200x200",
+        "-o",
+        out,
+    )
     assert low.exit_code == 2 and "page-pixels limit of 10,000" in low.stderr and not out.exists()
-    raised = run_cli("--limit", "page-pixels=40000", "render", files["text"], "--page", "200x200", "-o", out)
+    raised = run_cli(
+        "--limit",
+        "page-pixels=40000",
+        "render",
+        files["text"],
+        "--layout",
+        "page",
+        "--page",
+        "200x200",
+        "-o",
+        out,
+    )
     assert raised.exit_code == 0 and Image.open(out).size == (200, 200)
 
 

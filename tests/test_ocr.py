@@ -68,7 +68,7 @@ def test_languages_follow_the_script(corpus_text) -> None:
 
 def test_strips_are_cut_only_in_blank_columns(corpus_text) -> None:
     text = excerpt(corpus_text("en_prose"), 1200)
-    result = render(text, RenderConfig(size="12px", page="900x400"))
+    result = render(text, RenderConfig.from_preset("page-1024", size="12px", page="900x400"))
     page = result.pages[0]
     boxes = line_boxes(result, 0)
     assert len(boxes) >= 5
@@ -110,7 +110,7 @@ def test_english_reads_back_under_one_percent(corpus_text, size: str) -> None:
     """RapidOCR (the default for Latin) reads the glyphs at under 1 %; it drops about one word
     space in a hundred on long lines, which `cer` counts (docs/legibility.md)."""
     text = excerpt(corpus_text("en_prose"), 700)
-    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"))
+    report = ocr_roundtrip(text, RenderConfig.from_preset("page-1024", size=size, page="1024x512"))
     assert report["engine"]["name"] == "rapidocr"
     assert report["pages_read"] == report["pages_total"] == 1
     assert report["cer_nospace"] < 0.01, report
@@ -122,7 +122,9 @@ def test_english_reads_back_under_one_percent(corpus_text, size: str) -> None:
 @pytest.mark.parametrize("size", ["12px", "16px"])
 def test_tesseract_reads_english_under_one_percent_with_spaces(corpus_text, size: str) -> None:
     text = excerpt(corpus_text("en_prose"), 700)
-    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"), engine="tesseract")
+    report = ocr_roundtrip(
+        text, RenderConfig.from_preset("page-1024", size=size, page="1024x512"), engine="tesseract"
+    )
     assert report["engine"]["name"] == "tesseract" and report["lang"] == "eng"
     assert report["cer"] < 0.01, report
 
@@ -133,7 +135,7 @@ def test_chinese_reads_back_under_one_percent(corpus_text, size: str) -> None:
     """Glyphs under 1 % (whitespace aside): PP-OCRv4 drops the spaces the source puts between
     Han and Latin words, so `cer` is higher (see docs/legibility.md)."""
     text = excerpt(corpus_text("zh-cn_prose"), 400)
-    report = ocr_roundtrip(text, RenderConfig(size=size, page="1024x512"))
+    report = ocr_roundtrip(text, RenderConfig.from_preset("page-1024", size=size, page="1024x512"))
     assert report["engine"]["name"] == "rapidocr" and report["script"] == "han"
     assert report["cer_nospace"] < 0.01, report
     assert report["cer"] < 0.05
@@ -141,10 +143,16 @@ def test_chinese_reads_back_under_one_percent(corpus_text, size: str) -> None:
 
 @pytest.mark.slow
 def test_tesseract_reads_russian_and_persian(corpus_text) -> None:
-    russian = ocr_roundtrip(excerpt(corpus_text("ru_prose"), 500), RenderConfig(size="16px", page="1024x400"))
+    russian = ocr_roundtrip(
+        excerpt(corpus_text("ru_prose"), 500),
+        RenderConfig.from_preset("page-1024", size="16px", page="1024x400"),
+    )
     assert russian["engine"]["name"] == "tesseract" and russian["lang"] == "rus+eng"
     assert russian["cer"] < 0.02, russian
-    persian = ocr_roundtrip(excerpt(corpus_text("fa_prose"), 400), RenderConfig(size="16px", page="1024x400"))
+    persian = ocr_roundtrip(
+        excerpt(corpus_text("fa_prose"), 400),
+        RenderConfig.from_preset("page-1024", size="16px", page="1024x400"),
+    )
     assert persian["lang"] == "fas"
     assert persian["cer"] < 0.08, persian
 
@@ -155,12 +163,14 @@ def test_tesseract_reads_japanese_and_thai_in_their_render_language(corpus_text)
     dictionary line breaks) read back with the Tesseract model the render language names. Seen
     here at 20 px (Tesseract 5.3): Japanese 0.5 % CER (0 % without spaces), Thai 2.2 % (1.7 %)."""
     japanese = ocr_roundtrip(
-        excerpt(corpus_text("ja_prose"), 400), RenderConfig(size="20px", page="1024x512", lang="ja")
+        excerpt(corpus_text("ja_prose"), 400),
+        RenderConfig.from_preset("page-1024", size="20px", page="1024x512", lang="ja"),
     )
     assert japanese["engine"]["name"] == "tesseract" and japanese["lang"].split("+")[0] == "jpn"
     assert japanese["cer"] < 0.02, japanese
     thai = ocr_roundtrip(
-        excerpt(corpus_text("th_wiki"), 500), RenderConfig(size="20px", page="1024x512", lang="th")
+        excerpt(corpus_text("th_wiki"), 500),
+        RenderConfig.from_preset("page-1024", size="20px", page="1024x512", lang="th"),
     )
     assert thai["lang"].split("+")[0] == "tha" and thai["pages_total"] == 1
     assert thai["cer"] < 0.05, thai
@@ -169,13 +179,15 @@ def test_tesseract_reads_japanese_and_thai_in_their_render_language(corpus_text)
 @pytest.mark.slow
 def test_the_engines_own_line_finding_reads_too(corpus_text) -> None:
     text = excerpt(corpus_text("en_prose"), 500)
-    result = render(text, RenderConfig(size="16px", page="1024x400"))
+    result = render(text, RenderConfig.from_preset("page-1024", size="16px", page="1024x400"))
     engine = get_ocr_engine("rapidocr")
     found = engine.read(result.pages[0], "latin")
     given = engine.read(result.pages[0], "latin", line_boxes(result, 0))
     assert found.count("\n") == given.count("\n") == len(line_boxes(result, 0)) - 1
     assert engine.read(result.pages[0], "latin", line_boxes(result, 0)) == given  # deterministic
-    report = ocr_roundtrip(text, RenderConfig(size="16px", page="1024x400"), segmentation="engine")
+    report = ocr_roundtrip(
+        text, RenderConfig.from_preset("page-1024", size="16px", page="1024x400"), segmentation="engine"
+    )
     assert report["segmentation"] == "engine" and report["cer"] < 0.03
 
 
@@ -223,17 +235,20 @@ def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_
 
     source = tmp_path / "en.txt"
     source.write_text(excerpt(corpus_text("en_prose"), 900), encoding="utf-8")
-    result = run_cli("ocr", source, "--page", "1024x256", "--size", "14px", "--json", "--show-text")
+    small_pages = ["ocr", source, "--preset", "page-1024", "--page", "1024x256", "--size", "14px"]
+    result = run_cli(*small_pages, "--json", "--show-text")
     assert result.exit_code == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["pages_total"] >= 2
-    for record in [report, *report["pages"]]:
+    document = json.loads(result.stdout)
+    report, pages = document["total"], document["records"]
+    assert report["pages_total"] >= 2 and [p["page"] for p in pages] == list(range(1, len(pages) + 1))
+    for record in [report, *pages]:
         assert {"cer", "cer_nospace", "wer"} <= set(record)
-    assert report["char_errors"] == sum(p["char_errors"] for p in report["pages"])
-    assert all(p["text"] for p in report["pages"])
-    lines = run_cli("ocr", source, "--page", "1024x256", "--size", "14px", "--max-pages", "1", "--jsonl")
+    assert report["char_errors"] == sum(p["char_errors"] for p in pages)
+    assert all(p["text"] for p in pages)
+    assert document["options"]["engine"]["name"] == "rapidocr"
+    lines = run_cli(*small_pages, "--max-pages", "1", "--jsonl")
     records = [json.loads(line) for line in lines.stdout.splitlines()]
-    assert [r["page"] for r in records] == [0, "total"]
+    assert [r["page"] for r in records] == [1]
 
 
 @pytest.mark.parametrize(

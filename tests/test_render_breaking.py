@@ -207,9 +207,9 @@ def test_overflowing_renders_finish_and_count_what_overflowed(
     run_cli, tmp_path: Path, args: list[str]
 ) -> None:
     out = tmp_path / "w.png"
-    result = run_cli("render", "-", *args, "-o", out, "--json", stdin="W")
+    result = run_cli("render", "-", "--preset", "page-1024", *args, "-o", out, "--json", stdin="W")
     assert result.exit_code == 0 and result.exception is None, result.stderr
-    summary = json.loads(result.stdout)
+    (summary,) = json.loads(result.stdout)["records"]
     assert out.is_file() and summary["pages"] >= 1
     assert 0.0 <= summary["clipped_ink"] <= 1.0
     assert summary["overflow_clusters"] >= 0

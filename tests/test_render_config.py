@@ -91,6 +91,13 @@ def test_pixel_preset_geometry() -> None:
     assert config.layout == "strip" and config.newlines == "space"
 
 
+def test_the_default_set_up_is_the_glyph_preset() -> None:
+    default, glyph = RenderConfig(), RenderConfig.from_preset("glyph")
+    assert default == glyph
+    assert default.to_dict() == {**glyph.to_dict(), "preset": None}
+    assert default.geometry() == glyph.geometry()
+
+
 def test_page_1024_preset_geometry() -> None:
     g = RenderConfig.from_preset("page-1024").geometry()
     assert (g.width, g.height, g.size, g.line_height) == (1024, 1024, 16, pytest.approx(19.2))
@@ -115,7 +122,10 @@ def test_config_files_in_toml_and_json(tmp_path: Path) -> None:
     config = RenderConfig.from_file(toml)
     assert (config.layout, config.size, config.page) == ("crop", "11pt", "a4")
     js = tmp_path / "render.json"
-    js.write_text('{"page": "300x200", "line-height": 1.5, "fonts": ["DejaVu Sans Mono"]}', encoding="utf-8")
+    js.write_text(
+        '{"page": "300x200", "size": "16px", "line-height": 1.5, "fonts": ["DejaVu Sans Mono"]}',
+        encoding="utf-8",
+    )
     config = RenderConfig.from_file(js)
     assert config.geometry().line_height == 24 and config.fonts == ("DejaVu Sans Mono",)
     assert RenderConfig.from_dict(config.to_dict()) == config

@@ -32,11 +32,17 @@ MAX_MEAN_ABS_DIFF = 1.0
 MAX_CHANGED_FRACTION = 0.002
 CHANGED_LEVELS = 32
 
+
+def page(size: str) -> RenderConfig:
+    """Whole 320 x 200 px pages (not cropped), 1.2 line height, aligned to the paragraph's start."""
+    return RenderConfig.from_preset("page-1024", page="320x200", size=size, margin="8px")
+
+
 # name -> (corpus file, characters, config)
 CASES: dict[str, tuple[str, int, RenderConfig]] = {
-    "latin": ("en_prose_debian-reference.txt", 420, RenderConfig(page="320x200", size="13px", margin="8px")),
-    "arabic": ("fa_prose_gnome-help.txt", 300, RenderConfig(page="320x200", size="14px", margin="8px")),
-    "cjk": ("zh-cn_prose_debian-reference.txt", 160, RenderConfig(page="320x200", size="14px", margin="8px")),
+    "latin": ("en_prose_debian-reference.txt", 420, page("13px")),
+    "arabic": ("fa_prose_gnome-help.txt", 300, page("14px")),
+    "cjk": ("zh-cn_prose_debian-reference.txt", 160, page("14px")),
     "strip": ("en_prose_debian-reference.txt", 160, RenderConfig.from_preset("pixel")),
 }
 

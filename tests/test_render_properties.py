@@ -287,7 +287,15 @@ def test_fresh_process_writes_byte_identical_files(run_cli, tmp_path: Path) -> N
         folder.mkdir()
         for target in ("page-{page:02d}.png", "pages.npy"):
             result = run_cli(
-                "render", source, "--page", "300x300", "-o", folder / target, fresh_process=fresh
+                "render",
+                source,
+                "--preset",
+                "page-1024",
+                "--page",
+                "300x300",
+                "-o",
+                folder / target,
+                fresh_process=fresh,
             )
             assert result.exit_code == 0, result.stderr
         outputs[label] = [p.read_bytes() for p in sorted(folder.iterdir())]
@@ -299,11 +307,12 @@ def test_fresh_process_writes_byte_identical_files(run_cli, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("script", ["arabic", "hebrew"])
-def test_rtl_paragraphs_align_right_by_default(script: str) -> None:
+def test_rtl_paragraphs_align_right_at_their_start(script: str) -> None:
     paragraphs = [p for p in corpus(SCRIPT_FILES[script]).split("\n") if len(p) > 20][:6]
     latin = corpus(SCRIPT_FILES["latin"]).split("\n")[4]
     text = "\n".join([*paragraphs, latin])
-    result = render(text, RenderConfig(page="500x800", size="14px", margin="20px"))
+    config = RenderConfig.from_preset("page-1024", page="500x800", size="14px", margin="20px")
+    result = render(text, config)
     g = result.geometry
     text_right = g.width - g.margins[1]
     lefts, rights = [], []
@@ -324,7 +333,10 @@ def test_rtl_paragraphs_align_right_by_default(script: str) -> None:
 @pytest.mark.parametrize("script", ["latin", "arabic"])
 def test_justify_fills_every_line_but_the_last(script: str) -> None:
     paragraph = max(corpus(SCRIPT_FILES[script]).split("\n"), key=len)[:900]
-    result = render(paragraph, RenderConfig(page="360x900", size="14px", align="justify", margin="20px"))
+    config = RenderConfig.from_preset(
+        "page-1024", page="360x900", size="14px", align="justify", margin="20px"
+    )
+    result = render(paragraph, config)
     g = result.geometry
     assert result.lines >= 4
     left, right = g.margins[3], g.width - g.margins[1]
@@ -397,16 +409,16 @@ def test_fit_puts_everything_on_one_page_at_the_largest_size() -> None:
     text = corpus(SCRIPT_FILES["latin"])[:700]
     sizes = []
     for side in (200, 260, 320, 420, 520):
-        config = RenderConfig(layout="fit", page=f"{side}x{side}")
+        config = RenderConfig(layout="fit", page=f"{side}x{side}", line_height="1.2")
         result = render(text, config)
         assert result.page_count == 1 and result.pages[0].shape == (side, side)
         assert tuple(result.line_char_span[[0, -1], [0, 1]]) == (0, len(text))
         size = result.font_size_px
         sizes.append(size)
         # The same size as a page layout gives the same page; a quarter pixel more overflows.
-        same = render(text, RenderConfig(page=f"{side}x{side}", size=f"{size}px"))
+        same = render(text, config.replace(layout="page", size=f"{size}px"))
         assert same.page_count == 1 and np.array_equal(same.pages[0], result.pages[0])
-        bigger = render(text, RenderConfig(page=f"{side}x{side}", size=f"{size + 0.25}px"))
+        bigger = render(text, config.replace(layout="page", size=f"{size + 0.25}px"))
         assert bigger.page_count > 1
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
 

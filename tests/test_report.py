@@ -373,7 +373,7 @@ def test_group_totals_are_compare_s(run_cli, tmp_path: Path) -> None:
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     done = run_cli("compare", "c.jsonl", "--id-field", "id", "--group-by", "lang", "--json", cwd=tmp_path)
     assert done.exit_code == 0, done.stderr
-    groups = json.loads(done.stdout)["groups"]
+    groups = json.loads(done.stdout)["total"]["groups"]
     options = ReportOptions(group_by="lang", compare=CompareOptions(density=True))
     records = iter_records([str(tmp_path / "c.jsonl")], _corpus_options())
     report = report_texts(records, options)

@@ -21,8 +21,8 @@ from pixtok.render.config import RenderConfig
 
 LANGS = ("en", "ru", "zh-cn", "ja", "ar", "hi")
 #: Small pages so that every record fills a few of them quickly.
-FLAGS = ["--page", "320x320", "--size", "12px", "--margin", "8px"]
-CONFIG = RenderConfig.from_dict({"page": "320x320", "size": "12px", "margin": "8px"})
+FLAGS = ["--preset", "page-1024", "--page", "320x320", "--size", "12px", "--margin", "8px"]
+CONFIG = RenderConfig.from_dict({"preset": "page-1024", "page": "320x320", "size": "12px", "margin": "8px"})
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,9 @@ def test_shards_are_webdataset_samples_one_per_page(run_cli, texts_dir: Path, tm
     out = tmp_path / "shards"
     result = run_cli("render", texts_dir, *FLAGS, "--shards", out, "--shard-size", "5", "--json", "-j", "2")
     assert result.exit_code == 0, result.stderr
-    summary = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["records"] == [] and document["options"]["render"] == CONFIG.to_dict()
+    summary = document["total"]
     samples = read_shards(out)
     assert summary["samples"] == len(samples) and summary["records"] == len(LANGS)
     assert summary["shards"] == len(existing_shards(out)) > 1
@@ -58,7 +60,7 @@ def test_shards_are_webdataset_samples_one_per_page(run_cli, texts_dir: Path, tm
         expected = render(text, CONFIG)
         assert entry["pages"] == expected.page_count
         for page in range(expected.page_count):
-            sample = by_key[f"{position:09d}_{page + 1:04d}"]
+            sample = by_key[f"{position:09d}-{page + 1:04d}"]
             meta = sample["json"]
             start, end = expected.page_char_span(page)
             assert meta["span"] == [start, end] and meta["text"] == text[start:end]
@@ -76,7 +78,7 @@ def test_shards_close_at_record_boundaries(texts_dir: Path, tmp_path: Path) -> N
     for shard in existing_shards(out):
         with tarfile.open(shard) as tar:
             names = tar.getnames()
-        records = {name.split("_")[0] for name in names}
+        records = {name.split("-")[0] for name in names}
         pages = len(names) // 2
         owners = [e for e in manifest if e["shard"] == shard.name]
         assert pages == sum(e["pages"] for e in owners) and len(records) == len(owners)
@@ -137,18 +139,22 @@ def test_failed_records_are_listed_and_the_rest_rendered(run_cli, texts_dir: Pat
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     (mixed / "a.txt").write_text((texts_dir / "en.txt").read_text(encoding="utf-8"), encoding="utf-8")
-    (mixed / "b.txt").write_bytes(b"caf\xe9")
+    (mixed / "b.txt").write_bytes(b"caf\xe9")  # not UTF-8: a folder skips it
     (mixed / "c.txt").write_text((texts_dir / "zh-cn.txt").read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli(
-        "render", mixed, *FLAGS, "--font", "DejaVu Sans", "--no-fallback", "--strict-glyphs", "--shards", out
-    )
+    flags = [*FLAGS, "--font", "DejaVu Sans", "--no-fallback", "--strict-glyphs", "--shards", out]
+    result = run_cli("render", mixed, mixed / "b.txt", *flags)
     assert result.exit_code == 1
-    assert len(result.error_lines) == 1 and "2 of 3 records failed" in result.error_lines[0]
+    assert (
+        result.error_lines[0]
+        == f"pixtok: skipped 1 file that is not text in the folders given (first: {mixed / 'b.txt'})"
+    )
+    assert len(result.error_lines) == 2 and "2 of 3 records failed" in result.error_lines[1]
     manifest = [json.loads(line) for line in (out / MANIFEST).read_text(encoding="utf-8").splitlines()]
     assert "shard" in manifest[0]
-    assert "invalid UTF-8 at byte offset 3" in manifest[1]["error"]
-    assert "no glyph in any font" in manifest[2]["error"]
+    assert "no glyph in any font" in manifest[1]["error"]
+    assert manifest[2]["id"] == str(mixed / "b.txt")  # named, not found in a folder: read, and failed
+    assert "invalid UTF-8 at byte offset 3" in manifest[2]["error"]
     assert {s["json"]["id"] for s in read_shards(out)} == {manifest[0]["id"]}
 
 
@@ -157,11 +163,11 @@ def test_shard_writer_renames_only_complete_shards(tmp_path: Path) -> None:
     png = io.BytesIO()
     Image.fromarray(page).save(png, format="PNG")
     writer = ShardWriter(tmp_path, shard_size=2)
-    writer.add([Sample("000000000_0001", {"png": png.getvalue()})])
+    writer.add([Sample("000000000-0001", {"png": png.getvalue()})])
     assert existing_shards(tmp_path) == [] and len(list(tmp_path.glob(".shard-000000.tar.part"))) == 1
-    writer.add([Sample("000000001_0001", {"png": png.getvalue()})])
+    writer.add([Sample("000000001-0001", {"png": png.getvalue()})])
     assert [p.name for p in existing_shards(tmp_path)] == ["shard-000000.tar"]
-    writer.add([Sample("000000002_0001", {"png": png.getvalue()})])
+    writer.add([Sample("000000002-0001", {"png": png.getvalue()})])
     writer.abort()
     assert [p.name for p in tmp_path.iterdir()] == ["shard-000000.tar"]
     with pytest.raises(ValueError):
@@ -177,8 +183,8 @@ def test_shard_flags_are_checked(run_cli, texts_dir: Path, tmp_path: Path) -> No
         result = run_cli("render", texts_dir / "en.txt", *args)
         assert result.exit_code == 2 and len(result.error_lines) == 1, result.stderr
         assert message in result.error_lines[0]
-    two = run_cli("render", texts_dir / "en.txt", texts_dir / "ru.txt")
-    assert two.exit_code == 2 and "--shards" in two.error_lines[0]
+    two = run_cli("render", texts_dir / "en.txt", texts_dir / "ru.txt", "-o", tmp_path / "page.png")
+    assert two.exit_code == 2 and "-o DIR/" in two.error_lines[0]
 
 
 def test_records_without_text_field_fail_in_the_manifest(tmp_path: Path) -> None:

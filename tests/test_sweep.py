@@ -17,6 +17,7 @@ from pixtok.sweep import (
     parse_axis,
     plot_sweep,
     sweep,
+    sweep_figure,
 )
 
 
@@ -77,7 +78,7 @@ def test_pareto_front() -> None:
 
 def test_compression_falls_as_text_grows(corpus_text) -> None:
     text = corpus_text("en_prose")[:6000]
-    report = sweep(text, options(RenderConfig(page="1024x1024"), "size=8:20:4"))
+    report = sweep(text, options(RenderConfig.from_preset("page-1024", page="1024x1024"), "size=8:20:4"))
     records = report["records"]
     tokens = [r["vision"]["deepseek-ocr-base"]["tokens"] for r in records]
     assert tokens == sorted(tokens) and tokens[0] < tokens[-1]
@@ -92,7 +93,9 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
     """Across a size sweep, smaller text never reads back clearly better than text half again as
     large (a 0.5 point allowance for single-error noise), and the smallest reads worst."""
     text = excerpt(corpus_text("en_prose"), 600)
-    report = sweep(text, options(RenderConfig(page="768x320"), "size=5,7,10,15", ocr=True))
+    report = sweep(
+        text, options(RenderConfig.from_preset("page-1024", page="768x320"), "size=5,7,10,15", ocr=True)
+    )
     records = report["records"]
     sizes = [r["font_size_px"] for r in records]
     cer = [r["ocr"]["cer_nospace"] for r in records]
@@ -103,6 +106,7 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
     assert cer[0] > cer[-1] and cer[0] > 0.02
     front = [r for r in records if r["pareto"]]
     assert front and all(r["ocr"]["cer"] <= records[0]["ocr"]["cer"] or r is records[0] for r in front)
+    assert_legend_covers_no_point(report)
     out = tmp_path / "sweep.png"
     plot_sweep(report, str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -111,22 +115,60 @@ def test_error_does_not_fall_as_text_shrinks(corpus_text, tmp_path) -> None:
     assert out.read_bytes() == first
 
 
+def assert_legend_covers_no_point(report: dict) -> None:
+    """The plot's legend lies outside the axes (so over no point) and inside the figure."""
+    import matplotlib.pyplot as plt
+
+    figure = sweep_figure(report)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (axes,) = figure.axes
+    legend = axes.get_legend().get_window_extent(renderer)
+    plot_area = axes.get_window_extent(renderer)
+    assert legend.y0 >= plot_area.y1 and legend.overlaps(figure.bbox) and legend.y1 <= figure.bbox.y1
+    points = axes.transData.transform(
+        [(r["compression_primary"], 100 * (1 - r["ocr"]["cer"])) for r in report["records"]]
+    )
+    assert not any(legend.contains(x, y) for x, y in points)
+    plt.close(figure)
+
+
+def test_the_plot_legend_covers_no_point() -> None:
+    # Points in every corner of the plot, where a legend inside the axes would have to sit on one.
+    corners = [(1.0, 0.0), (1.0, 0.5), (4.0, 0.0), (4.0, 0.5), (2.5, 0.25)]
+    records = [
+        {"config": {"size": f"{i}px"}, "compression_primary": c, "ocr": {"cer": e}, "pareto": i % 2 == 0}
+        for i, (c, e) in enumerate(corners)
+    ]
+    report = {
+        "ocr": True,
+        "primary": {"tokenizer": "cl100k", "encoder": "qwen2.5-vl", "metric": "cer"},
+        "records": records,
+    }
+    assert_legend_covers_no_point(report)
+
+
 def test_fit_says_when_nothing_fits(corpus_text) -> None:
     text = corpus_text("en_prose")
-    report = fit(text, 10, "deepseek-ocr-base", options(RenderConfig(page="1024x1024")))
+    report = fit(
+        text, 10, "deepseek-ocr-base", options(RenderConfig.from_preset("page-1024", page="1024x1024"))
+    )
     assert report["fits"] is False
     assert report["fewest_tokens"] > 10 and "size" in report["fewest_config"]
 
 
 def test_fit_takes_the_largest_size_within_budget_without_ocr(corpus_text) -> None:
     text = corpus_text("en_prose")[:5000]
-    base = options(RenderConfig(page="1024x1024"))
+    base = options(RenderConfig.from_preset("page-1024", page="1024x1024"))
     report = fit(text, 512, "deepseek-ocr-base", base, candidates=1)
     assert report["fits"] and report["vision_tokens"] <= 512
     # One size larger no longer fits.
     size = report["font_size_px"]
     larger = fit(
-        text, 512, "deepseek-ocr-base", options(RenderConfig(page="1024x1024"), f"size={size + 1:g}")
+        text,
+        512,
+        "deepseek-ocr-base",
+        options(RenderConfig.from_preset("page-1024", page="1024x1024"), f"size={size + 1:g}"),
     )
     assert larger["fits"] is False
     assert report["record"]["vision"]["deepseek-ocr-base"]["tokens"] == report["vision_tokens"]
@@ -139,7 +181,7 @@ def test_fit_with_ocr_reads_its_candidates(corpus_text) -> None:
         text,
         256,
         "deepseek-ocr-base",
-        options(RenderConfig(page="1024x512"), "size=6,8,12", ocr=True),
+        options(RenderConfig.from_preset("page-1024", page="1024x512"), "size=6,8,12", ocr=True),
         candidates=2,
     )
     assert report["fits"] and len(report["ocr_tried"]) == 2
@@ -156,7 +198,8 @@ def test_sweep_cli_outputs_and_errors(run_cli, tmp_path, corpus_text) -> None:
     assert "config.size" in header and "compression.cl100k.deepseek-ocr-base" in header
     assert len(out.stdout.splitlines()) == 3
     document = json.loads(run_cli("sweep", source, "--vary", "size=8,12", "--json").stdout)
-    assert document["axes"] == {"size": ["8", "12"]} and len(document["records"]) == 2
+    assert document["options"]["axes"] == {"size": ["8", "12"]} and len(document["records"]) == 2
+    assert [r["config"] for r in document["records"]] == [{"size": "8"}, {"size": "12"}]
     assert run_cli("sweep", source, "--vary", "nope=1").exit_code == 2
     assert run_cli("sweep", source, "--plot", tmp_path / "x.png").exit_code == 2
     assert not (tmp_path / "x.png").exists()
@@ -170,6 +213,8 @@ def test_fit_cli(run_cli, tmp_path, corpus_text) -> None:
     assert none.error_lines[0].startswith("pixtok: error: nothing fits in 10 deepseek-ocr-base tokens")
     good = run_cli("fit", source, "--budget", "2000", "-e", "deepseek-ocr-base", "--no-ocr", "--json")
     assert good.exit_code == 0, good.stderr
-    report = json.loads(good.stdout)
-    assert report["fits"] and report["vision_tokens"] <= 2000
+    document = json.loads(good.stdout)
+    (chosen,) = document["records"]
+    assert document["total"]["fits"] and chosen["vision_tokens"] <= 2000
+    assert chosen["vision"]["deepseek-ocr-base"]["tokens"] == chosen["vision_tokens"]
     assert run_cli("fit", source, "--budget", "100").exit_code == 2  # no encoder

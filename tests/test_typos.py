@@ -119,7 +119,7 @@ def test_pick_edits_spreads_evenly_and_keeps_all_when_few() -> None:
 
 # -- measuring ------------------------------------------------------------------------------------
 
-SMALL = RenderConfig(page="400x120", size="16px", margin="8px")
+SMALL = RenderConfig.from_preset("page-1024", page="400x120", size="16px", margin="8px")
 
 
 def test_each_edit_is_measured_alone_against_the_original() -> None:
@@ -191,13 +191,14 @@ def test_typos_report_json(run_cli, tmp_path: Path) -> None:
     source.write_text(TEXT, encoding="utf-8")
     result = run_cli(
         "typos", source, "--rate", "0.1", "--seed", "1", "--report", "--json",
-        "-t", "cl100k", "--page", "400x120", "--page-layout", "page",
+        "-t", "cl100k", "--page", "400x120", "--layout", "page",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["kind"] == "keyboard" and document["layout"] == "qwerty"
-    assert document["edits"] == len(corrupt(TEXT, rate=0.1, seed=1).edits)
-    assert [(m["measure"], m["name"]) for m in document["measures"]] == [
+    assert document["options"]["kind"] == "keyboard" and document["options"]["keyboard"] == "qwerty"
+    assert document["options"]["render"]["layout"] == "page"
+    assert document["total"]["edits"] == len(corrupt(TEXT, rate=0.1, seed=1).edits)
+    assert [(m["measure"], m["name"]) for m in document["records"]] == [
         ("tokens", "cl100k"),
         ("patches", "page"),
     ]
@@ -205,15 +206,19 @@ def test_typos_report_json(run_cli, tmp_path: Path) -> None:
         "typos", source, "--rate", "0.1", "--seed", "1", "--report", "--per-edit", "-t", "cl100k"
     )
     rows = [json.loads(line) for line in per_edit.stdout.splitlines()]
-    assert len(rows) == document["edits"] and {"position", "before", "after", "tokens", "patches"} <= set(
-        rows[0]
-    )
+    assert len(rows) == document["total"]["edits"] and {
+        "position",
+        "before",
+        "after",
+        "tokens",
+        "patches",
+    } <= set(rows[0])
 
 
 def test_distance_command_json_keys(run_cli) -> None:
-    result = run_cli("distance", "Hello", "Hwllo", "--json", "-t", "cl100k,tekken", "--layout", "dvorak")
+    result = run_cli("distance", "Hello", "Hwllo", "--json", "-t", "cl100k,tekken", "--keyboard", "dvorak")
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)["records"]
     assert {"levenshtein", "keyboard", "tokens", "pixels"} <= set(record)
     assert set(record["tokens"]) == {"cl100k", "tekken"}
     assert record["keyboard"]["layout"] == "dvorak"
@@ -223,16 +228,19 @@ def test_distance_command_json_keys(run_cli) -> None:
 def test_distance_command_reads_files(run_cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Hello", encoding="utf-8")
     (tmp_path / "b.txt").write_text("Hpllo", encoding="utf-8")
-    result = run_cli("distance", "--file", tmp_path / "a.txt", tmp_path / "b.txt", "--no-pixels", "--json")
-    record = json.loads(result.stdout)
+    result = run_cli("distance", tmp_path / "a.txt", tmp_path / "b.txt", "--no-pixels", "--json")
+    (record,) = json.loads(result.stdout)["records"]
     assert record["levenshtein"] == 1 and "pixels" not in record
+    assert record["input"] == {"a": str(tmp_path / "a.txt"), "b": str(tmp_path / "b.txt")}
+    mixed = run_cli("distance", tmp_path / "a.txt", "Help", "--no-pixels", "--jsonl")
+    assert json.loads(mixed.stdout)["input"] == {"a": str(tmp_path / "a.txt"), "b": "text"}
 
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["distance", "a", "b", "--layout", "nope"], 2, "unknown keyboard layout"),
-        (["distance", "--file", "/nonexistent/a", "b"], 1, "no such file"),
+        (["distance", "a", "b", "--keyboard", "nope"], 2, "unknown keyboard layout"),
+        (["distance", "/nonexistent/a", "b"], 1, "no such file"),
         (["distance", "a", "b", "--no-pixels", "-e", "qwen2.5-vl"], 2, "--no-pixels"),
         (["typos", "/nonexistent/in.txt"], 1, "no such file"),
         (["typos", "-", "--rate", "2"], 2, "--rate"),

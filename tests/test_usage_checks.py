@@ -68,16 +68,17 @@ def test_config_values_of_the_wrong_type(
 
 
 def test_letter_spacing_takes_a_sign_down_to_minus_the_size(run_cli, texts, tmp_path: Path) -> None:
-    config = RenderConfig(letter_spacing="-5px")
+    config = RenderConfig(layout="page", letter_spacing="-5px")  # whole pages: the same size both ways
     assert config.geometry().letter_spacing == -5.0
     narrow = render("spacing", config).pages[0]
-    wide = render("spacing", RenderConfig()).pages[0]
+    wide = render("spacing", config.replace(letter_spacing="0px")).pages[0]
     assert narrow.shape == wide.shape and not (narrow == wide).all()
+    sixteen = ["--preset", "page-1024"]  # 16 px text
     for flag in (["--letter-spacing=-5px"], ["--letter-spacing", "-5px"], ["--letter-spacing=-16px"]):
         out = tmp_path / "ls.png"
-        result = run_cli("render", texts[0], *flag, "-o", out)
+        result = run_cli("render", texts[0], *sixteen, *flag, "-o", out)
         assert result.exit_code == 0, result.stderr
-    assert "--letter-spacing" in one_line(run_cli("render", texts[0], "--letter-spacing=-17px"), 2)
+    assert "--letter-spacing" in one_line(run_cli("render", texts[0], *sixteen, "--letter-spacing=-17px"), 2)
     for flag, value in (("--margin", "-1px"), ("--size", "-3px"), ("--indent", "-2px")):
         assert flag in one_line(run_cli("render", texts[0], f"{flag}={value}", "-o", out), 2)
 

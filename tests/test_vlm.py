@@ -33,7 +33,7 @@ from pixtok.output_files import png_bytes
 QWEN = "Qwen/Qwen2.5-VL-7B-Instruct"
 DEEPSEEK = "deepseek-ai/DeepSeek-OCR"
 SECRET = "sk-test-7f3c9e1d-never-print-me"
-PAGE = RenderConfig(page="640x160", size="14px", margin="8px")
+PAGE = RenderConfig.from_preset("page-1024", page="640x160", size="14px", margin="8px")
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +138,7 @@ def test_pages_are_read_by_the_server_and_usage_is_set_beside_pixtok_counts(text
     # agrees with the server's own preprocessing, so what is left is the prompt and template.
     encoder = get_encoder("qwen2.5-vl")
     for page in report["pages"]:
-        height, width = result.pages[page["page"]].shape[:2]
+        height, width = result.pages[page["page"] - 1].shape[:2]  # pages count from 1
         assert page["prompt_tokens"] == qwen_image_tokens(width, height) + TEMPLATE_TOKENS + 7
         assert page["vision_tokens"] == encoder.count(width, height).sequence_tokens
         assert page["prompt_minus_vision"] == TEMPLATE_TOKENS + len(GENERIC_PROMPT.split())
@@ -215,7 +215,19 @@ def test_the_test_server_rejects_bad_requests_as_openai_does(text) -> None:
 def test_wrong_key_unknown_model_and_no_server_fail_with_one_line(run_cli, text, tmp_path) -> None:
     source = tmp_path / "a.txt"
     source.write_text(text, encoding="utf-8")
-    common = ("ocr", source, "--page", "640x160", "--size", "14px", "--ocr-model", QWEN, "--no-ocr-cache")
+    common = (
+        "ocr",
+        source,
+        "--preset",
+        "page-1024",
+        "--page",
+        "640x160",
+        "--size",
+        "14px",
+        "--ocr-model",
+        QWEN,
+        "--no-ocr-cache",
+    )
     with ChatServer(api_key=SECRET) as server:
         wrong = run_cli(*common, "--ocr-url", server.url, env={"OPENAI_API_KEY": "sk-wrong"})
         missing = run_cli(*common, "--ocr-url", server.url, env={"OPENAI_API_KEY": ""})
@@ -315,7 +327,7 @@ def test_requests_run_concurrently_up_to_the_bound(text, tmp_path) -> None:
         )
         assert server.max_in_flight == 2  # the server held each request until a second one came
         assert len(server.chat_requests()) == result.page_count
-    assert [p["page"] for p in report["pages"]] == list(range(result.page_count))
+    assert [p["page"] for p in report["pages"]] == list(range(1, result.page_count + 1))
     assert report["cer"] < 0.05
 
 
@@ -368,7 +380,19 @@ def test_cli_reads_with_the_server_and_never_shows_the_key(run_cli, text, tmp_pa
     source = tmp_path / "a.txt"
     source.write_text(text, encoding="utf-8")
     env = {"OPENAI_API_KEY": SECRET, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
-    args = ("ocr", source, "--page", "640x160", "--size", "14px", "--margin", "8px", "--show-text")
+    args = (
+        "ocr",
+        source,
+        "--preset",
+        "page-1024",
+        "--page",
+        "640x160",
+        "--size",
+        "14px",
+        "--margin",
+        "8px",
+        "--show-text",
+    )
     with ChatServer(api_key=SECRET) as server:
         served = ("--ocr-url", server.url, "--ocr-model", QWEN)
         as_json = run_cli(*args, *served, "--json", env=env)
@@ -376,12 +400,14 @@ def test_cli_reads_with_the_server_and_never_shows_the_key(run_cli, text, tmp_pa
         assert len(server.chat_requests()) == 2  # the second run read the default cache
         assert {c.authorization for c in server.chat_requests()} == {f"Bearer {SECRET}"}
     assert as_json.exit_code == 0, as_json.stderr
-    report = json.loads(as_json.stdout)
-    assert report["engine"]["name"] == "openai" and report["usage"]["prompt_minus_vision"] == [24, 24]
+    document = json.loads(as_json.stdout)
+    report = document["total"]
+    assert document["options"]["engine"]["name"] == "openai"
+    assert report["usage"]["prompt_minus_vision"] == [24, 24]
     assert report["cer"] < 0.03
-    assert as_csv.stdout.splitlines()[0].startswith(
-        "input,page,cer,cer_nospace,wer,chars,char_errors,prompt_tokens"
-    )
+    header = as_csv.stdout.splitlines()[0].split(",")
+    assert header[:7] == ["input", "page", "cer", "cer_nospace", "wer", "chars", "char_errors"]
+    assert {"prompt_tokens", "completion_tokens", "vision_tokens", "prompt_minus_vision"} <= set(header)
     cached = list((tmp_path / "xdg" / "pixtok" / "ocr").rglob("*.json"))
     assert len(cached) == 2
     for blob in [as_json.stdout, as_json.stderr, as_csv.stdout, *(p.read_text() for p in cached)]:

@@ -14,9 +14,13 @@ from typing import Annotated
 
 import typer
 
-from pixtok import limits
+from pixtok import __version__, limits
 from pixtok.errors import PixtokError
 from pixtok.io import describe_os_error, shorten
+
+#: The exception types of the click that typer runs on (typer vendors its own copy in newer
+#: releases, so they are found through a class typer exports rather than imported from click).
+_click = sys.modules[typer.BadParameter.__module__]
 
 app = typer.Typer(
     name="pixtok",
@@ -33,12 +37,24 @@ LIMIT_HELP = (
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"pixtok {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     limit: Annotated[
         list[str] | None,
         typer.Option("--limit", metavar="NAME=VALUE", help=LIMIT_HELP, envvar="PIXTOK_LIMIT"),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print pixtok's version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
 ) -> None:
     """Measure what text costs, and what survives, when a model reads it as pixels instead of tokens."""
     limits.set_limits(limits.parse_limits(limit or [], base=limits.Limits()))
@@ -60,9 +76,20 @@ def main(argv: list[str] | None = None) -> None:
     in_force = limits.current()
     try:
         _register_commands()
-        app(args=argv, prog_name="pixtok")
+        code = app(args=argv, prog_name="pixtok", standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into exit code 130
+            raise KeyboardInterrupt
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PixtokError as exc:
         _fail(str(exc), exc.exit_code)
+    except _click.NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        sys.exit(2)
+    except _click.ClickException as exc:
+        _fail(usage_message(exc), exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
     except KeyboardInterrupt:
         _interrupted(args)
     except SystemExit as exc:
@@ -129,6 +156,19 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-memory stdout)
         pass
+
+
+def usage_message(exc: Exception) -> str:
+    """Click's message for a wrong call (unknown option, missing argument, bad choice) as one
+    line in the style of pixtok's own errors: `no such option: --jsn (did you mean --json?)`."""
+    if isinstance(exc, _click.NoSuchOption):
+        message = f"no such option: {exc.option_name}"
+        if exc.possibilities:  # click orders them by similarity, closest first
+            message += f" (did you mean {exc.possibilities[0]}?)"
+        return message
+    text = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    text = text[:1].lower() + text[1:]
+    return text.removesuffix(".")
 
 
 def _resumable(args: list[str]) -> bool:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit, flatten, stdout_errors
+from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table, stdout_errors
 from pixtok.compare import (
     DEFAULT_ENCODERS,
-    DEFAULT_PRESET,
     DEFAULT_TOKENIZERS,
     CompareOptions,
     OcrOptions,
@@ -27,6 +26,7 @@ from pixtok.corpus.aggregate import Totals
 from pixtok.corpus.batch import measure_corpus
 from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, UsageError
+from pixtok.io import atomic_writer
 from pixtok.measure.vlm import ServerOptions, redact
 from pixtok.render.config import RenderConfig
 
@@ -50,15 +50,18 @@ Ocr = Annotated[
 
 
 @app.command("compare")
-@opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.render_options
 @opt.ocr_server_options()
 def compare_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin.", show_default=False
+            metavar="INPUT|TEXT|-",
+            help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin; literal text.",
+            show_default=False,
         ),
     ] = None,
+    text: opt.Texts = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     encoder_files: opt.EncoderFiles = None,
@@ -88,12 +91,13 @@ def compare_command(
     """Render each input, count its patches and vision tokens, and compare with text tokens.
 
     With no input, reads stdin when it is piped and otherwise measures a built-in sample.
-    Inputs may be folders, globs, JSON Lines (--field) or Parquet; they are measured on all
-    cores (--jobs, or --engine dask), and -o FILE writes the records, resumably (docs/corpus.md).
-    Defaults: the glyph preset, tokenizers mistral-spm and cl100k, encoders deepseek-ocr-base,
-    qwen2.5-vl and glm-4.1v. Compression is text tokens divided by vision tokens.
+    Inputs may be files, folders, globs, JSON Lines (--field), Parquet, or literal text; they are
+    measured on all cores (--jobs, or --engine dask), and -o FILE writes the records, resumably
+    for JSON Lines (docs/corpus.md). Defaults: the glyph set-up, tokenizers mistral-spm and
+    cl100k, encoders deepseek-ocr-base, qwen2.5-vl and glm-4.1v. Compression is text tokens
+    divided by vision tokens.
     """
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
     opt.load_encoder_files(encoder_files)
@@ -108,25 +112,51 @@ def compare_command(
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
+    if resume and fmt is not OutputFormat.jsonl:
+        raise UsageError("--resume continues JSON Lines files: write -o FILE.jsonl")
     reading = corpus.corpus_options(field, id_field, errors, (group_by,) if group_by else ())
+    given = opt.input_arguments(inputs, text)
+    skipped = corpus.SkipCounter()
     records = corpus.input_records(
-        inputs, reading, read_default=lambda: opt.read_input_or_stdin(None, errors, sample=sample_text())
+        given,
+        reading,
+        read_default=lambda: opt.read_input_or_stdin(None, errors, sample=sample_text()),
+        on_skip=skipped,
     )
-    with corpus.progress_bar(inputs, quiet) as advance:
+    with corpus.progress_bar(given, quiet) as advance:
         settings = {
             "engine": run,
             "group_by": group_by,
             "strict_glyphs": strict_glyphs,
             "on_progress": advance,
         }
-        if output is not None:
+        if output is not None and fmt is OutputFormat.jsonl:
             totals = measure_corpus(records, options, output=output, resume=resume, **settings)
+        elif output is not None:
+            with atomic_writer(output) as stream:
+                text_out = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                try:
+                    totals = stream_records(records, options, fmt, settings, text_out)
+                    text_out.flush()
+                finally:
+                    text_out.detach()
         else:
-            totals = stream_records(records, options, fmt, settings)
-    if output is not None:
-        print_run_summary(totals, fmt, options, output)
+            totals = stream_records(records, options, fmt, settings, sys.stdout)
+    skipped.report()
+    if output is not None and sys.stdout.isatty():
+        print_tables(
+            [], totals.total(), totals.groups(), title=f"total of {totals.records} records in {output}"
+        )
     if totals.failed:
         raise InputError(totals.failure_summary())
+
+
+def _count_headers(record: Mapping[str, Any]) -> dict[str, str]:
+    """How the counts table names its columns: what each holds, in words."""
+    headers = {"patches": "non-blank patches"}
+    headers.update({f"tokens.{tok}": f"{tok} tokens" for tok in record.get("tokens", {})})
+    headers.update({f"vision.{enc}": f"{enc} vision tokens" for enc in record.get("vision", {})})
+    return headers
 
 
 def print_tables(
@@ -134,25 +164,32 @@ def print_tables(
     total: dict[str, Any] | None,
     groups: Iterable[dict[str, Any]] = (),
     more: int = 0,
+    title: str = "counts per input",
 ) -> None:
-    """Counts per input, then the compression of every tokenizer × encoder pair over all inputs.
+    """Counts per input (and the total when there are two or more), then the compression of
+    every tokenizer × encoder pair and the density of the pages, over all inputs.
 
     `more` counts records measured but not shown; `groups` are the --group-by totals.
     """
+    measured = [r for r in [*records, total] if r is not None and "patches" in r]
     rows = [count_row(r) for r in records]
     if more:
         rows.append({"input": f"… {more} more records (see them with --jsonl or -o FILE)"})
-    if total is not None and len(records) + more > 1:
+    if total is not None and len(records) + more != 1:
         rows.append(count_row(total))
     rows.extend(count_row(group) for group in groups)
-    emit(rows, OutputFormat.table, title="counts (text tokens, vision tokens)", transpose=False)
+    if rows:
+        shown = next((r for r in rows if "tokens" in r), rows[0])
+        if measured:
+            title = f"{title} ({measured[0]['patches']['size']} px patches)"
+        print_table(rows, title=title, transpose=False, headers=_count_headers(shown), prose=("input",))
     if total is None:
         return
     matrix = [
         {"tokenizer": tok, **{enc: ratio for enc, ratio in per_encoder.items()}}
         for tok, per_encoder in total["compression"].items()
     ]
-    emit(matrix, OutputFormat.table, title="compression: text tokens ÷ vision tokens", transpose=False)
+    print_table(matrix, title="compression: text tokens ÷ vision tokens (rows: tokenizers)", transpose=False)
     if "density" in total:
         d = total["density"]
         keys = (
@@ -165,11 +202,18 @@ def print_tables(
         row = {key: d["total"][key] for key in keys}
         row.update(
             {
-                f"bits/{name}": bits
+                f"text bits per {name} token": bits
                 for name, bits in {**d["bits_per_token"], **d["bits_per_vision_token"]}.items()
             }
         )
-        emit([row], OutputFormat.table, title="density (text bits per token)", transpose=True)
+        print_table([row], title="density of the pages, and text bits per token", transpose=True)
+    if "ocr" in total:
+        o = total["ocr"]
+        print_table(
+            [{k: o[k] for k in ("cer", "cer_nospace", "wer", "chars", "char_errors", "pages_read")}],
+            title="OCR read-back",
+            transpose=True,
+        )
 
 
 def describe_options(options: CompareOptions) -> dict[str, Any]:
@@ -196,26 +240,34 @@ def describe_ocr(options: OcrOptions) -> dict[str, Any]:
 def count_row(record: dict[str, Any]) -> dict[str, Any]:
     """The counts that fit a terminal row (or the error of a failed record)."""
     name = str(record.get("input", ""))
+    shown = name.rsplit("/", 1)[-1] if "/" in name and not name.endswith("/") else name
     if "error" in record:
-        return {"input": name.rsplit("/", 1)[-1], "error": record["error"]}
-    row: dict[str, Any] = {
-        "input": name.rsplit("/", 1)[-1],
-        "chars": record["chars"],
-        "pages": record["pages"],
-    }
+        return {"input": shown, "error": record["error"]}
+    row: dict[str, Any] = {"input": shown, "chars": record["chars"], "pages": record["pages"]}
     row["patches"] = record["patches"]["nonblank"]
-    row.update(record["tokens"])
-    row.update({enc: v["tokens"] for enc, v in record["vision"].items()})
+    row["tokens"] = dict(record["tokens"])
+    row["vision"] = {enc: v["tokens"] for enc, v in record["vision"].items()}
     return row
+
+
+def total_document(totals: Totals) -> dict[str, Any] | None:
+    """The `total` of the JSON document: the total over every input, with the --group-by totals."""
+    total = totals.total()
+    if total is not None and totals.group_by:
+        total = {**total, "groups": totals.groups()}
+    return total
 
 
 @stdout_errors()
 def stream_records(
-    records: Iterable[Record], options: CompareOptions, fmt: OutputFormat, settings: Mapping[str, Any]
+    records: Iterable[Record],
+    options: CompareOptions,
+    fmt: OutputFormat,
+    settings: Mapping[str, Any],
+    out: TextIO,
 ) -> Totals:
-    """Measure and print records as they come: JSON lines, a JSON document written record by
+    """Measure and write records as they come: JSON lines, a JSON document written record by
     record, CSV rows spooled to disk, or a table of the first rows; memory stays flat."""
-    out = sys.stdout
     if fmt is OutputFormat.jsonl:
 
         def line(record: dict[str, Any]) -> None:
@@ -223,19 +275,13 @@ def stream_records(
 
         return measure_corpus(records, options, on_record=line, **settings)
     if fmt is OutputFormat.json:
-        document = corpus.JsonDocument(out, {}, "inputs")
+        document = corpus.JsonDocument(out, {}, "records")
         totals = measure_corpus(records, options, on_record=document.add, **settings)
-        tail: dict[str, Any] = {"total": totals.total()}
-        if settings.get("group_by"):
-            tail["groups"] = totals.groups()
-        document.close({**tail, "options": describe_options(options)})
+        document.close({"total": total_document(totals), "options": describe_options(options)})
         return totals
     if fmt is OutputFormat.csv:
         spool = corpus.CsvSpool()
         totals = measure_corpus(records, options, on_record=lambda r: spool.add(flatten(r)), **settings)
-        total = totals.total()
-        for row in ([total] if total is not None and totals.records > 1 else []) + totals.groups():
-            spool.add(flatten(row))
         spool.write(out)
         return totals
     shown: list[dict[str, Any]] = []
@@ -247,23 +293,3 @@ def stream_records(
     totals = measure_corpus(records, options, on_record=keep, **settings)
     print_tables(shown, totals.total(), totals.groups(), more=totals.records - len(shown))
     return totals
-
-
-def print_run_summary(totals: Totals, fmt: OutputFormat, options: CompareOptions, output: str | Path) -> None:
-    """With -o FILE the records are in the file; stdout gets the totals (and groups)."""
-    total, groups = totals.total(), totals.groups()
-    if fmt is OutputFormat.table:
-        print_tables([total] if total is not None else [], total, groups)
-        print(f"{totals.records} records in {output} ({totals.failed} failed)")
-    elif fmt is OutputFormat.json:
-        document: dict[str, Any] = {
-            "output": str(output),
-            "records": totals.records,
-            "failed": totals.failed,
-            "total": total,
-        }
-        if groups:
-            document["groups"] = groups
-        emit([], fmt, document={**document, "options": describe_options(options)})
-    else:
-        emit(([total] if total is not None else []) + groups, fmt)

@@ -13,14 +13,14 @@ import csv
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, TextIO
 
 import typer
 
 from pixtok import limits
 from pixtok.corpus.batch import EngineOptions, Progress
-from pixtok.corpus.inputs import CorpusOptions, Record, count_records, iter_records
+from pixtok.corpus.inputs import CorpusOptions, Input, Record, count_records, iter_records
 from pixtok.corpus.parallel import ENGINES, check_engine
 
 CORPUS = "Corpus options"
@@ -68,8 +68,9 @@ RecordsOutput = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write the records to this JSON Lines file (atomically).",
-        rich_help_panel=CORPUS,
+        help="Write the records to FILE (format: the flag, else the extension .json/.jsonl/.csv, else "
+        "JSON Lines), whole or not at all; stdout then shows the total.",
+        rich_help_panel="Output",
     ),
 ]
 Resume = Annotated[
@@ -119,23 +120,42 @@ def corpus_options(
 
 
 def input_records(
-    inputs: list[str] | None,
+    inputs: Sequence[Input] | None,
     options: CorpusOptions,
     *,
     read_default: Callable[[], tuple[str, str]] | None = None,
+    on_skip: Callable[[str], None] | None = None,
 ) -> Iterator[Record]:
     """The records a command reads: its inputs, or with none, JSON Lines from stdin (when a field
     is named) or `read_default()` (stdin, or the command's sample)."""
     if inputs:
-        return iter_records(inputs, options)
+        return iter_records(inputs, options, on_skip=on_skip)
     if options.stdin_jsonl or read_default is None:
         return iter_records(["-"], options)
     name, text = read_default()
     return iter([Record(name, text, {}, name)])
 
 
+class SkipCounter:
+    """Counts the files of folders skipped as not text, and says so on stderr once at the end."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, path: str) -> None:
+        self.paths.append(path)
+
+    def report(self) -> None:
+        if self.paths:
+            count = len(self.paths)
+            what = "1 file that is" if count == 1 else f"{count} files that are"
+            sys.stderr.write(
+                f"pixtok: skipped {what} not text in the folders given (first: {self.paths[0]})\n"
+            )
+
+
 @contextlib.contextmanager
-def progress_bar(inputs: list[str] | None, quiet: bool, unit: str = "records") -> Iterator[Progress]:
+def progress_bar(inputs: Sequence[Input] | None, quiet: bool, unit: str = "records") -> Iterator[Progress]:
     """A `Progress` callback that drives a bar on stderr: records done, records/s, elapsed, ETA.
 
     Silent with --quiet, when stderr is not a terminal, and for a single text (a file, or the

@@ -2,67 +2,98 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+from typing import Any
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import choose_format, emit
-from pixtok.io import read_text
+from pixtok.cli.output import Report, choose_format, emit_report, print_table
 from pixtok.render.config import PRESETS
 from pixtok.render.fonts import FontChain, list_bundled, load_font
 
 
 @app.command("fonts")
 def fonts_command(
-    text: Annotated[
-        str | None, typer.Option("--text", help="Report how the font chain covers this file ('-' for stdin).")
-    ] = None,
+    input: opt.OneInput = None,
+    text: opt.Texts = None,
     font: opt.Font = None,
     no_fallback: opt.NoFallback = False,
     no_system_fonts: opt.NoSystemFonts = False,
+    errors: opt.Errors = "strict",
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
 ) -> None:
-    """List the bundled fonts, or with --text, which font draws how many characters and what is missing."""
-    fmt = choose_format(json_, jsonl, csv_)
-    if text is None and not font:
-        records = []
-        for entry in list_bundled():
-            loaded = load_font(str(entry.path), 0, entry.family)
-            records.append(
-                {
-                    "family": entry.family,
-                    "file": entry.path.name,
-                    "scripts": ",".join(entry.scripts) or "latin,greek,cyrillic,symbols",
-                    "glyphs": loaded.hb_face.glyph_count,
-                    "characters": len(loaded.coverage),
-                    "sha256": loaded.sha256,
-                }
-            )
-        emit(records, fmt, title="bundled fonts")
+    """List the bundled fonts; with --font, the font chain; with a text, which font draws how many
+    of its characters and which characters no font has."""
+    fmt = choose_format(json_, jsonl, csv_, output)
+    if input is None and not text:
+        if not font:
+            records = []
+            for entry in list_bundled():
+                loaded = load_font(str(entry.path), 0, entry.family)
+                records.append(
+                    {
+                        "family": entry.family,
+                        "file": entry.path.name,
+                        "scripts": ",".join(entry.scripts) or "latin,greek,cyrillic,symbols",
+                        "glyphs": loaded.hb_face.glyph_count,
+                        "characters": len(loaded.coverage),
+                        "sha256": loaded.sha256,
+                    }
+                )
+            emit_report(Report(records), fmt, output=output, title="bundled fonts")
+            return
+        chain = FontChain.from_specs(font, fallback=not no_fallback, system_fonts=not no_system_fonts)
+        records = [f.describe() for f in chain.fonts]
+        options = {"fonts": list(font), "fallback": not no_fallback, "system_fonts": not no_system_fonts}
+        emit_report(Report(records, None, options), fmt, output=output, title="font chain")
         return
+    name, body = opt.read_input_or_stdin(input, errors, texts=text)
     chain = FontChain.from_specs(font or [], fallback=not no_fallback, system_fonts=not no_system_fonts)
-    if text is None:
-        emit([f.describe() for f in chain.fonts], fmt, title="font chain")
-        return
-    report = chain.coverage_report(read_text(text))
+    report = chain.coverage_report(body)
     records = [
-        {"family": f["family"], "path": f["path"], "origin": f["origin"], "chars": f["chars"]}
+        {"input": name, **{key: f[key] for key in ("family", "path", "origin", "chars")}}
         for f in report["fonts"]
     ]
-    emit(records, fmt, document=report, title=f"coverage: {report['missing_glyphs']} characters missing")
-    if report["missing_glyphs"] and fmt.value == "table":
-        emit([{"char": k, "count": v} for k, v in report["missing"].items()], fmt, title="missing")
+    total = {"input": name, **{k: v for k, v in report.items() if k != "fonts"}}
+    options = {"fonts": list(font or ()), "fallback": not no_fallback, "system_fonts": not no_system_fonts}
+
+    def table(records: Any, total: Any) -> None:
+        rows = [{k: v for k, v in r.items() if k != "input"} for r in records]
+        print_table(rows, title=f"coverage: {total['missing_glyphs']} characters missing", transpose=False)
+        if total["missing_glyphs"]:
+            missing = [{"char": k, "count": v} for k, v in total["missing"].items()]
+            print_table(missing, title="missing", transpose=False)
+
+    emit_report(Report(records, total, options), fmt, output=output, table=table)
 
 
 @app.command("presets")
-def presets_command(json_: opt.Json = False, jsonl: opt.Jsonl = False, csv_: opt.Csv = False) -> None:
-    """List the named render presets, what they set and where their numbers come from."""
+def presets_command(
+    output: opt.Output = None, json_: opt.Json = False, jsonl: opt.Jsonl = False, csv_: opt.Csv = False
+) -> None:
+    """List the render presets (what --preset takes): what each sets and where its numbers come
+    from. Vision-encoder presets (-e/--encoder) are listed by `pixtok encoders`."""
     records = [
         {"name": p.name, "description": p.description, "source": p.source, "values": dict(p.values)}
         for p in PRESETS.values()
     ]
-    emit(records, choose_format(json_, jsonl, csv_), title="render presets")
+
+    def table(records: Any, total: Any) -> None:
+        rows = [
+            {
+                "name": r["name"],
+                "sets": ", ".join(f"{k.replace('_', '-')} {v}" for k, v in r["values"].items()),
+                "source": r["source"],
+            }
+            for r in records
+        ]
+        print_table(
+            rows,
+            title="render presets (--preset; vision-encoder presets: pixtok encoders)",
+            transpose=False,
+            prose=("sets", "source"),
+        )
+
+    emit_report(Report(records), choose_format(json_, jsonl, csv_, output), output=output, table=table)

@@ -4,17 +4,23 @@ ocr, sweep and the corpus commands, so a flag means the same thing everywhere.""
 from __future__ import annotations
 
 import functools
+import glob
 import inspect
+import os
+import re
+import shlex
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from pixtok.compare import DEFAULT_TOKENIZERS
-from pixtok.errors import UsageError
+from pixtok.corpus.inputs import Input, TextInput
+from pixtok.errors import InputError, UsageError
+from pixtok.io import STDIO as STDIN
 from pixtok.measure.ocr import ENGINE_NAMES
 from pixtok.measure.vlm import (
     DEFAULT_API_KEY_ENV,
@@ -127,10 +133,22 @@ NoSystemFonts = Annotated[
         rich_help_panel=RENDER,
     ),
 ]
+ERROR_MODES = ("strict", "replace")
+
+
+def _check_errors(value: str) -> str:
+    if value not in ERROR_MODES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(ERROR_MODES)}")
+    return value
+
+
 Errors = Annotated[
     str,
     typer.Option(
-        "--errors", help="strict: invalid UTF-8 is an error; replace: use U+FFFD.", rich_help_panel=RENDER
+        "--errors",
+        help="strict: invalid UTF-8 is an error; replace: use U+FFFD.",
+        rich_help_panel=RENDER,
+        callback=_check_errors,
     ),
 ]
 
@@ -259,6 +277,34 @@ OcrMaxPages = Annotated[
     ),
 ]
 
+OneInput = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="INPUT|TEXT|-",
+        help="A text file, '-' for stdin, or literal text (an argument that is no path).",
+        show_default=False,
+    ),
+]
+Texts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text",
+        help="Literal text to read, whatever it looks like (repeatable); INPUT arguments that are "
+        "not paths are read as text too.",
+        show_default=False,
+    ),
+]
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the records to FILE (format: the flag, else the extension .json/.jsonl/.csv, "
+        "else JSON Lines); stdout then shows the total.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+
 Json = Annotated[bool, typer.Option("--json", help="One JSON document.", rich_help_panel=OUTPUT)]
 Jsonl = Annotated[
     bool,
@@ -347,35 +393,24 @@ def _with_flags(
     return wrapper
 
 
-def render_options(
-    default_preset: str | None = None, layout_flag: str = "--layout"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def render_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command every shared render flag; it receives them built into `render_config`.
 
-    The flags keep their names and help in every command; `layout_flag` renames --layout where
-    a command needs that name for something else (`pixtok typos --layout qwerty`).
+    The flags keep their names and help in every command, and every command starts from the
+    same set-up, `RenderConfig()` (the glyph preset's values), so one text makes the same pages
+    whichever command renders it.
     """
-    flags = _RENDER_FLAGS
-    if layout_flag != "--layout":
-        renamed = Annotated[
-            str | None, typer.Option(layout_flag, help="page, strip, fit or crop.", rich_help_panel=RENDER)
-        ]
-        flags = tuple((n, renamed if n == "layout" else a, d) for n, a, d in flags)
 
     def build(values: dict[str, Any], _: dict[str, Any]) -> RenderConfig:
         return build_config(
             values.pop("preset"),
             values.pop("config"),
             values.pop("no_fallback"),
-            default_preset,
             no_system_fonts=values.pop("no_system_fonts"),
             **values,
         )
 
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        return _with_flags(command, "render_config", flags, _PREFIX, build)
-
-    return decorate
+    return _with_flags(command, "render_config", _RENDER_FLAGS, _PREFIX, build)
 
 
 _SERVER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
@@ -464,15 +499,14 @@ def build_config(
     preset: str | None = None,
     config_file: Path | None = None,
     no_fallback: bool = False,
-    default_preset: str | None = None,
     no_system_fonts: bool = False,
     **flags: Any,
 ) -> RenderConfig:
-    """A RenderConfig from, in rising priority: a preset (--preset, else the file's `preset`
-    key, else the command's default), the options the --config file sets, then the flags."""
+    """A RenderConfig from, in rising priority: the default set-up, a preset (--preset, else the
+    file's `preset` key), the options the --config file sets, then the flags."""
     file_values = read_config_file(config_file) if config_file is not None else {}
     values: dict[str, Any] = {}
-    base = preset or file_values.pop("preset", None) or default_preset
+    base = preset or file_values.pop("preset", None)
     file_values.pop("preset", None)
     if base:
         values["preset"] = base
@@ -487,26 +521,94 @@ def build_config(
         values["fallback"] = False
     if no_system_fonts:
         values["system_fonts"] = False
-    return RenderConfig.from_dict(values)
+    config = RenderConfig.from_dict(values)
+    _warn_overlapping_lines(config)
+    return config
 
 
-def read_input_or_stdin(path: str | None, errors: str, *, sample: str | None = None) -> tuple[str, str]:
-    """The text of INPUT, of stdin when INPUT is absent and stdin is piped, or the sample text.
+def _warn_overlapping_lines(config: RenderConfig) -> None:
+    """Say so when lines are set closer than the font size: the default set-up's lines are a
+    fixed 10 pt apart (Glyph's), so a larger --size alone makes lines overlap."""
+    geometry = config.geometry()
+    if config.layout != "strip" and geometry.line_height < geometry.size:
+        sys.stderr.write(
+            f"pixtok: warning: lines {config.line_height} apart are closer than the {config.size} "
+            "text, so neighbouring lines overlap; set --line-height (1.2 is 1.2 times the size)\n"
+        )
 
-    Returns (name, text). With no INPUT, a piped stdin is read; when stdin is a terminal, or
-    gives nothing at all (no stdin, as under cron or CI), the sample is used if the command has
-    one. An explicit '-' with empty stdin is an empty input, and an error later.
+
+#: An argument that names no path is still taken for one (and is an error, not text) when it holds
+#: a `/` or ends in a file extension: `notes.txt`, `data/`, `*.jsonl` (docs/conventions.md).
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
+_GLOB_CHARS = frozenset("*?[")
+
+
+def looks_like_path(argument: str) -> bool:
+    """Whether an argument reads as a path: one line holding a `/`, or ending in an extension."""
+    if "\n" in argument:
+        return False
+    return "/" in argument or bool(_EXTENSION.search(argument.strip()))
+
+
+def names_input(argument: str) -> bool:
+    """Whether an argument names something to read: `-`, an existing path, a glob that matches."""
+    if argument == STDIN or os.path.exists(argument):
+        return True
+    return bool(_GLOB_CHARS & set(argument)) and bool(glob.glob(argument, recursive=True))
+
+
+def input_arguments(arguments: Sequence[str] | None, texts: Sequence[str] | None = None) -> list[Input]:
+    """A command's INPUT arguments and --text values as inputs: paths, or texts given as they are.
+
+    An argument is a path when it names one (`names_input`); an argument that does not but
+    looks like a path is a mistake (`no such file`, exit 1); anything else is literal text.
+    --text values are always text.
     """
-    from pixtok.io import decode_text, read_bytes
+    inputs: list[Input] = []
+    for argument in arguments or ():
+        if names_input(argument):
+            inputs.append(argument)
+        elif looks_like_path(argument):
+            raise InputError(f"no such file: {argument} (--text {shlex.quote(argument)} reads it as text)")
+        else:
+            inputs.append(TextInput(argument))
+    inputs.extend(TextInput(text) for text in texts or ())
+    return inputs
 
-    if path is None:
-        if not sys.stdin.isatty():
-            data = read_bytes("-")
+
+def read_input_or_stdin(
+    path: str | None, errors: str, *, sample: str | None = None, texts: Sequence[str] | None = None
+) -> tuple[str, str]:
+    """The one text a command reads: INPUT (a file, `-`, or literal text) or --text; with
+    neither, a piped stdin, else the sample.
+
+    Returns (name, text), the name being the record's `input`: the path as given, `-` for
+    standard input, `text` for literal text, `sample` for the sample. With no input, a piped
+    stdin is read; when stdin is a terminal, or gives nothing at all (no stdin, as under cron or
+    CI), the sample is used if the command has one. An explicit '-' with empty stdin is an empty
+    input, and an error later.
+    """
+    from pixtok.io import decode_text, read_bytes, read_text
+
+    given = input_arguments([path] if path is not None else [], texts)
+    if len(given) > 1:
+        raise UsageError("this command reads one text: give one INPUT or one --text")
+    if not given:
+        if sys.stdin is not None and not sys.stdin.isatty():
+            data = read_bytes(STDIN)
             if data or sample is None:
-                return "-", decode_text(data, errors=errors, source="<stdin>")
+                if not data:
+                    raise UsageError("no input: give a text, a file, or pipe text on standard input")
+                return STDIN, decode_text(data, errors=errors, source="<stdin>")
         if sample is not None:
             return "sample", sample
-        raise UsageError("give an input file, or '-' to read standard input")
-    from pixtok.io import read_text
-
-    return path, read_text(path, errors=errors)
+        raise UsageError("no input: give a text, a file, or pipe text on standard input")
+    (chosen,) = given
+    if isinstance(chosen, TextInput):
+        return chosen.name, chosen.text
+    name = os.fspath(chosen)
+    if name != STDIN and os.path.isdir(name):
+        raise UsageError(f"{name} is a folder; this command reads one text")
+    if name != STDIN and not os.path.exists(name):
+        raise UsageError(f"{name}: this command reads one file, not a glob")
+    return name, read_text(name, errors=errors)

@@ -1,7 +1,11 @@
-"""One set of output formats shared by every command: table on a terminal, JSON lines when piped.
+"""One set of output formats shared by every command (docs/conventions.md).
 
-Commands build plain dicts (nested where the data is nested) and hand them here; this module is
-the only place that decides how they look.
+A command hands over a `Report`: its records (one dict per measured unit, nested where the data
+is nested), the total over them (or None) and the options that made them. This module alone
+decides how that looks: a table on a terminal, JSON Lines when piped, one JSON document
+`{"records", "total", "options"}` with `--json`, CSV rows of scalar cells with `--csv`; with
+`-o FILE`, the records go to FILE in the format the flag, else the extension, names (else JSON
+Lines) and stdout shows only the total, as a table on a terminal.
 """
 
 from __future__ import annotations
@@ -10,68 +14,74 @@ import contextlib
 import csv
 import io
 import json
+import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from rich.console import Console
-from rich.table import Table
+
+from pixtok.cli.tables import print_rows
+from pixtok.errors import UsageError
 
 
 class OutputFormat(StrEnum):
-    """How records are printed."""
+    """How records are written."""
 
-    auto = "auto"
     table = "table"
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
 
 
-def choose_format(json_: bool = False, jsonl: bool = False, csv_: bool = False) -> OutputFormat:
-    """Resolve the --json/--jsonl/--csv flags; with none, a table on a terminal and JSON lines otherwise."""
+#: The format an `-o FILE` extension names when no format flag is given.
+EXTENSION_FORMATS = {
+    ".json": OutputFormat.json,
+    ".jsonl": OutputFormat.jsonl,
+    ".ndjson": OutputFormat.jsonl,
+    ".csv": OutputFormat.csv,
+}
+
+
+def _flagged(json_: bool, jsonl: bool, csv_: bool) -> OutputFormat | None:
     chosen = [
         f
         for f, on in ((OutputFormat.json, json_), (OutputFormat.jsonl, jsonl), (OutputFormat.csv, csv_))
         if on
     ]
     if len(chosen) > 1:
-        from pixtok.errors import UsageError
-
         raise UsageError("choose one of --json, --jsonl and --csv")
-    if chosen:
-        return chosen[0]
+    return chosen[0] if chosen else None
+
+
+def choose_format(
+    json_: bool = False, jsonl: bool = False, csv_: bool = False, output: str | Path | None = None
+) -> OutputFormat:
+    """The format of the records: the flag; else, with `-o FILE`, the file's extension, else JSON
+    Lines; else a table on a terminal and JSON Lines when piped."""
+    flagged = _flagged(json_, jsonl, csv_)
+    if flagged is not None:
+        return flagged
+    if output is not None:
+        return EXTENSION_FORMATS.get(Path(output).suffix.lower(), OutputFormat.jsonl)
     return OutputFormat.table if sys.stdout.isatty() else OutputFormat.jsonl
 
 
-def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten nested dicts into dotted keys (`vision.qwen2.5-vl.tokens`), for CSV and tables."""
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
-        elif isinstance(value, (list, tuple)):
-            flat[name] = json.dumps(value, ensure_ascii=False)
-        else:
-            flat[name] = value
-    return flat
+@dataclass
+class Report:
+    """What a command measured: records, their total (None where nothing adds up), and the
+    options that made them."""
 
+    records: list[dict[str, Any]]
+    total: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
-def to_json(document: Any) -> str:
-    """Serialise deterministically (sorted keys are not used: key order is part of the schema)."""
-    return json.dumps(document, ensure_ascii=False, indent=2)
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "-"
-        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.0f}"
-    if value is None:
-        return "-"
-    return str(value)
+    def document(self) -> dict[str, Any]:
+        """The `--json` document: the same three keys in every command."""
+        return {"records": self.records, "total": self.total, "options": self.options}
 
 
 class stdout_errors(contextlib.ContextDecorator):
@@ -89,6 +99,189 @@ class stdout_errors(contextlib.ContextDecorator):
             raise OutputError(f"<stdout>: cannot write ({describe_os_error(exc)})") from None
 
 
+#: Prints a report's table: (records, total); records are empty when only the total is shown.
+TableWriter = Callable[[Sequence[Mapping[str, Any]], Mapping[str, Any] | None], None]
+
+
+def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as dotted keys (`vision.qwen2.5-vl.tokens`), scalars only: lists (per-page
+    details, pieces, ids) are left out, since a CSV cell or a table cell holds one value."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        elif not isinstance(value, (list, tuple)):
+            flat[name] = value
+    return flat
+
+
+def to_json(document: Any) -> str:
+    """Serialise deterministically (sorted keys are not used: key order is part of the schema)."""
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def format_value(value: Any) -> str:
+    """A value as a table shows it: numbers without exponents, four significant digits below
+    1,000 and whole numbers above, `-` for none."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "-"
+        if value == 0 or abs(value) >= 1000:
+            return f"{value:.0f}"
+        decimals = max(0, 3 - math.floor(math.log10(abs(value))))
+        text = f"{value:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def csv_text(records: Iterable[Mapping[str, Any]]) -> str:
+    """CSV with a header that is the union of the records' dotted keys, in first-seen order."""
+    flat = [flatten(r) for r in records]
+    header: list[str] = []
+    for row in flat:
+        header.extend(k for k in row if k not in header)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return buffer.getvalue()
+
+
+def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def report_text(report: Report, fmt: OutputFormat) -> str:
+    """The report in a file format (JSON, JSON Lines or CSV)."""
+    if fmt is OutputFormat.json:
+        return to_json(report.document()) + "\n"
+    if fmt is OutputFormat.csv:
+        return csv_text(report.records)
+    return jsonl_text(report.records)
+
+
+def write_report_file(report: Report, fmt: OutputFormat, path: str | Path) -> None:
+    """Write the records to `path`, whole or not at all."""
+    from pixtok.io import write_bytes_atomic
+
+    if fmt is OutputFormat.table:
+        raise UsageError("-o writes JSON, JSON Lines or CSV")
+    write_bytes_atomic(path, report_text(report, fmt).encode("utf-8"))
+
+
+@stdout_errors()
+def emit_report(
+    report: Report,
+    fmt: OutputFormat,
+    *,
+    output: str | Path | None = None,
+    table: TableWriter | None = None,
+    title: str | None = None,
+    columns: Iterable[str] | None = None,
+) -> None:
+    """Print the report in `fmt`, or write it to `output` and show its total on a terminal.
+
+    `table(records, total)` draws the terminal table (default: one row per record, the total as
+    the last row when there are two records or more, limited to `columns` if given).
+    """
+    draw: TableWriter = table or default_table(title, columns)
+    if output is not None:
+        write_report_file(report, fmt, output)
+        if sys.stdout.isatty() and report.total is not None:
+            draw([], report.total)
+        return
+    out = sys.stdout
+    if fmt is OutputFormat.table:
+        draw(report.records, report.total)
+    else:
+        out.write(report_text(report, fmt))
+    out.flush()
+
+
+def default_table(title: str | None = None, columns: Iterable[str] | None = None) -> TableWriter:
+    """One row per record and, for two records or more, the total as the last row (named
+    `total` in the first column); a single record (or the total alone) is a key/value table."""
+    wanted = list(columns) if columns is not None else None
+
+    def draw(records: Sequence[Mapping[str, Any]], total: Mapping[str, Any] | None) -> None:
+        rows = [dict(r) for r in records]
+        if total is not None and len(records) != 1:
+            first = wanted[0] if wanted else next(iter(records[0]), "input") if records else "input"
+            rows.append(total_row(total, first))
+        print_table(rows, title=title, columns=wanted, transpose=len(rows) == 1)
+
+    return draw
+
+
+def total_row(total: Mapping[str, Any], first: str = "input") -> dict[str, Any]:
+    """The total as a table row: `total` in the first column."""
+    return {first: "total", **{k: v for k, v in total.items() if k != first}}
+
+
+def console() -> Console:
+    """The console tables are drawn on: stdout, as wide as the terminal (or $COLUMNS)."""
+    return Console(soft_wrap=False, highlight=False)
+
+
+def print_table(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    columns: Iterable[str] | None = None,
+    transpose: bool | None = None,
+    headers: Mapping[str, str] | None = None,
+    prose: Iterable[str] = (),
+) -> None:
+    """A table: one row per record (flattened to dotted keys), or key/value rows for a single
+    record. `headers` renames columns for display; `prose` names columns whose text may wrap
+    at spaces."""
+    flat = [flatten(r) for r in records]
+    if columns is not None:
+        wanted = list(columns)
+        flat = [{k: row.get(k) for k in wanted} for row in flat]
+    if not flat:
+        return
+    names = dict(headers or {})
+    wrapping = set(prose)
+    out = console()
+    if transpose is None:
+        transpose = len(flat) == 1
+    if transpose:
+        for index, row in enumerate(flat):
+            print_rows(
+                out,
+                ["key", "value"],
+                [[names.get(k, k), format_value(v)] for k, v in row.items()],
+                title=title if index == 0 else None,
+                show_header=False,
+                wrapping=[False, True],
+            )
+        return
+    header: list[str] = []
+    for row in flat:
+        header.extend(k for k in row if k not in header)
+    print_rows(
+        out,
+        [names.get(k, k) for k in header],
+        [[format_value(row.get(k)) for k in header] for row in flat],
+        title=title,
+        wrapping=[k in wrapping for k in header],
+    )
+
+
+def write_lines(lines: Iterable[str], out: TextIO | None = None) -> None:
+    """Lines to stdout (for the bare outputs: `--count`, corrupted text)."""
+    stream = out or sys.stdout
+    for line in lines:
+        stream.write(line + "\n")
+    stream.flush()
+
+
 @stdout_errors()
 def emit(
     records: Sequence[Mapping[str, Any]],
@@ -99,62 +292,15 @@ def emit(
     columns: Iterable[str] | None = None,
     transpose: bool | None = None,
 ) -> None:
-    """Print records in the chosen format.
-
-    `document` is what --json prints (defaults to the list of records); `columns` limits and
-    orders the table's columns; a single record is shown as a key/value table.
-    """
-    out = sys.stdout
-    if fmt is OutputFormat.json:
-        out.write(to_json(records if document is None else document) + "\n")
-    elif fmt is OutputFormat.jsonl:
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif fmt is OutputFormat.csv:
-        flat = [flatten(r) for r in records]
-        header: list[str] = []
-        for row in flat:
-            header.extend(k for k in row if k not in header)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(flat)
-        out.write(buffer.getvalue())
-    else:
+    """Print records without a total (prefer `emit_report`); `--json` prints `document` when it
+    is already a `{"records", "total", "options"}` document, else wraps the records in one."""
+    if fmt is OutputFormat.table:
         print_table(records, title=title, columns=columns, transpose=transpose)
-    out.flush()
-
-
-def print_table(
-    records: Sequence[Mapping[str, Any]],
-    *,
-    title: str | None = None,
-    columns: Iterable[str] | None = None,
-    transpose: bool | None = None,
-) -> None:
-    """A rich table: one row per record, or key/value rows for a single record."""
-    flat = [flatten(r) for r in records]
-    if columns is not None:
-        wanted = list(columns)
-        flat = [{k: row.get(k) for k in wanted} for row in flat]
-    console = Console(soft_wrap=False)
-    if transpose is None:
-        transpose = len(flat) == 1
-    if transpose:
-        for index, row in enumerate(flat):
-            table = Table(title=title if index == 0 else None, show_header=False)
-            table.add_column("key", style="bold")
-            table.add_column("value", overflow="fold")
-            for key, value in row.items():
-                table.add_row(key, format_value(value))
-            console.print(table)
         return
-    header: list[str] = []
-    for row in flat:
-        header.extend(k for k in row if k not in header)
-    table = Table(title=title)
-    for key in header:
-        table.add_column(key, overflow="fold")
-    for row in flat:
-        table.add_row(*(format_value(row.get(k)) for k in header))
-    console.print(table)
+    if fmt is OutputFormat.json:
+        if not (isinstance(document, Mapping) and set(document) == {"records", "total", "options"}):
+            document = Report(list(records)).document()
+        sys.stdout.write(to_json(document) + "\n")
+    else:
+        sys.stdout.write(report_text(Report(list(records)), fmt))
+    sys.stdout.flush()

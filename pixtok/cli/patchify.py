@@ -10,7 +10,7 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import choose_format, emit
+from pixtok.cli.output import Report, choose_format, emit_report
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, atomic_writer, read_bytes, write_bytes_atomic
@@ -39,7 +39,10 @@ def parse_background(value: str) -> int | tuple[int, ...]:
 @app.command("patchify")
 def patchify_command(
     image: str | None = typer.Argument(
-        None, help="PNG/JPEG (any Pillow format) file, or - for stdin (read when piped and no file is given)."
+        None,
+        metavar="IMAGE|-",
+        help="PNG/JPEG (any Pillow format) file, or - for stdin (read when piped and no file is given).",
+        show_default=False,
     ),
     patch: int = typer.Option(16, "--patch", help="Patch side in pixels."),
     stride: int | None = typer.Option(None, "--stride", help="Step between patches (< patch: overlapping)."),
@@ -63,12 +66,13 @@ def patchify_command(
         help="Comma-separated presets to count vision tokens for (see `pixtok encoders`).",
     ),
     encoder_files: opt.EncoderFiles = None,
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
 ) -> None:
     """Cut an image into patches: grid, patch and non-blank patch counts, and vision tokens per preset."""
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     paper = parse_background(background)
@@ -88,7 +92,7 @@ def patchify_command(
     grid = patchify(page, patch, stride=stride, pad=pad, background=paper)  # type: ignore[arg-type]
     height, width = page.shape[:2]
     record: dict[str, Any] = {
-        "image": "<stdin>" if image == STDIO else image,
+        "input": image,
         "width": width,
         "height": height,
         "patch": grid.patch,
@@ -112,4 +116,12 @@ def patchify_command(
     if npy is not None:
         with atomic_writer(npy) as stream:
             write_patch_tensor(stream, grid, f"--npy {npy}")
-    emit([record], fmt, title="patches")
+    options = {
+        "patch": patch,
+        "stride": stride,
+        "pad": pad,
+        "background": list(paper) if isinstance(paper, tuple) else paper,
+        "rgb": rgb,
+        "encoders": [enc.name for enc in chosen],
+    }
+    emit_report(Report([record], None, options), fmt, output=output, title="patches")

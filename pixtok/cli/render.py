@@ -2,44 +2,56 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.cli.output import OutputFormat, Report, choose_format, emit_report, print_table
+from pixtok.compare import sample_text
 from pixtok.corpus.batch import MANIFEST, ShardRun, render_shards
-from pixtok.errors import InputError, UsageError
-from pixtok.output_files import write_pages
+from pixtok.corpus.inputs import Record
+from pixtok.errors import FontError, InputError, UsageError
+from pixtok.io import STDIO
+from pixtok.output_files import is_folder_target, stale_pages, write_pages
 from pixtok.render import render
 from pixtok.render.config import RenderConfig
 
 
 @app.command("render")
-@opt.render_options()
+@opt.render_options
 def render_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Text file, or '-' for stdin; with --shards, files, folders, globs, JSON Lines, Parquet.",
+            metavar="INPUT|TEXT|-",
+            help="Text files, folders, globs, '-' for stdin, or literal text; with --shards, also "
+            "JSON Lines and Parquet.",
             show_default=False,
         ),
     ] = None,
+    text: opt.Texts = None,
     output: Annotated[
         str | None,
         typer.Option(
             "-o",
             "--output",
-            help="page.png, a folder/, a pattern page-{page:03d}.png, .npy, .npz, or - (PNG on stdout).",
+            help="A folder/ (pages NAME-0001.png..., the default: the current folder), page.png, a "
+            "pattern page-{page:04d}.png, .npy, .npz, or - (PNG on stdout).",
         ),
     ] = None,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
     shards: Annotated[
         Path | None,
         typer.Option(
@@ -64,62 +76,173 @@ def render_command(
 ) -> None:
     """Render text to pages: PNG per page, NPY/NPZ stacks, or one PNG on stdout.
 
-    Without -o, pages are written next to the current folder as INPUT-STEM.png (one page) or
-    INPUT-STEM-001.png... (several). A summary follows: a table on a terminal, JSON when piped.
+    Each input's pages are NAME-0001.png, NAME-0002.png... (NAME: the file's stem, `stdin`,
+    or `text`), in the current folder or the -o folder; pages an earlier, longer render of the
+    same NAME left there are removed (stderr says so). One record per input follows: a table on
+    a terminal, JSON Lines when piped. With no input, a piped stdin is rendered, else a sample.
     With --shards DIR, every record of the inputs becomes WebDataset samples (a PNG and a JSON
     per page) in tar shards, rendered on all cores and resumable with --resume.
     """
+    fmt = choose_format(json_, jsonl, csv_)
+    given = opt.input_arguments(inputs, text)
+    skipped = corpus.SkipCounter()
     if shards is not None:
         if output is not None:
             raise UsageError("--shards writes the pages into shards; it cannot be combined with -o")
         run = corpus.engine_options(engine, jobs, scheduler)
-        records = corpus.input_records(inputs, corpus.corpus_options(field, id_field, errors, None))
-        with corpus.progress_bar(inputs, quiet) as advance:
+        reading = corpus.corpus_options(field, id_field, errors, None)
+        records = corpus.input_records(given, reading, on_skip=skipped)
+        with corpus.progress_bar(given, quiet) as advance:
             done = render_shards(
                 records, render_config, shards, shard_size=shard_size, strict_glyphs=strict_glyphs,
                 engine=run, resume=resume, on_progress=advance,
             )  # fmt: skip
-        print_shard_summary(done, choose_format(json_, jsonl))
+        skipped.report()
+        print_shard_summary(done, fmt, render_config)
         if done.totals.failed:
             raise InputError(done.totals.failure_summary())
         return
     if resume:
         raise UsageError("--resume is for --shards runs")
-    if inputs and len(inputs) > 1:
-        raise UsageError("render takes one input; use --shards DIR to render many")
-    input = inputs[0] if inputs else None
-    name, text = opt.read_input_or_stdin(input, errors)
-    if output == "-" and (json_ or jsonl):
-        raise UsageError("-o - writes the image to stdout; it cannot be combined with --json")
-    result = render(text, render_config)
-    if output is None:
-        stem = "stdin" if name == "-" else Path(name).stem
-        output = f"{stem}.png" if result.page_count == 1 else f"{stem}-{{page:03d}}.png"
-    written = write_pages(result, output)
-    if output == "-":
-        if result.missing_glyphs:
-            sys.stderr.write(
-                f"pixtok: warning: {result.missing_glyphs} characters have no glyph in any font\n"
-            )
-        return
-    summary = {"input": name, "outputs": written, **result.summary()}
-    fmt = choose_format(json_, jsonl)
-    if fmt is OutputFormat.table:
-        brief = {k: v for k, v in summary.items() if k not in ("config", "page_sizes", "fonts", "outputs")}
-        brief["fonts"] = ", ".join(f["family"] for f in summary["fonts"])
-        brief["outputs"] = written[0] if len(written) == 1 else f"{written[0]} … {written[-1]}"
-        emit([brief], fmt, title="render")
-    else:
-        emit([summary], fmt, document=summary)
-    if result.missing_glyphs:
-        sys.stderr.write(
-            f"pixtok: warning: {result.missing_glyphs} characters have no glyph in any font "
-            f"({', '.join(list(summary['missing_chars'])[:8])}); add a font with --font\n"
+    if output == "-" and (json_ or jsonl or csv_):
+        raise UsageError("-o - writes the image to stdout; it cannot be combined with a format flag")
+    target = output if output is not None else "."
+    reading = corpus.corpus_options(field, id_field, errors, None)
+    records = corpus.input_records(
+        given, reading, read_default=lambda: opt.read_input_or_stdin(None, errors, sample=sample_text()),
+        on_skip=skipped,
+    )  # fmt: skip
+    first, rest = _first_and_rest(records)
+    several = rest is not None
+    if several and not is_folder_target(target):
+        raise UsageError(
+            f"several inputs render into a folder, one page series each: -o DIR/ (not -o {target})"
+        )
+    summaries: list[dict[str, Any]] = []
+    names: dict[str, int] = {}
+    failed: list[dict[str, Any]] = []
+    for record in itertools.chain([first] if first is not None else [], rest or []):
+        summary = _render_one(record, render_config, target, names, strict=not several)
+        if summary is None:  # the page went to stdout
+            return
+        if "error" in summary:
+            failed.append(summary)
+        summaries.append(summary)
+    skipped.report()
+    if not summaries:
+        raise InputError("nothing to render: the inputs hold no text files")
+    done = [s for s in summaries if "error" not in s]
+    total = {
+        "inputs": len(done),
+        **{key: sum(s[key] for s in done) for key in ("pages", "chars", "lines", "glyphs", "missing_glyphs")},
+    }
+    options = {"render": render_config.to_dict() if render_config else {}, "output": target}
+    emit_report(Report(summaries, total, options), fmt, table=_render_table)
+    if failed:
+        first_failed = failed[0]
+        raise InputError(
+            f"{len(failed)} of {len(summaries)} inputs failed (first: {first_failed['input']}: "
+            f"{first_failed['error']})"
         )
 
 
-def print_shard_summary(run: ShardRun, fmt: OutputFormat) -> None:
-    """What a --shards run wrote: shards, samples (pages), records and failures."""
+def _first_and_rest(records: Iterator[Record]) -> tuple[Record | None, Iterator[Record] | None]:
+    """The first record, and an iterator over the others (None when there is only one)."""
+    first = next(records, None)
+    second = next(records, None)
+    if second is None:
+        return first, None
+    return first, itertools.chain([second], records)
+
+
+def page_name(record_id: str, taken: dict[str, int]) -> str:
+    """The NAME of an input's page files: a file's stem, `stdin`, `text` (literal text), or the
+    record id made safe for a file name; a name met again gets `-2`, `-3`..."""
+    if record_id == STDIO:
+        base = "stdin"
+    elif os.path.exists(record_id):
+        base = Path(record_id).stem
+    else:
+        base = re.sub(r"[^\w.-]+", "-", record_id).strip("-.") or "text"
+    taken[base] = taken.get(base, 0) + 1
+    return base if taken[base] == 1 else f"{base}-{taken[base]}"
+
+
+def _render_one(
+    record: Record, config: RenderConfig | None, target: str, names: dict[str, int], *, strict: bool
+) -> dict[str, Any] | None:
+    """Render one record and write its pages; its summary, or None when the page went to stdout.
+
+    With `strict` (a single input) a data error ends the command; otherwise it becomes the
+    record's `error` and the other inputs are rendered.
+    """
+    if record.error is not None:
+        if strict:
+            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+        return {"input": record.id, "error": record.error}
+    try:
+        result = render(record.text, config)
+    except (InputError, FontError) as exc:
+        if strict:
+            raise
+        return {"input": record.id, "error": str(exc)}
+    name = page_name(record.id, names)
+    written = write_pages(result, target, name)
+    if target == "-":
+        _warn_missing(result.missing_glyphs, [])
+        return None
+    if is_folder_target(target):
+        stale = stale_pages(target, name, result.page_count)
+        for path in stale:
+            path.unlink()
+        if stale:
+            sys.stderr.write(
+                f"pixtok: warning: removed {len(stale)} stale pages of an earlier render of {name} "
+                f"({stale[0].name}{' … ' + stale[-1].name if len(stale) > 1 else ''})\n"
+            )
+    summary = {"input": record.id, "outputs": written, **result.summary()}
+    summary.pop("config")
+    _warn_missing(result.missing_glyphs, list(summary["missing_chars"]))
+    return summary
+
+
+def _warn_missing(count: int, chars: list[str]) -> None:
+    if count:
+        listed = f" ({', '.join(chars[:8])})" if chars else ""
+        sys.stderr.write(
+            f"pixtok: warning: {count} characters have no glyph in any font{listed}; add a font with --font\n"
+        )
+
+
+def _render_table(records: Any, total: Any) -> None:
+    """One row per input: pages, size, characters, the files written, the fonts used."""
+    rows = []
+    for record in records:
+        if "error" in record:
+            rows.append({"input": record["input"], "error": record["error"]})
+            continue
+        outputs = record["outputs"]
+        rows.append(
+            {
+                "input": record["input"],
+                "pages": record["pages"],
+                "width": record["width"],
+                "height": record["height"],
+                "chars": record["chars"],
+                "font size (px)": record["font_size_px"],
+                "missing glyphs": record["missing_glyphs"],
+                "files": outputs[0] if len(outputs) == 1 else f"{outputs[0]} … {Path(outputs[-1]).name}",
+                "fonts": ", ".join(f["family"] for f in record["fonts"]),
+            }
+        )
+    if total is not None and len(records) != 1:
+        rows.append({"input": "total", **{k: total[k] for k in ("pages", "chars")}})
+    print_table(rows, title="render", prose=("files", "fonts", "error"))
+
+
+def print_shard_summary(run: ShardRun, fmt: OutputFormat, config: RenderConfig | None) -> None:
+    """What a --shards run wrote. Its records are the manifest's (DIR/records.jsonl), so stdout
+    shows only the total, as for -o FILE: a table on a terminal, the document with --json."""
     total = run.totals.total()
     summary = {
         "shards": run.shards,
@@ -130,4 +253,8 @@ def print_shard_summary(run: ShardRun, fmt: OutputFormat) -> None:
         "folder": str(run.folder),
         "manifest": str(run.folder / MANIFEST),
     }
-    emit([summary], fmt, document=summary, title="render --shards")
+    report = Report([], summary, {"render": config.to_dict() if config else {}})
+    if fmt is OutputFormat.json:
+        emit_report(report, fmt)
+    elif sys.stdout.isatty():
+        print_table([summary], title="render --shards")

@@ -14,7 +14,6 @@ from pixtok.cli import options as opt
 from pixtok.cli.compare import Density, Encoders, Ocr, Patch
 from pixtok.compare import (
     DEFAULT_ENCODERS,
-    DEFAULT_PRESET,
     DEFAULT_TOKENIZERS,
     CompareOptions,
     OcrOptions,
@@ -29,16 +28,18 @@ REPORT = "Report options"
 
 
 @app.command("report")
-@opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.render_options
 def report_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Texts (files, folders, globs, JSON Lines, Parquet, '-') to measure, or one records "
-            "file written by compare (--jsonl, --json, -o) or sweep --json.",
+            metavar="INPUT|TEXT|-",
+            help="Texts (files, folders, globs, JSON Lines, Parquet, '-', literal text) to measure, or "
+            "one records file written by compare (--jsonl, --json, -o) or sweep --json.",
             show_default=False,
         ),
     ] = None,
+    text: opt.Texts = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="The HTML file to write.", show_default=False)
     ] = None,
@@ -119,7 +120,7 @@ def report_command(
     )
     records_files = [name for name in inputs or () if is_records_file(name)]
     if records_files:
-        if len(records_files) != len(inputs or ()) or len(records_files) > 1:
+        if len(records_files) != len(inputs or ()) or len(records_files) > 1 or text:
             raise UsageError("give either texts to measure or one records file, not both or several")
         measuring = {"--sweep": sweep, "--ocr": ocr, "--tokenizer": tokenizer, "--encoder": encoder}
         given = [flag for flag, value in measuring.items() if value]
@@ -132,10 +133,15 @@ def report_command(
         report = report_records(read_records_file(records_files[0]), options, render_config)
     else:
         reading = corpus.corpus_options(field, id_field, errors, (group_by,) if group_by else ())
+        skipped = corpus.SkipCounter()
         records = corpus.input_records(
-            inputs, reading, read_default=lambda: opt.read_input_or_stdin(None, errors, sample=sample_text())
+            opt.input_arguments(inputs, text),
+            reading,
+            read_default=lambda: opt.read_input_or_stdin(None, errors, sample=sample_text()),
+            on_skip=skipped,
         )
-        report = report_texts(records, options, source=", ".join(inputs or ()))
+        report = report_texts(records, options, source=", ".join([*(inputs or ()), *(text or ())]))
+        skipped.report()
     size = write_report(report, output)
     if sys.stdout.isatty():
         shown = sum(len(i.pages) for i in report.inputs)

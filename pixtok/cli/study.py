@@ -3,19 +3,22 @@ DeepSeek-OCR's Fox study (arXiv 2510.18234, Table 2)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit, flatten
+from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table
 from pixtok.compare import split_names
 from pixtok.errors import InputError, UsageError
+from pixtok.io import atomic_writer
 from pixtok.measure.vlm import ServerOptions, redact
 from pixtok.render.config import RenderConfig
 
@@ -31,15 +34,18 @@ STUDY = "Study"
 
 
 @study_app.command("compression")
-@opt.render_options(default_preset="glyph")
+@opt.render_options
 @opt.ocr_server_options()
 def compression_command(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin.", show_default=False
+            metavar="INPUT|TEXT|-",
+            help="Text files, folders, globs, JSON Lines or Parquet; '-' for stdin; literal text.",
+            show_default=False,
         ),
     ] = None,
+    text: opt.Texts = None,
     encoder: Annotated[
         list[str] | None,
         typer.Option(
@@ -114,9 +120,11 @@ def compression_command(
     """
     from pixtok.study import StudyOptions, compression_study, parse_excerpts, plot_study
 
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
+    if resume and fmt is not OutputFormat.jsonl:
+        raise UsageError("--resume continues JSON Lines files: write -o FILE.jsonl")
     options = StudyOptions(
         modes=split_names(encoder, ("deepseek-ocr-tiny", "deepseek-ocr-small")),
         tokenizer=tokenizer,
@@ -131,50 +139,56 @@ def compression_command(
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     reading = corpus.corpus_options(field, id_field, errors, ())
+    given = opt.input_arguments(inputs, text)
+    skipped = corpus.SkipCounter()
     records = corpus.input_records(
-        inputs, reading, read_default=lambda: opt.read_input_or_stdin(None, errors)
+        given, reading, read_default=lambda: opt.read_input_or_stdin(None, errors), on_skip=skipped
     )
-    document = (
-        corpus.JsonDocument(sys.stdout, {}, "records")
-        if fmt is OutputFormat.json and output is None
-        else None
-    )
-    spool = corpus.CsvSpool() if fmt is OutputFormat.csv and output is None else None
+    journal = output is not None and fmt is OutputFormat.jsonl  # resumable, through the run's journal
+    with contextlib.ExitStack() as stack:
+        out: TextIO = sys.stdout
+        if output is not None and not journal:
+            stream = stack.enter_context(atomic_writer(output))
+            out = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+            stack.callback(out.detach)
+            stack.callback(out.flush)
+        document = corpus.JsonDocument(out, {}, "records") if fmt is OutputFormat.json else None
+        spool = corpus.CsvSpool() if fmt is OutputFormat.csv else None
 
-    def show(record: dict[str, Any]) -> None:
+        def show(record: dict[str, Any]) -> None:
+            if document is not None:
+                document.add(record)
+            elif spool is not None:
+                spool.add(flatten(record))
+            elif fmt is OutputFormat.jsonl:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+        with corpus.progress_bar(given, quiet) as advance:
+            totals = compression_study(
+                records,
+                options,
+                engine=run,
+                output=output if journal else None,
+                resume=resume,
+                on_record=None if journal else show,
+                on_progress=advance,
+            )
+        total = totals.total()
+        shown_total = None if total is None else {k: v for k, v in total.items() if k != "sums"}
         if document is not None:
-            document.add(record)
+            document.close({"total": shown_total, "options": describe(options)})
         elif spool is not None:
-            spool.add(flatten(record))
-        elif fmt is OutputFormat.jsonl:
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    with corpus.progress_bar(inputs, quiet) as advance:
-        totals = compression_study(
-            records,
-            options,
-            engine=run,
-            output=str(output) if output is not None else None,
-            resume=resume,
-            on_record=show if output is None else None,
-            on_progress=advance,
-        )
-    total = totals.total()
-    shown_total = None if total is None else {k: v for k, v in total.items() if k != "sums"}
+            spool.write(out)
+    skipped.report()
     if plot is not None and total is not None:
         plot_study(total, str(plot), tokenizer=tokenizer)
-    if document is not None:
-        document.close({"total": shown_total, "options": describe(options)})
-    elif spool is not None:
-        spool.write(sys.stdout)
-    elif fmt is OutputFormat.table:
-        if total is not None:
-            emit(table_rows(total, options.modes), fmt, title=_title(tokenizer), transpose=False)
-        if output is not None:
-            print(f"{totals.records} records in {output} ({totals.failed} failed)")
-    elif output is not None and fmt is OutputFormat.json:
-        emit([], fmt, document={"output": str(output), "records": totals.records, "failed": totals.failed,
-                                "total": shown_total, "options": describe(options)})  # fmt: skip
+    if total is not None and (fmt is OutputFormat.table or (output is not None and sys.stdout.isatty())):
+        title = (
+            _title(tokenizer)
+            if output is None
+            else f"{_title(tokenizer)}; {totals.records} records in {output}"
+        )
+        print_table(table_rows(total, options.modes), title=title, transpose=False)
     if total is None and totals.failed == 0:
         raise InputError("nothing to study: no text")
     if totals.failed:

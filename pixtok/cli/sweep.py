@@ -10,9 +10,9 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.compare import Encoders
-from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.cli.output import Report, choose_format, emit_report, print_table
 from pixtok.cli.progress import progress_bar
-from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
+from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_TOKENIZERS, CompareOptions, split_names
 from pixtok.errors import InputError, UsageError
 from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
@@ -86,12 +86,11 @@ def _row(record: dict[str, Any], tokenizer: str, encoder: str) -> dict[str, Any]
 
 
 @app.command("sweep")
-@opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.render_options
 @opt.ocr_server_options()
 def sweep_command(
-    input: Annotated[
-        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
-    ] = None,
+    input: opt.OneInput = None,
+    text: opt.Texts = None,
     vary: Vary = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
@@ -106,6 +105,7 @@ def sweep_command(
     ] = None,
     quiet: Quiet = False,
     errors: opt.Errors = "strict",
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
@@ -114,48 +114,55 @@ def sweep_command(
 ) -> None:
     """Measure one text under a grid of render options: compression, and with --ocr the error rate.
 
-    Compression is the first tokenizer's tokens over the first encoder's vision tokens; with
-    --ocr, configurations on the Pareto front (no other compresses more at a lower error) are
-    marked. Defaults: the glyph preset, as in `pixtok compare`; OCR reads the first page.
+    One record per configuration. Compression is the first tokenizer's tokens over the first
+    encoder's vision tokens; with --ocr, configurations on the Pareto front (no other compresses
+    more at a lower error) are marked. Defaults: the glyph set-up; OCR reads the first page.
     """
-    from pixtok.sweep import plot_sweep, sweep
+    from pixtok.sweep import configurations, plot_sweep, sweep
 
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
-    base = render_config
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
     options = _sweep_options(
-        base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
+        render_config, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
     )
-    from pixtok.sweep import configurations
-
     total = len(configurations(options.compare.render, options.axes))
-    _, text = opt.read_input_or_stdin(input, errors)
+    name, body = opt.read_input_or_stdin(input, errors, texts=text)
     with progress_bar(total, "configurations", quiet=quiet) as advance:
-        report = sweep(text, options, progress=lambda done, total: advance(1))
+        report = sweep(body, options, progress=lambda done, total: advance(1))
     if plot is not None:
         plot_sweep(report, str(plot))
     tok, enc = options.primary
-    if fmt is OutputFormat.table:
-        rows = [_row(r, tok, enc) for r in report["records"]]
+    records = [{"input": name, **record} for record in report["records"]]
+    described = {
+        "render": options.compare.render.to_dict(),
+        "axes": report["axes"],
+        "primary": report["primary"],
+        "tokenizers": list(options.compare.tokenizers),
+        "encoders": list(options.compare.encoders),
+        "ocr": report["ocr"],
+        "ocr_engine": ocr_engine,
+        "ocr_lang": ocr_lang,
+        "max_pages": options.max_pages,
+    }
+
+    def table(records: Any, total: Any) -> None:
+        rows = [_row(r, tok, enc) for r in records]
         title = f"sweep: ratio = text ({tok}) / vision ({enc}) tokens; cer_ns ignores spaces"
-        emit(rows, fmt, title=title, transpose=False)
-    elif fmt is OutputFormat.json:
-        emit(report["records"], fmt, document=report)
-    else:
-        emit(report["records"], fmt)
+        print_table(rows, title=title, transpose=False)
+
+    emit_report(Report(records, None, described), fmt, output=output, table=table)
 
 
 @app.command("fit")
-@opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.render_options
 @opt.ocr_server_options()
 def fit_command(
-    input: Annotated[
-        str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
-    ] = None,
+    input: opt.OneInput = None,
+    text: opt.Texts = None,
     budget: Annotated[int, typer.Option("--budget", help="Vision tokens the document may use.")] = 0,
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="The vision encoder that counts.")] = "",
     encoder_files: opt.EncoderFiles = None,
@@ -171,19 +178,22 @@ def fit_command(
     metric: Metric = "cer",
     quiet: Quiet = False,
     errors: opt.Errors = "strict",
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
+    csv_: opt.Csv = False,
     render_config: RenderConfig | None = None,
     ocr_server: ServerOptions | None = None,
 ) -> None:
     """Find the most legible rendering whose vision tokens stay within --budget for --encoder.
 
     Tries every size from 6 to 32 px (or the --vary grid), keeps those within budget, and reads
-    the --candidates largest back with OCR; exits 1 saying so when nothing fits.
+    the --candidates largest back with OCR; exits 1 saying so when nothing fits. The record is
+    the chosen configuration; the total says how many were tried and read back.
     """
-    from pixtok.sweep import FIT_SIZES, fit
+    from pixtok.sweep import FIT_SIZES, configurations, fit
 
-    fmt = choose_format(json_, jsonl)
+    fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)
     if not encoder:
         raise UsageError("name the vision encoder that counts: --encoder (see `pixtok encoders`)")
@@ -195,10 +205,8 @@ def fit_command(
     options = _sweep_options(
         base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
     )
-    from pixtok.sweep import configurations
-
     total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)
-    _, text = opt.read_input_or_stdin(input, errors)
+    name, body = opt.read_input_or_stdin(input, errors, texts=text)
     with progress_bar(total + (candidates if ocr else 0), "configurations", quiet=quiet) as advance:
         state = {"done": 0}
 
@@ -206,22 +214,42 @@ def fit_command(
             advance(done - state["done"])
             state["done"] = done
 
-        report = fit(text, budget, encoder, options, candidates=candidates, progress=step)
+        report = fit(body, budget, encoder, options, candidates=candidates, progress=step)
     if not report["fits"]:
         raise InputError(
             f"nothing fits in {budget} {encoder} tokens: the fewest any configuration needs is "
             f"{report['fewest_tokens']} ({' '.join(f'{k}={v}' for k, v in report['fewest_config'].items())})"
         )
-    if fmt is OutputFormat.table:
+    record = {
+        "input": name,
+        "config": report["config"],
+        "vision_tokens": report["vision_tokens"],
+        **{k: v for k, v in report["record"].items() if k != "input"},
+    }
+    summary = {
+        key: report[key]
+        for key in ("fits", "budget", "encoder", "configurations", "within_budget", "ocr_tried")
+    }
+    described = {
+        "render": report["render"],
+        "tokenizers": list(options.compare.tokenizers),
+        "candidates": candidates,
+        "ocr": ocr,
+        "metric": metric,
+        "max_pages": options.max_pages,
+    }
+
+    def table(records: Any, total: Any) -> None:
+        chosen = records[0] if records else record
         brief = {
             "fits": "yes",
-            **{f"config.{k}": v for k, v in report["config"].items()},
-            "vision_tokens": f"{report['vision_tokens']} of {budget} ({encoder})",
-            "pages": report["pages"],
-            "font_size_px": report["font_size_px"],
+            **{f"config.{k}": v for k, v in chosen["config"].items()},
+            "vision_tokens": f"{chosen['vision_tokens']} of {budget} ({encoder})",
+            "pages": chosen["pages"],
+            "font_size_px": chosen["font_size_px"],
         }
-        if "ocr" in report["record"]:
-            brief.update({k: report["record"]["ocr"][k] for k in ("cer", "cer_nospace", "wer")})
-        emit([brief], fmt, title="fit")
-    else:
-        emit([report], fmt, document=report)
+        if "ocr" in chosen:
+            brief.update({k: chosen["ocr"][k] for k in ("cer", "cer_nospace", "wer")})
+        print_table([brief], title="fit", transpose=True)
+
+    emit_report(Report([record], summary, described), fmt, output=output, table=table)

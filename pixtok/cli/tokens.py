@@ -10,8 +10,9 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import choose_format, emit
+from pixtok.cli.output import Report, choose_format, emit_report, print_table, total_row, write_lines
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
+from pixtok.corpus.inputs import TextInput
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, read_text
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
@@ -25,12 +26,13 @@ def tokenizers_command(
         "--describe",
         help="Load each available tokenizer and show its file, SHA-256 and library version.",
     ),
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
 ) -> None:
     """List the text tokenizers: name, kind, vocabulary size and whether it can be used here."""
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     records: list[dict[str, Any]] = []
     for info in [*list_tokenizers(), *list_file_loaders()]:
         record = info.to_dict()
@@ -49,7 +51,19 @@ def tokenizers_command(
         columns.insert(4, "reason")
     if describe:
         columns += ["file", "sha256", "library_version"]
-    emit(records, fmt, title="text tokenizers", columns=columns, transpose=False)
+    report = Report(records, None, {"describe": describe})
+    emit_report(
+        report,
+        fmt,
+        output=output,
+        table=lambda records, total: print_table(
+            records,
+            title="text tokenizers",
+            columns=columns,
+            transpose=False,
+            prose=("description", "reason"),
+        ),
+    )
 
 
 def token_record(
@@ -69,39 +83,92 @@ def token_record(
     return record
 
 
+def token_total(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts summed over the inputs."""
+    names = list(records[0]["tokens"]) if records else []
+    return {
+        "inputs": len(records),
+        "chars": sum(r["chars"] for r in records),
+        "bytes": sum(r["bytes"] for r in records),
+        "tokens": {name: sum(r["tokens"][name] for r in records) for name in names},
+    }
+
+
 @app.command("tokens")
 def tokens_command(
     inputs: list[str] = typer.Argument(
         None,
-        metavar="INPUT|-",
-        help="Text files ('-' for standard input); none reads piped standard input.",
+        metavar="INPUT|TEXT|-",
+        help="Text files, '-' for standard input, or literal text; none reads piped standard input.",
+        show_default=False,
     ),
-    tokenizer: str = typer.Option(
-        ",".join(DEFAULT_TOKENIZERS),
+    text: opt.Texts = None,
+    tokenizer: str | None = typer.Option(
+        None,
         "--tokenizer",
         "-t",
-        help="Comma-separated tokenizer names or spm:PATH, tiktoken:PATH, hf:PATH (see `pixtok tokenizers`).",
+        help="Comma-separated tokenizer names or spm:PATH, tiktoken:PATH, hf:PATH (see `pixtok "
+        f"tokenizers`; default: {','.join(DEFAULT_TOKENIZERS)}).",
+        show_default=False,
+    ),
+    count: bool = typer.Option(
+        False, "--count", help="Print only the token count, one line per input (one tokenizer)."
     ),
     pieces: bool = typer.Option(False, "--pieces", help="Also show each tokenizer's pieces."),
     ids: bool = typer.Option(False, "--ids", help="Also show each tokenizer's token ids."),
     errors: opt.Errors = "strict",
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
 ) -> None:
-    """Count text tokens per tokenizer: keys `chars`, `bytes` and `tokens.<name>`."""
-    fmt = choose_format(json_, jsonl, csv_)
-    tokenizers = [get_tokenizer(name) for name in split_names(tokenizer, ())]
-    sources = list(inputs or [])
+    """Count text tokens per tokenizer: keys `chars`, `bytes` and `tokens.<name>`.
+
+    Each INPUT is a file, '-', or (when it names no path) literal text: `pixtok tokens "Hello
+    world"`. --count prints the bare count of one tokenizer (the first named, by default
+    mistral-spm), one line per input.
+    """
+    fmt = choose_format(json_, jsonl, csv_, output)
+    names = split_names(tokenizer, DEFAULT_TOKENIZERS)
+    if count:
+        if tokenizer is not None and len(names) > 1:
+            raise UsageError("--count prints one number per input: name one tokenizer with -t")
+        if output is not None or json_ or jsonl or csv_ or pieces or ids:
+            raise UsageError("--count prints bare numbers; it cannot be combined with -o or a format")
+        names = names[:1]
+    tokenizers = [get_tokenizer(name) for name in names]
+    sources = opt.input_arguments(inputs, text)
     if not sources:
         if sys.stdin is None or sys.stdin.isatty():
-            raise UsageError("no input: give a text file, or pipe text on standard input")
+            raise UsageError("no input: give a text, a file, or pipe text on standard input")
         sources = [STDIO]
     records = []
     for source in sources:
-        text = read_text(source, errors=errors)
-        records.append(token_record("<stdin>" if source == STDIO else source, text, tokenizers, pieces, ids))
-    emit(records, fmt, document=records if len(records) > 1 else records[0], title="text tokens")
+        if isinstance(source, TextInput):
+            name, body = source.name, source.text
+        else:
+            name, body = str(source), read_text(source, errors=errors)
+        records.append(token_record(name, body, tokenizers, pieces, ids))
+    if count:
+        write_lines(str(record["tokens"][names[0]]) for record in records)
+        return
+    report = Report(records, token_total(records), {"tokenizers": list(names)})
+    emit_report(report, fmt, output=output, table=_tokens_table)
+
+
+def _tokens_table(records: Any, total: Any) -> None:
+    """Counts per input (and their total), with a column per tokenizer; pieces and ids, when
+    asked for, follow as one line per input and tokenizer."""
+    rows = [{k: v for k, v in r.items() if k not in ("pieces", "ids")} for r in records]
+    if total is not None and len(rows) != 1:
+        rows.append(total_row({k: v for k, v in total.items() if k != "inputs"}))
+    names = {f"tokens.{name}": name for name in (total or records[0])["tokens"]}
+    print_table(rows, title="text tokens per tokenizer", transpose=False, headers=names)
+    for record in records:
+        for key in ("pieces", "ids"):
+            for name, values in record.get(key, {}).items():
+                shown = " ".join(repr(v) if key == "pieces" else str(v) for v in values)
+                print(f"{record['input']} {name} {key}: {shown}")
 
 
 @app.command("train-tokenizer")
@@ -149,4 +216,5 @@ def train_tokenizer_command(
         "sha256": trained.sha256,
         "tokenizer": f"spm:{trained.model}",
     }
-    emit([record], fmt, document=record, title="trained tokenizer")
+    options = {"vocab_size": vocab_size, "model_type": model_type, "character_coverage": character_coverage}
+    emit_report(Report([record], None, options), fmt, title="trained tokenizer")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit, stdout_errors
-from pixtok.compare import DEFAULT_PRESET, DEFAULT_TOKENIZERS, split_names
+from pixtok.cli.output import Report, choose_format, emit_report, print_table, stdout_errors
+from pixtok.compare import DEFAULT_TOKENIZERS, split_names
+from pixtok.corpus.inputs import LITERAL_TEXT_ID, TextInput
 from pixtok.errors import UsageError
-from pixtok.io import read_text, write_bytes_atomic
+from pixtok.io import STDIO, read_text, write_bytes_atomic
 from pixtok.measure.distance import text_distance
 from pixtok.measure.keyboards import LAYOUTS
 from pixtok.measure.typos import KINDS, corrupt, typo_report
@@ -23,8 +25,7 @@ TYPOS = "Typos"
 KeyboardLayout = Annotated[
     str,
     typer.Option(
-        "--layout",
-        "-l",
+        "--keyboard",
         help=f"Keyboard layout: {', '.join(LAYOUTS)}, or a .toml/.json layout file.",
         rich_help_panel=TYPOS,
     ),
@@ -41,13 +42,19 @@ Patch = Annotated[int, typer.Option("--patch", help="Patch size of the page grid
 
 
 @app.command("distance")
-@opt.render_options(default_preset=DEFAULT_PRESET, layout_flag="--page-layout")
+@opt.render_options
 def distance_command(
-    a: Annotated[str, typer.Argument(metavar="A", help="First text (a file with --file).")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Second text (a file with --file).")],
-    file: Annotated[
-        bool, typer.Option("--file", help="A and B are files ('-' reads one of them from stdin).")
-    ] = False,
+    a: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="A", help="First text: a file, '-' for stdin, or literal text.", show_default=False
+        ),
+    ] = None,
+    b: Annotated[
+        str | None,
+        typer.Argument(metavar="B", help="Second text, the same way.", show_default=False),
+    ] = None,
+    text: opt.Texts = None,
     keyboard: KeyboardLayout = "qwerty",
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
@@ -57,6 +64,7 @@ def distance_command(
         bool, typer.Option("--no-pixels", help="Skip rendering and pixel distances.")
     ] = False,
     errors: opt.Errors = "strict",
+    output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
@@ -64,26 +72,27 @@ def distance_command(
 ) -> None:
     """Distances between two texts: Levenshtein, keyboard-aware, per tokenizer, and between their renders.
 
-    Keys: `levenshtein`; `keyboard` (layout, distance: substitutions cost key distance ÷ layout
-    diameter, insert/delete 1); `tokens.<tokenizer>` (edit distance over ids, tokens changed =
-    removed + added); `pixels` (patches that differ, L2, RMSE, SSIM; both texts rendered with one
-    config, the glyph preset unless told otherwise).
+    A and B are each a file, '-' or literal text (--text gives one or both as text, whatever
+    they look like). Keys: `input` (`a` and `b`), `levenshtein`; `keyboard` (layout, distance:
+    substitutions cost key distance ÷ layout diameter, insert/delete 1); `tokens.<tokenizer>`
+    (edit distance over ids, tokens changed = removed + added); `pixels` (patches that differ,
+    L2, RMSE, SSIM; both texts rendered with one set-up, the glyph preset's unless told otherwise).
     """
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)
-    if file:
-        if a == "-" and b == "-":
-            raise UsageError("only one of A and B can be '-' (standard input)")
-        text_a, text_b = read_text(a, errors=errors), read_text(b, errors=errors)
-    else:
-        text_a, text_b = a, b
+    given = [arg for arg in (a, b) if arg is not None]
+    if given.count(STDIO) > 1:
+        raise UsageError("only one of A and B can be '-' (standard input)")
+    texts = [_one_text(arg, errors) for arg in given] + [(LITERAL_TEXT_ID, t) for t in text or ()]
+    if len(texts) != 2:
+        raise UsageError(f"distance compares two texts: give A and B (got {len(texts)})")
+    (name_a, text_a), (name_b, text_b) = texts
     if no_pixels:
         if encoder:
             raise UsageError("--encoder compares renders; it cannot be combined with --no-pixels")
         render_config = None
     record = {
-        "a": a,
-        "b": b,
+        "input": {"a": name_a, "b": name_b},
         **text_distance(
             text_a,
             text_b,
@@ -95,16 +104,29 @@ def distance_command(
             pixels=not no_pixels,
         ),
     }
-    emit([record], fmt, document=record, title="distance")
+    options = {
+        "keyboard": keyboard,
+        "tokenizers": list(split_names(tokenizer, DEFAULT_TOKENIZERS)),
+        "encoders": list(split_names(encoder, ())),
+        "patch": patch,
+        "render": None if render_config is None else render_config.to_dict(),
+    }
+    emit_report(Report([record], None, options), fmt, output=output, title="distance")
+
+
+def _one_text(argument: str, errors: str) -> tuple[str, str]:
+    """(name, text) of A or B: a file, '-', or literal text."""
+    (given,) = opt.input_arguments([argument])
+    if isinstance(given, TextInput):
+        return given.name, given.text
+    return str(given), read_text(given, errors=errors)
 
 
 @app.command("typos")
-@opt.render_options(default_preset=DEFAULT_PRESET, layout_flag="--page-layout")
+@opt.render_options
 def typos_command(
-    input: Annotated[
-        str | None,
-        typer.Argument(metavar="[INPUT|-]", help="Text file, or '-' for stdin.", show_default=False),
-    ] = None,
+    input: opt.OneInput = None,
+    text: opt.Texts = None,
     rate: Annotated[
         float, typer.Option("--rate", help="Probability that each letter gets a typo.", rich_help_panel=TYPOS)
     ] = 0.02,
@@ -114,8 +136,12 @@ def typos_command(
     keyboard: KeyboardLayout = "qwerty",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same typos).")] = 0,
     output: Annotated[
-        str | None,
-        typer.Option("-o", "--output", help="Write the corrupted text to this file instead of stdout."),
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the corrupted text (with --report: the records) to FILE instead of stdout.",
+        ),
     ] = None,
     report: Annotated[
         bool,
@@ -144,24 +170,25 @@ def typos_command(
 
     Only letters get typos. With --report, each typo is applied alone to the original and counted:
     text tokens changed per tokenizer (removed + added ids) and patches changed on the page grid
-    and on each --encoder's view; `combined_per_edit` applies all typos at once.
+    and on each --encoder's view; `combined_per_edit` applies all typos at once. The records are
+    one row per measure (or per typo with --per-edit); the total says what was corrupted.
     """
     if per_edit and not report:
         raise UsageError("--per-edit is a form of --report; add --report")
-    name, text = opt.read_input_or_stdin(input, errors)
-    corruption = corrupt(text, rate=rate, kind=kind, layout=keyboard, seed=seed)
+    name, body = opt.read_input_or_stdin(input, errors, texts=text)
+    corruption = corrupt(body, rate=rate, kind=kind, layout=keyboard, seed=seed)
     if not corruption.eligible:
         what = f"is on the {corruption.layout} layout" if kind == "keyboard" else "can take this kind of typo"
         sys.stderr.write(f"pixtok: warning: no letter of the input {what}; the text is unchanged\n")
-    if output is not None:
-        write_bytes_atomic(output, corruption.text.encode("utf-8"))
     if not report:
-        if output is None:
+        if output is not None:
+            write_bytes_atomic(output, corruption.text.encode("utf-8"))
+        else:
             with stdout_errors():
                 sys.stdout.buffer.write(corruption.text.encode("utf-8"))
                 sys.stdout.flush()
         return
-    fmt = choose_format(json_, jsonl, csv_)
+    fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)
     result = typo_report(
         corruption,
@@ -171,25 +198,42 @@ def typos_command(
         encoders=split_names(encoder, ()),
         max_edits=max_edits,
     )
-    header = {"input": name, **result.header()}
+    header = result.header()
+    total = {"input": name, **{k: header[k] for k in ("chars", "eligible", "edits", "measured")}}
+    options = {
+        **{k: header[k] for k in ("kind", "rate", "seed")},
+        "keyboard": header["layout"],
+        "tokenizers": list(split_names(tokenizer, DEFAULT_TOKENIZERS)),
+        "encoders": list(split_names(encoder, ())),
+        "patch": patch,
+        "max_edits": max_edits,
+        "render": render_config.to_dict() if render_config else {},
+    }
     if per_edit:
         records = [
             {
+                "input": name,
                 **effect.edit.as_dict(),
                 "tokens": {k: v.changed for k, v in effect.tokens.items()},
                 "patches": dict(effect.patches),
             }
             for effect in result.effects
         ]
-        emit(records, fmt, document={**header, "edits": records}, title="typos: one row per typo")
+        emit_report(Report(records, total, options), fmt, output=output, table=_per_edit_table)
         return
-    rows = result.rows()
-    document = {**header, "render": render_config.to_dict(), "measures": rows}
-    if fmt is OutputFormat.table:
-        summary = ", ".join(f"{k} {v}" for k, v in header.items() if v is not None)
-        emit(rows, fmt, title=f"changed per typo ({summary})", transpose=False)
-    else:
-        emit(rows, fmt, document=document)
+    records = [{"input": name, **row} for row in result.rows()]
+    summary = ", ".join(f"{k} {v}" for k, v in header.items() if v is not None)
+
+    def table(records: Any, total: Any) -> None:
+        rows = [{k: v for k, v in r.items() if k != "input"} for r in records]
+        print_table(rows, title=f"changed per typo ({summary})", transpose=False)
+
+    emit_report(Report(records, total, options), fmt, output=output, table=table)
+
+
+def _per_edit_table(records: Any, total: Any) -> None:
+    rows = [{k: v for k, v in r.items() if k != "input"} for r in records]
+    print_table(rows, title="typos: one row per typo", transpose=False)
 
 
 __all__ = ["distance_command", "typos_command"]

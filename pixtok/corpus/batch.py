@@ -250,8 +250,9 @@ def _count_summary(records: Iterable[Mapping[str, Any]], name: str) -> dict[str,
 
 
 def sample_key(record_index: int, page: int) -> str:
-    """The WebDataset key of one page: record position and 1-based page, no dots."""
-    return f"{record_index:09d}_{page:04d}"
+    """The WebDataset key of one page: record position and 1-based page, no dots, so that its
+    files are named as every page file is, `NAME-0001.png` (here NAME is the record position)."""
+    return f"{record_index:09d}-{page:04d}"
 
 
 def render_shards(

@@ -5,9 +5,12 @@ however large the corpus is: text files are read one at a time, JSON Lines line 
 and Arrow tables batch by batch. What an input holds is decided by its name:
 
 * `-` is standard input: one text, or JSON Lines when a `--field` or `--id-field` is named;
+* a `TextInput` is a text given as it is (the command line's literal text), one record `text`;
 * a folder is walked recursively in sorted order (hidden files and folders are skipped); a folder
   saved by Hugging Face `datasets` (`save_to_disk`: `state.json` or `dataset_dict.json` next to
-  Arrow files) is read as that dataset;
+  Arrow files) is read as that dataset. Files found by walking a folder that are not text
+  (binary content, or not UTF-8) are skipped, not failed: a folder of pages and texts reads
+  its texts; `on_skip` hears of each;
 * a name with `*`, `?` or `[` that is not an existing file is a glob (`**` recurses);
 * `.jsonl`/`.ndjson` are JSON Lines, `.parquet` Parquet, `.arrow`/`.feather` Arrow IPC, anything
   else one UTF-8 text per file; a further `.gz` is decompressed.
@@ -32,10 +35,10 @@ import glob
 import gzip
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, overload
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
 from pixtok.io import load_json, read_bytes
@@ -51,6 +54,24 @@ _GLOB_CHARS = frozenset("*?[")
 COUNT_JSONL_BYTES = 2_000_000_000
 #: Rows decoded per Arrow batch: large enough to be fast, small enough to keep memory flat.
 _BATCH_ROWS = 256
+
+
+#: The record id of a text given as it is (docs/conventions.md: `input` is `text`).
+LITERAL_TEXT_ID = "text"
+#: Bytes looked at to tell a binary file from a text one: a NUL byte there means binary.
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """A text given as it is rather than a path: read as one record named `name`."""
+
+    text: str
+    name: str = LITERAL_TEXT_ID
+
+
+Input = str | os.PathLike[str] | TextInput
+Skipped = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -96,15 +117,16 @@ class CorpusOptions:
 
 
 def iter_records(
-    inputs: Sequence[str | os.PathLike[str]], options: CorpusOptions | None = None
+    inputs: Sequence[Input], options: CorpusOptions | None = None, *, on_skip: Skipped | None = None
 ) -> Iterator[Record]:
     """Every record of every input, in input order (see the module docstring).
 
     The inputs are resolved at once (a missing one raises here); records are read lazily.
+    `on_skip(path)` is called for each file of a folder that is skipped as not text.
     """
     options = options or CorpusOptions()
-    paths = expand_inputs(inputs)
-    return (_checked(record) for path in paths for record in _records_of(path, options))
+    sources = _expand(inputs)
+    return (_checked(record) for source in sources for record in _records_of(source, options, on_skip))
 
 
 def _checked(record: Record) -> Record:
@@ -134,33 +156,50 @@ def _not_unicode(what: str, value: str) -> str:
     return f"{what} holds a lone surrogate ({printable(value)!r}), which is not valid Unicode"
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """Inputs resolved to files (and `-`): globs expanded, folders walked, all in sorted order.
+def expand_inputs(inputs: Sequence[Input]) -> list[str | TextInput]:
+    """Inputs resolved to files (and `-`, and texts given as they are): globs expanded, folders
+    walked, all in sorted order.
 
     Checked eagerly, so that a missing path or an empty glob fails before any work starts.
     Hugging Face dataset folders stay whole (their own reader orders the Arrow files).
     """
-    paths: list[str] = []
+    return [source.path if source.text is None else source.text for source in _expand(inputs)]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One thing to read: a path (`scanned` when a folder walk found it), or a given text."""
+
+    path: str
+    scanned: bool = False
+    text: TextInput | None = None
+
+
+def _expand(inputs: Sequence[Input]) -> list[_Source]:
+    sources: list[_Source] = []
     for raw in inputs:
+        if isinstance(raw, TextInput):
+            sources.append(_Source(raw.name, text=raw))
+            continue
         name = os.fspath(raw)
         if name == STDIN:
-            paths.append(STDIN)
+            sources.append(_Source(STDIN))
         elif os.path.isdir(name):
-            paths.extend(_walk(Path(name)))
+            sources.extend(_walk(Path(name)))
         elif os.path.exists(name):
-            paths.append(name)
+            sources.append(_Source(name))
         elif _GLOB_CHARS & set(name):
             matches = sorted(glob.glob(name, recursive=True))
             if not matches:
-                raise InputError(f"{name}: no files match")
+                raise InputError(f"no files match {printable(name)}")
             for match in matches:
-                paths.extend(_walk(Path(match)) if os.path.isdir(match) else [match])
+                sources.extend(_walk(Path(match)) if os.path.isdir(match) else [_Source(match)])
         else:
-            raise InputError(f"{name}: no such file or folder")
-    return paths
+            raise InputError(f"no such file: {printable(name)}")
+    return sources
 
 
-def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[str]:
+def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[_Source]:
     """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry.
 
     A folder reached twice (through a symbolic link that loops back) is walked once.
@@ -174,8 +213,8 @@ def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[str]:
         return []
     seen.add((info.st_dev, info.st_ino))
     if _is_hf_dataset(folder):
-        return [str(folder)]
-    found: list[str] = []
+        return [_Source(str(folder))]
+    found: list[_Source] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
@@ -186,7 +225,7 @@ def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[str]:
         if entry.is_dir():
             found.extend(_walk(Path(entry.path), seen))
         elif entry.is_file():
-            found.append(os.path.normpath(entry.path))
+            found.append(_Source(os.path.normpath(entry.path), scanned=True))
     return found
 
 
@@ -207,7 +246,11 @@ def _kind(path: str) -> str:
     return "text"
 
 
-def _records_of(path: str, options: CorpusOptions) -> Iterator[Record]:
+def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None) -> Iterator[Record]:
+    if source.text is not None:
+        yield Record(source.text.name, source.text.text, {}, source.text.name)
+        return
+    path = source.path
     if path == STDIN:
         if options.stdin_jsonl:
             yield from _jsonl_records(sys.stdin.buffer, STDIN, options)
@@ -228,6 +271,13 @@ def _records_of(path: str, options: CorpusOptions) -> Iterator[Record]:
             yield from _jsonl_records(stream, path, options)
     elif kind in ("parquet", "arrow"):
         yield from _table_records(path, kind, options)
+    elif source.scanned:
+        record = _text_record(path, lambda: _read_all(path), options, binary_fails=False)
+        if record is None:
+            if on_skip is not None:
+                on_skip(path)
+        else:
+            yield record
     else:
         yield _text_record(path, lambda: _read_all(path), options)
 
@@ -264,7 +314,15 @@ def _decode(data: bytes, options: CorpusOptions, file_offset: int | None = None)
         ) from None
 
 
-def _text_record(path: str, read: Any, options: CorpusOptions) -> Record:
+@overload
+def _text_record(path: str, read: Any, options: CorpusOptions) -> Record: ...
+@overload
+def _text_record(path: str, read: Any, options: CorpusOptions, binary_fails: bool) -> Record | None: ...
+
+
+def _text_record(path: str, read: Any, options: CorpusOptions, binary_fails: bool = True) -> Record | None:
+    """One file as one text. A file that is not text (a NUL byte among its first bytes, or
+    invalid UTF-8) is a failed record, or None when `binary_fails` is False (a folder walk)."""
     try:
         data = read()
     except OSError as exc:
@@ -273,10 +331,12 @@ def _text_record(path: str, read: Any, options: CorpusOptions) -> Record:
         return _failed(path, path, f"truncated ({exc})")
     except InputError as exc:  # over the input limit
         return _failed(path, path, str(exc))
+    if not binary_fails and b"\0" in data[:_SNIFF_BYTES]:
+        return None
     try:
         return Record(path, _decode(data, options), {}, path)
     except InputError as exc:
-        return _failed(path, path, str(exc))
+        return _failed(path, path, str(exc)) if binary_fails else None
 
 
 # -- JSON Lines ------------------------------------------------------------------------------
@@ -475,9 +535,7 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
         yield from _table_records(str(path), "arrow", options)
 
 
-def count_records(
-    inputs: Sequence[str | os.PathLike[str]], options: CorpusOptions | None = None
-) -> int | None:
+def count_records(inputs: Sequence[Input], options: CorpusOptions | None = None) -> int | None:
     """How many records the inputs hold, when that is cheap to know (for progress and ETA).
 
     Text files count one each, tables read the row count from their metadata, JSON Lines count
@@ -487,7 +545,11 @@ def count_records(
     """
     total = 0
     jsonl_bytes = 0
-    for path in expand_inputs(inputs):
+    for source in _expand(inputs):
+        if source.text is not None:
+            total += 1
+            continue
+        path = source.path
         if path == STDIN or path.lower().endswith(".gz"):
             return None
         if os.path.isdir(path):

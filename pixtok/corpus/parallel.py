@@ -249,9 +249,22 @@ def _process_result(future: Future[list[dict[str, Any]]]) -> list[dict[str, Any]
         return future.result()
     except BrokenProcessPool:
         raise InputError(
-            "a worker process died (out of memory, or killed); records written so far are kept: "
-            "run again with --resume"
+            f"a worker process died (out of memory, or killed{_unguarded_script_hint()}); records "
+            "written so far are kept: run again with --resume"
         ) from None
+
+
+def _unguarded_script_hint() -> str:
+    """When a Python script runs the corpus, the likeliest cause: worker processes are spawned and
+    import the script again, and a run started at import (not under `if __name__ == "__main__":`)
+    makes each of them fail at once."""
+    script = str(getattr(sys.modules.get("__main__"), "__file__", None) or "")
+    if not script.endswith(".py") or os.path.basename(script) == "__main__.py":
+        return ""
+    return (
+        f", or {os.path.basename(script)} starts the run when a worker imports it: "
+        'put the run under `if __name__ == "__main__":`'
+    )
 
 
 # -- Dask ---------------------------------------------------------------------------------------

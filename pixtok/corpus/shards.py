@@ -1,7 +1,7 @@
 """WebDataset shards: tar files of samples, each shard written under a temporary name and renamed
 into place only when complete.
 
-A sample is a key plus files named `KEY.EXT` (`000000012_0001.png`, `000000012_0001.json`), the
+A sample is a key plus files named `KEY.EXT` (`000000012-0001.png`, `000000012-0001.json`), the
 layout the `webdataset` library reads: it groups consecutive members by the part of the name
 before the first dot. Keys therefore hold no dots. Shards are `shard-000000.tar`,
 `shard-000001.tar`, ... and close at record boundaries: a shard takes the pages of whole records

@@ -167,7 +167,7 @@ def density_report(
         grid = grids[index] if grids is not None else None
         record = page_density(page, patch, background=background, grid=grid)
         record.update(_text_measures(shown))
-        pages.append({"page": index, **record})
+        pages.append({"page": index + 1, **record})  # pages count from 1, as in file names
     pixels = sum(p["width"] * p["height"] for p in pages)
     patches = sum(p["patches"] for p in pages)
     nonblank = sum(p["nonblank_patches"] for p in pages)

@@ -246,7 +246,7 @@ def ocr_result(
         start, end = result.page_char_span(p)
         reading = readings.get(p, PageReading(""))
         record: dict[str, Any] = {
-            "page": p,
+            "page": p + 1,  # pages count from 1 in records, as in file names (docs/conventions.md)
             "span": [start, end],
             **error_rates(text[start:end], reading.text),
         }

@@ -133,15 +133,21 @@ def parse_color(value: str | int | tuple[int, ...]) -> tuple[int, int, int]:
 
 @dataclass(frozen=True)
 class RenderConfig:
-    """Everything that decides how text becomes pixels. Frozen: derive variants with `replace`."""
+    """Everything that decides how text becomes pixels. Frozen: derive variants with `replace`.
 
-    layout: Layout = "page"
-    page: str = "1024x1024"
+    The defaults are the `glyph` preset's values (Glyph, arXiv 2510.17800: A4 at 72 dpi, 9 pt
+    text on 10 pt lines, 10 pt margins, left aligned, cropped), the one set-up every command
+    renders with unless told otherwise, so `RenderConfig()` draws the pages `pixtok render`,
+    `pixtok compare` and `pixtok ocr` draw by default.
+    """
+
+    layout: Layout = "crop"
+    page: str = "a4"
     dpi: float = 72.0
-    size: str = "16px"
-    line_height: str = "1.2"
-    margin: str = "16px"
-    align: Align = "start"
+    size: str = "9pt"
+    line_height: str = "10pt"
+    margin: str = "10pt"
+    align: Align = "left"
     indent: str = "0px"
     letter_spacing: str = "0px"
     hscale: float = 1.0
@@ -471,6 +477,7 @@ PRESETS: dict[str, Preset] = {
                 "size": "16px",
                 "line_height": "1.2",
                 "margin": "16px",
+                "align": "start",
             },
         ),
     )

@@ -6,7 +6,8 @@ from `pixtok sweep --json` documents). Records files come in three shapes:
 - JSON Lines: one record per line (`compare --jsonl`, a corpus run's `-o records.jsonl`);
 - a JSON document `{"records": [...], "total": ..., "options": ...}` (docs/conventions.md), or
   `{"inputs": [...], ...}` as earlier versions of `compare --json` wrote it;
-- a sweep document `{"primary": ..., "axes": ..., "records": [...]}` (`pixtok sweep --json`).
+- a sweep document (`pixtok sweep --json`): its primary pair and axes in `options`, or at the
+  top as earlier versions wrote them.
 
 `load_record` brings a record to the current conventions (pages count from 1 in `ocr.pages`
 and `density.pages`), whichever version wrote it, so the rest of the report never looks at the
@@ -106,15 +107,20 @@ def read_records_file(name: str) -> RecordsFile:
         rows = document.get("records", document.get("inputs"))
         if not isinstance(rows, list):
             raise InputError(f"{name}: a JSON document without a list of records")
+        options = dict(document.get("options") or {})
+        total = document.get("total") or None
+        # A sweep names its primary pair and axes in `options` (earlier versions: at the top).
+        described = document if "primary" in document else options
         sweep = None
-        if "primary" in document and "axes" in document:
-            sweep = {key: document[key] for key in ("primary", "axes", "ocr") if key in document}
+        if "primary" in described and "axes" in described:
+            sweep = {key: described[key] for key in ("primary", "axes", "ocr") if key in described}
+        groups = document.get("groups") or (total or {}).get("groups") or []
         return RecordsFile(
             path=name,
             records=[load_record(row, name, index) for index, row in enumerate(rows, 1)],
-            total=load_record(document["total"], name, 0) if document.get("total") else None,
-            options=dict(document.get("options") or {}),
-            groups=[load_record(g, name, 0) for g in document.get("groups") or []],
+            total=load_record({k: v for k, v in total.items() if k != "groups"}, name, 0) if total else None,
+            options=options,
+            groups=[load_record(g, name, 0) for g in groups],
             sweep=sweep,
         )
     return RecordsFile(path=name, records=list(_json_lines(text, name)))
