@@ -275,7 +275,6 @@ class Renderer:
         if config.layout != "strip":
             box = box_em.scaled(geometry.size)
         shaped_lines, advance, lines, facts = self._lines(shaped, breaks, geometry)
-        shaped.release()
         placed = place(
             shaped_lines,
             advance,

@@ -290,25 +290,27 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     run_edges[shaped.runs.end] = True
     breaks = lines.next_start[:-1]
     inner = breaks[~run_edges[breaks] & (breaks < facts.n)]
-    unsafe = [
-        int(b)
-        for b, g in zip(inner.tolist(), facts.char_glyph[inner].tolist(), strict=True)
-        if shaped.unsafe_to_break(g)
-    ]
-    if not unsafe:
+    unsafe = inner[shaped.unsafe_to_break(facts.char_glyph[inner])]
+    if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
+    safe = ~shaped.unsafe_to_break(facts.char_glyph[starts])
     pieces: list[tuple[int, int]] = []
     line_of_break = np.searchsorted(lines.next_start, unsafe)
-    for b, line in zip(unsafe, line_of_break.tolist(), strict=True):
+    for b, line in zip(unsafe.tolist(), line_of_break.tolist(), strict=True):
         run = shaped.run_of_char(b)
         run_start, run_end = int(shaped.runs.start[run]), int(shaped.runs.end[run])
         lo = max(run_start, int(lines.start[line]))
         hi = min(run_end, int(lines.end[line + 1]) if line + 1 < len(lines) else run_end)
-        before = starts[(starts >= lo) & (starts < b)][::-1][:_MAX_EDGE]
-        a = next((int(c) for c in before if not shaped.unsafe_to_break(int(facts.char_glyph[c]))), lo)
-        after = starts[(starts > b) & (starts < hi)][:_MAX_EDGE]
-        c = next((int(c) for c in after if not shaped.unsafe_to_break(int(facts.char_glyph[c]))), hi)
+        # The nearest places safe to break before and after b, within _MAX_EDGE cluster starts.
+        first, last = np.searchsorted(starts, [lo, b])
+        first = max(int(first), int(last) - _MAX_EDGE)
+        ok = np.flatnonzero(safe[first:last])
+        a = int(starts[first + ok[-1]]) if len(ok) else lo
+        first, last = np.searchsorted(starts, b, side="right"), np.searchsorted(starts, hi)
+        last = min(int(last), int(first) + _MAX_EDGE)
+        ok = np.flatnonzero(safe[first:last])
+        c = int(starts[first + ok[0]]) if len(ok) else hi
         if pieces and pieces[-1][1] > a:
             a = pieces[-1][1]
         if a < b:
@@ -316,7 +318,7 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         if b < c:
             pieces.append((b, c))
     columns = [shaped.gid, shaped.font, shaped.advance, shaped.x_offset, shaped.y_offset, shaped.cluster]
-    columns.append(shaped.level)
+    columns += [shaped.level, shaped.flags]
     out: list[list[np.ndarray]] = [[] for _ in columns]
     g = 0
     for a, b in pieces:
@@ -328,10 +330,10 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         g = gb
     for k, column in enumerate(columns):
         out[k].append(column[g:])
-    gid, font, advance, x_offset, y_offset, cluster, level = (np.concatenate(parts) for parts in out)
+    gid, font, advance, x_offset, y_offset, cluster, level, flags = (np.concatenate(parts) for parts in out)
     return replace(
         shaped, gid=gid, font=font, advance=advance, x_offset=x_offset, y_offset=y_offset,
-        cluster=cluster, level=level, _infos=[],
+        cluster=cluster, level=level, flags=flags,
     )  # fmt: skip
 
 
