@@ -38,7 +38,7 @@ from pixtok.render.layout import (
     place,
     repair_unsafe_breaks,
 )
-from pixtok.render.raster import GlyphAtlas, GlyphPixels, colorize, grey_level
+from pixtok.render.raster import GlyphAtlas, GlyphPixels, colorize, draws_dark_on_white, grey_level
 from pixtok.render.shaping import INVISIBLE, ShapedText, Shaper
 from pixtok.render.text import PreparedText, codepoints, prepare
 
@@ -150,6 +150,7 @@ class _Layout:
     page_heights: list[int]
     line_right: np.ndarray
     clipped_ink: float
+    inside: bool  # every glyph box lies within its page
 
     @property
     def size(self) -> int:
@@ -388,9 +389,12 @@ class Renderer:
             last_rows = n_lines - (n_pages - 1) * per_page
             used = box.used_height(last_rows, geometry)
             page_heights[-1] = min(height, max(1, math.ceil(used)))
-        glyph_w = np.asarray(page_widths, dtype=np.int64)[placed.page]
-        glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
-        clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
+        if config.layout == "crop":
+            glyph_w = np.asarray(page_widths, dtype=np.int64)[placed.page]
+            glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
+        else:  # every page has the full size
+            glyph_w, glyph_h = np.int64(width), np.int64(height)
+        clipped, total, inside = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
         return _Layout(
             shaped=shaped,
             lines=lines,
@@ -405,6 +409,7 @@ class Renderer:
             page_heights=page_heights,
             line_right=line_right,
             clipped_ink=clipped / total if total else 0.0,
+            inside=inside,
         )
 
     # -- pixels ------------------------------------------------------------------------------
@@ -419,19 +424,24 @@ class Renderer:
         n_lines = len(layout.lines)
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
+        dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
         bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH))
         pages: list[np.ndarray] = []
         for b, first_page in enumerate(range(0, n_pages, _BATCH)):
             count = min(_BATCH, n_pages - first_page)
-            ink = np.zeros((count, height, width), dtype=np.uint8)
+            ink = np.full((count, height, width), 255 if dark else 0, dtype=np.uint8)
             sel = slice(bounds[b], bounds[b + 1])
-            atlas.composite(ink, slots[sel], boxes.left[sel], boxes.top[sel], placed.page[sel] - first_page)
+            page_of_glyph = placed.page[sel] - first_page if count > 1 else None
+            atlas.composite(
+                ink if count > 1 else ink[0], slots[sel], boxes.left[sel], boxes.top[sel], page_of_glyph,
+                inside=layout.inside, dark=dark,
+            )  # fmt: skip
             if config.layout == "strip":
                 for i in range(count):
                     line = first_page + i
                     right = float(layout.line_right[line]) if line < n_lines else 0.0
-                    _end_patch(ink[i], right, config.patch_size)
-            colored = colorize(ink, self.foreground, self.background, config.color_mode)
+                    _end_patch(ink[i], right, config.patch_size, 0 if dark else 255)
+            colored = ink if dark else colorize(ink, self.foreground, self.background, config.color_mode)
             for i in range(count):
                 p = first_page + i
                 page = colored[i]
@@ -500,11 +510,12 @@ def _inside_left_edge(boxes: GlyphPixels, line: np.ndarray, n_lines: int) -> Gly
     return dataclasses.replace(boxes, left=boxes.left - lowest[line])
 
 
-def _end_patch(ink: np.ndarray, text_right: float, patch: int) -> None:
-    """PIXEL marks the end of a sequence with an all-black patch right after the text."""
+def _end_patch(ink: np.ndarray, text_right: float, patch: int, value: int = 255) -> None:
+    """PIXEL marks the end of a sequence with an all-black patch right after the text (`value`:
+    full coverage, or black on a page drawn in place)."""
     start = math.ceil(text_right / patch) * patch
     if start + patch <= ink.shape[1]:
-        ink[: min(patch, ink.shape[0]), start : start + patch] = 255
+        ink[: min(patch, ink.shape[0]), start : start + patch] = value
 
 
 def _with(geometry: Geometry, **changes: Any) -> Geometry:

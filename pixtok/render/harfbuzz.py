@@ -40,6 +40,7 @@ GLYPH_INFO = np.dtype(
 GLYPH_POSITION = np.dtype(
     [("x_advance", "=i4"), ("y_advance", "=i4"), ("x_offset", "=i4"), ("y_offset", "=i4"), ("var", "=u4")]
 )
+_INFO_SIZE, _POSITION_SIZE = GLYPH_INFO.itemsize, GLYPH_POSITION.itemsize
 #: HB_GLYPH_FLAG_UNSAFE_TO_BREAK | UNSAFE_TO_CONCAT | SAFE_TO_INSERT_TATWEEL (HB_GLYPH_FLAG_DEFINED).
 GLYPH_FLAGS_DEFINED = 0x7
 UNSAFE_TO_BREAK = int(hb.GlyphFlags.UNSAFE_TO_BREAK)
@@ -157,6 +158,7 @@ class CShaper:
         lib.hb_buffer_set_cluster_level(self._buffer, CLUSTER_LEVEL)  # kept by clear_contents
         self._length = ctypes.c_uint()
         self._properties: dict[tuple[bool, str | None, str], _SegmentProperties] = {}
+        self._fonts: dict[Font, int] = {}
 
     def _segment(self, rtl: bool, script: str | None, language: str) -> _SegmentProperties:
         key = (rtl, script, language)
@@ -171,28 +173,42 @@ class CShaper:
             self._properties[key] = props
         return props
 
+    def _font(self, font: Font) -> int:
+        pointer = self._fonts.get(font)
+        if pointer is None:
+            pointer = self._fonts[font] = _c_font(self._lib, str(font.path), font.index)
+        return pointer
+
     def shape(self, codepoints: np.ndarray, items: Sequence[Item]) -> GlyphRecords:
         """Shape every item of a text given as UTF-32 code points (uint32)."""
         lib, buf, length = self._lib, self._buffer, self._length
+        clear, add, set_segment = (
+            lib.hb_buffer_clear_contents,
+            lib.hb_buffer_add_utf32,
+            lib.hb_buffer_set_segment_properties,
+        )
+        shape, successful = lib.hb_shape, lib.hb_buffer_allocation_successful
+        get_infos, get_positions = lib.hb_buffer_get_glyph_infos, lib.hb_buffer_get_glyph_positions
+        segments, fonts, string_at = self._properties, self._fonts, ctypes.string_at
         text = np.ascontiguousarray(codepoints, dtype=np.uint32)
-        base = text.ctypes.data
+        base, size = text.ctypes.data, len(text)
         infos: list[bytes] = []
         positions: list[bytes] = []
         count: list[int] = []
         for start, end, font, rtl, script, language in items:
-            lib.hb_buffer_clear_contents(buf)
-            lib.hb_buffer_add_utf32(buf, base, len(text), start, end - start)
-            lib.hb_buffer_set_segment_properties(buf, self._segment(rtl, script, language))
+            clear(buf)
+            add(buf, base, size, start, end - start)
+            segment = segments.get((rtl, script, language)) or self._segment(rtl, script, language)
+            set_segment(buf, segment)
             if not script:
                 lib.hb_buffer_guess_segment_properties(buf)
-            lib.hb_shape(_c_font(lib, str(font.path), font.index), buf, None, 0)
-            if not lib.hb_buffer_allocation_successful(buf):
+            shape(fonts.get(font) or self._font(font), buf, None, 0)
+            if not successful(buf):
                 raise MemoryError("HarfBuzz ran out of memory shaping the text")
-            info = lib.hb_buffer_get_glyph_infos(buf, length)
+            info = get_infos(buf, length)
             n = length.value
-            position = lib.hb_buffer_get_glyph_positions(buf, length)
-            infos.append(ctypes.string_at(info, n * GLYPH_INFO.itemsize) if n else b"")
-            positions.append(ctypes.string_at(position, n * GLYPH_POSITION.itemsize) if n else b"")
+            infos.append(string_at(info, n * _INFO_SIZE))
+            positions.append(string_at(get_positions(buf, length), n * _POSITION_SIZE))
             count.append(n)
         return _records(
             np.frombuffer(b"".join(infos), dtype=GLYPH_INFO),

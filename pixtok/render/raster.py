@@ -130,11 +130,15 @@ class GlyphAtlas:
         left: np.ndarray,
         top: np.ndarray,
         page: np.ndarray | None = None,
+        inside: bool = False,
+        dark: bool = False,
     ) -> None:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
-        many pages in one call keeps numpy's per-call overhead off the hot path.
+        many pages in one call keeps numpy's per-call overhead off the hot path. `inside` says
+        every glyph box is known to lie within its page. With `dark`, `ink` holds 255 minus the
+        coverage (black text on a white page, drawn in place) and keeps the minimum.
         """
         if not len(slots):
             return
@@ -145,9 +149,8 @@ class GlyphAtlas:
         if total == 0:
             return
         rel = self._relative_offsets(width)
-        first = np.cumsum(counts) - counts
         # Scratch buffers are kept between calls: fresh multi-megabyte arrays cost page faults.
-        pixel = np.repeat(a["start"][slots] - first, counts)
+        pixel = np.repeat(a["start"][slots] - (np.cumsum(counts) - counts), counts)
         np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
         base = top * width + left
         if page is not None:
@@ -158,27 +161,36 @@ class GlyphAtlas:
         np.add(
             flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64), mode="clip"), out=flat
         )
-        inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
-        if not inside.all():
+        if (
+            not inside
+            and not (
+                (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
+            ).all()
+        ):
             py = np.repeat(top, counts) + a["dy"][pixel]
             px = np.repeat(left, counts) + a["dx"][pixel]
             keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
             flat, values = flat[keep], values[keep]
-        np.maximum.at(ink.reshape(-1), flat, values)
+        if dark:
+            np.minimum.at(ink.reshape(-1), flat, np.subtract(255, values, out=values))
+        else:
+            np.maximum.at(ink.reshape(-1), flat, values)
 
     def clipped_ink(
         self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
-    ) -> tuple[int, int]:
-        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
-        is `width[i]` x `height[i]` px. Coverage is summed before glyphs overlap."""
+    ) -> tuple[int, int, bool]:
+        """(coverage falling outside the pages, all coverage, whether every glyph box lies within
+        its page) of placed glyphs: each glyph's page is `width[i]` x `height[i]` px. Coverage
+        is summed before glyphs overlap."""
         if not len(slots):
-            return 0, 0
+            return 0, 0, True
         a = self.arrays()
         total = int(a["ink"][slots].sum())
         w, h = a["w"][slots], a["h"][slots]
         crossing = np.flatnonzero((left < 0) | (top < 0) | (left + w > width) | (top + h > height))
         if not len(crossing):
-            return 0, total
+            return 0, total, True
+        width, height = np.broadcast_to(width, left.shape), np.broadcast_to(height, left.shape)
         chosen = slots[crossing]
         counts = a["count"][chosen]
         pixel = np.repeat(a["start"][chosen] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
@@ -186,7 +198,7 @@ class GlyphAtlas:
         px = np.repeat(left[crossing], counts) + a["dx"][pixel]
         outside = (py < 0) | (px < 0) | (py >= np.repeat(height[crossing], counts))
         outside |= px >= np.repeat(width[crossing], counts)
-        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total
+        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total, False
 
     def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
         """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
@@ -244,6 +256,14 @@ class _Pool:
 def grey_level(rgb: tuple[int, int, int]) -> int:
     """The grey level of a colour (ITU-R 601 luma, as Pillow converts RGB to L)."""
     return round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
+
+
+def draws_dark_on_white(
+    foreground: tuple[int, int, int], background: tuple[int, int, int], mode: str
+) -> bool:
+    """Whether pages are black text on white grey pages: then glyphs are drawn into the page
+    itself (`GlyphAtlas.composite(dark=True)`), with no coverage buffer and no colour pass."""
+    return mode == "L" and grey_level(foreground) == 0 and grey_level(background) == 255
 
 
 def colorize(
