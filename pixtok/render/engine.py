@@ -226,8 +226,10 @@ class Renderer:
         soft = line_break_opportunities(text, icu_locale(locale))
         if len(prepared.marker_ends):
             soft = np.union1d(soft, prepared.marker_ends)
-        forced = np.append(np.flatnonzero(codepoints(text) == 10) + 1, len(text))
-        return Breaks(soft=soft, forced=np.unique(forced))
+        forced = np.flatnonzero(codepoints(text) == 10) + 1
+        if not len(forced) or forced[-1] != len(text):
+            forced = np.append(forced, len(text))
+        return Breaks(soft=soft, forced=forced)
 
     def _tab_interval(self, shaped: ShapedText, geometry: Geometry) -> np.ndarray | None:
         """Distance between tab stops (px) for every glyph of a tab, 0 for other glyphs."""

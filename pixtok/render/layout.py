@@ -98,6 +98,18 @@ def _previous(mask: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
 
 
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of two arrays (np.union1d without its hashing pass)."""
+    both = np.concatenate((a, b))
+    both.sort()
+    if len(both) < 2:
+        return both
+    keep = np.empty(len(both), dtype=bool)
+    keep[0] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
+
+
 class TextFacts:
     """Per-character facts of a shaped text that line breaking and placement need."""
 
@@ -109,7 +121,7 @@ class TextFacts:
         self.cluster = shaped.cluster
         # The first glyph at or after each character boundary.
         self.char_glyph = np.searchsorted(shaped.cluster, np.arange(n + 1), side="left")
-        hang = is_hanging_space(self.cps) | (self.cps == 10)
+        hang = is_hanging_space(self.cps, newline=True)
         # Offset just after the last character before each boundary that is not a hanging space.
         self.content_end = np.concatenate(([0], _previous(~hang) + 1))
         boundary = np.zeros(n + 1, dtype=bool)
@@ -141,11 +153,12 @@ def break_lines(
     """
     facts = facts or TextFacts(shaped)
     n = facts.n
-    cum = np.concatenate(([0.0], np.cumsum(advance)))
+    cum = np.zeros(len(advance) + 1)
+    np.cumsum(advance, out=cum[1:])
     x_at = cum[facts.char_glyph]
     reach = np.maximum.accumulate(x_at)  # searchable even where negative spacing pulls back
     soft = breaks.soft[facts.boundary[breaks.soft]]
-    candidates = np.unique(np.concatenate((soft, breaks.forced)))
+    candidates = sorted_union(soft, breaks.forced)
     forced = np.zeros(len(candidates), dtype=bool)
     forced[np.searchsorted(candidates, breaks.forced)] = True
     trim = np.maximum(facts.content_end[candidates], 0)
@@ -404,15 +417,11 @@ def place(
     g_end = np.maximum(facts.char_glyph[lines.end], g_start)
     counts = g_end - g_start
     line_of = np.repeat(np.arange(n_lines), counts)
-    index = np.repeat(g_start - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(
-        int(counts.sum())
-    )
+    line_first = np.zeros(n_lines, dtype=np.int64)
+    np.cumsum(counts[:-1], out=line_first[1:])
+    index = np.repeat(g_start - line_first, counts) + np.arange(int(counts.sum()))
     rtl_paragraph = lines.base_level % 2 == 1
-    resolved = np.full(n_lines, align, dtype=object)
-    if align == "start":
-        resolved = np.where(rtl_paragraph, "right", "left")
-    justify = (resolved == "justify") & ~lines.paragraph_end
-    resolved = np.where(resolved == "justify", np.where(rtl_paragraph, "right", "left"), resolved)
+    justify = ~lines.paragraph_end if align == "justify" else np.zeros(n_lines, dtype=bool)
 
     adv = advance[index].copy()
     if lines.tab_advance:
@@ -429,17 +438,16 @@ def place(
     widths = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
 
     left = geometry.margins[3]
-    indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
     text_width = geometry.text_width
-    line_x = np.select(
-        [resolved == "left", resolved == "right", resolved == "center"],
-        [
+    if align == "center":
+        line_x = left + (text_width - widths) / 2
+    else:  # start and justify follow the paragraph's direction
+        right = rtl_paragraph if align in ("start", "justify") else np.full(n_lines, align == "right")
+        indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
+        line_x = np.where(
+            right, left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
             left + np.where(rtl_paragraph, 0.0, indent),
-            left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
-            left + (text_width - widths) / 2,
-        ],
-        default=left,
-    )
+        )  # fmt: skip
 
     # Visual order (UAX #9 L2), for all lines at once.
     order = visual_order_lines(shaped.level[index], line_of) if shaped.has_bidi else np.arange(len(index))
@@ -447,7 +455,6 @@ def place(
     adv = adv[order]
     # Pen x = line start + advances of the glyphs before it on the same line.
     cum = np.cumsum(adv) - adv
-    line_first = np.concatenate(([0], np.cumsum(counts)[:-1]))
     line_origin = np.append(cum, 0.0)[line_first]  # empty lines (a first index past the end) repeat nothing
     pen = cum - np.repeat(line_origin, counts) + line_x[line_of]
     font = shaped.font[index]
