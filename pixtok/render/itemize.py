@@ -219,9 +219,9 @@ class Itemizer:
         strong = (props & _STRONG) != 0
         # A newline is no mark of the letter before it: it joins runs below.
         attached = ((props & (_MARK | _INVISIBLE)) != 0) & ~newline
-        font, missing = self._choose_fonts(text, cps, props, strong, attached, newline, paragraph)
+        font, missing, one_font = self._choose_fonts(text, cps, props, strong, attached, newline, paragraph)
         script = (props & 0xFF).astype(np.int16)
-        resolved = _resolved_scripts(script, strong, paragraph)
+        resolved, one_script = _resolved_scripts(script, strong, paragraph, newline)
         cjk = _cjk_scripts()[resolved]
         group = np.where(cjk, -1, resolved)
         if language is not None:
@@ -234,6 +234,20 @@ class Itemizer:
                 para = paragraph if paragraph is not None else np.zeros(n, dtype=np.int64)
                 lang_code[inferred] = cjk_languages(cps, para)[para[inferred]]
             languages = list(CJK_LANGUAGES)
+        codes = lang_code[~newline] if paragraphs else lang_code
+        if one_font and one_script and len(codes) and not levels.any() and (codes == codes[0]).all():
+            # One font, one script, one direction and one language: the text is one run.
+            tag = _SCRIPTS[int(script[strong][0])] if strong.any() else COMMON
+            code = int(codes[0])
+            return Runs(
+                start=np.zeros(1, dtype=np.int64),
+                end=np.full(1, n, dtype=np.int64),
+                font=np.full(1, one_font[0], dtype=np.int32),
+                level=np.zeros(1, dtype=np.int8),
+                script=[None if tag in (COMMON, UNKNOWN) else tag],
+                language=[languages[code] if code >= 0 else ""],
+                missing=missing,
+            )
 
         # A newline joins the run before it (HarfBuzz shapes it to nothing), so consecutive
         # paragraphs in one font, script, direction and language are one run, one call.
@@ -289,8 +303,9 @@ class Itemizer:
         attached: np.ndarray,
         newline: np.ndarray,
         paragraph: np.ndarray | None,
-    ) -> tuple[np.ndarray, dict[str, int]]:
-        """The font of every character (newlines aside), and the characters no font has.
+    ) -> tuple[np.ndarray, dict[str, int], tuple[int, ...]]:
+        """The font of every character (newlines aside), the characters no font has, and the
+        font (in a 1-tuple) when one font has every character.
 
         Letters take the chain's choice; characters of no script (spaces, digits, punctuation)
         the font of the letters around them when it has them (unless a user font claims them
@@ -298,7 +313,7 @@ class Itemizer:
         base, pinned = self._base_fonts(text, cps, props)
         drawn = base[~newline]
         if not pinned.any() and len(drawn) and drawn[0] >= 0 and (drawn == drawn[0]).all():
-            return base, {}  # one font has every character: every rule gives it
+            return base, {}, (int(drawn[0]),)  # one font has every character: every rule gives it
         font = base.copy()
         letters = strong & ~attached
         missing_letter = letters & (base < 0)
@@ -333,7 +348,7 @@ class Itemizer:
             unset = (font < 0) & ~newline
             owner = _previous((font >= 0) & ~newline)
             font = np.where(unset, np.where(owner >= 0, font[np.maximum(owner, 0)], 0), font)
-        return font, missing
+        return font, missing, ()
 
 
 @functools.cache
@@ -346,16 +361,22 @@ def _cjk_scripts() -> np.ndarray:
     return _cjk_script_table(len(_SCRIPTS))
 
 
-def _resolved_scripts(script: np.ndarray, strong: np.ndarray, paragraph: np.ndarray | None) -> np.ndarray:
+def _resolved_scripts(
+    script: np.ndarray, strong: np.ndarray, paragraph: np.ndarray | None, newline: np.ndarray
+) -> tuple[np.ndarray, bool]:
     """Letters keep their script; everything else takes that of the letters around it (the last
-    one before it in its paragraph, else the first one after it; none: COMMON, index 0)."""
+    one before it in its paragraph, else the first one after it; none: COMMON, index 0). And
+    whether every character gets the same one (newlines, which join the run before them, left
+    aside)."""
     of_letters = script[strong]
     if not len(of_letters):
-        return np.zeros(len(script), dtype=np.int16)
+        return np.zeros(len(script), dtype=np.int16), True
     if (of_letters == of_letters[0]).all():  # one script: every paragraph with a letter has it
         if paragraph is None:
-            return np.full(len(script), of_letters[0], dtype=np.int16)
-        has_letter = np.bincount(paragraph, weights=strong) > 0
-        return np.where(has_letter[paragraph], of_letters[0], 0).astype(np.int16)
+            return np.full(len(script), of_letters[0], dtype=np.int16), True
+        has_letter = (np.bincount(paragraph, weights=strong) > 0)[paragraph]
+        resolved = np.where(has_letter, of_letters[0], 0).astype(np.int16)
+        return resolved, bool((has_letter | newline).all())
     near = _neighbour(strong, paragraph)
-    return np.where(strong, script, np.where(near >= 0, script[np.maximum(near, 0)], 0)).astype(np.int16)
+    resolved = np.where(strong, script, np.where(near >= 0, script[np.maximum(near, 0)], 0))
+    return resolved.astype(np.int16), False
