@@ -9,6 +9,7 @@ which is what makes pages byte-identical from run to run.
 from __future__ import annotations
 
 import ctypes
+import itertools
 from dataclasses import dataclass
 
 import freetype
@@ -17,6 +18,8 @@ import numpy as np
 from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
+#: Pixels composited per numpy pass (index arrays of half a megabyte, kept in cache).
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -139,17 +142,44 @@ class GlyphAtlas:
         many pages in one call keeps numpy's per-call overhead off the hot path. `inside` says
         every glyph box is known to lie within its page. With `dark`, `ink` holds 255 minus the
         coverage (black text on a white page, drawn in place) and keeps the minimum.
+
+        Glyphs are taken in chunks of about `_CHUNK` pixels, so that the index arrays stay in
+        the CPU's cache and no multi-megabyte temporary is allocated (and page-faulted) anew.
         """
         if not len(slots):
             return
+        counts = self.arrays()["count"][slots]
+        ends = np.cumsum(counts)
+        if not len(ends) or ends[-1] <= _CHUNK:
+            self._composite(ink, slots, left, top, page, counts, inside, dark)
+            return
+        cuts = np.searchsorted(ends, np.arange(_CHUNK, int(ends[-1]), _CHUNK), side="right")
+        bounds = [0, *np.unique(cuts).tolist(), len(slots)]
+        for a, b in itertools.pairwise(bounds):
+            if a < b:
+                chunk = slice(a, b)
+                pages = page[chunk] if page is not None else None
+                self._composite(
+                    ink, slots[chunk], left[chunk], top[chunk], pages, counts[chunk], inside, dark
+                )
+
+    def _composite(
+        self,
+        ink: np.ndarray,
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        page: np.ndarray | None,
+        counts: np.ndarray,
+        inside: bool,
+        dark: bool,
+    ) -> None:
         a = self.arrays()
         height, width = ink.shape[-2:]
-        counts = a["count"][slots]
         total = int(counts.sum())
         if total == 0:
             return
         rel = self._relative_offsets(width)
-        # Scratch buffers are kept between calls: fresh multi-megabyte arrays cost page faults.
         pixel = np.repeat(a["start"][slots] - (np.cumsum(counts) - counts), counts)
         np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
         base = top * width + left
