@@ -73,42 +73,60 @@ class GlyphAtlas:
             self._faces[font_index] = face
         return face
 
-    def _render(self, font_index: int, gid: int) -> None:
+    def _render(self, font_index: int, gids: list[int]) -> None:
+        """Render glyphs into the pools: FreeType draws each (through its C API, as freetype-py
+        does, without a Python object per call), and the non-zero pixels of all of them are
+        found in one vectorised pass over their bitmaps."""
         face = self._face(font_index)
-        try:
-            face.load_glyph(gid, _LOAD_FLAGS)
-            face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
-            glyph = face.glyph
-            bitmap = glyph.bitmap._FT_Bitmap  # the FT_Bitmap itself: its buffer is read in one copy
-            rows, width, pitch = bitmap.rows, bitmap.width, bitmap.pitch
+        ft_face = face._FT_Face
+        slot = ft_face.contents.glyph
+        load, render = freetype.raw.FT_Load_Glyph, freetype.raw.FT_Render_Glyph
+        raws: list[bytes] = []
+        shape = np.zeros((len(gids), 5), dtype=np.int64)  # rows, width, pitch, left, top
+        for k, gid in enumerate(gids):
+            if load(ft_face, gid, _LOAD_FLAGS) or render(slot, freetype.FT_RENDER_MODE_NORMAL):
+                raws.append(b"")  # FreeType could not draw it: no pixels
+                continue
+            glyph = slot.contents
+            bitmap = glyph.bitmap
+            rows, width, pitch = bitmap.rows, bitmap.width, abs(bitmap.pitch)
             if rows and width:
-                raw = ctypes.string_at(bitmap.buffer, rows * abs(pitch))
-                pixels = np.frombuffer(raw, dtype=np.uint8).reshape(rows, abs(pitch))[:, :width]
+                raws.append(ctypes.string_at(bitmap.buffer, rows * pitch))
+                shape[k] = rows, width, pitch, glyph.bitmap_left, glyph.bitmap_top
             else:
-                pixels = np.zeros((0, 0), dtype=np.uint8)
-            left, top = glyph.bitmap_left, glyph.bitmap_top
-        except freetype.FT_Exception:
-            pixels, left, top = np.zeros((0, 0), dtype=np.uint8), 0, 0
-        dy, dx = np.nonzero(pixels)
-        values = pixels[dy, dx]
-        self._table(font_index)[gid] = len(self._glyphs["start"])
-        start = len(self._pixels["val"])
+                raws.append(b"")
+                shape[k, 3:] = glyph.bitmap_left, glyph.bitmap_top
+        rows, width, pitch = shape[:, 0], shape[:, 1], shape[:, 2]
+        size = rows * pitch
+        data = np.frombuffer(b"".join(raws), dtype=np.uint8)
+        glyph_of = np.repeat(np.arange(len(gids)), size)
+        offset = np.arange(len(data)) - np.repeat(np.cumsum(size) - size, size)
+        safe_pitch = np.maximum(pitch, 1)[glyph_of]
+        dy, dx = offset // safe_pitch, offset % safe_pitch
+        keep = (dx < width[glyph_of]) & (data != 0)
+        dy, dx, values, glyph_of = dy[keep], dx[keep], data[keep], glyph_of[keep]
+        counts = np.bincount(glyph_of, minlength=len(gids))
+        ink = np.bincount(glyph_of, weights=values, minlength=len(gids)).astype(np.int64)
+        first_slot = len(self._glyphs["start"])
+        self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
+        starts = len(self._pixels["val"]) + np.cumsum(counts) - counts
         self._pixels["dy"].extend(dy)
         self._pixels["dx"].extend(dx)
         self._pixels["val"].extend(values)
-        row = (start, len(values), int(left), int(top), pixels.shape[1], pixels.shape[0], int(values.sum()))
-        for key, value in zip(("start", "count", "left", "top", "w", "h", "ink"), row, strict=True):
-            self._glyphs[key].append(value)
+        columns = (starts, counts, shape[:, 3], shape[:, 4], width, rows, ink)
+        for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
+            self._glyphs[key].extend(column)
 
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
         """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
         slots = np.empty(len(gid), dtype=np.int64)
-        for font_index in np.unique(font):
+        for font_index in np.unique(font).tolist():
             mask = font == font_index
-            table = self._table(int(font_index))
+            table = self._table(font_index)
             wanted = gid[mask]
-            for g in np.unique(wanted[table[wanted] < 0]):
-                self._render(int(font_index), int(g))
+            missing = wanted[table[wanted] < 0]
+            if len(missing):
+                self._render(font_index, np.unique(missing).tolist())
             slots[mask] = table[wanted]
         return slots
 
