@@ -40,7 +40,7 @@ from pixtok.render.layout import (
 )
 from pixtok.render.raster import GlyphAtlas, GlyphPixels, colorize, draws_dark_on_white, grey_level
 from pixtok.render.shaping import INVISIBLE, ShapedText, Shaper
-from pixtok.render.text import PreparedText, codepoints, prepare
+from pixtok.render.text import PreparedText, prepare
 
 #: Pages composited in one numpy pass.
 _BATCH = 16
@@ -226,14 +226,14 @@ class Renderer:
         soft = line_break_opportunities(text, icu_locale(locale))
         if len(prepared.marker_ends):
             soft = np.union1d(soft, prepared.marker_ends)
-        forced = np.flatnonzero(codepoints(text) == 10) + 1
+        forced = np.flatnonzero(shaped.cps == 10) + 1
         if not len(forced) or forced[-1] != len(text):
             forced = np.append(forced, len(text))
         return Breaks(soft=soft, forced=forced)
 
     def _tab_interval(self, shaped: ShapedText, geometry: Geometry) -> np.ndarray | None:
         """Distance between tab stops (px) for every glyph of a tab, 0 for other glyphs."""
-        tabs = np.flatnonzero(codepoints(shaped.text)[shaped.cluster] == 9) if len(shaped.gid) else []
+        tabs = np.flatnonzero(shaped.cps[shaped.cluster] == 9) if len(shaped.gid) else []
         if not len(tabs):
             return None
         interval = np.zeros(len(shaped.gid))

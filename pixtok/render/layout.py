@@ -22,7 +22,7 @@ from pixtok.render.config import Geometry
 from pixtok.render.direction import visual_order_lines
 from pixtok.render.itemize import is_mark
 from pixtok.render.shaping import INVISIBLE, ShapedText
-from pixtok.render.text import codepoints, is_cjk, is_hanging_space
+from pixtok.render.text import is_cjk, is_hanging_space
 
 _EPS = 1e-6
 #: How far (in clusters) the edges of a line are followed to a place safe to break.
@@ -84,7 +84,7 @@ def advances_px(shaped: ShapedText, upem: np.ndarray, geometry: Geometry, hscale
     scale = geometry.size * hscale
     advance = shaped.advance.astype(np.float64) * (scale / upem[shaped.font])
     if geometry.letter_spacing and len(advance):
-        cps = codepoints(shaped.text)
+        cps = shaped.cps
         cluster = shaped.cluster
         nxt = np.append(cluster[1:], -1)
         ends = nxt != cluster
@@ -117,7 +117,7 @@ class TextFacts:
         text = shaped.text
         n = len(text)
         self.n = n
-        self.cps = codepoints(text)
+        self.cps = shaped.cps
         self.cluster = shaped.cluster
         # The first glyph at or after each character boundary.
         self.char_glyph = np.searchsorted(shaped.cluster, np.arange(n + 1), side="left")
@@ -160,16 +160,16 @@ def break_lines(
     soft = breaks.soft[facts.boundary[breaks.soft]]
     candidates = sorted_union(soft, breaks.forced)
     forced = np.zeros(len(candidates), dtype=bool)
-    forced[np.searchsorted(candidates, breaks.forced)] = True
+    forced_at = np.searchsorted(candidates, breaks.forced)  # ascending and distinct, as `forced` is
+    forced[forced_at] = True
     trim = np.maximum(facts.content_end[candidates], 0)
     cand_x = reach[trim]
-    forced_at = np.flatnonzero(forced)
     next_forced = forced_at[np.searchsorted(forced_at, np.arange(len(candidates)))]
 
     width, indent = geometry.text_width, geometry.indent
     line_start = np.concatenate(([0], candidates[:-1]))
     starts_paragraph = np.concatenate(([True], forced[:-1]))
-    room = width - np.where(starts_paragraph, indent, 0.0)
+    room = width - np.where(starts_paragraph, indent, 0.0) if indent else width
     fast_end = np.searchsorted(cand_x, x_at[line_start] + room + _EPS, side="right") - 1
     fast_end = np.minimum(fast_end, next_forced)
     has_tab = np.zeros(len(candidates), dtype=bool)
@@ -432,8 +432,8 @@ def place(
         hit = (spot < len(tab_chars)) & (tab_chars[np.minimum(spot, len(tab_chars) - 1)] == cluster)
         hit &= shaped.gid[index] != INVISIBLE
         adv[hit] = tab_px[spot[hit]]
-    natural = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
     if justify.any() and len(index):
+        natural = np.bincount(line_of, weights=adv, minlength=n_lines)
         adv += _justification(facts, shaped, index, line_of, justify, lines.available - natural)
     widths = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
 
@@ -441,6 +441,8 @@ def place(
     text_width = geometry.text_width
     if align == "center":
         line_x = left + (text_width - widths) / 2
+    elif align != "right" and not rtl_paragraph.any():  # every line starts at the left edge
+        line_x = left + np.where(lines.paragraph_start, geometry.indent, 0.0) if geometry.indent else left
     else:  # start and justify follow the paragraph's direction
         right = rtl_paragraph if align in ("start", "justify") else np.full(n_lines, align == "right")
         indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
@@ -450,13 +452,15 @@ def place(
         )  # fmt: skip
 
     # Visual order (UAX #9 L2), for all lines at once.
-    order = visual_order_lines(shaped.level[index], line_of) if shaped.has_bidi else np.arange(len(index))
-    index = index[order]
-    adv = adv[order]
+    if shaped.has_bidi:
+        order = visual_order_lines(shaped.level[index], line_of)
+        index = index[order]
+        adv = adv[order]
     # Pen x = line start + advances of the glyphs before it on the same line.
     cum = np.cumsum(adv) - adv
     line_origin = np.append(cum, 0.0)[line_first]  # empty lines (a first index past the end) repeat nothing
-    pen = cum - np.repeat(line_origin, counts) + line_x[line_of]
+    pen = cum - np.repeat(line_origin, counts)
+    pen += line_x[line_of] if isinstance(line_x, np.ndarray) else line_x
     font = shaped.font[index]
     scale = geometry.size / upem[font]
     x = pen + shaped.x_offset[index] * (scale * hscale)
@@ -473,15 +477,12 @@ def place(
         on_over = over[line_of]
         outside = on_over & ((pen + adv > left + text_width + 0.5) | (pen < left - 0.5))
         overflow = len(np.unique(shaped.cluster[index[outside]]))
+    page = page_of_line[line_of]
     keep = shaped.gid[index] != INVISIBLE
+    if not keep.all():
+        index, x, baseline, page, line_of, adv = (a[keep] for a in (index, x, baseline, page, line_of, adv))
     return PlacedGlyphs(
-        index=index[keep],
-        x=x[keep],
-        baseline=baseline[keep],
-        page=page_of_line[line_of][keep],
-        line=line_of[keep],
-        advance=adv[keep],
-        overflow_clusters=overflow,
+        index=index, x=x, baseline=baseline, page=page, line=line_of, advance=adv, overflow_clusters=overflow
     )
 
 

@@ -46,6 +46,7 @@ class ShapedText:
     """
 
     text: str
+    cps: np.ndarray  # code points of `text`
     gid: np.ndarray
     font: np.ndarray
     advance: np.ndarray
@@ -90,7 +91,7 @@ class ShapedText:
         r = self.run_of_char(start)
         font, level = int(self.runs.font[r]), int(self.runs.level[r])
         item = self.shaper.item(0, end - start, font, level, self.runs.script[r], self.runs.language[r])
-        records = self.shaper.harfbuzz.shape(self.shaper.codepoints(self.text[start:end]), [item])
+        records = self.shaper.harfbuzz.shape(self.shaper.codepoints(self.cps[start:end]), [item])
         order = slice(None, None, -1) if level % 2 else slice(None)
         n = len(records)
         return (
@@ -118,9 +119,10 @@ class Shaper:
         return Item(start, end, self.chain.fonts[font], bool(level % 2), script, language)
 
     @staticmethod
-    def codepoints(text: str) -> np.ndarray:
-        """The code points HarfBuzz shapes: a tab shapes as a space (the layout sets its width)."""
-        cps = codepoints(text)
+    def codepoints(text: str | np.ndarray) -> np.ndarray:
+        """The code points HarfBuzz shapes (of a text, or of its code points): a tab shapes as a
+        space (the layout sets its width)."""
+        cps = codepoints(text) if isinstance(text, str) else text
         tabs = cps == 9
         if tabs.any():
             cps = np.where(tabs, np.uint32(32), cps)
@@ -139,7 +141,7 @@ class Shaper:
                 runs.script, runs.language, strict=True,
             )
         ]  # fmt: skip
-        records = self.harfbuzz.shape(self.codepoints(text), items)
+        records = self.harfbuzz.shape(self.codepoints(cps), items)
         count = records.count
         run_glyph_start = np.concatenate(([0], np.cumsum(count)))
         gid, cluster, flags = records.gid, records.cluster, records.flags
@@ -155,6 +157,7 @@ class Shaper:
             advance[hidden] = x_offset[hidden] = y_offset[hidden] = 0
         return ShapedText(
             text=text,
+            cps=cps,
             gid=gid,
             font=np.repeat(runs.font.astype(np.int32), count),
             advance=advance,
