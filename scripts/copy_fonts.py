@@ -15,8 +15,8 @@ on what a machine has installed. This script is how that folder is (re)made on a
 4. writes README.md: one row per file with family name, package version, licence, size,
    coverage and sha256.
 
-Run scripts/make_cjk_subset.py first: the CJK subset is built, not copied, and this script
-only describes it. Fonts are sources at build time only: pixtok never reads them from the
+Run scripts/make_cjk_subset.py first: the CJK subsets are built, not copied, and this script
+only describes them. Fonts are sources at build time only: pixtok never reads them from the
 system at run time. Usage: python scripts/copy_fonts.py [--dest DIR] [--noto-emoji DIR]
 """
 
@@ -39,7 +39,7 @@ DEFAULT_DEST = REPO / "pixtok" / "fonts"
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 DOC_DIR = Path("/usr/share/doc")
-CJK_SUBSET = "NotoSansCJK-Subset.otf"
+CJK_SUBSETS = ("NotoSansCJK-Han.otf", "NotoSansCJK-Hangul.otf")
 
 
 @dataclass(frozen=True)
@@ -118,13 +118,23 @@ FONTS = (
         "modifiers, flags, keycaps (docs/fonts.md)",
     ),
     ShippedFont(
-        CJK_SUBSET,
+        CJK_SUBSETS[0],
         None,
         "fonts-noto-cjk",
         "SIL OFL 1.1",
         "OFL.txt",
-        "Subset of Noto Sans CJK SC: GB 2312 level-1 Hanzi, JIS X 0208 level-1 kanji + all Jōyō kanji, "
-        "KS X 1001 Hangul syllables, kana, CJK punctuation, full/half-width forms (docs/fonts.md)",
+        "Subset of Noto Sans CJK SC: GB 2312 Hanzi (both levels), JIS X 0208 kanji (both levels) + Jōyō, "
+        "Big5 common characters, KS X 1001 Hanja, kana, CJK punctuation and symbols, full/half-width forms; "
+        "Japanese, Korean and Taiwan forms under locl (docs/fonts.md)",
+    ),
+    ShippedFont(
+        CJK_SUBSETS[1],
+        None,
+        "fonts-noto-cjk",
+        "SIL OFL 1.1",
+        "OFL.txt",
+        "Subset of Noto Sans CJK KR: all 11,172 Hangul syllables, conjoining and compatibility jamo "
+        "(docs/fonts.md)",
     ),
 )
 
@@ -276,10 +286,11 @@ def ofl_file(dest: Path, emoji_package: Path) -> str:
         "the package's JavaScript, OFL 1.1 for the font), file "
         f"{NOTO_EMOJI.licence_member}: {font_licence.splitlines()[0].strip()}",
         "",
-        f"{CJK_SUBSET} is a Modified Version of Noto Sans CJK SC (face 'Noto Sans CJK SC' of",
-        "NotoSansCJK-Regular.ttc): a subset of its glyphs made with fontTools by",
-        "scripts/make_cjk_subset.py, renamed 'Noto Sans CJK SC Subset'. It is distributed under",
-        "this same licence. The other Noto files are unmodified copies.",
+        f"{CJK_SUBSETS[0]} and {CJK_SUBSETS[1]} are Modified Versions of Noto Sans CJK (faces",
+        "'Noto Sans CJK SC' and 'Noto Sans CJK KR' of NotoSansCJK-Regular.ttc): subsets of their",
+        "glyphs made with fontTools by scripts/make_cjk_subset.py, renamed 'Noto Sans CJK SC Han",
+        "Subset' and 'Noto Sans CJK KR Hangul Subset'. They are distributed under this same licence.",
+        "The other Noto files are unmodified copies.",
         "",
         "",
     ]
@@ -311,9 +322,9 @@ def readme(dest: Path) -> str:
             "# Fonts shipped with pixtok",
             "",
             "pixtok renders with these files so that results are the same on every machine. The table",
-            "is written by `scripts/copy_fonts.py`; the CJK subset is built by",
+            "is written by `scripts/copy_fonts.py`; the two CJK subsets are built by",
             "`scripts/make_cjk_subset.py`. See docs/fonts.md for why each font is here and what the",
-            "CJK subset does and does not cover.",
+            "CJK subsets do and do not cover.",
             "",
             "| file | family (name table) | source (package + version) | licence | bytes | covers | sha256 |",
             "|---|---|---|---|---:|---|---|",
@@ -330,8 +341,9 @@ def readme(dest: Path) -> str:
 def copy_fonts(dest: Path, emoji_package: Path) -> None:
     """Copy the packaged fonts into dest and write the licence files and README.md."""
     dest.mkdir(parents=True, exist_ok=True)
-    if not (dest / CJK_SUBSET).is_file():
-        raise SystemExit(f"copy_fonts: error: {dest / CJK_SUBSET} missing; run scripts/make_cjk_subset.py")
+    for built in CJK_SUBSETS:
+        if not (dest / built).is_file():
+            raise SystemExit(f"copy_fonts: error: {dest / built} missing; run scripts/make_cjk_subset.py")
     for font in FONTS:
         if font.source is None:
             continue

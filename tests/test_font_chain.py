@@ -80,6 +80,27 @@ def test_script_text_renders_through_its_bundled_font_as_harfbuzz_shapes_it(
     assert 0 not in glyphs
 
 
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("渲染迥然", "Noto Sans CJK"),
+        ("똠방각하 펲시콜라 뷁", "Noto Sans CJK Hangul"),
+        ("吳語佛經", "Noto Sans CJK"),
+    ],
+    ids=["gb2312-level2", "hangul-beyond-ks-x-1001", "big5-and-hanja"],
+)
+def test_cjk_beyond_the_old_subset_renders_from_the_bundled_files(text: str, family: str) -> None:
+    renderer = Renderer(RenderConfig(page="800x100", system_fonts=False))
+    result = renderer.render(text)
+    assert result.missing_glyphs == 0
+    drawn = {
+        renderer.chain.fonts[int(f)].family
+        for f, o in zip(result.glyphs.font, result.glyphs.char_offset, strict=True)
+        if not text[o].isspace()
+    }
+    assert drawn == {family}
+
+
 def test_thai_corpus_text_renders_with_no_missing_glyph() -> None:
     text = (Path(__file__).resolve().parents[1] / "corpus" / "th_wiki_openoffice.txt").read_text(
         encoding="utf-8"

@@ -110,18 +110,23 @@ def test_unusable_font_path_is_a_font_error(tmp_path: Path, case: str) -> None:
     assert fragment in str(error) and "\n" not in str(error)
 
 
-@pytest.mark.parametrize("case", ["folder", "fifo", "device", "empty", "truncated", "symlink-loop"])
-def test_unusable_font_path_is_one_line_on_the_command_line(run_cli, tmp_path: Path, case: str) -> None:
-    make, fragment = CASES[case]
-    path = make(tmp_path)
+def assert_render_fails_in_one_line(run_cli, tmp_path: Path, font: object, fragment: str) -> None:
+    """`pixtok render --font FONT` ends with exit code 1, one error line holding `fragment`, and
+    no page written."""
     text = tmp_path / "in.txt"
     text.write_text("Hello", encoding="utf-8")
-    result = run_cli("render", text, "--font", path, "-o", tmp_path / "out.png")
+    result = run_cli("render", text, "--font", font, "-o", tmp_path / "out.png")
     assert result.exception is None, result.traceback
     assert result.exit_code == 1
     assert len(result.error_lines) == 1, result.stderr
     assert result.error_lines[0].startswith("pixtok: error: ") and fragment in result.error_lines[0]
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("case", ["folder", "fifo", "device", "empty", "truncated", "symlink-loop"])
+def test_unusable_font_path_is_one_line_on_the_command_line(run_cli, tmp_path: Path, case: str) -> None:
+    make, fragment = CASES[case]
+    assert_render_fails_in_one_line(run_cli, tmp_path, make(tmp_path), fragment)
 
 
 def test_a_whole_font_passes_the_same_checks() -> None:
@@ -145,10 +150,4 @@ def test_family_names_never_reach_fc_match_as_options_or_properties(family: str)
 def test_option_like_font_name_is_an_unknown_family(run_cli, tmp_path: Path, family: str) -> None:
     if shutil.which("fc-match") is None:
         pytest.skip("fontconfig (fc-match) is not installed")
-    text = tmp_path / "in.txt"
-    text.write_text("Hello", encoding="utf-8")
-    result = run_cli("render", text, "--font", family, "-o", tmp_path / "out.png")
-    assert result.exception is None, result.traceback
-    assert result.exit_code == 1
-    assert len(result.error_lines) == 1, result.stderr
-    assert f"font family {family!r} not found" in result.error_lines[0]
+    assert_render_fails_in_one_line(run_cli, tmp_path, family, f"font family {family!r} not found")

@@ -162,6 +162,6 @@ def test_the_script_fonts_are_the_bundled_ones() -> None:
         "cyrillic": "DejaVuSans.ttf",
         "arabic": "NotoNaskhArabic-Regular.ttf",
         "devanagari": "NotoSansDevanagari-Regular.ttf",
-        "chinese": "NotoSansCJK-Subset.otf",
-        "korean": "NotoSansCJK-Subset.otf",
+        "chinese": "NotoSansCJK-Han.otf",
+        "korean": "NotoSansCJK-Hangul.otf",
     }

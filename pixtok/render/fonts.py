@@ -70,7 +70,13 @@ BUNDLED: tuple[BundledFont, ...] = (
     BundledFont("Noto Sans Lao", "NotoSansLao-Regular.ttf", scripts=("lao",), aliases=("lao",)),
     BundledFont("Noto Sans Khmer", "NotoSansKhmer-Regular.ttf", scripts=("khmer",), aliases=("khmer",)),
     BundledFont(
-        "Noto Sans CJK", "NotoSansCJK-Subset.otf", scripts=("cjk",), aliases=("cjk", "noto sans cjk sc")
+        "Noto Sans CJK", "NotoSansCJK-Han.otf", scripts=("cjk",), aliases=("cjk", "han", "noto sans cjk sc")
+    ),
+    BundledFont(
+        "Noto Sans CJK Hangul",
+        "NotoSansCJK-Hangul.otf",
+        scripts=("hangul",),
+        aliases=("hangul", "noto sans cjk kr"),
     ),
     # Last: its digits, '#', '*' and text-style symbols must not win over the text faces.
     BundledFont(
@@ -125,8 +131,14 @@ _EMOJI_SEQUENCE = regex.compile(
 _TEXT_PRESENTATION = "\ufe0e"
 
 
+# Hangul syllables and jamo ship in their own file (the CJK fonts are split to keep each file
+# under 5 MB); they still count as "cjk" for preferred_script.
+_HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))
+
+
 def preferred_script(codepoint: int) -> str | None:
-    """The script whose dedicated bundled font should draw this code point first, if any."""
+    """The script class of a code point that has a dedicated bundled font, if any: arabic,
+    hebrew, devanagari, thai, lao, khmer, cjk (Han, kana, Hangul, CJK punctuation) or emoji."""
     for low, high, script in _SCRIPT_RANGES:
         if low <= codepoint <= high:
             return script
@@ -135,6 +147,15 @@ def preferred_script(codepoint: int) -> str | None:
     if codepoint >= 0x231A and _EMOJI_PRESENTATION.match(chr(codepoint)):
         return "emoji"
     return None
+
+
+def font_script(codepoint: int) -> str | None:
+    """The script whose bundled font draws this code point first: `preferred_script`, with
+    Hangul set apart from the rest of CJK because it ships in a file of its own."""
+    script = preferred_script(codepoint)
+    if script == "cjk" and any(low <= codepoint <= high for low, high in _HANGUL_RANGES):
+        return "hangul"
+    return script
 
 
 def emoji_sequences(text: str) -> list[tuple[int, int, bool]]:
@@ -424,6 +445,8 @@ def system_fallback_faces() -> tuple[SystemFace, ...]:
 
 
 _SYSTEM_CHOICE: dict[int, Font | None] = {}
+# One Font per installed face, so the chain never holds the same face twice.
+_SYSTEM_FONTS: dict[tuple[str, int], Font] = {}
 
 
 def system_font_for(codepoint: int) -> Font | None:
@@ -435,10 +458,13 @@ def system_font_for(codepoint: int) -> Font | None:
     for face in system_fallback_faces():
         if not face.has(codepoint):
             continue
-        try:
-            font = load_font(face.path, face.index, face.family, "system fallback")
-        except FontError:
-            continue
+        font = _SYSTEM_FONTS.get((face.path, face.index))
+        if font is None:
+            try:
+                font = load_font(face.path, face.index, face.family, "system fallback")
+            except FontError:
+                continue
+            _SYSTEM_FONTS[face.path, face.index] = font
         if codepoint in font.coverage:
             found = font
             break
@@ -532,7 +558,7 @@ class FontChain:
             return found
         cp = ord(char)
         order: list[int] = list(range(self.user_count))
-        script = preferred_script(cp)
+        script = font_script(cp)
         if script is not None and script in self._preferred:
             order.append(self._preferred[script])
         order.extend(range(len(self.fonts)))
@@ -555,7 +581,10 @@ class FontChain:
         character followed by U+FE0E (text presentation) is drawn by a font other than the
         emoji face when one has it.
         """
-        chosen = [self.font_index(char) for char in text]
+        choice = self._choice
+        for char in set(text).difference(choice):  # each distinct character is resolved once
+            self.font_index(char)
+        chosen = list(map(choice.__getitem__, text))
         emoji = self._preferred.get("emoji")
         if emoji is None:
             return chosen
