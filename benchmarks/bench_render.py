@@ -66,7 +66,7 @@ TEXTS = {
 PILLOW_FONT = {
     "zh-cn": "cjk",
     "ja": "cjk",
-    "ko": "cjk",
+    "ko": "hangul",
     "fa": "Noto Naskh Arabic",
     "hi": "Noto Sans Devanagari",
     "th": "Noto Sans Thai",
