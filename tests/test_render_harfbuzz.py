@@ -41,15 +41,7 @@ def corpus_items(chain: FontChain, text: str) -> tuple[np.ndarray, list[Item]]:
     cps = codepoints(prepared)
     levels, _ = text_levels(prepared)
     runs = Itemizer(chain).itemize(prepared, cps, levels, None)
-    shaper = Shaper(chain)
-    items = [
-        shaper.item(a, b, f, lv, s, lang)
-        for a, b, f, lv, s, lang in zip(
-            runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
-            runs.script, runs.language, strict=True,
-        )
-    ]  # fmt: skip
-    return Shaper.codepoints(prepared), items
+    return Shaper.codepoints(prepared), Shaper(chain).items(runs)
 
 
 def uharfbuzz_reference(cps: np.ndarray, items: list[Item]) -> GlyphRecords:

@@ -118,6 +118,16 @@ class Shaper:
         """What HarfBuzz needs to shape text[start:end] in one call."""
         return Item(start, end, self.chain.fonts[font], bool(level % 2), script, language)
 
+    def items(self, runs: Runs) -> list[Item]:
+        """What HarfBuzz needs to shape each run in one call."""
+        return [
+            self.item(a, b, font, level, script, lang)
+            for a, b, font, level, script, lang in zip(
+                runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
+                runs.script, runs.language, strict=True,
+            )
+        ]  # fmt: skip
+
     @staticmethod
     def codepoints(text: str | np.ndarray) -> np.ndarray:
         """The code points HarfBuzz shapes (of a text, or of its code points): a tab shapes as a
@@ -134,14 +144,7 @@ class Shaper:
         cps = codepoints(text)
         levels, base_level = text_levels(text)
         runs = self.itemizer.itemize(text, cps, levels, language)
-        items = [
-            self.item(a, b, font, level, script, lang)
-            for a, b, font, level, script, lang in zip(
-                runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
-                runs.script, runs.language, strict=True,
-            )
-        ]  # fmt: skip
-        records = self.harfbuzz.shape(self.codepoints(cps), items)
+        records = self.harfbuzz.shape(self.codepoints(cps), self.items(runs))
         count = records.count
         run_glyph_start = np.concatenate(([0], np.cumsum(count)))
         gid, cluster, flags = records.gid, records.cluster, records.flags
