@@ -422,7 +422,6 @@ class Renderer:
         atlas = layout.atlas
         slots = layout.slots
         n_pages = len(layout.page_widths)
-        width, height = geometry.width, geometry.height
         n_lines = len(layout.lines)
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
@@ -431,6 +430,9 @@ class Renderer:
         pages: list[np.ndarray] = []
         for b, first_page in enumerate(range(0, n_pages, _BATCH)):
             count = min(_BATCH, n_pages - first_page)
+            # Cropped pages are drawn at their own size: no copy to crop them afterwards.
+            height = max(layout.page_heights[first_page : first_page + count])
+            width = max(layout.page_widths[first_page : first_page + count])
             ink = np.full((count, height, width), 255 if dark else 0, dtype=np.uint8)
             sel = slice(bounds[b], bounds[b + 1])
             page_of_glyph = placed.page[sel] - first_page if count > 1 else None
