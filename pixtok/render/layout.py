@@ -298,12 +298,13 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     if len(lines) < 2 or not len(shaped.gid):
         return shaped
     facts = facts or TextFacts(shaped)
-    run_edges = np.zeros(facts.n + 1, dtype=bool)
-    run_edges[shaped.runs.start] = True
-    run_edges[shaped.runs.end] = True
     breaks = lines.next_start[:-1]
-    inner = breaks[~run_edges[breaks] & (breaks < facts.n)]
-    unsafe = inner[shaped.unsafe_to_break(facts.char_glyph[inner])]
+    unsafe = breaks[shaped.unsafe_to_break(facts.char_glyph[breaks])]
+    if len(unsafe):  # breaks at the edge of a run shape apart anyway
+        run_edges = np.zeros(facts.n + 1, dtype=bool)
+        run_edges[shaped.runs.start] = True
+        run_edges[shaped.runs.end] = True
+        unsafe = unsafe[~run_edges[unsafe] & (unsafe < facts.n)]
     if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start

@@ -119,6 +119,12 @@ class GlyphAtlas:
 
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
         """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
+        if len(font) and (font == font[0]).all():  # one font: no masks
+            table = self._table(int(font[0]))
+            missing = gid[table[gid] < 0]
+            if len(missing):
+                self._render(int(font[0]), np.unique(missing).tolist())
+            return table[gid]
         slots = np.empty(len(gid), dtype=np.int64)
         for font_index in np.unique(font).tolist():
             mask = font == font_index
