@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from pixtok.compare import CompareOptions, Comparer, compare_text, summarize
 from pixtok.encoders import Encoder, VisionCount, get_encoder, list_encoders, load_encoders, register_encoder
-from pixtok.errors import FontError, InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import (
+    FontError,
+    InputError,
+    LimitError,
+    MissingDependencyError,
+    OutputBusyError,
+    OutputError,
+    PixtokError,
+    ServerError,
+    UsageError,
+)
 from pixtok.patches import PatchGrid, patchify
 from pixtok.render import GlyphBoxes, Renderer, RenderResult, render
 from pixtok.render.config import PRESETS, RenderConfig
@@ -23,12 +33,16 @@ __all__ = [
     "FontError",
     "GlyphBoxes",
     "InputError",
+    "LimitError",
     "MissingDependencyError",
+    "OutputBusyError",
+    "OutputError",
     "PatchGrid",
     "PixtokError",
     "RenderConfig",
     "RenderResult",
     "Renderer",
+    "ServerError",
     "Tokenizer",
     "UsageError",
     "VisionCount",

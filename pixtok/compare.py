@@ -9,6 +9,7 @@ keys (documented in docs/compare.md): `tokens.<tokenizer>`, `vision.<encoder>.to
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from typing import Any
 
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
+from pixtok.limits import check_text
 from pixtok.measure.density import combine_totals, density_report
+from pixtok.measure.vlm import ServerOptions, combine_usage
 from pixtok.patches import patchify
 from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
@@ -51,16 +54,36 @@ def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tu
 
 @dataclass(frozen=True)
 class OcrOptions:
-    """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, and
-    how many pages to read (None: all)."""
+    """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, how
+    many pages to read (None: all), and for the `openai` engine the server to ask."""
 
     engine: str = "auto"
     lang: str | None = None
     max_pages: int | None = None
+    server: ServerOptions | None = None
+
+    def record_settings(self) -> dict[str, Any]:
+        """What decides an OCR record (not where the server is or how patiently it is asked)."""
+        settings = {"engine": self.engine, "lang": self.lang, "max_pages": self.max_pages}
+        if self.server is not None:
+            settings["server"] = self.server.record_settings()
+        return settings
+
+    def __post_init__(self) -> None:
+        # Checked here, so that a bad option stops a corpus run before its first record instead
+        # of failing every record alike.
+        from pixtok.measure.ocr import ENGINE_NAMES
+
+        if str(self.engine).strip().lower() not in ENGINE_NAMES:
+            raise UsageError(f"unknown OCR engine {self.engine!r}; choose one of: {', '.join(ENGINE_NAMES)}")
+        if self.max_pages is not None and self.max_pages < 1:
+            raise UsageError(f"--max-pages must be at least 1, not {self.max_pages}")
 
 
 #: Error counts of an OCR round trip; rates are derived from them (totals too).
 _OCR_COUNTS = ("chars", "char_errors", "chars_nospace", "char_errors_nospace", "words", "word_errors")
+#: A server's token usage per page, beside pixtok's count (`pixtok.measure.vlm.usage_record`).
+_OCR_USAGE = ("prompt_tokens", "completion_tokens", "vision_tokens", "prompt_minus_vision")
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,12 @@ class CompareOptions:
         if not 1 <= self.patch <= 1024:
             raise UsageError(f"--patch must be between 1 and 1024 px, got {self.patch}")
 
+    def record_settings(self) -> dict[str, Any]:
+        """The options that decide the records (what a resumed run must share with the first)."""
+        settings = dataclasses.asdict(dataclasses.replace(self, ocr=None))
+        settings["ocr"] = None if self.ocr is None else self.ocr.record_settings()
+        return settings
+
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 6) if denominator else None
@@ -98,6 +127,9 @@ class Comparer:
         self.renderer = Renderer(self.options.render)
 
     def render(self, text: str) -> RenderResult:
+        """The pages of `text`; text that is not valid Unicode (a lone surrogate, which no
+        tokenizer can encode) or that has a line over the `line` limit is an InputError."""
+        check_text(text)
         return self.renderer.render(text)
 
     def measure(
@@ -136,28 +168,41 @@ def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[st
     """OCR scores of the rendered pages: rates in total and per page, with the counts behind them."""
     from pixtok.measure.legibility import ocr_result
 
-    scores = ocr_result(result, text, options.engine, options.lang, max_pages=options.max_pages)
+    scores = ocr_result(
+        result, text, options.engine, options.lang, server=options.server, max_pages=options.max_pages
+    )
     rates = ("cer", "cer_nospace", "wer")
-    return {
+    record = {
         **{key: scores[key] for key in (*rates, *_OCR_COUNTS)},
         "engine": scores["engine"]["name"],
         "engine_version": scores["engine"].get("version"),
         "lang": scores["lang"],
         "pages_read": scores["pages_read"],
-        "pages": [{"page": p["page"], **{key: p[key] for key in rates}} for p in scores["pages"]],
+        "pages": [
+            {"page": p["page"], **{key: p[key] for key in (*rates, *_OCR_USAGE) if key in p}}
+            for p in scores["pages"]
+        ],
     }
+    if "usage" in scores:
+        record["usage"] = scores["usage"]
+    return record
 
 
 def _ocr_total(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """OCR over several inputs: error counts add up, and the rates are micro-averages."""
+    """OCR over several inputs: error counts add up, and the rates are micro-averages; a server's
+    token usage adds up too, and the range of `prompt_minus_vision` widens."""
     counts = {key: sum(p[key] for p in parts) for key in _OCR_COUNTS}
-    return {
+    total = {
         "cer": _ratio(counts["char_errors"], counts["chars"]),
         "cer_nospace": _ratio(counts["char_errors_nospace"], counts["chars_nospace"]),
         "wer": _ratio(counts["word_errors"], counts["words"]),
         **counts,
         "pages_read": sum(p["pages_read"] for p in parts),
     }
+    usages = [p["usage"] for p in parts if "usage" in p]
+    if usages and len(usages) == len(parts):
+        total["usage"] = combine_usage(usages)
+    return total
 
 
 def _vision_dict(total: Any) -> dict[str, Any]:

@@ -35,3 +35,30 @@ class MissingDependencyError(PixtokError):
     """An optional engine or package is not installed; the message names what to install."""
 
     exit_code = 1
+
+
+class LimitError(InputError):
+    """An input is larger than a stated limit (docs/limits.md); the message says how to raise it."""
+
+    exit_code = 1
+
+
+class OutputError(PixtokError):
+    """An output cannot be written (a full disk, a read-only folder, a path that cannot be a file)."""
+
+    exit_code = 1
+
+
+class OutputBusyError(OutputError):
+    """Another run is writing the same output; the lock beside it says which process."""
+
+    exit_code = 1
+
+
+class ServerError(PixtokError):
+    """A server pixtok was told to call failed: unreachable, too slow, refusing, or answering nonsense.
+
+    The message names the URL (never a key); the CLI exits 1, since the call itself may be right.
+    """
+
+    exit_code = 1

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from pixtok.errors import InputError, UsageError
+from pixtok.errors import InputError, LimitError, UsageError
+from pixtok.limits import check_image_pixels
+from pixtok.limits import current as current_limits
 
 PadMode = Literal["none", "zero", "edge", "background"]
 PAD_MODES: tuple[str, ...] = ("none", "zero", "edge", "background")
@@ -278,14 +281,24 @@ def read_page(source: str | os.PathLike[str], *, rgb: bool = False) -> np.ndarra
 def decode_page(data: bytes, *, name: str = "<image>", rgb: bool = False) -> np.ndarray:
     """Decode image bytes (any format Pillow reads) into a uint8 page.
 
-    Transparent pixels are laid on white first, as a page would show them.
+    Transparent pixels are laid on white first, as a page would show them. An image of more
+    pixels than the `image-pixels` limit (`pixtok.limits`) is refused from its header, before
+    any pixel is decoded; Pillow's own decompression-bomb check follows that limit.
     """
     from PIL import Image, UnidentifiedImageError
 
     if not data:
         raise InputError(f"{name}: empty input, not an image")
+    limit = current_limits().image_pixels
+    if Image.MAX_IMAGE_PIXELS is not None and limit > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = limit  # Pillow must not refuse what the raised limit allows
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow warns past its own threshold; pixtok's limit decides, just below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image_file = Image.open(io.BytesIO(data))
+        with image_file as image:
+            check_image_pixels(image.width, image.height, name)
             image.load()
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 rgba = image.convert("RGBA")
@@ -293,10 +306,36 @@ def decode_page(data: bytes, *, name: str = "<image>", rgb: bool = False) -> np.
                 flat.alpha_composite(rgba)
                 image = flat
             page = np.asarray(image.convert("RGB" if rgb else "L"), dtype=np.uint8)
+    except Image.DecompressionBombError as exc:
+        raise LimitError(
+            f"{name}: {exc}; raise the limit with `pixtok --limit image-pixels=N ...` (docs/limits.md)"
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         detail = "not a readable image (PNG, JPEG, ...)" if isinstance(exc, UnidentifiedImageError) else exc
         raise InputError(f"{name}: {detail}") from None
     return np.ascontiguousarray(page)
+
+
+def check_patch_array(rows: int, cols: int, patch: int, source: str = "the patches") -> None:
+    """Refuse an array of rows x cols patches of patch² pixels larger than the `image-pixels`
+    limit, before it is allocated or written: overlapping patches repeat pixels, so stride 1 on
+    a 4096² page makes 4.3 billion."""
+    check_image_pixels(cols * patch, rows * patch, source, "patch array")
+
+
+def write_patch_tensor(stream: BinaryIO, grid: PatchGrid, source: str = "the patches") -> None:
+    """Write the patches as one .npy array (rows, cols, p, p[, C]) — the bytes `np.save` writes for
+    `np.ascontiguousarray(grid.patches)` — a row of patches at a time, after checking the array
+    against the `image-pixels` limit (it would be that big on disk and in any reader's memory)."""
+    check_patch_array(grid.rows, grid.cols, grid.patch, source)
+    header = {
+        "descr": np.lib.format.dtype_to_descr(grid.patches.dtype),
+        "fortran_order": False,
+        "shape": tuple(grid.patches.shape),
+    }
+    np.lib.format.write_array_header_1_0(stream, header)
+    for row in grid.patches:
+        stream.write(np.ascontiguousarray(row).data.cast("B"))
 
 
 def draw_overlay(page: np.ndarray, grid: PatchGrid, *, shade: float = 0.35) -> np.ndarray:
@@ -346,6 +385,7 @@ __all__ = [
     "PatchGrid",
     "blank_mask",
     "ceil_div",
+    "check_patch_array",
     "conv_compress",
     "decode_page",
     "draw_overlay",
@@ -356,4 +396,5 @@ __all__ = [
     "pixel_shuffle",
     "read_page",
     "spatial_merge",
+    "write_patch_tensor",
 ]

@@ -23,7 +23,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pixtok.compare import CompareOptions, Comparer, OcrOptions
-from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.encoders import get_encoder
+from pixtok.errors import InputError, MissingDependencyError, PixtokError, ServerError, UsageError
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 
 #: Most configurations one sweep may hold (a typo in a range should not start a week of OCR).
@@ -167,12 +169,21 @@ class SweepOptions:
     lang: str | None = None
     max_pages: int | None = 1
     metric: str = "cer"
+    server: ServerOptions | None = None
 
     def __post_init__(self) -> None:
         if self.metric not in ("cer", "cer_nospace", "wer"):
             raise UsageError(f"--metric must be cer, cer_nospace or wer, not {self.metric!r}")
         if not self.compare.tokenizers or not self.compare.encoders:
             raise UsageError("a sweep needs at least one tokenizer and one encoder")
+        OcrOptions(self.engine, self.lang, self.max_pages, self.server)  # checked once, up front
+
+    def check_names(self, *extra_encoders: str) -> None:
+        """Resolve every tokenizer and encoder name now (an unknown one is a UsageError), since a
+        name that fails would fail every configuration alike, not just the ones it is tried in."""
+        for name in extra_encoders:
+            get_encoder(name)
+        Comparer(self.compare)
 
     @property
     def primary(self) -> tuple[str, str]:
@@ -188,7 +199,7 @@ def measure_config(
     compare_options = dataclasses.replace(
         options.compare,
         render=config,
-        ocr=OcrOptions(options.engine, options.lang, options.max_pages) if read else None,
+        ocr=OcrOptions(options.engine, options.lang, options.max_pages, options.server) if read else None,
     )
     record = Comparer(compare_options).measure(text)
     tokenizer, encoder = options.primary
@@ -205,12 +216,13 @@ def sweep(
     "ocr": {...}, "pareto": bool} ...]}. A configuration that cannot render this text (the text
     does not fit a `fit` page, say) gets an `error` instead of measures.
     """
+    options.check_names()
     grid = configurations(options.compare.render, options.axes)
     records: list[dict[str, Any]] = []
     for done, (values, config) in enumerate(grid, 1):
         try:
             record = {"config": values, **measure_config(text, config, options)}
-        except MissingDependencyError:
+        except (MissingDependencyError, ServerError):
             raise
         except PixtokError as exc:
             record = {"config": values, "error": str(exc)}
@@ -255,6 +267,7 @@ def fit(
         raise UsageError(f"--budget must be a positive number of tokens, not {budget}")
     if candidates < 1:
         raise UsageError(f"--candidates must be at least 1, not {candidates}")
+    options.check_names(encoder)
     encoders = (encoder, *(e for e in options.compare.encoders if e != encoder))
     compare_options = dataclasses.replace(options.compare, encoders=encoders)
     axes = options.axes or (Axis("size", FIT_SIZES),)
@@ -264,7 +277,7 @@ def fit(
     for done, (values, config) in enumerate(grid, 1):
         try:
             record = measure_config(text, config, options, ocr=False)
-        except MissingDependencyError:
+        except (MissingDependencyError, ServerError):
             raise
         except PixtokError:
             record = None
@@ -318,16 +331,9 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     """Draw compression ratio against OCR accuracy (1 − error) for a sweep with OCR; PNG, atomic."""
     if not report.get("ocr"):
         raise UsageError("--plot needs OCR scores: add --ocr")
-    try:
-        import matplotlib
+    from pixtok.plots import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingDependencyError("plotting needs matplotlib: pip install 'pixtok[plot]'") from None
-    import io
-
-    from pixtok.io import write_bytes_atomic
+    plt = pyplot()
 
     metric = report["primary"]["metric"]
     tokenizer, encoder = report["primary"]["tokenizer"], report["primary"]["encoder"]
@@ -347,11 +353,7 @@ def plot_sweep(report: dict[str, Any], path: str) -> None:
     axes.set_ylabel(f"OCR accuracy, 100·(1 − {metric}) %")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="lower left", fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
+    save_png(figure, path)
 
 
 __all__ = [

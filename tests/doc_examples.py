@@ -93,13 +93,23 @@ def split(command: str, folder: Path) -> tuple[list[str], bytes | None]:
     return words[1:], stdin
 
 
-def run_page(page: Path, run_cli, folder: Path, extra: dict[str, bytes] | None = None) -> int:
+def run_page(
+    page: Path,
+    run_cli,
+    folder: Path,
+    extra: dict[str, bytes] | None = None,
+    replace: dict[str, str] | None = None,
+) -> int:
     """Run every example of `page` in `folder` (with `extra` files beside the corpus ones);
-    returns how many ran."""
+    returns how many ran. `replace` swaps text in the commands before they run (a documented
+    server URL for the test server's)."""
     examples, files = parse(page.read_text(encoding="utf-8"))
     prepare_folder(folder, files, extra)
     for example in examples:
-        args, stdin = split(example.command, folder)
+        command = example.command
+        for old, new in (replace or {}).items():
+            command = command.replace(old, new)
+        args, stdin = split(command, folder)
         result = run_cli(*args, stdin=stdin, cwd=folder)
         assert result.exception is None, f"{page.name}: `{example.command}`\n{result.traceback}"
         assert result.exit_code == 0, (

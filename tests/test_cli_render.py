@@ -100,7 +100,7 @@ def test_unknown_font_family(run_cli, tmp_path: Path, hello: Path) -> None:
         (["--size", "-3"], "--size"),
         (["--size", "100000"], "font size"),
         (["--size", "12furlongs"], "--size"),
-        (["--page", "100000x100000"], "exceeds the limit"),
+        (["--page", "100000x100000"], "page-pixels limit"),
         (["--page", "100x100", "--margin", "60"], "leave no room"),
         (["--page", "300x200", "--margin", "10,200"], "leave no room"),
         (["--preset", "nope"], "unknown render preset"),

@@ -207,7 +207,7 @@ def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
     source.write_text("Some text to read back.\n", encoding="utf-8")
     bad = run_cli("ocr", source, "--ocr-engine", "nope")
     assert bad.exit_code == 2 and bad.error_lines == [
-        "pixtok: error: unknown OCR engine 'nope'; choose one of: auto, rapidocr, tesseract"
+        "pixtok: error: unknown OCR engine 'nope'; choose one of: auto, rapidocr, tesseract, openai"
     ]
     engine = get_ocr_engine("tesseract")
     absent = next((c for c in ("ell", "tha", "kat", "hye") if c not in engine.languages), None)

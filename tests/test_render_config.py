@@ -24,13 +24,14 @@ from pixtok.render.config import length_to_px, parse_margin, parse_page
         ("25.4mm", 72, 72.0),
         ("2.54cm", 150, 150.0),
         (" 12 PT ", 72, 12.0),
+        ("-3px", 72, -3.0),  # signed: where a negative length makes no sense, the range check says so
     ],
 )
 def test_lengths_convert_at_the_dpi(value, dpi: float, px: float) -> None:
     assert length_to_px(value, dpi) == pytest.approx(px)
 
 
-@pytest.mark.parametrize("value", ["", "px", "12 furlongs", "-3px", "1e3", "nan", True])
+@pytest.mark.parametrize("value", ["", "px", "12 furlongs", "--3px", "1e3", "nan", True])
 def test_bad_lengths_are_usage_errors(value) -> None:
     with pytest.raises(UsageError):
         length_to_px(value, 72)

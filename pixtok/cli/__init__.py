@@ -1,17 +1,22 @@
 """The `pixtok` command line: a thin shell that parses options, calls the library and formats.
 
 Each command lives in its own module and registers itself on `app`; `main` turns library
-errors into one line on stderr and an exit code (2 for usage, 1 for data), never a traceback.
+errors into one line on stderr and an exit code (2 for usage, 1 for data, 130 for Ctrl-C),
+never a traceback: operating-system errors (a full disk, standard output on /dev/full) and
+running out of memory get one line too.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
+from pixtok import limits
 from pixtok.errors import PixtokError
+from pixtok.io import describe_os_error, shorten
 
 app = typer.Typer(
     name="pixtok",
@@ -22,6 +27,22 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+LIMIT_HELP = (
+    "Raise (or lower) a limit: NAME=VALUE with NAME one of "
+    f"{', '.join(limits.FLAG_NAMES)} (e.g. input=1GiB, jobs=16); repeatable. See docs/limits.md."
+)
+
+
+@app.callback()
+def _global_options(
+    limit: Annotated[
+        list[str] | None,
+        typer.Option("--limit", metavar="NAME=VALUE", help=LIMIT_HELP, envvar="PIXTOK_LIMIT"),
+    ] = None,
+) -> None:
+    """Measure what text costs, and what survives, when a model reads it as pixels instead of tokens."""
+    limits.set_limits(limits.parse_limits(limit or [], base=limits.Limits()))
+
 
 def _register_commands() -> None:
     """Import the command modules; each adds its commands to `app`."""
@@ -30,27 +51,96 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `pixtok` console script."""
-    _register_commands()
     args = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):
+        # Text that is not valid Unicode (a lone surrogate) is written as a \\uXXXX escape, which
+        # is also how JSON spells it, instead of failing the write.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    in_force = limits.current()
     try:
+        _register_commands()
         app(args=argv, prog_name="pixtok")
     except PixtokError as exc:
-        sys.stderr.write(f"pixtok: error: {exc}\n")
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        hint = "; run the same command with --resume to continue" if _resumable(args) else ""
-        sys.stderr.write(f"pixtok: interrupted{hint}\n")
-        sys.exit(130)
+        _interrupted(args)
+    except SystemExit as exc:
+        if exc.code == 130 and _caused_by_interrupt(exc):
+            _interrupted(args)  # typer turned Ctrl-C into a silent Exit(130)
+        raise
     except BrokenPipeError:
         # The reader went away (`pixtok ... | head`): not an error worth a message.
+        _silence_stdout()
+        sys.exit(0)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else None
+        if where is None and not _stdout_writable():
+            where = "<stdout>"
+        prefix = f"{shorten(str(where))}: " if where is not None else ""
+        _fail(f"{prefix}{describe_os_error(exc)}", 1)
+    except MemoryError:
+        _fail(f"out of memory; lower the input, or the limits that allow it ({limits.DOCS})", 1)
+    finally:
+        limits.set_limits(in_force)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"pixtok: error: {' '.join(message.split())}\n")
+    sys.stderr.flush()
+    _stdout_writable()  # output that cannot be written is dropped, so exiting does not fail again
+    sys.exit(code)
+
+
+def _interrupted(args: list[str]) -> None:
+    hint = "; run the same command with --resume to continue" if _resumable(args) else ""
+    sys.stderr.write(f"pixtok: interrupted{hint}\n")
+    sys.stderr.flush()
+    _stdout_writable()
+    sys.exit(130)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the exceptions that led to `exc`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _stdout_writable() -> bool:
+    """Flush stdout; if that fails (a full disk, a closed pipe), point it at /dev/null so that the
+    interpreter's own flush at exit does not print a traceback. Returns whether it worked."""
+    try:
+        sys.stdout.flush()
+        return True
+    except (OSError, ValueError):
+        _silence_stdout()
+        return False
+
+
+def _silence_stdout() -> None:
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-memory stdout)
+        pass
 
 
 def _resumable(args: list[str]) -> bool:
     """Whether an interrupted call can be continued with --resume (corpus runs that write a file)."""
-    command = next((a for a in args if not a.startswith("-")), "")
+    words = iter(args)
+    command = ""
+    for word in words:
+        if word == "--limit":
+            next(words, None)  # the global option's value
+        elif not word.startswith("-"):
+            command = word
+            break
     if any(a == "--shards" or a.startswith("--shards=") for a in args):
         return True
     return command == "compare" and any(a in ("-o", "--output") or a.startswith("--output=") for a in args)

@@ -2,7 +2,18 @@
 
 import importlib
 
-COMMAND_MODULES = ("render", "compare", "tokens", "encoders", "patchify", "fonts", "ocr", "sweep", "typos")
+COMMAND_MODULES = (
+    "render",
+    "compare",
+    "tokens",
+    "encoders",
+    "patchify",
+    "fonts",
+    "ocr",
+    "sweep",
+    "study",
+    "typos",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"pixtok.cli.{_name}")

@@ -13,7 +13,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit, flatten
+from pixtok.cli.output import OutputFormat, choose_format, emit, flatten, stdout_errors
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_PRESET,
@@ -27,6 +27,7 @@ from pixtok.corpus.aggregate import Totals
 from pixtok.corpus.batch import measure_corpus
 from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, UsageError
+from pixtok.measure.vlm import ServerOptions, redact
 from pixtok.render.config import RenderConfig
 
 Encoders = Annotated[
@@ -39,6 +40,7 @@ Encoders = Annotated[
 
 @app.command("compare")
 @opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.ocr_server_options()
 def compare_command(
     inputs: Annotated[
         list[str] | None,
@@ -78,6 +80,7 @@ def compare_command(
     strict_glyphs: corpus.StrictGlyphs = False,
     quiet: corpus.Quiet = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Render each input, count its patches and vision tokens, and compare with text tokens.
 
@@ -88,6 +91,8 @@ def compare_command(
     qwen2.5-vl and glm-4.1v. Compression is text tokens divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_)
+    if ocr_server is not None and not ocr:
+        raise UsageError("--ocr-url reads the pages back: add --ocr")
     opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
@@ -95,7 +100,7 @@ def compare_command(
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
@@ -172,7 +177,17 @@ def describe_options(options: CompareOptions) -> dict[str, Any]:
         "encoders": list(options.encoders),
         "patch": options.patch,
         "density": options.density,
+        "ocr": None if options.ocr is None else describe_ocr(options.ocr),
     }
+
+
+def describe_ocr(options: OcrOptions) -> dict[str, Any]:
+    """How pages were read back: engine, language, pages, and the server's model and prompt
+    (its URL without credentials; never the key)."""
+    described = options.record_settings()
+    if options.server is not None:
+        described["server"] = {"url": redact(options.server.url), **described["server"]}
+    return described
 
 
 def count_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +206,7 @@ def count_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+@stdout_errors()
 def stream_records(
     records: Iterable[Record], options: CompareOptions, fmt: OutputFormat, settings: Mapping[str, Any]
 ) -> Totals:
@@ -230,7 +246,7 @@ def stream_records(
     return totals
 
 
-def print_run_summary(totals: Totals, fmt: OutputFormat, options: CompareOptions, output: Path) -> None:
+def print_run_summary(totals: Totals, fmt: OutputFormat, options: CompareOptions, output: str | Path) -> None:
     """With -o FILE the records are in the file; stdout gets the totals (and groups)."""
     total, groups = totals.total(), totals.groups()
     if fmt is OutputFormat.table:

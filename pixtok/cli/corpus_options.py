@@ -14,11 +14,11 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
 
+from pixtok import limits
 from pixtok.corpus.batch import EngineOptions, Progress
 from pixtok.corpus.inputs import CorpusOptions, Record, count_records, iter_records
 from pixtok.corpus.parallel import ENGINES, check_engine
@@ -64,7 +64,7 @@ Scheduler = Annotated[
     ),
 ]
 RecordsOutput = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--output",
         "-o",
@@ -93,8 +93,17 @@ TABLE_ROWS = 50
 
 
 def engine_options(engine: str | None, jobs: int | None, scheduler: str | None) -> EngineOptions:
-    """Checked engine flags (a bad combination is a UsageError, exit 2)."""
-    return EngineOptions(check_engine(engine, jobs, scheduler), jobs, scheduler)
+    """Checked engine flags (a bad combination is a UsageError, exit 2); more local --jobs than the
+    `jobs` limit allows are capped, with a warning."""
+    chosen = check_engine(engine, jobs, scheduler)
+    cap = limits.current().jobs
+    if jobs is not None and jobs > cap and chosen == "process":
+        sys.stderr.write(
+            f"pixtok: warning: --jobs {jobs} capped at {cap}, the usable cores; "
+            f"raise the cap with `pixtok --limit jobs={jobs} ...` ({limits.DOCS})\n"
+        )
+        jobs = cap
+    return EngineOptions(chosen, jobs, scheduler)
 
 
 def corpus_options(

@@ -11,6 +11,7 @@ from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.errors import UsageError
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 
 OCR = opt.OCR
@@ -29,6 +30,7 @@ MaxPages = opt.OcrMaxPages
 
 @app.command("ocr")
 @opt.render_options()
+@opt.ocr_server_options()
 def ocr_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -45,10 +47,13 @@ def ocr_command(
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Render text, read every page back with OCR, and report character and word error rates.
 
     Scores are NFKC-normalised; `cer_nospace` ignores whitespace (see docs/legibility.md).
+    With --ocr-url and --ocr-model a vision-language model on an OpenAI-compatible server reads
+    the pages, and its token usage is set beside pixtok's vision-token count (docs/vlm.md).
     """
     from pixtok.measure.legibility import ocr_result
     from pixtok.render import render
@@ -64,6 +69,7 @@ def ocr_command(
             text,
             ocr_engine,
             ocr_lang,
+            server=ocr_server,
             segmentation=segmentation,
             max_pages=max_pages,
             include_text=show_text,
@@ -72,11 +78,20 @@ def ocr_command(
     report = {"input": name, **report}
     rows = [_page_row(p) for p in report["pages"]]
     total = {"page": "total", **{k: report[k] for k in ("cer", "cer_nospace", "wer", "chars", "char_errors")}}
+    if "usage" in report:
+        usage = report["usage"]
+        total.update({k: usage[k] for k in _USAGE[:3]})
+        spread = usage["prompt_minus_vision"]
+        total["prompt_minus_vision"] = None if spread is None else "..".join(dict.fromkeys(map(str, spread)))
     if fmt is OutputFormat.table:
         engine = report["engine"]
-        title = (
-            f"ocr: {engine['name']} {engine['version']} ({report['lang']}), {report['segmentation']} lines"
-        )
+        title = f"ocr: {engine['name']} {engine['version']} ({report['lang']})"
+        title += f", {report['segmentation']} lines"
+        if engine["name"] == "openai":
+            title = (
+                f"ocr: {engine['model']} at {engine['url']}, whole pages; "
+                f"vision_tokens: pixtok's {engine['encoder'] or 'no preset'} count"
+            )
         emit([*rows, total], fmt, title=title, transpose=False)
         if show_text:
             for p in report["pages"]:
@@ -89,9 +104,14 @@ def ocr_command(
         emit([report], fmt, document=report)
 
 
+#: Token usage columns of a page read by a server's model.
+_USAGE = ("prompt_tokens", "completion_tokens", "vision_tokens", "prompt_minus_vision")
+
+
 def _page_row(page: dict[str, Any]) -> dict[str, Any]:
     keys = ("page", "cer", "cer_nospace", "wer", "chars", "char_errors")
-    return {k: page[k] for k in keys} | ({"text": page["text"]} if "text" in page else {})
+    row = {k: page[k] for k in keys} | {k: page[k] for k in _USAGE if k in page}
+    return row | ({"text": page["text"]} if "text" in page else {})
 
 
 @app.command("confusable")

@@ -16,6 +16,15 @@ import typer
 from pixtok.compare import DEFAULT_TOKENIZERS
 from pixtok.errors import UsageError
 from pixtok.measure.ocr import ENGINE_NAMES
+from pixtok.measure.vlm import (
+    DEFAULT_API_KEY_ENV,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    ServerOptions,
+    default_cache_dir,
+)
 from pixtok.render.config import RenderConfig, read_config_file
 
 RENDER = "Render options"
@@ -159,7 +168,8 @@ OcrEngine = Annotated[
     str,
     typer.Option(
         "--ocr-engine",
-        help=f"{', '.join(ENGINE_NAMES)}: auto uses RapidOCR for Latin and Chinese, Tesseract otherwise.",
+        help=f"{', '.join(ENGINE_NAMES)}: auto uses RapidOCR for Latin and Chinese, Tesseract otherwise; "
+        "openai asks the model at --ocr-url.",
         rich_help_panel=OCR,
     ),
 ]
@@ -171,6 +181,76 @@ OcrLang = Annotated[
         "from --lang, else detected from the text, when absent.",
         rich_help_panel=OCR,
     ),
+]
+OcrUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--ocr-url",
+        help="Base URL of an OpenAI-compatible server (http://gpu-box:8000/v1): read pages with its "
+        "vision-language model (implies --ocr-engine openai).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrModel = Annotated[
+    str | None,
+    typer.Option(
+        "--ocr-model",
+        help="The model's name on the server (deepseek-ai/DeepSeek-OCR...).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrPrompt = Annotated[
+    str | None,
+    typer.Option(
+        "--ocr-prompt",
+        help="Text sent with each page (default: the model family's own OCR prompt).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrApiKeyEnv = Annotated[
+    str,
+    typer.Option(
+        "--ocr-api-key-env",
+        help="Environment variable holding the server's API key (never printed or written).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrConcurrency = Annotated[
+    int, typer.Option("--ocr-concurrency", help="Requests in flight at once.", rich_help_panel=OCR)
+]
+OcrTimeout = Annotated[
+    float, typer.Option("--ocr-timeout", help="Seconds to wait for one answer.", rich_help_panel=OCR)
+]
+OcrRetries = Annotated[
+    int,
+    typer.Option(
+        "--ocr-retries",
+        help="Retries on 429, 5xx, timeouts and dropped connections (backoff, Retry-After honoured).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrMaxTokens = Annotated[
+    int, typer.Option("--ocr-max-tokens", help="Longest answer the model may give.", rich_help_panel=OCR)
+]
+OcrEncoder = Annotated[
+    str | None,
+    typer.Option(
+        "--ocr-encoder",
+        help="Vision preset checked against the server's prompt_tokens (default: from the model name).",
+        rich_help_panel=OCR,
+    ),
+]
+OcrCache = Annotated[
+    Path | None,
+    typer.Option(
+        "--ocr-cache",
+        help="Folder of cached answers (default: $XDG_CACHE_HOME/pixtok/ocr).",
+        rich_help_panel=OCR,
+        show_default=False,
+    ),
+]
+NoOcrCache = Annotated[
+    bool, typer.Option("--no-ocr-cache", help="Neither read nor write cached answers.", rich_help_panel=OCR)
 ]
 OcrMaxPages = Annotated[
     int | None,
@@ -233,6 +313,40 @@ _RENDER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
 _PREFIX = "render_flag_"
 
 
+def _with_flags(
+    command: Callable[..., Any],
+    target: str,
+    flags: tuple[tuple[str, Any, Any], ...],
+    prefix: str,
+    build: Callable[[dict[str, Any], dict[str, Any]], Any],
+) -> Callable[..., Any]:
+    """`command` with `flags` added to its signature (as `prefix + name`); the wrapper pops them
+    and passes `build(flags, other_kwargs)` as the command's `target` parameter."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(command).parameters.values()
+        if p.name != target
+    ]
+    added = [
+        inspect.Parameter(
+            prefix + name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+        )
+        for name, annotation, default in flags
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(prefix + name) for name, _, _ in flags}
+        kwargs[target] = build(values, kwargs)
+        return command(*args, **kwargs)
+
+    parameters = [*own, *added]
+    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
+
+
 def render_options(
     default_preset: str | None = None, layout_flag: str = "--layout"
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -241,46 +355,109 @@ def render_options(
     The flags keep their names and help in every command; `layout_flag` renames --layout where
     a command needs that name for something else (`pixtok typos --layout qwerty`).
     """
+    flags = _RENDER_FLAGS
+    if layout_flag != "--layout":
+        renamed = Annotated[
+            str | None, typer.Option(layout_flag, help="page, strip, fit or crop.", rich_help_panel=RENDER)
+        ]
+        flags = tuple((n, renamed if n == "layout" else a, d) for n, a, d in flags)
+
+    def build(values: dict[str, Any], _: dict[str, Any]) -> RenderConfig:
+        return build_config(
+            values.pop("preset"),
+            values.pop("config"),
+            values.pop("no_fallback"),
+            default_preset,
+            no_system_fonts=values.pop("no_system_fonts"),
+            **values,
+        )
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        hints = typing.get_type_hints(command, include_extras=True)
-        own = [
-            p.replace(annotation=hints.get(p.name, p.annotation))
-            for p in inspect.signature(command).parameters.values()
-            if p.name != "render_config"
-        ]
-        added = []
-        for name, annotation, default in _RENDER_FLAGS:
-            if name == "layout" and layout_flag != "--layout":
-                annotation = Annotated[
-                    str | None,
-                    typer.Option(layout_flag, help="page, strip, fit or crop.", rich_help_panel=RENDER),
-                ]
-            added.append(
-                inspect.Parameter(
-                    _PREFIX + name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-                )
-            )
-
-        @functools.wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            flags = {name: kwargs.pop(_PREFIX + name) for name, _, _ in _RENDER_FLAGS}
-            kwargs["render_config"] = build_config(
-                flags.pop("preset"),
-                flags.pop("config"),
-                flags.pop("no_fallback"),
-                default_preset,
-                no_system_fonts=flags.pop("no_system_fonts"),
-                **flags,
-            )
-            return command(*args, **kwargs)
-
-        parameters = [*own, *added]
-        wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-        return wrapper
+        return _with_flags(command, "render_config", flags, _PREFIX, build)
 
     return decorate
+
+
+_SERVER_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("url", OcrUrl, None),
+    ("model", OcrModel, None),
+    ("prompt", OcrPrompt, None),
+    ("api_key_env", OcrApiKeyEnv, DEFAULT_API_KEY_ENV),
+    ("concurrency", OcrConcurrency, DEFAULT_CONCURRENCY),
+    ("timeout", OcrTimeout, DEFAULT_TIMEOUT),
+    ("retries", OcrRetries, DEFAULT_RETRIES),
+    ("max_tokens", OcrMaxTokens, DEFAULT_MAX_TOKENS),
+    ("encoder", OcrEncoder, None),
+    ("cache", OcrCache, None),
+    ("no_cache", NoOcrCache, False),
+)
+
+
+def ocr_server_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the flags of the `openai` OCR engine; it receives them as `ocr_server`
+    (`ServerOptions`, or None when no server is named), and its `ocr_engine` argument resolved:
+    `--ocr-url` implies `--ocr-engine openai`, which in turn needs `--ocr-url` and `--ocr-model`.
+    """
+
+    def build(values: dict[str, Any], kwargs: dict[str, Any]) -> Any:
+        server = server_options(**values)
+        kwargs["ocr_engine"] = ocr_engine_for(kwargs.get("ocr_engine", "auto"), server)
+        return server
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        return _with_flags(command, "ocr_server", _SERVER_FLAGS, "ocr_server_flag_", build)
+
+    return decorate
+
+
+def server_options(
+    url: str | None,
+    model: str | None,
+    prompt: str | None = None,
+    api_key_env: str = DEFAULT_API_KEY_ENV,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    encoder: str | None = None,
+    cache: Path | None = None,
+    no_cache: bool = False,
+) -> ServerOptions | None:
+    """The `openai` engine's options from its flags, or None when neither --ocr-url nor
+    --ocr-model is given (the other server flags then have nothing to apply to)."""
+    if url is None and model is None:
+        return None
+    if url is None:
+        raise UsageError("--ocr-model names a model on a server: add --ocr-url (http://host:8000/v1)")
+    if model is None:
+        raise UsageError("--ocr-url needs --ocr-model, the name the server serves the model under")
+    if no_cache and cache is not None:
+        raise UsageError("give --ocr-cache DIR or --no-ocr-cache, not both")
+    return ServerOptions(
+        url=url,
+        model=model,
+        prompt=prompt,
+        api_key_env=api_key_env,
+        concurrency=concurrency,
+        timeout=timeout,
+        retries=retries,
+        max_tokens=max_tokens,
+        encoder=encoder,
+        cache=not no_cache,
+        cache_dir=str(cache) if cache is not None else str(default_cache_dir()),
+    )
+
+
+def ocr_engine_for(engine: str, server: ServerOptions | None) -> str:
+    """The engine a command runs: `--ocr-url` implies `openai`; `openai` needs a server."""
+    name = (engine or "auto").strip().lower()
+    if server is None:
+        if name == "openai":
+            raise UsageError("--ocr-engine openai needs --ocr-url and --ocr-model")
+        return name
+    if name not in ("auto", "openai"):
+        raise UsageError(f"--ocr-url is for --ocr-engine openai, not {engine}")
+    return "openai"
 
 
 def build_config(

@@ -6,6 +6,7 @@ the only place that decides how they look.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -73,6 +74,22 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+class stdout_errors(contextlib.ContextDecorator):
+    """Writing to stdout fails with one line naming it (`<stdout>: cannot write (No space left on
+    device)`), as writing a file does; a reader that went away (a broken pipe) stays quiet."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            from pixtok.errors import OutputError
+            from pixtok.io import describe_os_error
+
+            raise OutputError(f"<stdout>: cannot write ({describe_os_error(exc)})") from None
+
+
+@stdout_errors()
 def emit(
     records: Sequence[Mapping[str, Any]],
     fmt: OutputFormat,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 
 from pixtok.cli import app
@@ -15,8 +13,18 @@ from pixtok.cli import options as opt
 from pixtok.cli.output import choose_format, emit
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
-from pixtok.io import STDIO, read_bytes, write_bytes_atomic
-from pixtok.patches import PAD_MODES, decode_page, draw_overlay, encode_png, patchify, read_page
+from pixtok.io import STDIO, atomic_writer, read_bytes, write_bytes_atomic
+from pixtok.patches import (
+    PAD_MODES,
+    check_patch_array,
+    decode_page,
+    draw_overlay,
+    encode_png,
+    grid_shape,
+    patchify,
+    read_page,
+    write_patch_tensor,
+)
 
 
 def parse_background(value: str) -> int | tuple[int, ...]:
@@ -74,6 +82,9 @@ def patchify_command(
         image, page = STDIO, decode_page(data, name="<stdin>", rgb=rgb)
     else:
         page = read_page(image, rgb=rgb)
+    if npy is not None:  # refuse an array too large to write before cutting any patch
+        rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)  # type: ignore[arg-type]
+        check_patch_array(rows, cols, patch, f"--npy {npy}")
     grid = patchify(page, patch, stride=stride, pad=pad, background=paper)  # type: ignore[arg-type]
     height, width = page.shape[:2]
     record: dict[str, Any] = {
@@ -99,7 +110,6 @@ def patchify_command(
     if overlay is not None:
         write_bytes_atomic(overlay, encode_png(draw_overlay(page, grid)))
     if npy is not None:
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(grid.patches), allow_pickle=False)
-        write_bytes_atomic(npy, buffer.getvalue())
+        with atomic_writer(npy) as stream:
+            write_patch_tensor(stream, grid, f"--npy {npy}")
     emit([record], fmt, title="patches")

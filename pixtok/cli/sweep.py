@@ -14,6 +14,7 @@ from pixtok.cli.output import OutputFormat, choose_format, emit
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_PRESET, DEFAULT_TOKENIZERS, CompareOptions, split_names
 from pixtok.errors import InputError, UsageError
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 
 SWEEP = "Sweep"
@@ -40,7 +41,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 def _sweep_options(
     base: Any, tokenizer: Any, encoder: Any, vary: list[str] | None, ocr: bool, engine: str,
-    lang: str | None, max_pages: int, metric: str, patch: int = 16,
+    lang: str | None, max_pages: int, metric: str, server: ServerOptions | None, patch: int = 16,
 ) -> Any:  # fmt: skip
     from pixtok.sweep import SweepOptions, parse_axis
 
@@ -60,6 +61,7 @@ def _sweep_options(
         lang=lang,
         max_pages=max_pages or None,
         metric=metric,
+        server=server,
     )
 
 
@@ -85,6 +87,7 @@ def _row(record: dict[str, Any], tokenizer: str, encoder: str) -> dict[str, Any]
 
 @app.command("sweep")
 @opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.ocr_server_options()
 def sweep_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -107,6 +110,7 @@ def sweep_command(
     jsonl: opt.Jsonl = False,
     csv_: opt.Csv = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Measure one text under a grid of render options: compression, and with --ocr the error rate.
 
@@ -121,7 +125,11 @@ def sweep_command(
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
+    if ocr_server is not None and not ocr:
+        raise UsageError("--ocr-url reads the pages back: add --ocr")
+    options = _sweep_options(
+        base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
+    )
     from pixtok.sweep import configurations
 
     total = len(configurations(options.compare.render, options.axes))
@@ -143,6 +151,7 @@ def sweep_command(
 
 @app.command("fit")
 @opt.render_options(default_preset=DEFAULT_PRESET)
+@opt.ocr_server_options()
 def fit_command(
     input: Annotated[
         str | None, typer.Argument(help="Text file, or '-' for stdin.", show_default=False)
@@ -165,6 +174,7 @@ def fit_command(
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Find the most legible rendering whose vision tokens stay within --budget for --encoder.
 
@@ -180,7 +190,11 @@ def fit_command(
     if budget < 1:
         raise UsageError("give the token budget: --budget N (N >= 1)")
     base = render_config
-    options = _sweep_options(base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric)
+    if ocr_server is not None and not ocr:
+        raise UsageError("--ocr-url reads the pages back: drop --no-ocr")
+    options = _sweep_options(
+        base, tokenizer, encoder, vary, ocr, ocr_engine, ocr_lang, max_pages, metric, ocr_server
+    )
     from pixtok.sweep import configurations
 
     total = len(configurations(base, options.axes)) if options.axes else len(FIT_SIZES)

@@ -9,7 +9,7 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, emit
+from pixtok.cli.output import OutputFormat, choose_format, emit, stdout_errors
 from pixtok.compare import DEFAULT_PRESET, DEFAULT_TOKENIZERS, split_names
 from pixtok.errors import UsageError
 from pixtok.io import read_text, write_bytes_atomic
@@ -157,8 +157,9 @@ def typos_command(
         write_bytes_atomic(output, corruption.text.encode("utf-8"))
     if not report:
         if output is None:
-            sys.stdout.buffer.write(corruption.text.encode("utf-8"))
-            sys.stdout.flush()
+            with stdout_errors():
+                sys.stdout.buffer.write(corruption.text.encode("utf-8"))
+                sys.stdout.flush()
         return
     fmt = choose_format(json_, jsonl, csv_)
     opt.load_encoder_files(encoder_files)

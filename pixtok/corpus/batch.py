@@ -9,7 +9,6 @@ worker factory and summary); `MeasureTask` measures a record as `pixtok compare`
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,10 +22,11 @@ from pixtok.compare import CompareOptions, Comparer, summarize
 from pixtok.corpus.aggregate import Summarize, Totals
 from pixtok.corpus.inputs import Record
 from pixtok.corpus.parallel import Worker, WorkerFactory, run_records
-from pixtok.corpus.runlog import RunLog
+from pixtok.corpus.runlog import RunLog, record_line
 from pixtok.corpus.shards import Sample, ShardWriter, existing_shards, shard_index
 from pixtok.encoders import Encoder, get_encoder, register_encoder
-from pixtok.errors import FontError, UsageError
+from pixtok.errors import FontError, InputError, UsageError
+from pixtok.io import os_errors
 from pixtok.output_files import png_bytes
 from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
@@ -192,9 +192,15 @@ def run_corpus(
             totals.add(result)
             if on_progress is not None:
                 on_progress(1)
+        if not totals.records:
+            raise InputError(NOTHING_TO_MEASURE)
         if log is not None:
             log.commit()
     return totals
+
+
+#: What a run over inputs that hold no records says (an empty folder, an empty JSON Lines file).
+NOTHING_TO_MEASURE = "nothing to measure: the inputs hold no records (no text files, no rows)"
 
 
 def measure_corpus(
@@ -205,7 +211,7 @@ def measure_corpus(
     **kwargs: Any,
 ) -> Totals:
     """`pixtok compare` over a corpus: `run_corpus` with `MeasureTask` and compare's summary."""
-    settings = {"compare": dataclasses.asdict(options), "strict_glyphs": strict_glyphs}
+    settings = {"compare": options.record_settings(), "strict_glyphs": strict_glyphs}
     encoders = tuple(get_encoder(name) for name in options.encoders)
     return run_corpus(
         records,
@@ -275,7 +281,8 @@ def render_shards(
         raise UsageError(f"--shards {folder}: not a folder")
     if not resume and (existing_shards(folder) or (folder / MANIFEST).exists()):
         raise UsageError(f"--shards {folder} already holds shards; use --resume, or an empty folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    with os_errors(str(folder), "write"):
+        folder.mkdir(parents=True, exist_ok=True)
     run = ShardRun(folder)
     config_dict = config.to_dict()
     log = RunLog(
@@ -324,6 +331,8 @@ def render_shards(
         except BaseException:
             writer.abort()
             raise
+        if not run.totals.records:
+            raise InputError(NOTHING_TO_MEASURE)
         log.commit()
     run.shards = len(existing_shards(folder))
     return run
@@ -372,7 +381,5 @@ def _samples(result: Mapping[str, Any], position: int, config: dict[str, Any]) -
             "config": config,
         }
         key = sample_key(position, number)
-        samples.append(
-            Sample(key, {"png": page["png"], "json": json.dumps(meta, ensure_ascii=False).encode("utf-8")})
-        )
+        samples.append(Sample(key, {"png": page["png"], "json": record_line(meta)[:-1]}))
     return samples

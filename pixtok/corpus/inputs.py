@@ -16,8 +16,13 @@ Ids: the path for a text file; `PATH:LINE` (1-based, as editors count) for JSON 
 `PATH:ROW` (0-based, as Arrow and pandas count) for tables, unless `id_field` names a column.
 
 A record that cannot be read — invalid UTF-8, a line that is not JSON, a missing text field, an
-unreadable table — is yielded with `error` set instead of raising, so one bad record never stops a
-run. Only a missing input or a glob that matches nothing raises (`InputError`) before any work.
+unreadable table, anything over a stated limit (`pixtok.limits`: a file or JSON line larger than
+the `input` limit, a line of text longer than the `line` limit, JSON nested deeper than
+`json-depth`), a string that is not valid Unicode (a lone surrogate from a JSON `\ud800` escape)
+in its text, id or kept fields — is yielded with `error` set instead of raising, so one bad record
+never stops a run. Ids are always valid Unicode: a file name that is not UTF-8 is spelled with
+backslash escapes (`bad\\xff.txt`). Only a missing input or a glob that matches nothing raises
+(`InputError`) before any work.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import gzip
-import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,6 +38,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
+from pixtok.io import load_json, read_bytes
+from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
 
 STDIN = "-"
 DEFAULT_FIELD = "text"
@@ -98,7 +104,34 @@ def iter_records(
     """
     options = options or CorpusOptions()
     paths = expand_inputs(inputs)
-    return (record for path in paths for record in _records_of(path, options))
+    return (_checked(record) for path in paths for record in _records_of(path, options))
+
+
+def _checked(record: Record) -> Record:
+    """The record, or a failed one when its text, id or fields are not valid Unicode or its text
+    has a line over the `line` limit; the id is made printable either way."""
+    record_id = printable(record.id)
+    if record.error is not None:
+        return Record(record_id, "", record.fields, record.source, printable(record.error))
+    problem = None
+    for name, value in record.fields.items():
+        if problem is None and isinstance(value, str) and first_surrogate(value) is not None:
+            problem = _not_unicode(f"field {name!r}", value)
+    if problem is None:
+        try:
+            check_text(record.text)
+        except InputError as exc:
+            problem = f"text: {exc}"
+    if problem is not None:
+        fields = {k: printable(v) if isinstance(v, str) else v for k, v in record.fields.items()}
+        return Record(record_id, "", fields, record.source, problem)
+    if record_id != record.id:
+        return Record(record_id, record.text, record.fields, record.source)
+    return record
+
+
+def _not_unicode(what: str, value: str) -> str:
+    return f"{what} holds a lone surrogate ({printable(value)!r}), which is not valid Unicode"
 
 
 def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -127,16 +160,31 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
     return paths
 
 
-def _walk(folder: Path) -> list[str]:
-    """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry."""
+def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[str]:
+    """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry.
+
+    A folder reached twice (through a symbolic link that loops back) is walked once.
+    """
+    seen = set() if seen is None else seen
+    try:
+        info = folder.stat()
+    except OSError as exc:
+        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
+    if (info.st_dev, info.st_ino) in seen:
+        return []
+    seen.add((info.st_dev, info.st_ino))
     if _is_hf_dataset(folder):
         return [str(folder)]
     found: list[str] = []
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            found.extend(_walk(Path(entry.path)))
+            found.extend(_walk(Path(entry.path), seen))
         elif entry.is_file():
             found.append(os.path.normpath(entry.path))
     return found
@@ -164,7 +212,7 @@ def _records_of(path: str, options: CorpusOptions) -> Iterator[Record]:
         if options.stdin_jsonl:
             yield from _jsonl_records(sys.stdin.buffer, STDIN, options)
         else:
-            yield _text_record(STDIN, lambda: sys.stdin.buffer.read(), options)
+            yield _text_record(STDIN, lambda: read_bounded(sys.stdin.buffer, STDIN), options)
         return
     if os.path.isdir(path):
         yield from _hf_records(Path(path), options)
@@ -191,8 +239,9 @@ def _open(path: str) -> BinaryIO:
 
 
 def _read_all(path: str) -> bytes:
+    """The whole file (decompressed), refused past the `input` limit without reading further."""
     with _open(path) as stream:
-        return stream.read()
+        return read_bounded(stream)
 
 
 def _failed(record_id: str, source: str, message: str, fields: dict[str, Any] | None = None) -> Record:
@@ -222,6 +271,8 @@ def _text_record(path: str, read: Any, options: CorpusOptions) -> Record:
         return _failed(path, path, f"cannot read ({exc.strerror or exc})")
     except EOFError as exc:  # a truncated .gz
         return _failed(path, path, f"truncated ({exc})")
+    except InputError as exc:  # over the input limit
+        return _failed(path, path, str(exc))
     try:
         return Record(path, _decode(data, options), {}, path)
     except InputError as exc:
@@ -234,10 +285,17 @@ def _text_record(path: str, read: Any, options: CorpusOptions) -> Record:
 def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Iterator[Record]:
     offset = 0
     lineno = 0
+    limit = current().input_bytes
     try:
-        for raw in stream:
+        while raw := stream.readline(limit + 1):
             lineno += 1
             start, offset = offset, offset + len(raw)
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                offset += _skip_line(stream)
+                yield _failed(
+                    f"{source}:{lineno}", source, f"line longer than the input limit of {limit:,} bytes"
+                )
+                continue
             if not raw.strip():
                 continue
             yield _jsonl_record(raw, lineno, start, source, options)
@@ -245,11 +303,21 @@ def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Ite
         yield _failed(f"{source}:{lineno + 1}", source, f"cannot read ({exc})")
 
 
+def _skip_line(stream: BinaryIO, block: int = 1 << 20) -> int:
+    """Read past the rest of an over-long line, a block at a time; returns the bytes skipped."""
+    skipped = 0
+    while part := stream.readline(block):
+        skipped += len(part)
+        if part.endswith(b"\n"):
+            break
+    return skipped
+
+
 def _jsonl_record(raw: bytes, lineno: int, offset: int, source: str, options: CorpusOptions) -> Record:
     where = f"{source}:{lineno}"
     try:
         line = _decode(raw, options, offset)
-        row = json.loads(line)
+        row = load_json(line)
     except InputError as exc:
         return _failed(where, source, str(exc))
     except ValueError as exc:
@@ -267,6 +335,10 @@ def _row_record(row: dict[str, Any], where: str, source: str, options: CorpusOpt
         if value is None:
             return _failed(where, source, f"no id field {options.id_field!r}")
         record_id = str(value)
+        if first_surrogate(record_id) is not None:
+            return _failed(
+                printable(record_id), source, _not_unicode(f"id field {options.id_field!r}", record_id)
+            )
     fields = _kept(row, options)
     if options.field not in row:
         columns = ", ".join(sorted(row)) or "none"
@@ -379,8 +451,8 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
     dict_file = folder / "dataset_dict.json"
     if dict_file.is_file():
         try:
-            splits = json.loads(dict_file.read_text(encoding="utf-8"))["splits"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            splits = load_json(read_bytes(dict_file), "dataset_dict.json")["splits"]
+        except (InputError, ValueError, KeyError, TypeError) as exc:
             yield _failed(str(folder), str(folder), f"unreadable dataset_dict.json ({exc})")
             return
         for split in splits:
@@ -390,9 +462,9 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
                 yield Record(record.id, record.text, fields, record.source, record.error)
         return
     try:
-        state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        state = load_json(read_bytes(folder / "state.json"), "state.json")
         files = [entry["filename"] for entry in state["_data_files"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (InputError, ValueError, KeyError, TypeError) as exc:
         yield _failed(str(folder), str(folder), f"unreadable state.json ({exc})")
         return
     for filename in files:

@@ -19,23 +19,35 @@ Engines: `serial` (this process), `process` (a pool of `jobs` spawned processes;
 `jobs` = all cores), `dask` (an existing cluster at `scheduler`, through `distributed.Client`; an
 optional dependency, `pip install 'pixtok[corpus]'`). A stream of fewer than two records, or
 `jobs=1`, runs serially: a pool would only add its start-up time.
+
+Worker processes are never left behind: `jobs` is capped at the `jobs` limit (`pixtok.limits`:
+the usable cores unless raised), each worker asks the kernel to kill it when its parent dies
+(`prctl(PR_SET_PDEATHSIG)` on Linux; elsewhere a watchdog thread watches the parent), so a
+parent killed with SIGKILL, SIGTERM or SIGHUP takes its workers with it, and multiprocessing's
+resource tracker, which exits when the last of them has gone. Workers run under the parent's
+limits. A Dask scheduler must answer Dask's handshake within `SCHEDULER_TIMEOUT` seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import hashlib
 import itertools
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from pixtok import limits
 from pixtok.corpus.inputs import Record
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
 
@@ -52,11 +64,13 @@ CHUNK_RECORDS = 16
 CHUNK_CHARS = 50_000
 #: Chunks in flight per job: enough to keep every worker busy, few enough to keep memory flat.
 IN_FLIGHT_PER_JOB = 2
+#: Seconds a Dask scheduler has to accept a connection and answer the handshake.
+SCHEDULER_TIMEOUT = 10.0
 
 
 def default_jobs() -> int:
-    """All cores of this machine."""
-    return os.cpu_count() or 1
+    """All the cores this process may use."""
+    return limits.usable_cores()
 
 
 def check_engine(engine: str | None, jobs: int | None, scheduler: str | None) -> str:
@@ -99,7 +113,8 @@ def run_records(
     if engine == "serial" or (engine == "process" and (jobs == 1 or len(head) < 2)):
         return _serial(records, worker_factory, id_key, tuple(keep))
     if engine == "process":
-        return _process(records, worker_factory, jobs or default_jobs(), id_key, tuple(keep))
+        workers = limits.capped_jobs(jobs or default_jobs())
+        return _process(records, worker_factory, workers, id_key, tuple(keep))
     return _dask(records, worker_factory, scheduler, jobs, id_key, tuple(keep))
 
 
@@ -152,14 +167,46 @@ _process_worker: Worker | None = None
 _process_error: BaseException | None = None
 
 
-def _init_process(factory: WorkerFactory) -> None:
-    """Build this process's worker once; an error is kept and raised with the first chunk."""
+def _init_process(factory: WorkerFactory, parent: int, in_force: limits.Limits) -> None:
+    """Tie this worker's life to its parent's, take the parent's limits, and build this process's
+    worker once; an error is kept and raised with the first chunk."""
     global _process_worker, _process_error
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    limits.set_limits(in_force)
     try:
         _process_worker = factory()
     except BaseException as exc:
         _process_error = exc
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process end when process `parent` does, however the parent ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (`prctl(PR_SET_PDEATHSIG)`); elsewhere a
+    daemon thread checks every second whether the parent is gone. A parent that died before the
+    request was made is caught by comparing the parent pid afterwards.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="pixtok-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _run_chunk_process(chunk: list[Record], id_key: str, keep: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -174,7 +221,9 @@ def _process(
 ) -> Iterator[dict[str, Any]]:
     # Spawned, not forked: workers start clean (no copied threads or locks), the same on every OS.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_process, initargs=(factory,))
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_process, initargs=(factory, os.getpid(), limits.current())
+    )
     window = jobs * IN_FLIGHT_PER_JOB
     pending: deque[Future[list[dict[str, Any]]]] = deque()
     finished = False
@@ -187,6 +236,11 @@ def _process(
             yield from _process_result(pending.popleft())
         finished = True
     finally:
+        if not finished:
+            # Interrupted or failed: what the workers are doing is thrown away, so stop them now
+            # rather than let the interpreter's exit wait for their chunks (or their start-up).
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
         pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
@@ -228,10 +282,46 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
         raise MissingDependencyError(
             "--engine dask needs dask.distributed: pip install 'pixtok[corpus]'"
         ) from None
+    probe_scheduler(str(scheduler), SCHEDULER_TIMEOUT)
     try:
-        return Client(scheduler, timeout="10s", set_as_default=False), True
+        return Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT:g}s", set_as_default=False), True
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Connect to `address` and complete Dask's handshake within `timeout` seconds, or raise
+    InputError. `distributed` waits for the handshake's answer without a deadline, so a server
+    that is not a Dask scheduler (an HTTP server waits for a request line too) would hold the
+    client forever; one that answers something else must not crash it either."""
+    from distributed.comm import connect, parse_address
+    from distributed.comm.registry import get_backend
+
+    try:
+        get_backend(parse_address(address)[0])
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {address}: not a scheduler address ({exc})") from None
+
+    async def probe() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        await comm.close()
+
+    # A thread of its own, so that a caller already inside an event loop can probe too.
+    with ThreadPoolExecutor(1, thread_name_prefix="pixtok-probe") as pool:
+        try:
+            pool.submit(asyncio.run, probe()).result()
+        except TimeoutError:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {address}: no Dask handshake within {timeout:g} s "
+                "(is a Dask scheduler listening there?)"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except Exception as exc:  # garbage for a handshake: any decoding error, even a huge allocation
+            raise InputError(
+                f"the server at {address} is not a Dask scheduler: its handshake could not be read "
+                f"({type(exc).__name__}: {str(exc)[:80]})"
+            ) from None
 
 
 def _run_chunk_dask(

@@ -16,6 +16,13 @@ The guarantee, exactly:
   refused, as is resuming against an input whose first ids differ from the saved ones.
 * `resume=False` starts a new journal (an old one is discarded); the old output stays in place
   until the new run completes and replaces it.
+* One run at a time: a lock beside the output (`.NAME.lock`, see `pixtok.io.OutputLock`) makes a
+  second run on the same output fail at once, before it touches the journal.
+* A symbolic link as the output stays a link (the journal and the file it points to are
+  replaced); a character device or FIFO (`/dev/null`, a named pipe) is written through, record by
+  record, with no journal, so it cannot be resumed.
+* A record that cannot be written as UTF-8 (a lone surrogate the input let through) is written
+  with a JSON `\\uXXXX` escape instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from pixtok.corpus.inputs import Record
-from pixtok.errors import UsageError
+from pixtok.errors import OutputError, UsageError
+from pixtok.io import OutputLock, OutputTarget, load_json, os_errors, output_target
 
 
 def journal_path(output: str | os.PathLike[str]) -> Path:
@@ -39,8 +47,12 @@ def journal_path(output: str | os.PathLike[str]) -> Path:
 
 
 def record_line(record: dict[str, Any]) -> bytes:
-    """The one JSON line a record is written as (the same bytes in the journal and the output)."""
-    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+    """The one JSON line a record is written as (the same bytes in the journal and the output).
+
+    A lone surrogate, which UTF-8 cannot hold, becomes the JSON escape `\\udXXX` (the escape
+    `backslashreplace` writes is exactly JSON's), so the line is valid UTF-8 and valid JSON.
+    """
+    return json.dumps(record, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
 
 
 class RunLog:
@@ -62,29 +74,39 @@ class RunLog:
         batch: int = 64,
         interval: float = 2.0,
     ) -> None:
-        self.output = Path(output)
+        self.target: OutputTarget = output_target(output)
+        self.output = self.target.path
         self.journal = journal_path(self.output)
         self.meta = self.journal.with_name(self.journal.name + ".json")
         self.id_key = id_key
         self.batch = batch
         self.interval = interval
-        folder = self.output.parent if str(self.output.parent) else Path(".")
-        if not folder.is_dir():
-            raise UsageError(f"{self.output}: folder {folder} does not exist")
-        if self.output.is_dir():
-            raise UsageError(f"{self.output}: is a folder; name a file for the records")
         self.resumed = 0
         self._unsynced = 0
         self._synced_at = time.monotonic()
-        self._prepare(resume, signature)
-        self._stream: IO[bytes] = open(self.journal, "ab")  # noqa: SIM115 - closed by commit/close
+        self._lock = OutputLock(self.target)
+        if self.target.stream:
+            if resume:
+                raise UsageError(
+                    f"{self.target.name}: --resume continues a file, and this is a device or FIFO"
+                )
+            self._stream: IO[bytes] = self.target.open_stream()
+            return
+        self._lock.acquire()
+        try:
+            with os_errors(self.target.name, "write"):
+                self._prepare(resume, signature)
+                self._stream = open(self.journal, "ab")  # noqa: SIM115 - closed by commit/close
+        except BaseException:
+            self._lock.release()
+            raise
 
     def _prepare(self, resume: bool, signature: str | None) -> None:
         if resume and self.journal.exists():
             saved = self._saved_signature()
             if signature is not None and saved is not None and saved != signature:
                 raise UsageError(
-                    f"{self.output}: the saved records were made with other options; "
+                    f"{self.target.name}: the saved records were made with other options; "
                     "run without --resume to start over"
                 )
             _truncate_torn_tail(self.journal)
@@ -108,9 +130,11 @@ class RunLog:
 
     def done(self) -> Iterator[dict[str, Any]]:
         """The records saved by earlier runs, in order (streamed from the journal)."""
+        if self.target.stream:
+            return
         with open(self.journal, "rb") as stream:
             for line in stream:
-                yield json.loads(line)
+                yield load_json(line)
 
     def skip_done(
         self, records: Iterable[Record], on_done: Callable[[dict[str, Any]], None] | None = None
@@ -128,7 +152,7 @@ class RunLog:
             if record is None or record.id != saved_id:
                 found = "the input ends there" if record is None else f"the input has {record.id!r}"
                 raise UsageError(
-                    f"{self.output}: saved record {index + 1} is {saved_id!r} but {found}; "
+                    f"{self.target.name}: saved record {index + 1} is {saved_id!r} but {found}; "
                     "the input changed, so run without --resume to start over"
                 )
             self.resumed += 1
@@ -138,39 +162,55 @@ class RunLog:
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one record; every `batch` records or `interval` seconds the journal is fsynced."""
-        self._stream.write(record_line(record))
+        with os_errors(self.target.name, "write"):
+            self._stream.write(record_line(record))
         self._unsynced += 1
         if self._unsynced >= self.batch or time.monotonic() - self._synced_at >= self.interval:
             self.sync()
 
     def sync(self) -> None:
-        """Make every appended record durable."""
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
+        """Make every appended record durable (on a device or FIFO: hand them over)."""
+        with os_errors(self.target.name, "write"):
+            self._stream.flush()
+            if not self.target.stream:
+                os.fsync(self._stream.fileno())
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
     def commit(self) -> None:
         """The run is complete: the journal becomes the output, atomically."""
-        self.sync()
-        self._stream.close()
-        os.chmod(self.journal, 0o644)
-        os.replace(self.journal, self.output)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.meta)
-        _fsync_folder(self.output.parent)
+        try:
+            self.sync()
+            self._stream.close()
+            if self.target.stream:
+                return
+            with os_errors(self.target.name, "write"):
+                os.chmod(self.journal, 0o644)
+                os.replace(self.journal, self.output)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.meta)
+            _fsync_folder(self.output.parent)
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Stop without completing: what was appended stays in the journal, for --resume (an
         empty journal, of a run that failed before its first record, is removed)."""
-        if self._stream.closed:
-            return
-        self.sync()
-        self._stream.close()
-        if self.journal.stat().st_size == 0:
-            for path in (self.journal, self.meta):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+        try:
+            if self._stream.closed:
+                return
+            # Best effort: the run is already failing or interrupted, and a torn last record is
+            # cut off by --resume.
+            with contextlib.suppress(OutputError):
+                self.sync()
+            with contextlib.suppress(OSError):
+                self._stream.close()
+            if not self.target.stream and self.journal.stat().st_size == 0:
+                for path in (self.journal, self.meta):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> RunLog:
         return self
@@ -187,7 +227,7 @@ def _truncate_torn_tail(path: Path) -> None:
             if not line.endswith(b"\n"):
                 break
             try:
-                json.loads(line)
+                load_json(line)
             except ValueError:
                 break
             good += len(line)

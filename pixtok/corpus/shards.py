@@ -9,6 +9,7 @@ until the next record would take it past `shard_size` samples (a single record w
 than that makes one larger shard), so a run can resume shard by shard.
 
 Tar headers carry no time, owner or user name, so the same samples give byte-identical shards.
+An operating-system error while writing (a full disk) is one `OutputError` line naming the shard.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pixtok.errors import UsageError
+from pixtok.io import os_errors
 
 SHARD_PATTERN = "shard-{index:06d}.tar"
 _SHARD_NAME = re.compile(r"^shard-(\d{6,})\.tar$")
@@ -77,9 +79,10 @@ class ShardWriter:
         self._tar: tarfile.TarFile | None = None
         self._file: io.BufferedWriter | None = None
         self._count = 0
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob(f".shard-*.tar{_PART_SUFFIX}"):
-            stale.unlink()
+        with os_errors(str(self.folder), "write"):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for stale in self.folder.glob(f".shard-*.tar{_PART_SUFFIX}"):
+                stale.unlink()
 
     @property
     def current(self) -> str:
@@ -90,6 +93,10 @@ class ShardWriter:
 
     def add(self, samples: Sequence[Sample]) -> str:
         """Add one record's samples (never split across shards); return the shard's name."""
+        with os_errors(str(self.folder / self.current), "write"):
+            return self._add(samples)
+
+    def _add(self, samples: Sequence[Sample]) -> str:
         if self._count and self._count + len(samples) > self.shard_size:
             self._finish()
         if self._tar is None:
@@ -127,7 +134,8 @@ class ShardWriter:
 
     def close(self) -> None:
         """Finish the last shard (if it holds anything)."""
-        self._finish()
+        with os_errors(str(self.folder / self.current), "write"):
+            self._finish()
 
     def abort(self) -> None:
         """Drop the unfinished shard; complete shards stay."""

@@ -21,7 +21,7 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.grid import GridEncoder
 from pixtok.errors import InputError, UsageError
-from pixtok.io import read_bytes
+from pixtok.io import load_json, load_toml, read_bytes
 
 SPEC_KEYS: tuple[str, ...] = tuple(f.name for f in fields(GridEncoder) if f.name != "merge_factor")
 
@@ -60,9 +60,9 @@ def parse_spec_text(text: str, *, source: str, suffix: str) -> list[dict[str, An
     """The encoder tables of a TOML (`suffix` ".toml") or JSON (".json") document."""
     try:
         if suffix == ".toml":
-            document: Any = tomllib.loads(text)
+            document: Any = load_toml(text, source)
         elif suffix == ".json":
-            document = json.loads(text)
+            document = load_json(text, source)
         else:
             raise InputError(f"{source}: encoder files end in .toml or .json")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

@@ -31,9 +31,7 @@ AltGr layers, dead-key composition and the numeric keypad are not modelled.
 from __future__ import annotations
 
 import functools
-import json
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
+from pixtok.io import load_json, load_toml, read_bytes
 
 #: Left offsets (key units) of the number, top, home and bottom rows on standard boards.
 STAGGERS: dict[str, tuple[float, ...]] = {
@@ -375,15 +374,12 @@ def get_layout(name: str | Path) -> Keyboard:
 def load_layout(path: str | Path) -> Keyboard:
     """Load a custom layout from a TOML or JSON file (see the module docstring and docs/typos.md)."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such layout file") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read layout ({exc.strerror or exc})") from None
+    if not p.exists():
+        raise InputError(f"{p}: no such layout file")
+    raw = read_bytes(p)
     is_json = p.suffix.lower() == ".json"
     try:
-        data = json.loads(raw) if is_json else tomllib.loads(raw.decode("utf-8"))
+        data = load_json(raw, str(p)) if is_json else load_toml(raw.decode("utf-8"), str(p))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not valid {'JSON' if is_json else 'TOML'}: {exc}") from None
     if not isinstance(data, dict):

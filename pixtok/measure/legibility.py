@@ -33,11 +33,12 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from pixtok.errors import InputError, UsageError
-from pixtok.measure.ocr import LineBox, OcrEngine, resolve_engine
+from pixtok.measure.ocr import LineBox, PageReading, read_pages, resolve_engine
+from pixtok.measure.vlm import ServerOptions, usage_record, usage_total
 from pixtok.render import RenderResult, render
 from pixtok.render.config import RenderConfig
 from pixtok.render.fonts import needs_glyph
-from pixtok.render.scripts import OcrLanguage, ocr_language
+from pixtok.render.scripts import ocr_language
 
 #: How whitespace is scored, as reports state it.
 WHITESPACE_RULE = (
@@ -126,6 +127,7 @@ def ocr_result(
     engine: str = "auto",
     lang: str | None = None,
     *,
+    server: ServerOptions | None = None,
     segmentation: str = "layout",
     max_pages: int | None = None,
     include_text: bool = False,
@@ -134,47 +136,57 @@ def ocr_result(
     """OCR the pages of an already rendered `text` and score them against the text they show.
 
     `segmentation`: "layout" gives the engine the line boxes the renderer placed (legibility of
-    the glyphs themselves); "engine" lets the engine find the lines. `max_pages` reads only the
-    first pages (the totals then cover those). `progress(done, total)` is called after each page.
+    the glyphs themselves); "engine" lets the engine find the lines. An engine that reads whole
+    pages (`openai`, asking the model behind `server`) gets the page alone, and its report adds
+    the server's token usage beside pixtok's count (`pixtok.measure.vlm.usage_record`).
+    `max_pages` reads only the first pages (the totals then cover those). `progress(done, total)`
+    is called as pages are read. Pages without glyphs are not sent to the engine: they read as
+    nothing.
     """
     if segmentation not in ("layout", "engine"):
         raise UsageError(f"segmentation must be 'layout' or 'engine', not {segmentation!r}")
     if max_pages is not None and max_pages < 1:
         raise UsageError(f"the number of pages to read must be at least 1, not {max_pages}")
     language = ocr_language(text, lang, result.config.lang)
-    reader = resolve_engine(engine, language)
+    reader = resolve_engine(engine, language, server)
+    whole_pages = bool(getattr(reader, "whole_pages", False))
     count = result.page_count if max_pages is None else min(max_pages, result.page_count)
+    boxes = [line_boxes(result, p) for p in range(count)]
+    inked = [p for p in range(count) if boxes[p]]
+    lines = None if whole_pages or segmentation == "engine" else [boxes[p] for p in inked]
+    read = read_pages(reader, [result.pages[p] for p in inked], language, lines, progress)
+    readings = dict(zip(inked, read, strict=True))
+    vision = getattr(reader, "vision_tokens", None)
     pages: list[dict[str, Any]] = []
     for p in range(count):
         start, end = result.page_char_span(p)
-        hypothesis = _read_page(reader, result, p, language, segmentation)
-        record: dict[str, Any] = {"page": p, "span": [start, end], **error_rates(text[start:end], hypothesis)}
+        reading = readings.get(p, PageReading(""))
+        record: dict[str, Any] = {
+            "page": p,
+            "span": [start, end],
+            **error_rates(text[start:end], reading.text),
+        }
+        if vision is not None:
+            height, width = result.pages[p].shape[:2]
+            record.update(usage_record(reading, vision(width, height) if p in readings else None))
         if include_text:
-            record["text"] = hypothesis
+            record["text"] = reading.text
         pages.append(record)
-        if progress is not None:
-            progress(p + 1, count)
-    return {
+    report = {
         "engine": reader.describe(),
         "lang": language.tesseract if reader.name == "tesseract" else language.script,
         "script": language.script,
-        "segmentation": segmentation,
+        "segmentation": "page" if whole_pages else segmentation,
         "whitespace": WHITESPACE_RULE,
         "pages_read": count,
         "pages_total": result.page_count,
         "missing_glyphs": result.missing_glyphs,
         **_total(pages),
-        "pages": pages,
     }
-
-
-def _read_page(
-    reader: OcrEngine, result: RenderResult, page: int, language: OcrLanguage, segmentation: str
-) -> str:
-    lines = line_boxes(result, page) if segmentation == "layout" else None
-    if lines is not None and not lines:
-        return ""
-    return reader.read(result.pages[page], language, lines)
+    if vision is not None:
+        report["usage"] = usage_total(pages, getattr(reader, "encoder", None))
+    report["pages"] = pages
+    return report
 
 
 def ocr_roundtrip(

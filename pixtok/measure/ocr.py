@@ -1,10 +1,12 @@
-"""OCR engines that read rendered pages back to text: RapidOCR, Tesseract, and a per-script choice.
+"""OCR engines that read rendered pages back to text: RapidOCR, Tesseract, a per-script choice, and
+vision-language models behind an OpenAI-compatible server.
 
 Every engine has `read(page, lang=None, lines=None) -> str` (lines joined by newlines, in reading
-order) and `describe()` (name and versions, for reports). `get_ocr_engine(name)` returns one by
-name: `rapidocr`, `tesseract`, or `auto`, which picks per text: RapidOCR for Latin and Chinese
+order) and `describe()` (name and versions, for reports); `read_pages` reads several pages the way
+the engine reads best (a server's engine, several at once). `get_ocr_engine(name)` returns one by
+name: `rapidocr`, `tesseract`, `auto`, which picks per text: RapidOCR for Latin and Chinese
 (its bundled PP-OCRv4 models read both), Tesseract with the matching traineddata for the other
-scripts (see `pixtok.render.scripts`).
+scripts (see `pixtok.render.scripts`), or `openai` with `ServerOptions` (`pixtok.measure.vlm`).
 
 How RapidOCR is called, and why (measured on the first 1024² page of
 en_prose_debian-reference.txt at 16 px, 34 lines, two cores):
@@ -36,16 +38,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from pixtok.errors import MissingDependencyError, UsageError
 from pixtok.render.scripts import OcrLanguage, ocr_language
+
+if TYPE_CHECKING:
+    from pixtok.measure.vlm import ServerOptions
 
 #: A line box in page pixels: (y0, y1, x0, x1), half-open.
 LineBox = tuple[int, int, int, int]
@@ -59,7 +66,17 @@ TESSERACT_LINE_PX = 32
 #: Pixels darker than background minus this count as ink when cutting strips.
 INK_THRESHOLD = 48
 
-ENGINE_NAMES: tuple[str, ...] = ("auto", "rapidocr", "tesseract")
+ENGINE_NAMES: tuple[str, ...] = ("auto", "rapidocr", "tesseract", "openai")
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What an engine read on one page; a server's engine also reports the tokens it spent."""
+
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    finish_reason: str | None = None
 
 
 class OcrEngine(Protocol):
@@ -393,10 +410,21 @@ class AutoEngine:
         return self.choose(lang).read(page, lang, lines)
 
 
-@functools.cache
-def get_ocr_engine(name: str = "auto") -> OcrEngine:
-    """The OCR engine called `name` (`auto`, `rapidocr`, `tesseract`), loaded once per process."""
+def get_ocr_engine(name: str = "auto", server: ServerOptions | None = None) -> OcrEngine:
+    """The OCR engine called `name` (`auto`, `rapidocr`, `tesseract`, `openai`), loaded once per
+    process; `openai` needs `server` (where and what to ask), the others ignore it. A server's
+    engine is built again when the API key in its environment variable changes."""
     key = (name or "auto").strip().lower()
+    if key == "openai":
+        if server is None:
+            raise UsageError("--ocr-engine openai needs --ocr-url and --ocr-model")
+        secret = os.environ.get(server.api_key_env) or ""
+        return _server_engine(server, hashlib.sha256(secret.encode()).hexdigest())
+    return _local_engine(key, name)
+
+
+@functools.cache
+def _local_engine(key: str, name: str) -> OcrEngine:
     if key == "auto":
         return AutoEngine()
     if key == "rapidocr":
@@ -406,9 +434,16 @@ def get_ocr_engine(name: str = "auto") -> OcrEngine:
     raise UsageError(f"unknown OCR engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}")
 
 
-def resolve_engine(name: str, lang: OcrLanguage) -> OcrEngine:
+@functools.cache
+def _server_engine(server: ServerOptions, key_digest: str) -> OcrEngine:
+    from pixtok.measure.vlm import OpenAIEngine
+
+    return OpenAIEngine(server)
+
+
+def resolve_engine(name: str, lang: OcrLanguage, server: ServerOptions | None = None) -> OcrEngine:
     """The concrete engine that will read `lang` (auto resolved), with its language data checked."""
-    engine = get_ocr_engine(name)
+    engine = get_ocr_engine(name, server)
     if isinstance(engine, AutoEngine):
         engine = engine.choose(lang)
     if isinstance(engine, TesseractEngine):
@@ -416,14 +451,39 @@ def resolve_engine(name: str, lang: OcrLanguage) -> OcrEngine:
     return engine
 
 
+def read_pages(
+    engine: OcrEngine,
+    pages: Sequence[np.ndarray],
+    lang: str | OcrLanguage | None = None,
+    lines: Sequence[Sequence[LineBox] | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[PageReading]:
+    """Read several pages with one engine, in page order: a server's engine reads them several at
+    once (it has `read_pages`); local engines one after the other. `lines[i]` are the line boxes
+    of page i (or None to let the engine find them)."""
+    if lines is not None and len(lines) != len(pages):
+        raise UsageError("give one list of line boxes per page")
+    many = getattr(engine, "read_pages", None)
+    if many is not None:
+        return list(many(pages, progress=progress))
+    readings = []
+    for index, page in enumerate(pages):
+        readings.append(PageReading(engine.read(page, lang, None if lines is None else lines[index])))
+        if progress is not None:
+            progress(index + 1, len(pages))
+    return readings
+
+
 __all__ = [
     "ENGINE_NAMES",
     "AutoEngine",
     "LineBox",
     "OcrEngine",
+    "PageReading",
     "RapidOcrEngine",
     "TesseractEngine",
     "cut_line",
     "get_ocr_engine",
+    "read_pages",
     "resolve_engine",
 ]

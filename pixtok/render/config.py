@@ -9,16 +9,16 @@ is a multiple of the font size (as in CSS).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pixtok.errors import InputError, UsageError
+from pixtok.io import load_json, load_toml, read_bytes
+from pixtok.limits import check_page_pixels
 from pixtok.render.language import normalize_language
 
 Layout = Literal["page", "strip", "fit", "crop"]
@@ -31,7 +31,8 @@ ALIGNS: tuple[str, ...] = ("start", "left", "right", "center", "justify")
 COLOR_MODES: tuple[str, ...] = ("L", "RGB", "1")
 NEWLINE_MODES: tuple[str, ...] = ("keep", "marker", "space")
 
-#: The largest page we agree to allocate (pixels); about 8192 x 8192.
+#: The largest page allocated by default (pixels, about 8192 x 8192): the `page-pixels` limit of
+#: `pixtok.limits`, which `pixtok --limit page-pixels=N` raises.
 MAX_PAGE_PIXELS = 1 << 26
 #: Font sizes outside this range (pixels) are refused as mistakes.
 MIN_FONT_PX, MAX_FONT_PX = 1.0, 2048.0
@@ -47,7 +48,9 @@ PAPER_SIZES_PT: dict[str, tuple[float, float]] = {
     "legal": (612, 1008),
 }
 
-_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px|pt|in|mm|cm)?\s*$", re.IGNORECASE)
+# A sign is read here and ranges are checked by Geometry.check: letter spacing may be negative
+# (down to minus the font size), margins, sizes and indents may not.
+_LENGTH = re.compile(r"^\s*([+-]?[0-9]*\.?[0-9]+)\s*(px|pt|in|mm|cm)?\s*$", re.IGNORECASE)
 _UNIT_TO_PT = {"pt": 1.0, "in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54}
 
 
@@ -160,6 +163,7 @@ class RenderConfig:
 
     def __post_init__(self) -> None:
         # Normalise the types that files and flags may give loosely, then validate early.
+        _check_types(self)
         if isinstance(self.fonts, (str, list)):
             object.__setattr__(
                 self, "fonts", (self.fonts,) if isinstance(self.fonts, str) else tuple(self.fonts)
@@ -291,13 +295,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     """The options a TOML or JSON config file sets, as written (no defaults filled in), checked
     against the known option names."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read config ({exc.strerror or exc})") from None
+    raw = read_bytes(p)
     kind = "JSON" if p.suffix.lower() == ".json" else "TOML"
     try:
-        data = json.loads(raw) if kind == "JSON" else tomllib.loads(raw.decode("utf-8"))
+        data = load_json(raw, str(p)) if kind == "JSON" else load_toml(raw.decode("utf-8"), str(p))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not valid {kind}: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("render"), dict):
@@ -338,19 +339,16 @@ class Geometry:
 
     def check(self) -> None:
         if self.width <= 0 or self.height <= 0:
-            raise UsageError(f"page size must be positive, got {self.width}x{self.height} px")
-        if self.width * self.height > MAX_PAGE_PIXELS:
-            raise UsageError(
-                f"page of {self.width}x{self.height} px exceeds the limit of {MAX_PAGE_PIXELS:,} pixels"
-            )
+            raise UsageError(f"--page: page size must be positive, got {self.width}x{self.height} px")
+        check_page_pixels(self.width, self.height)
         if not MIN_FONT_PX <= self.size <= MAX_FONT_PX:
             raise UsageError(
-                f"font size must be between {MIN_FONT_PX:g} and {MAX_FONT_PX:g} px, got {self.size:g}"
+                f"--size: font size must be between {MIN_FONT_PX:g} and {MAX_FONT_PX:g} px, got {self.size:g}"
             )
         if self.line_height <= 0 or self.line_height > 4 * MAX_FONT_PX:
             raise UsageError(f"line height must be positive and sane, got {self.line_height:g} px")
         if min(self.margins) < 0:
-            raise UsageError("margins cannot be negative")
+            raise UsageError("--margin: margins cannot be negative")
         if self.text_width <= 0 or self.text_height <= 0:
             raise UsageError(
                 f"margins {tuple(round(m, 1) for m in self.margins)} leave no room on a "
@@ -358,12 +356,50 @@ class Geometry:
             )
         if self.letter_spacing < -self.size or self.letter_spacing > 4 * self.size:
             raise UsageError(
-                f"letter spacing {self.letter_spacing:g} px is out of range for size {self.size:g} px"
+                f"--letter-spacing: {self.letter_spacing:g} px is out of range for size {self.size:g} px "
+                "(from minus the size to four times it)"
             )
         if self.indent < 0 or self.indent >= self.text_width:
-            raise UsageError("indent must be non-negative and narrower than the text area")
+            raise UsageError("--indent: the indent must be non-negative and narrower than the text area")
         if self.fit_min_size < MIN_FONT_PX:
             raise UsageError("the smallest size fit may try must be at least 1 px")
+
+
+#: The types each annotation accepts from a file or a mapping, and how to name them; a union
+#: (`int | str`) accepts each of its members, and any other annotation (a Literal choice) text.
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int,), "a whole number"),
+    "float": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "str": ((str,), "text"),
+    "None": ((type(None),), "nothing"),
+    "tuple[str, ...]": ((str, list, tuple), "a font name or a list of them"),
+}
+#: Lengths and colours may also be written as numbers or lists (`margin = [10, 20]`).
+_LOOSE = ((str, int, float, list, tuple), "text, a number or a list")
+_LOOSE_FIELDS = ("size", "line_height", "margin", "indent", "letter_spacing", "page", "fit_min_size")
+
+
+def _accepted(annotation: str) -> tuple[tuple[type, ...], str]:
+    members = [_TYPES.get(part.strip(), _TYPES["str"]) for part in annotation.split(" | ")]
+    names = [name for _, name in members if name != "nothing"]
+    return tuple(t for types, _ in members for t in types), " or ".join(names) or "nothing"
+
+
+def _check_types(config: RenderConfig) -> None:
+    """Refuse a value of the wrong type (`tab_size = "four"`, `fonts = 5`) with a UsageError
+    naming the option, before any arithmetic meets it."""
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        loose = item.name in _LOOSE_FIELDS or item.name in ("foreground", "background")
+        types, wanted = _LOOSE if loose else _accepted(str(item.type))
+        ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
+        if ok and item.name == "fonts" and not isinstance(value, str):
+            ok = all(isinstance(font, str) for font in value)
+        if ok and isinstance(value, float) and not math.isfinite(value):
+            ok, wanted = False, "a finite number"
+        if not ok:
+            raise UsageError(f"render option {item.name} must be {wanted}, not {value!r}")
 
 
 def _line_height_px(value: str, size: float, dpi: float) -> float:

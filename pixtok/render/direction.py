@@ -3,8 +3,9 @@
 Levels are resolved by a vectorised implementation of the Unicode Bidirectional Algorithm's
 paragraph level (P2–P3), weak types (W1–W7), neutrals (N1–N2) and implicit levels (I1–I2),
 run over a whole text at once. Paragraphs that use explicit embeddings, overrides or isolates
-(which the vectorised form does not handle) go through python-bidi's reference implementation,
-and the tests check that both agree on every paragraph they both handle. Reordering a line
+(which the vectorised form does not handle) go through the full algorithm of the `unicode-bidi`
+crate that python-bidi wraps, and the tests check that both agree on every paragraph they both
+handle. Reordering a line
 (rule L2) is done on glyph arrays after line breaking, as the algorithm prescribes.
 """
 
@@ -14,7 +15,8 @@ import re
 import unicodedata
 
 import numpy as np
-from bidi import algorithm as uba
+from bidi import get_display
+from bidi.mirror import MIRRORED
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
 # Mandaic, Arabic presentation forms, RTL explicit controls). Used as a fast pre-check.
@@ -30,6 +32,18 @@ _CODE = {name: i for i, name in enumerate(BIDI_CLASSES)}
 L, R, AL, EN, ES, ET, AN, CS, NSM, BN, B, S, WS, ON = range(14)
 _FIRST_EXPLICIT = _CODE["LRE"]
 _CLASS_TABLE: dict[int, str] = {}
+#: Paired brackets (UAX #9 BD14-BD16): opening and closing punctuation that mirrors, keyed by the
+#: opening bracket in canonical form (U+2329 and U+3008 are one bracket).
+_OPENING: dict[str, str] = {}
+_CLOSING: dict[str, str] = {}
+for _char, _mirror in MIRRORED.items():
+    if unicodedata.category(_char) == "Ps":
+        _OPENING[_char] = unicodedata.normalize("NFD", _char)
+    elif unicodedata.category(_char) == "Pe" and unicodedata.category(_mirror) == "Ps":
+        _CLOSING[_char] = unicodedata.normalize("NFD", _mirror)
+_BRACKETS = re.compile("[" + re.escape("".join(_OPENING) + "".join(_CLOSING)) + "]")
+#: BD16: pairing stops when more openers than this are pending.
+_MAX_OPEN_BRACKETS = 63
 
 
 def has_rtl(text: str) -> bool:
@@ -45,27 +59,32 @@ def bidi_classes(text: str) -> np.ndarray:
     return np.frombuffer(text.translate(_CLASS_TABLE).encode("latin-1"), dtype=np.uint8)
 
 
-def reference_levels(paragraph: str, base: str | None = None) -> tuple[int, np.ndarray]:
-    """Base level and per-character levels of one paragraph, from python-bidi's reference code.
+#: Classes that rule X9 removes: embedding and override controls, and boundary neutrals.
+_X9_REMOVED = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})
+_LEVEL = re.compile(r"Level\(\s*(\d+),\s*\)")
 
-    Rule X9 removes embedding controls and boundary neutrals (ZWJ, ZWNJ, ...); they take the
-    level of the character before them, as the algorithm's implementation notes suggest.
+
+def reference_levels(paragraph: str, base: str | None = None) -> tuple[int, np.ndarray]:
+    """Base level and per-character levels of one paragraph, from the full Unicode Bidirectional
+    Algorithm of the `unicode-bidi` crate (python-bidi's core): explicit embeddings, overrides
+    and isolates included.
+
+    python-bidi returns the levels it computed when asked with `debug=True` (one per UTF-8 byte);
+    a character takes the level of its first byte. Rule X9 removes embedding controls and
+    boundary neutrals (ZWJ, ZWNJ, ...); they take the level of the character before them, as the
+    algorithm's implementation notes suggest. A lone surrogate (text decoded from bad bytes) is
+    resolved as the left-to-right letter its class says it is.
     """
-    storage = uba.get_empty_storage()
-    base_level = uba.PARAGRAPH_LEVELS[base] if base else uba.get_base_level(paragraph)
-    storage["base_level"] = base_level
-    storage["base_dir"] = ("L", "R")[base_level]
-    uba.get_embedding_levels(paragraph, storage, False, False)
-    uba.explicit_embed_and_overrides(storage, False)
-    uba.resolve_weak_types(storage, False)
-    uba.resolve_neutral_types(storage, False)
-    uba.resolve_implicit_levels(storage, False)
-    kept = np.fromiter((c["level"] for c in storage["chars"]), dtype=np.int8, count=len(storage["chars"]))
-    removed = np.fromiter((unicodedata.bidirectional(c) in uba.X9_REMOVED for c in paragraph), dtype=bool)
-    levels = np.full(len(paragraph), base_level, dtype=np.int8)
-    levels[~removed] = kept
-    for i in np.flatnonzero(removed):
-        if i:
+    clean = "".join("a" if 0xD800 <= ord(c) <= 0xDFFF else c for c in paragraph)
+    info = get_display(clean, base_dir=base, debug=True)
+    levels_part = info[info.index("levels: [") : info.index("paragraphs: [")]
+    per_byte = np.fromiter((int(x) for x in _LEVEL.findall(levels_part)), dtype=np.int8)
+    match = _LEVEL.search(info, info.index("paragraphs: ["))
+    base_level = int(match.group(1)) if match else (1 if base == "R" else 0)
+    widths = np.fromiter((len(c.encode("utf-8")) for c in clean), dtype=np.int64, count=len(clean))
+    levels = per_byte[np.cumsum(widths) - widths] if len(clean) else np.zeros(0, dtype=np.int8)
+    for i, char in enumerate(clean):
+        if i and unicodedata.bidirectional(char) in _X9_REMOVED:
             levels[i] = levels[i - 1]
     return base_level, levels
 
@@ -89,7 +108,8 @@ def text_levels(text: str) -> tuple[np.ndarray, np.ndarray]:
         zeros = np.zeros(n, dtype=np.int8)
         return zeros, zeros.copy()
     t = bidi_classes(text).astype(np.int16)
-    newline = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10
+    # surrogatepass: a lone surrogate (text from undecodable bytes) is a code point like any other here
+    newline = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
     paragraph = np.cumsum(newline) - newline  # a newline belongs to the paragraph it ends
     starts = np.concatenate(([0], np.flatnonzero(newline) + 1))
     # P2–P3: the first strong character of each paragraph sets its direction.
@@ -98,7 +118,7 @@ def text_levels(text: str) -> tuple[np.ndarray, np.ndarray]:
     valid = (first_strong < n) & (first_strong < np.append(starts[1:], n))
     base_of_paragraph = np.where(valid & (t[np.minimum(first_strong, n - 1)] != L), 1, 0).astype(np.int8)
     base = base_of_paragraph[paragraph]
-    levels = _resolve(t, base, paragraph, newline)
+    levels = _resolve(t, base, paragraph, newline, _bracket_pairs(text, paragraph))
     # Paragraphs the vectorised form does not cover go through the reference implementation.
     special = (t >= _FIRST_EXPLICIT) | ((t == B) & ~newline)
     if special.any():
@@ -110,8 +130,85 @@ def text_levels(text: str) -> tuple[np.ndarray, np.ndarray]:
     return levels, base
 
 
-def _resolve(t: np.ndarray, base: np.ndarray, paragraph: np.ndarray, newline: np.ndarray) -> np.ndarray:
-    """W1–W7, N1–N2 and I1–I2 over a whole text at once (no explicit embeddings)."""
+def _bracket_pairs(text: str, paragraph: np.ndarray) -> list[tuple[int, int]]:
+    """Bracket pairs of every paragraph by rule BD16, in the order of their opening brackets."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    current = -1
+    overflow = False
+    for match in _BRACKETS.finditer(text):
+        i, char = match.start(), match.group()
+        if paragraph[i] != current:
+            current, stack, overflow = int(paragraph[i]), [], False
+        if overflow:
+            continue
+        if char in _OPENING:
+            if len(stack) == _MAX_OPEN_BRACKETS:
+                overflow = True
+                continue
+            stack.append((_OPENING[char], i))
+            continue
+        key = _CLOSING[char]
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth][0] == key:
+                pairs.append((stack[depth][1], i))
+                del stack[depth:]
+                break
+    pairs.sort()
+    return pairs
+
+
+def _resolve_brackets(
+    t: np.ndarray, original: np.ndarray, sos: np.ndarray, paragraph: np.ndarray, pairs: list[tuple[int, int]]
+) -> np.ndarray:
+    """N0: a bracket pair takes the embedding direction when the text inside has that direction,
+    else the opposite direction when the text inside and the context before it both have it.
+    Numbers count as right-to-left; marks after a bracket that changed follow it."""
+    strong = np.where(t == L, L, np.where((t == R) | (t == EN) | (t == AN), R, -1))
+    is_l = np.concatenate(([0], np.cumsum(strong == L)))
+    is_r = np.concatenate(([0], np.cumsum(strong == R)))
+    last_strong = _previous(strong >= 0)
+    changed: dict[int, int] = {}
+    t = t.copy()
+    for open_, close in pairs:
+        if t[open_] != ON or t[close] != ON:
+            continue
+        embedding = int(sos[open_])
+        opposite = R if embedding == L else L
+        inside = is_l if embedding == L else is_r
+        inside_opposite = is_r if embedding == L else is_l
+        if inside[close] - inside[open_ + 1] > 0:
+            new = embedding
+        elif inside_opposite[close] - inside_opposite[open_ + 1] > 0:
+            before = int(last_strong[open_ - 1]) if open_ else -1
+            context = (
+                int(strong[before]) if before >= 0 and paragraph[before] == paragraph[open_] else embedding
+            )
+            earlier = [k for k in changed if k < open_ and paragraph[k] == paragraph[open_] and k > before]
+            if earlier:
+                context = changed[max(earlier)]
+            new = opposite if context == opposite else embedding
+        else:
+            continue
+        for position in (open_, close):
+            t[position] = new
+            changed[position] = new
+            follower = position + 1
+            while follower < len(t) and original[follower] == NSM:
+                t[follower] = new
+                follower += 1
+    return t
+
+
+def _resolve(
+    t: np.ndarray,
+    base: np.ndarray,
+    paragraph: np.ndarray,
+    newline: np.ndarray,
+    pairs: list[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """W1–W7, N0–N2 and I1–I2 over a whole text at once (no explicit embeddings)."""
+    original = t
     n = len(t)
     index = np.arange(n)
     sos = np.where(base % 2 == 1, R, L)
@@ -156,6 +253,9 @@ def _resolve(t: np.ndarray, base: np.ndarray, paragraph: np.ndarray, newline: np
     prev = _previous((t == R) | (t == L))
     last = np.where(same_paragraph(prev), t[np.maximum(prev, 0)], sos)
     t = np.where((t == EN) & (last == L), L, t)
+    # N0: bracket pairs.
+    if pairs:
+        t = _resolve_brackets(t, original, sos, paragraph, pairs)
     # N1–N2: neutrals between two runs of the same direction take it; others the embedding's.
     neutral = ((t == B) | (t == S) | (t == WS) | (t == ON)) & ~newline
     if neutral.any():
