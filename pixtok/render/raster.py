@@ -22,6 +22,10 @@ _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
 _CHUNK = 1 << 16
 
 
+#: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
+Stamp = list[tuple[np.ndarray, np.ndarray]]
+
+
 @dataclass(frozen=True)
 class GlyphPixels:
     """Where a placed glyph's bitmap lands: left/top of its box in page pixels, and its size."""
@@ -159,37 +163,51 @@ class GlyphAtlas:
         page: np.ndarray | None = None,
         inside: bool = False,
         dark: bool = False,
-    ) -> None:
+        keep: bool = False,
+    ) -> Stamp | None:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
         many pages in one call keeps numpy's per-call overhead off the hot path. `inside` says
         every glyph box is known to lie within its page. With `dark`, `ink` holds 255 minus the
-        coverage (black text on a white page, drawn in place) and keeps the minimum.
+        coverage (black text on a white page, drawn in place) and keeps the minimum. With
+        `keep`, the pixels drawn are returned as a `Stamp`, which `press` draws again at the cost
+        of the scatter alone.
 
         Glyphs are taken in chunks of about `_CHUNK` pixels, so that the index arrays stay in
         the CPU's cache and no multi-megabyte temporary is allocated (and page-faulted) anew.
         """
+        stamp: Stamp = []
         if not len(slots):
-            return
+            return stamp if keep else None
         counts = self.arrays()["count"][slots]
         ends = np.cumsum(counts)
-        if not len(ends) or ends[-1] <= _CHUNK:
-            self._composite(ink, slots, left, top, page, counts, inside, dark)
-            return
-        cuts = np.searchsorted(ends, np.arange(_CHUNK, int(ends[-1]), _CHUNK), side="right")
-        bounds = [0, *np.unique(cuts).tolist(), len(slots)]
+        bounds = [0, len(slots)]
+        if ends[-1] > _CHUNK:
+            cuts = np.searchsorted(ends, np.arange(_CHUNK, int(ends[-1]), _CHUNK), side="right")
+            bounds = [0, *np.unique(cuts).tolist(), len(slots)]
+        index_type = np.int32 if ink.size < 2**31 else np.int64
         for a, b in itertools.pairwise(bounds):
             if a < b:
                 chunk = slice(a, b)
                 pages = page[chunk] if page is not None else None
-                self._composite(
-                    ink, slots[chunk], left[chunk], top[chunk], pages, counts[chunk], inside, dark
+                flat, values = self._pixels_of(
+                    ink.shape, slots[chunk], left[chunk], top[chunk], pages, counts[chunk], inside, dark
                 )
+                (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
+                if keep:
+                    stamp.append((flat.astype(index_type), values.copy()))
+        return stamp if keep else None
 
-    def _composite(
+    @staticmethod
+    def press(ink: np.ndarray, stamp: Stamp, dark: bool = False) -> None:
+        """Draw the pixels of a kept `Stamp` into pages shaped as those it was taken from."""
+        for flat, values in stamp:
+            (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
+
+    def _pixels_of(
         self,
-        ink: np.ndarray,
+        shape: tuple[int, ...],
         slots: np.ndarray,
         left: np.ndarray,
         top: np.ndarray,
@@ -197,12 +215,12 @@ class GlyphAtlas:
         counts: np.ndarray,
         inside: bool,
         dark: bool,
-    ) -> None:
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(flat index into pages of `shape`, value) of every pixel the glyphs leave; values are
+        255 minus the coverage when `dark`. `values` is a buffer reused by the next call."""
         a = self.arrays()
-        height, width = ink.shape[-2:]
+        height, width = shape[-2:]
         total = int(counts.sum())
-        if total == 0:
-            return
         rel = self._relative_offsets(width)
         pixel = np.repeat(a["start"][slots] - (np.cumsum(counts) - counts), counts)
         np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
@@ -226,9 +244,8 @@ class GlyphAtlas:
             keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
             flat, values = flat[keep], values[keep]
         if dark:
-            np.minimum.at(ink.reshape(-1), flat, np.subtract(255, values, out=values))
-        else:
-            np.maximum.at(ink.reshape(-1), flat, values)
+            np.subtract(255, values, out=values)
+        return flat, values
 
     def clipped_ink(
         self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
