@@ -55,18 +55,23 @@ def split_names(value: str | Sequence[str] | None, default: Sequence[str]) -> tu
 @dataclass(frozen=True)
 class OcrOptions:
     """How `compare --ocr` reads the pages back: engine (`auto` picks by script), language, how
-    many pages to read (None: all), and for the `openai` engine the server to ask."""
+    many pages to read (None: all), for the `openai` engine the server to ask, and whether each
+    page's OCR text is kept in the record (`ocr.pages[i].text`, which `pixtok report` aligns
+    against the source)."""
 
     engine: str = "auto"
     lang: str | None = None
     max_pages: int | None = None
     server: ServerOptions | None = None
+    keep_text: bool = False
 
     def record_settings(self) -> dict[str, Any]:
         """What decides an OCR record (not where the server is or how patiently it is asked)."""
-        settings = {"engine": self.engine, "lang": self.lang, "max_pages": self.max_pages}
+        settings: dict[str, Any] = {"engine": self.engine, "lang": self.lang, "max_pages": self.max_pages}
         if self.server is not None:
             settings["server"] = self.server.record_settings()
+        if self.keep_text:
+            settings["keep_text"] = True
         return settings
 
     def __post_init__(self) -> None:
@@ -169,9 +174,16 @@ def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[st
     from pixtok.measure.legibility import ocr_result
 
     scores = ocr_result(
-        result, text, options.engine, options.lang, server=options.server, max_pages=options.max_pages
+        result,
+        text,
+        options.engine,
+        options.lang,
+        server=options.server,
+        max_pages=options.max_pages,
+        include_text=options.keep_text,
     )
     rates = ("cer", "cer_nospace", "wer")
+    kept = ("text",) if options.keep_text else ()
     record = {
         **{key: scores[key] for key in (*rates, *_OCR_COUNTS)},
         "engine": scores["engine"]["name"],
@@ -179,7 +191,7 @@ def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[st
         "lang": scores["lang"],
         "pages_read": scores["pages_read"],
         "pages": [
-            {"page": p["page"], **{key: p[key] for key in (*rates, *_OCR_USAGE) if key in p}}
+            {"page": p["page"], **{key: p[key] for key in (*rates, *_OCR_USAGE, *kept) if key in p}}
             for p in scores["pages"]
         ],
     }

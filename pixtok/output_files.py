@@ -34,13 +34,14 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _PATTERN_PART = re.compile(r"\{\{|\}\}|\{page(?::(0?)(\d+)d?)?\}|[{}]")
 
 
-def png_bytes(page: np.ndarray, one_bit: bool = False) -> bytes:
-    """Encode a page as PNG (grey, RGB, or 1-bit), deterministically."""
+def png_bytes(page: np.ndarray, one_bit: bool = False, *, compress_level: int = 6) -> bytes:
+    """Encode a page as PNG (grey, RGB, or 1-bit), deterministically. `compress_level` is zlib's
+    (0-9): the report uses 3, about twice as fast as 6 on text pages for 4% more bytes."""
     image = Image.fromarray(page)
     if one_bit:
         image = image.convert("1", dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=6)
+    image.save(buffer, format="PNG", optimize=False, compress_level=compress_level)
     return buffer.getvalue()
 
 

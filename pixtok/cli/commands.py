@@ -5,6 +5,7 @@ import importlib
 COMMAND_MODULES = (
     "render",
     "compare",
+    "report",
     "tokens",
     "encoders",
     "patchify",

@@ -36,6 +36,17 @@ Encoders = Annotated[
         "--encoder", "-e", help=f"Comma list of vision encoders (default: {','.join(DEFAULT_ENCODERS)})."
     ),
 ]
+Patch = Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")]
+Density = Annotated[
+    bool,
+    typer.Option("--density/--no-density", help="Add ink, entropy, PNG and text-information measures."),
+]
+Ocr = Annotated[
+    bool,
+    typer.Option(
+        "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=opt.OCR
+    ),
+]
 
 
 @app.command("compare")
@@ -51,17 +62,9 @@ def compare_command(
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
     encoder_files: opt.EncoderFiles = None,
-    patch: Annotated[int, typer.Option("--patch", help="Patch size for the raw patch counts.")] = 16,
-    density: Annotated[
-        bool,
-        typer.Option("--density/--no-density", help="Add ink, entropy, PNG and text-information measures."),
-    ] = True,
-    ocr: Annotated[
-        bool,
-        typer.Option(
-            "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=opt.OCR
-        ),
-    ] = False,
+    patch: Patch = 16,
+    density: Density = True,
+    ocr: Ocr = False,
     ocr_engine: opt.OcrEngine = "auto",
     ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,

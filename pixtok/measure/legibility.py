@@ -84,6 +84,90 @@ def error_rates(reference: str, hypothesis: str) -> dict[str, Any]:
     }
 
 
+def _normalized_with_sources(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`normalize(text)`, with the [start, end) offsets in `text` that each of its characters
+    comes from (a character NFKC made of several, or a space standing for a run, spans them all).
+
+    NFKC is applied to each character with the combining marks that follow it, which composes
+    what whole-text NFKC composes in real text; where the result still differs from
+    `normalize(text)`, offsets are spread evenly over the text instead.
+    """
+    chars: list[str] = []
+    sources: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        for char in unicodedata.normalize("NFKC", text[start:index]):
+            if unicodedata.category(char) != "Cf":
+                chars.append(char)
+                sources.append((start, index))
+        start = index
+    joined, sources = _substitute(_CJK_BREAK, "", "".join(chars), sources)
+    joined, sources = _substitute(_SPACES, " ", joined, sources)
+    left = len(joined) - len(joined.lstrip(" "))
+    joined, sources = joined.strip(" "), sources[left : left + len(joined.strip(" "))]
+    if joined != normalize(text):
+        joined = normalize(text)
+        scale = len(text) / max(len(joined), 1)
+        sources = [
+            (int(i * scale), max(int(i * scale) + 1, int((i + 1) * scale))) for i in range(len(joined))
+        ]
+    return joined, sources
+
+
+def _substitute(
+    pattern: re.Pattern[str], replacement: str, text: str, sources: list[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """`pattern.sub(replacement, text)` that carries the source offsets along (a one-character
+    replacement covers what it replaced)."""
+    out: list[str] = []
+    out_sources: list[tuple[int, int]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(text[last : match.start()])
+        out_sources.extend(sources[last : match.start()])
+        if replacement:
+            out.append(replacement)
+            out_sources.append((sources[match.start()][0], sources[match.end() - 1][1]))
+        last = match.end()
+    out.append(text[last:])
+    out_sources.extend(sources[last:])
+    return "".join(out), out_sources
+
+
+def error_spans(reference: str, hypothesis: str) -> list[dict[str, Any]]:
+    """Where `hypothesis` (an OCR reading) departs from `reference`, in `reference`'s offsets.
+
+    The alignment is the one `error_rates` scores (Levenshtein over the normalised texts), so
+    the `errors` of all spans add up to its `char_errors`. Each span: `kind` (replace, delete:
+    the text was not read, insert: the reading holds more), `start`/`end` (offsets in
+    `reference`; equal for an insert, which sits before `start`), `expected` and `read` (the
+    normalised characters on each side) and `errors` (edits it counts).
+    """
+    ref, sources = _normalized_with_sources(reference)
+    hyp = normalize(hypothesis)
+    spans: list[dict[str, Any]] = []
+    for op in Levenshtein.opcodes(ref, hyp):
+        if op.tag == "equal":
+            continue
+        if op.src_start < op.src_end:
+            start, end = sources[op.src_start][0], sources[op.src_end - 1][1]
+        else:
+            start = end = sources[op.src_start][0] if op.src_start < len(sources) else len(reference)
+        spans.append(
+            {
+                "kind": op.tag,
+                "start": start,
+                "end": end,
+                "expected": ref[op.src_start : op.src_end],
+                "read": hyp[op.dest_start : op.dest_end],
+                "errors": max(op.src_end - op.src_start, op.dest_end - op.dest_start),
+            }
+        )
+    return spans
+
+
 def _rate(errors: int, length: int) -> float:
     if length == 0:
         return 0.0 if errors == 0 else 1.0
@@ -337,6 +421,7 @@ __all__ = [
     "WHITESPACE_RULE",
     "confusability",
     "error_rates",
+    "error_spans",
     "line_boxes",
     "normalize",
     "ocr_result",

@@ -11,10 +11,17 @@ from __future__ import annotations
 import abc
 import hashlib
 import importlib.metadata
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 _CHUNK = 1 << 20
+#: Bytes past the expected position where `spans` still looks for a piece that did not match at once.
+_SPAN_WINDOW = 64
+_BYTE_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|<0x([0-9A-F]{2})>")
 
 
 def file_sha256(path: Path) -> str:
@@ -45,11 +52,50 @@ def byte_piece(data: bytes) -> str:
     return data.decode("utf-8", errors="backslashreplace")
 
 
+def piece_bytes(piece: str) -> bytes:
+    """The text bytes a piece stands for: `▁` is a space, `\\xNN` (see `byte_piece`) and
+    SentencePiece's byte-fallback `<0xNN>` are single bytes."""
+    out = bytearray()
+    last = 0
+    for match in _BYTE_ESCAPE.finditer(piece):
+        out += piece[last : match.start()].replace("\u2581", " ").encode("utf-8")
+        out.append(int(match.group(1) or match.group(2), 16))
+        last = match.end()
+    out += piece[last:].replace("\u2581", " ").encode("utf-8")
+    return bytes(out)
+
+
+def char_spans(text: str, starts: Sequence[int], *, unit: str = "char") -> list[tuple[int, int]]:
+    """Spans that tile `text`, one per token, from where each token starts.
+
+    `starts` are character offsets (`unit="char"`) or UTF-8 byte offsets (`unit="byte"`); a
+    byte offset inside a character counts as that character's start, as tiktoken's
+    `decode_with_offsets` does, so a character split over several tokens belongs to the last
+    of them and the others are empty. Starts are made non-decreasing, the first token starts
+    at 0 and the last ends at `len(text)`.
+    """
+    length = len(text)
+    offsets = np.asarray(starts, dtype=np.int64).reshape(-1)
+    if not len(offsets):
+        return []
+    if unit == "byte":
+        widths = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        widths = 1 + (widths >= 0x80) + (widths >= 0x800) + (widths >= 0x10000)
+        char_of_byte = np.append(np.repeat(np.arange(length, dtype=np.int64), widths), length)
+        offsets = char_of_byte[np.clip(offsets, 0, len(char_of_byte) - 1)]
+    offsets = np.clip(np.maximum.accumulate(np.maximum(offsets, 0)), 0, length)
+    offsets[0] = 0
+    ends = np.append(offsets[1:], length)
+    return list(zip(offsets.tolist(), ends.tolist(), strict=True))
+
+
 class Tokenizer(abc.ABC):
     """A text tokenizer known to pixtok by name.
 
     Subclasses implement `encode` and `pieces`; `count` defaults to `len(encode(text))` and is
-    overridden where the library can count without building a Python list of ids.
+    overridden where the library can count without building a Python list of ids. `spans`
+    works for every subclass from `pieces`, and is overridden where the library itself knows
+    each token's offsets.
     """
 
     def __init__(
@@ -80,6 +126,33 @@ class Tokenizer(abc.ABC):
     @abc.abstractmethod
     def pieces(self, text: str) -> list[str]:
         """The tokens as strings, one per id, for inspection."""
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each token lies in `text`: (start, end) character offsets, one pair per token.
+
+        The spans tile the text (each starts where the previous ended, from 0 to `len(text)`), so
+        text a tokenizer drops or adds (a dummy-prefix space, normalised whitespace) belongs to
+        the token next to it, and a token that is only part of a character is empty. This default
+        finds each piece's bytes (`piece_bytes`) in the text in order; a piece that cannot be
+        found nearby (a normalising tokenizer changed the text) starts where the previous ended.
+        """
+        data = text.encode("utf-8")
+        starts: list[int] = []
+        position = 0
+        for piece in self.pieces(text):
+            wanted = piece_bytes(piece)
+            # A leading space may be a dummy prefix the text does not hold: take the nearer match.
+            forms = (wanted, wanted.lstrip(b" ")) if wanted.startswith(b" ") else (wanted,)
+            matches = [
+                (found, -len(form))
+                for form in forms
+                if (found := data.find(form, position, position + len(form) + _SPAN_WINDOW)) >= 0
+            ]
+            starts.append(position)
+            if matches:
+                found, length = min(matches)
+                position = found - length
+        return char_spans(text, starts, unit="byte")
 
     @property
     def sha256(self) -> str | None:

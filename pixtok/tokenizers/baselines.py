@@ -6,7 +6,7 @@ code points what a character model reads, and words are the unit people quote te
 
 from __future__ import annotations
 
-from pixtok.tokenizers.base import Tokenizer, byte_piece
+from pixtok.tokenizers.base import Tokenizer, byte_piece, char_spans
 
 UNICODE_CODE_POINTS = 0x110000
 """Code points U+0000..U+10FFFF (The Unicode Standard, section 2.4 "Code Points and Characters")."""
@@ -27,6 +27,9 @@ class BytesTokenizer(Tokenizer):
     def pieces(self, text: str) -> list[str]:
         return [byte_piece(bytes([value])) for value in text.encode("utf-8")]
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return char_spans(text, range(len(text.encode("utf-8"))), unit="byte")
+
 
 class CharsTokenizer(Tokenizer):
     """One token per Unicode code point; ids are the code points."""
@@ -42,6 +45,9 @@ class CharsTokenizer(Tokenizer):
 
     def pieces(self, text: str) -> list[str]:
         return list(text)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(index, index + 1) for index in range(len(text))]
 
 
 class WordsTokenizer(Tokenizer):

@@ -14,7 +14,7 @@ from typing import Any
 
 from pixtok.errors import InputError, MissingDependencyError
 from pixtok.io import decode_text, read_bytes
-from pixtok.tokenizers.base import Tokenizer
+from pixtok.tokenizers.base import Tokenizer, char_spans
 
 INSTALL_HINT = "pip install 'pixtok[hf]'"
 
@@ -70,3 +70,8 @@ class HuggingFaceTokenizer(Tokenizer):
 
     def pieces(self, text: str) -> list[str]:
         return self.tokenizer.encode(text, add_special_tokens=False).tokens
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Offsets from the library's `Encoding.offsets` (character offsets in the input)."""
+        offsets = self.tokenizer.encode(text, add_special_tokens=False).offsets
+        return char_spans(text, [start for start, _ in offsets])

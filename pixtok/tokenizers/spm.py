@@ -17,7 +17,7 @@ import sentencepiece
 
 from pixtok.errors import InputError
 from pixtok.io import read_bytes
-from pixtok.tokenizers.base import Tokenizer
+from pixtok.tokenizers.base import Tokenizer, char_spans
 
 _INTERNAL_PREFIX = re.compile(
     r"^(?:INTERNAL|Internal|INVALID_ARGUMENT|NOT_FOUND):\s*(?:\S+\.cc\(\d+\)\s*\[[^\]]*\]\s*)?"
@@ -68,3 +68,8 @@ class SentencePieceTokenizer(Tokenizer):
 
     def pieces(self, text: str) -> list[str]:
         return self.processor.encode(text, out_type=str)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Offsets from SentencePiece's own proto output: each piece's `begin` in the input bytes."""
+        proto = self.processor.encode(text, out_type="proto")
+        return char_spans(text, [piece.begin for piece in proto.pieces], unit="byte")

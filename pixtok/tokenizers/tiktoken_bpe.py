@@ -17,7 +17,7 @@ import tiktoken
 
 from pixtok.errors import InputError
 from pixtok.io import read_bytes
-from pixtok.tokenizers.base import Tokenizer, byte_piece
+from pixtok.tokenizers.base import Tokenizer, byte_piece, char_spans
 
 CL100K_PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
@@ -64,6 +64,12 @@ class TiktokenTokenizer(Tokenizer):
 
     def pieces(self, text: str) -> list[str]:
         return [byte_piece(self.encoding.decode_single_token_bytes(token)) for token in self.encode(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Offsets from tiktoken's `decode_with_offsets` (a token that starts inside a character
+        gets that character's offset, so it is empty unless it starts one)."""
+        _, starts = self.encoding.decode_with_offsets(self.encode(text))
+        return char_spans(text, starts)
 
 
 def parse_tiktoken_ranks(data: bytes, source: str) -> dict[bytes, int]:
