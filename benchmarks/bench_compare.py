@@ -3,16 +3,20 @@
 The pixel path is everything `pixtok compare` does to the pixels of one text: render its pages
 (shaping and layout included), cut every page into patches with a blank mask, and count the
 vision tokens of the default encoders. The baseline is the SentencePiece model of `mistral-spm`
-encoding the same whole texts, called directly. Both run in one process, one core, best of
-several rounds after a warm-up round; the ratio pixel/spm is what to read (the goal is <= 2).
+encoding the same whole texts, called directly. Both run in one process, pinned to one core,
+timed with the same clock (the process's CPU time by default, `--clock wall` for wall time; see
+bench_render.py), best of several rounds after a warm-up round; the ratio pixel/spm is what to
+read (the goal is <= 2).
 
 Two figures. `new text` (the headline, as a corpus run meets text): every corpus file is cut
 into non-overlapping windows; the Comparer is warmed on the last quarter of every file, then
 each other window is measured once, pixel path and SentencePiece interleaved window by window,
-in each of several rounds with a fresh Comparer (best round kept). `repeat`: the whole file
-again and again, best of several rounds after a warm-up on the same text.
+in each of several rounds with a fresh Comparer (each window's best round kept, on both
+sides). `repeat`: the whole file again and again, best of several rounds after a warm-up on the
+same text.
 
-Run: `python benchmarks/bench_compare.py [--rounds N] [--preset glyph] [--json] [--no-repeat]`.
+Run: `python benchmarks/bench_compare.py [--rounds N] [--preset glyph] [--clock cpu|wall] [--json]
+[--no-repeat]`.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import bench_render  # noqa: E402  (benchmarks/ is the script's folder)
 import sentencepiece  # noqa: E402
-from bench_render import windows  # noqa: E402  (benchmarks/ is the script's folder)
+from bench_render import pin_to_one_core, windows  # noqa: E402
 
 from pixtok import RenderConfig  # noqa: E402
 from pixtok.compare import DEFAULT_ENCODERS, CompareOptions, Comparer  # noqa: E402
@@ -49,7 +54,11 @@ def new_text(options: CompareOptions, processor: object, rounds: int) -> list[di
         pieces = windows(path.read_text(encoding="utf-8"), WINDOW)
         cut = max(1, len(pieces) * 3 // 4)
         split[path.name] = (pieces[:cut], pieces[cut:] or pieces[:1])
-    best: dict[str, tuple[float, float]] = {}
+    best = {
+        name: ([float("inf")] * len(measured), [float("inf")] * len(measured))
+        for name, (measured, _) in split.items()
+    }
+    clock = bench_render.clock
     for _ in range(rounds):
         comparer = Comparer(options)
         for _, warm in split.values():
@@ -57,18 +66,17 @@ def new_text(options: CompareOptions, processor: object, rounds: int) -> list[di
                 comparer.measure(window)
                 processor.encode(window)  # type: ignore[attr-defined]
         for name, (measured, _) in split.items():
-            pixel = spm = 0.0
-            for window in measured:
-                start = time.perf_counter()
+            pixel_best, spm_best = best[name]
+            for k, window in enumerate(measured):
+                start = clock()
                 comparer.measure(window)
-                pixel += time.perf_counter() - start
-                start = time.perf_counter()
+                pixel_best[k] = min(pixel_best[k], clock() - start)
+                start = clock()
                 processor.encode(window)  # type: ignore[attr-defined]
-                spm += time.perf_counter() - start
-            old = best.get(name, (float("inf"), float("inf")))
-            best[name] = (min(old[0], pixel), min(old[1], spm))
+                spm_best[k] = min(spm_best[k], clock() - start)
     rows = []
-    for name, (pixel, spm) in best.items():
+    for name, (pixel_best, spm_best) in best.items():
+        pixel, spm = sum(pixel_best), sum(spm_best)
         chars = sum(map(len, split[name][0]))
         rows.append(
             {
@@ -102,10 +110,10 @@ def best_time(work: Callable[[str], object], texts: list[str], rounds: int) -> f
         work(text)
     best = float("inf")
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = bench_render.clock()
         for text in texts:
             work(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, bench_render.clock() - start)
     return best
 
 
@@ -114,8 +122,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--preset", default="glyph")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="CPU time (default) or wall")
     parser.add_argument("--no-repeat", action="store_true", help="only the new-text figure")
     args = parser.parse_args()
+    pinned = pin_to_one_core()
+    bench_render.clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     options = CompareOptions(
         render=RenderConfig.from_preset(args.preset), tokenizers=(), encoders=DEFAULT_ENCODERS
@@ -129,7 +140,8 @@ def main() -> None:
             print(json.dumps({"figure": "new text", **row}))
     else:
         print(
-            f"new text: preset {args.preset}; encoders {', '.join(DEFAULT_ENCODERS)}; best of {args.rounds}"
+            f"new text: preset {args.preset}; encoders {', '.join(DEFAULT_ENCODERS)}; best of {args.rounds}; "
+            f"{args.clock} clock, {pinned}"
         )
         print(f"{'file':38s} {'texts':>5s} {'chars':>7s} {'pixel ms':>9s} {'spm ms':>8s} {'ratio':>6s}")
         for r in fresh:

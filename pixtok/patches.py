@@ -96,13 +96,12 @@ def grid_shape(
 def _pad_page(
     page: np.ndarray, height: int, width: int, pad: str, background: int | tuple[int, ...]
 ) -> np.ndarray:
-    extra = [(0, height - page.shape[0]), (0, width - page.shape[1])] + [(0, 0)] * (page.ndim - 2)
     if pad == "edge":
+        extra = [(0, height - page.shape[0]), (0, width - page.shape[1])] + [(0, 0)] * (page.ndim - 2)
         return np.pad(page, extra, mode="edge")
-    padded = np.pad(page, extra, mode="constant", constant_values=0)
-    if pad == "background":
-        padded[page.shape[0] :, :] = background
-        padded[:, page.shape[1] :] = background
+    padded = np.empty((height, width, *page.shape[2:]), dtype=page.dtype)
+    padded[...] = background if pad == "background" else 0
+    padded[: page.shape[0], : page.shape[1]] = page
     return padded
 
 
@@ -136,6 +135,28 @@ def blank_mask(patches: np.ndarray, background: int | tuple[int, ...] = 255) -> 
     if levels.min() < 255:
         nonblank |= patches.max(axis=2).max(axis=2) > levels
     return nonblank.any(axis=2) if nonblank.ndim == 3 else nonblank
+
+
+def _grey_blocks_differ(page: np.ndarray, rows: int, cols: int, patch: int, level: int) -> np.ndarray:
+    """`blank_mask` of a grey page cut into rows x cols patches that tile it, in two contiguous
+    passes: each band of `patch` rows is reduced to one row (its minimum where the paper is
+    white, its maximum where it is black, both otherwise), and each run of `patch` pixels of that
+    row is compared with the paper's level, 8 pixels at a time as one 64-bit word when `patch`
+    is a multiple of 8 (numpy reduces short axes slowly)."""
+    bands = page.reshape(rows, patch, cols * patch)
+    reduced = [bands.min(axis=1)] if level > 0 else []
+    if level < 255:
+        reduced.append(bands.max(axis=1))
+    differ = np.zeros((rows, cols), dtype=bool)
+    for row in reduced:
+        if patch % 8 == 0:
+            words = np.ascontiguousarray(row).view(np.uint64).reshape(rows, cols, patch // 8)
+            pattern = np.uint64(level * 0x0101010101010101)
+            for k in range(patch // 8):
+                differ |= words[:, :, k] != pattern
+        else:
+            differ |= (row.reshape(rows, cols, patch) != level).any(axis=2)
+    return differ
 
 
 def _check_background(background: object, page: np.ndarray) -> int | tuple[int, ...]:
@@ -177,7 +198,11 @@ def patchify(
     if height > page.shape[0] or width > page.shape[1]:
         source = _pad_page(page, height, width, pad, background)
     patches = _patch_view(source, rows, cols, int(patch), step)
-    nonblank = blank_mask(patches, background)
+    if step == patch and page.ndim == 2:
+        level = background if isinstance(background, int) else background[0]
+        nonblank = _grey_blocks_differ(source[:height, :width], rows, cols, int(patch), level)
+    else:
+        nonblank = blank_mask(patches, background)
     nonblank.flags.writeable = False
     return PatchGrid(
         patches=patches,

@@ -275,6 +275,26 @@ def test_rendering_twice_gives_identical_bytes() -> None:
         assert np.array_equal(getattr(first.glyphs, name), getattr(second.glyphs, name))
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"color_mode": "RGB", "foreground": "#203040", "background": "#fff8e0"}, {"layout": "crop"}],
+    ids=["grey", "colour", "crop"],
+)
+def test_repeats_draw_the_first_pages_again(options: dict[str, str]) -> None:
+    """A text drawn again reuses its layout, and from the third time the pixels its glyphs left:
+    every repeat gives the bytes a fresh renderer gives, pages of many batches included."""
+    text = (corpus(SCRIPT_FILES["chinese"])[:600] + "\n") * 8
+    config = RenderConfig(page="300x240", size="13px", **options)
+    fresh = Renderer(config).render(text)
+    assert len(fresh.pages) > 16  # more than one batch of pages
+    renderer = Renderer(config)
+    for _ in range(4):
+        again = renderer.render(text)
+        assert len(again.pages) == len(fresh.pages)
+        for a, b in zip(again.pages, fresh.pages, strict=True):
+            assert np.array_equal(a, b)
+
+
 def test_fresh_process_writes_byte_identical_files(run_cli, tmp_path: Path) -> None:
     source = tmp_path / "mixed.txt"
     source.write_text(

@@ -13,15 +13,23 @@ ICU counts in UTF-16 code units; offsets here are Python string offsets (code po
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from icu4py.breakers import CharacterBreaker, LineBreaker
 
 from pixtok.render.text import codepoints
 
+#: Lone surrogates and characters beyond the Basic Multilingual Plane: what makes ICU's UTF-16
+#: offsets differ from code point offsets, or UTF-8 fail.
+_BEYOND_UCS2 = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+
 
 def _icu_text(text: str) -> tuple[str, np.ndarray | None]:
     """The text as ICU takes it (lone surrogates, which UTF-8 cannot carry, become U+FFFD; both
     are one UTF-16 unit), and the code point offset of every UTF-16 offset when they differ."""
+    if _BEYOND_UCS2.search(text) is None:  # the common case: nothing to map
+        return text, None
     cps = codepoints(text)
     surrogate = (cps >= 0xD800) & (cps <= 0xDFFF)
     if surrogate.any():

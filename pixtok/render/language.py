@@ -70,11 +70,16 @@ def tesseract_language(tag: str) -> str | None:
     return TESSERACT_LANGUAGES.get(language)
 
 
-def _within(cps: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
-    mask = np.zeros(len(cps), dtype=bool)
-    for low, high in ranges:
-        mask |= (cps >= low) & (cps <= high)
-    return mask
+def _edges(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    return np.asarray([edge for low, high in ranges for edge in (low, high + 1)], dtype=np.int64)
+
+
+_KANA_EDGES, _HANGUL_EDGES = _edges(_KANA), _edges(_HANGUL)
+
+
+def _within(cps: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Which code points fall in the sorted ranges whose [start, end) edges are given."""
+    return np.searchsorted(edges, cps, side="right") % 2 == 1
 
 
 def cjk_languages(cps: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
@@ -85,8 +90,8 @@ def cjk_languages(cps: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
     language (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese).
     """
     count = int(paragraph[-1]) + 1 if len(paragraph) else 0
-    kana = np.bincount(paragraph, weights=_within(cps, _KANA), minlength=count) > 0
-    hangul = np.bincount(paragraph, weights=_within(cps, _HANGUL), minlength=count) > 0
+    kana = np.bincount(paragraph, weights=_within(cps, _KANA_EDGES), minlength=count) > 0
+    hangul = np.bincount(paragraph, weights=_within(cps, _HANGUL_EDGES), minlength=count) > 0
     document = JAPANESE if kana.any() else KOREAN if hangul.any() else CHINESE
     return np.where(kana, JAPANESE, np.where(hangul, KOREAN, document)).astype(np.int8)
 

@@ -22,7 +22,7 @@ from pixtok.render.config import Geometry
 from pixtok.render.direction import visual_order_lines
 from pixtok.render.itemize import is_mark
 from pixtok.render.shaping import INVISIBLE, ShapedText
-from pixtok.render.text import codepoints, is_cjk, is_hanging_space
+from pixtok.render.text import is_cjk, is_hanging_space
 
 _EPS = 1e-6
 #: How far (in clusters) the edges of a line are followed to a place safe to break.
@@ -84,7 +84,7 @@ def advances_px(shaped: ShapedText, upem: np.ndarray, geometry: Geometry, hscale
     scale = geometry.size * hscale
     advance = shaped.advance.astype(np.float64) * (scale / upem[shaped.font])
     if geometry.letter_spacing and len(advance):
-        cps = codepoints(shaped.text)
+        cps = shaped.cps
         cluster = shaped.cluster
         nxt = np.append(cluster[1:], -1)
         ends = nxt != cluster
@@ -98,6 +98,18 @@ def _previous(mask: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
 
 
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of two arrays (np.union1d without its hashing pass)."""
+    both = np.concatenate((a, b))
+    both.sort()
+    if len(both) < 2:
+        return both
+    keep = np.empty(len(both), dtype=bool)
+    keep[0] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
+
+
 class TextFacts:
     """Per-character facts of a shaped text that line breaking and placement need."""
 
@@ -105,11 +117,11 @@ class TextFacts:
         text = shaped.text
         n = len(text)
         self.n = n
-        self.cps = codepoints(text)
+        self.cps = shaped.cps
         self.cluster = shaped.cluster
         # The first glyph at or after each character boundary.
         self.char_glyph = np.searchsorted(shaped.cluster, np.arange(n + 1), side="left")
-        hang = is_hanging_space(self.cps) | (self.cps == 10)
+        hang = is_hanging_space(self.cps, newline=True)
         # Offset just after the last character before each boundary that is not a hanging space.
         self.content_end = np.concatenate(([0], _previous(~hang) + 1))
         boundary = np.zeros(n + 1, dtype=bool)
@@ -141,22 +153,23 @@ def break_lines(
     """
     facts = facts or TextFacts(shaped)
     n = facts.n
-    cum = np.concatenate(([0.0], np.cumsum(advance)))
+    cum = np.zeros(len(advance) + 1)
+    np.cumsum(advance, out=cum[1:])
     x_at = cum[facts.char_glyph]
     reach = np.maximum.accumulate(x_at)  # searchable even where negative spacing pulls back
     soft = breaks.soft[facts.boundary[breaks.soft]]
-    candidates = np.unique(np.concatenate((soft, breaks.forced)))
+    candidates = sorted_union(soft, breaks.forced)
     forced = np.zeros(len(candidates), dtype=bool)
-    forced[np.searchsorted(candidates, breaks.forced)] = True
+    forced_at = np.searchsorted(candidates, breaks.forced)  # ascending and distinct, as `forced` is
+    forced[forced_at] = True
     trim = np.maximum(facts.content_end[candidates], 0)
     cand_x = reach[trim]
-    forced_at = np.flatnonzero(forced)
     next_forced = forced_at[np.searchsorted(forced_at, np.arange(len(candidates)))]
 
     width, indent = geometry.text_width, geometry.indent
     line_start = np.concatenate(([0], candidates[:-1]))
     starts_paragraph = np.concatenate(([True], forced[:-1]))
-    room = width - np.where(starts_paragraph, indent, 0.0)
+    room = width - np.where(starts_paragraph, indent, 0.0) if indent else width
     fast_end = np.searchsorted(cand_x, x_at[line_start] + room + _EPS, side="right") - 1
     fast_end = np.minimum(fast_end, next_forced)
     has_tab = np.zeros(len(candidates), dtype=bool)
@@ -285,30 +298,33 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     if len(lines) < 2 or not len(shaped.gid):
         return shaped
     facts = facts or TextFacts(shaped)
-    run_edges = np.zeros(facts.n + 1, dtype=bool)
-    run_edges[shaped.runs.start] = True
-    run_edges[shaped.runs.end] = True
     breaks = lines.next_start[:-1]
-    inner = breaks[~run_edges[breaks] & (breaks < facts.n)]
-    unsafe = [
-        int(b)
-        for b, g in zip(inner.tolist(), facts.char_glyph[inner].tolist(), strict=True)
-        if shaped.unsafe_to_break(g)
-    ]
-    if not unsafe:
+    unsafe = breaks[shaped.unsafe_to_break(facts.char_glyph[breaks])]
+    if len(unsafe):  # breaks at the edge of a run shape apart anyway
+        run_edges = np.zeros(facts.n + 1, dtype=bool)
+        run_edges[shaped.runs.start] = True
+        run_edges[shaped.runs.end] = True
+        unsafe = unsafe[~run_edges[unsafe] & (unsafe < facts.n)]
+    if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
+    safe = ~shaped.unsafe_to_break(facts.char_glyph[starts])
     pieces: list[tuple[int, int]] = []
     line_of_break = np.searchsorted(lines.next_start, unsafe)
-    for b, line in zip(unsafe, line_of_break.tolist(), strict=True):
+    for b, line in zip(unsafe.tolist(), line_of_break.tolist(), strict=True):
         run = shaped.run_of_char(b)
         run_start, run_end = int(shaped.runs.start[run]), int(shaped.runs.end[run])
         lo = max(run_start, int(lines.start[line]))
         hi = min(run_end, int(lines.end[line + 1]) if line + 1 < len(lines) else run_end)
-        before = starts[(starts >= lo) & (starts < b)][::-1][:_MAX_EDGE]
-        a = next((int(c) for c in before if not shaped.unsafe_to_break(int(facts.char_glyph[c]))), lo)
-        after = starts[(starts > b) & (starts < hi)][:_MAX_EDGE]
-        c = next((int(c) for c in after if not shaped.unsafe_to_break(int(facts.char_glyph[c]))), hi)
+        # The nearest places safe to break before and after b, within _MAX_EDGE cluster starts.
+        first, last = np.searchsorted(starts, [lo, b])
+        first = max(int(first), int(last) - _MAX_EDGE)
+        ok = np.flatnonzero(safe[first:last])
+        a = int(starts[first + ok[-1]]) if len(ok) else lo
+        first, last = np.searchsorted(starts, b, side="right"), np.searchsorted(starts, hi)
+        last = min(int(last), int(first) + _MAX_EDGE)
+        ok = np.flatnonzero(safe[first:last])
+        c = int(starts[first + ok[0]]) if len(ok) else hi
         if pieces and pieces[-1][1] > a:
             a = pieces[-1][1]
         if a < b:
@@ -316,7 +332,7 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         if b < c:
             pieces.append((b, c))
     columns = [shaped.gid, shaped.font, shaped.advance, shaped.x_offset, shaped.y_offset, shaped.cluster]
-    columns.append(shaped.level)
+    columns += [shaped.level, shaped.flags]
     out: list[list[np.ndarray]] = [[] for _ in columns]
     g = 0
     for a, b in pieces:
@@ -328,10 +344,10 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         g = gb
     for k, column in enumerate(columns):
         out[k].append(column[g:])
-    gid, font, advance, x_offset, y_offset, cluster, level = (np.concatenate(parts) for parts in out)
+    gid, font, advance, x_offset, y_offset, cluster, level, flags = (np.concatenate(parts) for parts in out)
     return replace(
         shaped, gid=gid, font=font, advance=advance, x_offset=x_offset, y_offset=y_offset,
-        cluster=cluster, level=level, _infos=[],
+        cluster=cluster, level=level, flags=flags,
     )  # fmt: skip
 
 
@@ -402,15 +418,11 @@ def place(
     g_end = np.maximum(facts.char_glyph[lines.end], g_start)
     counts = g_end - g_start
     line_of = np.repeat(np.arange(n_lines), counts)
-    index = np.repeat(g_start - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(
-        int(counts.sum())
-    )
+    line_first = np.zeros(n_lines, dtype=np.int64)
+    np.cumsum(counts[:-1], out=line_first[1:])
+    index = np.repeat(g_start - line_first, counts) + np.arange(int(counts.sum()))
     rtl_paragraph = lines.base_level % 2 == 1
-    resolved = np.full(n_lines, align, dtype=object)
-    if align == "start":
-        resolved = np.where(rtl_paragraph, "right", "left")
-    justify = (resolved == "justify") & ~lines.paragraph_end
-    resolved = np.where(resolved == "justify", np.where(rtl_paragraph, "right", "left"), resolved)
+    justify = ~lines.paragraph_end if align == "justify" else np.zeros(n_lines, dtype=bool)
 
     adv = advance[index].copy()
     if lines.tab_advance:
@@ -421,33 +433,35 @@ def place(
         hit = (spot < len(tab_chars)) & (tab_chars[np.minimum(spot, len(tab_chars) - 1)] == cluster)
         hit &= shaped.gid[index] != INVISIBLE
         adv[hit] = tab_px[spot[hit]]
-    natural = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
     if justify.any() and len(index):
+        natural = np.bincount(line_of, weights=adv, minlength=n_lines)
         adv += _justification(facts, shaped, index, line_of, justify, lines.available - natural)
     widths = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
 
     left = geometry.margins[3]
-    indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
     text_width = geometry.text_width
-    line_x = np.select(
-        [resolved == "left", resolved == "right", resolved == "center"],
-        [
+    if align == "center":
+        line_x = left + (text_width - widths) / 2
+    elif align != "right" and not rtl_paragraph.any():  # every line starts at the left edge
+        line_x = left + np.where(lines.paragraph_start, geometry.indent, 0.0) if geometry.indent else left
+    else:  # start and justify follow the paragraph's direction
+        right = rtl_paragraph if align in ("start", "justify") else np.full(n_lines, align == "right")
+        indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
+        line_x = np.where(
+            right, left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
             left + np.where(rtl_paragraph, 0.0, indent),
-            left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
-            left + (text_width - widths) / 2,
-        ],
-        default=left,
-    )
+        )  # fmt: skip
 
     # Visual order (UAX #9 L2), for all lines at once.
-    order = visual_order_lines(shaped.level[index], line_of) if shaped.has_bidi else np.arange(len(index))
-    index = index[order]
-    adv = adv[order]
+    if shaped.has_bidi:
+        order = visual_order_lines(shaped.level[index], line_of)
+        index = index[order]
+        adv = adv[order]
     # Pen x = line start + advances of the glyphs before it on the same line.
     cum = np.cumsum(adv) - adv
-    line_first = np.concatenate(([0], np.cumsum(counts)[:-1]))
     line_origin = np.append(cum, 0.0)[line_first]  # empty lines (a first index past the end) repeat nothing
-    pen = cum - np.repeat(line_origin, counts) + line_x[line_of]
+    pen = cum - np.repeat(line_origin, counts)
+    pen += line_x[line_of] if isinstance(line_x, np.ndarray) else line_x
     font = shaped.font[index]
     scale = geometry.size / upem[font]
     x = pen + shaped.x_offset[index] * (scale * hscale)
@@ -464,15 +478,12 @@ def place(
         on_over = over[line_of]
         outside = on_over & ((pen + adv > left + text_width + 0.5) | (pen < left - 0.5))
         overflow = len(np.unique(shaped.cluster[index[outside]]))
+    page = page_of_line[line_of]
     keep = shaped.gid[index] != INVISIBLE
+    if not keep.all():
+        index, x, baseline, page, line_of, adv = (a[keep] for a in (index, x, baseline, page, line_of, adv))
     return PlacedGlyphs(
-        index=index[keep],
-        x=x[keep],
-        baseline=baseline[keep],
-        page=page_of_line[line_of][keep],
-        line=line_of[keep],
-        advance=adv[keep],
-        overflow_clusters=overflow,
+        index=index, x=x, baseline=baseline, page=page, line=line_of, advance=adv, overflow_clusters=overflow
     )
 
 

@@ -9,6 +9,7 @@ which is what makes pages byte-identical from run to run.
 from __future__ import annotations
 
 import ctypes
+import itertools
 from dataclasses import dataclass
 
 import freetype
@@ -17,6 +18,12 @@ import numpy as np
 from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
+#: Pixels composited per numpy pass (index arrays of half a megabyte, kept in cache).
+_CHUNK = 1 << 16
+
+
+#: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
+Stamp = list[tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -70,42 +77,66 @@ class GlyphAtlas:
             self._faces[font_index] = face
         return face
 
-    def _render(self, font_index: int, gid: int) -> None:
+    def _render(self, font_index: int, gids: list[int]) -> None:
+        """Render glyphs into the pools: FreeType draws each (through its C API, as freetype-py
+        does, without a Python object per call), and the non-zero pixels of all of them are
+        found in one vectorised pass over their bitmaps."""
         face = self._face(font_index)
-        try:
-            face.load_glyph(gid, _LOAD_FLAGS)
-            face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
-            glyph = face.glyph
-            bitmap = glyph.bitmap._FT_Bitmap  # the FT_Bitmap itself: its buffer is read in one copy
-            rows, width, pitch = bitmap.rows, bitmap.width, bitmap.pitch
+        ft_face = face._FT_Face
+        slot = ft_face.contents.glyph
+        load, render = freetype.raw.FT_Load_Glyph, freetype.raw.FT_Render_Glyph
+        raws: list[bytes] = []
+        shape = np.zeros((len(gids), 5), dtype=np.int64)  # rows, width, pitch, left, top
+        for k, gid in enumerate(gids):
+            if load(ft_face, gid, _LOAD_FLAGS) or render(slot, freetype.FT_RENDER_MODE_NORMAL):
+                raws.append(b"")  # FreeType could not draw it: no pixels
+                continue
+            glyph = slot.contents
+            bitmap = glyph.bitmap
+            rows, width, pitch = bitmap.rows, bitmap.width, abs(bitmap.pitch)
             if rows and width:
-                raw = ctypes.string_at(bitmap.buffer, rows * abs(pitch))
-                pixels = np.frombuffer(raw, dtype=np.uint8).reshape(rows, abs(pitch))[:, :width]
+                raws.append(ctypes.string_at(bitmap.buffer, rows * pitch))
+                shape[k] = rows, width, pitch, glyph.bitmap_left, glyph.bitmap_top
             else:
-                pixels = np.zeros((0, 0), dtype=np.uint8)
-            left, top = glyph.bitmap_left, glyph.bitmap_top
-        except freetype.FT_Exception:
-            pixels, left, top = np.zeros((0, 0), dtype=np.uint8), 0, 0
-        dy, dx = np.nonzero(pixels)
-        values = pixels[dy, dx]
-        self._table(font_index)[gid] = len(self._glyphs["start"])
-        start = len(self._pixels["val"])
+                raws.append(b"")
+                shape[k, 3:] = glyph.bitmap_left, glyph.bitmap_top
+        rows, width, pitch = shape[:, 0], shape[:, 1], shape[:, 2]
+        size = rows * pitch
+        data = np.frombuffer(b"".join(raws), dtype=np.uint8)
+        glyph_of = np.repeat(np.arange(len(gids)), size)
+        offset = np.arange(len(data)) - np.repeat(np.cumsum(size) - size, size)
+        safe_pitch = np.maximum(pitch, 1)[glyph_of]
+        dy, dx = offset // safe_pitch, offset % safe_pitch
+        keep = (dx < width[glyph_of]) & (data != 0)
+        dy, dx, values, glyph_of = dy[keep], dx[keep], data[keep], glyph_of[keep]
+        counts = np.bincount(glyph_of, minlength=len(gids))
+        ink = np.bincount(glyph_of, weights=values, minlength=len(gids)).astype(np.int64)
+        first_slot = len(self._glyphs["start"])
+        self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
+        starts = len(self._pixels["val"]) + np.cumsum(counts) - counts
         self._pixels["dy"].extend(dy)
         self._pixels["dx"].extend(dx)
         self._pixels["val"].extend(values)
-        row = (start, len(values), int(left), int(top), pixels.shape[1], pixels.shape[0], int(values.sum()))
-        for key, value in zip(("start", "count", "left", "top", "w", "h", "ink"), row, strict=True):
-            self._glyphs[key].append(value)
+        columns = (starts, counts, shape[:, 3], shape[:, 4], width, rows, ink)
+        for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
+            self._glyphs[key].extend(column)
 
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
         """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
+        if len(font) and (font == font[0]).all():  # one font: no masks
+            table = self._table(int(font[0]))
+            missing = gid[table[gid] < 0]
+            if len(missing):
+                self._render(int(font[0]), np.unique(missing).tolist())
+            return table[gid]
         slots = np.empty(len(gid), dtype=np.int64)
-        for font_index in np.unique(font):
+        for font_index in np.unique(font).tolist():
             mask = font == font_index
-            table = self._table(int(font_index))
+            table = self._table(font_index)
             wanted = gid[mask]
-            for g in np.unique(wanted[table[wanted] < 0]):
-                self._render(int(font_index), int(g))
+            missing = wanted[table[wanted] < 0]
+            if len(missing):
+                self._render(font_index, np.unique(missing).tolist())
             slots[mask] = table[wanted]
         return slots
 
@@ -130,24 +161,68 @@ class GlyphAtlas:
         left: np.ndarray,
         top: np.ndarray,
         page: np.ndarray | None = None,
-    ) -> None:
+        inside: bool = False,
+        dark: bool = False,
+        keep: bool = False,
+    ) -> Stamp | None:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
-        many pages in one call keeps numpy's per-call overhead off the hot path.
+        many pages in one call keeps numpy's per-call overhead off the hot path. `inside` says
+        every glyph box is known to lie within its page. With `dark`, `ink` holds 255 minus the
+        coverage (black text on a white page, drawn in place) and keeps the minimum. With
+        `keep`, the pixels drawn are returned as a `Stamp`, which `press` draws again at the cost
+        of the scatter alone.
+
+        Glyphs are taken in chunks of about `_CHUNK` pixels, so that the index arrays stay in
+        the CPU's cache and no multi-megabyte temporary is allocated (and page-faulted) anew.
         """
+        stamp: Stamp = []
         if not len(slots):
-            return
+            return stamp if keep else None
+        counts = self.arrays()["count"][slots]
+        ends = np.cumsum(counts)
+        bounds = [0, len(slots)]
+        if ends[-1] > _CHUNK:
+            cuts = np.searchsorted(ends, np.arange(_CHUNK, int(ends[-1]), _CHUNK), side="right")
+            bounds = [0, *np.unique(cuts).tolist(), len(slots)]
+        index_type = np.int32 if ink.size < 2**31 else np.int64
+        for a, b in itertools.pairwise(bounds):
+            if a < b:
+                chunk = slice(a, b)
+                pages = page[chunk] if page is not None else None
+                flat, values = self._pixels_of(
+                    ink.shape, slots[chunk], left[chunk], top[chunk], pages, counts[chunk], inside, dark
+                )
+                (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
+                if keep:
+                    stamp.append((flat.astype(index_type), values.copy()))
+        return stamp if keep else None
+
+    @staticmethod
+    def press(ink: np.ndarray, stamp: Stamp, dark: bool = False) -> None:
+        """Draw the pixels of a kept `Stamp` into pages shaped as those it was taken from."""
+        for flat, values in stamp:
+            (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
+
+    def _pixels_of(
+        self,
+        shape: tuple[int, ...],
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        page: np.ndarray | None,
+        counts: np.ndarray,
+        inside: bool,
+        dark: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(flat index into pages of `shape`, value) of every pixel the glyphs leave; values are
+        255 minus the coverage when `dark`. `values` is a buffer reused by the next call."""
         a = self.arrays()
-        height, width = ink.shape[-2:]
-        counts = a["count"][slots]
+        height, width = shape[-2:]
         total = int(counts.sum())
-        if total == 0:
-            return
         rel = self._relative_offsets(width)
-        first = np.cumsum(counts) - counts
-        # Scratch buffers are kept between calls: fresh multi-megabyte arrays cost page faults.
-        pixel = np.repeat(a["start"][slots] - first, counts)
+        pixel = np.repeat(a["start"][slots] - (np.cumsum(counts) - counts), counts)
         np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
         base = top * width + left
         if page is not None:
@@ -158,27 +233,35 @@ class GlyphAtlas:
         np.add(
             flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64), mode="clip"), out=flat
         )
-        inside = (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
-        if not inside.all():
+        if (
+            not inside
+            and not (
+                (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
+            ).all()
+        ):
             py = np.repeat(top, counts) + a["dy"][pixel]
             px = np.repeat(left, counts) + a["dx"][pixel]
             keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
             flat, values = flat[keep], values[keep]
-        np.maximum.at(ink.reshape(-1), flat, values)
+        if dark:
+            np.subtract(255, values, out=values)
+        return flat, values
 
     def clipped_ink(
         self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
-    ) -> tuple[int, int]:
-        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
-        is `width[i]` x `height[i]` px. Coverage is summed before glyphs overlap."""
+    ) -> tuple[int, int, bool]:
+        """(coverage falling outside the pages, all coverage, whether every glyph box lies within
+        its page) of placed glyphs: each glyph's page is `width[i]` x `height[i]` px. Coverage
+        is summed before glyphs overlap."""
         if not len(slots):
-            return 0, 0
+            return 0, 0, True
         a = self.arrays()
         total = int(a["ink"][slots].sum())
         w, h = a["w"][slots], a["h"][slots]
         crossing = np.flatnonzero((left < 0) | (top < 0) | (left + w > width) | (top + h > height))
         if not len(crossing):
-            return 0, total
+            return 0, total, True
+        width, height = np.broadcast_to(width, left.shape), np.broadcast_to(height, left.shape)
         chosen = slots[crossing]
         counts = a["count"][chosen]
         pixel = np.repeat(a["start"][chosen] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
@@ -186,7 +269,7 @@ class GlyphAtlas:
         px = np.repeat(left[crossing], counts) + a["dx"][pixel]
         outside = (py < 0) | (px < 0) | (py >= np.repeat(height[crossing], counts))
         outside |= px >= np.repeat(width[crossing], counts)
-        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total
+        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total, False
 
     def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
         """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
@@ -244,6 +327,14 @@ class _Pool:
 def grey_level(rgb: tuple[int, int, int]) -> int:
     """The grey level of a colour (ITU-R 601 luma, as Pillow converts RGB to L)."""
     return round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
+
+
+def draws_dark_on_white(
+    foreground: tuple[int, int, int], background: tuple[int, int, int], mode: str
+) -> bool:
+    """Whether pages are black text on white grey pages: then glyphs are drawn into the page
+    itself (`GlyphAtlas.composite(dark=True)`), with no coverage buffer and no colour pass."""
+    return mode == "L" and grey_level(foreground) == 0 and grey_level(background) == 255
 
 
 def colorize(

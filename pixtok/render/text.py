@@ -94,9 +94,17 @@ def codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def is_hanging_space(cps: np.ndarray) -> np.ndarray:
-    """Which characters are spaces that hang at a line end (see HANGING_SPACES)."""
-    return np.isin(cps, np.fromiter(map(ord, HANGING_SPACES), dtype=np.uint32))
+_HANGING = np.zeros(max(map(ord, HANGING_SPACES)) + 2, dtype=bool)
+_HANGING[[ord(c) for c in HANGING_SPACES]] = True
+_HANGING_OR_NEWLINE = _HANGING.copy()
+_HANGING_OR_NEWLINE[10] = True
+
+
+def is_hanging_space(cps: np.ndarray, newline: bool = False) -> np.ndarray:
+    """Which characters are spaces that hang at a line end (see HANGING_SPACES); with
+    `newline`, newlines too."""
+    table = _HANGING_OR_NEWLINE if newline else _HANGING
+    return table[np.minimum(cps, len(table) - 1)]
 
 
 def is_cjk(cps: np.ndarray) -> np.ndarray:

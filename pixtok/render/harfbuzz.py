@@ -1,0 +1,296 @@
+"""HarfBuzz's glyph arrays read straight into numpy, without a Python object per glyph.
+
+uharfbuzz hands back a shaped buffer as lists of `GlyphInfo` and `GlyphPosition` objects, one
+of each per glyph: building them costs about twice what HarfBuzz spends shaping. Its extension
+module also exports HarfBuzz's whole C API, so this module calls that same HarfBuzz (the library
+uharfbuzz already loaded, not a second copy and not the system's) through ctypes: it fills a
+buffer from the text's UTF-32 code points, shapes it, and copies `hb_glyph_info_t` and
+`hb_glyph_position_t` (20 bytes each, see hb-buffer.h) into numpy in one step per run.
+
+Where a uharfbuzz build does not export these symbols, the uharfbuzz objects are read instead
+(`UharfbuzzShaper`); both give identical arrays, which the tests check on every corpus text.
+
+Every item is shaped with the text around it as context (up to five characters either side, as
+HarfBuzz keeps them); to shape a piece alone, give it alone. Clusters are offsets in the code
+point array; glyphs come in HarfBuzz's order (visual order for right-to-left items).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+import numpy as np
+import uharfbuzz as hb
+
+from pixtok.render.fonts import Font
+
+#: hb_glyph_info_t: the glyph id (after shaping), a private mask whose low bits are the glyph
+#: flags, the cluster, and two private words.
+GLYPH_INFO = np.dtype(
+    [("codepoint", "=u4"), ("mask", "=u4"), ("cluster", "=u4"), ("var1", "=u4"), ("var2", "=u4")]
+)
+#: hb_glyph_position_t: advances and offsets in font units (the font's scale is its upem), a
+#: private word.
+GLYPH_POSITION = np.dtype(
+    [("x_advance", "=i4"), ("y_advance", "=i4"), ("x_offset", "=i4"), ("y_offset", "=i4"), ("var", "=u4")]
+)
+_INFO_SIZE, _POSITION_SIZE = GLYPH_INFO.itemsize, GLYPH_POSITION.itemsize
+#: HB_GLYPH_FLAG_UNSAFE_TO_BREAK | UNSAFE_TO_CONCAT | SAFE_TO_INSERT_TATWEEL (HB_GLYPH_FLAG_DEFINED).
+GLYPH_FLAGS_DEFINED = 0x7
+UNSAFE_TO_BREAK = int(hb.GlyphFlags.UNSAFE_TO_BREAK)
+#: Every glyph maps back to the characters of its cluster; clusters never decrease in logical
+#: order (HB_BUFFER_CLUSTER_LEVEL_MONOTONE_GRAPHEMES).
+CLUSTER_LEVEL = int(hb.BufferClusterLevel.MONOTONE_GRAPHEMES)
+_LTR, _RTL = 4, 5  # HB_DIRECTION_LTR, HB_DIRECTION_RTL (hb-common.h)
+
+
+class Item(NamedTuple):
+    """A stretch of text to shape in one call: [start, end) code point offsets, the font, the
+    direction, the ISO 15924 script (None: HarfBuzz guesses it) and a BCP 47 language ("": the
+    default language system)."""
+
+    start: int
+    end: int
+    font: Font
+    rtl: bool
+    script: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class GlyphRecords:
+    """Shaped glyphs of many items, concatenated in item order, each item in HarfBuzz's order.
+
+    `cluster` is the code point offset of the glyph's cluster in the whole text; `flags` are
+    HarfBuzz's glyph flags (bit 0: unsafe to break before this cluster); `count` is the number
+    of glyphs of each item.
+    """
+
+    gid: np.ndarray
+    cluster: np.ndarray
+    flags: np.ndarray
+    x_advance: np.ndarray
+    x_offset: np.ndarray
+    y_offset: np.ndarray
+    count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.gid)
+
+
+def _records(infos: np.ndarray, positions: np.ndarray, count: list[int]) -> GlyphRecords:
+    return GlyphRecords(
+        gid=infos["codepoint"].astype(np.int32),
+        cluster=infos["cluster"].astype(np.int64),
+        flags=(infos["mask"] & GLYPH_FLAGS_DEFINED).astype(np.uint8),
+        x_advance=positions["x_advance"].astype(np.int32),
+        x_offset=positions["x_offset"].astype(np.int32),
+        y_offset=positions["y_offset"].astype(np.int32),
+        count=np.asarray(count, dtype=np.int64),
+    )
+
+
+class _SegmentProperties(ctypes.Structure):
+    """hb_segment_properties_t: direction, script, language and two reserved pointers."""
+
+    _fields_ = [
+        ("direction", ctypes.c_int),
+        ("script", ctypes.c_uint32),
+        ("language", ctypes.c_void_p),
+        ("reserved1", ctypes.c_void_p),
+        ("reserved2", ctypes.c_void_p),
+    ]
+
+
+def _c_library() -> ctypes.CDLL | None:
+    """uharfbuzz's extension module as a C library, with the signatures used here (from
+    HarfBuzz's headers), or None when it does not export them."""
+    import uharfbuzz._harfbuzz as extension
+
+    try:
+        lib = ctypes.CDLL(extension.__file__)
+        p, u, i = ctypes.c_void_p, ctypes.c_uint, ctypes.c_int
+        signatures: dict[str, tuple[Any, list[Any]]] = {
+            "hb_blob_create_from_file_or_fail": (p, [ctypes.c_char_p]),
+            "hb_blob_destroy": (None, [p]),
+            "hb_face_create": (p, [p, u]),
+            "hb_face_destroy": (None, [p]),
+            "hb_font_create": (p, [p]),
+            "hb_font_destroy": (None, [p]),
+            "hb_buffer_create": (p, []),
+            "hb_buffer_destroy": (None, [p]),
+            "hb_buffer_allocation_successful": (i, [p]),
+            "hb_buffer_set_cluster_level": (None, [p, i]),
+            "hb_buffer_clear_contents": (None, [p]),
+            "hb_buffer_add_utf32": (None, [p, p, i, u, i]),
+            "hb_buffer_set_segment_properties": (None, [p, ctypes.POINTER(_SegmentProperties)]),
+            "hb_buffer_guess_segment_properties": (None, [p]),
+            "hb_buffer_get_glyph_infos": (p, [p, ctypes.POINTER(u)]),
+            "hb_buffer_get_glyph_positions": (p, [p, ctypes.POINTER(u)]),
+            "hb_language_from_string": (p, [ctypes.c_char_p, i]),
+            "hb_script_from_string": (ctypes.c_uint32, [ctypes.c_char_p, i]),
+            "hb_shape": (None, [p, p, p, u]),
+        }
+        for name, (restype, argtypes) in signatures.items():
+            function = getattr(lib, name)
+            function.restype = restype
+            function.argtypes = argtypes
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+class CShaper:
+    """Shapes items with HarfBuzz's C API through ctypes; glyph arrays are copied out whole."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self._lib = lib
+        self._buffer = lib.hb_buffer_create()
+        if not lib.hb_buffer_allocation_successful(self._buffer):
+            raise MemoryError("HarfBuzz could not allocate a buffer")
+        weakref.finalize(self, lib.hb_buffer_destroy, self._buffer)
+        lib.hb_buffer_set_cluster_level(self._buffer, CLUSTER_LEVEL)  # kept by clear_contents
+        self._length = ctypes.c_uint()
+        self._properties: dict[tuple[bool, str | None, str], _SegmentProperties] = {}
+        self._fonts: dict[Font, int] = {}
+
+    def _segment(self, rtl: bool, script: str | None, language: str) -> _SegmentProperties:
+        key = (rtl, script, language)
+        props = self._properties.get(key)
+        if props is None:
+            lib = self._lib
+            props = _SegmentProperties(
+                _RTL if rtl else _LTR,
+                lib.hb_script_from_string(script.encode(), -1) if script else 0,  # 0: HB_SCRIPT_INVALID
+                lib.hb_language_from_string((language or "und").encode(), -1),
+            )
+            self._properties[key] = props
+        return props
+
+    def _font(self, font: Font) -> int:
+        pointer = self._fonts.get(font)
+        if pointer is None:
+            pointer = self._fonts[font] = _c_font(self._lib, str(font.path), font.index)
+        return pointer
+
+    def shape(self, codepoints: np.ndarray, items: Sequence[Item]) -> GlyphRecords:
+        """Shape every item of a text given as UTF-32 code points (uint32)."""
+        lib, buf, length = self._lib, self._buffer, self._length
+        clear, add, set_segment = (
+            lib.hb_buffer_clear_contents,
+            lib.hb_buffer_add_utf32,
+            lib.hb_buffer_set_segment_properties,
+        )
+        shape, successful = lib.hb_shape, lib.hb_buffer_allocation_successful
+        get_infos, get_positions = lib.hb_buffer_get_glyph_infos, lib.hb_buffer_get_glyph_positions
+        segments, fonts, string_at = self._properties, self._fonts, ctypes.string_at
+        text = np.ascontiguousarray(codepoints, dtype=np.uint32)
+        base, size = text.ctypes.data, len(text)
+        infos: list[bytes] = []
+        positions: list[bytes] = []
+        count: list[int] = []
+        for start, end, font, rtl, script, language in items:
+            clear(buf)
+            add(buf, base, size, start, end - start)
+            segment = segments.get((rtl, script, language)) or self._segment(rtl, script, language)
+            set_segment(buf, segment)
+            if not script:
+                lib.hb_buffer_guess_segment_properties(buf)
+            shape(fonts.get(font) or self._font(font), buf, None, 0)
+            if not successful(buf):
+                raise MemoryError("HarfBuzz ran out of memory shaping the text")
+            info = get_infos(buf, length)
+            n = length.value
+            infos.append(string_at(info, n * _INFO_SIZE))
+            positions.append(string_at(get_positions(buf, length), n * _POSITION_SIZE))
+            count.append(n)
+        return _records(
+            np.frombuffer(b"".join(infos), dtype=GLYPH_INFO),
+            np.frombuffer(b"".join(positions), dtype=GLYPH_POSITION),
+            count,
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _c_font(lib: ctypes.CDLL, path: str, index: int) -> int:
+    """hb_font_t of a font file face, created once per process (the scale is the face's upem,
+    as uharfbuzz's `Font(face)` has it: hb_font_create sets it so)."""
+    blob = lib.hb_blob_create_from_file_or_fail(path.encode())
+    if not blob:
+        raise OSError(f"HarfBuzz cannot read {path}")
+    face = lib.hb_face_create(blob, index)
+    lib.hb_blob_destroy(blob)  # the face keeps its own reference
+    font = lib.hb_font_create(face)
+    lib.hb_face_destroy(face)  # and the font its own
+    return int(font)
+
+
+_CODEPOINT = attrgetter("codepoint")
+_CLUSTER = attrgetter("cluster")
+_FLAGS = attrgetter("flags")
+_X_ADVANCE = attrgetter("x_advance")
+_X_OFFSET = attrgetter("x_offset")
+_Y_OFFSET = attrgetter("y_offset")
+
+
+class UharfbuzzShaper:
+    """Shapes items through uharfbuzz's Python objects (where the C API is not exported)."""
+
+    def shape(self, codepoints: np.ndarray, items: Sequence[Item]) -> GlyphRecords:
+        """Shape every item of a text given as UTF-32 code points (uint32)."""
+        text = (
+            np.ascontiguousarray(codepoints, dtype=np.uint32)
+            .astype("<u4")
+            .tobytes()
+            .decode("utf-32-le", "surrogatepass")
+        )
+        columns: tuple[list[int], ...] = ([], [], [], [], [], [])
+        count: list[int] = []
+        for start, end, font, rtl, script, language in items:
+            buf = hb.Buffer()
+            buf.cluster_level = hb.BufferClusterLevel(CLUSTER_LEVEL)
+            # HarfBuzz keeps at most five characters of context either side of an item.
+            lo, hi = max(start - 5, 0), min(end + 5, len(text))
+            buf.add_str(text[lo:hi], start - lo, end - start)
+            buf.direction = "rtl" if rtl else "ltr"
+            buf.language = language or "und"
+            if script:
+                buf.script = script
+            else:
+                buf.guess_segment_properties()
+            hb.shape(font.hb_font, buf, {})
+            infos, places = buf.glyph_infos, buf.glyph_positions
+            columns[0].extend(map(_CODEPOINT, infos))
+            columns[1].extend(c + lo for c in map(_CLUSTER, infos))
+            columns[2].extend(map(int, map(_FLAGS, infos)))
+            columns[3].extend(map(_X_ADVANCE, places))
+            columns[4].extend(map(_X_OFFSET, places))
+            columns[5].extend(map(_Y_OFFSET, places))
+            count.append(len(infos))
+        return GlyphRecords(
+            gid=np.asarray(columns[0], dtype=np.int32),
+            cluster=np.asarray(columns[1], dtype=np.int64),
+            flags=np.asarray(columns[2], dtype=np.uint8),
+            x_advance=np.asarray(columns[3], dtype=np.int32),
+            x_offset=np.asarray(columns[4], dtype=np.int32),
+            y_offset=np.asarray(columns[5], dtype=np.int32),
+            count=np.asarray(count, dtype=np.int64),
+        )
+
+
+@functools.cache
+def c_library() -> ctypes.CDLL | None:
+    """HarfBuzz's C API from uharfbuzz's extension module, if this build exports it."""
+    return _c_library()
+
+
+def new_shaper() -> CShaper | UharfbuzzShaper:
+    """A shaper on HarfBuzz's C API where uharfbuzz exports it, else on uharfbuzz's objects."""
+    lib = c_library()
+    return CShaper(lib) if lib is not None else UharfbuzzShaper()

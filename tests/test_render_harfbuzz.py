@@ -1,0 +1,122 @@
+"""HarfBuzz read through its C API (ctypes on uharfbuzz's own extension module) against uharfbuzz.
+
+Every run of every corpus text is shaped both ways, and by uharfbuzz's `hb.shape` as a caller
+would use it; glyph ids, clusters, flags, advances and offsets must agree exactly. Where the C
+API is not exported the engine falls back to uharfbuzz's objects and renders the same pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uharfbuzz as hb
+
+from pixtok import RenderConfig, Renderer
+from pixtok.render import harfbuzz
+from pixtok.render.direction import text_levels
+from pixtok.render.fonts import FontChain
+from pixtok.render.harfbuzz import CShaper, GlyphRecords, Item, UharfbuzzShaper, c_library
+from pixtok.render.itemize import Itemizer
+from pixtok.render.shaping import Shaper
+from pixtok.render.text import codepoints, prepare
+
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*.txt"))
+FIELDS = ("gid", "cluster", "flags", "x_advance", "x_offset", "y_offset", "count")
+
+pytestmark = pytest.mark.skipif(
+    c_library() is None, reason="this uharfbuzz build does not export HarfBuzz's C API"
+)
+
+
+@pytest.fixture(scope="module")
+def chain() -> FontChain:
+    return FontChain.from_specs((), fallback=True, system_fonts=False)
+
+
+def corpus_items(chain: FontChain, text: str) -> tuple[np.ndarray, list[Item]]:
+    """The code points of a prepared corpus text and its runs, as the engine itemizes them."""
+    prepared = prepare(text).text
+    cps = codepoints(prepared)
+    levels, _ = text_levels(prepared)
+    runs = Itemizer(chain).itemize(prepared, cps, levels, None)
+    return Shaper.codepoints(prepared), Shaper(chain).items(runs)
+
+
+def uharfbuzz_reference(cps: np.ndarray, items: list[Item]) -> GlyphRecords:
+    """Each run shaped by uharfbuzz as a caller would: the whole text in the buffer, the run as
+    the item, glyph records read from its objects."""
+    text = cps.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    rows: list[tuple[int, ...]] = []
+    count = []
+    for item in items:
+        buf = hb.Buffer()
+        buf.cluster_level = hb.BufferClusterLevel.MONOTONE_GRAPHEMES
+        buf.add_str(text, item.start, item.end - item.start)
+        buf.direction = "rtl" if item.rtl else "ltr"
+        buf.language = item.language or "und"
+        if item.script:
+            buf.script = item.script
+        else:
+            buf.guess_segment_properties()
+        hb.shape(item.font.hb_font, buf, {})
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
+            rows.append(
+                (info.codepoint, info.cluster, int(info.flags), pos.x_advance, pos.x_offset, pos.y_offset)
+            )
+        count.append(len(buf.glyph_infos))
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 6)
+    return GlyphRecords(*(table[:, k] for k in range(6)), count=np.asarray(count))
+
+
+def assert_same(ours: GlyphRecords, theirs: GlyphRecords, what: str) -> None:
+    for name in FIELDS:
+        assert np.array_equal(getattr(ours, name), getattr(theirs, name)), f"{what}: {name} differ"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_c_api_and_uharfbuzz_give_identical_glyph_arrays(chain: FontChain, path: Path) -> None:
+    cps, items = corpus_items(chain, path.read_text(encoding="utf-8"))
+    assert items
+    ours = CShaper(c_library()).shape(cps, items)
+    assert len(ours) >= len(cps) // 2
+    assert_same(ours, UharfbuzzShaper().shape(cps, items), f"{path.name}, fallback path")
+    assert_same(ours, uharfbuzz_reference(cps, items), f"{path.name}, uharfbuzz's hb.shape")
+
+
+def test_flags_mark_what_harfbuzz_marks_unsafe_to_break(chain: FontChain) -> None:
+    """Arabic joins across letters: HarfBuzz marks clusters unsafe to break, and the arrays carry it."""
+    text = "مرحبا بالعالم"
+    cps, items = corpus_items(chain, text)
+    ours = CShaper(c_library()).shape(cps, items)
+    assert (ours.flags & harfbuzz.UNSAFE_TO_BREAK).any()
+    assert_same(ours, uharfbuzz_reference(cps, items), text)
+
+
+def test_a_piece_shaped_alone_has_no_context(chain: FontChain) -> None:
+    """Shaping text[a:b] given alone is HarfBuzz shaping that string on its own."""
+    text = "مرحبا بالعالم"
+    cps, items = corpus_items(chain, text)
+    piece = [item._replace(start=0, end=4) for item in items[:1]]
+    alone = CShaper(c_library()).shape(cps[3:7], piece)
+    assert_same(alone, uharfbuzz_reference(cps[3:7], piece), "piece")
+    in_context = CShaper(c_library()).shape(cps, [item._replace(start=3, end=7) for item in items[:1]])
+    assert not np.array_equal(alone.gid, in_context.gid), "the joining letters differ with context"
+
+
+def test_unexported_c_api_falls_back_to_uharfbuzz(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where uharfbuzz does not export HarfBuzz's C API, the engine reads uharfbuzz's objects and
+    draws byte-identical pages."""
+    text = (CORPUS[0].parent / "fa_prose_gnome-help.txt").read_text(encoding="utf-8")[:3000]
+    config = RenderConfig(page="600x800")
+    direct = Renderer(config).render(text)
+    monkeypatch.setattr(harfbuzz, "c_library", lambda: None)
+    fallback = Renderer(config)
+    assert isinstance(fallback.shaper.harfbuzz, UharfbuzzShaper)
+    result = fallback.render(text)
+    assert len(result.pages) == len(direct.pages)
+    for ours, theirs in zip(result.pages, direct.pages, strict=True):
+        assert np.array_equal(ours, theirs)
+    assert np.array_equal(result.glyphs.glyph_id, direct.glyphs.glyph_id)
+    assert np.array_equal(result.glyphs.char_offset, direct.glyphs.char_offset)
