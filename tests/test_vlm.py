@@ -281,6 +281,58 @@ def test_engine_flags_are_checked(run_cli, text, tmp_path) -> None:
     assert no_ocr.exit_code == 2 and "add --ocr" in no_ocr.stderr
 
 
+@pytest.mark.slow
+def test_report_reads_pages_through_the_server_and_marks_what_it_misread(run_cli, text, tmp_path) -> None:
+    """`report --ocr-url` asks the server for each page and marks its errors; `compare
+    --keep-ocr-text` keeps what the server read, so a report of those records marks them too."""
+    source = tmp_path / "a.txt"
+    source.write_text(text, encoding="utf-8")
+    render_flags = ("--preset", "page-1024", "--page", "640x160", "--size", "14px", "--margin", "8px")
+    server_flags = ("--ocr", "--ocr-model", QWEN, "--ocr-cache", str(tmp_path / "cache"))
+    with ChatServer() as server:
+        direct = run_cli(
+            "report",
+            "a.txt",
+            *render_flags,
+            *server_flags,
+            "--ocr-url",
+            server.url,
+            "-o",
+            "direct.html",
+            cwd=tmp_path,
+        )
+        kept = run_cli(
+            "compare",
+            "a.txt",
+            *render_flags,
+            *server_flags,
+            "--ocr-url",
+            server.url,
+            "--keep-ocr-text",
+            "-o",
+            "runs.jsonl",
+            cwd=tmp_path,
+        )
+        asked = len(server.chat_requests())
+    assert direct.exit_code == 0 and kept.exit_code == 0, (direct.stderr, kept.stderr)
+    assert asked == 2  # two pages; compare's second reading came from the answer cache
+    (record,) = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert record["ocr"]["engine"] == "openai"
+    assert [bool(p["text"]) for p in record["ocr"]["pages"]] == [True, True]
+    later = run_cli("report", "runs.jsonl", *render_flags, "-o", "later.html", cwd=tmp_path)
+    assert later.exit_code == 0, later.stderr
+    for name in ("direct.html", "later.html"):
+        html = (tmp_path / name).read_text(encoding="utf-8")
+        assert html.count('class="ocr-text"') == 2, name
+        assert "errors cannot be marked" not in html
+    without = run_cli(
+        "report", "a.txt", "--ocr-url", "http://h/v1", "--ocr-model", QWEN, "-o", "x.html", cwd=tmp_path
+    )
+    assert without.exit_code == 2 and "add --ocr" in without.stderr
+    unread = run_cli("compare", "a.txt", "--keep-ocr-text", cwd=tmp_path)
+    assert unread.exit_code == 2 and "add --ocr" in unread.stderr
+
+
 # -- retries, timeouts, concurrency ------------------------------------------------------------------------
 
 

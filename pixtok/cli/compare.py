@@ -71,6 +71,15 @@ def compare_command(
     ocr_engine: opt.OcrEngine = "auto",
     ocr_lang: opt.OcrLang = None,
     max_pages: opt.OcrMaxPages = None,
+    keep_ocr_text: Annotated[
+        bool,
+        typer.Option(
+            "--keep-ocr-text",
+            help="With --ocr: keep what the OCR read of each page in the record (ocr.pages[i].text), "
+            "so that pixtok report can mark the errors.",
+            rich_help_panel=opt.OCR,
+        ),
+    ] = False,
     errors: opt.Errors = "strict",
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
@@ -100,6 +109,8 @@ def compare_command(
     fmt = choose_format(json_, jsonl, csv_, output)
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
+    if keep_ocr_text and not ocr:
+        raise UsageError("--keep-ocr-text keeps what the OCR read: add --ocr")
     opt.load_encoder_files(encoder_files)
     options = CompareOptions(
         render=render_config,
@@ -107,7 +118,7 @@ def compare_command(
         encoders=split_names(encoder, DEFAULT_ENCODERS),
         patch=patch,
         density=density,
-        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server) if ocr else None,
+        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_ocr_text) if ocr else None,
     )
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:

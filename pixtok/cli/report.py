@@ -21,6 +21,7 @@ from pixtok.compare import (
     split_names,
 )
 from pixtok.errors import InputError, UsageError
+from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 from pixtok.report.build import INPUTS_SHOWN, PAGES_PER_INPUT, WORST
 
@@ -29,6 +30,7 @@ REPORT = "Report options"
 
 @app.command("report")
 @opt.render_options
+@opt.ocr_server_options()
 def report_command(
     inputs: Annotated[
         list[str] | None,
@@ -86,6 +88,7 @@ def report_command(
     id_field: corpus.IdField = None,
     group_by: corpus.GroupBy = None,
     render_config: RenderConfig | None = None,
+    ocr_server: ServerOptions | None = None,
 ) -> None:
     """Write one HTML page that shows what the pixels cost and what survived, offline.
 
@@ -100,6 +103,8 @@ def report_command(
 
     if output is None:
         raise UsageError("name the HTML file to write: -o report.html")
+    if ocr_server is not None and not ocr:
+        raise UsageError("--ocr-url reads the pages back: add --ocr")
     opt.load_encoder_files(encoder_files)
     options = ReportOptions(
         compare=CompareOptions(
@@ -108,7 +113,7 @@ def report_command(
             encoders=split_names(encoder, DEFAULT_ENCODERS),
             patch=patch,
             density=density,
-            ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, keep_text=True) if ocr else None,
+            ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_text=True) if ocr else None,
         ),
         sweep_axes=_axes(sweep),
         group_by=group_by,
@@ -122,7 +127,13 @@ def report_command(
     if records_files:
         if len(records_files) != len(inputs or ()) or len(records_files) > 1 or text:
             raise UsageError("give either texts to measure or one records file, not both or several")
-        measuring = {"--sweep": sweep, "--ocr": ocr, "--tokenizer": tokenizer, "--encoder": encoder}
+        measuring = {
+            "--sweep": sweep,
+            "--ocr": ocr,
+            "--ocr-url": ocr_server,
+            "--tokenizer": tokenizer,
+            "--encoder": encoder,
+        }
         given = [flag for flag, value in measuring.items() if value]
         if given:
             raise UsageError(

@@ -470,6 +470,7 @@ def _run_sweep(text: str, label: str, options: ReportOptions, number: int) -> Sw
         engine=ocr.engine if ocr else "auto",
         lang=ocr.lang if ocr else None,
         max_pages=(ocr.max_pages if ocr and ocr.max_pages else 1),
+        server=ocr.server if ocr else None,
     )
     return _sweep_view(label, sweep(text, settings), number)
 
