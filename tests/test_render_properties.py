@@ -283,7 +283,7 @@ def test_rendering_twice_gives_identical_bytes() -> None:
 def test_repeats_draw_the_first_pages_again(options: dict[str, str]) -> None:
     """A text drawn again reuses its layout, and from the third time the pixels its glyphs left:
     every repeat gives the bytes a fresh renderer gives, pages of many batches included."""
-    text = (corpus(SCRIPT_FILES["chinese"])[:600] + "\n") * 8
+    text = (corpus(SCRIPT_FILES["chinese"])[:600] + "\n") * 12
     config = RenderConfig(page="300x240", size="13px", **options)
     fresh = Renderer(config).render(text)
     assert len(fresh.pages) > 16  # more than one batch of pages
