@@ -443,7 +443,8 @@ def _tables_in_a_terminal(folder: Path, widths: list[int]) -> dict[tuple[int, in
         "print('<<<end>>>', flush=True)\n"
     )
     leader, follower = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "dumb", "NO_COLOR": "1"}
+    # Rich reads $COLUMNS on a dumb terminal only when $LINES is set too (else it draws 80 wide).
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "dumb", "NO_COLOR": "1", "LINES": "50"}
     process = subprocess.Popen(
         [sys.executable, "-c", script, json.dumps(TABLE_CALLS), json.dumps(widths)],
         stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.PIPE, cwd=folder, env=env,
@@ -476,12 +477,14 @@ def test_tables_fit_80_and_120_columns_without_breaking_a_word(tmp_path: Path) -
     ):
         (tmp_path / short).write_bytes((REPO / "corpus" / name).read_bytes())
     printed = _tables_in_a_terminal(tmp_path, [400, 80, 120])
+    assert max(len(line) for line in printed[TABLE_CALLS.index(["encoders"]), 400].splitlines()) > 120
     with_headers = 0
     for index, args in enumerate(TABLE_CALLS):
         # At 400 columns nothing wraps: every word of the output (titles, headers, values) is whole.
         words = set(printed[index, 400].split()) | set(header_tokens(printed[index, 400]))
         with_headers += bool(header_tokens(printed[index, 400]))
-        whole = whole_pieces(words)
+        # A table split to fit repeats its title with ", continued" on the later parts.
+        whole = whole_pieces(words | {"continued"} | {f"{word}," for word in words})
         for width in (80, 120):
             out = printed[index, width]
             assert max(len(line) for line in out.splitlines()) <= width, (args, width, out)
