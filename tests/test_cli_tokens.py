@@ -197,6 +197,19 @@ def test_invalid_utf8_can_be_replaced(run_cli, tmp_path: Path) -> None:
     assert result.exit_code == 0 and jsonl(result.stdout)[0]["tokens"]["chars"] == len("caf\ufffd au lait")
 
 
+def test_json_lines_rows_are_records_and_a_bad_one_fails_alone(run_cli, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"body": "Hello world"}\n{"body": "\\ud800"}\n{"body": "Bonjour"}\n', encoding="utf-8")
+    result = run_cli("tokens", rows, "--field", "body", "-t", "chars", "--jsonl")
+    records = jsonl(result.stdout)
+    assert [r["input"] for r in records] == [f"{rows}:1", f"{rows}:2", f"{rows}:3"]
+    assert [r.get("tokens", {}).get("chars") for r in records] == [len("Hello world"), None, len("Bonjour")]
+    assert "lone surrogate" in records[1]["error"]
+    assert result.exit_code == 1 and result.error_lines == [
+        f"pixtok: error: 1 of 3 records failed (first: {rows}:2: {records[1]['error']})"
+    ]
+
+
 def test_train_tokenizer_writes_a_model_usable_at_once(run_cli, tmp_path: Path) -> None:
     # A fresh process, so that sentencepiece's C++ log (written to file descriptor 2) would be seen.
     result = run_cli(

@@ -264,6 +264,7 @@ def test_folders_skip_files_that_are_not_text_and_say_how_many(
     for args in (
         ["compare", folder, "--no-density", "-t", "cl100k", "-e", "pixtral", "-j", "1", "--jsonl"],
         ["render", folder, "-o", f"{tmp_path}/pages/", "--jsonl"],
+        ["tokens", folder, "-t", "cl100k", "--jsonl"],
     ):
         result = run_cli(*args)
         assert result.exit_code == 0, result.stderr

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from pixtok.cli import app
+from pixtok.cli import app, corpus_options
 from pixtok.cli import options as opt
 from pixtok.cli.output import Report, choose_format, emit_report, print_table, total_row, write_lines
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
-from pixtok.corpus.inputs import TextInput
-from pixtok.errors import UsageError
-from pixtok.io import STDIO, read_text
+from pixtok.errors import InputError, UsageError
+from pixtok.io import STDIO
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
 from pixtok.tokenizers.training import DEFAULT_CHARACTER_COVERAGE, MODEL_TYPES, train_sentencepiece
 
@@ -99,7 +99,8 @@ def tokens_command(
     inputs: list[str] = typer.Argument(
         None,
         metavar="INPUT|TEXT|-",
-        help="Text files, '-' for standard input, or literal text; none reads piped standard input.",
+        help="Text files, folders, globs, JSON Lines or Parquet; '-' for standard input; literal "
+        "text. None reads piped standard input.",
         show_default=False,
     ),
     text: opt.Texts = None,
@@ -117,6 +118,8 @@ def tokens_command(
     pieces: bool = typer.Option(False, "--pieces", help="Also show each tokenizer's pieces."),
     ids: bool = typer.Option(False, "--ids", help="Also show each tokenizer's token ids."),
     errors: opt.Errors = "strict",
+    field: corpus_options.Field = None,
+    id_field: corpus_options.IdField = None,
     output: opt.Output = None,
     json_: opt.Json = False,
     jsonl: opt.Jsonl = False,
@@ -124,8 +127,10 @@ def tokens_command(
 ) -> None:
     """Count text tokens per tokenizer: keys `chars`, `bytes` and `tokens.<name>`.
 
-    Each INPUT is a file, '-', or (when it names no path) literal text: `pixtok tokens "Hello
-    world"`. --count prints the bare count of one tokenizer (the first named, by default
+    Each INPUT is a file, a folder (its text files), a glob, JSON Lines or Parquet (one record
+    per row, --field), '-', or (when it names no path) literal text: `pixtok tokens "Hello
+    world"`. With several records, one that cannot be read is kept with an `error` and the
+    command ends with exit code 1. --count prints the bare count of one tokenizer (the first named, by default
     mistral-spm), one line per input.
     """
     fmt = choose_format(json_, jsonl, csv_, output)
@@ -138,22 +143,38 @@ def tokens_command(
         names = names[:1]
     tokenizers = [get_tokenizer(name) for name in names]
     sources = opt.input_arguments(inputs, text)
-    if not sources:
+    reading = corpus_options.corpus_options(field, id_field, errors, None)
+    if not sources and not reading.stdin_jsonl:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("no input: give a text, a file, or pipe text on standard input")
         sources = [STDIO]
-    records = []
-    for source in sources:
-        if isinstance(source, TextInput):
-            name, body = source.name, source.text
+    skipped = corpus_options.SkipCounter()
+    read = corpus_options.input_records(sources, reading, on_skip=skipped)
+    first, second = next(read, None), next(read, None)
+    several = second is not None
+    records: list[dict[str, Any]] = []
+    for record in itertools.chain([r for r in (first, second) if r is not None], read):
+        if record.error is None:
+            records.append(token_record(record.id, record.text, tokenizers, pieces, ids))
+        elif several and not count:
+            records.append({"input": record.id, "error": record.error})
         else:
-            name, body = str(source), read_text(source, errors=errors)
-        records.append(token_record(name, body, tokenizers, pieces, ids))
+            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+    skipped.report()
+    if not records:
+        raise InputError("nothing to count: the inputs hold no text")
+    failed = [r for r in records if "error" in r]
+    done = [r for r in records if "error" not in r]
     if count:
-        write_lines(str(record["tokens"][names[0]]) for record in records)
+        write_lines(str(record["tokens"][names[0]]) for record in done)
         return
-    report = Report(records, token_total(records), {"tokenizers": list(names)})
+    report = Report(records, token_total(done), {"tokenizers": list(names)})
     emit_report(report, fmt, output=output, table=_tokens_table)
+    if failed:
+        raise InputError(
+            f"{len(failed)} of {len(records)} records failed "
+            f"(first: {failed[0]['input']}: {failed[0]['error']})"
+        )
 
 
 def _tokens_table(records: Any, total: Any) -> None:
