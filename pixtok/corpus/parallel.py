@@ -31,6 +31,7 @@ limits. A Dask scheduler must answer Dask's handshake within `SCHEDULER_TIMEOUT`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import hashlib
 import itertools
@@ -229,7 +230,11 @@ def _process(
     finished = False
     try:
         for chunk in _chunks(records):
-            pending.append(pool.submit(_run_chunk_process, chunk, id_key, keep))
+            with _ctrl_c_deferred():
+                # A submit may start a worker: Ctrl-C in the middle of handing it its start-up
+                # data would leave a half-started process, unknown to the pool, that prints a
+                # traceback once the parent is gone. The interrupt is raised right after.
+                pending.append(pool.submit(_run_chunk_process, chunk, id_key, keep))
             if len(pending) >= window:
                 yield from _process_result(pending.popleft())
         while pending:
@@ -242,6 +247,24 @@ def _process(
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends, then act on it as the handler in force would."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(signal.SIGINT, None)
+        elif caught and previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 def _process_result(future: Future[list[dict[str, Any]]]) -> list[dict[str, Any]]:
