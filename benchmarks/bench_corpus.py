@@ -3,11 +3,16 @@ the speed-up of more jobs.
 
 The test corpus (every text of corpus/, one JSON Lines record each, with a `lang`
 field from its file name) is repeated until the file reaches each size (default ~10 MB and
-~100 MB). For each size and job count, `python -m pixtok compare CORPUS --id-field id
---group-by lang -o OUT --jobs N` runs as a child process with compare's default render preset,
-tokenizers and encoders and no density measures (`--no-density`); the benchmark polls the
-resident memory of the whole process tree (the command and its workers) every 50 ms and keeps
-the peak.
+~100 MB). By default every record is a text the run has not seen: after the first pass, each
+text is rotated (its end moved before its start) at a different character for every pass, so
+no record repeats another and each one is laid out and tokenized afresh, as in a real corpus;
+`--repeat` writes the texts unchanged, so that after the first pass a run meets texts it has
+already laid out (the figure for repeats).
+
+For each size and job count, `python -m pixtok compare CORPUS --id-field id --group-by lang
+-o OUT --jobs N` runs as a child process with compare's default render preset, tokenizers and
+encoders and no density measures (`--no-density`); the benchmark polls the resident memory of
+the whole process tree (the command and its workers) every 50 ms and keeps the peak.
 
 The smallest corpus runs `--rounds` times per job count, interleaved (1, 2, 1, 2, ...), and the
 fastest round is kept, since the machine may be shared; the larger ones run once, with the most
@@ -18,7 +23,7 @@ no engine, no output file. Reported ratios: each run's records/s over that basel
 speed-up of N jobs over 1 job on the same corpus, and each size's peak memory over the
 smallest size's (flat memory means ~1.0).
 
-Run: `python benchmarks/bench_corpus.py [--sizes 10,100] [--jobs 1,2] [--rounds 3] [--json]`.
+Run: `python benchmarks/bench_corpus.py [--sizes 10,100] [--jobs 1,2] [--rounds 3] [--repeat] [--json]`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import psutil
@@ -49,16 +55,38 @@ MB = 1_000_000
 OPTIONS = CompareOptions(density=False)
 
 
-def build_corpus(path: Path, size_mb: float) -> tuple[int, int]:
-    """Repeat the test corpus into JSON Lines until `size_mb` MB; return (records, bytes)."""
+def rotated(text: str, shift: int) -> str:
+    """`text` with its last characters moved before its first, cut at a character that starts
+    a cluster (not a combining mark or a joiner), `shift` characters (or a little more) in."""
+    cut = shift % len(text)
+    while cut < len(text) and (
+        unicodedata.category(text[cut]).startswith("M") or text[cut] in "\u200c\u200d"
+    ):
+        cut += 1
+    return text[cut:] + text[:cut]
+
+
+def build_corpus(path: Path, size_mb: float, repeat: bool = False) -> tuple[int, int]:
+    """Repeat the test corpus into JSON Lines until `size_mb` MB; return (records, bytes).
+
+    Unless `repeat`, each pass after the first rotates every text at a new place, so that no two
+    records hold the same text."""
     texts = [(p.name.split("_", 1)[0], p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))]
-    records = 0
+    records = passes = 0
+    seen: set[str] = set()
     with open(path, "w", encoding="utf-8") as stream:
         while stream.tell() < size_mb * MB:
             for lang, text in texts:
-                row = {"id": f"r{records}", "lang": lang, "text": text}
+                body = text
+                if not repeat:
+                    shift = passes * 7919  # a prime: cuts spread over the text, pass after pass
+                    while (body := rotated(text, shift)) in seen:
+                        shift += 1
+                    seen.add(body)
+                row = {"id": f"r{records}", "lang": lang, "text": body}
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")
                 records += 1
+            passes += 1
     return records, path.stat().st_size
 
 
@@ -112,6 +140,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100", help="corpus sizes in MB, comma-separated")
     parser.add_argument("--jobs", default="1,2", help="job counts, comma-separated")
     parser.add_argument("--rounds", type=int, default=3, help="rounds on the smallest corpus (best kept)")
+    parser.add_argument(
+        "--repeat", action="store_true", help="records repeat the corpus texts unchanged (the repeat figure)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     sizes = [float(s) for s in args.sizes.split(",")]
@@ -122,7 +153,7 @@ def main() -> None:
         corpora = {}
         for size in sizes:
             path = folder / f"corpus-{size:g}mb.jsonl"
-            corpora[size] = (path, *build_corpus(path, size))
+            corpora[size] = (path, *build_corpus(path, size, args.repeat))
         base = baseline(corpora[sizes[0]][0])
         for size in sizes:
             path, records, nbytes = corpora[size]
@@ -159,6 +190,7 @@ def main() -> None:
     smallest = first[top]["peak_rss_mb"]
     memory = {r["size_mb"]: round(r["peak_rss_mb"] / smallest, 2) for r in results if r["jobs"] == top}
     report = {
+        "texts": "repeated unchanged" if args.repeat else "new in every record",
         "machine": {
             "cores": os.cpu_count(),
             "load_average": [round(x, 1) for x in os.getloadavg()],
@@ -172,6 +204,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
+    print(f"records: {report['texts']}")
     print(f"baseline (Comparer.measure loop, this process): {base:.2f} records/s")
     print("| corpus | records | jobs | seconds | records/s | MB/s | peak RSS (tree) | vs baseline |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
