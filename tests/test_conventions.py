@@ -319,7 +319,8 @@ def test_report_reads_inputs_by_the_same_rule(run_cli, tmp_path: Path) -> None:
     assert one_error_line(run_cli("report", "notes.txt", "-o", tmp_path / "s.html"), 1).startswith(
         "no such file: notes.txt"
     )
-    assert one_error_line(run_cli("report", TEXT, "--jsn"), 2) == "no such option: --jsn"  # no --json here
+    unknown = one_error_line(run_cli("report", TEXT, "--jsn"), 2)
+    assert unknown.startswith("no such option: --jsn") and "--json" not in unknown  # no --json here
 
 
 def test_version(run_cli) -> None:

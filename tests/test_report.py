@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from pixtok.compare import CompareOptions, Comparer, summarize
+from pixtok.corpus.batch import EngineOptions
 from pixtok.corpus.inputs import Record, iter_records
 from pixtok.encoders import get_encoder
 from pixtok.patches import patchify
@@ -387,3 +388,29 @@ def _corpus_options() -> Any:
     from pixtok.corpus.inputs import CorpusOptions
 
     return CorpusOptions(id_field="id", keep=("lang",))
+
+
+@pytest.mark.slow
+def test_records_past_the_shown_ones_are_measured_on_the_engine_and_change_nothing(
+    run_cli, tmp_path: Path
+) -> None:
+    """Past `--inputs-shown`, records are measured in worker processes as compare measures a
+    corpus: the page is the same bytes as a report measured in one process, and its records
+    are compare's."""
+    words = EN.read_text(encoding="utf-8")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for number in range(6):
+        (folder / f"t{number}.txt").write_text(words[number * 700 : number * 700 + 1500], encoding="utf-8")
+    pages = {}
+    for jobs in ("1", "2"):
+        done = run_cli("report", folder, "--inputs-shown", "2", "-j", jobs, "-o", tmp_path / f"j{jobs}.html")
+        assert done.exit_code == 0, done.stderr
+        pages[jobs] = (tmp_path / f"j{jobs}.html").read_bytes()
+    assert pages["1"] == pages["2"]
+    options = ReportOptions(inputs_shown=2, run=EngineOptions(engine="process", jobs=2))
+    report = report_texts(iter_records([folder]), options)
+    assert report.records == 6 and len(report.inputs) == 2
+    comparer = Comparer(CompareOptions())
+    expected = [comparer.measure(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))]
+    assert report.total == summarize(expected)

@@ -87,6 +87,9 @@ def report_command(
     field: corpus.Field = None,
     id_field: corpus.IdField = None,
     group_by: corpus.GroupBy = None,
+    jobs: corpus.Jobs = None,
+    engine: corpus.Engine = None,
+    scheduler: corpus.Scheduler = None,
     render_config: RenderConfig | None = None,
     ocr_server: ServerOptions | None = None,
 ) -> None:
@@ -96,7 +99,8 @@ def report_command(
     token, its counts; over all inputs: tokens per tokenizer and encoder, compression as a heat
     map, density, OCR errors marked (--ocr), sweeps (--sweep), group totals (--group-by) and the
     worst records. Given a records file (compare --jsonl/--json/-o, sweep --json), the report is
-    made from its records without measuring again (docs/report.md).
+    made from its records without measuring again (docs/report.md). Records past the shown
+    ones are measured on all cores (--jobs, or --engine dask), as compare measures a corpus.
     """
     from pixtok.report import ReportOptions, is_records_file, read_records_file, report_records, report_texts
     from pixtok.report.html import write_report
@@ -122,6 +126,7 @@ def report_command(
         worst=worst,
         text_roots=(*(str(t) for t in texts or ()), "."),
         field=field or "text",
+        run=corpus.engine_options(engine, jobs, scheduler),
     )
     records_files = [name for name in inputs or () if is_records_file(name)]
     if records_files:

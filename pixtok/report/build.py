@@ -21,6 +21,7 @@ import numpy as np
 
 from pixtok.compare import CompareOptions, Comparer, summarize
 from pixtok.corpus.aggregate import Totals
+from pixtok.corpus.batch import COMPARE_ID_KEY, EngineOptions, MeasureTask
 from pixtok.corpus.inputs import Record
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import MissingDependencyError, PixtokError, UsageError
@@ -66,6 +67,9 @@ class ReportOptions:
     worst: int = WORST
     text_roots: tuple[str, ...] = (".",)
     field: str = "text"
+    run: EngineOptions = dataclasses.field(default_factory=lambda: EngineOptions(engine="serial"))
+    """Where the records past the shown ones are measured (compare's engines: serial, process on
+    all cores, Dask); the shown ones are measured in this process, which keeps their pages."""
 
     def __post_init__(self) -> None:
         for name in ("pages_per_input", "inputs_shown", "worst"):
@@ -429,7 +433,10 @@ def report_texts(records: Iterable[Record], options: ReportOptions, source: str 
     inputs: list[InputView] = []
     sweeps: list[SweepView] = []
     keep = (options.group_by,) if options.group_by else ()
-    for number, item in enumerate(records, 1):
+    stream = iter(records)
+    number = 0
+    for item in stream:
+        number += 1
         record: dict[str, Any] = {"input": item.id, **{k: item.fields.get(k) for k in keep}}
         result = None
         if item.error is not None:
@@ -448,6 +455,13 @@ def report_texts(records: Iterable[Record], options: ReportOptions, source: str 
             inputs.append(assembler.section(number, record, item.text, result))
             if options.sweep_axes:
                 sweeps.append(_run_sweep(item.text, record_label(record), options, len(sweeps) + 1))
+        if len(inputs) >= options.inputs_shown:
+            break
+    # The rest only adds figures: measured as compare measures a corpus, on its engine.
+    task = MeasureTask(compare, encoders=tuple(get_encoder(name) for name in compare.encoders))
+    for record in options.run.run(stream, task, id_key=COMPARE_ID_KEY, keep=keep):
+        number += 1
+        collector.add(number, record, False)
     described = {
         "render": compare.render.to_dict(),
         "tokenizers": list(compare.tokenizers),
