@@ -130,8 +130,8 @@ def tokens_command(
     Each INPUT is a file, a folder (its text files), a glob, JSON Lines or Parquet (one record
     per row, --field), '-', or (when it names no path) literal text: `pixtok tokens "Hello
     world"`. With several records, one that cannot be read is kept with an `error` and the
-    command ends with exit code 1. --count prints the bare count of one tokenizer (the first named, by default
-    mistral-spm), one line per input.
+    command ends with exit code 1. --count prints the bare count of one tokenizer (the first
+    named, by default mistral-spm), one line per input.
     """
     fmt = choose_format(json_, jsonl, csv_, output)
     names = split_names(tokenizer, DEFAULT_TOKENIZERS)
