@@ -34,6 +34,8 @@ QWEN = "Qwen/Qwen2.5-VL-7B-Instruct"
 DEEPSEEK = "deepseek-ai/DeepSeek-OCR"
 SECRET = "sk-test-7f3c9e1d-never-print-me"
 PAGE = RenderConfig.from_preset("page-1024", page="640x160", size="14px", margin="8px")
+#: PAGE as command-line flags.
+PAGE_FLAGS = ("--preset", "page-1024", "--page", "640x160", "--size", "14px", "--margin", "8px")
 
 
 @pytest.fixture(autouse=True)
@@ -215,19 +217,7 @@ def test_the_test_server_rejects_bad_requests_as_openai_does(text) -> None:
 def test_wrong_key_unknown_model_and_no_server_fail_with_one_line(run_cli, text, tmp_path) -> None:
     source = tmp_path / "a.txt"
     source.write_text(text, encoding="utf-8")
-    common = (
-        "ocr",
-        source,
-        "--preset",
-        "page-1024",
-        "--page",
-        "640x160",
-        "--size",
-        "14px",
-        "--ocr-model",
-        QWEN,
-        "--no-ocr-cache",
-    )
+    common = ("ocr", source, *PAGE_FLAGS, "--ocr-model", QWEN, "--no-ocr-cache")
     with ChatServer(api_key=SECRET) as server:
         wrong = run_cli(*common, "--ocr-url", server.url, env={"OPENAI_API_KEY": "sk-wrong"})
         missing = run_cli(*common, "--ocr-url", server.url, env={"OPENAI_API_KEY": ""})
@@ -287,13 +277,12 @@ def test_report_reads_pages_through_the_server_and_marks_what_it_misread(run_cli
     --keep-ocr-text` keeps what the server read, so a report of those records marks them too."""
     source = tmp_path / "a.txt"
     source.write_text(text, encoding="utf-8")
-    render_flags = ("--preset", "page-1024", "--page", "640x160", "--size", "14px", "--margin", "8px")
     server_flags = ("--ocr", "--ocr-model", QWEN, "--ocr-cache", str(tmp_path / "cache"))
     with ChatServer() as server:
         direct = run_cli(
             "report",
             "a.txt",
-            *render_flags,
+            *PAGE_FLAGS,
             *server_flags,
             "--ocr-url",
             server.url,
@@ -304,7 +293,7 @@ def test_report_reads_pages_through_the_server_and_marks_what_it_misread(run_cli
         kept = run_cli(
             "compare",
             "a.txt",
-            *render_flags,
+            *PAGE_FLAGS,
             *server_flags,
             "--ocr-url",
             server.url,
@@ -319,7 +308,7 @@ def test_report_reads_pages_through_the_server_and_marks_what_it_misread(run_cli
     (record,) = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
     assert record["ocr"]["engine"] == "openai"
     assert [bool(p["text"]) for p in record["ocr"]["pages"]] == [True, True]
-    later = run_cli("report", "runs.jsonl", *render_flags, "-o", "later.html", cwd=tmp_path)
+    later = run_cli("report", "runs.jsonl", *PAGE_FLAGS, "-o", "later.html", cwd=tmp_path)
     assert later.exit_code == 0, later.stderr
     for name in ("direct.html", "later.html"):
         html = (tmp_path / name).read_text(encoding="utf-8")
@@ -432,19 +421,7 @@ def test_cli_reads_with_the_server_and_never_shows_the_key(run_cli, text, tmp_pa
     source = tmp_path / "a.txt"
     source.write_text(text, encoding="utf-8")
     env = {"OPENAI_API_KEY": SECRET, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
-    args = (
-        "ocr",
-        source,
-        "--preset",
-        "page-1024",
-        "--page",
-        "640x160",
-        "--size",
-        "14px",
-        "--margin",
-        "8px",
-        "--show-text",
-    )
+    args = ("ocr", source, *PAGE_FLAGS, "--show-text")
     with ChatServer(api_key=SECRET) as server:
         served = ("--ocr-url", server.url, "--ocr-model", QWEN)
         as_json = run_cli(*args, *served, "--json", env=env)
