@@ -252,18 +252,19 @@ def _process(
 @contextlib.contextmanager
 def _ctrl_c_deferred() -> Iterator[None]:
     """Hold Ctrl-C back until the block ends, then act on it as the handler in force would."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # only the main thread may set handlers; one set outside Python is left alone
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
         if caught and callable(previous):
             previous(signal.SIGINT, None)
-        elif caught and previous == signal.SIG_DFL:
+        elif caught and previous != signal.SIG_IGN:
             raise KeyboardInterrupt
 
 
