@@ -45,7 +45,7 @@ MAX_ENCODE_CHARS = 400_000
 MAX_RUN_CHARS = 25_000
 """`MAX_NO_WHITESPACES_CHARS`: no piece Meta encodes holds a longer run of whitespace or of
 non-whitespace characters."""
-_LONG_RUN = re.compile(rf"\s{{{MAX_RUN_CHARS + 1}}}|\S{{{MAX_RUN_CHARS + 1}}}")
+_SPACES = re.compile(r"\s+")  # \s is what str.isspace() calls whitespace, as Meta's loop uses
 
 
 def special_tokens(base: int) -> dict[str, int]:
@@ -60,11 +60,25 @@ def pieces_to_encode(text: str) -> Iterator[str]:
     """The pieces Meta's tokenizer encodes one by one (`Tokenizer.encode`, with
     `_split_whitespaces_or_nonwhitespaces`): the whole text unless it is very long or holds a
     very long run."""
-    if len(text) <= MAX_ENCODE_CHARS and not _LONG_RUN.search(text):
+    if len(text) <= MAX_ENCODE_CHARS and not _has_long_run(text):
         yield text
         return
     for start in range(0, len(text), MAX_ENCODE_CHARS):
         yield from _split_long_runs(text[start : start + MAX_ENCODE_CHARS])
+
+
+def _has_long_run(text: str) -> bool:
+    """Whether a run of whitespace or of non-whitespace is longer than MAX_RUN_CHARS (linear:
+    `str.split` finds the non-whitespace runs; whitespace runs are looked at only when there is
+    enough whitespace in all for one to be that long)."""
+    if len(text) <= MAX_RUN_CHARS:
+        return False
+    words = text.split()
+    if max(map(len, words), default=0) > MAX_RUN_CHARS:
+        return True
+    if len(text) - sum(map(len, words)) <= MAX_RUN_CHARS:
+        return False
+    return max(map(len, _SPACES.findall(text)), default=0) > MAX_RUN_CHARS
 
 
 def _split_long_runs(text: str) -> Iterator[str]:
