@@ -280,6 +280,7 @@ def test_llama3_cuts_long_texts_and_runs_as_meta_does() -> None:
     cases = {
         "long run": ("".join(words.split()) * 4)[:30_001] + " tail",
         "long space": "x" + " " * 60_000 + "y",
+        "runs just under the cut": ("中文" * 12_000 + " ") * 3 + " " * 25_000 + "end",
         "long text": (words * 40)[:450_000],
         "special text": "<|begin_of_text|>Hello<|eot_id|>",
     }
