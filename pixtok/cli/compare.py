@@ -6,6 +6,7 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
@@ -47,6 +48,31 @@ Ocr = Annotated[
         "--ocr", help="Read the pages back with OCR: cer, cer_nospace, wer.", rich_help_panel=opt.OCR
     ),
 ]
+
+
+def compare_options(
+    render: RenderConfig | None,
+    tokenizer: list[str] | None,
+    encoder: list[str] | None,
+    encoder_files: list[Path] | None,
+    patch: int,
+    density: bool,
+    ocr: OcrOptions | None,
+    ocr_server: ServerOptions | None,
+) -> CompareOptions:
+    """What compare's measuring flags ask for (`report` takes the same flags): definition files
+    loaded, so that the encoders they define can be named."""
+    if ocr_server is not None and ocr is None:
+        raise UsageError("--ocr-url reads the pages back: add --ocr")
+    opt.load_encoder_files(encoder_files)
+    return CompareOptions(
+        render=render,
+        tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+        encoders=split_names(encoder, DEFAULT_ENCODERS),
+        patch=patch,
+        density=density,
+        ocr=ocr,
+    )
 
 
 @app.command("compare")
@@ -107,19 +133,13 @@ def compare_command(
     divided by vision tokens.
     """
     fmt = choose_format(json_, jsonl, csv_, output)
-    if ocr_server is not None and not ocr:
-        raise UsageError("--ocr-url reads the pages back: add --ocr")
     if keep_ocr_text and not ocr:
         raise UsageError("--keep-ocr-text keeps what the OCR read: add --ocr")
-    opt.load_encoder_files(encoder_files)
-    options = CompareOptions(
-        render=render_config,
-        tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
-        encoders=split_names(encoder, DEFAULT_ENCODERS),
-        patch=patch,
-        density=density,
-        ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_ocr_text) if ocr else None,
-    )
+    options = compare_options(
+        render_config, tokenizer, encoder, encoder_files, patch, density,
+        OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_ocr_text) if ocr else None,
+        ocr_server,
+    )  # fmt: skip
     run = corpus.engine_options(engine, jobs, scheduler)
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")

@@ -11,14 +11,10 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.compare import Density, Encoders, Ocr, Patch
+from pixtok.cli.compare import Density, Encoders, Ocr, Patch, compare_options
 from pixtok.compare import (
-    DEFAULT_ENCODERS,
-    DEFAULT_TOKENIZERS,
-    CompareOptions,
     OcrOptions,
     sample_text,
-    split_names,
 )
 from pixtok.errors import InputError, UsageError
 from pixtok.measure.vlm import ServerOptions
@@ -107,17 +103,16 @@ def report_command(
 
     if output is None:
         raise UsageError("name the HTML file to write: -o report.html")
-    if ocr_server is not None and not ocr:
-        raise UsageError("--ocr-url reads the pages back: add --ocr")
-    opt.load_encoder_files(encoder_files)
     options = ReportOptions(
-        compare=CompareOptions(
-            render=render_config,
-            tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
-            encoders=split_names(encoder, DEFAULT_ENCODERS),
-            patch=patch,
-            density=density,
-            ocr=OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_text=True) if ocr else None,
+        compare=compare_options(
+            render_config,
+            tokenizer,
+            encoder,
+            encoder_files,
+            patch,
+            density,
+            OcrOptions(ocr_engine, ocr_lang, max_pages, ocr_server, keep_text=True) if ocr else None,
+            ocr_server,
         ),
         sweep_axes=_axes(sweep),
         group_by=group_by,
