@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -73,16 +74,16 @@ def build_corpus(path: Path, size_mb: float, repeat: bool = False) -> tuple[int,
     records hold the same text."""
     texts = [(p.name.split("_", 1)[0], p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))]
     records = passes = 0
-    seen: set[str] = set()
+    seen: set[bytes] = set()  # digests, not the texts: the corpus is not held twice
     with open(path, "w", encoding="utf-8") as stream:
         while stream.tell() < size_mb * MB:
             for lang, text in texts:
                 body = text
                 if not repeat:
                     shift = passes * 7919  # a prime: cuts spread over the text, pass after pass
-                    while (body := rotated(text, shift)) in seen:
+                    while (digest := hashlib.sha1((body := rotated(text, shift)).encode()).digest()) in seen:
                         shift += 1
-                    seen.add(body)
+                    seen.add(digest)
                 row = {"id": f"r{records}", "lang": lang, "text": body}
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")
                 records += 1
