@@ -155,7 +155,6 @@ class _Layout:
     page_heights: list[int]
     line_right: np.ndarray
     clipped_ink: float
-    inside: bool  # every glyph box lies within its page
     #: The pixels of each batch of pages, kept once the text is drawn again (see `_STAMP_BYTES`).
     stamps: dict[int, Stamp] = field(default_factory=dict)
 
@@ -410,7 +409,7 @@ class Renderer:
             glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
         else:  # every page has the full size
             glyph_w, glyph_h = np.int64(width), np.int64(height)
-        clipped, total, inside = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
+        clipped, total, _ = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
         return _Layout(
             shaped=shaped,
             lines=lines,
@@ -425,7 +424,6 @@ class Renderer:
             page_heights=page_heights,
             line_right=line_right,
             clipped_ink=clipped / total if total else 0.0,
-            inside=inside,
         )
 
     # -- pixels ------------------------------------------------------------------------------
@@ -459,7 +457,7 @@ class Renderer:
                 keep = repeat and self._stamp_bytes < _STAMP_BYTES
                 stamp = atlas.composite(
                     target, slots[sel], boxes.left[sel], boxes.top[sel], page_of_glyph,
-                    inside=layout.inside, dark=dark, keep=keep,
+                    dark=dark, keep=keep,
                 )  # fmt: skip
                 if stamp is not None:
                     layout.stamps[b] = stamp
@@ -491,7 +489,7 @@ class Renderer:
             glyph_id=gid.astype(np.int32),
         )
         spans = _line_char_spans(layout.lines, to_original, len(text))
-        used_fonts = sorted(set(np.unique(font).tolist()))
+        used_fonts = np.flatnonzero(np.bincount(font, minlength=1)).tolist()
         return RenderResult(
             pages=pages,
             glyphs=glyphs,
@@ -520,11 +518,14 @@ def _space_em(font: Any) -> float:
 
 def _line_char_spans(lines: Lines, to_original: Any, n_chars: int) -> np.ndarray:
     """[start, end) offsets of each line in the input text (a line ends where the next begins)."""
-    starts = np.asarray(to_original(np.minimum(lines.start, max(n_chars - 1, 0))), dtype=np.int64)
-    if len(starts):
+    spans = np.empty((len(lines), 2), dtype=np.int64)
+    if len(lines):
+        starts = spans[:, 0]
+        starts[:] = to_original(np.minimum(lines.start, max(n_chars - 1, 0)))
         starts[0] = 0
-    ends = np.append(starts[1:], n_chars)
-    return np.stack([starts, ends], axis=1)
+        spans[:-1, 1] = starts[1:]
+        spans[-1, 1] = n_chars
+    return spans
 
 
 def _inside_left_edge(boxes: GlyphPixels, line: np.ndarray, n_lines: int) -> GlyphPixels:

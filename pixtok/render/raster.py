@@ -1,5 +1,5 @@
-"""Placed glyphs to pixels: each distinct glyph is rendered once by FreeType into a cache, and a
-page is composited with one vectorised `np.maximum.at` over the cached glyph pixels.
+"""Placed glyphs to pixels: each distinct glyph is rendered once by FreeType into a cache, and
+pages are composited from the cached glyph pixels in one compiled loop (`_composite`).
 
 Coverage ("ink", 0-255) is composited first; colours are applied once per page at the end.
 Pen positions are rounded to whole pixels, so the same glyph always leaves the same pixels,
@@ -9,17 +9,15 @@ which is what makes pages byte-identical from run to run.
 from __future__ import annotations
 
 import ctypes
-import itertools
 from dataclasses import dataclass
 
 import freetype
 import numpy as np
 
+from pixtok.render import _composite
 from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
-#: Pixels composited per numpy pass (index arrays of half a megabyte, kept in cache).
-_CHUNK = 1 << 16
 
 
 #: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
@@ -55,8 +53,6 @@ class GlyphAtlas:
         self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
         self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
-        self._rel: dict[int, _Pool] = {}
-        self._buffers: dict[str, np.ndarray] = {}
 
     def _table(self, font_index: int) -> np.ndarray:
         """Cache slot per glyph id of a font (-1: not rendered yet)."""
@@ -161,137 +157,55 @@ class GlyphAtlas:
         left: np.ndarray,
         top: np.ndarray,
         page: np.ndarray | None = None,
-        inside: bool = False,
         dark: bool = False,
         keep: bool = False,
     ) -> Stamp | None:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
-        many pages in one call keeps numpy's per-call overhead off the hot path. `inside` says
-        every glyph box is known to lie within its page. With `dark`, `ink` holds 255 minus the
-        coverage (black text on a white page, drawn in place) and keeps the minimum. With
-        `keep`, the pixels drawn are returned as a `Stamp`, which `press` draws again at the cost
-        of the scatter alone.
-
-        Glyphs are taken in chunks of about `_CHUNK` pixels, so that the index arrays stay in
-        the CPU's cache and no multi-megabyte temporary is allocated (and page-faulted) anew.
+        many pages in one call. With `dark`, `ink` holds 255 minus the coverage (black text on a
+        white page, drawn in place) and keeps the minimum. Pixels outside their page are left
+        out. With `keep`, the pixels drawn are returned as a `Stamp`, which `press` draws again
+        at the cost of the scatter alone.
         """
-        stamp: Stamp = []
-        if not len(slots):
-            return stamp if keep else None
-        counts = self.arrays()["count"][slots]
-        ends = np.cumsum(counts)
-        bounds = [0, len(slots)]
-        if ends[-1] > _CHUNK:
-            cuts = np.searchsorted(ends, np.arange(_CHUNK, int(ends[-1]), _CHUNK), side="right")
-            bounds = [0, *np.unique(cuts).tolist(), len(slots)]
-        index_type = np.int32 if ink.size < 2**31 else np.int64
-        for a, b in itertools.pairwise(bounds):
-            if a < b:
-                chunk = slice(a, b)
-                pages = page[chunk] if page is not None else None
-                flat, values = self._pixels_of(
-                    ink.shape, slots[chunk], left[chunk], top[chunk], pages, counts[chunk], inside, dark
-                )
-                (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
-                if keep:
-                    stamp.append((flat.astype(index_type), values.copy()))
-        return stamp if keep else None
+        a = self.arrays()
+        height, width = ink.shape[-2:]
+        kept = _composite.composite(
+            ink.reshape(-1), height, width, _int64(slots), _int64(left), _int64(top),
+            _NO_PAGE if page is None else _int64(page),
+            a["start"], a["count"], a["dy"], a["dx"], a["val"], dark, keep,
+        )  # fmt: skip
+        if not keep:
+            return None
+        flat, values = kept
+        return [(flat.astype(np.int32) if ink.size < 2**31 else flat, values)]
 
     @staticmethod
     def press(ink: np.ndarray, stamp: Stamp, dark: bool = False) -> None:
         """Draw the pixels of a kept `Stamp` into pages shaped as those it was taken from."""
         for flat, values in stamp:
-            (np.minimum if dark else np.maximum).at(ink.reshape(-1), flat, values)
-
-    def _pixels_of(
-        self,
-        shape: tuple[int, ...],
-        slots: np.ndarray,
-        left: np.ndarray,
-        top: np.ndarray,
-        page: np.ndarray | None,
-        counts: np.ndarray,
-        inside: bool,
-        dark: bool,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(flat index into pages of `shape`, value) of every pixel the glyphs leave; values are
-        255 minus the coverage when `dark`. `values` is a buffer reused by the next call."""
-        a = self.arrays()
-        height, width = shape[-2:]
-        total = int(counts.sum())
-        rel = self._relative_offsets(width)
-        pixel = np.repeat(a["start"][slots] - (np.cumsum(counts) - counts), counts)
-        np.add(pixel, self._scratch("iota", total, np.int64, fill=True), out=pixel)
-        base = top * width + left
-        if page is not None:
-            base += page.astype(np.int64) * (height * width)
-        # Indices are valid by construction; mode="clip" skips the bounds pass that out= costs.
-        values = np.take(a["val"], pixel, out=self._scratch("values", total, np.uint8), mode="clip")
-        flat = np.repeat(base, counts)
-        np.add(
-            flat, np.take(rel, pixel, out=self._scratch("offsets", total, np.int64), mode="clip"), out=flat
-        )
-        if (
-            not inside
-            and not (
-                (left >= 0) & (top >= 0) & (left + a["w"][slots] <= width) & (top + a["h"][slots] <= height)
-            ).all()
-        ):
-            py = np.repeat(top, counts) + a["dy"][pixel]
-            px = np.repeat(left, counts) + a["dx"][pixel]
-            keep = (py >= 0) & (py < height) & (px >= 0) & (px < width)
-            flat, values = flat[keep], values[keep]
-        if dark:
-            np.subtract(255, values, out=values)
-        return flat, values
+            _composite.press(ink.reshape(-1), flat, values, dark)
 
     def clipped_ink(
         self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
     ) -> tuple[int, int, bool]:
         """(coverage falling outside the pages, all coverage, whether every glyph box lies within
-        its page) of placed glyphs: each glyph's page is `width[i]` x `height[i]` px. Coverage
-        is summed before glyphs overlap."""
-        if not len(slots):
-            return 0, 0, True
+        its page) of placed glyphs: each glyph's page is `width[i]` x `height[i]` px (or one size
+        for all). Coverage is summed before glyphs overlap."""
         a = self.arrays()
-        total = int(a["ink"][slots].sum())
-        w, h = a["w"][slots], a["h"][slots]
-        crossing = np.flatnonzero((left < 0) | (top < 0) | (left + w > width) | (top + h > height))
-        if not len(crossing):
-            return 0, total, True
-        width, height = np.broadcast_to(width, left.shape), np.broadcast_to(height, left.shape)
-        chosen = slots[crossing]
-        counts = a["count"][chosen]
-        pixel = np.repeat(a["start"][chosen] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
-        py = np.repeat(top[crossing], counts) + a["dy"][pixel]
-        px = np.repeat(left[crossing], counts) + a["dx"][pixel]
-        outside = (py < 0) | (px < 0) | (py >= np.repeat(height[crossing], counts))
-        outside |= px >= np.repeat(width[crossing], counts)
-        return int(a["val"][pixel][outside].sum(dtype=np.int64)), total, False
+        return _composite.clipped_ink(
+            _int64(slots), _int64(left), _int64(top),
+            np.atleast_1d(_int64(width)), np.atleast_1d(_int64(height)),
+            a["start"], a["count"], a["w"], a["h"], a["ink"], a["dy"], a["dx"], a["val"],
+        )  # fmt: skip
 
-    def _scratch(self, name: str, size: int, dtype: type, fill: bool = False) -> np.ndarray:
-        """A reusable buffer of at least `size` items (`fill`: holding 0, 1, 2, ...)."""
-        buffer = self._buffers.get(name)
-        if buffer is None or len(buffer) < size:
-            capacity = max(size, 2 * (0 if buffer is None else len(buffer)), 1 << 16)
-            buffer = np.arange(capacity, dtype=dtype) if fill else np.empty(capacity, dtype=dtype)
-            self._buffers[name] = buffer
-        return buffer[:size]
 
-    def _relative_offsets(self, width: int) -> np.ndarray:
-        """Each cached pixel's offset from its glyph's top-left corner in a page `width` wide
-        (kept per width, extended as glyphs are added)."""
-        pool = self._rel.get(width)
-        if pool is None:
-            pool = self._rel[width] = _Pool(np.int64)
-        done, total = len(pool), len(self._pixels["val"])
-        if done < total:
-            pool.extend(
-                self._pixels["dy"].view()[done:].astype(np.int64) * width + self._pixels["dx"].view()[done:]
-            )
-        return pool.view()
+def _int64(values: np.ndarray | int) -> np.ndarray:
+    """A contiguous int64 array of `values` (no copy when it already is one)."""
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+_NO_PAGE = np.empty(0, dtype=np.int64)
 
 
 class _Pool:
