@@ -14,10 +14,23 @@ from dataclasses import dataclass
 import freetype
 import numpy as np
 
-from pixtok.render import _composite
+from pixtok.render import _composite, _glyph_pixels
 from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
+#: FreeType's functions that draw a glyph, from freetype-py's library handle, and where the
+#: glyph slot and bitmap fields lie (from freetype-py's declarations of those structures).
+_FREETYPE_LOAD_GLYPH = ctypes.cast(freetype.raw.FT_Load_Glyph, ctypes.c_void_p).value
+_FREETYPE_RENDER_GLYPH = ctypes.cast(freetype.raw.FT_Render_Glyph, ctypes.c_void_p).value
+_FREETYPE_LAYOUT = (
+    freetype.ft_structs.FT_GlyphSlotRec.bitmap.offset,
+    freetype.ft_structs.FT_GlyphSlotRec.bitmap_left.offset,
+    freetype.ft_structs.FT_GlyphSlotRec.bitmap_top.offset,
+    freetype.ft_structs.FT_Bitmap.rows.offset,
+    freetype.ft_structs.FT_Bitmap.width.offset,
+    freetype.ft_structs.FT_Bitmap.pitch.offset,
+    freetype.ft_structs.FT_Bitmap.buffer.offset,
+)
 
 
 #: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
@@ -74,46 +87,22 @@ class GlyphAtlas:
         return face
 
     def _render(self, font_index: int, gids: list[int]) -> None:
-        """Render glyphs into the pools: FreeType draws each (through its C API, as freetype-py
-        does, without a Python object per call), and the non-zero pixels of all of them are
-        found in one vectorised pass over their bitmaps."""
+        """Render glyphs into the pools: FreeType draws each, and its inked pixels are kept,
+        in one compiled loop (`_glyph_pixels`)."""
         face = self._face(font_index)
-        ft_face = face._FT_Face
-        slot = ft_face.contents.glyph
-        load, render = freetype.raw.FT_Load_Glyph, freetype.raw.FT_Render_Glyph
-        raws: list[bytes] = []
-        shape = np.zeros((len(gids), 5), dtype=np.int64)  # rows, width, pitch, left, top
-        for k, gid in enumerate(gids):
-            if load(ft_face, gid, _LOAD_FLAGS) or render(slot, freetype.FT_RENDER_MODE_NORMAL):
-                raws.append(b"")  # FreeType could not draw it: no pixels
-                continue
-            glyph = slot.contents
-            bitmap = glyph.bitmap
-            rows, width, pitch = bitmap.rows, bitmap.width, abs(bitmap.pitch)
-            if rows and width:
-                raws.append(ctypes.string_at(bitmap.buffer, rows * pitch))
-                shape[k] = rows, width, pitch, glyph.bitmap_left, glyph.bitmap_top
-            else:
-                raws.append(b"")
-                shape[k, 3:] = glyph.bitmap_left, glyph.bitmap_top
-        rows, width, pitch = shape[:, 0], shape[:, 1], shape[:, 2]
-        size = rows * pitch
-        data = np.frombuffer(b"".join(raws), dtype=np.uint8)
-        glyph_of = np.repeat(np.arange(len(gids)), size)
-        offset = np.arange(len(data)) - np.repeat(np.cumsum(size) - size, size)
-        safe_pitch = np.maximum(pitch, 1)[glyph_of]
-        dy, dx = offset // safe_pitch, offset % safe_pitch
-        keep = (dx < width[glyph_of]) & (data != 0)
-        dy, dx, values, glyph_of = dy[keep], dx[keep], data[keep], glyph_of[keep]
-        counts = np.bincount(glyph_of, minlength=len(gids))
-        ink = np.bincount(glyph_of, weights=values, minlength=len(gids)).astype(np.int64)
+        ft_face = ctypes.cast(face._FT_Face, ctypes.c_void_p).value
+        slot = ctypes.cast(face._FT_Face.contents.glyph, ctypes.c_void_p).value
+        dy, dx, values, counts, left, top, width, rows, ink = _glyph_pixels.rasterize(
+            _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
+            np.asarray(gids, dtype=np.int64), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
+        )  # fmt: skip
         first_slot = len(self._glyphs["start"])
         self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
         starts = len(self._pixels["val"]) + np.cumsum(counts) - counts
         self._pixels["dy"].extend(dy)
         self._pixels["dx"].extend(dx)
         self._pixels["val"].extend(values)
-        columns = (starts, counts, shape[:, 3], shape[:, 4], width, rows, ink)
+        columns = (starts, counts, left, top, width, rows, ink)
         for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
             self._glyphs[key].extend(column)
 
