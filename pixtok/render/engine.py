@@ -190,7 +190,7 @@ class Renderer:
 
     def line_box(self, shaped: ShapedText) -> LineBox:
         """Ascent and descent (in em) of the fonts this text is drawn with."""
-        used = np.unique(shaped.font[shaped.gid != INVISIBLE]).tolist() or [0]
+        used = np.flatnonzero(np.bincount(shaped.font[shaped.gid != INVISIBLE], minlength=1)).tolist() or [0]
         fonts = [self.chain.fonts[i] for i in used]
         return LineBox(
             max(f.ascender for f in fonts),
