@@ -1,11 +1,11 @@
 """Bidirectional text (UAX #9): embedding levels per character, and visual reordering of a line.
 
-Levels are resolved by a vectorised implementation of the Unicode Bidirectional Algorithm's
-paragraph level (P2–P3), weak types (W1–W7), neutrals (N1–N2) and implicit levels (I1–I2),
-run over a whole text at once. Paragraphs that use explicit embeddings, overrides or isolates
-(which the vectorised form does not handle) go through the full algorithm of the `unicode-bidi`
-crate that python-bidi wraps, and the tests check that both agree on every paragraph they both
-handle. Reordering a line
+Levels are resolved by an implementation of the Unicode Bidirectional Algorithm's paragraph
+level (P2–P3), weak types (W1–W7), neutrals (N1–N2) and implicit levels (I1–I2) run over a
+whole text at once, the rules of weak types and of neutrals and levels as compiled walks
+(`_bidi`). Paragraphs that use explicit embeddings, overrides or isolates (which this form does
+not handle) go through the full algorithm of the `unicode-bidi` crate that python-bidi wraps,
+and the tests check that both agree on every paragraph they both handle. Reordering a line
 (rule L2) is done on glyph arrays after line breaking, as the algorithm prescribes.
 """
 
@@ -17,6 +17,8 @@ import unicodedata
 import numpy as np
 from bidi import get_display
 from bidi.mirror import MIRRORED
+
+from pixtok.render._bidi import implicit_levels, weak_types
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
 # Mandaic, Arabic presentation forms, RTL explicit controls). Used as a fast pre-check.
@@ -31,7 +33,9 @@ BIDI_CLASSES = (
 _CODE = {name: i for i, name in enumerate(BIDI_CLASSES)}
 L, R, AL, EN, ES, ET, AN, CS, NSM, BN, B, S, WS, ON = range(14)
 _FIRST_EXPLICIT = _CODE["LRE"]
-_CLASS_TABLE: dict[int, str] = {}
+_UNSEEN_CLASS = 0xFF
+#: Bidi_Class of every code point, filled as characters are met.
+_CLASS_TABLE = np.full(0x110000, _UNSEEN_CLASS, dtype=np.uint8)
 #: Paired brackets (UAX #9 BD14-BD16): opening and closing punctuation that mirrors, keyed by the
 #: opening bracket in canonical form (U+2329 and U+3008 are one bracket).
 _OPENING: dict[str, str] = {}
@@ -53,10 +57,14 @@ def has_rtl(text: str) -> bool:
 
 def bidi_classes(text: str) -> np.ndarray:
     """The Bidi_Class of every character as small integers (indices into BIDI_CLASSES)."""
-    for char in set(text):
-        if ord(char) not in _CLASS_TABLE:
-            _CLASS_TABLE[ord(char)] = chr(_CODE.get(unicodedata.bidirectional(char), L))
-    return np.frombuffer(text.translate(_CLASS_TABLE).encode("latin-1"), dtype=np.uint8)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _CLASS_TABLE[cps]
+    unseen = classes == _UNSEEN_CLASS
+    if unseen.any():
+        for cp in np.unique(cps[unseen]).tolist():
+            _CLASS_TABLE[cp] = _CODE.get(unicodedata.bidirectional(chr(cp)), L)
+        classes = _CLASS_TABLE[cps]
+    return classes
 
 
 #: Classes that rule X9 removes: embedding and override controls, and boundary neutrals.
@@ -208,79 +216,15 @@ def _resolve(
     pairs: list[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """W1–W7, N0–N2 and I1–I2 over a whole text at once (no explicit embeddings)."""
-    original = t
-    n = len(t)
-    index = np.arange(n)
-    sos = np.where(base % 2 == 1, R, L)
-    boundary = newline | (t == BN)  # never looked at as neighbours
-    bn = t == BN
-
-    def same_paragraph(idx: np.ndarray) -> np.ndarray:
-        inside = (idx >= 0) & (idx < n)
-        clipped = np.clip(idx, 0, n - 1)
-        return inside & (paragraph[clipped] == paragraph) & ~newline[clipped]
-
-    # W1: a non-spacing mark takes the type of the character before it (sos at the start).
-    prev = _previous(~(t == NSM) & ~bn)
-    ok = same_paragraph(prev)
-    t = np.where(t == NSM, np.where(ok, t[np.maximum(prev, 0)], sos), t)
-    # W2: European numbers after Arabic letters become Arabic numbers.
-    prev = _previous((t == R) | (t == L) | (t == AL))
-    last = np.where(same_paragraph(prev), t[np.maximum(prev, 0)], sos)
-    t = np.where((t == EN) & (last == AL), AN, t)
-    # W3
-    t = np.where(t == AL, R, t)
-    # W4: one separator between two numbers of the same kind joins them (ignoring BN).
-    prev = _previous(~bn & (index >= 0))
-    before = np.concatenate(([-1], prev[:-1]))
-    after = np.concatenate((_following(~bn)[1:], [n]))
-    left = np.where(same_paragraph(before), t[np.clip(before, 0, n - 1)], -1)
-    right = np.where(same_paragraph(after), t[np.clip(after, 0, n - 1)], -1)
-    en_sep = ((t == ES) | (t == CS)) & (left == EN) & (right == EN)
-    an_sep = (t == CS) & (left == AN) & (right == AN)
-    t = np.where(en_sep, EN, np.where(an_sep, AN, t))
-    # W5: terminators next to a European number become European numbers.
-    et = (t == ET) | (bn & False)
-    if et.any():
-        not_et = ~et & ~bn
-        prev, nxt = _previous(not_et), _following(not_et)
-        left = np.where(same_paragraph(prev), t[np.clip(prev, 0, n - 1)], -1)
-        right = np.where(same_paragraph(nxt), t[np.clip(nxt, 0, n - 1)], -1)
-        t = np.where(et & ((left == EN) | (right == EN)), EN, t)
-    # W6
-    t = np.where((t == ES) | (t == ET) | (t == CS), ON, t)
-    # W7: European numbers after left-to-right text are left-to-right.
-    prev = _previous((t == R) | (t == L))
-    last = np.where(same_paragraph(prev), t[np.maximum(prev, 0)], sos)
-    t = np.where((t == EN) & (last == L), L, t)
-    # N0: bracket pairs.
-    if pairs:
-        t = _resolve_brackets(t, original, sos, paragraph, pairs)
-    # N1–N2: neutrals between two runs of the same direction take it; others the embedding's.
-    neutral = ((t == B) | (t == S) | (t == WS) | (t == ON)) & ~newline
-    if neutral.any():
-        direction = np.where(t == L, L, R)
-        settled = ~neutral & ~boundary
-        prev, nxt = _previous(settled), _following(settled)
-        left = np.where(same_paragraph(prev), direction[np.clip(prev, 0, n - 1)], sos)
-        right = np.where(same_paragraph(nxt), direction[np.clip(nxt, 0, n - 1)], sos)
-        t = np.where(neutral, np.where(left == right, left, sos), t)
-    # I1–I2
-    even = base % 2 == 0
-    raised = np.where(
-        even,
-        np.where(t == R, 1, np.where((t == AN) | (t == EN), 2, 0)),
-        np.where((t == L) | (t == EN) | (t == AN), 1, 0),
-    )
-    levels = (base + raised).astype(np.int8)
-    levels[newline] = base[newline]
-    # Boundary neutrals removed by X9 take the level of the character before them.
-    if bn.any():
-        prev = _previous(~bn)
-        levels = np.where(
-            bn, np.where(same_paragraph(prev), levels[np.maximum(prev, 0)], base), levels
-        ).astype(np.int8)
-    return levels
+    original = np.ascontiguousarray(t, dtype=np.int16)
+    base = np.ascontiguousarray(base, dtype=np.int8)
+    paragraph = np.ascontiguousarray(paragraph, dtype=np.int64)
+    newline = np.ascontiguousarray(newline, dtype=bool).view(np.uint8)
+    resolved = weak_types(original, base, paragraph, newline)
+    if pairs:  # N0: bracket pairs
+        sos = np.where(base % 2 == 1, R, L)
+        resolved = _resolve_brackets(resolved, original, sos, paragraph, pairs).astype(np.int16)
+    return implicit_levels(resolved, original, base, paragraph, newline)
 
 
 def visual_order(levels: np.ndarray) -> np.ndarray:

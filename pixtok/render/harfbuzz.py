@@ -5,7 +5,8 @@ of each per glyph: building them costs about twice what HarfBuzz spends shaping.
 module also exports HarfBuzz's whole C API, so this module calls that same HarfBuzz (the library
 uharfbuzz already loaded, not a second copy and not the system's) through ctypes: it fills a
 buffer from the text's UTF-32 code points, shapes it, and copies `hb_glyph_info_t` and
-`hb_glyph_position_t` (20 bytes each, see hb-buffer.h) into numpy in one step per run.
+`hb_glyph_position_t` (20 bytes each, see hb-buffer.h) into numpy columns; the loop over runs
+and glyphs is compiled (`_shape`), with the addresses ctypes finds for these functions.
 
 Where a uharfbuzz build does not export these symbols, the uharfbuzz objects are read instead
 (`UharfbuzzShaper`); both give identical arrays, which the tests check on every corpus text.
@@ -28,21 +29,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import uharfbuzz as hb
 
+from pixtok.render._shape import shape_items
 from pixtok.render.fonts import Font
 
-#: hb_glyph_info_t: the glyph id (after shaping), a private mask whose low bits are the glyph
-#: flags, the cluster, and two private words.
-GLYPH_INFO = np.dtype(
-    [("codepoint", "=u4"), ("mask", "=u4"), ("cluster", "=u4"), ("var1", "=u4"), ("var2", "=u4")]
-)
-#: hb_glyph_position_t: advances and offsets in font units (the font's scale is its upem), a
-#: private word.
-GLYPH_POSITION = np.dtype(
-    [("x_advance", "=i4"), ("y_advance", "=i4"), ("x_offset", "=i4"), ("y_offset", "=i4"), ("var", "=u4")]
-)
-_INFO_SIZE, _POSITION_SIZE = GLYPH_INFO.itemsize, GLYPH_POSITION.itemsize
-#: HB_GLYPH_FLAG_UNSAFE_TO_BREAK | UNSAFE_TO_CONCAT | SAFE_TO_INSERT_TATWEEL (HB_GLYPH_FLAG_DEFINED).
-GLYPH_FLAGS_DEFINED = 0x7
 UNSAFE_TO_BREAK = int(hb.GlyphFlags.UNSAFE_TO_BREAK)
 #: Every glyph maps back to the characters of its cluster; clusters never decrease in logical
 #: order (HB_BUFFER_CLUSTER_LEVEL_MONOTONE_GRAPHEMES).
@@ -82,18 +71,6 @@ class GlyphRecords:
 
     def __len__(self) -> int:
         return len(self.gid)
-
-
-def _records(infos: np.ndarray, positions: np.ndarray, count: list[int]) -> GlyphRecords:
-    return GlyphRecords(
-        gid=infos["codepoint"].astype(np.int32),
-        cluster=infos["cluster"].astype(np.int64),
-        flags=(infos["mask"] & GLYPH_FLAGS_DEFINED).astype(np.uint8),
-        x_advance=positions["x_advance"].astype(np.int32),
-        x_offset=positions["x_offset"].astype(np.int32),
-        y_offset=positions["y_offset"].astype(np.int32),
-        count=np.asarray(count, dtype=np.int64),
-    )
 
 
 class _SegmentProperties(ctypes.Structure):
@@ -146,8 +123,22 @@ def _c_library() -> ctypes.CDLL | None:
     return lib
 
 
+#: The functions `_shape.shape_items` calls, in the order it takes their addresses.
+_SHAPING_FUNCTIONS = (
+    "hb_buffer_clear_contents",
+    "hb_buffer_add_utf32",
+    "hb_buffer_set_segment_properties",
+    "hb_buffer_guess_segment_properties",
+    "hb_shape",
+    "hb_buffer_allocation_successful",
+    "hb_buffer_get_glyph_infos",
+    "hb_buffer_get_glyph_positions",
+)
+
+
 class CShaper:
-    """Shapes items with HarfBuzz's C API through ctypes; glyph arrays are copied out whole."""
+    """Shapes items with HarfBuzz's C API: the library's functions, called from a compiled loop
+    that copies the glyphs out whole."""
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         self._lib = lib
@@ -156,22 +147,27 @@ class CShaper:
             raise MemoryError("HarfBuzz could not allocate a buffer")
         weakref.finalize(self, lib.hb_buffer_destroy, self._buffer)
         lib.hb_buffer_set_cluster_level(self._buffer, CLUSTER_LEVEL)  # kept by clear_contents
-        self._length = ctypes.c_uint()
+        self._functions = tuple(
+            ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in _SHAPING_FUNCTIONS
+        )
         self._properties: dict[tuple[bool, str | None, str], _SegmentProperties] = {}
+        self._segments: dict[tuple[bool, str | None, str], int] = {}  # addresses of the above
         self._fonts: dict[Font, int] = {}
 
-    def _segment(self, rtl: bool, script: str | None, language: str) -> _SegmentProperties:
+    def _segment(self, rtl: bool, script: str | None, language: str) -> int:
+        """The address of the segment properties of a direction, script and language."""
         key = (rtl, script, language)
-        props = self._properties.get(key)
-        if props is None:
+        address = self._segments.get(key)
+        if address is None:
             lib = self._lib
             props = _SegmentProperties(
                 _RTL if rtl else _LTR,
                 lib.hb_script_from_string(script.encode(), -1) if script else 0,  # 0: HB_SCRIPT_INVALID
                 lib.hb_language_from_string((language or "und").encode(), -1),
             )
-            self._properties[key] = props
-        return props
+            self._properties[key] = props  # kept alive while its address is used
+            address = self._segments[key] = ctypes.addressof(props)
+        return address
 
     def _font(self, font: Font) -> int:
         pointer = self._fonts.get(font)
@@ -179,42 +175,35 @@ class CShaper:
             pointer = self._fonts[font] = _c_font(self._lib, str(font.path), font.index)
         return pointer
 
-    def shape(self, codepoints: np.ndarray, items: Sequence[Item]) -> GlyphRecords:
-        """Shape every item of a text given as UTF-32 code points (uint32)."""
-        lib, buf, length = self._lib, self._buffer, self._length
-        clear, add, set_segment = (
-            lib.hb_buffer_clear_contents,
-            lib.hb_buffer_add_utf32,
-            lib.hb_buffer_set_segment_properties,
-        )
-        shape, successful = lib.hb_shape, lib.hb_buffer_allocation_successful
-        get_infos, get_positions = lib.hb_buffer_get_glyph_infos, lib.hb_buffer_get_glyph_positions
-        segments, fonts, string_at = self._properties, self._fonts, ctypes.string_at
-        text = np.ascontiguousarray(codepoints, dtype=np.uint32)
-        base, size = text.ctypes.data, len(text)
-        infos: list[bytes] = []
-        positions: list[bytes] = []
-        count: list[int] = []
+    def shape(self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False) -> GlyphRecords:
+        """Shape every item of a text given as UTF-32 code points (uint32); with `logical`, the
+        glyphs of right-to-left items come in logical order rather than HarfBuzz's."""
+        segments, fonts = self._segments, self._fonts
+        starts: list[int] = []
+        ends: list[int] = []
+        handles: list[int] = []
+        addresses: list[int] = []
+        guess: list[bool] = []
+        reverse: list[bool] = []
         for start, end, font, rtl, script, language in items:
-            clear(buf)
-            add(buf, base, size, start, end - start)
-            segment = segments.get((rtl, script, language)) or self._segment(rtl, script, language)
-            set_segment(buf, segment)
-            if not script:
-                lib.hb_buffer_guess_segment_properties(buf)
-            shape(fonts.get(font) or self._font(font), buf, None, 0)
-            if not successful(buf):
-                raise MemoryError("HarfBuzz ran out of memory shaping the text")
-            info = get_infos(buf, length)
-            n = length.value
-            infos.append(string_at(info, n * _INFO_SIZE))
-            positions.append(string_at(get_positions(buf, length), n * _POSITION_SIZE))
-            count.append(n)
-        return _records(
-            np.frombuffer(b"".join(infos), dtype=GLYPH_INFO),
-            np.frombuffer(b"".join(positions), dtype=GLYPH_POSITION),
-            count,
+            starts.append(start)
+            ends.append(end)
+            handles.append(fonts.get(font) or self._font(font))
+            addresses.append(segments.get((rtl, script, language)) or self._segment(rtl, script, language))
+            guess.append(not script)
+            reverse.append(logical and rtl)
+        gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
+            self._functions,
+            self._buffer,
+            np.ascontiguousarray(codepoints, dtype=np.uint32),
+            np.asarray(starts, dtype=np.int64),
+            np.asarray(ends, dtype=np.int64),
+            np.asarray(handles, dtype=np.uintp),
+            np.asarray(addresses, dtype=np.uintp),
+            np.asarray(guess, dtype=np.uint8),
+            np.asarray(reverse, dtype=np.uint8),
         )
+        return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
 
 
 @functools.lru_cache(maxsize=64)
@@ -242,8 +231,9 @@ _Y_OFFSET = attrgetter("y_offset")
 class UharfbuzzShaper:
     """Shapes items through uharfbuzz's Python objects (where the C API is not exported)."""
 
-    def shape(self, codepoints: np.ndarray, items: Sequence[Item]) -> GlyphRecords:
-        """Shape every item of a text given as UTF-32 code points (uint32)."""
+    def shape(self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False) -> GlyphRecords:
+        """Shape every item of a text given as UTF-32 code points (uint32); with `logical`, the
+        glyphs of right-to-left items come in logical order rather than HarfBuzz's."""
         text = (
             np.ascontiguousarray(codepoints, dtype=np.uint32)
             .astype("<u4")
@@ -273,6 +263,10 @@ class UharfbuzzShaper:
             columns[4].extend(map(_X_OFFSET, places))
             columns[5].extend(map(_Y_OFFSET, places))
             count.append(len(infos))
+            if logical and rtl:
+                first = len(columns[0]) - len(infos)
+                for column in columns:
+                    column[first:] = column[first:][::-1]
         return GlyphRecords(
             gid=np.asarray(columns[0], dtype=np.int32),
             cluster=np.asarray(columns[1], dtype=np.int64),

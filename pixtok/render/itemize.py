@@ -9,8 +9,8 @@ after them), in that run's font when it has them. Han, kana and Bopomofo form on
 group, so a Japanese or Chinese paragraph is one run: HarfBuzz then applies kerning and
 proportional punctuation across kanji and kana as it does when shaping the paragraph whole.
 
-Per-character properties are looked up in code point tables filled on first sight, so a text
-costs a few vectorised gathers, not a Python step per character.
+Per-character properties and fonts are looked up in code point tables filled on first sight;
+the rules above run as one compiled pass over the characters (`_itemize`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pixtok.render._itemize import first_covering, gather_fonts, gather_properties, itemize_pass
 from pixtok.render.fonts import Font, FontChain, needs_glyph
-from pixtok.render.language import CJK_LANGUAGES, cjk_languages
+from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES
 from pixtok.render.scripts import COMMON, INHERITED, UNKNOWN, script_tag
 
 _UNSEEN = 0xFFFF
@@ -36,6 +37,7 @@ _EMOJI = 1 << 12  # may start or join an emoji sequence
 #: Script tags by index in the property table; the first three are fixed.
 _SCRIPTS: list[str] = [COMMON, INHERITED, UNKNOWN]
 _SCRIPT_INDEX: dict[str, int] = {tag: i for i, tag in enumerate(_SCRIPTS)}
+_UNKNOWN_INDEX = _SCRIPT_INDEX[UNKNOWN]
 #: Scripts shaped as one run when they meet: Han, kana and Bopomofo share a font and its features.
 CJK_GROUP = ("Hani", "Hira", "Kana", "Bopo")
 _props: np.ndarray | None = None
@@ -47,6 +49,10 @@ _EMOJI_POINTS = (0x200D, 0x20E3, 0x3030, 0x303D, 0x3297, 0x3299)
 
 
 _BMP = 0x10000
+# Entries of the per-code-point font table that are no font index yet.
+_UNASKED = -2  # never looked up
+_ASK_CHAIN = -3  # no font had it: the chain, which remembers its answer, is asked again
+_NONE_PINNED = np.zeros(0, dtype=np.uint8)
 
 
 @functools.lru_cache(maxsize=64)
@@ -90,14 +96,19 @@ def _describe(cp: int) -> int:
 
 def char_properties(cps: np.ndarray) -> np.ndarray:
     """Script index and flags of every code point (the table is filled as characters are met)."""
+    return _properties(cps)[0]
+
+
+def _properties(cps: np.ndarray) -> tuple[np.ndarray, int]:
+    """Script index and flags of every code point, and the flags any of them has."""
     table = _property_table()
-    props = table[cps]
-    unseen = props == _UNSEEN
-    if unseen.any():
-        for cp in np.unique(cps[unseen]).tolist():
+    codes = np.ascontiguousarray(cps, dtype=np.uint32)
+    props, unseen, flags = gather_properties(table, codes, _UNSEEN)
+    if unseen:
+        for cp in np.unique(codes[props == _UNSEEN]).tolist():
             table[cp] = _describe(cp)
-        props = table[cps]
-    return props
+        props, _, flags = gather_properties(table, codes, _UNSEEN)
+    return props, flags
 
 
 def is_invisible(cps: np.ndarray) -> np.ndarray:
@@ -164,219 +175,93 @@ class Itemizer:
 
     def __init__(self, chain: FontChain) -> None:
         self.chain = chain
-        self._fonts = np.full(0x110000, -2, dtype=np.int32)
+        self._fonts = np.full(0x110000, _UNASKED, dtype=np.int32)
         self._known_fonts = len(chain.fonts)
-        self._coverage = np.zeros((0, _BMP), dtype=bool)  # per font: which BMP code points it has
+        self._coverage = np.zeros((0, _BMP), dtype=np.uint8)  # per font: which BMP code points it has
 
-    def _base_fonts(self, text: str, cps: np.ndarray, props: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _base_fonts(self, text: str, cps: np.ndarray, emoji: bool) -> tuple[np.ndarray, np.ndarray]:
         """The chain's font for each character (-1: no font has it), and which characters are
-        pinned to it. Texts that may hold emoji sequences ask the chain for every character, so
-        that each sequence goes to one font whole; its characters are pinned there."""
+        pinned to it (empty: none). Texts that may hold emoji sequences ask the chain for every
+        character, so that each sequence goes to one font whole; its characters are pinned there."""
         fonts = self._fonts_of(cps)
-        if not (props & _EMOJI).any():
-            return fonts, np.zeros(len(cps), dtype=bool)
+        if not emoji:
+            return fonts, _NONE_PINNED
         chosen = np.asarray(self.chain.font_indices(text), dtype=np.int32)
         if len(self.chain.fonts) != self._known_fonts:
             fonts = self._fonts_of(cps)
-        return chosen, chosen != fonts
+        return chosen, (chosen != fonts).view(np.uint8)
 
     def _fonts_of(self, cps: np.ndarray) -> np.ndarray:
         """The chain's font for each code point (-1: no font has it)."""
         if len(self.chain.fonts) != self._known_fonts:
-            # A grown chain may now have characters it lacked; earlier choices still stand.
-            self._fonts[self._fonts == -1] = -2
+            # The chain remembers what it found for each character, and asks it no more.
+            self._fonts[self._fonts == -1] = _ASK_CHAIN
             self._known_fonts = len(self.chain.fonts)
-        fonts = self._fonts[cps]
-        unseen = fonts == -2
-        if unseen.any():
-            for cp in np.unique(cps[unseen]).tolist():
+        fonts, unresolved = gather_fonts(self._fonts, cps)
+        if unresolved:
+            asked = np.unique(cps[fonts < -1])
+            chosen = first_covering(self._coverage_table(), asked, self.chain.user_count)
+            chosen[self._fonts[asked] == _ASK_CHAIN] = _ASK_CHAIN
+            self._fonts[asked] = chosen
+            for cp in asked[chosen < 0].tolist():  # where coverage alone does not decide
                 self._fonts[cp] = self.chain.font_index(chr(cp))
-            fonts = self._fonts[cps]
+            fonts, _ = gather_fonts(self._fonts, cps)
             self._known_fonts = len(self.chain.fonts)
         return fonts
 
-    def _covered(self, fonts: np.ndarray, cps: np.ndarray) -> np.ndarray:
-        """Whether font fonts[i] has code point cps[i] (fonts of -1 have nothing)."""
+    def _coverage_table(self) -> np.ndarray:
+        """Per font of the chain, which code points of the Basic Multilingual Plane it has."""
         if len(self._coverage) != len(self.chain.fonts):
-            self._coverage = np.stack([bmp_coverage(font) for font in self.chain.fonts])
-        valid = fonts >= 0
-        bmp = cps < _BMP
-        out = np.zeros(len(cps), dtype=bool)
-        inside = valid & bmp
-        out[inside] = self._coverage[fonts[inside], cps[inside]]
-        for k in np.flatnonzero(valid & ~bmp).tolist():  # beyond the BMP: rare, asked one by one
-            out[k] = int(cps[k]) in self.chain.fonts[int(fonts[k])].coverage
-        return out
+            self._coverage = np.stack([bmp_coverage(font) for font in self.chain.fonts]).view(np.uint8)
+        return self._coverage
+
+    def _covers_beyond(self, font: int, cp: int) -> bool:
+        """Whether font `font` has a code point beyond the Basic Multilingual Plane."""
+        return cp in self.chain.fonts[font].coverage
 
     def itemize(self, text: str, cps: np.ndarray, levels: np.ndarray, language: str | None) -> Runs:
         """The runs of a prepared text; `levels` are its bidi embedding levels, `language` the
         user's BCP 47 tag (None: inferred for CJK runs)."""
-        n = len(cps)
-        props = char_properties(cps)
-        newline = cps == 10
-        paragraphs = bool(newline.any())
-        paragraph = np.cumsum(newline) - newline if paragraphs else None
-        strong = (props & _STRONG) != 0
-        # A newline is no mark of the letter before it: it joins runs below.
-        attached = ((props & (_MARK | _INVISIBLE)) != 0) & ~newline
-        font, missing, one_font = self._choose_fonts(text, cps, props, strong, attached, newline, paragraph)
-        script = (props & 0xFF).astype(np.int16)
-        resolved, one_script = _resolved_scripts(script, strong, paragraph, newline)
-        cjk = _cjk_scripts()[resolved]
-        group = np.where(cjk, -1, resolved)
-        if language is not None:
-            lang_code = np.zeros(n, dtype=np.int8)
-            languages = [language]
-        else:
-            lang_code = np.full(n, -1, dtype=np.int8)
-            inferred = cjk | (resolved == _SCRIPT_INDEX.get("Hang", -99))
-            if inferred.any():
-                para = paragraph if paragraph is not None else np.zeros(n, dtype=np.int64)
-                lang_code[inferred] = cjk_languages(cps, para)[para[inferred]]
-            languages = list(CJK_LANGUAGES)
-        codes = lang_code[~newline] if paragraphs else lang_code
-        if one_font and one_script and len(codes) and not levels.any() and (codes == codes[0]).all():
-            # One font, one script, one direction and one language: the text is one run.
-            tag = _SCRIPTS[int(script[strong][0])] if strong.any() else COMMON
-            code = int(codes[0])
-            return Runs(
-                start=np.zeros(1, dtype=np.int64),
-                end=np.full(1, n, dtype=np.int64),
-                font=np.full(1, one_font[0], dtype=np.int32),
-                level=np.zeros(1, dtype=np.int8),
-                script=[None if tag in (COMMON, UNKNOWN) else tag],
-                language=[languages[code] if code >= 0 else ""],
-                missing=missing,
-            )
-
-        # A newline joins the run before it (HarfBuzz shapes it to nothing), so consecutive
-        # paragraphs in one font, script, direction and language are one run, one call.
-        if paragraphs:
-            before = _previous(~newline)
-            near_nl = np.where(before >= 0, before, _following(~newline))
-            near_nl[near_nl >= n] = -1
-            idx = np.flatnonzero(newline & (near_nl >= 0))
-            source = near_nl[idx]
-            for column in (font, group, lang_code):
-                column[idx] = column[source]
-            font[newline & (near_nl < 0)] = 0
-            if levels.any():
-                levels = levels.copy()
-                levels[idx] = levels[source]
-        # Runs end wherever font, level, script group or language change.
-        change = np.empty(n, dtype=bool)
-        if n:
-            change[0] = True
-            np.not_equal(font[1:], font[:-1], out=change[1:])
-            change[1:] |= group[1:] != group[:-1]
-            if levels.any():
-                change[1:] |= levels[1:] != levels[:-1]
-            if language is None:
-                change[1:] |= lang_code[1:] != lang_code[:-1]
-        starts = np.flatnonzero(change)
-        ends = np.append(starts[1:], n)
-        # The script of a run is that of its first letter.
-        strong_at = np.flatnonzero(strong)
-        first = np.append(strong_at, n)[np.searchsorted(strong_at, starts)]
-        tags = [_SCRIPTS[k] for k in script[np.minimum(first, max(n - 1, 0))].tolist()] if n else []
-        scripts = [
-            None if k >= b or tag == UNKNOWN else tag
-            for k, b, tag in zip(first.tolist(), ends.tolist(), tags, strict=True)
-        ]
-        codes = lang_code[starts].tolist()
+        cps = np.ascontiguousarray(cps, dtype=np.uint32)
+        props, flags = _properties(cps)
+        base, pinned = self._base_fonts(text, cps, bool(flags & _EMOJI))
+        start, end, font, level, script, code, lacking = itemize_pass(
+            cps,
+            props,
+            base,
+            pinned,
+            np.ascontiguousarray(levels, dtype=np.int8),
+            self._coverage_table(),
+            self._covers_beyond,
+            self.chain.user_count,
+            _cjk_scripts(),
+            _SCRIPT_INDEX.get("Hang", -99),
+            language is not None,
+            _KANA_EDGES,
+            _HANGUL_EDGES,
+        )
+        languages = (language,) if language is not None else CJK_LANGUAGES
+        missing: dict[str, int] = {}
+        if lacking:
+            for cp, count in zip(*np.unique(cps[lacking], return_counts=True), strict=True):
+                missing[chr(int(cp))] = int(count)
         return Runs(
-            start=starts.astype(np.int64),
-            end=ends.astype(np.int64),
-            font=font[starts].astype(np.int32),
-            level=levels[starts].astype(np.int8),
-            script=scripts,
-            language=[languages[c] if c >= 0 else "" for c in codes],
+            start=start,
+            end=end,
+            font=font,
+            level=level,
+            script=[None if k < 0 or k == _UNKNOWN_INDEX else _SCRIPTS[k] for k in script.tolist()],
+            language=[languages[c] if c >= 0 else "" for c in code.tolist()],
             missing=missing,
         )
-
-    def _choose_fonts(
-        self,
-        text: str,
-        cps: np.ndarray,
-        props: np.ndarray,
-        strong: np.ndarray,
-        attached: np.ndarray,
-        newline: np.ndarray,
-        paragraph: np.ndarray | None,
-    ) -> tuple[np.ndarray, dict[str, int], tuple[int, ...]]:
-        """The font of every character (newlines aside), the characters no font has, and the
-        font (in a 1-tuple) when one font has every character.
-
-        Letters take the chain's choice; characters of no script (spaces, digits, punctuation)
-        the font of the letters around them when it has them (unless a user font claims them
-        first); marks and invisible characters the font of the character they follow."""
-        base, pinned = self._base_fonts(text, cps, props)
-        drawn = base[~newline]
-        if not pinned.any() and len(drawn) and drawn[0] >= 0 and (drawn == drawn[0]).all():
-            return base, {}, (int(drawn[0]),)  # one font has every character: every rule gives it
-        font = base.copy()
-        letters = strong & ~attached
-        missing_letter = letters & (base < 0)
-        if missing_letter.any():
-            prev = _neighbour(letters & (base >= 0), paragraph)
-            font = np.where(missing_letter, np.where(prev >= 0, base[np.maximum(prev, 0)], 0), font)
-        common = ~strong & ~attached & ~newline & ~pinned
-        if common.any():
-            near = _neighbour(letters, paragraph)
-            idx = np.flatnonzero(common & (near >= 0))
-            candidate = font[near[idx]]
-            covered = self._covered(candidate, cps[idx])
-            user_first = (base[idx] >= 0) & (base[idx] < self.chain.user_count) & (base[idx] < candidate)
-            take = covered & ~user_first
-            font[idx[take]] = candidate[take]
-        attached &= ~pinned
-        if attached.any():
-            owner = _previous(~attached & ~newline)
-            idx = np.flatnonzero(attached & (owner >= 0))
-            if paragraph is not None:
-                idx = idx[paragraph[owner[idx]] == paragraph[idx]]
-            candidate = font[owner[idx]]
-            invisible = (props[idx] & _INVISIBLE) != 0
-            take = invisible | self._covered(candidate, cps[idx])
-            font[idx[take]] = candidate[take]
-        lacking = ((font < 0) | missing_letter) & ~newline
-        missing: dict[str, int] = {}
-        if lacking.any():
-            visible = lacking & ((props & (_INVISIBLE | _SPACE)) == 0)
-            for cp, count in zip(*np.unique(cps[visible], return_counts=True), strict=True):
-                missing[chr(int(cp))] = int(count)
-            unset = (font < 0) & ~newline
-            owner = _previous((font >= 0) & ~newline)
-            font = np.where(unset, np.where(owner >= 0, font[np.maximum(owner, 0)], 0), font)
-        return font, missing, ()
 
 
 @functools.cache
 def _cjk_script_table(known: int) -> np.ndarray:
-    return np.asarray([tag in CJK_GROUP for tag in _SCRIPTS[:known]] + [False] * (256 - known))
+    cjk = [tag in CJK_GROUP for tag in _SCRIPTS[:known]] + [False] * (256 - known)
+    return np.asarray(cjk, dtype=np.uint8)
 
 
 def _cjk_scripts() -> np.ndarray:
     """Which script indices are of the CJK group (a table over the indices met so far)."""
     return _cjk_script_table(len(_SCRIPTS))
-
-
-def _resolved_scripts(
-    script: np.ndarray, strong: np.ndarray, paragraph: np.ndarray | None, newline: np.ndarray
-) -> tuple[np.ndarray, bool]:
-    """Letters keep their script; everything else takes that of the letters around it (the last
-    one before it in its paragraph, else the first one after it; none: COMMON, index 0). And
-    whether every character gets the same one (newlines, which join the run before them, left
-    aside)."""
-    of_letters = script[strong]
-    if not len(of_letters):
-        return np.zeros(len(script), dtype=np.int16), True
-    if (of_letters == of_letters[0]).all():  # one script: every paragraph with a letter has it
-        if paragraph is None:
-            return np.full(len(script), of_letters[0], dtype=np.int16), True
-        has_letter = (np.bincount(paragraph, weights=strong) > 0)[paragraph]
-        resolved = np.where(has_letter, of_letters[0], 0).astype(np.int16)
-        return resolved, bool((has_letter | newline).all())
-    near = _neighbour(strong, paragraph)
-    resolved = np.where(strong, script, np.where(near >= 0, script[np.maximum(near, 0)], 0))
-    return resolved.astype(np.int16), False

@@ -25,7 +25,7 @@ import numpy as np
 
 from pixtok.render.direction import text_levels
 from pixtok.render.fonts import FontChain
-from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, GlyphRecords, Item, new_shaper
+from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, Item, new_shaper
 from pixtok.render.itemize import Itemizer, Runs, is_invisible
 from pixtok.render.text import PreparedText, codepoints
 
@@ -144,14 +144,12 @@ class Shaper:
         cps = codepoints(text)
         levels, base_level = text_levels(text)
         runs = self.itemizer.itemize(text, cps, levels, language)
-        records = self.harfbuzz.shape(self.codepoints(cps), self.items(runs))
+        records = self.harfbuzz.shape(self.codepoints(cps), self.items(runs), logical=True)
         count = records.count
         run_glyph_start = np.concatenate(([0], np.cumsum(count)))
         gid, cluster, flags = records.gid, records.cluster, records.flags
         advance, x_offset, y_offset = records.x_advance, records.x_offset, records.y_offset
         level = np.repeat(runs.level, count)
-        if (runs.level % 2).any():  # HarfBuzz gives right-to-left runs in visual order
-            gid, cluster, flags, advance, x_offset, y_offset = _logical_order(records, runs, run_glyph_start)
         # Characters that need no glyph (controls, format characters) and that the font lacks.
         notdef = np.flatnonzero(gid == 0)
         if len(notdef):
@@ -174,22 +172,3 @@ class Shaper:
             run_glyph_start=run_glyph_start,
             shaper=self,
         )
-
-
-def _logical_order(records: GlyphRecords, runs: Runs, run_glyph_start: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The glyph columns with every right-to-left run reversed into logical order."""
-    count = records.count
-    order = np.arange(len(records))
-    rtl = np.repeat(runs.level % 2 == 1, count)
-    first = np.repeat(run_glyph_start[:-1], count)
-    last = np.repeat(run_glyph_start[1:] - 1, count)
-    order = np.where(rtl, first + last - order, order)
-    columns = (
-        records.gid,
-        records.cluster,
-        records.flags,
-        records.x_advance,
-        records.x_offset,
-        records.y_offset,
-    )
-    return tuple(column[order] for column in columns)

@@ -1,0 +1,157 @@
+# cython: language_level=3
+"""Items through HarfBuzz into glyph columns, one loop per text.
+
+`harfbuzz.CShaper` shapes every run of a text with the same HarfBuzz buffer: fill it from the
+text's UTF-32 code points (the whole text as context, the run as the item), set its direction,
+script and language, shape, and copy the glyphs out. Through ctypes that was some ten foreign
+calls and two byte strings per run, then a numpy pass per column to split HarfBuzz's records;
+for texts of many short runs (Latin words in Chinese prose, numbers in Arabic) those fixed costs
+outweighed the shaping. Here the same HarfBuzz functions, from the library uharfbuzz loaded
+(their addresses come from ctypes), are called in one loop that writes each glyph's fields
+straight into the columns, right-to-left runs reversed into logical order when asked.
+
+The records are HarfBuzz's `hb_glyph_info_t` and `hb_glyph_position_t` (hb-buffer.h).
+"""
+
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uintptr_t
+from libc.stdlib cimport free, realloc
+
+ctypedef struct GlyphInfo:
+    uint32_t codepoint  # the glyph id, after shaping
+    uint32_t mask  # its low bits are the glyph flags
+    uint32_t cluster
+    uint32_t var1
+    uint32_t var2
+
+ctypedef struct GlyphPosition:
+    int32_t x_advance
+    int32_t y_advance
+    int32_t x_offset
+    int32_t y_offset
+    uint32_t var
+
+ctypedef void (*ClearContents)(void* buffer) noexcept
+ctypedef void (*AddUtf32)(void* buffer, const uint32_t* text, int length, unsigned int offset, int item_length) noexcept
+ctypedef void (*SetSegmentProperties)(void* buffer, const void* properties) noexcept
+ctypedef void (*GuessSegmentProperties)(void* buffer) noexcept
+ctypedef void (*Shape)(void* font, void* buffer, const void* features, unsigned int feature_count) noexcept
+ctypedef int (*AllocationSuccessful)(void* buffer) noexcept
+ctypedef GlyphInfo* (*GetGlyphInfos)(void* buffer, unsigned int* length) noexcept
+ctypedef GlyphPosition* (*GetGlyphPositions)(void* buffer, unsigned int* length) noexcept
+
+#: HB_GLYPH_FLAG_DEFINED: the bits of an info's mask that are glyph flags.
+cdef uint32_t GLYPH_FLAGS_DEFINED = 0x7
+
+
+ctypedef struct Glyph:
+    int32_t gid
+    uint32_t cluster
+    uint8_t flags
+    int32_t x_advance
+    int32_t x_offset
+    int32_t y_offset
+
+
+def shape_items(
+    object functions,
+    uintptr_t buffer,
+    const uint32_t[::1] text,
+    const int64_t[::1] start,
+    const int64_t[::1] end,
+    const uintptr_t[::1] font,
+    const uintptr_t[::1] segment,
+    const uint8_t[::1] guess,
+    const uint8_t[::1] reverse,
+):
+    """Shape item `i` (text[start[i]:end[i]], the whole text as context) with HarfBuzz font
+    `font[i]` and segment properties `segment[i]` (then, where `guess[i]`, HarfBuzz guesses the
+    script); glyphs of items marked `reverse` are given last to first.
+
+    `functions` holds the addresses of hb_buffer_clear_contents, hb_buffer_add_utf32,
+    hb_buffer_set_segment_properties, hb_buffer_guess_segment_properties, hb_shape,
+    hb_buffer_allocation_successful, hb_buffer_get_glyph_infos and
+    hb_buffer_get_glyph_positions, in this order.
+
+    Returns the columns gid (int32), cluster (int64), flags (uint8, HarfBuzz's glyph flags),
+    x_advance, x_offset, y_offset (int32, font units) of all items' glyphs in item order, and
+    the glyph count of each item (int64).
+    """
+    cdef ClearContents clear = <ClearContents><uintptr_t>functions[0]
+    cdef AddUtf32 add = <AddUtf32><uintptr_t>functions[1]
+    cdef SetSegmentProperties set_segment = <SetSegmentProperties><uintptr_t>functions[2]
+    cdef GuessSegmentProperties guess_segment = <GuessSegmentProperties><uintptr_t>functions[3]
+    cdef Shape shape = <Shape><uintptr_t>functions[4]
+    cdef AllocationSuccessful successful = <AllocationSuccessful><uintptr_t>functions[5]
+    cdef GetGlyphInfos get_infos = <GetGlyphInfos><uintptr_t>functions[6]
+    cdef GetGlyphPositions get_positions = <GetGlyphPositions><uintptr_t>functions[7]
+    cdef void* buf = <void*>buffer
+    cdef Py_ssize_t items = start.shape[0], item, j, at
+    cdef Py_ssize_t total = 0, capacity = text.shape[0] + 64
+    cdef unsigned int length = 0
+    cdef GlyphInfo* info
+    cdef GlyphPosition* position
+    cdef Glyph* grown
+    cdef Glyph* glyphs = <Glyph*>realloc(NULL, capacity * sizeof(Glyph))
+    if glyphs == NULL:
+        raise MemoryError()
+    count_array = np.empty(items, dtype=np.int64)
+    cdef int64_t[::1] count = count_array
+    cdef const uint32_t* codepoints = &text[0] if text.shape[0] else NULL
+    try:
+        for item in range(items):
+            clear(buf)
+            add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
+            set_segment(buf, <const void*>segment[item])
+            if guess[item]:
+                guess_segment(buf)
+            shape(<void*>font[item], buf, NULL, 0)
+            if not successful(buf):
+                raise MemoryError("HarfBuzz ran out of memory shaping the text")
+            info = get_infos(buf, &length)
+            position = get_positions(buf, &length)
+            if total + length > capacity:
+                capacity = 2 * (total + length)
+                grown = <Glyph*>realloc(glyphs, capacity * sizeof(Glyph))
+                if grown == NULL:
+                    raise MemoryError()
+                glyphs = grown
+            for j in range(length):
+                at = total + (length - 1 - j if reverse[item] else j)
+                glyphs[at].gid = <int32_t>info[j].codepoint
+                glyphs[at].cluster = info[j].cluster
+                glyphs[at].flags = <uint8_t>(info[j].mask & GLYPH_FLAGS_DEFINED)
+                glyphs[at].x_advance = position[j].x_advance
+                glyphs[at].x_offset = position[j].x_offset
+                glyphs[at].y_offset = position[j].y_offset
+            count[item] = length
+            total += length
+        return _columns(glyphs, total) + (count_array,)
+    finally:
+        free(glyphs)
+
+
+cdef tuple _columns(const Glyph* glyphs, Py_ssize_t total):
+    """The glyphs' fields as numpy columns."""
+    gid_array = np.empty(total, dtype=np.int32)
+    cluster_array = np.empty(total, dtype=np.int64)
+    flags_array = np.empty(total, dtype=np.uint8)
+    advance_array = np.empty(total, dtype=np.int32)
+    x_offset_array = np.empty(total, dtype=np.int32)
+    y_offset_array = np.empty(total, dtype=np.int32)
+    cdef int32_t[::1] gid = gid_array
+    cdef int64_t[::1] cluster = cluster_array
+    cdef uint8_t[::1] flags = flags_array
+    cdef int32_t[::1] advance = advance_array
+    cdef int32_t[::1] x_offset = x_offset_array
+    cdef int32_t[::1] y_offset = y_offset_array
+    cdef Py_ssize_t i
+    for i in range(total):
+        gid[i] = glyphs[i].gid
+        cluster[i] = glyphs[i].cluster
+        flags[i] = glyphs[i].flags
+        advance[i] = glyphs[i].x_advance
+        x_offset[i] = glyphs[i].x_offset
+        y_offset[i] = glyphs[i].y_offset
+    return gid_array, cluster_array, flags_array, advance_array, x_offset_array, y_offset_array

@@ -1,0 +1,181 @@
+"""Runs, fonts, scripts, glyph order and bidi levels from the compiled passes, checked against
+references outside pixtok: the `regex` module's Unicode scripts, the fonts' cmaps as fontTools
+reads them, uharfbuzz's glyph objects and python-bidi's full bidi algorithm."""
+
+from __future__ import annotations
+
+import functools
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import regex
+import uharfbuzz as hb
+from fontTools.ttLib import TTFont
+
+from pixtok.render.direction import has_rtl, reference_levels, text_levels
+from pixtok.render.fonts import Font, FontChain
+from pixtok.render.harfbuzz import UharfbuzzShaper, c_library
+from pixtok.render.itemize import CJK_GROUP, Itemizer, Runs, char_properties
+from pixtok.render.shaping import Shaper
+from pixtok.render.text import codepoints
+
+STRONG = 1 << 10  # the property flag of a letter (or mark) of some script
+
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*.txt"))
+MIXED = [
+    "Hello мир κόσμε שלום עולם مرحبا بالعالم नमस्ते दुनिया สวัสดีชาวโลก 你好世界 こんにちは 안녕하세요",
+    "e\u0301 a\u0308\u0323 ק\u05b8 ب\u064e ि\u0902 👍🏽 👨\u200d👩\u200d👧 🇫🇷 1\ufe0f\u20e3 ☺\ufe0e"
+    "\n\n(x) [١٢٣] 2.5%",
+    "\u200b\u00ad\u2060 tab\tand\nnewline\n\nπ≈3.14 — «quotes» ‹›\u3000全角　スペース ㈠ ﬁ",
+    "ꦲꦏ ⴰⵣ ᚠᚢ \U0001d400\U0001d41a \U00020000 \ue000 unknown letters and missing glyphs",
+]
+
+
+@pytest.fixture(scope="module")
+def chain() -> FontChain:
+    return FontChain.from_specs((), fallback=True, system_fonts=False)
+
+
+@functools.cache
+def cmap(font: Font) -> frozenset[int]:
+    """The code points a font maps to glyphs, as fontTools reads its cmap."""
+    with TTFont(str(font.path), fontNumber=font.index, lazy=True) as tt:
+        return frozenset(tt.getBestCmap() or ())
+
+
+def itemized(chain: FontChain, text: str, language: str | None = None) -> tuple[np.ndarray, Runs]:
+    cps = codepoints(text)
+    levels, _ = text_levels(text)
+    return cps, Itemizer(chain).itemize(text, cps, levels, language)
+
+
+def texts() -> list[str]:
+    rng = random.Random(7)
+    corpus = [path.read_text(encoding="utf-8") for path in CORPUS]
+    windows = [text[k : k + 300] for text in corpus for k in (0, 1500)]
+    pool = "".join(MIXED) + "".join(text[:400] for text in corpus)
+    shuffled = ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 120))) for _ in range(60)]
+    return MIXED + windows + shuffled
+
+
+@pytest.mark.parametrize("language", [None, "ja"])
+def test_runs_cover_the_text_and_split_only_where_something_changes(
+    chain: FontChain, language: str | None
+) -> None:
+    for text in texts():
+        _, runs = itemized(chain, text, language)
+        assert runs.start[0] == 0 and runs.end[-1] == len(text), text
+        assert np.array_equal(runs.start[1:], runs.end[:-1]), text
+        assert (runs.end > runs.start).all(), text
+        for r in range(1, len(runs)):
+            before = (runs.font[r - 1], runs.level[r - 1], runs.language[r - 1])
+            after = (runs.font[r], runs.level[r], runs.language[r])
+            group = [s if s not in CJK_GROUP else "CJK" for s in (runs.script[r - 1], runs.script[r])]
+            assert before != after or group[0] != group[1] or None in group, (text, r)
+
+
+def test_each_run_has_the_script_of_its_letters(chain: FontChain) -> None:
+    """Every letter or mark of a script in a run is of the run's script by Unicode's Script or
+    Script_Extensions property (per `regex`), or of the Han-kana-Bopomofo group with it."""
+    cjk = "[" + "".join(rf"\p{{sc={s}}}\p{{scx={s}}}" for s in CJK_GROUP) + "]"
+    for text in texts():
+        cps, runs = itemized(chain, text)
+        strong = (char_properties(cps) & STRONG) != 0
+        for start, end, script in zip(runs.start.tolist(), runs.end.tolist(), runs.script, strict=True):
+            if script is None:
+                continue
+            own = rf"[\p{{sc={script}}}\p{{scx={script}}}]"
+            for k in np.flatnonzero(strong[start:end]).tolist():
+                char = text[start + k]
+                assert regex.match(cjk if script in CJK_GROUP else own, char), (text, char, script)
+
+
+def test_fonts_chosen_have_the_characters(chain: FontChain) -> None:
+    """Every visible character some font of the chain has is drawn with a font whose cmap (as
+    fontTools reads it) has it; characters none has are reported missing."""
+    for text in texts():
+        cps, runs = itemized(chain, text)
+        font_of = np.repeat(runs.font, runs.end - runs.start)
+        for k, cp in enumerate(cps.tolist()):
+            char = chr(cp)
+            if char.isspace() or not regex.match(r"[\p{L}\p{N}\p{P}\p{S}]", char):
+                continue
+            if any(cp in cmap(font) for font in chain.fonts):
+                assert cp in cmap(chain.fonts[font_of[k]]), (text, char, chain.fonts[font_of[k]].family)
+            else:
+                assert char in runs.missing, (text, char)
+
+
+def test_marks_are_flagged_as_unicode_says(chain: FontChain) -> None:
+    import unicodedata
+
+    cps = np.arange(0x300, 0x3100, dtype=np.uint32)
+    marks = (char_properties(cps) & (1 << 8)) != 0
+    assert [unicodedata.category(chr(c))[0] == "M" for c in cps.tolist()] == marks.tolist()
+
+
+@pytest.mark.skipif(c_library() is None, reason="this uharfbuzz build does not export HarfBuzz's C API")
+def test_logical_order_reverses_each_right_to_left_run_as_harfbuzz_gave_it(chain: FontChain) -> None:
+    text = "abc שָׁלוֹם עוֹלָם 123 مرحبا بالعالم (x) end"
+    cps, runs = itemized(chain, text)
+    shaper = Shaper(chain)
+    items = shaper.items(runs)
+    assert any(item.rtl for item in items)
+    ours = shaper.harfbuzz.shape(Shaper.codepoints(cps), items, logical=True)
+    for shaped in (ours, UharfbuzzShaper().shape(Shaper.codepoints(cps), items, logical=True)):
+        first = 0
+        for item, count in zip(items, shaped.count.tolist(), strict=True):
+            buf = hb.Buffer()
+            buf.cluster_level = hb.BufferClusterLevel.MONOTONE_GRAPHEMES
+            buf.add_str(text, item.start, item.end - item.start)
+            buf.direction = "rtl" if item.rtl else "ltr"
+            buf.language = item.language or "und"
+            if item.script:
+                buf.script = item.script
+            else:
+                buf.guess_segment_properties()
+            hb.shape(item.font.hb_font, buf, {})
+            gids = [info.codepoint for info in buf.glyph_infos]
+            clusters = [info.cluster for info in buf.glyph_infos]
+            if item.rtl:
+                gids, clusters = gids[::-1], clusters[::-1]
+            assert shaped.gid[first : first + count].tolist() == gids
+            assert shaped.cluster[first : first + count].tolist() == clusters
+            first += count
+
+
+def test_numbers_and_separators_resolve_as_the_full_bidi_algorithm_does() -> None:
+    """Weak types (W1–W7) on texts dense in numbers, separators and terminators, against
+    python-bidi's implementation of the whole algorithm."""
+    rng = random.Random(11)
+    pieces = [
+        "12",
+        "٣٤",
+        "۵",
+        ",",
+        ".",
+        ":",
+        "/",
+        "+",
+        "-",
+        "%",
+        "$",
+        "#",
+        "°",
+        " ",
+        "ا",
+        "ב",
+        "a",
+        "\u064b",
+        "\u00ad",
+        "(",
+        ")",
+    ]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25)))
+        if not has_rtl(text):
+            continue
+        levels, _ = text_levels(text)
+        assert np.array_equal(levels, reference_levels(text)[1]), text
