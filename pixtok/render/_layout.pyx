@@ -18,12 +18,13 @@ from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
-cdef enum Alignment:
-    ALIGN_LEFT
-    ALIGN_RIGHT
-    ALIGN_CENTER
-    ALIGN_JUSTIFY
-    ALIGN_START
+
+cdef void* allocate(size_t size) except NULL:
+    """`size` bytes from malloc (at least one), or MemoryError."""
+    cdef void* block = malloc(size if size else 1)
+    if block == NULL:
+        raise MemoryError()
+    return block
 
 
 def glyph_advances(
@@ -41,12 +42,16 @@ def glyph_advances(
     horizontal scale) over the units per em of its font, plus `letter_spacing` after the last
     glyph of a cluster that is not followed by a combining mark (`is_mark`, per character) and
     is not `invisible`. Zero `letter_spacing`: no spacing at all."""
-    cdef Py_ssize_t n = advance.shape[0], g
+    cdef Py_ssize_t n = advance.shape[0], g, f
     out = np.empty(n, dtype=np.float64)
     cdef double[::1] px = out
     cdef bint cluster_end, before_mark
+    cdef double* px_per_unit = <double*>allocate(upem.shape[0] * sizeof(double))
+    for f in range(upem.shape[0]):
+        px_per_unit[f] = scale / upem[f]
     for g in range(n):
-        px[g] = <double>advance[g] * (scale / upem[font[g]])
+        px[g] = <double>advance[g] * px_per_unit[font[g]]
+    free(px_per_unit)
     if letter_spacing != 0.0:
         for g in range(n):
             cluster_end = g == n - 1 or cluster[g + 1] != cluster[g]
@@ -130,7 +135,7 @@ cdef struct LineRecord:
     bint paragraph_end
 
 
-cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value):
+cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value) noexcept:
     """How many of `sorted_values` (ascending) are below `value` (np.searchsorted, left)."""
     cdef Py_ssize_t low = 0, high = sorted_values.shape[0], middle
     while low < high:
@@ -144,15 +149,15 @@ cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value):
 
 cdef Py_ssize_t furthest_fitting(
     const double[::1] position,
-    const int64_t[::1] trim,
+    const int64_t* trim,
     Py_ssize_t j,
     Py_ssize_t last,
     int64_t s,
     double available,
     double eps,
-):
+) noexcept:
     """The last candidate in [j, last] whose line from `s`, its hanging spaces trimmed, fits in
-    `available` px (j - 1: none does). A line's reach is the furthest any of its boundaries
+    `available` px (j - 1: none does). A line's reach is the furthest any of its candidate ends
     gets, so a negative advance does not make a longer line fit."""
     cdef double limit = position[s] + available + eps, reach = 0.0, x
     cdef Py_ssize_t i
@@ -169,8 +174,8 @@ cdef Py_ssize_t merge_candidates(
     const int64_t[::1] soft,
     const uint8_t[::1] boundary,
     const int64_t[::1] forced,
-    int64_t[::1] candidate,
-    uint8_t[::1] is_forced,
+    int64_t* candidate,
+    uint8_t* is_forced,
 ) except -1:
     """The ascending distinct union of the soft breaks at a boundary and the forced breaks, into
     `candidate` (with `is_forced` set at the forced ones); returns how many there are."""
@@ -219,65 +224,67 @@ def greedy_lines(
     """Greedy line breaking of a text of n characters (`char_glyph` has n + 1 entries) whose
     glyphs advance `advance` px, at its soft and forced break opportunities.
 
-    A line from `s` ends at the last candidate up to the next forced break whose trimmed
-    content fits the width (less `indent` on the first line of a paragraph). The common line
-    is measured against pen positions from the start of the text; a line holding a tab takes
+    A line from `s` ends at the last candidate up to the next forced break whose content, its
+    hanging spaces trimmed, fits the width (less `indent` on the first line of a paragraph).
+    Lines are measured by pen positions from the start of the text; a line holding a tab takes
     its positions from `with_tabs(s, stop, indent)`, and a line where nothing fits is cut by
     `inside_word(positions, s, c, available)`, both Python.
 
     Returns the arrays of `Lines`: start, end, next_start, paragraph_start, paragraph_end,
     base_level and available.
     """
-    cdef Py_ssize_t n = char_glyph.shape[0] - 1, n_glyphs = advance.shape[0], i, j, k, last
-    cdef Py_ssize_t n_cand, n_lines = 0, capacity = 64
+    cdef Py_ssize_t n = char_glyph.shape[0] - 1, n_glyphs = advance.shape[0], most
+    cdef Py_ssize_t i, j, k, last, n_cand, n_lines = 0, capacity = 64
     cdef double total = 0.0, room, limit
     cdef int64_t s = 0, line_start, end, next_start
-    cdef bint first = True, fast
-    cdef LineRecord* records
+    cdef bint first = True, fast, broke_inside_word
+    cdef double* cumulative = NULL
+    cdef double* reach = NULL
+    cdef int64_t* candidate = NULL
+    cdef int64_t* trim = NULL
+    cdef Py_ssize_t* next_forced = NULL
+    cdef uint8_t* is_forced = NULL
+    cdef LineRecord* records = NULL
     cdef LineRecord* grown
+    cdef const double[::1] tab_position
 
-    # Pen position at every character boundary (np.cumsum order), and the furthest reached.
     position_arr = np.empty(n + 1, dtype=np.float64)
-    reach_arr = np.empty(n + 1, dtype=np.float64)
     cdef double[::1] position = position_arr
-    cdef double[::1] reach = reach_arr
-    cumulative_arr = np.empty(n_glyphs + 1, dtype=np.float64)
-    cdef double[::1] cumulative = cumulative_arr
-    cumulative[0] = 0.0
-    for i in range(n_glyphs):
-        total = advance[i] if i == 0 else total + advance[i]
-        cumulative[i + 1] = total
-    for i in range(n + 1):
-        position[i] = cumulative[char_glyph[i]]
-        reach[i] = position[i] if i == 0 or not (reach[i - 1] >= position[i]) else reach[i - 1]
-
-    candidate_arr = np.empty(soft.shape[0] + forced.shape[0], dtype=np.int64)
-    forced_arr = np.empty(soft.shape[0] + forced.shape[0], dtype=np.uint8)
-    cdef int64_t[::1] candidate = candidate_arr
-    cdef uint8_t[::1] is_forced = forced_arr
-    n_cand = merge_candidates(soft, boundary, forced, candidate, is_forced)
-    if n_cand and not is_forced[n_cand - 1]:
-        raise ValueError("the end of the text must be a forced break")
-    # Per candidate: the end of its content, how far that reaches, the next forced break.
-    trim_arr = np.empty(n_cand, dtype=np.int64)
-    next_forced_arr = np.empty(n_cand, dtype=np.intp)
-    cdef int64_t[::1] trim = trim_arr
-    cdef Py_ssize_t[::1] next_forced = next_forced_arr
-    for j in range(n_cand):
-        trim[j] = max(content_end[candidate[j]], 0)
-    for j in range(n_cand - 1, -1, -1):
-        next_forced[j] = j if is_forced[j] else next_forced[j + 1]
-
-    records = <LineRecord*>malloc(capacity * sizeof(LineRecord))
-    if records == NULL:
-        raise MemoryError()
+    most = soft.shape[0] + forced.shape[0]
     try:
+        # Pen position at every character boundary (summed as np.cumsum does), and the
+        # furthest any boundary up to it reaches.
+        cumulative = <double*>allocate((n_glyphs + 1) * sizeof(double))
+        reach = <double*>allocate((n + 1) * sizeof(double))
+        cumulative[0] = 0.0
+        for i in range(n_glyphs):
+            total = advance[i] if i == 0 else total + advance[i]
+            cumulative[i + 1] = total
+        for i in range(n + 1):
+            position[i] = cumulative[char_glyph[i]]
+            reach[i] = position[i] if i == 0 or not (reach[i - 1] >= position[i]) else reach[i - 1]
+
+        # Candidates: where a line may end, with the end of their content and the next forced one.
+        candidate = <int64_t*>allocate(most * sizeof(int64_t))
+        trim = <int64_t*>allocate(most * sizeof(int64_t))
+        next_forced = <Py_ssize_t*>allocate(most * sizeof(Py_ssize_t))
+        is_forced = <uint8_t*>allocate(most * sizeof(uint8_t))
+        n_cand = merge_candidates(soft, boundary, forced, candidate, is_forced)
+        if n_cand and not is_forced[n_cand - 1]:
+            raise ValueError("the end of the text must be a forced break")
+        for j in range(n_cand):
+            trim[j] = max(content_end[candidate[j]], 0)
+        for j in range(n_cand - 1, -1, -1):
+            next_forced[j] = j if is_forced[j] else next_forced[j + 1]
+
+        records = <LineRecord*>allocate(capacity * sizeof(LineRecord))
         j = 0
         while j < n_cand:
             last = next_forced[j]
             line_start = candidate[j - 1] if j else 0
-            # The common line: it starts where the previous candidate ended, at a paragraph
-            # start exactly when that candidate was forced, holds no tab, and something fits.
+            # The common line starts where the previous candidate ended, at a paragraph start
+            # exactly when that candidate was forced, holds no tab, and fits at least one word;
+            # its reach is taken from the start of the text.
             fast = s == line_start and first == (j == 0 or is_forced[j - 1])
             if fast and tab.shape[0]:
                 fast = count_below(tab, candidate[last]) <= count_below(tab, line_start)
@@ -295,7 +302,8 @@ def greedy_lines(
                 positions = position_arr
                 if tab.shape[0] and count_below(tab, candidate[last]) > count_below(tab, line_start):
                     positions = with_tabs(s, candidate[last], indent if first else 0.0)
-                k = furthest_fitting(positions, trim, j, last, s, room, eps)
+                tab_position = positions
+                k = furthest_fitting(tab_position, trim, j, last, s, room, eps)
                 if k >= j:
                     end, next_start = max(trim[k], s), candidate[k]
                 else:
@@ -313,14 +321,13 @@ def greedy_lines(
             records[n_lines].end = end
             records[n_lines].next_start = next_start
             records[n_lines].paragraph_start = first
-            if k < j or next_start != candidate[k]:  # broke inside a word
-                records[n_lines].paragraph_end = False
-                n_lines += 1
-                s, first = next_start, False
-                continue
-            records[n_lines].paragraph_end = k == last
+            broke_inside_word = k < j or next_start != candidate[k]
+            records[n_lines].paragraph_end = not broke_inside_word and k == last
             n_lines += 1
-            s, first, j = next_start, k == last, k + 1
+            if broke_inside_word:
+                s, first = next_start, False
+            else:
+                s, first, j = next_start, k == last, k + 1
 
         start_arr = np.empty(n_lines, dtype=np.int64)
         end_arr = np.empty(n_lines, dtype=np.int64)
@@ -329,14 +336,20 @@ def greedy_lines(
         last_arr = np.empty(n_lines, dtype=bool)
         level_arr = np.zeros(n_lines, dtype=np.int8)
         available_arr = np.empty(n_lines, dtype=np.float64)
-        _fill_lines(records, n_lines, start_arr, end_arr, next_arr, first_arr.view(np.uint8),
-                    last_arr.view(np.uint8), level_arr, available_arr, base_level, width, indent)
+        fill_lines(records, n_lines, start_arr, end_arr, next_arr, first_arr.view(np.uint8),
+                   last_arr.view(np.uint8), level_arr, available_arr, base_level, width, indent)
     finally:
+        free(cumulative)
+        free(reach)
+        free(candidate)
+        free(trim)
+        free(next_forced)
+        free(is_forced)
         free(records)
     return start_arr, end_arr, next_arr, first_arr, last_arr, level_arr, available_arr
 
 
-cdef void _fill_lines(
+cdef void fill_lines(
     const LineRecord* records,
     Py_ssize_t n_lines,
     int64_t[::1] start,
@@ -349,7 +362,7 @@ cdef void _fill_lines(
     const int8_t[::1] base_level,
     double width,
     double indent,
-):
+) noexcept:
     """The columns of `Lines` from its records: a line's paragraph level is that of its first
     character (of the last, for a line at the end), its room the width less a first line's
     indent."""
@@ -365,7 +378,15 @@ cdef void _fill_lines(
         available[i] = width - (indent if records[i].paragraph_start else 0.0)
 
 
-cdef inline bint in_ranges(uint32_t cp, const uint32_t[::1] low, const uint32_t[::1] high):
+cdef enum Alignment:
+    ALIGN_LEFT
+    ALIGN_RIGHT
+    ALIGN_CENTER
+    ALIGN_JUSTIFY
+    ALIGN_START
+
+
+cdef inline bint in_ranges(uint32_t cp, const uint32_t[::1] low, const uint32_t[::1] high) noexcept:
     cdef Py_ssize_t r
     for r in range(low.shape[0]):
         if low[r] <= cp <= high[r]:
@@ -373,7 +394,7 @@ cdef inline bint in_ranges(uint32_t cp, const uint32_t[::1] low, const uint32_t[
     return False
 
 
-cdef inline bint in_sorted(uint32_t cp, const uint32_t[::1] values):
+cdef inline bint in_sorted(uint32_t cp, const uint32_t[::1] values) noexcept:
     cdef Py_ssize_t low = 0, high = values.shape[0], middle
     while low < high:
         middle = (low + high) // 2
@@ -384,229 +405,260 @@ cdef inline bint in_sorted(uint32_t cp, const uint32_t[::1] values):
     return low < values.shape[0] and values[low] == cp
 
 
-def line_glyphs(
-    const int64_t[::1] char_glyph,
-    const int64_t[::1] line_start,
-    const int64_t[::1] line_end,
-    const double[::1] advance,
-    const int64_t[::1] cluster,
-    const int32_t[::1] gid,
-    int32_t invisible,
-    const int64_t[::1] tab_chars,
-    const double[::1] tab_px,
-):
-    """The glyphs of every line in logical order: their index among the shaped glyphs, their
-    line, and their advance, where a visible tab's is the one line breaking gave it
-    (`tab_px` of the tab at character `tab_chars`, ascending)."""
-    cdef Py_ssize_t n_lines = line_start.shape[0], line, g, i = 0, total = 0, spot
-    cdef int64_t first, stop
-    for line in range(n_lines):
-        first = char_glyph[line_start[line]]
-        total += max(char_glyph[line_end[line]], first) - first
-    index_arr = np.empty(total, dtype=np.int64)
-    line_arr = np.empty(total, dtype=np.int64)
-    advance_arr = np.empty(total, dtype=np.float64)
-    cdef int64_t[::1] index = index_arr
-    cdef int64_t[::1] line_of = line_arr
-    cdef double[::1] adv = advance_arr
-    for line in range(n_lines):
-        first = char_glyph[line_start[line]]
-        stop = max(char_glyph[line_end[line]], first)
-        for g in range(first, stop):
-            index[i] = g
-            line_of[i] = line
-            adv[i] = advance[g]
-            if tab_chars.shape[0] and gid[g] != invisible:
-                spot = count_below(tab_chars, cluster[g])
-                if spot < tab_chars.shape[0] and tab_chars[spot] == cluster[g]:
-                    adv[i] = tab_px[spot]
-            i += 1
-    return index_arr, line_arr, advance_arr
-
-
-def justify_lines(
-    double[::1] adv,
-    const int64_t[::1] index,
-    const int64_t[::1] line_of,
+cdef void justify(
+    double* adv,
+    const int64_t* glyph,
+    const int64_t* glyph_line,
+    Py_ssize_t n,
     const int64_t[::1] cluster,
     const uint32_t[::1] cps,
-    const uint8_t[::1] justify,
+    const uint8_t[::1] paragraph_end,
     const double[::1] available,
     const uint32_t[::1] separators,
     const uint32_t[::1] cjk_low,
     const uint32_t[::1] cjk_high,
-):
-    """Add to `adv` (glyphs of lines in logical order, line by line) the slack of every line
-    marked in `justify`, shared equally among its justification opportunities: the end of a
-    cluster of a word separator (`separators`, ascending), and on a line holding CJK text
-    (`cps` within [`cjk_low`, `cjk_high`]) the end of any other cluster next to a CJK one; never
-    the end of the line. Every glyph gets its share or 0.0 added."""
-    cdef Py_ssize_t n = adv.shape[0], n_lines = justify.shape[0], i, line
-    cdef uint32_t cp
-    cdef bint cluster_end, separator, next_cjk
+    uint8_t* scratch,
+    double* natural,
+    double* count,
+) noexcept:
+    """Add to `adv` (line by line, logical order) the slack of every line that does not end its
+    paragraph, shared equally among its justification opportunities: the end of a cluster of
+    a word separator (`separators`, ascending), and on a line holding CJK text (`cps` within
+    [`cjk_low`, `cjk_high`]) the end of any other cluster next to a CJK one; never the end of
+    the line. Every glyph gets its share or 0.0 added. `scratch` holds 2 n + lines bytes,
+    `natural` and `count` a double per line."""
+    cdef Py_ssize_t n_lines = paragraph_end.shape[0], i, line
+    cdef uint8_t* is_cjk = scratch
+    cdef uint8_t* opportunity = scratch + n
+    cdef uint8_t* line_has_cjk = scratch + 2 * n
     cdef double share, slack
-    is_cjk_arr = np.zeros(n, dtype=np.uint8)
-    opportunity_arr = np.zeros(n, dtype=np.uint8)
-    line_has_cjk_arr = np.zeros(n_lines, dtype=np.uint8)
-    natural_arr = np.zeros(n_lines, dtype=np.float64)
-    count_arr = np.zeros(n_lines, dtype=np.float64)
-    cdef uint8_t[::1] is_cjk = is_cjk_arr
-    cdef uint8_t[::1] opportunity = opportunity_arr
-    cdef uint8_t[::1] line_has_cjk = line_has_cjk_arr
-    cdef double[::1] natural = natural_arr
-    cdef double[::1] count = count_arr
+    memset(scratch, 0, 2 * n + n_lines)
+    for line in range(n_lines):
+        natural[line] = 0.0
+        count[line] = 0.0
     for i in range(n):
-        is_cjk[i] = in_ranges(cps[cluster[index[i]]], cjk_low, cjk_high)
+        is_cjk[i] = in_ranges(cps[cluster[glyph[i]]], cjk_low, cjk_high)
         if is_cjk[i]:
-            line_has_cjk[line_of[i]] = 1
-        natural[line_of[i]] += adv[i]
+            line_has_cjk[glyph_line[i]] = 1
+        natural[glyph_line[i]] += adv[i]
     for i in range(n - 1):
-        if line_of[i + 1] != line_of[i]:  # the end of a line stretches nothing
-            continue
-        cluster_end = cluster[index[i + 1]] != cluster[index[i]]
-        if not cluster_end:
-            continue
-        separator = in_sorted(cps[cluster[index[i]]], separators)
-        next_cjk = is_cjk[i + 1]
-        if separator or (line_has_cjk[line_of[i]] and (is_cjk[i] or next_cjk)):
+        if glyph_line[i + 1] != glyph_line[i] or cluster[glyph[i + 1]] == cluster[glyph[i]]:
+            continue  # not the end of a cluster inside the line
+        if in_sorted(cps[cluster[glyph[i]]], separators) or (
+            line_has_cjk[glyph_line[i]] and (is_cjk[i] or is_cjk[i + 1])
+        ):
             opportunity[i] = 1
-            count[line_of[i]] += 1.0
+            count[glyph_line[i]] += 1.0
     for i in range(n):
-        line = line_of[i]
+        line = glyph_line[i]
         share = 0.0
-        if opportunity[i] and justify[line] and count[line] > 0:
+        if opportunity[i] and not paragraph_end[line] and count[line] > 0:
             slack = available[line] - natural[line]
             share = (slack if slack >= 0.0 else 0.0) / (count[line] if count[line] >= 1.0 else 1.0)
         adv[i] = adv[i] + share
 
 
-def line_origins(
-    const int64_t[::1] line_of,
-    const double[::1] adv,
+def place_glyphs(
+    const int64_t[::1] line_start,
+    const int64_t[::1] line_end,
     const uint8_t[::1] paragraph_start,
+    const uint8_t[::1] paragraph_end,
     const int8_t[::1] base_level,
+    const double[::1] available,
+    const int64_t[::1] char_glyph,
+    const double[::1] advance,
+    const int64_t[::1] cluster,
+    const int32_t[::1] gid,
+    const int8_t[::1] level,
+    const int32_t[::1] font,
+    const int32_t[::1] x_offset,
+    const int32_t[::1] y_offset,
+    const uint32_t[::1] cps,
+    const double[::1] upem,
+    const int64_t[::1] tab_chars,
+    const double[::1] tab_px,
+    const double[::1] row_baseline,
+    Py_ssize_t lines_per_page,
     str align,
     double left,
     double text_width,
     double indent,
-):
-    """Width of every line (its advances summed in order) and the x where its pen starts:
-    centred, or at the edge the alignment gives (`start` and `justify` follow the paragraph's
-    direction), a first line indented from its start edge."""
-    cdef Py_ssize_t n_lines = paragraph_start.shape[0], i, line
-    cdef bint any_rtl = False, rtl, right
-    cdef double line_indent
-    cdef Alignment alignment = (
-        ALIGN_RIGHT if align == "right" else ALIGN_CENTER if align == "center"
-        else ALIGN_JUSTIFY if align == "justify" else ALIGN_START if align == "start" else ALIGN_LEFT
-    )
-    widths_arr = np.zeros(n_lines, dtype=np.float64)
-    line_x_arr = np.empty(n_lines, dtype=np.float64)
-    cdef double[::1] widths = widths_arr
-    cdef double[::1] line_x = line_x_arr
-    for i in range(adv.shape[0]):
-        widths[line_of[i]] += adv[i]
-    for line in range(n_lines):
-        any_rtl = any_rtl or (base_level[line] & 1)
-    for line in range(n_lines):
-        rtl = base_level[line] & 1
-        line_indent = indent if paragraph_start[line] else 0.0
-        if alignment == ALIGN_CENTER:
-            line_x[line] = left + (text_width - widths[line]) / 2
-        elif alignment != ALIGN_RIGHT and not any_rtl:
-            line_x[line] = left + line_indent if indent != 0.0 else left
-        else:
-            right = rtl if alignment in (ALIGN_START, ALIGN_JUSTIFY) else alignment == ALIGN_RIGHT
-            if right:
-                line_x[line] = left + text_width - widths[line] - (line_indent if rtl else 0.0)
-            else:
-                line_x[line] = left + (0.0 if rtl else line_indent)
-    return widths_arr, line_x_arr
-
-
-def pen_positions(
-    const int64_t[::1] index,
-    const double[::1] adv,
-    const int64_t[::1] line_of,
-    const double[::1] line_x,
-    const double[::1] widths,
-    const double[::1] available,
-    const double[::1] line_baseline,
-    Py_ssize_t lines_per_page,
-    const int32_t[::1] x_offset,
-    const int32_t[::1] y_offset,
-    const int32_t[::1] font,
-    const double[::1] upem,
     double size,
     double hscale,
-    const int32_t[::1] gid,
     int32_t invisible,
-    const int64_t[::1] cluster,
-    Py_ssize_t n_chars,
-    double left,
-    double text_width,
+    const uint32_t[::1] separators,
+    const uint32_t[::1] cjk_low,
+    const uint32_t[::1] cjk_high,
+    visual_order,
 ):
-    """Where every glyph of the lines (in visual order, line by line) is drawn: pen x from its
-    line's origin plus the advances before it on the line, moved by the glyph's offsets; the
-    baseline and page of its line. Glyphs `invisible` are dropped.
+    """Where every glyph of the lines is drawn, in pixels.
+
+    Lines (`line_start`..`paragraph_end`, `available`, as in `Lines`) take the glyphs of their
+    characters; a visible tab advances as line breaking gave it (`tab_px` for the tab at
+    character `tab_chars`, ascending); justified lines share out their slack (see `justify`)
+    and each line starts at the x of its alignment. Where some glyph has a bidi level above 0
+    the glyphs of each line go into visual order, `visual_order(levels, line_of)` (Python). A
+    pen x is its line's start plus the advances before it on the line, moved by the glyph's x
+    offset (font units, scaled by `size` over its font's `upem`, and `hscale`); the baseline
+    is its row's (`row_baseline`, the rows of a page of `lines_per_page`) less the y offset.
+    Glyphs `invisible` are dropped.
 
     Returns index, x, baseline, page, line and advance of the glyphs kept, and how many
     clusters of lines wider than their room reach past the text area.
     """
-    cdef Py_ssize_t n = index.shape[0], n_lines = widths.shape[0], i, kept = 0, line, previous = -1
-    cdef Py_ssize_t overflow = 0
-    cdef int64_t g
-    cdef double running = 0.0, pen, origin = 0.0, scale
+    cdef Py_ssize_t n_lines = line_start.shape[0]
+    cdef Py_ssize_t n = 0, i, f, line, spot, kept = 0, overflow = 0
+    cdef int64_t g, first, stop, page = 0
+    cdef double running = 0.0, origin = 0.0, pen, line_indent, line_baseline = 0.0
     cdef double right_limit = left + text_width + 0.5, left_limit = left - 0.5
-    cdef bint any_over = False
-    cdef uint8_t* seen = NULL
+    cdef bint any_rtl = False, any_over = False, line_over = False, bidi = False, rtl, right
+    cdef Alignment alignment = (
+        ALIGN_RIGHT if align == "right" else ALIGN_CENTER if align == "center"
+        else ALIGN_JUSTIFY if align == "justify" else ALIGN_START if align == "start" else ALIGN_LEFT
+    )
+    cdef int64_t* glyph = NULL  # per glyph of the lines: its index among the shaped glyphs,
+    cdef int64_t* glyph_line = NULL  # its line
+    cdef double* adv = NULL  # and its advance
+    cdef double* widths = NULL  # per line: the sum of its advances,
+    cdef double* line_x = NULL  # where its pen starts,
+    cdef double* natural = NULL  # and for justification, its width and opportunities
+    cdef double* count = NULL
+    cdef uint8_t* scratch = NULL
+    cdef double* x_scale = NULL  # per font: px per font unit across,
+    cdef double* y_scale = NULL  # and down
+    cdef const int64_t[::1] order
+    cdef int8_t[::1] levels_of
+    cdef int64_t[::1] lines_of
+
+    for line in range(n_lines):
+        first = char_glyph[line_start[line]]
+        n += max(char_glyph[line_end[line]], first) - first
     index_arr = np.empty(n, dtype=np.int64)
     x_arr = np.empty(n, dtype=np.float64)
     baseline_arr = np.empty(n, dtype=np.float64)
     page_arr = np.empty(n, dtype=np.int64)
     line_arr = np.empty(n, dtype=np.int64)
     advance_arr = np.empty(n, dtype=np.float64)
-    over_arr = np.zeros(n_lines, dtype=np.uint8)
     cdef int64_t[::1] index_out = index_arr
     cdef double[::1] x_out = x_arr
     cdef double[::1] baseline_out = baseline_arr
     cdef int64_t[::1] page_out = page_arr
     cdef int64_t[::1] line_out = line_arr
     cdef double[::1] advance_out = advance_arr
-    cdef uint8_t[::1] over = over_arr
-    for line in range(n_lines):
-        over[line] = widths[line] > available[line] + 0.5
-        any_over = any_over or over[line]
-    if any_over:
-        seen = <uint8_t*>malloc(max(n_chars, 1))
-        if seen == NULL:
-            raise MemoryError()
-        memset(seen, 0, max(n_chars, 1))
     try:
+        glyph = <int64_t*>allocate(n * sizeof(int64_t))
+        glyph_line = <int64_t*>allocate(n * sizeof(int64_t))
+        adv = <double*>allocate(n * sizeof(double))
+        widths = <double*>allocate(n_lines * sizeof(double))
+        line_x = <double*>allocate(n_lines * sizeof(double))
+        x_scale = <double*>allocate(upem.shape[0] * sizeof(double))
+        y_scale = <double*>allocate(upem.shape[0] * sizeof(double))
+
+        # The glyphs of each line in logical order, with their advances.
+        i = 0
+        for line in range(n_lines):
+            first = char_glyph[line_start[line]]
+            stop = max(char_glyph[line_end[line]], first)
+            for g in range(first, stop):
+                glyph[i] = g
+                glyph_line[i] = line
+                adv[i] = advance[g]
+                if tab_chars.shape[0] and gid[g] != invisible:
+                    spot = count_below(tab_chars, cluster[g])
+                    if spot < tab_chars.shape[0] and tab_chars[spot] == cluster[g]:
+                        adv[i] = tab_px[spot]
+                bidi = bidi or level[g] > 0
+                i += 1
+
+        if alignment == ALIGN_JUSTIFY and n:
+            for line in range(n_lines):
+                if not paragraph_end[line]:
+                    natural = <double*>allocate(n_lines * sizeof(double))
+                    count = <double*>allocate(n_lines * sizeof(double))
+                    scratch = <uint8_t*>allocate(2 * n + n_lines)
+                    justify(adv, glyph, glyph_line, n, cluster, cps, paragraph_end, available,
+                            separators, cjk_low, cjk_high, scratch, natural, count)
+                    break
+
+        # Line widths and where each line starts: centred, or at the edge its alignment gives
+        # (`start` and `justify` follow the paragraph's direction), a first line indented.
+        for line in range(n_lines):
+            widths[line] = 0.0
+            any_rtl = any_rtl or (base_level[line] & 1)
         for i in range(n):
-            g = index[i]
-            line = line_of[i]
-            running = adv[i] if i == 0 else running + adv[i]
-            if line != previous:
+            widths[glyph_line[i]] += adv[i]
+        for line in range(n_lines):
+            rtl = base_level[line] & 1
+            line_indent = indent if paragraph_start[line] else 0.0
+            if alignment == ALIGN_CENTER:
+                line_x[line] = left + (text_width - widths[line]) / 2
+            elif alignment != ALIGN_RIGHT and not any_rtl:
+                line_x[line] = left + line_indent if indent != 0.0 else left
+            else:
+                right = rtl if alignment in (ALIGN_START, ALIGN_JUSTIFY) else alignment == ALIGN_RIGHT
+                if right:
+                    line_x[line] = left + text_width - widths[line] - (line_indent if rtl else 0.0)
+                else:
+                    line_x[line] = left + (0.0 if rtl else line_indent)
+            any_over = any_over or widths[line] > available[line] + 0.5
+
+        if bidi:  # visual order (UAX #9 L2) within each line
+            levels_arr = np.empty(n, dtype=np.int8)
+            lines_arr = np.empty(n, dtype=np.int64)
+            levels_of = levels_arr
+            lines_of = lines_arr
+            for i in range(n):
+                levels_of[i] = level[glyph[i]]
+                lines_of[i] = glyph_line[i]
+            order = np.ascontiguousarray(visual_order(levels_arr, lines_arr), dtype=np.int64)
+            for i in range(n):  # the outputs hold the logical order while it is permuted
+                index_out[i] = glyph[i]
+                advance_out[i] = adv[i]
+            for i in range(n):
+                glyph[i] = index_out[order[i]]
+                adv[i] = advance_out[order[i]]
+
+        if any_over:
+            free(scratch)
+            scratch = <uint8_t*>allocate(cps.shape[0] + 1)  # which clusters were counted
+            memset(scratch, 0, cps.shape[0] + 1)
+        for f in range(upem.shape[0]):
+            y_scale[f] = size / upem[f]
+            x_scale[f] = y_scale[f] * hscale
+        for i in range(n):
+            g = glyph[i]
+            running = adv[i] if i == 0 else running + adv[i]  # np.cumsum over all lines
+            if glyph_line[i] != line or i == 0:
+                line = glyph_line[i]
                 origin = running - adv[i]
-                previous = line
+                page = line // lines_per_page
+                line_baseline = row_baseline[line % lines_per_page]
+                line_over = any_over and widths[line] > available[line] + 0.5
             pen = running - adv[i] - origin + line_x[line]
-            if over[line] and (pen + adv[i] > right_limit or pen < left_limit):
-                if not seen[cluster[g]]:
-                    seen[cluster[g]] = 1
+            if line_over and (pen + adv[i] > right_limit or pen < left_limit):  # off the text area
+                if not scratch[cluster[g]]:
+                    scratch[cluster[g]] = 1
                     overflow += 1
             if gid[g] == invisible:
                 continue
-            scale = size / upem[font[g]]
             index_out[kept] = g
-            x_out[kept] = pen + x_offset[g] * (scale * hscale)
-            baseline_out[kept] = line_baseline[line] - y_offset[g] * scale
-            page_out[kept] = line // lines_per_page
+            x_out[kept] = pen + x_offset[g] * x_scale[font[g]]
+            baseline_out[kept] = line_baseline - y_offset[g] * y_scale[font[g]]
+            page_out[kept] = page
             line_out[kept] = line
             advance_out[kept] = adv[i]
             kept += 1
     finally:
-        free(seen)
+        free(glyph)
+        free(glyph_line)
+        free(adv)
+        free(widths)
+        free(line_x)
+        free(natural)
+        free(count)
+        free(scratch)
+        free(x_scale)
+        free(y_scale)
     if kept < n:
         return (index_arr[:kept], x_arr[:kept], baseline_arr[:kept], page_arr[:kept],
                 line_arr[:kept], advance_arr[:kept], overflow)

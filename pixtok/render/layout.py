@@ -351,97 +351,54 @@ def place(
 ) -> PlacedGlyphs:
     """Pen positions of every drawn glyph: tabs, alignment, justification, bidi order, pages.
 
-    Each line's glyphs take their advances (a tab the one line breaking gave it), justified
-    lines (all but the last of a paragraph) share out their slack (`_justification`), and the
-    line starts at the x its alignment gives. Glyphs then go into visual order, each pen x
-    following the advances before it on its line, and lines fill pages from the top.
+    Each line takes the glyphs of its characters, a tab the advance line breaking gave it.
+    With `justify`, every line but the last of a paragraph is filled: its slack is spread over
+    its word separators, and on lines holding CJK text also between every two clusters where
+    one is CJK (inter-character justification, as CSS Text 3 does for CJK). A line starts at
+    the edge its alignment gives (`start` and `justify` follow the paragraph's direction), a
+    first line indented. Glyphs go into visual order (UAX #9 L2), each pen x following the
+    advances before it on its line, and lines fill pages from the top.
     """
     facts = facts or TextFacts(shaped)
-    gid = _ints(shaped.gid, np.int32)
-    cluster = _ints(shaped.cluster)
     tab_chars, tab_px = _NO_INTS, _NO_FLOATS
     if lines.tab_advance:
         tab_chars = np.fromiter(lines.tab_advance, dtype=np.int64)
         tab_px = np.fromiter(lines.tab_advance.values(), dtype=np.float64)
-    index, line_of, adv = _layout.line_glyphs(
-        facts.char_glyph,
+    per_page = lines_per_page(geometry, box)
+    row_baseline = box.baseline(np.arange(min(len(lines), per_page)), geometry)
+    index, x, baseline, page, line, adv, overflow = _layout.place_glyphs(
         _ints(lines.start),
         _ints(lines.end),
+        np.ascontiguousarray(lines.paragraph_start, dtype=bool).view(np.uint8),
+        np.ascontiguousarray(lines.paragraph_end, dtype=bool).view(np.uint8),
+        _ints(lines.base_level, np.int8),
+        np.ascontiguousarray(lines.available, dtype=np.float64),
+        facts.char_glyph,
         np.ascontiguousarray(advance, dtype=np.float64),
-        cluster,
-        gid,
-        INVISIBLE,
+        _ints(shaped.cluster),
+        _ints(shaped.gid, np.int32),
+        _ints(shaped.level, np.int8),
+        _ints(shaped.font, np.int32),
+        _ints(shaped.x_offset, np.int32),
+        _ints(shaped.y_offset, np.int32),
+        _ints(facts.cps, np.uint32),
+        np.ascontiguousarray(upem, dtype=np.float64),
         tab_chars,
         tab_px,
-    )
-    if align == "justify" and len(index) and not lines.paragraph_end.all():
-        _justification(facts, cluster, index, line_of, adv, lines)
-    paragraph_start = np.ascontiguousarray(lines.paragraph_start, dtype=bool).view(np.uint8)
-    widths, line_x = _layout.line_origins(
-        line_of,
-        adv,
-        paragraph_start,
-        _ints(lines.base_level, np.int8),
+        np.ascontiguousarray(row_baseline, dtype=np.float64),
+        per_page,
         align,
         float(geometry.margins[3]),
         float(geometry.text_width),
         float(geometry.indent),
-    )
-    # Visual order (UAX #9 L2), for all lines at once.
-    if shaped.has_bidi:
-        order = visual_order_lines(shaped.level[index], line_of)
-        index = index[order]
-        adv = adv[order]
-    per_page = lines_per_page(geometry, box)
-    line_baseline = box.baseline(np.arange(len(lines)) % per_page, geometry)
-    index, x, baseline, page, line_of, adv, overflow = _layout.pen_positions(
-        index,
-        adv,
-        line_of,
-        line_x,
-        widths,
-        np.ascontiguousarray(lines.available, dtype=np.float64),
-        np.ascontiguousarray(line_baseline, dtype=np.float64),
-        per_page,
-        _ints(shaped.x_offset, np.int32),
-        _ints(shaped.y_offset, np.int32),
-        _ints(shaped.font, np.int32),
-        np.ascontiguousarray(upem, dtype=np.float64),
         float(geometry.size),
         float(hscale),
-        gid,
         INVISIBLE,
-        cluster,
-        facts.n,
-        float(geometry.margins[3]),
-        float(geometry.text_width),
-    )
-    return PlacedGlyphs(
-        index=index, x=x, baseline=baseline, page=page, line=line_of, advance=adv, overflow_clusters=overflow
-    )
-
-
-def _justification(
-    facts: TextFacts,
-    cluster: np.ndarray,
-    index: np.ndarray,
-    line_of: np.ndarray,
-    adv: np.ndarray,
-    lines: Lines,
-) -> None:
-    """Add to `adv` (glyphs `index` in logical order, on lines `line_of`) the extra advance that
-    fills each justified line: spread over its word separators, and on lines holding CJK text
-    also between every two clusters where one is CJK (inter-character justification, as CSS
-    Text 3 does for CJK)."""
-    _layout.justify_lines(
-        adv,
-        index,
-        line_of,
-        cluster,
-        _ints(facts.cps, np.uint32),
-        np.ascontiguousarray(~lines.paragraph_end).view(np.uint8),
-        np.ascontiguousarray(lines.available, dtype=np.float64),
         _SEPARATORS,
         _CJK_LOW,
         _CJK_HIGH,
+        visual_order_lines,
+    )
+    return PlacedGlyphs(
+        index=index, x=x, baseline=baseline, page=page, line=line, advance=adv, overflow_clusters=overflow
     )
