@@ -180,8 +180,16 @@ cdef Py_ssize_t merge_candidates(
     """The ascending distinct union of the soft breaks at a boundary and the forced breaks, into
     `candidate` (with `is_forced` set at the forced ones); returns how many there are."""
     cdef Py_ssize_t a = 0, b = 0, count = 0, n_soft = soft.shape[0], n_forced = forced.shape[0]
+    cdef Py_ssize_t end = boundary.shape[0] - 1
     cdef int64_t value
     cdef bint from_forced
+    for a in range(n_soft):
+        if not 0 <= soft[a] <= end:
+            raise ValueError("a soft break lies outside the text")
+    for b in range(n_forced):
+        if not 0 <= forced[b] <= end:
+            raise ValueError("a forced break lies outside the text")
+    a = b = 0
     while a < n_soft or b < n_forced:
         if a < n_soft and not boundary[soft[a]]:
             a += 1
