@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pixtok.render import _layout
 from pixtok.render.breaking import grapheme_boundaries
 from pixtok.render.config import Geometry
 from pixtok.render.direction import visual_order_lines
 from pixtok.render.itemize import is_mark
 from pixtok.render.shaping import INVISIBLE, ShapedText
-from pixtok.render.text import is_cjk, is_hanging_space
+from pixtok.render.text import _CJK_RANGES, HANGING_SPACES, is_hanging_space
 
 _EPS = 1e-6
 #: How far (in clusters) the edges of a line are followed to a place safe to break.
@@ -30,6 +31,14 @@ _MAX_EDGE = 64
 #: Word separators that justification stretches (CSS Text 3: space and no-break space, and the
 #: typographic spaces).
 _SEPARATORS = np.asarray([0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F], dtype=np.uint32)
+_CJK_LOW = np.asarray([low for low, _ in _CJK_RANGES], dtype=np.uint32)
+_CJK_HIGH = np.asarray([high for _, high in _CJK_RANGES], dtype=np.uint32)
+#: Whether each code point hangs at a line end (newlines included); the last entry, False,
+#: stands for every code point past the table.
+_HANGS = is_hanging_space(np.arange(max(map(ord, HANGING_SPACES)) + 2, dtype=np.uint32), newline=True)
+_NO_INTS = np.zeros(0, dtype=np.int64)
+_NO_FLOATS = np.zeros(0, dtype=np.float64)
+_NO_FLAGS = np.zeros(0, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -75,65 +84,53 @@ class PlacedGlyphs:
     overflow_clusters: int  # clusters that reach past the text area because nothing narrower fits
 
 
+def _ints(a: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
 def advances_px(shaped: ShapedText, upem: np.ndarray, geometry: Geometry, hscale: float) -> np.ndarray:
     """Pen advance of every glyph in px, with horizontal scale and letter spacing applied.
 
     `upem` gives the units per em of each font of the chain. Letter spacing goes after each
     cluster of a letter and its marks (a mark's glyph takes none, so marks stay on their base).
     """
-    scale = geometry.size * hscale
-    advance = shaped.advance.astype(np.float64) * (scale / upem[shaped.font])
-    if geometry.letter_spacing and len(advance):
-        cps = shaped.cps
-        cluster = shaped.cluster
-        nxt = np.append(cluster[1:], -1)
-        ends = nxt != cluster
-        followed_by_mark = np.append(is_mark(cps[cluster[1:]]), False)
-        spaced = ends & ~followed_by_mark & (shaped.gid != INVISIBLE)
-        advance += np.where(spaced, geometry.letter_spacing, 0.0)
-    return advance
-
-
-def _previous(mask: np.ndarray) -> np.ndarray:
-    return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
-
-
-def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of two arrays (np.union1d without its hashing pass)."""
-    both = np.concatenate((a, b))
-    both.sort()
-    if len(both) < 2:
-        return both
-    keep = np.empty(len(both), dtype=bool)
-    keep[0] = True
-    np.not_equal(both[1:], both[:-1], out=keep[1:])
-    return both[keep]
+    spacing = float(geometry.letter_spacing)
+    marks = is_mark(shaped.cps).view(np.uint8) if spacing else _NO_FLAGS
+    return _layout.glyph_advances(
+        _ints(shaped.advance, np.int32),
+        _ints(shaped.font, np.int32),
+        np.ascontiguousarray(upem, dtype=np.float64),
+        geometry.size * hscale,
+        _ints(shaped.cluster),
+        _ints(shaped.gid, np.int32),
+        marks,
+        spacing,
+        INVISIBLE,
+    )
 
 
 class TextFacts:
-    """Per-character facts of a shaped text that line breaking and placement need."""
+    """Per-character facts of a shaped text that line breaking and placement need.
+
+    `char_glyph`: the first glyph at or after each character boundary. `content_end`: the
+    offset just after the last character before each boundary that is not a hanging space.
+    `boundary`: where a line may start without splitting a cluster. `tab`: offsets of tabs.
+    """
 
     def __init__(self, shaped: ShapedText) -> None:
-        text = shaped.text
-        n = len(text)
-        self.n = n
+        self.n = len(shaped.text)
         self.cps = shaped.cps
         self.cluster = shaped.cluster
-        # The first glyph at or after each character boundary.
-        self.char_glyph = np.searchsorted(shaped.cluster, np.arange(n + 1), side="left")
-        hang = is_hanging_space(self.cps, newline=True)
-        # Offset just after the last character before each boundary that is not a hanging space.
-        self.content_end = np.concatenate(([0], _previous(~hang) + 1))
-        boundary = np.zeros(n + 1, dtype=bool)
-        boundary[shaped.cluster] = True
-        boundary[shaped.runs.start] = True
-        boundary[shaped.runs.end] = True
-        newlines = np.flatnonzero(self.cps == 10)
-        boundary[newlines] = True
-        boundary[newlines + 1] = True
-        boundary[n] = True
-        self.boundary = boundary  # a line may start here without splitting a cluster
-        self.tab = np.flatnonzero(self.cps == 9)
+        facts = _layout.text_facts(
+            _ints(self.cps, np.uint32),
+            _ints(self.cluster),
+            _ints(shaped.runs.start),
+            _ints(shaped.runs.end),
+            _HANGS.view(np.uint8),
+        )
+        if facts is None:
+            raise ValueError("glyph clusters must be in logical order")
+        self.char_glyph, self.content_end, self.boundary, self.tab = facts
 
 
 def break_lines(
@@ -146,107 +143,48 @@ def break_lines(
 ) -> Lines:
     """Greedy line breaking at the break opportunities.
 
-    For every candidate line start, one vectorised search finds the furthest opportunity that
-    fits; the greedy pass then follows these pointers, taking a slower path only for lines
-    that hold a tab (whose advance depends on where the line starts) or a word wider than the
-    line. `tab_interval` gives, per glyph, the distance between tab stops in px (0 elsewhere).
+    A line ends at the last opportunity before the next forced break at which its glyphs, up to
+    the last that is not a hanging space, fit the text width (less the indent on the first line
+    of a paragraph). Most lines are measured by their pen positions from the start of the text;
+    a line that holds a tab (whose advance depends on where the line starts) is measured by
+    `_with_tabs`, and a word wider than the line is cut by `_inside_word`. `tab_interval` gives,
+    per glyph, the distance between tab stops in px (0 elsewhere).
     """
     facts = facts or TextFacts(shaped)
-    n = facts.n
-    cum = np.zeros(len(advance) + 1)
-    np.cumsum(advance, out=cum[1:])
-    x_at = cum[facts.char_glyph]
-    reach = np.maximum.accumulate(x_at)  # searchable even where negative spacing pulls back
-    soft = breaks.soft[facts.boundary[breaks.soft]]
-    candidates = sorted_union(soft, breaks.forced)
-    forced = np.zeros(len(candidates), dtype=bool)
-    forced_at = np.searchsorted(candidates, breaks.forced)  # ascending and distinct, as `forced` is
-    forced[forced_at] = True
-    trim = np.maximum(facts.content_end[candidates], 0)
-    cand_x = reach[trim]
-    next_forced = forced_at[np.searchsorted(forced_at, np.arange(len(candidates)))]
-
-    width, indent = geometry.text_width, geometry.indent
-    line_start = np.concatenate(([0], candidates[:-1]))
-    starts_paragraph = np.concatenate(([True], forced[:-1]))
-    room = width - np.where(starts_paragraph, indent, 0.0) if indent else width
-    fast_end = np.searchsorted(cand_x, x_at[line_start] + room + _EPS, side="right") - 1
-    fast_end = np.minimum(fast_end, next_forced)
-    has_tab = np.zeros(len(candidates), dtype=bool)
-    if len(facts.tab):
-        tabs_before = np.searchsorted(facts.tab, np.append(candidates, n + 1))
-        tabs_at_start = np.searchsorted(facts.tab, line_start)
-        has_tab = tabs_before[next_forced] > tabs_at_start
-
-    fast_end_l, line_start_l = fast_end.tolist(), line_start.tolist()
-    cand_l, trim_l, next_forced_l = candidates.tolist(), trim.tolist(), next_forced.tolist()
-    para_l, has_tab_l = starts_paragraph.tolist(), has_tab.tolist()
+    advance = np.ascontiguousarray(advance, dtype=np.float64)
     tab_advance: dict[int, float] = {}
 
-    starts: list[int] = []
-    ends: list[int] = []
-    nexts: list[int] = []
-    first_flags: list[bool] = []
-    last_flags: list[bool] = []
-    j, s, first = 0, 0, True
-    n_cand = len(cand_l)
-    while j < n_cand:
-        k = fast_end_l[j]
-        if s == line_start_l[j] and first == para_l[j] and k >= j and not has_tab_l[j]:
-            end, next_s = max(trim_l[k], s), cand_l[k]
-        else:
-            avail = width - (indent if first else 0.0)
-            positions = x_at
-            if has_tab_l[j]:
-                positions = _with_tabs(
-                    facts,
-                    advance,
-                    tab_interval,
-                    s,
-                    cand_l[next_forced_l[j]],
-                    indent if first else 0.0,
-                    tab_advance,
-                )
-            k = _furthest(positions, trim_l, cand_l, j, next_forced_l[j], s, avail)
-            if k >= j:
-                end, next_s = max(trim_l[k], s), cand_l[k]
-            else:
-                end = next_s = _inside_word(shaped.text, facts, positions, s, cand_l[j], avail)
-                if next_s == cand_l[j]:
-                    k, end = j, max(trim_l[j], s)
-        starts.append(s)
-        ends.append(end)
-        nexts.append(next_s)
-        first_flags.append(first)
-        if k < j or next_s != cand_l[k]:  # broke inside a word
-            last_flags.append(False)
-            s, first = next_s, False
-            continue
-        ends_paragraph = k == next_forced_l[j]
-        last_flags.append(ends_paragraph)
-        s, first, j = next_s, ends_paragraph, k + 1
-    start_arr = np.asarray(starts, dtype=np.int64)
-    para_first = np.asarray(first_flags, dtype=bool)
-    base = shaped.base_level[np.minimum(start_arr, max(n - 1, 0))] if n else np.zeros(len(starts), np.int8)
+    def with_tabs(s: int, stop: int, indent: float) -> np.ndarray:
+        return _with_tabs(facts, advance, tab_interval, s, stop, indent, tab_advance)
+
+    def inside_word(positions: np.ndarray, s: int, c: int, avail: float) -> int:
+        return _inside_word(shaped.text, facts, positions, s, c, avail)
+
+    start, end, next_start, first, last, base, available = _layout.greedy_lines(
+        advance,
+        facts.char_glyph,
+        facts.content_end,
+        facts.boundary.view(np.uint8),
+        facts.tab,
+        _ints(breaks.soft),
+        _ints(breaks.forced),
+        _ints(shaped.base_level, np.int8),
+        float(geometry.text_width),
+        float(geometry.indent),
+        _EPS,
+        with_tabs,
+        inside_word,
+    )
     return Lines(
-        start=start_arr,
-        end=np.asarray(ends, dtype=np.int64),
-        next_start=np.asarray(nexts, dtype=np.int64),
-        paragraph_start=para_first,
-        paragraph_end=np.asarray(last_flags, dtype=bool),
-        base_level=np.asarray(base, dtype=np.int8),
-        available=width - np.where(para_first, indent, 0.0),
+        start=start,
+        end=end,
+        next_start=next_start,
+        paragraph_start=first,
+        paragraph_end=last,
+        base_level=base,
+        available=available,
         tab_advance=tab_advance,
     )
-
-
-def _furthest(
-    positions: np.ndarray, trim: list[int], cand: list[int], j: int, f: int, s: int, avail: float
-) -> int:
-    """The last candidate in [j, f] whose line from s fits in `avail` (j - 1: none does)."""
-    ends = np.maximum(np.asarray(trim[j : f + 1], dtype=np.int64), s)
-    reach = np.maximum.accumulate(positions[ends])
-    return j - 1 + int(np.searchsorted(reach, positions[s] + avail + _EPS, side="right"))
 
 
 def _with_tabs(
@@ -411,107 +349,56 @@ def place(
     upem: np.ndarray,
     facts: TextFacts | None = None,
 ) -> PlacedGlyphs:
-    """Pen positions of every drawn glyph: tabs, alignment, justification, bidi order, pages."""
-    facts = facts or TextFacts(shaped)
-    n_lines = len(lines)
-    g_start = facts.char_glyph[lines.start]
-    g_end = np.maximum(facts.char_glyph[lines.end], g_start)
-    counts = g_end - g_start
-    line_of = np.repeat(np.arange(n_lines), counts)
-    line_first = np.zeros(n_lines, dtype=np.int64)
-    np.cumsum(counts[:-1], out=line_first[1:])
-    index = np.repeat(g_start - line_first, counts) + np.arange(int(counts.sum()))
-    rtl_paragraph = lines.base_level % 2 == 1
-    justify = ~lines.paragraph_end if align == "justify" else np.zeros(n_lines, dtype=bool)
+    """Pen positions of every drawn glyph: tabs, alignment, justification, bidi order, pages.
 
-    adv = advance[index].copy()
+    Each line takes the glyphs of its characters, a tab the advance line breaking gave it.
+    With `justify`, every line but the last of a paragraph is filled: its slack is spread over
+    its word separators, and on lines holding CJK text also between every two clusters where
+    one is CJK (inter-character justification, as CSS Text 3 does for CJK). A line starts at
+    the edge its alignment gives (`start` and `justify` follow the paragraph's direction), a
+    first line indented. Glyphs go into visual order (UAX #9 L2), each pen x following the
+    advances before it on its line, and lines fill pages from the top.
+    """
+    facts = facts or TextFacts(shaped)
+    tab_chars, tab_px = _NO_INTS, _NO_FLOATS
     if lines.tab_advance:
         tab_chars = np.fromiter(lines.tab_advance, dtype=np.int64)
         tab_px = np.fromiter(lines.tab_advance.values(), dtype=np.float64)
-        cluster = shaped.cluster[index]
-        spot = np.searchsorted(tab_chars, cluster)
-        hit = (spot < len(tab_chars)) & (tab_chars[np.minimum(spot, len(tab_chars) - 1)] == cluster)
-        hit &= shaped.gid[index] != INVISIBLE
-        adv[hit] = tab_px[spot[hit]]
-    if justify.any() and len(index):
-        natural = np.bincount(line_of, weights=adv, minlength=n_lines)
-        adv += _justification(facts, shaped, index, line_of, justify, lines.available - natural)
-    widths = np.bincount(line_of, weights=adv, minlength=n_lines) if len(adv) else np.zeros(n_lines)
-
-    left = geometry.margins[3]
-    text_width = geometry.text_width
-    if align == "center":
-        line_x = left + (text_width - widths) / 2
-    elif align != "right" and not rtl_paragraph.any():  # every line starts at the left edge
-        line_x = left + np.where(lines.paragraph_start, geometry.indent, 0.0) if geometry.indent else left
-    else:  # start and justify follow the paragraph's direction
-        right = rtl_paragraph if align in ("start", "justify") else np.full(n_lines, align == "right")
-        indent = np.where(lines.paragraph_start, geometry.indent, 0.0)
-        line_x = np.where(
-            right, left + text_width - widths - np.where(rtl_paragraph, indent, 0.0),
-            left + np.where(rtl_paragraph, 0.0, indent),
-        )  # fmt: skip
-
-    # Visual order (UAX #9 L2), for all lines at once.
-    if shaped.has_bidi:
-        order = visual_order_lines(shaped.level[index], line_of)
-        index = index[order]
-        adv = adv[order]
-    # Pen x = line start + advances of the glyphs before it on the same line.
-    cum = np.cumsum(adv) - adv
-    line_origin = np.append(cum, 0.0)[line_first]  # empty lines (a first index past the end) repeat nothing
-    pen = cum - np.repeat(line_origin, counts)
-    pen += line_x[line_of] if isinstance(line_x, np.ndarray) else line_x
-    font = shaped.font[index]
-    scale = geometry.size / upem[font]
-    x = pen + shaped.x_offset[index] * (scale * hscale)
-
     per_page = lines_per_page(geometry, box)
-    row = np.arange(n_lines) % per_page
-    page_of_line = np.arange(n_lines) // per_page
-    baseline_of_line = box.baseline(row, geometry)
-    baseline = baseline_of_line[line_of] - shaped.y_offset[index] * scale
-    # Clusters of lines wider than their room that reach past the text area.
-    over = widths > lines.available + 0.5
-    overflow = 0
-    if over.any():
-        on_over = over[line_of]
-        outside = on_over & ((pen + adv > left + text_width + 0.5) | (pen < left - 0.5))
-        overflow = len(np.unique(shaped.cluster[index[outside]]))
-    page = page_of_line[line_of]
-    keep = shaped.gid[index] != INVISIBLE
-    if not keep.all():
-        index, x, baseline, page, line_of, adv = (a[keep] for a in (index, x, baseline, page, line_of, adv))
-    return PlacedGlyphs(
-        index=index, x=x, baseline=baseline, page=page, line=line_of, advance=adv, overflow_clusters=overflow
+    row_baseline = box.baseline(np.arange(min(len(lines), per_page)), geometry)
+    index, x, baseline, page, line, adv, overflow = _layout.place_glyphs(
+        _ints(lines.start),
+        _ints(lines.end),
+        np.ascontiguousarray(lines.paragraph_start, dtype=bool).view(np.uint8),
+        np.ascontiguousarray(lines.paragraph_end, dtype=bool).view(np.uint8),
+        _ints(lines.base_level, np.int8),
+        np.ascontiguousarray(lines.available, dtype=np.float64),
+        facts.char_glyph,
+        np.ascontiguousarray(advance, dtype=np.float64),
+        _ints(shaped.cluster),
+        _ints(shaped.gid, np.int32),
+        _ints(shaped.level, np.int8),
+        _ints(shaped.font, np.int32),
+        _ints(shaped.x_offset, np.int32),
+        _ints(shaped.y_offset, np.int32),
+        _ints(facts.cps, np.uint32),
+        np.ascontiguousarray(upem, dtype=np.float64),
+        tab_chars,
+        tab_px,
+        np.ascontiguousarray(row_baseline, dtype=np.float64),
+        per_page,
+        align,
+        float(geometry.margins[3]),
+        float(geometry.text_width),
+        float(geometry.indent),
+        float(geometry.size),
+        float(hscale),
+        INVISIBLE,
+        _SEPARATORS,
+        _CJK_LOW,
+        _CJK_HIGH,
+        visual_order_lines,
     )
-
-
-def _justification(
-    facts: TextFacts,
-    shaped: ShapedText,
-    index: np.ndarray,
-    line_of: np.ndarray,
-    justify: np.ndarray,
-    slack: np.ndarray,
-) -> np.ndarray:
-    """Extra advance per glyph (logical order) that fills each justified line: spread over its word
-    separators, and on lines holding CJK text also between every two clusters where one is CJK
-    (inter-character justification, as CSS Text 3 does for CJK)."""
-    cluster = shaped.cluster[index]
-    cps = facts.cps[cluster]
-    separator = np.isin(cps, _SEPARATORS)
-    cjk = is_cjk(cps)
-    n = len(index)
-    same_line_next = np.append(line_of[1:] == line_of[:-1], False)
-    cluster_end = np.append(cluster[1:] != cluster[:-1], True) & same_line_next
-    next_cjk = np.append(cjk[1:], False)
-    line_has_cjk = np.bincount(line_of, weights=cjk, minlength=len(justify))[line_of] > 0
-    opportunity = separator & cluster_end | (line_has_cjk & cluster_end & (cjk | next_cjk) & ~separator)
-    # A separator at the very end of a line stretches nothing.
-    opportunity &= same_line_next
-    count = np.bincount(line_of, weights=opportunity, minlength=len(justify))
-    extra = np.where(justify & (count > 0), np.maximum(slack, 0.0) / np.maximum(count, 1), 0.0)
-    out = np.zeros(n)
-    out[opportunity] = extra[line_of[opportunity]]
-    return out
+    return PlacedGlyphs(
+        index=index, x=x, baseline=baseline, page=page, line=line, advance=adv, overflow_clusters=overflow
+    )

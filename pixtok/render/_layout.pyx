@@ -1,0 +1,673 @@
+# cython: language_level=3
+"""The per-text loops of `layout`: glyph advances, facts per character, greedy line breaking
+and pen positions, one compiled pass each.
+
+`layout` states the rules; these functions run them. A window of some 800 characters makes
+about 40 lines of 20 glyphs, and the numpy version of these stages spent its time on the fixed
+cost of a few hundred small array calls, not on the characters. Every float here is computed
+with the operations, and in the order, of the numpy expressions they replace (sums run left to
+right, as np.cumsum and np.bincount add), so pages and layouts are the same to the bit.
+
+Rare cases stay in Python and are called back: the pen positions of a line holding a tab, and
+where a word wider than its line is cut between grapheme clusters.
+"""
+
+import numpy as np
+
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+
+cdef void* allocate(size_t size) except NULL:
+    """`size` bytes from malloc (at least one), or MemoryError."""
+    cdef void* block = malloc(size if size else 1)
+    if block == NULL:
+        raise MemoryError()
+    return block
+
+
+def glyph_advances(
+    const int32_t[::1] advance,
+    const int32_t[::1] font,
+    const double[::1] upem,
+    double scale,
+    const int64_t[::1] cluster,
+    const int32_t[::1] gid,
+    const uint8_t[::1] is_mark,
+    double letter_spacing,
+    int32_t invisible,
+):
+    """Pen advance of every glyph in px: its advance in font units times `scale` (size and
+    horizontal scale) over the units per em of its font, plus `letter_spacing` after the last
+    glyph of a cluster that is not followed by a combining mark (`is_mark`, per character) and
+    is not `invisible`. Zero `letter_spacing`: no spacing at all."""
+    cdef Py_ssize_t n = advance.shape[0], g, f
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] px = out
+    cdef bint cluster_end, before_mark
+    cdef double* px_per_unit = <double*>allocate(upem.shape[0] * sizeof(double))
+    for f in range(upem.shape[0]):
+        px_per_unit[f] = scale / upem[f]
+    for g in range(n):
+        px[g] = <double>advance[g] * px_per_unit[font[g]]
+    free(px_per_unit)
+    if letter_spacing != 0.0:
+        for g in range(n):
+            cluster_end = g == n - 1 or cluster[g + 1] != cluster[g]
+            before_mark = g < n - 1 and is_mark[cluster[g + 1]]
+            if cluster_end and not before_mark and gid[g] != invisible:
+                px[g] = px[g] + letter_spacing
+            else:
+                px[g] = px[g] + 0.0
+    return out
+
+
+def text_facts(
+    const uint32_t[::1] cps,
+    const int64_t[::1] cluster,
+    const int64_t[::1] run_start,
+    const int64_t[::1] run_end,
+    const uint8_t[::1] hanging,
+):
+    """Facts per character boundary 0..n of a text of n characters whose glyphs belong to the
+    characters `cluster` (non-decreasing):
+
+    - char_glyph: the first glyph whose cluster is at or after the boundary;
+    - content_end: the boundary just after the last character before it that is not a hanging
+      space (`hanging`, indexed by code point, its last entry standing for every code point
+      past the table);
+    - boundary: where a line may start without splitting a cluster (cluster starts, run edges,
+      both sides of a newline, the end);
+    - tab: offsets of the tab characters.
+
+    Returns None where `cluster` is not in order.
+    """
+    cdef Py_ssize_t n = cps.shape[0], n_glyphs = cluster.shape[0], last_code = hanging.shape[0] - 1
+    cdef Py_ssize_t i, g, r, tabs = 0
+    cdef int64_t last_content = 0
+    for g in range(1, n_glyphs):
+        if cluster[g] < cluster[g - 1]:
+            return None
+    char_glyph_arr = np.empty(n + 1, dtype=np.int64)
+    content_end_arr = np.empty(n + 1, dtype=np.int64)
+    boundary_arr = np.zeros(n + 1, dtype=bool)
+    cdef int64_t[::1] char_glyph = char_glyph_arr
+    cdef int64_t[::1] content_end = content_end_arr
+    cdef uint8_t[::1] boundary = boundary_arr.view(np.uint8)
+    g = 0
+    for i in range(n + 1):
+        while g < n_glyphs and cluster[g] < i:
+            g += 1
+        char_glyph[i] = g
+    content_end[0] = 0
+    for i in range(n):
+        if not hanging[min(<Py_ssize_t>cps[i], last_code)]:
+            last_content = i + 1
+        content_end[i + 1] = last_content
+        if cps[i] == 9:
+            tabs += 1
+        elif cps[i] == 10:
+            boundary[i] = 1
+            boundary[i + 1] = 1
+    for g in range(n_glyphs):
+        boundary[cluster[g]] = 1
+    for r in range(run_start.shape[0]):
+        boundary[run_start[r]] = 1
+    for r in range(run_end.shape[0]):
+        boundary[run_end[r]] = 1
+    boundary[n] = 1
+    tab_arr = np.empty(tabs, dtype=np.int64)
+    cdef int64_t[::1] tab = tab_arr
+    tabs = 0
+    for i in range(n):
+        if cps[i] == 9:
+            tab[tabs] = i
+            tabs += 1
+    return char_glyph_arr, content_end_arr, boundary_arr, tab_arr
+
+
+cdef struct LineRecord:
+    int64_t start
+    int64_t end
+    int64_t next_start
+    bint paragraph_start
+    bint paragraph_end
+
+
+cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value) noexcept:
+    """How many of `sorted_values` (ascending) are below `value` (np.searchsorted, left)."""
+    cdef Py_ssize_t low = 0, high = sorted_values.shape[0], middle
+    while low < high:
+        middle = (low + high) // 2
+        if sorted_values[middle] < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+cdef Py_ssize_t furthest_fitting(
+    const double[::1] position,
+    const int64_t* trim,
+    Py_ssize_t j,
+    Py_ssize_t last,
+    int64_t s,
+    double available,
+    double eps,
+) noexcept:
+    """The last candidate in [j, last] whose line from `s`, its hanging spaces trimmed, fits in
+    `available` px (j - 1: none does). A line's reach is the furthest any of its candidate ends
+    gets, so a negative advance does not make a longer line fit."""
+    cdef double limit = position[s] + available + eps, reach = 0.0, x
+    cdef Py_ssize_t i
+    for i in range(j, last + 1):
+        x = position[max(trim[i], s)]
+        if i == j or not (reach >= x):
+            reach = x
+        if reach > limit:
+            return i - 1
+    return last
+
+
+cdef Py_ssize_t merge_candidates(
+    const int64_t[::1] soft,
+    const uint8_t[::1] boundary,
+    const int64_t[::1] forced,
+    int64_t* candidate,
+    uint8_t* is_forced,
+) except -1:
+    """The ascending distinct union of the soft breaks at a boundary and the forced breaks, into
+    `candidate` (with `is_forced` set at the forced ones); returns how many there are."""
+    cdef Py_ssize_t a = 0, b = 0, count = 0, n_soft = soft.shape[0], n_forced = forced.shape[0]
+    cdef Py_ssize_t end = boundary.shape[0] - 1
+    cdef int64_t value
+    cdef bint from_forced
+    for a in range(n_soft):
+        if not 0 <= soft[a] <= end:
+            raise ValueError("a soft break lies outside the text")
+    for b in range(n_forced):
+        if not 0 <= forced[b] <= end:
+            raise ValueError("a forced break lies outside the text")
+    a = b = 0
+    while a < n_soft or b < n_forced:
+        if a < n_soft and not boundary[soft[a]]:
+            a += 1
+            continue
+        from_forced = a >= n_soft or (b < n_forced and forced[b] <= soft[a])
+        if from_forced:
+            value = forced[b]
+            b += 1
+            if b < n_forced and forced[b] < value:
+                raise ValueError("forced breaks must be ascending")
+        else:
+            value = soft[a]
+            a += 1
+            if a < n_soft and soft[a] < value:
+                raise ValueError("soft breaks must be ascending")
+        if count and candidate[count - 1] == value:
+            is_forced[count - 1] |= from_forced
+        else:
+            candidate[count] = value
+            is_forced[count] = from_forced
+            count += 1
+    return count
+
+
+def greedy_lines(
+    const double[::1] advance,
+    const int64_t[::1] char_glyph,
+    const int64_t[::1] content_end,
+    const uint8_t[::1] boundary,
+    const int64_t[::1] tab,
+    const int64_t[::1] soft,
+    const int64_t[::1] forced,
+    const int8_t[::1] base_level,
+    double width,
+    double indent,
+    double eps,
+    with_tabs,
+    inside_word,
+):
+    """Greedy line breaking of a text of n characters (`char_glyph` has n + 1 entries) whose
+    glyphs advance `advance` px, at its soft and forced break opportunities.
+
+    A line from `s` ends at the last candidate up to the next forced break whose content, its
+    hanging spaces trimmed, fits the width (less `indent` on the first line of a paragraph).
+    Lines are measured by pen positions from the start of the text; a line holding a tab takes
+    its positions from `with_tabs(s, stop, indent)`, and a line where nothing fits is cut by
+    `inside_word(positions, s, c, available)`, both Python.
+
+    Returns the arrays of `Lines`: start, end, next_start, paragraph_start, paragraph_end,
+    base_level and available.
+    """
+    cdef Py_ssize_t n = char_glyph.shape[0] - 1, n_glyphs = advance.shape[0], most
+    cdef Py_ssize_t i, j, k, last, n_cand, n_lines = 0, capacity = 64
+    cdef double total = 0.0, room, limit
+    cdef int64_t s = 0, line_start, end, next_start
+    cdef bint first = True, fast, broke_inside_word
+    cdef double* cumulative = NULL
+    cdef double* reach = NULL
+    cdef int64_t* candidate = NULL
+    cdef int64_t* trim = NULL
+    cdef Py_ssize_t* next_forced = NULL
+    cdef uint8_t* is_forced = NULL
+    cdef LineRecord* records = NULL
+    cdef LineRecord* grown
+    cdef const double[::1] tab_position
+
+    position_arr = np.empty(n + 1, dtype=np.float64)
+    cdef double[::1] position = position_arr
+    most = soft.shape[0] + forced.shape[0]
+    try:
+        # Pen position at every character boundary (summed as np.cumsum does), and the
+        # furthest any boundary up to it reaches.
+        cumulative = <double*>allocate((n_glyphs + 1) * sizeof(double))
+        reach = <double*>allocate((n + 1) * sizeof(double))
+        cumulative[0] = 0.0
+        for i in range(n_glyphs):
+            total = advance[i] if i == 0 else total + advance[i]
+            cumulative[i + 1] = total
+        for i in range(n + 1):
+            position[i] = cumulative[char_glyph[i]]
+            reach[i] = position[i] if i == 0 or not (reach[i - 1] >= position[i]) else reach[i - 1]
+
+        # Candidates: where a line may end, with the end of their content and the next forced one.
+        candidate = <int64_t*>allocate(most * sizeof(int64_t))
+        trim = <int64_t*>allocate(most * sizeof(int64_t))
+        next_forced = <Py_ssize_t*>allocate(most * sizeof(Py_ssize_t))
+        is_forced = <uint8_t*>allocate(most * sizeof(uint8_t))
+        n_cand = merge_candidates(soft, boundary, forced, candidate, is_forced)
+        if n_cand and not is_forced[n_cand - 1]:
+            raise ValueError("the end of the text must be a forced break")
+        for j in range(n_cand):
+            trim[j] = max(content_end[candidate[j]], 0)
+        for j in range(n_cand - 1, -1, -1):
+            next_forced[j] = j if is_forced[j] else next_forced[j + 1]
+
+        records = <LineRecord*>allocate(capacity * sizeof(LineRecord))
+        j = 0
+        while j < n_cand:
+            last = next_forced[j]
+            line_start = candidate[j - 1] if j else 0
+            # The common line starts where the previous candidate ended, at a paragraph start
+            # exactly when that candidate was forced, holds no tab, and fits at least one word;
+            # its reach is taken from the start of the text.
+            fast = s == line_start and first == (j == 0 or is_forced[j - 1])
+            if fast and tab.shape[0]:
+                fast = count_below(tab, candidate[last]) <= count_below(tab, line_start)
+            if fast:
+                room = width - indent if (indent != 0.0 and first) else width
+                limit = position[line_start] + room + eps
+                fast = reach[trim[j]] <= limit
+                k = j
+                while fast and k < last and reach[trim[k + 1]] <= limit:
+                    k += 1
+            if fast:
+                end, next_start = max(trim[k], s), candidate[k]
+            else:
+                room = width - (indent if first else 0.0)
+                positions = position_arr
+                if tab.shape[0] and count_below(tab, candidate[last]) > count_below(tab, line_start):
+                    positions = with_tabs(s, candidate[last], indent if first else 0.0)
+                tab_position = positions
+                k = furthest_fitting(tab_position, trim, j, last, s, room, eps)
+                if k >= j:
+                    end, next_start = max(trim[k], s), candidate[k]
+                else:
+                    next_start = inside_word(positions, s, candidate[j], room)
+                    end = next_start
+                    if next_start == candidate[j]:
+                        k, end = j, max(trim[j], s)
+            if n_lines == capacity:
+                capacity *= 2
+                grown = <LineRecord*>realloc(records, capacity * sizeof(LineRecord))
+                if grown == NULL:
+                    raise MemoryError()
+                records = grown
+            records[n_lines].start = s
+            records[n_lines].end = end
+            records[n_lines].next_start = next_start
+            records[n_lines].paragraph_start = first
+            broke_inside_word = k < j or next_start != candidate[k]
+            records[n_lines].paragraph_end = not broke_inside_word and k == last
+            n_lines += 1
+            if broke_inside_word:
+                s, first = next_start, False
+            else:
+                s, first, j = next_start, k == last, k + 1
+
+        start_arr = np.empty(n_lines, dtype=np.int64)
+        end_arr = np.empty(n_lines, dtype=np.int64)
+        next_arr = np.empty(n_lines, dtype=np.int64)
+        first_arr = np.empty(n_lines, dtype=bool)
+        last_arr = np.empty(n_lines, dtype=bool)
+        level_arr = np.zeros(n_lines, dtype=np.int8)
+        available_arr = np.empty(n_lines, dtype=np.float64)
+        fill_lines(records, n_lines, start_arr, end_arr, next_arr, first_arr.view(np.uint8),
+                   last_arr.view(np.uint8), level_arr, available_arr, base_level, width, indent)
+    finally:
+        free(cumulative)
+        free(reach)
+        free(candidate)
+        free(trim)
+        free(next_forced)
+        free(is_forced)
+        free(records)
+    return start_arr, end_arr, next_arr, first_arr, last_arr, level_arr, available_arr
+
+
+cdef void fill_lines(
+    const LineRecord* records,
+    Py_ssize_t n_lines,
+    int64_t[::1] start,
+    int64_t[::1] end,
+    int64_t[::1] next_start,
+    uint8_t[::1] paragraph_start,
+    uint8_t[::1] paragraph_end,
+    int8_t[::1] level,
+    double[::1] available,
+    const int8_t[::1] base_level,
+    double width,
+    double indent,
+) noexcept:
+    """The columns of `Lines` from its records: a line's paragraph level is that of its first
+    character (of the last, for a line at the end), its room the width less a first line's
+    indent."""
+    cdef Py_ssize_t i, n = base_level.shape[0]
+    for i in range(n_lines):
+        start[i] = records[i].start
+        end[i] = records[i].end
+        next_start[i] = records[i].next_start
+        paragraph_start[i] = records[i].paragraph_start
+        paragraph_end[i] = records[i].paragraph_end
+        if n:
+            level[i] = base_level[min(records[i].start, n - 1)]
+        available[i] = width - (indent if records[i].paragraph_start else 0.0)
+
+
+cdef enum Alignment:
+    ALIGN_LEFT
+    ALIGN_RIGHT
+    ALIGN_CENTER
+    ALIGN_JUSTIFY
+    ALIGN_START
+
+
+cdef inline bint in_ranges(uint32_t cp, const uint32_t[::1] low, const uint32_t[::1] high) noexcept:
+    cdef Py_ssize_t r
+    for r in range(low.shape[0]):
+        if low[r] <= cp <= high[r]:
+            return True
+    return False
+
+
+cdef inline bint in_sorted(uint32_t cp, const uint32_t[::1] values) noexcept:
+    cdef Py_ssize_t low = 0, high = values.shape[0], middle
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] < cp:
+            low = middle + 1
+        else:
+            high = middle
+    return low < values.shape[0] and values[low] == cp
+
+
+cdef void justify(
+    double* adv,
+    const int64_t* glyph,
+    const int64_t* glyph_line,
+    Py_ssize_t n,
+    const int64_t[::1] cluster,
+    const uint32_t[::1] cps,
+    const uint8_t[::1] paragraph_end,
+    const double[::1] available,
+    const uint32_t[::1] separators,
+    const uint32_t[::1] cjk_low,
+    const uint32_t[::1] cjk_high,
+    uint8_t* scratch,
+    double* natural,
+    double* count,
+) noexcept:
+    """Add to `adv` (line by line, logical order) the slack of every line that does not end its
+    paragraph, shared equally among its justification opportunities: the end of a cluster of
+    a word separator (`separators`, ascending), and on a line holding CJK text (`cps` within
+    [`cjk_low`, `cjk_high`]) the end of any other cluster next to a CJK one; never the end of
+    the line. Every glyph gets its share or 0.0 added. `scratch` holds 2 n + lines bytes,
+    `natural` and `count` a double per line."""
+    cdef Py_ssize_t n_lines = paragraph_end.shape[0], i, line
+    cdef uint8_t* is_cjk = scratch
+    cdef uint8_t* opportunity = scratch + n
+    cdef uint8_t* line_has_cjk = scratch + 2 * n
+    cdef double share, slack
+    memset(scratch, 0, 2 * n + n_lines)
+    for line in range(n_lines):
+        natural[line] = 0.0
+        count[line] = 0.0
+    for i in range(n):
+        is_cjk[i] = in_ranges(cps[cluster[glyph[i]]], cjk_low, cjk_high)
+        if is_cjk[i]:
+            line_has_cjk[glyph_line[i]] = 1
+        natural[glyph_line[i]] += adv[i]
+    for i in range(n - 1):
+        if glyph_line[i + 1] != glyph_line[i] or cluster[glyph[i + 1]] == cluster[glyph[i]]:
+            continue  # not the end of a cluster inside the line
+        if in_sorted(cps[cluster[glyph[i]]], separators) or (
+            line_has_cjk[glyph_line[i]] and (is_cjk[i] or is_cjk[i + 1])
+        ):
+            opportunity[i] = 1
+            count[glyph_line[i]] += 1.0
+    for i in range(n):
+        line = glyph_line[i]
+        share = 0.0
+        if opportunity[i] and not paragraph_end[line] and count[line] > 0:
+            slack = available[line] - natural[line]
+            share = (slack if slack >= 0.0 else 0.0) / (count[line] if count[line] >= 1.0 else 1.0)
+        adv[i] = adv[i] + share
+
+
+def place_glyphs(
+    const int64_t[::1] line_start,
+    const int64_t[::1] line_end,
+    const uint8_t[::1] paragraph_start,
+    const uint8_t[::1] paragraph_end,
+    const int8_t[::1] base_level,
+    const double[::1] available,
+    const int64_t[::1] char_glyph,
+    const double[::1] advance,
+    const int64_t[::1] cluster,
+    const int32_t[::1] gid,
+    const int8_t[::1] level,
+    const int32_t[::1] font,
+    const int32_t[::1] x_offset,
+    const int32_t[::1] y_offset,
+    const uint32_t[::1] cps,
+    const double[::1] upem,
+    const int64_t[::1] tab_chars,
+    const double[::1] tab_px,
+    const double[::1] row_baseline,
+    Py_ssize_t lines_per_page,
+    str align,
+    double left,
+    double text_width,
+    double indent,
+    double size,
+    double hscale,
+    int32_t invisible,
+    const uint32_t[::1] separators,
+    const uint32_t[::1] cjk_low,
+    const uint32_t[::1] cjk_high,
+    visual_order,
+):
+    """Where every glyph of the lines is drawn, in pixels.
+
+    Lines (`line_start`..`paragraph_end`, `available`, as in `Lines`) take the glyphs of their
+    characters; a visible tab advances as line breaking gave it (`tab_px` for the tab at
+    character `tab_chars`, ascending); justified lines share out their slack (see `justify`)
+    and each line starts at the x of its alignment. Where some glyph has a bidi level above 0
+    the glyphs of each line go into visual order, `visual_order(levels, line_of)` (Python). A
+    pen x is its line's start plus the advances before it on the line, moved by the glyph's x
+    offset (font units, scaled by `size` over its font's `upem`, and `hscale`); the baseline
+    is its row's (`row_baseline`, the rows of a page of `lines_per_page`) less the y offset.
+    Glyphs `invisible` are dropped.
+
+    Returns index, x, baseline, page, line and advance of the glyphs kept, and how many
+    clusters of lines wider than their room reach past the text area.
+    """
+    cdef Py_ssize_t n_lines = line_start.shape[0]
+    cdef Py_ssize_t n = 0, i, f, line, spot, kept = 0, overflow = 0
+    cdef int64_t g, first, stop, page = 0
+    cdef double running = 0.0, origin = 0.0, pen, line_indent, line_baseline = 0.0
+    cdef double right_limit = left + text_width + 0.5, left_limit = left - 0.5
+    cdef bint any_rtl = False, any_over = False, line_over = False, bidi = False, rtl, right
+    cdef Alignment alignment = (
+        ALIGN_RIGHT if align == "right" else ALIGN_CENTER if align == "center"
+        else ALIGN_JUSTIFY if align == "justify" else ALIGN_START if align == "start" else ALIGN_LEFT
+    )
+    cdef int64_t* glyph = NULL  # per glyph of the lines: its index among the shaped glyphs,
+    cdef int64_t* glyph_line = NULL  # its line
+    cdef double* adv = NULL  # and its advance
+    cdef double* widths = NULL  # per line: the sum of its advances,
+    cdef double* line_x = NULL  # where its pen starts,
+    cdef double* natural = NULL  # and for justification, its width and opportunities
+    cdef double* count = NULL
+    cdef uint8_t* scratch = NULL
+    cdef double* x_scale = NULL  # per font: px per font unit across,
+    cdef double* y_scale = NULL  # and down
+    cdef const int64_t[::1] order
+    cdef int8_t[::1] levels_of
+    cdef int64_t[::1] lines_of
+
+    for line in range(n_lines):
+        first = char_glyph[line_start[line]]
+        n += max(char_glyph[line_end[line]], first) - first
+    index_arr = np.empty(n, dtype=np.int64)
+    x_arr = np.empty(n, dtype=np.float64)
+    baseline_arr = np.empty(n, dtype=np.float64)
+    page_arr = np.empty(n, dtype=np.int64)
+    line_arr = np.empty(n, dtype=np.int64)
+    advance_arr = np.empty(n, dtype=np.float64)
+    cdef int64_t[::1] index_out = index_arr
+    cdef double[::1] x_out = x_arr
+    cdef double[::1] baseline_out = baseline_arr
+    cdef int64_t[::1] page_out = page_arr
+    cdef int64_t[::1] line_out = line_arr
+    cdef double[::1] advance_out = advance_arr
+    try:
+        glyph = <int64_t*>allocate(n * sizeof(int64_t))
+        glyph_line = <int64_t*>allocate(n * sizeof(int64_t))
+        adv = <double*>allocate(n * sizeof(double))
+        widths = <double*>allocate(n_lines * sizeof(double))
+        line_x = <double*>allocate(n_lines * sizeof(double))
+        x_scale = <double*>allocate(upem.shape[0] * sizeof(double))
+        y_scale = <double*>allocate(upem.shape[0] * sizeof(double))
+
+        # The glyphs of each line in logical order, with their advances.
+        i = 0
+        for line in range(n_lines):
+            first = char_glyph[line_start[line]]
+            stop = max(char_glyph[line_end[line]], first)
+            for g in range(first, stop):
+                glyph[i] = g
+                glyph_line[i] = line
+                adv[i] = advance[g]
+                if tab_chars.shape[0] and gid[g] != invisible:
+                    spot = count_below(tab_chars, cluster[g])
+                    if spot < tab_chars.shape[0] and tab_chars[spot] == cluster[g]:
+                        adv[i] = tab_px[spot]
+                bidi = bidi or level[g] > 0
+                i += 1
+
+        if alignment == ALIGN_JUSTIFY and n:
+            for line in range(n_lines):
+                if not paragraph_end[line]:
+                    natural = <double*>allocate(n_lines * sizeof(double))
+                    count = <double*>allocate(n_lines * sizeof(double))
+                    scratch = <uint8_t*>allocate(2 * n + n_lines)
+                    justify(adv, glyph, glyph_line, n, cluster, cps, paragraph_end, available,
+                            separators, cjk_low, cjk_high, scratch, natural, count)
+                    break
+
+        # Line widths and where each line starts: centred, or at the edge its alignment gives
+        # (`start` and `justify` follow the paragraph's direction), a first line indented.
+        for line in range(n_lines):
+            widths[line] = 0.0
+            any_rtl = any_rtl or (base_level[line] & 1)
+        for i in range(n):
+            widths[glyph_line[i]] += adv[i]
+        for line in range(n_lines):
+            rtl = base_level[line] & 1
+            line_indent = indent if paragraph_start[line] else 0.0
+            if alignment == ALIGN_CENTER:
+                line_x[line] = left + (text_width - widths[line]) / 2
+            elif alignment != ALIGN_RIGHT and not any_rtl:
+                line_x[line] = left + line_indent if indent != 0.0 else left
+            else:
+                right = rtl if alignment in (ALIGN_START, ALIGN_JUSTIFY) else alignment == ALIGN_RIGHT
+                if right:
+                    line_x[line] = left + text_width - widths[line] - (line_indent if rtl else 0.0)
+                else:
+                    line_x[line] = left + (0.0 if rtl else line_indent)
+            any_over = any_over or widths[line] > available[line] + 0.5
+
+        if bidi:  # visual order (UAX #9 L2) within each line
+            levels_arr = np.empty(n, dtype=np.int8)
+            lines_arr = np.empty(n, dtype=np.int64)
+            levels_of = levels_arr
+            lines_of = lines_arr
+            for i in range(n):
+                levels_of[i] = level[glyph[i]]
+                lines_of[i] = glyph_line[i]
+            order = np.ascontiguousarray(visual_order(levels_arr, lines_arr), dtype=np.int64)
+            for i in range(n):  # the outputs hold the logical order while it is permuted
+                index_out[i] = glyph[i]
+                advance_out[i] = adv[i]
+            for i in range(n):
+                glyph[i] = index_out[order[i]]
+                adv[i] = advance_out[order[i]]
+
+        if any_over:
+            free(scratch)
+            scratch = <uint8_t*>allocate(cps.shape[0] + 1)  # which clusters were counted
+            memset(scratch, 0, cps.shape[0] + 1)
+        for f in range(upem.shape[0]):
+            y_scale[f] = size / upem[f]
+            x_scale[f] = y_scale[f] * hscale
+        for i in range(n):
+            g = glyph[i]
+            running = adv[i] if i == 0 else running + adv[i]  # np.cumsum over all lines
+            if glyph_line[i] != line or i == 0:
+                line = glyph_line[i]
+                origin = running - adv[i]
+                page = line // lines_per_page
+                line_baseline = row_baseline[line % lines_per_page]
+                line_over = any_over and widths[line] > available[line] + 0.5
+            pen = running - adv[i] - origin + line_x[line]
+            if line_over and (pen + adv[i] > right_limit or pen < left_limit):  # off the text area
+                if not scratch[cluster[g]]:
+                    scratch[cluster[g]] = 1
+                    overflow += 1
+            if gid[g] == invisible:
+                continue
+            index_out[kept] = g
+            x_out[kept] = pen + x_offset[g] * x_scale[font[g]]
+            baseline_out[kept] = line_baseline - y_offset[g] * y_scale[font[g]]
+            page_out[kept] = page
+            line_out[kept] = line
+            advance_out[kept] = adv[i]
+            kept += 1
+    finally:
+        free(glyph)
+        free(glyph_line)
+        free(adv)
+        free(widths)
+        free(line_x)
+        free(natural)
+        free(count)
+        free(scratch)
+        free(x_scale)
+        free(y_scale)
+    if kept < n:
+        return (index_arr[:kept], x_arr[:kept], baseline_arr[:kept], page_arr[:kept],
+                line_arr[:kept], advance_arr[:kept], overflow)
+    return index_arr, x_arr, baseline_arr, page_arr, line_arr, advance_arr, overflow
