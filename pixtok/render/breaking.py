@@ -13,7 +13,9 @@ ICU counts in UTF-16 code units; offsets here are Python string offsets (code po
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Iterator
 
 import numpy as np
 from icu4py.breakers import CharacterBreaker, LineBreaker
@@ -42,9 +44,13 @@ def _icu_text(text: str) -> tuple[str, np.ndarray | None]:
     return text, utf16_to_cp
 
 
-def _ends(segments: object, mapping: np.ndarray | None) -> np.ndarray:
-    ends = np.fromiter((end for _, end in segments), dtype=np.int64)  # type: ignore[attr-defined]
+def _ends(segments: Iterator[tuple[int, int]], mapping: np.ndarray | None) -> np.ndarray:
+    """The end of every (start, end) segment ICU gives, as code point offsets."""
+    ends = np.fromiter(map(_END, segments), dtype=np.int64)
     return ends if mapping is None else mapping[ends]
+
+
+_END = operator.itemgetter(1)
 
 
 def line_break_opportunities(text: str, locale: str = "") -> np.ndarray:
