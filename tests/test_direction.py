@@ -86,3 +86,32 @@ def test_visual_order_reverses_rtl_runs() -> None:
     # "abc DEF ghi" with DEF right-to-left inside a left-to-right paragraph.
     levels = np.array([0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], dtype=np.int8)
     assert visual_order(levels).tolist() == [0, 1, 2, 3, 6, 5, 4, 7, 8, 9, 10]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["ab", "Zq", "אב", "גדה", "سلام", "12", "٣٤", " ", ".", ",", "-"]),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(0, 2),
+)
+def test_visual_order_equals_python_bidi_display(pieces: list[str], lines: int) -> None:
+    """Lines of letters of both directions, digits and separators (nothing mirrored, no trailing
+    space, which rule L1 would move): the characters in pixtok's visual order read as
+    python-bidi's `get_display` of each line shows them."""
+    from bidi import get_display
+
+    texts = ["".join(pieces[k :: lines + 1]).strip() for k in range(lines + 1)]
+    texts = [t for t in texts if t and has_rtl(t)]
+    for text in texts:
+        levels, _ = text_levels(text)
+        order = visual_order_lines(levels, np.zeros(len(text), dtype=np.int64))
+        assert "".join(text[i] for i in order) == get_display(text), text
+    if texts:  # all the lines at once: each keeps its own order
+        joined = "".join(texts)
+        levels = np.concatenate([text_levels(t)[0] for t in texts])
+        line = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+        order = visual_order_lines(levels, line)
+        assert "".join(joined[i] for i in order) == "".join(get_display(t) for t in texts)

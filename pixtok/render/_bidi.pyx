@@ -196,3 +196,51 @@ def implicit_levels(
 
 cdef inline bint _neutral(int16_t t, bint newline) noexcept nogil:
     return (t == B or t == S or t == WS or t == ON) and not newline
+
+
+def visual_order_lines(const int8_t[::1] levels, const int64_t[::1] line):
+    """The permutation that puts the items of every line in visual order (rule L2): within each
+    line (`line`, non-decreasing, gives each item's), from the line's highest level down to its
+    lowest odd level, every maximal run of items at that level or higher is reversed."""
+    cdef Py_ssize_t n = levels.shape[0], start = 0, stop, i, j, a, b
+    cdef int8_t highest, lowest_odd, level, swap_level
+    cdef int64_t swap
+    order = np.arange(n, dtype=np.int64)
+    current = np.array(levels, dtype=np.int8)
+    cdef int64_t[::1] visual = order
+    cdef int8_t[::1] at = current
+    with nogil:
+        while start < n:
+            stop = start + 1
+            while stop < n and line[stop] == line[start]:
+                stop += 1
+            highest = at[start]
+            lowest_odd = at[start]
+            for i in range(start, stop):
+                highest = max(highest, at[i])
+                lowest_odd = min(lowest_odd, at[i])
+            lowest_odd = lowest_odd | 1
+            level = highest
+            while level >= lowest_odd:
+                i = start
+                while i < stop:
+                    if at[i] < level:
+                        i += 1
+                        continue
+                    j = i
+                    while j < stop and at[j] >= level:
+                        j += 1
+                    a, b = i, j - 1
+                    while a < b:
+                        swap = visual[a]
+                        visual[a] = visual[b]
+                        visual[b] = swap
+                        swap_level = at[a]
+                        at[a] = at[b]
+                        at[b] = swap_level
+                        a += 1
+                        b -= 1
+                    i = j
+                level -= 1
+            start = stop
+    return order

@@ -18,6 +18,7 @@ import numpy as np
 from bidi import get_display
 from bidi.mirror import MIRRORED
 
+from pixtok.render import _bidi
 from pixtok.render._bidi import implicit_levels, weak_types
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
@@ -249,24 +250,8 @@ def visual_order(levels: np.ndarray) -> np.ndarray:
 
 def visual_order_lines(levels: np.ndarray, line: np.ndarray) -> np.ndarray:
     """`visual_order` applied to every line of a text at once; `line` (non-decreasing) gives each
-    item's line. From the highest level down to each line's lowest odd level, every maximal run
-    at that level or higher within a line is reversed."""
-    n = len(levels)
-    order = np.arange(n)
-    if n == 0 or int(levels.max()) == 0:
-        return order
-    starts = np.flatnonzero(np.concatenate(([True], line[1:] != line[:-1])))
-    lowest_odd = (np.minimum.reduceat(levels, starts) | 1)[np.cumsum(np.isin(np.arange(n), starts)) - 1]
-    same_line_as_next = np.append(line[1:] == line[:-1], False)
-    current = levels.astype(np.int16)
-    for level in range(int(levels.max()), int(lowest_odd.min()) - 1, -1):
-        inside = (current >= level) & (level >= lowest_odd)
-        if not inside.any():
-            continue
-        continues = inside & np.append(inside[1:], False) & same_line_as_next
-        run_start = _previous(inside & ~np.concatenate(([False], continues[:-1])))
-        run_end = _following(inside & ~continues)
-        mirror = np.where(inside, run_start + run_end - np.arange(n), np.arange(n))
-        order = order[mirror]
-        current = current[mirror]
-    return order
+    item's line. From each line's highest level down to its lowest odd level, every maximal run
+    at that level or higher within the line is reversed (one compiled walk, `_bidi`)."""
+    return _bidi.visual_order_lines(
+        np.ascontiguousarray(levels, dtype=np.int8), np.ascontiguousarray(line, dtype=np.int64)
+    )
