@@ -1,9 +1,9 @@
 # cython: language_level=3
-"""Glyphs drawn by FreeType, kept as their non-zero pixels, in one compiled loop.
+"""Glyphs drawn by FreeType, kept as bitmaps, in one compiled loop.
 
-The glyph atlas (`raster.GlyphAtlas`) stores each glyph as the (dy, dx, value) of the pixels
-it inks. Drawing a batch of new glyphs used to cost more in Python and numpy (a ctypes call and
-a copy of the bitmap per glyph, then a dozen array passes to find the inked pixels) than in
+The glyph atlas (`raster.GlyphAtlas`) stores each glyph's bitmap, rows of `width` bytes one
+after the other. Drawing a batch of new glyphs used to cost more in Python and numpy (a ctypes
+call and a copy of the bitmap per glyph, then a dozen array passes over the pixels) than in
 FreeType itself: a CJK glyph took about 27 µs of FreeType and 40 µs around it. This loop calls
 the same FreeType functions (their addresses are taken from freetype-py's own library handle,
 so there is one FreeType in the process) and reads each bitmap where FreeType left it. Where
@@ -15,49 +15,35 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 ctypedef int (*load_glyph_fn)(void* face, unsigned int glyph_index, int32_t load_flags) noexcept nogil
 ctypedef int (*render_glyph_fn)(void* slot, int render_mode) noexcept nogil
 
 
 cdef class _Growing:
-    """A C buffer of pixels that doubles as it fills."""
+    """A C buffer of bytes that doubles as it fills."""
 
-    cdef int32_t* dy
-    cdef int32_t* dx
-    cdef uint8_t* val
+    cdef uint8_t* data
     cdef Py_ssize_t size, capacity
 
     def __cinit__(self):
-        self.dy = NULL
-        self.dx = NULL
-        self.val = NULL
+        self.data = NULL
         self.size = 0
         self.capacity = 0
 
     def __dealloc__(self):
-        free(self.dy)
-        free(self.dx)
-        free(self.val)
+        free(self.data)
 
     cdef int reserve(self, Py_ssize_t extra) except -1:
         cdef Py_ssize_t wanted = self.size + extra
         if wanted <= self.capacity:
             return 0
         cdef Py_ssize_t capacity = max(wanted, 2 * self.capacity, 4096)
-        cdef int32_t* dy = <int32_t*> realloc(self.dy, capacity * sizeof(int32_t))
-        if dy == NULL:
+        cdef uint8_t* data = <uint8_t*> realloc(self.data, capacity)
+        if data == NULL:
             raise MemoryError()
-        self.dy = dy
-        cdef int32_t* dx = <int32_t*> realloc(self.dx, capacity * sizeof(int32_t))
-        if dx == NULL:
-            raise MemoryError()
-        self.dx = dx
-        cdef uint8_t* val = <uint8_t*> realloc(self.val, capacity * sizeof(uint8_t))
-        if val == NULL:
-            raise MemoryError()
-        self.val = val
+        self.data = data
         self.capacity = capacity
         return 0
 
@@ -78,9 +64,9 @@ def rasterize(
     its glyph slot. `layout` gives byte offsets: the bitmap, bitmap_left and bitmap_top of the
     slot, then the rows, width, pitch and buffer of the bitmap.
 
-    Returns (dy, dx, value) of every non-zero pixel, glyph after glyph, row by row, and per
-    glyph: its pixel count, left and top bearings, width, rows, and summed coverage. A glyph
-    FreeType cannot draw has no pixels and zero bearings.
+    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and per
+    glyph: its inked (non-zero) pixel count, left and top bearings, width, rows, and summed
+    coverage. A glyph FreeType cannot draw has an empty bitmap and zero bearings.
     """
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
     cdef Py_ssize_t bitmap_rows = layout[3], bitmap_width = layout[4]
@@ -90,11 +76,12 @@ def rasterize(
     cdef char* glyph_slot = <char*> <void*> slot
     cdef char* bitmap = glyph_slot + slot_bitmap
     cdef Py_ssize_t n = glyph_ids.shape[0]
-    cdef Py_ssize_t k, r, c, first
+    cdef Py_ssize_t k, r, c, used
     cdef int32_t rows, width, pitch
     cdef uint8_t* buffer
+    cdef uint8_t* row
     cdef uint8_t value
-    cdef int64_t inked
+    cdef int64_t inked, inked_pixels
 
     count = np.zeros(n, dtype=np.int64)
     left = np.zeros(n, dtype=np.int64)
@@ -117,30 +104,26 @@ def rasterize(
         buffer = (<uint8_t**> (bitmap + bitmap_buffer))[0]
         if rows <= 0 or width <= 0 or buffer == NULL:
             continue
+        used = min(width, pitch)  # bytes of FreeType's row that hold pixels
         width_v[k] = width
         height_v[k] = rows
         pixels.reserve(<Py_ssize_t> rows * width)
-        first = pixels.size
         inked = 0
+        inked_pixels = 0
         for r in range(rows):
-            for c in range(min(width, pitch)):
-                value = buffer[r * pitch + c]
-                if value:
-                    pixels.dy[pixels.size] = r
-                    pixels.dx[pixels.size] = c
-                    pixels.val[pixels.size] = value
-                    pixels.size += 1
-                    inked += value
-        count_v[k] = pixels.size - first
+            row = pixels.data + pixels.size
+            memcpy(row, buffer + r * pitch, used)
+            memset(row + used, 0, width - used)
+            pixels.size += width
+            for c in range(used):
+                value = row[c]
+                inked += value
+                inked_pixels += value != 0
+        count_v[k] = inked_pixels
         ink_v[k] = inked
 
-    dy = np.empty(pixels.size, dtype=np.int32)
-    dx = np.empty(pixels.size, dtype=np.int32)
-    val = np.empty(pixels.size, dtype=np.uint8)
-    cdef int32_t[::1] dy_v = dy, dx_v = dx
-    cdef uint8_t[::1] val_v = val
+    bitmaps = np.empty(pixels.size, dtype=np.uint8)
+    cdef uint8_t[::1] bitmaps_v = bitmaps
     if pixels.size:
-        memcpy(&dy_v[0], pixels.dy, pixels.size * sizeof(int32_t))
-        memcpy(&dx_v[0], pixels.dx, pixels.size * sizeof(int32_t))
-        memcpy(&val_v[0], pixels.val, pixels.size * sizeof(uint8_t))
-    return dy, dx, val, count, left, top, widths, heights, ink
+        memcpy(&bitmaps_v[0], pixels.data, pixels.size)
+    return bitmaps, count, left, top, widths, heights, ink

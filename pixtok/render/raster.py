@@ -50,9 +50,9 @@ class GlyphPixels:
 class GlyphAtlas:
     """Bitmaps of glyphs at one size and horizontal scale, for a list of fonts, rendered on demand.
 
-    The cache keeps only the non-zero pixels of each glyph as (dy, dx, value) in flat pools, so
-    a page is built by gathering from the pools. `fonts` is the font chain's own list: a chain
-    that gains fonts between renders is followed.
+    The cache keeps the bitmap of each glyph (rows of its width, one after the other) in one
+    flat pool, so a page is built by copying rows out of the pool. `fonts` is the font chain's
+    own list: a chain that gains fonts between renders is followed.
     """
 
     def __init__(self, fonts: list[Font], size_px: float, hscale: float = 1.0) -> None:
@@ -62,7 +62,7 @@ class GlyphAtlas:
         self._faces: list[freetype.Face | None] = []
         self._slot: list[np.ndarray] = []
         # Pixels of all glyphs, and per glyph: first pixel, pixel count, bearings, size, ink.
-        self._pixels = {"dy": _Pool(np.int32), "dx": _Pool(np.int32), "val": _Pool(np.uint8)}
+        self._pixels = {"bitmaps": _Pool(np.uint8)}
         self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
         self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
@@ -87,21 +87,20 @@ class GlyphAtlas:
         return face
 
     def _render(self, font_index: int, gids: list[int]) -> None:
-        """Render glyphs into the pools: FreeType draws each, and its inked pixels are kept,
-        in one compiled loop (`_glyph_pixels`)."""
+        """Render glyphs into the pools: FreeType draws each, and its bitmap is kept, in one
+        compiled loop (`_glyph_pixels`)."""
         face = self._face(font_index)
         ft_face = ctypes.cast(face._FT_Face, ctypes.c_void_p).value
         slot = ctypes.cast(face._FT_Face.contents.glyph, ctypes.c_void_p).value
-        dy, dx, values, counts, left, top, width, rows, ink = _glyph_pixels.rasterize(
+        bitmaps, counts, left, top, width, rows, ink = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
             np.asarray(gids, dtype=np.int64), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
         )  # fmt: skip
         first_slot = len(self._glyphs["start"])
         self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
-        starts = len(self._pixels["val"]) + np.cumsum(counts) - counts
-        self._pixels["dy"].extend(dy)
-        self._pixels["dx"].extend(dx)
-        self._pixels["val"].extend(values)
+        sizes = width * rows
+        starts = len(self._pixels["bitmaps"]) + np.cumsum(sizes) - sizes
+        self._pixels["bitmaps"].extend(bitmaps)
         columns = (starts, counts, left, top, width, rows, ink)
         for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
             self._glyphs[key].extend(column)
@@ -162,7 +161,7 @@ class GlyphAtlas:
         kept = _composite.composite(
             ink.reshape(-1), height, width, _int64(slots), _int64(left), _int64(top),
             _NO_PAGE if page is None else _int64(page),
-            a["start"], a["count"], a["dy"], a["dx"], a["val"], dark, keep,
+            a["start"], a["count"], a["w"], a["h"], a["bitmaps"], dark, keep,
         )  # fmt: skip
         if not keep:
             return None
@@ -185,7 +184,7 @@ class GlyphAtlas:
         return _composite.clipped_ink(
             _int64(slots), _int64(left), _int64(top),
             np.atleast_1d(_int64(width)), np.atleast_1d(_int64(height)),
-            a["start"], a["count"], a["w"], a["h"], a["ink"], a["dy"], a["dx"], a["val"],
+            a["start"], a["w"], a["h"], a["ink"], a["bitmaps"],
         )  # fmt: skip
 
 
