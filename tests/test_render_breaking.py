@@ -255,3 +255,42 @@ def test_pixel_strips_keep_all_devanagari_ink() -> None:
     assert result.font_size_px < 8 * 120 / 72
     english = render(corpus("en_prose_debian-reference.txt"), RenderConfig.from_preset("pixel"))
     assert english.clipped_ink == 0.0 and english.font_size_px == pytest.approx(8 * 120 / 72)
+
+
+def _icu4py_ends(text: str, breaker: type, locale: str) -> list[int]:
+    """icu4py's own segment ends, as string offsets."""
+    if not text:
+        return []
+    clean = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return sorted(offsets(clean, breaker(clean, locale).segments()))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS_DIR.glob("*.txt")))
+def test_break_opportunities_equal_icu4py_iterator(name: str) -> None:
+    """The boundaries read through ICU's C API are icu4py's own, for every corpus text, in the
+    locales the engine passes (Thai and Japanese rules included), and for graphemes."""
+    from pixtok.render.breaking import _ICU, grapheme_boundaries, line_break_opportunities
+
+    assert _ICU is not None, "icu4py's wheel carries ICU's library: its C API is used"
+    text = corpus(name)[:6000]
+    for locale in ("", "ja", "zh_Hans", "th"):
+        assert line_break_opportunities(text, locale).tolist() == _icu4py_ends(text, LineBreaker, locale)
+    assert grapheme_boundaries(text).tolist() == _icu4py_ends(text, CharacterBreaker, "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "a",
+        "emoji 👩‍👩‍👧 and 𝕏 math, then 日本語。",
+        "lone \ud800 surrogate \udfff here",
+        "e\u0301 n\u0303 क्षि 🇺🇳🇫🇷",
+        "\n\n  \t",
+    ],
+)
+def test_break_opportunities_of_awkward_texts_equal_icu4py(text: str) -> None:
+    from pixtok.render.breaking import grapheme_boundaries, line_break_opportunities
+
+    assert line_break_opportunities(text).tolist() == _icu4py_ends(text, LineBreaker, "")
+    assert grapheme_boundaries(text).tolist() == _icu4py_ends(text, CharacterBreaker, "")

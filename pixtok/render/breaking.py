@@ -8,18 +8,24 @@ Burmese, which write no spaces between words. Where no opportunity falls inside 
 than a line, the layout breaks it between grapheme clusters (UAX #29, ICU's character
 iterator), so no letter is split from its marks.
 
-ICU counts in UTF-16 code units; offsets here are Python string offsets (code points).
+ICU counts in UTF-16 code units; offsets here are Python string offsets (code points). The
+break iterator is walked by `_breaks` through ICU's C API, in the ICU library icu4py carries;
+where an icu4py build carries none, icu4py's own iterator is read, with the same results.
 """
 
 from __future__ import annotations
 
+import ctypes
 import operator
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import icu4py
 import numpy as np
 from icu4py.breakers import CharacterBreaker, LineBreaker
 
+from pixtok.render import _breaks
 from pixtok.render.text import codepoints
 
 #: Lone surrogates and characters beyond the Basic Multilingual Plane: what makes ICU's UTF-16
@@ -44,13 +50,48 @@ def _icu_text(text: str) -> tuple[str, np.ndarray | None]:
     return text, utf16_to_cp
 
 
-def _ends(segments: Iterator[tuple[int, int]], mapping: np.ndarray | None) -> np.ndarray:
-    """The end of every (start, end) segment ICU gives, as code point offsets."""
-    ends = np.fromiter(map(_END, segments), dtype=np.int64)
-    return ends if mapping is None else mapping[ends]
+def _ends(segments: Iterator[tuple[int, int]]) -> np.ndarray:
+    """The end of every (start, end) segment icu4py gives."""
+    return np.fromiter(map(_END, segments), dtype=np.int64)
 
 
 _END = operator.itemgetter(1)
+#: ICU's UBreakIteratorType values, and icu4py's breaker of each.
+_CHARACTER, _LINE = 0, 2
+_BREAKERS = {_CHARACTER: CharacterBreaker, _LINE: LineBreaker}
+
+
+def _icu_c_api() -> tuple[int, int, int] | None:
+    """Addresses of ubrk_open, ubrk_next and ubrk_close in the ICU library icu4py's wheel
+    carries (its symbols bear ICU's major version: ubrk_open_78), or None where it carries none
+    (then icu4py's own iterator is read)."""
+    folder = Path(icu4py.__file__).resolve().parent.parent / "icu4py.libs"
+    for path in sorted(folder.glob("libicuuc*.so*")):
+        version = re.search(r"\.so\.(\d+)", path.name)
+        try:
+            library = ctypes.CDLL(str(path))
+            suffix = f"_{version.group(1)}" if version else ""
+            functions = [getattr(library, f"ubrk_{name}{suffix}") for name in ("open", "next", "close")]
+        except (OSError, AttributeError):
+            continue
+        return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in functions)  # type: ignore[return-value]
+    return None
+
+
+_ICU = _icu_c_api()
+
+
+def _boundaries(text: str, kind: int, locale: str) -> np.ndarray:
+    """ICU's boundaries of `kind` after 0, as code point offsets (the end of the text last)."""
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    icu_text, mapping = _icu_text(text)
+    if _ICU is not None:
+        units = np.frombuffer(icu_text.encode("utf-16-le"), dtype=np.uint16)
+        ends = _breaks.boundaries(*_ICU, kind, locale.encode("ascii", "replace"), units)
+    else:
+        ends = _ends(_BREAKERS[kind](icu_text, locale).segments())
+    return ends if mapping is None else mapping[ends]
 
 
 def line_break_opportunities(text: str, locale: str = "") -> np.ndarray:
@@ -59,18 +100,12 @@ def line_break_opportunities(text: str, locale: str = "") -> np.ndarray:
     The end of the text is included; 0 is not. A mandatory break (after a newline) is an
     opportunity like the others: the layout knows where newlines are.
     """
-    if not text:
-        return np.zeros(0, dtype=np.int64)
-    icu_text, mapping = _icu_text(text)
-    return _ends(LineBreaker(icu_text, locale).segments(), mapping)
+    return _boundaries(text, _LINE, locale)
 
 
 def grapheme_boundaries(text: str) -> np.ndarray:
     """Offsets at which a grapheme cluster starts (UAX #29, by ICU), after 0, up to len(text)."""
-    if not text:
-        return np.zeros(0, dtype=np.int64)
-    icu_text, mapping = _icu_text(text)
-    return _ends(CharacterBreaker(icu_text, "").segments(), mapping)
+    return _boundaries(text, _CHARACTER, "")
 
 
 def icu_locale(language: str | None) -> str:

@@ -1,0 +1,49 @@
+# cython: language_level=3
+"""ICU's break iterator walked in one compiled loop.
+
+icu4py gives a text's break opportunities as a Python iterator of (start, end) tuples: about
+half a microsecond of Python per opportunity, which on a window of Chinese (an opportunity
+after nearly every character) cost more than shaping it. This loop calls ICU's own C API
+(`ubrk_open`, `ubrk_next`, `ubrk_close`, from the ICU library icu4py's wheel carries, so the
+rules, dictionaries and data are the same ones) and writes every boundary into an array.
+"""
+
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint16_t
+
+ctypedef void* (*ubrk_open_fn)(int kind, const char* locale, const uint16_t* text, int32_t length, int* status) noexcept nogil
+ctypedef int32_t (*ubrk_next_fn)(void* iterator) noexcept nogil
+ctypedef void (*ubrk_close_fn)(void* iterator) noexcept nogil
+
+
+def boundaries(size_t open_address, size_t next_address, size_t close_address, int kind,
+               bytes locale, const uint16_t[::1] text):
+    """Every boundary after 0 that ICU's break iterator of `kind` (UBreakIteratorType: 0
+    characters, 2 lines) finds in `text` (UTF-16 code units) for `locale`, as UTF-16 offsets,
+    ascending; the end of the text is the last. Raises RuntimeError if ICU cannot open one."""
+    cdef ubrk_open_fn open_iterator = <ubrk_open_fn> <void*> open_address
+    cdef ubrk_next_fn next_boundary = <ubrk_next_fn> <void*> next_address
+    cdef ubrk_close_fn close_iterator = <ubrk_close_fn> <void*> close_address
+    cdef int status = 0
+    cdef int32_t length = text.shape[0]
+    cdef uint16_t empty = 0
+    cdef const uint16_t* units = &text[0] if length else &empty
+    cdef const char* name = locale
+    cdef void* iterator = open_iterator(kind, name, units, length, &status)
+    if iterator == NULL or status > 0:  # U_FAILURE: an error code above zero
+        if iterator != NULL:
+            close_iterator(iterator)
+        raise RuntimeError(f"ICU could not open a break iterator (error {status})")
+    out = np.empty(length + 1, dtype=np.int64)
+    cdef int64_t[::1] found = out
+    cdef Py_ssize_t count = 0
+    cdef int32_t at
+    with nogil:
+        at = next_boundary(iterator)
+        while at >= 0:  # UBRK_DONE is -1
+            found[count] = at
+            count += 1
+            at = next_boundary(iterator)
+        close_iterator(iterator)
+    return out[:count]
