@@ -64,10 +64,13 @@ def shape_items(
     const uintptr_t[::1] segment,
     const uint8_t[::1] guess,
     const uint8_t[::1] reverse,
+    const uint8_t[::1] alone,
 ):
-    """Shape item `i` (text[start[i]:end[i]], the whole text as context) with HarfBuzz font
-    `font[i]` and segment properties `segment[i]` (then, where `guess[i]`, HarfBuzz guesses the
-    script); glyphs of items marked `reverse` are given last to first.
+    """Shape item `i` (text[start[i]:end[i]], the whole text as context, or with `alone[i]`
+    no context: as if the text were the item's characters only) with HarfBuzz font `font[i]`
+    and segment properties `segment[i]` (then, where `guess[i]`, HarfBuzz guesses the script);
+    glyphs of items marked `reverse` are given last to first. Clusters are offsets into
+    `text` either way.
 
     `functions` holds the addresses of hb_buffer_clear_contents, hb_buffer_add_utf32,
     hb_buffer_set_segment_properties, hb_buffer_guess_segment_properties, hb_shape,
@@ -88,6 +91,7 @@ def shape_items(
     cdef GetGlyphPositions get_positions = <GetGlyphPositions><uintptr_t>functions[7]
     cdef void* buf = <void*>buffer
     cdef Py_ssize_t items = start.shape[0], item, j, at
+    cdef uint32_t offset
     cdef Py_ssize_t total = 0, capacity = text.shape[0] + 64
     cdef unsigned int length = 0
     cdef GlyphInfo* info
@@ -102,7 +106,12 @@ def shape_items(
     try:
         for item in range(items):
             clear(buf)
-            add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
+            if alone[item]:
+                offset = <uint32_t>start[item]
+                add(buf, codepoints + offset, <int>(end[item] - start[item]), 0, <int>(end[item] - start[item]))
+            else:
+                offset = 0
+                add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
             set_segment(buf, <const void*>segment[item])
             if guess[item]:
                 guess_segment(buf)
@@ -120,7 +129,7 @@ def shape_items(
             for j in range(length):
                 at = total + (length - 1 - j if reverse[item] else j)
                 glyphs[at].gid = <int32_t>info[j].codepoint
-                glyphs[at].cluster = info[j].cluster
+                glyphs[at].cluster = info[j].cluster + offset
                 glyphs[at].flags = <uint8_t>(info[j].mask & GLYPH_FLAGS_DEFINED)
                 glyphs[at].x_advance = position[j].x_advance
                 glyphs[at].x_offset = position[j].x_offset

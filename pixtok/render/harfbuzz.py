@@ -175,9 +175,12 @@ class CShaper:
             pointer = self._fonts[font] = _c_font(self._lib, str(font.path), font.index)
         return pointer
 
-    def shape(self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False) -> GlyphRecords:
+    def shape(
+        self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False, alone: bool = False
+    ) -> GlyphRecords:
         """Shape every item of a text given as UTF-32 code points (uint32); with `logical`, the
-        glyphs of right-to-left items come in logical order rather than HarfBuzz's."""
+        glyphs of right-to-left items come in logical order rather than HarfBuzz's; with
+        `alone`, each item is shaped with no context, as if the text were its characters only."""
         segments, fonts = self._segments, self._fonts
         starts: list[int] = []
         ends: list[int] = []
@@ -202,6 +205,7 @@ class CShaper:
             np.asarray(addresses, dtype=np.uintp),
             np.asarray(guess, dtype=np.uint8),
             np.asarray(reverse, dtype=np.uint8),
+            np.full(len(starts), alone, dtype=np.uint8),
         )
         return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
 
@@ -231,9 +235,12 @@ _Y_OFFSET = attrgetter("y_offset")
 class UharfbuzzShaper:
     """Shapes items through uharfbuzz's Python objects (where the C API is not exported)."""
 
-    def shape(self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False) -> GlyphRecords:
+    def shape(
+        self, codepoints: np.ndarray, items: Sequence[Item], logical: bool = False, alone: bool = False
+    ) -> GlyphRecords:
         """Shape every item of a text given as UTF-32 code points (uint32); with `logical`, the
-        glyphs of right-to-left items come in logical order rather than HarfBuzz's."""
+        glyphs of right-to-left items come in logical order rather than HarfBuzz's; with
+        `alone`, each item is shaped with no context, as if the text were its characters only."""
         text = (
             np.ascontiguousarray(codepoints, dtype=np.uint32)
             .astype("<u4")
@@ -246,7 +253,7 @@ class UharfbuzzShaper:
             buf = hb.Buffer()
             buf.cluster_level = hb.BufferClusterLevel(CLUSTER_LEVEL)
             # HarfBuzz keeps at most five characters of context either side of an item.
-            lo, hi = max(start - 5, 0), min(end + 5, len(text))
+            lo, hi = (start, end) if alone else (max(start - 5, 0), min(end + 5, len(text)))
             buf.add_str(text[lo:hi], start - lo, end - start)
             buf.direction = "rtl" if rtl else "ltr"
             buf.language = language or "und"

@@ -273,9 +273,8 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     columns += [shaped.level, shaped.flags]
     out: list[list[np.ndarray]] = [[] for _ in columns]
     g = 0
-    for a, b in pieces:
+    for (a, b), fresh in zip(pieces, shaped.reshape(pieces), strict=True):
         ga, gb = int(facts.char_glyph[a]), int(facts.char_glyph[b])
-        fresh = shaped.reshape(a, b)
         for k, column in enumerate(columns):
             out[k].append(column[g:ga])
             out[k].append(fresh[k].astype(column.dtype, copy=False))

@@ -19,6 +19,7 @@ again (`ShapedText.reshape`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,26 +85,37 @@ class ShapedText:
         unsafe[inside] = (self.flags[glyphs[inside]] & UNSAFE_TO_BREAK) != 0
         return unsafe
 
-    def reshape(self, start: int, end: int) -> Glyphs:
-        """Glyphs of text[start:end] shaped alone (no context across its ends), in the run
-        properties of the run that holds it: gid, font, advance, x_offset, y_offset, cluster,
-        level and flags, in logical order."""
-        r = self.run_of_char(start)
-        font, level = int(self.runs.font[r]), int(self.runs.level[r])
-        item = self.shaper.item(0, end - start, font, level, self.runs.script[r], self.runs.language[r])
-        records = self.shaper.harfbuzz.shape(self.shaper.codepoints(self.cps[start:end]), [item])
-        order = slice(None, None, -1) if level % 2 else slice(None)
-        n = len(records)
-        return (
-            records.gid[order],
-            np.full(n, font, dtype=np.int32),
-            records.x_advance[order],
-            records.x_offset[order],
-            records.y_offset[order],
-            records.cluster[order] + start,
-            np.full(n, level, dtype=np.int8),
-            records.flags[order],
-        )
+    def reshape(self, pieces: Sequence[tuple[int, int]]) -> list[Glyphs]:
+        """Glyphs of each piece text[start:end] shaped alone (no context across its ends), in
+        the run properties of the run that holds it: gid, font, advance, x_offset, y_offset,
+        cluster, level and flags, in logical order. One HarfBuzz pass for all pieces."""
+        runs = self.runs
+        items: list[Item] = []
+        for start, end in pieces:
+            r = self.run_of_char(start)
+            font, level = int(runs.font[r]), int(runs.level[r])
+            items.append(self.shaper.item(start, end, font, level, runs.script[r], runs.language[r]))
+        cps = self.shaper.codepoints(self.cps)
+        records = self.shaper.harfbuzz.shape(cps, items, logical=True, alone=True)
+        bounds = np.concatenate(([0], np.cumsum(records.count))).tolist()
+        glyphs: list[Glyphs] = []
+        for k, (start, _) in enumerate(pieces):
+            part = slice(bounds[k], bounds[k + 1])
+            r = self.run_of_char(start)
+            n = bounds[k + 1] - bounds[k]
+            glyphs.append(
+                (
+                    records.gid[part],
+                    np.full(n, int(self.runs.font[r]), dtype=np.int32),
+                    records.x_advance[part],
+                    records.x_offset[part],
+                    records.y_offset[part],
+                    records.cluster[part],
+                    np.full(n, int(self.runs.level[r]), dtype=np.int8),
+                    records.flags[part],
+                )
+            )
+        return glyphs
 
 
 class Shaper:
