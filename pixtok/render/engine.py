@@ -183,6 +183,8 @@ class Renderer:
         self._stamp_bytes = 0
         self.foreground = parse_color(config.foreground)
         self.background = parse_color(config.background)
+        self._dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
+        self._font_descriptions: dict[int, dict[str, Any]] = {}
 
     def upem(self) -> np.ndarray:
         """Units per em of every font of the chain (which may grow between renders)."""
@@ -197,6 +199,12 @@ class Renderer:
             max(f.descender for f in fonts),
             centered=self.config.layout == "strip",
         )
+
+    def _describe_font(self, index: int) -> dict[str, Any]:
+        """A copy of what a render's summary says of font `index` of the chain (made once)."""
+        if index not in self._font_descriptions:
+            self._font_descriptions[index] = self.chain.fonts[index].describe()
+        return dict(self._font_descriptions[index])
 
     def atlas(self, size: float) -> GlyphAtlas:
         key = round(size, 4)
@@ -437,7 +445,7 @@ class Renderer:
         n_lines = len(layout.lines)
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
-        dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
+        dark = self._dark
         bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH))
         pages: list[np.ndarray] = []
         for b, first_page in enumerate(range(0, n_pages, _BATCH)):
@@ -500,7 +508,7 @@ class Renderer:
             line_page=layout.line_page,
             line_char_span=spans,
             missing=dict(shaped.missing),
-            fonts=[self.chain.fonts[i].describe() for i in used_fonts],
+            fonts=[self._describe_font(i) for i in used_fonts],
             font_size_px=geometry.size,
             languages=list(shaped.runs.languages),
             clipped_ink=layout.clipped_ink,
