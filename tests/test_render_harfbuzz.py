@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import uharfbuzz as hb
+from harfbuzz_reference import uharfbuzz_reference
 
 from pixtok import RenderConfig, Renderer
 from pixtok.render import harfbuzz
@@ -42,32 +42,6 @@ def corpus_items(chain: FontChain, text: str) -> tuple[np.ndarray, list[Item]]:
     levels, _ = text_levels(prepared)
     runs = Itemizer(chain).itemize(prepared, cps, levels, None)
     return Shaper.codepoints(prepared), Shaper(chain).items(runs)
-
-
-def uharfbuzz_reference(cps: np.ndarray, items: list[Item]) -> GlyphRecords:
-    """Each run shaped by uharfbuzz as a caller would: the whole text in the buffer, the run as
-    the item, glyph records read from its objects."""
-    text = cps.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    rows: list[tuple[int, ...]] = []
-    count = []
-    for item in items:
-        buf = hb.Buffer()
-        buf.cluster_level = hb.BufferClusterLevel.MONOTONE_GRAPHEMES
-        buf.add_str(text, item.start, item.end - item.start)
-        buf.direction = "rtl" if item.rtl else "ltr"
-        buf.language = item.language or "und"
-        if item.script:
-            buf.script = item.script
-        else:
-            buf.guess_segment_properties()
-        hb.shape(item.font.hb_font, buf, {})
-        for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
-            rows.append(
-                (info.codepoint, info.cluster, int(info.flags), pos.x_advance, pos.x_offset, pos.y_offset)
-            )
-        count.append(len(buf.glyph_infos))
-    table = np.asarray(rows, dtype=np.int64).reshape(-1, 6)
-    return GlyphRecords(*(table[:, k] for k in range(6)), count=np.asarray(count))
 
 
 def assert_same(ours: GlyphRecords, theirs: GlyphRecords, what: str) -> None:
