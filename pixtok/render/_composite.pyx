@@ -145,14 +145,13 @@ def clipped_ink(
     const int64_t[::1] glyph_ink,
     const uint8_t[::1] bitmaps,
 ):
-    """(coverage falling outside the pages, all coverage, whether every glyph box lies within
-    its page) of placed glyphs; glyph `i` lies on a page `page_width[i]` x `page_height[i]` px
-    (arrays of one value: every page has that size). Coverage is summed before glyphs overlap."""
+    """(coverage falling outside the pages, all coverage) of placed glyphs; glyph `i` lies on a
+    page `page_width[i]` x `page_height[i]` px (arrays of one value: every page has that size).
+    Coverage is summed before glyphs overlap."""
     cdef Py_ssize_t n = slots.shape[0]
     cdef Py_ssize_t i
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
     cdef bint one_size = page_width.shape[0] == 1
-    cdef bint inside = True
     with nogil:
         for i in range(n):
             slot = slots[i]
@@ -163,11 +162,10 @@ def clipped_ink(
             page_h = page_height[0] if one_size else page_height[i]
             if left[i] >= 0 and top[i] >= 0 and left[i] + w <= page_w and top[i] + h <= page_h:
                 continue
-            inside = False
             for r in range(h):
                 y = top[i] + r
                 for c in range(w):
                     x = left[i] + c
                     if y < 0 or y >= page_h or x < 0 or x >= page_w:
                         outside += bitmaps[start[slot] + r * w + c]
-    return outside, total, inside
+    return outside, total

@@ -417,7 +417,7 @@ class Renderer:
             glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
         else:  # every page has the full size
             glyph_w, glyph_h = np.int64(width), np.int64(height)
-        clipped, total, _ = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
+        clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
         return _Layout(
             shaped=shaped,
             lines=lines,

@@ -62,7 +62,7 @@ class GlyphAtlas:
         self._faces: list[freetype.Face | None] = []
         self._slot: list[np.ndarray] = []
         # Pixels of all glyphs, and per glyph: first pixel, pixel count, bearings, size, ink.
-        self._pixels = {"bitmaps": _Pool(np.uint8)}
+        self._bitmaps = _Pool(np.uint8)
         self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
         self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
@@ -99,8 +99,8 @@ class GlyphAtlas:
         first_slot = len(self._glyphs["start"])
         self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
         sizes = width * rows
-        starts = len(self._pixels["bitmaps"]) + np.cumsum(sizes) - sizes
-        self._pixels["bitmaps"].extend(bitmaps)
+        starts = len(self._bitmaps) + np.cumsum(sizes) - sizes
+        self._bitmaps.extend(bitmaps)
         columns = (starts, counts, left, top, width, rows, ink)
         for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
             self._glyphs[key].extend(column)
@@ -127,7 +127,8 @@ class GlyphAtlas:
     def arrays(self) -> dict[str, np.ndarray]:
         """Pooled pixel data of all cached glyphs (views of pools that grow in place)."""
         if self._pooled != len(self._glyphs["start"]):
-            self._arrays = {key: pool.view() for key, pool in (*self._pixels.items(), *self._glyphs.items())}
+            self._arrays = {key: pool.view() for key, pool in self._glyphs.items()}
+            self._arrays["bitmaps"] = self._bitmaps.view()
             self._pooled = len(self._glyphs["start"])
         return self._arrays
 
@@ -176,10 +177,10 @@ class GlyphAtlas:
 
     def clipped_ink(
         self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
-    ) -> tuple[int, int, bool]:
-        """(coverage falling outside the pages, all coverage, whether every glyph box lies within
-        its page) of placed glyphs: each glyph's page is `width[i]` x `height[i]` px (or one size
-        for all). Coverage is summed before glyphs overlap."""
+    ) -> tuple[int, int]:
+        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
+        is `width[i]` x `height[i]` px (or one size for all). Coverage is summed before glyphs
+        overlap."""
         a = self.arrays()
         return _composite.clipped_ink(
             _int64(slots), _int64(left), _int64(top),

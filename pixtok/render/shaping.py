@@ -90,28 +90,28 @@ class ShapedText:
         the run properties of the run that holds it: gid, font, advance, x_offset, y_offset,
         cluster, level and flags, in logical order. One HarfBuzz pass for all pieces."""
         runs = self.runs
-        items: list[Item] = []
-        for start, end in pieces:
-            r = self.run_of_char(start)
-            font, level = int(runs.font[r]), int(runs.level[r])
-            items.append(self.shaper.item(start, end, font, level, runs.script[r], runs.language[r]))
+        held = [self.run_of_char(start) for start, _ in pieces]
+        item = self.shaper.item
+        items = [
+            item(start, end, int(runs.font[r]), int(runs.level[r]), runs.script[r], runs.language[r])
+            for (start, end), r in zip(pieces, held, strict=True)
+        ]
         cps = self.shaper.codepoints(self.cps)
         records = self.shaper.harfbuzz.shape(cps, items, logical=True, alone=True)
         bounds = np.concatenate(([0], np.cumsum(records.count))).tolist()
         glyphs: list[Glyphs] = []
-        for k, (start, _) in enumerate(pieces):
+        for k, r in enumerate(held):
             part = slice(bounds[k], bounds[k + 1])
-            r = self.run_of_char(start)
             n = bounds[k + 1] - bounds[k]
             glyphs.append(
                 (
                     records.gid[part],
-                    np.full(n, int(self.runs.font[r]), dtype=np.int32),
+                    np.full(n, int(runs.font[r]), dtype=np.int32),
                     records.x_advance[part],
                     records.x_offset[part],
                     records.y_offset[part],
                     records.cluster[part],
-                    np.full(n, int(self.runs.level[r]), dtype=np.int8),
+                    np.full(n, int(runs.level[r]), dtype=np.int8),
                     records.flags[part],
                 )
             )
