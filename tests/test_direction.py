@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pixtok.render.direction import has_rtl, reference_levels, text_levels, visual_order, visual_order_lines
+from pixtok.render.direction import has_rtl, reference_levels, text_levels, visual_order_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 RTL_FILES = ["ar_msgstr_gtk20-properties.txt", "fa_prose_gnome-help.txt", "he_msgstr_gnome-gnu.txt"]
@@ -76,16 +76,17 @@ def test_visual_order_of_many_lines_equals_line_by_line(items: list[tuple[int, i
     line = np.asarray([i[0] for i in items], dtype=np.int64)
     levels = np.asarray([i[1] for i in items], dtype=np.int8)
     want = np.arange(len(items))
-    for value in np.unique(line):
+    for value in np.unique(line):  # each line alone, as the only line
         idx = np.flatnonzero(line == value)
-        want[idx] = idx[0] + visual_order(levels[idx])
+        want[idx] = idx[0] + visual_order_lines(levels[idx], np.zeros(len(idx), dtype=np.int64))
     assert np.array_equal(visual_order_lines(levels, line), want)
 
 
 def test_visual_order_reverses_rtl_runs() -> None:
     # "abc DEF ghi" with DEF right-to-left inside a left-to-right paragraph.
     levels = np.array([0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], dtype=np.int8)
-    assert visual_order(levels).tolist() == [0, 1, 2, 3, 6, 5, 4, 7, 8, 9, 10]
+    one_line = np.zeros(len(levels), dtype=np.int64)
+    assert visual_order_lines(levels, one_line).tolist() == [0, 1, 2, 3, 6, 5, 4, 7, 8, 9, 10]
 
 
 @settings(max_examples=300, deadline=None)

@@ -14,6 +14,8 @@ where a word wider than its line is cut between grapheme clusters.
 
 import numpy as np
 
+from pixtok.render._bidi import visual_order_lines
+
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
@@ -497,7 +499,6 @@ def place_glyphs(
     const uint32_t[::1] separators,
     const uint32_t[::1] cjk_low,
     const uint32_t[::1] cjk_high,
-    visual_order,
 ):
     """Where every glyph of the lines is drawn, in pixels.
 
@@ -505,7 +506,7 @@ def place_glyphs(
     characters; a visible tab advances as line breaking gave it (`tab_px` for the tab at
     character `tab_chars`, ascending); justified lines share out their slack (see `justify`)
     and each line starts at the x of its alignment. Where some glyph has a bidi level above 0
-    the glyphs of each line go into visual order, `visual_order(levels, line_of)` (Python). A
+    the glyphs of each line go into visual order (`_bidi.visual_order_lines`). A
     pen x is its line's start plus the advances before it on the line, moved by the glyph's x
     offset (font units, scaled by `size` over its font's `upem`, and `hscale`); the baseline
     is its row's (`row_baseline`, the rows of a page of `lines_per_page`) less the y offset.
@@ -618,7 +619,7 @@ def place_glyphs(
             for i in range(n):
                 levels_of[i] = level[glyph[i]]
                 lines_of[i] = glyph_line[i]
-            order = np.ascontiguousarray(visual_order(levels_arr, lines_arr), dtype=np.int64)
+            order = visual_order_lines(levels_arr, lines_arr)
             for i in range(n):  # the outputs hold the logical order while it is permuted
                 index_out[i] = glyph[i]
                 advance_out[i] = adv[i]

@@ -228,30 +228,11 @@ def _resolve(
     return implicit_levels(resolved, original, base, paragraph, newline)
 
 
-def visual_order(levels: np.ndarray) -> np.ndarray:
-    """Permutation that puts items of one line in visual order (UAX #9 rule L2): from the highest
-    level down to the lowest odd level, reverse every maximal run at that level or higher."""
-    order = np.arange(len(levels))
-    if len(levels) == 0 or int(levels.max()) == 0:
-        return order
-    current = levels.copy()
-    highest = int(current.max())
-    lowest_odd = int(current.min()) | 1
-    for level in range(highest, lowest_odd - 1, -1):
-        at_or_above = current >= level
-        if not at_or_above.any():
-            continue
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], at_or_above.view(np.int8), [0]))))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
-            order[start:stop] = order[start:stop][::-1]
-            current[start:stop] = current[start:stop][::-1]
-    return order
-
-
 def visual_order_lines(levels: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """`visual_order` applied to every line of a text at once; `line` (non-decreasing) gives each
-    item's line. From each line's highest level down to its lowest odd level, every maximal run
-    at that level or higher within the line is reversed (one compiled walk, `_bidi`)."""
+    """The permutation that puts the items of every line in visual order (UAX #9 rule L2);
+    `line` (non-decreasing) gives each item's line. From each line's highest level down to its
+    lowest odd level, every maximal run at that level or higher within the line is reversed (one
+    compiled walk, `_bidi`)."""
     return _bidi.visual_order_lines(
         np.ascontiguousarray(levels, dtype=np.int8), np.ascontiguousarray(line, dtype=np.int64)
     )

@@ -20,7 +20,6 @@ import numpy as np
 from pixtok.render import _layout
 from pixtok.render.breaking import grapheme_boundaries
 from pixtok.render.config import Geometry
-from pixtok.render.direction import visual_order_lines
 from pixtok.render.itemize import is_mark
 from pixtok.render.shaping import INVISIBLE, ShapedText
 from pixtok.render.text import _CJK_RANGES, HANGING_SPACES, is_hanging_space
@@ -396,7 +395,6 @@ def place(
         _SEPARATORS,
         _CJK_LOW,
         _CJK_HIGH,
-        visual_order_lines,
     )
     return PlacedGlyphs(
         index=index, x=x, baseline=baseline, page=page, line=line, advance=adv, overflow_clusters=overflow
