@@ -147,29 +147,6 @@ class Runs:
         return sorted({lang for lang in self.language if lang})
 
 
-def _previous(mask: np.ndarray) -> np.ndarray:
-    return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
-
-
-def _following(mask: np.ndarray) -> np.ndarray:
-    n = len(mask)
-    return np.minimum.accumulate(np.where(mask, np.arange(n), n)[::-1])[::-1]
-
-
-def _neighbour(mask: np.ndarray, paragraph: np.ndarray | None) -> np.ndarray:
-    """For each position, the nearest position where `mask` holds in the same paragraph: the last
-    one before it, else the first one after it; -1 when the paragraph has none (`paragraph`
-    None: the text is one paragraph)."""
-    n = len(mask)
-    before = _previous(mask)
-    after = _following(mask)
-    if paragraph is None:
-        return np.where(before >= 0, before, np.where(after < n, after, -1))
-    ok_before = (before >= 0) & (paragraph[np.maximum(before, 0)] == paragraph)
-    ok_after = (after < n) & (paragraph[np.minimum(after, n - 1)] == paragraph)
-    return np.where(ok_before, before, np.where(ok_after, after, -1))
-
-
 class Itemizer:
     """Cuts texts into runs for one font chain (which may grow between calls)."""
 
