@@ -149,6 +149,8 @@ class _Layout:
     box: LineBox
     atlas: GlyphAtlas  # the atlas `slots` index (kept alive with the layout)
     slots: np.ndarray
+    glyph_font: np.ndarray  # font and glyph id of each placed glyph
+    glyph_id: np.ndarray
     boxes: GlyphPixels
     line_page: np.ndarray
     page_widths: list[int]
@@ -426,6 +428,8 @@ class Renderer:
             box=box,
             atlas=atlas,
             slots=slots,
+            glyph_font=font,
+            glyph_id=gid,
             boxes=boxes,
             line_page=line_page,
             page_widths=page_widths,
@@ -484,8 +488,7 @@ class Renderer:
                 pages.append(page)
 
         to_original = prepared.original_offset
-        gid = shaped.gid[placed.index]
-        font = shaped.font[placed.index]
+        gid, font = layout.glyph_id, layout.glyph_font
         glyphs = GlyphBoxes(
             page=placed.page.astype(np.int32),
             x0=boxes.left.astype(np.int32),
