@@ -214,6 +214,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def first_surrogate(text: str) -> int | None:
     """The index of the first lone surrogate code point in `text`, or None."""
+    if text.isascii():  # known without a scan
+        return None
     match = _SURROGATE.search(text)
     return match.start() if match else None
 

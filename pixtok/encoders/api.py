@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -27,6 +27,8 @@ class ClaudeEncoder(Encoder):
     (width px · height px)/750. The guide's own examples round up (200×200 → ~54, 1000×1000 →
     ~1334), so tokens are ⌈W·H/750⌉; scaled sides are rounded down, which keeps them in bounds.
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "claude"
     patch: int | None = None
@@ -77,6 +79,8 @@ class GPT4oEncoder(Encoder):
     ≤ 768 px are not enlarged (a 128×64 image bills as one tile in practice); scaled sides are
     rounded down.
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "gpt-4o"
     patch: int | None = 512
@@ -166,6 +170,8 @@ class OpenAIPatchEncoder(Encoder):
     is fitted in general; pixtok fits the width, as the example does.
     """
 
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
+
     name: str = "gpt-4.1-mini"
     patch: int | None = 32
     max_patches: int = 1536
@@ -216,6 +222,8 @@ class GeminiEncoder(Encoder):
     crop-and-scale rule itself, so the tile count is that ceiling, no more exact; Gemini 3's
     `media_resolution` budgets are not modelled.
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "gemini"
     patch: int | None = 768

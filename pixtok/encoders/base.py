@@ -8,9 +8,10 @@ are only looked at by presets whose count depends on content (PIXEL's end-of-tex
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -112,6 +113,12 @@ def aspect_valid(tokens: int, width: int, height: int) -> int:
     return int(tokens * ratio)
 
 
+@functools.lru_cache(maxsize=4096)
+def _count_of_size(encoder: Encoder, width: int, height: int) -> VisionCount:
+    """The count of a preset whose count depends on the size alone (VisionCount is immutable)."""
+    return encoder._count(width, height, None)
+
+
 class Encoder(abc.ABC):
     """A vision-encoder preset: preprocessing plus token arithmetic, with its source.
 
@@ -124,6 +131,10 @@ class Encoder(abc.ABC):
     patch: int | None
     formula: str
     source: str
+    #: Whether the count depends on the pixels, not only on the size (PIXEL's end patch). A preset
+    #: that does not read them is counted once per size: a corpus of pages of a few sizes costs
+    #: a lookup per page.
+    reads_pixels: ClassVar[bool] = True
 
     def count(self, width: int, height: int, *, pixels: np.ndarray | None = None) -> VisionCount:
         """Tokens for one image of width×height pixels; `pixels` (H, W[, C]) only where content matters."""
@@ -135,7 +146,12 @@ class Encoder(abc.ABC):
                 raise UsageError(
                     f"pixels are {pixels.shape[1]}×{pixels.shape[0]} but the size given is {width}×{height}"
                 )
-        return self._count(width, height, pixels)
+        if self.reads_pixels:
+            return self._count(width, height, pixels)
+        try:
+            return _count_of_size(self, width, height)
+        except TypeError:  # an unhashable preset (a plugin's): counted afresh
+            return self._count(width, height, None)
 
     @abc.abstractmethod
     def _count(self, width: int, height: int, pixels: np.ndarray | None) -> VisionCount:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -59,6 +59,8 @@ class GridEncoder(Encoder):
     Valid tokens: "none" (not defined), "all" (= tokens), "aspect" (⌊tokens·min/max⌋, DeepSeek-OCR),
     "unpadded" (tokens before padding to max_patches).
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str
     patch: int

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -95,6 +95,8 @@ class GundamEncoder(Encoder):
     config.py defaults to MAX_CROPS = 6 ("max: 9") to save memory; define a preset with
     max_tiles = 6 to match it.
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "deepseek-ocr-gundam"
     patch: int = 16
@@ -187,6 +189,8 @@ class PanAndScanEncoder(Encoder):
     see better") is text and not counted here.
     """
 
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
+
     name: str = "gemma-3-pan-and-scan"
     patch: int = 14
     size: int = 896
@@ -256,6 +260,8 @@ class MllamaEncoder(Encoder):
     which is what `sequence_tokens` counts.
     """
 
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
+
     name: str = "llama-3.2-vision"
     patch: int = 14
     tile: int = 560
@@ -312,6 +318,8 @@ class LlavaNextEncoder(Encoder):
     padding in the pinpoint canvas are cut, and an `image_newline` token ends each remaining row.
     tokens = 576 + unpadded features; sequence adds the newlines (what `<image>` expands to).
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "llava-next"
     patch: int = 14
@@ -396,6 +404,8 @@ class Idefics3Encoder(Encoder):
     `image_seq_len` = (tile/patch)² / scale², the processors' documented formula.
     """
 
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
+
     name: str
     patch: int
     longest_edge: int
@@ -464,6 +474,8 @@ class Phi4Encoder(Encoder):
     (a newline per global row) + 1 (separator) + valid crop tokens + 1 newline per valid crop row.
     tokens = 256 + valid crop tokens; sequence = that count.
     """
+
+    reads_pixels: ClassVar[bool] = False  # the count depends on the size alone
 
     name: str = "phi-4-multimodal"
     patch: int = 14

@@ -104,7 +104,7 @@ class RenderResult:
     def page_count(self) -> int:
         return len(self.pages)
 
-    @property
+    @functools.cached_property
     def background(self) -> int | tuple[int, int, int]:
         """The pixel value of the page background: a grey level, or (r, g, b) for RGB pages."""
         rgb = parse_color(self.config.background)
