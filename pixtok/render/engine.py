@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,15 @@ from pixtok.render.layout import (
     place,
     repair_unsafe_breaks,
 )
-from pixtok.render.raster import GlyphAtlas, GlyphPixels, Stamp, colorize, draws_dark_on_white, grey_level
+from pixtok.render.raster import (
+    GlyphAtlas,
+    GlyphPixels,
+    PageBuffers,
+    Stamp,
+    colorize,
+    draws_dark_on_white,
+    grey_level,
+)
 from pixtok.render.shaping import INVISIBLE, ShapedText, Shaper
 from pixtok.render.text import PreparedText, prepare
 
@@ -78,23 +87,66 @@ class GlyphBoxes:
 
 @dataclass
 class RenderResult:
-    """Pages and layout of one rendered text."""
+    """Pages and layout of one rendered text.
+
+    `glyphs` (every drawn glyph's box and character), `line_char_span` ((n_lines, 2): [start,
+    end) character offsets of each line in the input text) and `fonts` (what the summary says
+    of each font used) are made from the layout when first read: counting patches and tokens
+    needs none of them.
+    """
 
     pages: list[np.ndarray]
-    glyphs: GlyphBoxes
     config: RenderConfig
     geometry: Geometry
     chars: int
     lines: int
     line_page: np.ndarray
-    line_char_span: np.ndarray  # (n_lines, 2): [start, end) character offsets in the input text
     missing: dict[str, int]
-    fonts: list[dict[str, Any]]
     font_size_px: float
     extra: dict[str, Any] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
     clipped_ink: float = 0.0
     overflow_clusters: int = 0
+    _layout: _Layout | None = field(default=None, repr=False, compare=False)
+    _prepared: PreparedText | None = field(default=None, repr=False, compare=False)
+    _describe_font: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy in another process needs: the layout's facts made, the layout left out."""
+        _ = self.glyphs, self.line_char_span, self.fonts
+        return {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
+
+    @functools.cached_property
+    def glyphs(self) -> GlyphBoxes:
+        """Every drawn glyph: page, bitmap box, the character it came from, font and glyph id."""
+        layout, prepared = self._layout, self._prepared
+        assert layout is not None and prepared is not None
+        placed, boxes = layout.placed, layout.boxes
+        return GlyphBoxes(
+            page=placed.page.astype(np.int32),
+            x0=boxes.left.astype(np.int32),
+            y0=boxes.top.astype(np.int32),
+            x1=(boxes.left + boxes.width).astype(np.int32),
+            y1=(boxes.top + boxes.height).astype(np.int32),
+            char_offset=np.asarray(
+                prepared.original_offset(layout.shaped.cluster[placed.index]), dtype=np.int64
+            ),
+            font=layout.glyph_font.astype(np.int16),
+            glyph_id=layout.glyph_id.astype(np.int32),
+        )
+
+    @functools.cached_property
+    def line_char_span(self) -> np.ndarray:
+        """(n_lines, 2): [start, end) character offsets of each line in the input text."""
+        assert self._layout is not None and self._prepared is not None
+        return _line_char_spans(self._layout.lines, self._prepared.original_offset, self.chars)
+
+    @functools.cached_property
+    def fonts(self) -> list[dict[str, Any]]:
+        """What the summary says of each font that draws a glyph of the text, in chain order."""
+        assert self._layout is not None and self._describe_font is not None
+        used = np.flatnonzero(np.bincount(self._layout.glyph_font, minlength=1)).tolist()
+        return [self._describe_font(i) for i in used]
 
     @property
     def missing_glyphs(self) -> int:
@@ -126,7 +178,7 @@ class RenderResult:
             "page_sizes": [[int(p.shape[1]), int(p.shape[0])] for p in self.pages],
             "chars": self.chars,
             "lines": self.lines,
-            "glyphs": len(self.glyphs),
+            "glyphs": len(self._layout.placed.index) if self._layout is not None else len(self.glyphs),
             "font_size_px": round(self.font_size_px, 4),
             "missing_glyphs": self.missing_glyphs,
             "missing_chars": {f"U+{ord(c):04X}": n for c, n in sorted(self.missing.items())},
@@ -187,6 +239,7 @@ class Renderer:
         self.background = parse_color(config.background)
         self._dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
         self._font_descriptions: dict[int, dict[str, Any]] = {}
+        self._page_buffers = PageBuffers()
 
     def upem(self) -> np.ndarray:
         """Units per em of every font of the chain (which may grow between renders)."""
@@ -201,12 +254,6 @@ class Renderer:
             max(f.descender for f in fonts),
             centered=self.config.layout == "strip",
         )
-
-    def _describe_font(self, index: int) -> dict[str, Any]:
-        """A copy of what a render's summary says of font `index` of the chain (made once)."""
-        if index not in self._font_descriptions:
-            self._font_descriptions[index] = self.chain.fonts[index].describe()
-        return dict(self._font_descriptions[index])
 
     def atlas(self, size: float) -> GlyphAtlas:
         key = round(size, 4)
@@ -457,7 +504,7 @@ class Renderer:
             # Cropped pages are drawn at their own size: no copy to crop them afterwards.
             height = max(layout.page_heights[first_page : first_page + count])
             width = max(layout.page_widths[first_page : first_page + count])
-            ink = np.full((count, height, width), 255 if dark else 0, dtype=np.uint8)
+            ink = self._page_buffers.blank((count, height, width), 255 if dark else 0)
             sel = slice(bounds[b], bounds[b + 1])
             target = ink if count > 1 else ink[0]
             stamp = layout.stamps.get(b)
@@ -487,36 +534,30 @@ class Renderer:
                     page = np.ascontiguousarray(page[: layout.page_heights[p], : layout.page_widths[p]])
                 pages.append(page)
 
-        to_original = prepared.original_offset
-        gid, font = layout.glyph_id, layout.glyph_font
-        glyphs = GlyphBoxes(
-            page=placed.page.astype(np.int32),
-            x0=boxes.left.astype(np.int32),
-            y0=boxes.top.astype(np.int32),
-            x1=(boxes.left + boxes.width).astype(np.int32),
-            y1=(boxes.top + boxes.height).astype(np.int32),
-            char_offset=np.asarray(to_original(shaped.cluster[placed.index]), dtype=np.int64),
-            font=font.astype(np.int16),
-            glyph_id=gid.astype(np.int32),
-        )
-        spans = _line_char_spans(layout.lines, to_original, len(text))
-        used_fonts = np.flatnonzero(np.bincount(font, minlength=1)).tolist()
         return RenderResult(
             pages=pages,
-            glyphs=glyphs,
             config=config,
             geometry=geometry,
             chars=len(text),
             lines=n_lines,
             line_page=layout.line_page,
-            line_char_span=spans,
             missing=dict(shaped.missing),
-            fonts=[self._describe_font(i) for i in used_fonts],
             font_size_px=geometry.size,
             languages=list(shaped.runs.languages),
             clipped_ink=layout.clipped_ink,
             overflow_clusters=placed.overflow_clusters,
+            _layout=layout,
+            _prepared=prepared,
+            _describe_font=functools.partial(_describe_font, self.chain.fonts, self._font_descriptions),
         )
+
+
+def _describe_font(fonts: list[Any], descriptions: dict[int, dict[str, Any]], index: int) -> dict[str, Any]:
+    """A copy of what a render's summary says of font `index` of a chain (made once per chain
+    font, kept in `descriptions`)."""
+    if index not in descriptions:
+        descriptions[index] = fonts[index].describe()
+    return dict(descriptions[index])
 
 
 def _space_em(font: Any) -> float:

@@ -1,0 +1,76 @@
+"""A Renderer draws new pages into buffers the caller has let go of, never into a page still held.
+
+`PageBuffers` reuses a buffer only when its reference count shows nothing outside the pool holds
+it; these tests hold pages in the ways a caller does (the result, a page alone, a view, a
+memoryview, a copy made by Pillow) and check that later renders leave them as they were, and
+that released buffers really are used again with pages equal to those a fresh Renderer draws.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixtok import RenderConfig, Renderer
+from pixtok.render.raster import PageBuffers
+
+CONFIG = RenderConfig(page="320x120", layout="page")
+FIRST = "The first text, drawn into a fresh page buffer."
+SECOND = "A second text of other words, drawn after the first."
+
+
+def fresh_pages(text: str) -> list[np.ndarray]:
+    return [page.copy() for page in Renderer(CONFIG).render(text).pages]
+
+
+def test_a_released_buffer_is_drawn_again_and_the_page_is_the_same() -> None:
+    renderer = Renderer(CONFIG)
+    first = renderer.render(FIRST).pages[0]
+    owner = first.base if first.base is not None else first
+    address = owner.__array_interface__["data"][0]
+    del first, owner
+    gc.collect()
+    again = renderer.render(SECOND).pages[0]
+    reused = (again.base if again.base is not None else again).__array_interface__["data"][0]
+    assert reused == address
+    assert np.array_equal(again, fresh_pages(SECOND)[0])
+
+
+@pytest.mark.parametrize("hold", ["result", "page", "view", "memoryview", "pillow"])
+def test_a_page_the_caller_holds_is_never_drawn_over(hold: str) -> None:
+    renderer = Renderer(CONFIG)
+    result = renderer.render(FIRST)
+    expected = result.pages[0].copy()
+    held: object = {
+        "result": result,
+        "page": result.pages[0],
+        "view": result.pages[0][10:50, 20:200],
+        "memoryview": memoryview(result.pages[0]),
+        "pillow": Image.fromarray(result.pages[0]),
+    }[hold]
+    del result
+    gc.collect()
+    for text in (SECOND, FIRST + " again", SECOND + " again"):
+        renderer.render(text)
+    if hold == "result":
+        assert np.array_equal(held.pages[0], expected)  # type: ignore[attr-defined]
+    elif hold == "view":
+        assert np.array_equal(held, expected[10:50, 20:200])
+    else:
+        assert np.array_equal(np.asarray(held), expected)
+
+
+def test_the_pool_keeps_at_most_its_count_and_fills_every_byte() -> None:
+    pool = PageBuffers(count=2)
+    held = [pool.blank((2, 3, 4), 255) for _ in range(3)]  # all held: three distinct buffers
+    assert len({id(b) for b in held}) == 3
+    held[2][:] = 7
+    released = id(held[2])
+    del held[2]
+    again = pool.blank((2, 3, 4), 0)
+    assert id(again) == released
+    assert (again == 0).all()
+    assert pool.blank((1, 3, 4), 255).shape == (1, 3, 4)  # another shape: a new buffer
