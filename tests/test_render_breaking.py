@@ -294,3 +294,27 @@ def test_break_opportunities_of_awkward_texts_equal_icu4py(text: str) -> None:
 
     assert line_break_opportunities(text).tolist() == _icu4py_ends(text, LineBreaker, "")
     assert grapheme_boundaries(text).tolist() == _icu4py_ends(text, CharacterBreaker, "")
+
+
+def test_kept_iterators_give_each_new_text_its_own_boundaries() -> None:
+    """ICU's iterators stay open between texts: a text after a longer one, another locale or
+    kind in between, and texts broken on several threads at once all get icu4py's boundaries."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pixtok.render.breaking import grapheme_boundaries, line_break_opportunities
+
+    texts = [corpus(name)[:1500] for name in sorted(p.name for p in CORPUS_DIR.glob("*.txt"))]
+    texts += ["short", "", "x" * 3, texts[0][:40]]
+    expected = {
+        (t, locale): _icu4py_ends(t, LineBreaker, locale) for t in texts for locale in ("", "ja", "th")
+    }
+
+    def check(order: list[str]) -> None:
+        for text in order:
+            for locale in ("", "ja", "th"):
+                assert line_break_opportunities(text, locale).tolist() == expected[text, locale]
+                assert grapheme_boundaries(text).tolist() == _icu4py_ends(text, CharacterBreaker, "")
+
+    check(texts)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(check, [texts, texts[::-1], texts[1::2], texts[::3]]))

@@ -4,8 +4,10 @@
 icu4py gives a text's break opportunities as a Python iterator of (start, end) tuples: about
 half a microsecond of Python per opportunity, which on a window of Chinese (an opportunity
 after nearly every character) cost more than shaping it. This loop calls ICU's own C API
-(`ubrk_open`, `ubrk_next`, `ubrk_close`, from the ICU library icu4py's wheel carries, so the
-rules, dictionaries and data are the same ones) and writes every boundary into an array.
+(`ubrk_open`, `ubrk_setText`, `ubrk_next`, `ubrk_close`, from the ICU library icu4py's wheel
+carries, so the rules, dictionaries and data are the same ones) and writes every boundary into
+an array. Opening an iterator (loading its rules) costs about as much as walking a paragraph,
+so `BreakIterators` keeps one open per kind and locale and gives it each new text.
 """
 
 import numpy as np
@@ -13,37 +15,74 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint16_t
 
 ctypedef void* (*ubrk_open_fn)(int kind, const char* locale, const uint16_t* text, int32_t length, int* status) noexcept nogil
+ctypedef void (*ubrk_set_text_fn)(void* iterator, const uint16_t* text, int32_t length, int* status) noexcept nogil
 ctypedef int32_t (*ubrk_next_fn)(void* iterator) noexcept nogil
+ctypedef int32_t (*ubrk_first_fn)(void* iterator) noexcept nogil
 ctypedef void (*ubrk_close_fn)(void* iterator) noexcept nogil
 
 
-def boundaries(size_t open_address, size_t next_address, size_t close_address, int kind,
-               bytes locale, const uint16_t[::1] text):
-    """Every boundary after 0 that ICU's break iterator of `kind` (UBreakIteratorType: 0
-    characters, 2 lines) finds in `text` (UTF-16 code units) for `locale`, as UTF-16 offsets,
-    ascending; the end of the text is the last. Raises RuntimeError if ICU cannot open one."""
-    cdef ubrk_open_fn open_iterator = <ubrk_open_fn> <void*> open_address
-    cdef ubrk_next_fn next_boundary = <ubrk_next_fn> <void*> next_address
-    cdef ubrk_close_fn close_iterator = <ubrk_close_fn> <void*> close_address
-    cdef int status = 0
-    cdef int32_t length = text.shape[0]
-    cdef uint16_t empty = 0
-    cdef const uint16_t* units = &text[0] if length else &empty
-    cdef const char* name = locale
-    cdef void* iterator = open_iterator(kind, name, units, length, &status)
-    if iterator == NULL or status > 0:  # U_FAILURE: an error code above zero
-        if iterator != NULL:
-            close_iterator(iterator)
-        raise RuntimeError(f"ICU could not open a break iterator (error {status})")
-    out = np.empty(length + 1, dtype=np.int64)
-    cdef int64_t[::1] found = out
-    cdef Py_ssize_t count = 0
-    cdef int32_t at
-    with nogil:
-        at = next_boundary(iterator)
-        while at >= 0:  # UBRK_DONE is -1
-            found[count] = at
-            count += 1
-            at = next_boundary(iterator)
-        close_iterator(iterator)
-    return out[:count]
+cdef class BreakIterators:
+    """ICU break iterators kept open, one per (kind, locale), for the thread that made them
+    (an ICU iterator is not to be shared between threads)."""
+
+    cdef ubrk_open_fn open_iterator
+    cdef ubrk_set_text_fn set_text
+    cdef ubrk_first_fn first
+    cdef ubrk_next_fn next_boundary
+    cdef ubrk_close_fn close_iterator
+    cdef dict iterators
+
+    def __cinit__(self, size_t open_address, size_t set_text_address, size_t first_address,
+                  size_t next_address, size_t close_address):
+        self.open_iterator = <ubrk_open_fn> <void*> open_address
+        self.set_text = <ubrk_set_text_fn> <void*> set_text_address
+        self.first = <ubrk_first_fn> <void*> first_address
+        self.next_boundary = <ubrk_next_fn> <void*> next_address
+        self.close_iterator = <ubrk_close_fn> <void*> close_address
+        self.iterators = {}
+
+    def __dealloc__(self):
+        for address in self.iterators.values():
+            self.close_iterator(<void*> <size_t> address)
+
+    def boundaries(self, int kind, bytes locale, const uint16_t[::1] text):
+        """Every boundary after 0 that ICU's break iterator of `kind` (UBreakIteratorType: 0
+        characters, 2 lines) finds in `text` (UTF-16 code units) for `locale`, as UTF-16
+        offsets, ascending; the end of the text is the last. Raises RuntimeError if ICU cannot
+        open an iterator or take the text."""
+        cdef int status = 0
+        cdef int32_t length = text.shape[0]
+        cdef uint16_t empty = 0
+        cdef const uint16_t* units = &text[0] if length else &empty
+        cdef const char* name = locale
+        cdef void* iterator
+        key = (kind, locale)
+        address = self.iterators.get(key)
+        if address is None:
+            iterator = self.open_iterator(kind, name, units, length, &status)
+            if iterator == NULL or status > 0:  # U_FAILURE: an error code above zero
+                if iterator != NULL:
+                    self.close_iterator(iterator)
+                raise RuntimeError(f"ICU could not open a break iterator (error {status})")
+            if len(self.iterators) >= 16:  # a few kinds and locales are in use at a time
+                for old in self.iterators.values():
+                    self.close_iterator(<void*> <size_t> old)
+                self.iterators.clear()
+            self.iterators[key] = <size_t> iterator
+        else:
+            iterator = <void*> <size_t> address
+            self.set_text(iterator, units, length, &status)
+            if status > 0:
+                raise RuntimeError(f"ICU could not take the text (error {status})")
+        out = np.empty(length + 1, dtype=np.int64)
+        cdef int64_t[::1] found = out
+        cdef Py_ssize_t count = 0
+        cdef int32_t at
+        with nogil:
+            self.first(iterator)
+            at = self.next_boundary(iterator)
+            while at >= 0:  # UBRK_DONE is -1
+                found[count] = at
+                count += 1
+                at = self.next_boundary(iterator)
+        return out[:count]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import operator
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,24 +62,37 @@ _CHARACTER, _LINE = 0, 2
 _BREAKERS = {_CHARACTER: CharacterBreaker, _LINE: LineBreaker}
 
 
-def _icu_c_api() -> tuple[int, int, int] | None:
-    """Addresses of ubrk_open, ubrk_next and ubrk_close in the ICU library icu4py's wheel
-    carries (its symbols bear ICU's major version: ubrk_open_78), or None where it carries none
-    (then icu4py's own iterator is read)."""
+#: ICU's functions `_breaks.BreakIterators` calls, in the order it takes their addresses.
+_ICU_FUNCTIONS = ("open", "setText", "first", "next", "close")
+
+
+def _icu_c_api() -> tuple[int, ...] | None:
+    """Addresses of ubrk_open, ubrk_setText, ubrk_first, ubrk_next and ubrk_close in the ICU
+    library icu4py's wheel carries (its symbols bear ICU's major version: ubrk_open_78), or None
+    where it carries none (then icu4py's own iterator is read)."""
     folder = Path(icu4py.__file__).resolve().parent.parent / "icu4py.libs"
     for path in sorted(folder.glob("libicuuc*.so*")):
         version = re.search(r"\.so\.(\d+)", path.name)
         try:
             library = ctypes.CDLL(str(path))
             suffix = f"_{version.group(1)}" if version else ""
-            functions = [getattr(library, f"ubrk_{name}{suffix}") for name in ("open", "next", "close")]
+            functions = [getattr(library, f"ubrk_{name}{suffix}") for name in _ICU_FUNCTIONS]
         except (OSError, AttributeError):
             continue
-        return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in functions)  # type: ignore[return-value]
+        return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in functions)  # type: ignore[misc]
     return None
 
 
 _ICU = _icu_c_api()
+_THREAD = threading.local()
+
+
+def _iterators() -> _breaks.BreakIterators:
+    """This thread's open ICU break iterators."""
+    iterators = getattr(_THREAD, "iterators", None)
+    if iterators is None:
+        iterators = _THREAD.iterators = _breaks.BreakIterators(*_ICU)
+    return iterators
 
 
 def _boundaries(text: str, kind: int, locale: str) -> np.ndarray:
@@ -88,7 +102,7 @@ def _boundaries(text: str, kind: int, locale: str) -> np.ndarray:
     icu_text, mapping = _icu_text(text)
     if _ICU is not None:
         units = np.frombuffer(icu_text.encode("utf-16-le"), dtype=np.uint16)
-        ends = _breaks.boundaries(*_ICU, kind, locale.encode("ascii", "replace"), units)
+        ends = _iterators().boundaries(kind, locale.encode("ascii", "replace"), units)
     else:
         ends = _ends(_BREAKERS[kind](icu_text, locale).segments())
     return ends if mapping is None else mapping[ends]

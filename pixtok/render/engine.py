@@ -240,10 +240,14 @@ class Renderer:
         self._dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
         self._font_descriptions: dict[int, dict[str, Any]] = {}
         self._page_buffers = PageBuffers()
+        self._upem = np.zeros(0)
 
     def upem(self) -> np.ndarray:
         """Units per em of every font of the chain (which may grow between renders)."""
-        return np.asarray([f.upem for f in self.chain.fonts], dtype=np.float64)
+        if len(self._upem) != len(self.chain.fonts):
+            self._upem = np.asarray([f.upem for f in self.chain.fonts], dtype=np.float64)
+            self._upem.flags.writeable = False
+        return self._upem
 
     def line_box(self, shaped: ShapedText) -> LineBox:
         """Ascent and descent (in em) of the fonts this text is drawn with."""
@@ -303,6 +307,8 @@ class Renderer:
 
     def _tab_interval(self, shaped: ShapedText, geometry: Geometry) -> np.ndarray | None:
         """Distance between tab stops (px) for every glyph of a tab, 0 for other glyphs."""
+        if "\t" not in shaped.text:
+            return None
         tabs = np.flatnonzero(shaped.cps[shaped.cluster] == 9) if len(shaped.gid) else []
         if not len(tabs):
             return None
