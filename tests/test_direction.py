@@ -116,3 +116,15 @@ def test_visual_order_equals_python_bidi_display(pieces: list[str], lines: int) 
         line = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
         order = visual_order_lines(levels, line)
         assert "".join(joined[i] for i in order) == "".join(get_display(t) for t in texts)
+
+
+def test_the_rtl_table_is_the_rtl_pattern_on_every_code_point() -> None:
+    """`has_rtl` with code points reads a table; it says what the pattern says of every code
+    point, and of whole texts with and without their code points."""
+    from pixtok.render.direction import _RTL, _RTL_TABLE, has_rtl
+    from pixtok.render.text import codepoints
+
+    matched = np.fromiter((_RTL.match(chr(c)) is not None for c in range(0x110000)), bool, count=0x110000)
+    assert np.array_equal(_RTL_TABLE, matched)
+    for text in ("plain ascii", "Привет", "日本語", "abc \u05d0", "x\u202ey", "\U0001e900", "\ud800 lone"):
+        assert has_rtl(text, codepoints(text)) == has_rtl(text) == (_RTL.search(text) is not None)

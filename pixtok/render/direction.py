@@ -51,9 +51,28 @@ _BRACKETS = re.compile("[" + re.escape("".join(_OPENING) + "".join(_CLOSING)) + 
 _MAX_OPEN_BRACKETS = 63
 
 
-def has_rtl(text: str) -> bool:
-    """Whether the text contains any right-to-left character (cheap test before running UBA)."""
-    return _RTL.search(text) is not None
+def _rtl_table() -> np.ndarray:
+    """Which code points `_RTL` matches, as a lookup table (a search with astral ranges in its
+    class reads a text at some 20 ns a character; the table, at 1-2)."""
+    table = np.zeros(0x110000, dtype=bool)
+    for low, high in re.findall(r"(.)-(.)", _RTL.pattern[1:-1]):
+        table[ord(low) : ord(high) + 1] = True
+    for single in re.sub(r".-.", "", _RTL.pattern[1:-1]):
+        table[ord(single)] = True
+    return table
+
+
+_RTL_TABLE = _rtl_table()
+
+
+def has_rtl(text: str, cps: np.ndarray | None = None) -> bool:
+    """Whether the text contains any right-to-left character (cheap test before running UBA);
+    `cps`, when given, are its code points."""
+    if text.isascii():  # known without reading it
+        return False
+    if cps is None:
+        return _RTL.search(text) is not None
+    return bool(_RTL_TABLE[cps].any())
 
 
 def bidi_classes(text: str) -> np.ndarray:
@@ -109,11 +128,11 @@ def _following(mask: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(np.where(mask, np.arange(n), n)[::-1])[::-1]
 
 
-def text_levels(text: str) -> tuple[np.ndarray, np.ndarray]:
+def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Embedding level and paragraph base level of every character of a text (paragraphs split at
-    newlines; a newline gets its paragraph's base level)."""
+    newlines; a newline gets its paragraph's base level); `cps`, when given, are its code points."""
     n = len(text)
-    if not has_rtl(text):
+    if not has_rtl(text, cps):
         zeros = np.zeros(n, dtype=np.int8)
         return zeros, zeros.copy()
     t = bidi_classes(text).astype(np.int16)

@@ -154,7 +154,7 @@ class Shaper:
         """Itemize a prepared text and shape each run; `language` is the user's BCP 47 tag."""
         text = prepared.text
         cps = codepoints(text)
-        levels, base_level = text_levels(text)
+        levels, base_level = text_levels(text, cps)
         runs = self.itemizer.itemize(text, cps, levels, language)
         records = self.harfbuzz.shape(self.codepoints(cps), self.items(runs), logical=True)
         count = records.count
