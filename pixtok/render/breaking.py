@@ -29,26 +29,22 @@ from icu4py.breakers import CharacterBreaker, LineBreaker
 from pixtok.render import _breaks
 from pixtok.render.text import codepoints
 
-#: Lone surrogates and characters beyond the Basic Multilingual Plane: what makes ICU's UTF-16
-#: offsets differ from code point offsets, or UTF-8 fail.
-_BEYOND_UCS2 = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
 
-
-def _icu_text(text: str) -> tuple[str, np.ndarray | None]:
-    """The text as ICU takes it (lone surrogates, which UTF-8 cannot carry, become U+FFFD; both
-    are one UTF-16 unit), and the code point offset of every UTF-16 offset when they differ."""
-    if _BEYOND_UCS2.search(text) is None:  # the common case: nothing to map
-        return text, None
-    cps = codepoints(text)
-    surrogate = (cps >= 0xD800) & (cps <= 0xDFFF)
-    if surrogate.any():
+def _icu_text(text: str) -> tuple[str, np.ndarray, np.ndarray | None]:
+    """The text as ICU takes it (lone surrogates, which UTF-16 cannot carry, become U+FFFD; both
+    are one UTF-16 unit), its UTF-16 code units, and the code point offset of every UTF-16
+    offset where they differ (None: they are the same, the common case)."""
+    try:
+        encoded = text.encode("utf-16-le")
+    except UnicodeEncodeError:
         text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    astral = cps > 0xFFFF
-    if not astral.any():
-        return text, None
-    units = np.where(astral, 2, 1)
-    utf16_to_cp = np.repeat(np.arange(len(cps) + 1), np.append(units, 1))
-    return text, utf16_to_cp
+        encoded = text.encode("utf-16-le")
+    units = np.frombuffer(encoded, dtype=np.uint16)
+    if len(units) == len(text):  # no character beyond the Basic Multilingual Plane
+        return text, units, None
+    units_per_char = np.where(codepoints(text) > 0xFFFF, 2, 1)
+    utf16_to_cp = np.repeat(np.arange(len(text) + 1), np.append(units_per_char, 1))
+    return text, units, utf16_to_cp
 
 
 def _ends(segments: Iterator[tuple[int, int]]) -> np.ndarray:
@@ -99,9 +95,8 @@ def _boundaries(text: str, kind: int, locale: str) -> np.ndarray:
     """ICU's boundaries of `kind` after 0, as code point offsets (the end of the text last)."""
     if not text:
         return np.zeros(0, dtype=np.int64)
-    icu_text, mapping = _icu_text(text)
+    icu_text, units, mapping = _icu_text(text)
     if _ICU is not None:
-        units = np.frombuffer(icu_text.encode("utf-16-le"), dtype=np.uint16)
         ends = _iterators().boundaries(kind, locale.encode("ascii", "replace"), units)
     else:
         ends = _ends(_BREAKERS[kind](icu_text, locale).segments())

@@ -251,7 +251,12 @@ class Renderer:
 
     def line_box(self, shaped: ShapedText) -> LineBox:
         """Ascent and descent (in em) of the fonts this text is drawn with."""
-        used = np.flatnonzero(np.bincount(shaped.font[shaped.gid != INVISIBLE], minlength=1)).tolist() or [0]
+        run_fonts = shaped.runs.font
+        if len(run_fonts) and (run_fonts == run_fonts[0]).all():  # one font: is anything drawn?
+            used = [int(run_fonts[0])] if (shaped.gid != INVISIBLE).any() else [0]
+        else:
+            drawn = shaped.font[shaped.gid != INVISIBLE]
+            used = np.flatnonzero(np.bincount(drawn, minlength=1)).tolist() or [0]
         fonts = [self.chain.fonts[i] for i in used]
         return LineBox(
             max(f.ascender for f in fonts),
