@@ -216,8 +216,11 @@ def first_surrogate(text: str) -> int | None:
     """The index of the first lone surrogate code point in `text`, or None."""
     if text.isascii():  # known without a scan
         return None
-    match = _SURROGATE.search(text)
-    return match.start() if match else None
+    try:
+        text.encode("utf-8")  # refuses exactly the lone surrogates, the first one first
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
 
 
 def printable(text: str) -> str:

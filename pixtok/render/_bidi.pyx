@@ -8,8 +8,8 @@ character in its paragraph; as numpy that was a cumulative maximum or minimum, a
 and a gather per rule, some hundred calls per text, which cost more than anything else in
 shaping right-to-left text. Here each rule is a forward walk that remembers the last character
 of the kind (and a backward walk for the first one after), reading the types the previous rule
-left, as the vectorised rules did. Paired brackets (N0) stay in `direction`, between the two
-passes.
+left, as the vectorised rules did. The paragraphs' base levels (P2-P3) and paired brackets (N0,
+once `direction` has found the pairs) are walks too.
 
 Types are indices into `direction.BIDI_CLASSES`; a newline (type B) ends its paragraph and is
 never a neighbour.
@@ -17,7 +17,7 @@ never a neighbour.
 
 import numpy as np
 
-from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t
 
 cdef enum:
     L = 0
@@ -244,3 +244,134 @@ def visual_order_lines(const int8_t[::1] levels, const int64_t[::1] line):
                 level -= 1
             start = stop
     return order
+
+
+def paragraph_levels(const int16_t[::1] types, const uint32_t[::1] cps):
+    """P2-P3 over a whole text: each character's paragraph (a newline belongs to the paragraph it
+    ends) and its paragraph's base level (1 when the paragraph's first strong character, L, R
+    or AL, is R or AL; else 0). Returns (paragraph int64, base int8, newline uint8)."""
+    cdef Py_ssize_t n = types.shape[0], i, start = 0, j
+    cdef int64_t current = 0
+    cdef int8_t level
+    paragraph_array = np.empty(n, dtype=np.int64)
+    base_array = np.empty(n, dtype=np.int8)
+    newline_array = np.empty(n, dtype=np.uint8)
+    cdef int64_t[::1] paragraph = paragraph_array
+    cdef int8_t[::1] base = base_array
+    cdef uint8_t[::1] newline = newline_array
+    with nogil:
+        while start < n:
+            level = -1
+            i = start
+            while i < n:
+                newline[i] = cps[i] == 10
+                paragraph[i] = current
+                if level < 0 and (types[i] == L or types[i] == R or types[i] == AL):
+                    level = 0 if types[i] == L else 1
+                i += 1
+                if newline[i - 1]:
+                    break
+            for j in range(start, i):
+                base[j] = level if level > 0 else 0
+            start = i
+            current += 1
+    return paragraph_array, base_array, newline_array
+
+
+def paired_brackets(
+    const int16_t[::1] types,
+    const int16_t[::1] original,
+    const int8_t[::1] base,
+    const int64_t[::1] paragraph,
+    const int64_t[::1] opening,
+    const int64_t[::1] closing,
+):
+    """N0 over types resolved by W1-W7: each bracket pair (`opening[k]`, `closing[k]`, ordered by
+    opening bracket) takes the embedding direction when the text inside has a strong character
+    of it, else the opposite direction when the text inside has one of that and so has the
+    context before the pair (the last strong character before it in its paragraph, or a bracket
+    this rule changed after that one, or else the embedding); non-spacing marks (by their
+    original type) after a bracket that changed follow it. Numbers count as R. Returns the new
+    types (int16)."""
+    cdef Py_ssize_t n = types.shape[0], pairs = opening.shape[0], i, k, x
+    cdef int64_t o, c, before, changed_before, position, follower
+    cdef int16_t embedding, opposite, new, context
+    result = np.array(types, dtype=np.int16)
+    scratch = np.empty((4, n + 1), dtype=np.int64)
+    cdef int16_t[::1] t = result
+    cdef int64_t[::1] count_l = scratch[0]  # strong L characters before each offset
+    cdef int64_t[::1] count_r = scratch[1]
+    cdef int64_t[::1] last_strong = scratch[2]  # the last strong character at or before, or -1
+    cdef int64_t[::1] changed = scratch[3]  # Fenwick tree: the last changed bracket before
+    cdef int16_t strong
+    changed_type = np.full(n, -1, dtype=np.int16)
+    cdef int16_t[::1] changed_to = changed_type
+    with nogil:
+        count_l[0] = 0
+        count_r[0] = 0
+        position = -1
+        for i in range(n):
+            strong = _strong(types[i])
+            count_l[i + 1] = count_l[i] + (strong == L)
+            count_r[i + 1] = count_r[i] + (strong == R)
+            if strong >= 0:
+                position = i
+            last_strong[i] = position
+        for i in range(n + 1):
+            changed[i] = -1
+        for k in range(pairs):
+            o = opening[k]
+            c = closing[k]
+            if t[o] != ON or t[c] != ON:
+                continue
+            embedding = R if base[o] % 2 else L
+            opposite = L if embedding == R else R
+            if _inside(count_l, count_r, embedding, o, c):
+                new = embedding
+            elif _inside(count_l, count_r, opposite, o, c):
+                before = last_strong[o - 1] if o else -1
+                if before >= 0 and paragraph[before] == paragraph[o]:
+                    context = _strong(types[before])
+                else:
+                    context = embedding
+                changed_before = -1  # the last bracket changed before o
+                x = o
+                while x > 0:
+                    changed_before = max(changed_before, changed[x])
+                    x -= x & -x
+                if changed_before > before and paragraph[changed_before] == paragraph[o]:
+                    context = changed_to[changed_before]
+                new = opposite if context == opposite else embedding
+            else:
+                continue
+            for x in range(2):
+                position = o if x == 0 else c
+                t[position] = new
+                changed_to[position] = new
+                i = position + 1
+                while i <= n:
+                    changed[i] = max(changed[i], position)
+                    i += i & -i
+                follower = position + 1
+                while follower < n and original[follower] == NSM:
+                    t[follower] = new
+                    follower += 1
+    return result
+
+
+cdef inline int16_t _strong(int16_t t) noexcept nogil:
+    """The direction a resolved type counts as in N0: L, R (R, EN and AN), or -1."""
+    if t == L:
+        return L
+    if t == R or t == EN or t == AN:
+        return R
+    return -1
+
+
+cdef inline bint _inside(
+    const int64_t[::1] count_l, const int64_t[::1] count_r, int16_t direction, int64_t o, int64_t c
+) noexcept nogil:
+    """Whether a strong character of `direction` lies strictly between offsets o and c."""
+    if direction == L:
+        return count_l[c] - count_l[o + 1] > 0
+    return count_r[c] - count_r[o + 1] > 0

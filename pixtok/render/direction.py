@@ -1,12 +1,13 @@
 """Bidirectional text (UAX #9): embedding levels per character, and visual reordering of a line.
 
 Levels are resolved by an implementation of the Unicode Bidirectional Algorithm's paragraph
-level (P2–P3), weak types (W1–W7), neutrals (N1–N2) and implicit levels (I1–I2) run over a
-whole text at once, the rules of weak types and of neutrals and levels as compiled walks
-(`_bidi`). Paragraphs that use explicit embeddings, overrides or isolates (which this form does
-not handle) go through the full algorithm of the `unicode-bidi` crate that python-bidi wraps,
-and the tests check that both agree on every paragraph they both handle. Reordering a line
-(rule L2) is done on glyph arrays after line breaking, as the algorithm prescribes.
+level (P2–P3), weak types (W1–W7), paired brackets (N0), neutrals (N1–N2) and implicit levels
+(I1–I2) run over a whole text at once, each rule a compiled walk (`_bidi`); finding the bracket
+pairs (BD16) is a walk over the brackets alone, here. Paragraphs that use explicit embeddings,
+overrides or isolates (which this form does not handle) go through the full algorithm of the
+`unicode-bidi` crate that python-bidi wraps, and the tests check that both agree on every
+paragraph they both handle. Reordering a line (rule L2) is done on glyph arrays after line
+breaking, as the algorithm prescribes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bidi.mirror import MIRRORED
 
 from pixtok.render import _bidi
 from pixtok.render._bidi import implicit_levels, weak_types
+from pixtok.render.text import codepoints
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
 # Mandaic, Arabic presentation forms, RTL explicit controls). Used as a fast pre-check.
@@ -117,17 +119,6 @@ def reference_levels(paragraph: str, base: str | None = None) -> tuple[int, np.n
     return base_level, levels
 
 
-def _previous(mask: np.ndarray) -> np.ndarray:
-    """For each position, the index of the last position at or before it where `mask` holds (-1: none)."""
-    return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
-
-
-def _following(mask: np.ndarray) -> np.ndarray:
-    """For each position, the index of the first position at or after it where `mask` holds (n: none)."""
-    n = len(mask)
-    return np.minimum.accumulate(np.where(mask, np.arange(n), n)[::-1])[::-1]
-
-
 def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Embedding level and paragraph base level of every character of a text (paragraphs split at
     newlines; a newline gets its paragraph's base level); `cps`, when given, are its code points."""
@@ -136,20 +127,14 @@ def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, n
         zeros = np.zeros(n, dtype=np.int8)
         return zeros, zeros.copy()
     t = bidi_classes(text).astype(np.int16)
-    # surrogatepass: a lone surrogate (text from undecodable bytes) is a code point like any other here
-    newline = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
-    paragraph = np.cumsum(newline) - newline  # a newline belongs to the paragraph it ends
-    starts = np.concatenate(([0], np.flatnonzero(newline) + 1))
-    # P2–P3: the first strong character of each paragraph sets its direction.
-    strong = (t == L) | (t == R) | (t == AL)
-    first_strong = _following(strong)[np.minimum(starts, n - 1)] if n else starts
-    valid = (first_strong < n) & (first_strong < np.append(starts[1:], n))
-    base_of_paragraph = np.where(valid & (t[np.minimum(first_strong, n - 1)] != L), 1, 0).astype(np.int8)
-    base = base_of_paragraph[paragraph]
-    levels = _resolve(t, base, paragraph, newline, _bracket_pairs(text, paragraph))
+    # A lone surrogate (text from undecodable bytes) is a code point like any other here.
+    cps = codepoints(text) if cps is None else cps
+    paragraph, base, newline = _bidi.paragraph_levels(t, np.ascontiguousarray(cps, dtype=np.uint32))
+    levels = _resolve(t, base, paragraph, newline.view(bool), _bracket_pairs(text, paragraph))
     # Paragraphs the vectorised form does not cover go through the reference implementation.
-    special = (t >= _FIRST_EXPLICIT) | ((t == B) & ~newline)
+    special = (t >= _FIRST_EXPLICIT) | ((t == B) & ~newline.view(bool))
     if special.any():
+        starts = np.concatenate(([0], np.flatnonzero(newline) + 1))
         for p in np.unique(paragraph[special]):
             a, b = int(starts[p]), int(starts[p + 1] - 1) if p + 1 < len(starts) else n
             level, ref = reference_levels(text[a:b])
@@ -186,48 +171,6 @@ def _bracket_pairs(text: str, paragraph: np.ndarray) -> list[tuple[int, int]]:
     return pairs
 
 
-def _resolve_brackets(
-    t: np.ndarray, original: np.ndarray, sos: np.ndarray, paragraph: np.ndarray, pairs: list[tuple[int, int]]
-) -> np.ndarray:
-    """N0: a bracket pair takes the embedding direction when the text inside has that direction,
-    else the opposite direction when the text inside and the context before it both have it.
-    Numbers count as right-to-left; marks after a bracket that changed follow it."""
-    strong = np.where(t == L, L, np.where((t == R) | (t == EN) | (t == AN), R, -1))
-    is_l = np.concatenate(([0], np.cumsum(strong == L)))
-    is_r = np.concatenate(([0], np.cumsum(strong == R)))
-    last_strong = _previous(strong >= 0)
-    changed: dict[int, int] = {}
-    t = t.copy()
-    for open_, close in pairs:
-        if t[open_] != ON or t[close] != ON:
-            continue
-        embedding = int(sos[open_])
-        opposite = R if embedding == L else L
-        inside = is_l if embedding == L else is_r
-        inside_opposite = is_r if embedding == L else is_l
-        if inside[close] - inside[open_ + 1] > 0:
-            new = embedding
-        elif inside_opposite[close] - inside_opposite[open_ + 1] > 0:
-            before = int(last_strong[open_ - 1]) if open_ else -1
-            context = (
-                int(strong[before]) if before >= 0 and paragraph[before] == paragraph[open_] else embedding
-            )
-            earlier = [k for k in changed if k < open_ and paragraph[k] == paragraph[open_] and k > before]
-            if earlier:
-                context = changed[max(earlier)]
-            new = opposite if context == opposite else embedding
-        else:
-            continue
-        for position in (open_, close):
-            t[position] = new
-            changed[position] = new
-            follower = position + 1
-            while follower < len(t) and original[follower] == NSM:
-                t[follower] = new
-                follower += 1
-    return t
-
-
 def _resolve(
     t: np.ndarray,
     base: np.ndarray,
@@ -242,8 +185,10 @@ def _resolve(
     newline = np.ascontiguousarray(newline, dtype=bool).view(np.uint8)
     resolved = weak_types(original, base, paragraph, newline)
     if pairs:  # N0: bracket pairs
-        sos = np.where(base % 2 == 1, R, L)
-        resolved = _resolve_brackets(resolved, original, sos, paragraph, pairs).astype(np.int16)
+        opening, closing = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+        resolved = _bidi.paired_brackets(
+            resolved, original, base, paragraph, np.ascontiguousarray(opening), np.ascontiguousarray(closing)
+        )
     return implicit_levels(resolved, original, base, paragraph, newline)
 
 
