@@ -94,3 +94,18 @@ def test_unexported_c_api_falls_back_to_uharfbuzz(monkeypatch: pytest.MonkeyPatc
         assert np.array_equal(ours, theirs)
     assert np.array_equal(result.glyphs.glyph_id, direct.glyphs.glyph_id)
     assert np.array_equal(result.glyphs.char_offset, direct.glyphs.char_offset)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_shaping_runs_whole_equals_shaping_their_items(chain: FontChain, path: Path) -> None:
+    """`shape_runs` reads the runs' columns whole; its glyphs are those of the runs' items,
+    right-to-left runs in HarfBuzz's order or in logical order alike."""
+    prepared = prepare(path.read_text(encoding="utf-8")).text
+    cps = codepoints(prepared)
+    runs = Itemizer(chain).itemize(prepared, cps, text_levels(prepared)[0], None)
+    items = Shaper(chain).items(runs)
+    for logical in (False, True):
+        ours = CShaper(c_library()).shape_runs(Shaper.codepoints(prepared), runs, chain.fonts, logical)
+        assert_same(ours, CShaper(c_library()).shape(Shaper.codepoints(prepared), items, logical), path.name)
+        fallback = UharfbuzzShaper().shape_runs(Shaper.codepoints(prepared), runs, chain.fonts, logical)
+        assert_same(ours, fallback, f"{path.name}, fallback path")

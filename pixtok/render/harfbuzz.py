@@ -24,13 +24,16 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import uharfbuzz as hb
 
 from pixtok.render._shape import shape_items
 from pixtok.render.fonts import Font
+
+if TYPE_CHECKING:
+    from pixtok.render.itemize import Runs
 
 UNSAFE_TO_BREAK = int(hb.GlyphFlags.UNSAFE_TO_BREAK)
 #: Every glyph maps back to the characters of its cluster; clusters never decrease in logical
@@ -153,6 +156,7 @@ class CShaper:
         self._properties: dict[tuple[bool, str | None, str], _SegmentProperties] = {}
         self._segments: dict[tuple[bool, str | None, str], int] = {}  # addresses of the above
         self._fonts: dict[Font, int] = {}
+        self._handles = np.zeros(0, dtype=np.uintp)  # hb_font_t of each font of a chain
 
     def _segment(self, rtl: bool, script: str | None, language: str) -> int:
         """The address of the segment properties of a direction, script and language."""
@@ -206,6 +210,33 @@ class CShaper:
             np.asarray(guess, dtype=np.uint8),
             np.asarray(reverse, dtype=np.uint8),
             np.full(len(starts), alone, dtype=np.uint8),
+        )
+        return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
+
+    def shape_runs(
+        self, codepoints: np.ndarray, runs: Runs, fonts: Sequence[Font], logical: bool = False
+    ) -> GlyphRecords:
+        """Shape every run of an itemized text (`fonts`: the chain's fonts its font indices
+        name), as `shape` does the items of those runs, with the per-run columns read whole."""
+        if len(self._handles) != len(fonts):
+            self._handles = np.asarray([self._fonts.get(f) or self._font(f) for f in fonts], dtype=np.uintp)
+        rtl = (runs.level % 2).astype(np.uint8)
+        segments, segment = self._segments, self._segment
+        addresses = [
+            segments.get(key) or segment(*key)
+            for key in zip(rtl.astype(bool).tolist(), runs.script, runs.language, strict=True)
+        ]
+        gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
+            self._functions,
+            self._buffer,
+            np.ascontiguousarray(codepoints, dtype=np.uint32),
+            np.ascontiguousarray(runs.start, dtype=np.int64),
+            np.ascontiguousarray(runs.end, dtype=np.int64),
+            self._handles[runs.font],
+            np.asarray(addresses, dtype=np.uintp),
+            np.fromiter((script is None for script in runs.script), dtype=np.uint8, count=len(runs)),
+            rtl if logical else np.zeros(len(runs), dtype=np.uint8),
+            np.zeros(len(runs), dtype=np.uint8),
         )
         return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
 
@@ -283,6 +314,23 @@ class UharfbuzzShaper:
             y_offset=np.asarray(columns[5], dtype=np.int32),
             count=np.asarray(count, dtype=np.int64),
         )
+
+    def shape_runs(
+        self, codepoints: np.ndarray, runs: Runs, fonts: Sequence[Font], logical: bool = False
+    ) -> GlyphRecords:
+        """Shape every run of an itemized text (`fonts`: the chain's fonts its font indices name)."""
+        return self.shape(codepoints, run_items(runs, fonts), logical=logical)
+
+
+def run_items(runs: Runs, fonts: Sequence[Font]) -> list[Item]:
+    """What HarfBuzz needs to shape each run in one call."""
+    return [
+        Item(a, b, fonts[font], bool(level % 2), script, language)
+        for a, b, font, level, script, language in zip(
+            runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
+            runs.script, runs.language, strict=True,
+        )
+    ]  # fmt: skip
 
 
 @functools.cache

@@ -26,7 +26,7 @@ import numpy as np
 
 from pixtok.render.direction import text_levels
 from pixtok.render.fonts import FontChain
-from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, Item, new_shaper
+from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, Item, new_shaper, run_items
 from pixtok.render.itemize import Itemizer, Runs, is_invisible
 from pixtok.render.text import PreparedText, codepoints
 
@@ -132,13 +132,7 @@ class Shaper:
 
     def items(self, runs: Runs) -> list[Item]:
         """What HarfBuzz needs to shape each run in one call."""
-        return [
-            self.item(a, b, font, level, script, lang)
-            for a, b, font, level, script, lang in zip(
-                runs.start.tolist(), runs.end.tolist(), runs.font.tolist(), runs.level.tolist(),
-                runs.script, runs.language, strict=True,
-            )
-        ]  # fmt: skip
+        return run_items(runs, self.chain.fonts)
 
     @staticmethod
     def codepoints(text: str | np.ndarray) -> np.ndarray:
@@ -156,7 +150,7 @@ class Shaper:
         cps = codepoints(text)
         levels, base_level = text_levels(text, cps)
         runs = self.itemizer.itemize(text, cps, levels, language)
-        records = self.harfbuzz.shape(self.codepoints(cps), self.items(runs), logical=True)
+        records = self.harfbuzz.shape_runs(self.codepoints(cps), runs, self.chain.fonts, logical=True)
         count = records.count
         run_glyph_start = np.concatenate(([0], np.cumsum(count)))
         gid, cluster, flags = records.gid, records.cluster, records.flags
