@@ -63,14 +63,22 @@ def test_a_page_the_caller_holds_is_never_drawn_over(hold: str) -> None:
         assert np.array_equal(np.asarray(held), expected)
 
 
-def test_the_pool_keeps_at_most_its_count_and_fills_every_byte() -> None:
+def address(page: np.ndarray) -> int:
+    return page.__array_interface__["data"][0]
+
+
+def test_the_pool_serves_nearby_sizes_from_one_buffer_and_fills_every_byte() -> None:
     pool = PageBuffers(count=2)
-    held = [pool.blank((2, 3, 4), 255) for _ in range(3)]  # all held: three distinct buffers
-    assert len({id(b) for b in held}) == 3
+    step = PageBuffers.STEP
+    held = [pool.blank((2, 300, 400), 255) for _ in range(3)]  # all held: three buffers
+    assert len({address(page) for page in held}) == 3
+    assert all(page.flags.c_contiguous and (page == 255).all() for page in held)
     held[2][:] = 7
-    released = id(held[2])
+    released = address(held[2])
     del held[2]
-    again = pool.blank((2, 3, 4), 0)
-    assert id(again) == released
-    assert (again == 0).all()
-    assert pool.blank((1, 3, 4), 255).shape == (1, 3, 4)  # another shape: a new buffer
+    smaller = pool.blank((1, 290, 410), 0)  # fits the released buffer: drawn there, all 0
+    assert address(smaller) == released and smaller.shape == (1, 290, 410)
+    assert (smaller == 0).all()
+    del smaller
+    tiny = pool.blank((1, 10, 10), 255)  # far smaller than any buffer: a buffer of its own
+    assert address(tiny) != released and tiny.base.nbytes == step

@@ -77,9 +77,10 @@ def has_rtl(text: str, cps: np.ndarray | None = None) -> bool:
     return bool(_RTL_TABLE[cps].any())
 
 
-def bidi_classes(text: str) -> np.ndarray:
-    """The Bidi_Class of every character as small integers (indices into BIDI_CLASSES)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def bidi_classes(text: str, cps: np.ndarray | None = None) -> np.ndarray:
+    """The Bidi_Class of every character as small integers (indices into BIDI_CLASSES); `cps`,
+    when given, are the text's code points."""
+    cps = codepoints(text) if cps is None else cps
     classes = _CLASS_TABLE[cps]
     unseen = classes == _UNSEEN_CLASS
     if unseen.any():
@@ -126,9 +127,9 @@ def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, n
     if not has_rtl(text, cps):
         zeros = np.zeros(n, dtype=np.int8)
         return zeros, zeros.copy()
-    t = bidi_classes(text).astype(np.int16)
     # A lone surrogate (text from undecodable bytes) is a code point like any other here.
     cps = codepoints(text) if cps is None else cps
+    t = bidi_classes(text, cps).astype(np.int16)
     paragraph, base, newline = _bidi.paragraph_levels(t, np.ascontiguousarray(cps, dtype=np.uint32))
     levels = _resolve(t, base, paragraph, newline.view(bool), _bracket_pairs(text, paragraph))
     # Paragraphs the vectorised form does not cover go through the reference implementation.

@@ -9,6 +9,7 @@ which is what makes pages byte-identical from run to run.
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 from dataclasses import dataclass
 
@@ -265,25 +266,33 @@ class PageBuffers:
     """Blank page buffers that are used again once nothing outside this pool holds them.
 
     A fresh page of a few hundred KB costs more in page faults (the kernel mapping and zeroing
-    its memory) than in filling it; a page the caller has let go of is already mapped. A buffer
-    is taken again only when its reference count shows that no page, view or export of it is
-    alive (every numpy view and buffer export holds a reference to the array that owns the
-    memory), so a page the caller keeps is never drawn over. At most `count` buffers are kept.
+    its memory) than in filling it; a page the caller has let go of is already mapped. Buffers
+    are flat and pages are views of them, so a buffer serves any page size up to its own (a
+    cropped page has the size of its text). A buffer is taken again only when its reference
+    count shows that no page, view or export of it is alive (every numpy view and buffer
+    export holds a reference to the array that owns the memory), so a page the caller keeps is
+    never drawn over. At most `count` buffers are kept.
     """
+
+    #: Buffers are made in whole steps of this many bytes, so that pages of nearby sizes share them.
+    STEP = 64 << 10
 
     def __init__(self, count: int = 4) -> None:
         self._count = count
         self._buffers: list[np.ndarray] = []
 
     def blank(self, shape: tuple[int, ...], value: int) -> np.ndarray:
-        """A uint8 array of `shape` with every byte `value`: a released buffer, or a new one."""
+        """A C-contiguous uint8 array of `shape` with every byte `value`: a view of a released
+        buffer no more than twice its size, or of a new buffer."""
+        size = math.prod(shape)
         for buffer in self._buffers:
             # References: the list, this loop's name and getrefcount's argument.
-            if buffer.shape == shape and sys.getrefcount(buffer) == 3:
-                buffer.fill(value)
-                return buffer
-        buffer = np.full(shape, value, dtype=np.uint8)
+            if size <= len(buffer) <= 2 * size + self.STEP and sys.getrefcount(buffer) == 3:
+                page = buffer[:size].reshape(shape)
+                page.fill(value)
+                return page
+        buffer = np.full(-(-size // self.STEP) * self.STEP, value, dtype=np.uint8)
         if len(self._buffers) >= self._count:
             self._buffers.pop(0)
         self._buffers.append(buffer)
-        return buffer
+        return buffer[:size].reshape(shape)
