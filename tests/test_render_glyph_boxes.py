@@ -1,6 +1,7 @@
-"""The compiled glyph-box loops (`pixtok.render._glyph_boxes`) against the numpy statements of
-the same rules, on generated slot tables and glyphs: the slot of each (font, glyph) in tables of
-several fonts laid end to end, and bitmap boxes from rounded pens (half to even).
+"""The compiled glyph-box loops (`pixtok.render._glyph_boxes`, `_composite.clipped_ink`) against
+the numpy statements of the same rules, on generated slot tables, glyphs and pages: the slot of
+each (font, glyph) in tables of several fonts laid end to end, bitmap boxes from rounded pens
+(half to even), the right edge of each line, and the ink that falls off pages of given sizes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pixtok import RenderConfig, Renderer
-from pixtok.render import _glyph_boxes
+from pixtok.render import _composite, _glyph_boxes
 from pixtok.render.raster import GlyphAtlas
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -72,6 +73,73 @@ def test_glyph_boxes_round_pens_half_to_even(seed: int) -> None:
     np.testing.assert_array_equal(boxes[1], np.rint(baseline).astype(np.int64) - top[slots])
     np.testing.assert_array_equal(boxes[2], width[slots])
     np.testing.assert_array_equal(boxes[3], height[slots])
+
+
+@settings(max_examples=200, deadline=None)
+@given(seeds, st.booleans())
+def test_line_right_is_the_largest_right_edge_of_each_line(seed: int, inked_only: bool) -> None:
+    rng = np.random.default_rng(seed)
+    n_lines = int(rng.integers(1, 10))
+    n = int(rng.integers(0, 60))
+    line = np.sort(rng.integers(0, n_lines, n))
+    left = rng.random(n) * 300 - 20
+    width = np.where(rng.random(n) < 0.2, 0.0, rng.random(n) * 30)
+    initial = float(rng.integers(0, 20))
+    expected = np.full(n_lines, initial)
+    counted = width > 0 if inked_only else np.ones(n, dtype=bool)
+    np.maximum.at(expected, line[counted], (left + width)[counted])
+    np.testing.assert_array_equal(
+        _glyph_boxes.line_right(line, left, width, n_lines, initial, inked_only), expected
+    )
+
+
+def clipped_by_numpy(
+    slots: np.ndarray,
+    left: np.ndarray,
+    top: np.ndarray,
+    page_w: np.ndarray,
+    page_h: np.ndarray,
+    bitmaps: list[np.ndarray],
+) -> tuple[int, int]:
+    """Ink off the page of each glyph (its own page size given), and all ink, pixel by pixel."""
+    outside = total = 0
+    for i, slot in enumerate(slots):
+        pixels = bitmaps[slot].astype(np.int64)
+        h, w = pixels.shape
+        ys, xs = np.mgrid[top[i] : top[i] + h, left[i] : left[i] + w]
+        off = (ys < 0) | (ys >= page_h[i]) | (xs < 0) | (xs >= page_w[i])
+        outside += int(pixels[off].sum())
+        total += int(pixels.sum())
+    return outside, total
+
+
+@settings(max_examples=150, deadline=None)
+@given(seeds)
+def test_clipped_ink_counts_the_ink_off_each_glyphs_page(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    bitmaps = [
+        rng.integers(0, 256, (int(rng.integers(0, 6)), int(rng.integers(0, 6)))).astype(np.uint8)
+        for _ in range(int(rng.integers(1, 8)))
+    ]
+    h = np.array([b.shape[0] for b in bitmaps], dtype=np.int64)
+    w = np.array([b.shape[1] for b in bitmaps], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(w * h)[:-1])).astype(np.int64)
+    ink = np.array([int(b.sum()) for b in bitmaps], dtype=np.int64)
+    pool = np.concatenate([b.ravel() for b in bitmaps])
+    n, n_pages = int(rng.integers(0, 30)), int(rng.integers(1, 4))
+    slots = rng.integers(0, len(bitmaps), n)
+    left, top = rng.integers(-6, 20, n), rng.integers(-6, 20, n)
+    page = rng.integers(0, n_pages, n)
+    page_w, page_h = rng.integers(1, 16, n_pages), rng.integers(1, 16, n_pages)
+    tables = (start, w, h, ink, pool)
+    expected = clipped_by_numpy(slots, left, top, page_w[page], page_h[page], bitmaps)
+    assert _composite.clipped_ink(slots, left, top, page, page_w, page_h, *tables) == expected
+    # Without pages: each glyph's own size, or one size for all.
+    no_page = np.empty(0, dtype=np.int64)
+    own = _composite.clipped_ink(slots, left, top, no_page, page_w[page], page_h[page], *tables)
+    assert own == expected
+    one = clipped_by_numpy(slots, left, top, np.full(n, page_w[0]), np.full(n, page_h[0]), bitmaps)
+    assert _composite.clipped_ink(slots, left, top, no_page, page_w[:1], page_h[:1], *tables) == one
 
 
 def test_atlas_slots_number_new_glyphs_by_font_then_glyph_id() -> None:

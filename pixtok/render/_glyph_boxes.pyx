@@ -74,3 +74,33 @@ def glyph_boxes(
         boxes[2, i] = glyph_width[slot]
         boxes[3, i] = glyph_height[slot]
     return boxes_arr
+
+
+def line_right(
+    const int64_t[::1] line,
+    const double[::1] left,
+    const double[::1] width,
+    Py_ssize_t n_lines,
+    double initial,
+    bint inked_only,
+):
+    """Right edge of each of `n_lines` lines: the largest `left[i] + width[i]` of the glyphs
+    on it (`line[i]`), and at least `initial`. With `inked_only` a glyph of width 0 does not
+    count (as `np.maximum.at` over the chosen glyphs)."""
+    cdef Py_ssize_t i
+    cdef int64_t at
+    cdef double right
+    if left.shape[0] != line.shape[0] or width.shape[0] != line.shape[0]:
+        raise ValueError("line, left and width differ in length")
+    edges_arr = np.full(n_lines, initial, dtype=np.float64)
+    cdef double[::1] edges = edges_arr
+    for i in range(line.shape[0]):
+        if inked_only and not width[i] > 0:
+            continue
+        at = line[i]
+        if at < 0 or at >= n_lines:
+            raise IndexError(f"line {at} of {n_lines}")
+        right = left[i] + width[i]
+        if right > edges[at]:
+            edges[at] = right
+    return edges_arr

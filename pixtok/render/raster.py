@@ -182,14 +182,21 @@ class GlyphAtlas:
             _composite.press(ink.reshape(-1), flat, values, dark)
 
     def clipped_ink(
-        self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
+        self,
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        width: np.ndarray | int,
+        height: np.ndarray | int,
+        page: np.ndarray | None = None,
     ) -> tuple[int, int]:
-        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
-        is `width[i]` x `height[i]` px (or one size for all). Coverage is summed before glyphs
-        overlap."""
+        """(coverage falling outside the pages, all coverage) of placed glyphs. With `page`,
+        glyph `i` lies on page `page[i]`, of `width[page[i]]` x `height[page[i]]` px; without,
+        each glyph's page is `width[i]` x `height[i]` px. One size stands for every page.
+        Coverage is summed before glyphs overlap."""
         a = self.arrays()
         return _composite.clipped_ink(
-            _int64(slots), _int64(left), _int64(top),
+            _int64(slots), _int64(left), _int64(top), _NO_PAGE if page is None else _int64(page),
             np.atleast_1d(_int64(width)), np.atleast_1d(_int64(height)),
             a["start"], a["w"], a["h"], a["ink"], a["bitmaps"],
         )  # fmt: skip
