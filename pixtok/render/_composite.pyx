@@ -137,6 +137,7 @@ def clipped_ink(
     const int64_t[::1] slots,
     const int64_t[::1] left,
     const int64_t[::1] top,
+    const int64_t[::1] page,
     const int64_t[::1] page_width,
     const int64_t[::1] page_height,
     const int64_t[::1] start,
@@ -145,21 +146,29 @@ def clipped_ink(
     const int64_t[::1] glyph_ink,
     const uint8_t[::1] bitmaps,
 ):
-    """(coverage falling outside the pages, all coverage) of placed glyphs; glyph `i` lies on a
-    page `page_width[i]` x `page_height[i]` px (arrays of one value: every page has that size).
-    Coverage is summed before glyphs overlap."""
+    """(coverage falling outside the pages, all coverage) of placed glyphs. Glyph `i` lies on
+    page `page[i]`, `page_width[page[i]]` x `page_height[page[i]]` px; with an empty `page`,
+    glyph `i` on a page of its own (`page_width[i]` x `page_height[i]`); sizes of one value
+    are the size of every page. Coverage is summed before glyphs overlap."""
     cdef Py_ssize_t n = slots.shape[0]
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, at
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
     cdef bint one_size = page_width.shape[0] == 1
+    cdef bint paged = page.shape[0] > 0
+    if not one_size:
+        for i in range(n):
+            at = page[i] if paged else i
+            if at < 0 or at >= page_width.shape[0] or at >= page_height.shape[0]:
+                raise IndexError(f"glyph {i} lies on page {at}, of {page_width.shape[0]}")
     with nogil:
         for i in range(n):
             slot = slots[i]
             total += glyph_ink[slot]
             w = glyph_width[slot]
             h = glyph_height[slot]
-            page_w = page_width[0] if one_size else page_width[i]
-            page_h = page_height[0] if one_size else page_height[i]
+            at = 0 if one_size else (page[i] if paged else i)
+            page_w = page_width[at]
+            page_h = page_height[at]
             if left[i] >= 0 and top[i] >= 0 and left[i] + w <= page_w and top[i] + h <= page_h:
                 continue
             for r in range(h):

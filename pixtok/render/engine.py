@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
+from pixtok.render import _glyph_boxes
 from pixtok.render.breaking import icu_locale, line_break_opportunities
 from pixtok.render.config import Geometry, RenderConfig, parse_color
 from pixtok.render.fonts import FontChain
@@ -456,14 +457,17 @@ class Renderer:
 
         # Line extents: pen advances for cropping (a cropped page keeps the last glyph's side
         # bearing), ink for the strip end patch (PIXEL's black patch follows the last inked patch).
-        line_right = np.full(n_lines, geometry.margins[3])
-        if len(placed.x) and config.layout == "crop":
-            np.maximum.at(line_right, placed.line, placed.x + placed.advance)
-        elif len(placed.x) and config.layout == "strip":
-            inked = boxes.width > 0
-            np.maximum.at(
-                line_right, placed.line[inked], (boxes.left + boxes.width)[inked].astype(np.float64)
+        if config.layout == "crop":
+            line_right = _glyph_boxes.line_right(
+                placed.line, placed.x, placed.advance, n_lines, geometry.margins[3], False
             )
+        elif config.layout == "strip":
+            line_right = _glyph_boxes.line_right(
+                placed.line, boxes.left.astype(np.float64), boxes.width.astype(np.float64),
+                n_lines, geometry.margins[3], True,
+            )  # fmt: skip
+        else:
+            line_right = np.full(n_lines, geometry.margins[3])
         page_widths = [width] * n_pages
         page_heights = [height] * n_pages
         if config.layout == "crop":
@@ -472,12 +476,11 @@ class Renderer:
             last_rows = n_lines - (n_pages - 1) * per_page
             used = box.used_height(last_rows, geometry)
             page_heights[-1] = min(height, max(1, math.ceil(used)))
-        if config.layout == "crop":
-            glyph_w = np.asarray(page_widths, dtype=np.int64)[placed.page]
-            glyph_h = np.asarray(page_heights, dtype=np.int64)[placed.page]
+            clipped, total = atlas.clipped_ink(
+                slots, boxes.left, boxes.top, np.array(page_widths), np.array(page_heights), placed.page
+            )
         else:  # every page has the full size
-            glyph_w, glyph_h = np.int64(width), np.int64(height)
-        clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, glyph_w, glyph_h)
+            clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, width, height)
         return _Layout(
             shaped=shaped,
             lines=lines,

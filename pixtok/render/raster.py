@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import freetype
 import numpy as np
 
-from pixtok.render import _composite, _glyph_pixels
+from pixtok.render import _composite, _glyph_boxes, _glyph_pixels
 from pixtok.render.fonts import Font
 
 _LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
@@ -62,7 +62,10 @@ class GlyphAtlas:
         self.size_px = size_px
         self.hscale = hscale
         self._faces: list[freetype.Face | None] = []
-        self._slot: list[np.ndarray] = []
+        # Cache slot per glyph id (-1: not rendered yet), the tables of all fonts end to end
+        # (font f's from _table_start[f] to _table_start[f + 1]), for one compiled lookup.
+        self._slot_table = _Pool(np.int64)
+        self._table_start = np.zeros(1, dtype=np.int64)
         # Pixels of all glyphs, and per glyph: first pixel, pixel count, bearings, size, ink.
         self._bitmaps = _Pool(np.uint8)
         self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
@@ -70,11 +73,14 @@ class GlyphAtlas:
         self._arrays: dict[str, np.ndarray] = {}
 
     def _table(self, font_index: int) -> np.ndarray:
-        """Cache slot per glyph id of a font (-1: not rendered yet)."""
-        while len(self._slot) <= font_index:
-            self._slot.append(np.full(self.fonts[len(self._slot)].hb_face.glyph_count, -1, dtype=np.int64))
+        """Cache slot per glyph id of a font (-1: not rendered yet), made for it and every
+        font before it in the chain if need be: a view, good until another font's table is added."""
+        while len(self._faces) <= font_index:
+            glyph_count = self.fonts[len(self._faces)].hb_face.glyph_count
+            self._slot_table.extend(np.full(glyph_count, -1, dtype=np.int64))
+            self._table_start = np.append(self._table_start, len(self._slot_table))
             self._faces.append(None)
-        return self._slot[font_index]
+        return self._slot_table.view()[self._table_start[font_index] : self._table_start[font_index + 1]]
 
     def _face(self, font_index: int) -> freetype.Face:
         self._table(font_index)
@@ -108,22 +114,20 @@ class GlyphAtlas:
             self._glyphs[key].extend(column)
 
     def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
-        """Cache slot of each (font, glyph) pair, rendering the ones not seen before."""
-        if len(font) and (font == font[0]).all():  # one font: no masks
-            table = self._table(int(font[0]))
-            missing = gid[table[gid] < 0]
-            if len(missing):
-                self._render(int(font[0]), np.unique(missing).tolist())
-            return table[gid]
+        """Cache slot of each (font, glyph) pair, rendering the ones not seen before.
+
+        Glyphs new to the atlas are rendered font by font in the order of the font index, each
+        font's in the order of glyph id, so that a text's glyphs always get the same slots.
+        """
+        font = np.ascontiguousarray(font, dtype=np.int32)
+        gid = np.ascontiguousarray(gid, dtype=np.int32)
         slots = np.empty(len(gid), dtype=np.int64)
-        for font_index in np.unique(font).tolist():
-            mask = font == font_index
-            table = self._table(font_index)
-            wanted = gid[mask]
-            missing = wanted[table[wanted] < 0]
-            if len(missing):
-                self._render(font_index, np.unique(missing).tolist())
-            slots[mask] = table[wanted]
+        if _glyph_boxes.find_slots(font, gid, self._slot_table.view(), self._table_start, slots):
+            missing = slots < 0
+            for font_index in np.unique(font[missing]).tolist():
+                wanted = gid[missing & (font == font_index)]
+                self._render(font_index, np.unique(wanted).tolist())
+            _glyph_boxes.find_slots(font, gid, self._slot_table.view(), self._table_start, slots)
         return slots
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -135,11 +139,13 @@ class GlyphAtlas:
         return self._arrays
 
     def boxes(self, slots: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> GlyphPixels:
-        """Bitmap boxes of glyphs placed at pen x / baseline (px)."""
+        """Bitmap boxes of glyphs placed at pen x / baseline (px), the pen rounded to whole
+        pixels (half to even, as `np.rint`)."""
         a = self.arrays()
-        left = np.rint(x).astype(np.int64) + a["left"][slots]
-        top = np.rint(baseline).astype(np.int64) - a["top"][slots]
-        return GlyphPixels(left=left, top=top, width=a["w"][slots], height=a["h"][slots])
+        left, top, width, height = _glyph_boxes.glyph_boxes(
+            _int64(slots), _float64(x), _float64(baseline), a["left"], a["top"], a["w"], a["h"]
+        )  # the rows of one array
+        return GlyphPixels(left=left, top=top, width=width, height=height)
 
     def composite(
         self,
@@ -178,14 +184,21 @@ class GlyphAtlas:
             _composite.press(ink.reshape(-1), flat, values, dark)
 
     def clipped_ink(
-        self, slots: np.ndarray, left: np.ndarray, top: np.ndarray, width: np.ndarray, height: np.ndarray
+        self,
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        width: np.ndarray | int,
+        height: np.ndarray | int,
+        page: np.ndarray | None = None,
     ) -> tuple[int, int]:
-        """(coverage falling outside the pages, all coverage) of placed glyphs: each glyph's page
-        is `width[i]` x `height[i]` px (or one size for all). Coverage is summed before glyphs
-        overlap."""
+        """(coverage falling outside the pages, all coverage) of placed glyphs. With `page`,
+        glyph `i` lies on page `page[i]`, of `width[page[i]]` x `height[page[i]]` px; without,
+        each glyph's page is `width[i]` x `height[i]` px. One size stands for every page.
+        Coverage is summed before glyphs overlap."""
         a = self.arrays()
         return _composite.clipped_ink(
-            _int64(slots), _int64(left), _int64(top),
+            _int64(slots), _int64(left), _int64(top), _NO_PAGE if page is None else _int64(page),
             np.atleast_1d(_int64(width)), np.atleast_1d(_int64(height)),
             a["start"], a["w"], a["h"], a["ink"], a["bitmaps"],
         )  # fmt: skip
@@ -194,6 +207,11 @@ class GlyphAtlas:
 def _int64(values: np.ndarray | int) -> np.ndarray:
     """A contiguous int64 array of `values` (no copy when it already is one)."""
     return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def _float64(values: np.ndarray) -> np.ndarray:
+    """A contiguous float64 array of `values` (no copy when it already is one)."""
+    return np.ascontiguousarray(values, dtype=np.float64)
 
 
 _NO_PAGE = np.empty(0, dtype=np.int64)
