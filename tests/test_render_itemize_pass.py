@@ -13,15 +13,18 @@ import pytest
 import regex
 from fontTools.ttLib import TTFont
 from harfbuzz_reference import uharfbuzz_reference
+from pixtok.render._itemize import itemize_known
 
 from pixtok.render.direction import has_rtl, reference_levels, text_levels
 from pixtok.render.fonts import Font, FontChain
 from pixtok.render.harfbuzz import UharfbuzzShaper, c_library
-from pixtok.render.itemize import CJK_GROUP, Itemizer, Runs, char_properties
+from pixtok.render.itemize import _UNSEEN, CJK_GROUP, Itemizer, Runs, _property_table, char_properties
+from pixtok.render.language import CJK_LANGUAGES
 from pixtok.render.shaping import Shaper
 from pixtok.render.text import codepoints
 
 STRONG = 1 << 10  # the property flag of a letter (or mark) of some script
+EMOJI = 1 << 12  # the property flag of a character that may start or join an emoji sequence
 
 CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*.txt"))
 MIXED = [
@@ -168,3 +171,37 @@ def test_numbers_and_separators_resolve_as_the_full_bidi_algorithm_does() -> Non
             continue
         levels, _ = text_levels(text)
         assert np.array_equal(levels, reference_levels(text)[1]), text
+
+
+@pytest.mark.parametrize("language", [None, "ko"])
+def test_runs_are_the_same_whether_or_not_the_tables_knew_the_text(
+    chain: FontChain, language: str | None
+) -> None:
+    """A text met for the first time is itemized from properties and fonts looked up for it
+    (`itemize_pass`); met again, from the tables by the compiled pass itself (`itemize_known`).
+    Both give the same runs, and the second way is taken for every text without emoji."""
+    for text in texts():
+        cps = codepoints(text)
+        levels, _ = text_levels(text)
+        itemizer = Itemizer(chain)
+        first = itemizer.itemize(text, cps, levels, language)
+        again = itemizer.itemize(text, cps, levels, language)
+        for field in ("start", "end", "font", "level"):
+            ours, theirs = getattr(first, field), getattr(again, field)
+            assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), (text, field)
+        assert (first.script, first.language, first.missing) == (
+            again.script,
+            again.language,
+            again.missing,
+        ), text
+        known = itemize_known(
+            _property_table(),
+            _UNSEEN,
+            itemizer._fonts,
+            np.ascontiguousarray(cps, dtype=np.uint32),
+            np.ascontiguousarray(levels, dtype=np.int8),
+            *itemizer._rules(language),
+            (language,) if language else CJK_LANGUAGES,
+        )
+        emoji = (char_properties(cps) & EMOJI).any()
+        assert (known is None) == emoji, text

@@ -1,14 +1,23 @@
 # cython: language_level=3
-"""Characters to runs, one loop per step.
+"""Characters to runs, in a few walks over the characters.
 
 `itemize.Itemizer` keeps per-code-point tables (script and flags of every character, the chain's
 font for it) and the rules of HarfBuzz's and Pango's itemisation: characters of no script take
 the font and script of the letters around them, marks the font of the letter they follow, and a
 run ends wherever font, script group, bidi level or language change. Written as numpy, each rule
 was a handful of gathers, cumulative maxima and masks; a text of a few hundred characters cost
-tens of such calls whose fixed cost, not the characters, made up the time. Here each rule is one
+tens of such calls whose fixed cost, not the characters, made up the time. Here each rule is a
 walk over the characters, forward for "the last one before" and backward for "the first one
 after", in the same order of steps, so every choice is the one the rules make.
+
+The per-character state lives in one scratch block of C memory, not in numpy arrays: allocating
+and viewing a dozen arrays cost more than walking a page of text. A first walk (the survey)
+notes what the text holds; when it is one font, one script, one direction and one language
+(most prose), the text is one run and nothing more is walked. Otherwise a second walk (the
+scan) records what each character is, and the rules follow. `itemize_known` reads each
+character's properties and font from the Itemizer's tables itself, and declines (returns None)
+when a table lacks a character or the text may hold emoji: the Itemizer then resolves those
+first and passes the text to `itemize_pass`.
 
 Paragraphs end at newlines: a newline belongs to the paragraph it ends, and neighbours are only
 looked for within a paragraph.
@@ -17,6 +26,7 @@ looked for within a paragraph.
 import numpy as np
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
 
 #: Flags of the property table (above the 8-bit script index), as `itemize` defines them.
 cdef uint16_t SCRIPT_BITS = 0xFF
@@ -24,9 +34,65 @@ cdef uint16_t MARK = 1 << 8
 cdef uint16_t INVISIBLE = 1 << 9
 cdef uint16_t STRONG = 1 << 10
 cdef uint16_t SPACE = 1 << 11
+cdef uint16_t EMOJI = 1 << 12
 
 #: Code points of the Basic Multilingual Plane, where coverage is a table lookup.
 cdef uint32_t BMP = 0x10000
+
+# What each character is, as bits of its byte in `Text.kind`.
+cdef enum:
+    NEWLINE = 1  # U+000A: ends a paragraph
+    LETTER_OF_SCRIPT = 2  # a letter or mark of some script (STRONG)
+    ATTACHED = 4  # a mark or invisible character (not a newline): follows what it attaches to
+    LETTER = 8  # of some script and not attached
+    PINNED = 16  # in an emoji sequence whose font the chain chose whole
+    COMMON = 32  # of no script, not attached, not a newline, not pinned
+    LETTER_WITH_FONT = 64  # a letter some font has (marked only when some letter has none)
+
+
+cdef struct Text:
+    # The text and its inputs.
+    Py_ssize_t n
+    const uint32_t* cps
+    const int8_t* levels
+    const uint16_t* props
+    const int32_t* base
+    # Per-character state, in one scratch block (`gathered_*`: the inputs when read from tables).
+    void* block
+    uint16_t* gathered_props
+    int32_t* gathered_base
+    uint8_t* kind
+    int32_t* font
+    int16_t* resolved
+    int8_t* code
+    int8_t* level
+    Py_ssize_t* nearest
+    # What the survey found.
+    int32_t paragraphs  # newlines seen
+    bint has_levels  # some level is not 0
+    bint any_text  # some character is not a newline
+    bint one_font  # all characters but newlines have the same font...
+    int32_t drawn_font  # ... this one (-3: there are none)
+    bint one_script  # all letters have the same script...
+    int16_t first_script  # ... this one (-1: there are none)
+    bint orphans  # some paragraph has characters but no letter
+    bint any_pinned  # some character's font is pinned
+    # What the scan found.
+    bint any_missing_letter  # some letter has no font
+    bint any_common  # some character is of no script (and neither attached nor pinned)
+
+
+cdef struct Rules:
+    # What the rules need beyond the characters.
+    const uint8_t* coverage  # fonts x BMP, row-major
+    int64_t user_count
+    const uint8_t* cjk_script
+    int64_t hangul_script
+    bint language_given
+    const int64_t* kana_edges
+    Py_ssize_t kana_count
+    const int64_t* hangul_edges
+    Py_ssize_t hangul_count
 
 
 def gather_properties(const uint16_t[::1] table, const uint32_t[::1] cps, uint16_t unseen):
@@ -95,36 +161,47 @@ def first_covering(const uint8_t[:, ::1] coverage, const uint32_t[::1] cps, int6
     return chosen
 
 
-cdef inline bint _covers(const uint8_t[:, ::1] coverage, object covers_beyond, int32_t font, uint32_t cp):
-    """Whether font `font` (-1: none) has code point `cp`."""
-    if font < 0:
-        return False
-    if cp < BMP:
-        return coverage[font, cp] != 0
-    return bool(covers_beyond(font, cp))
-
-
-cdef void _nearest(
-    const uint8_t[::1] mask, const int32_t[::1] paragraph, int64_t[::1] out
-) noexcept nogil:
-    """For each position, the nearest position where `mask` holds in its paragraph: the last one
-    at or before it, else the first one at or after it; -1 when the paragraph has none."""
-    cdef Py_ssize_t n = mask.shape[0], i
-    cdef int64_t last = -1
-    for i in range(n):
-        if i and paragraph[i] != paragraph[i - 1]:
-            last = -1
-        if mask[i]:
-            last = i
-        out[i] = last
-    last = -1
-    for i in range(n - 1, -1, -1):
-        if i < n - 1 and paragraph[i] != paragraph[i + 1]:
-            last = -1
-        if mask[i]:
-            last = i
-        if out[i] < 0:
-            out[i] = last
+def itemize_known(
+    const uint16_t[::1] property_table,
+    uint16_t unseen,
+    const int32_t[::1] font_table,
+    const uint32_t[::1] cps,
+    const int8_t[::1] levels,
+    const uint8_t[:, ::1] coverage,
+    object covers_beyond,
+    int64_t user_count,
+    const uint8_t[::1] cjk_script,
+    int64_t hangul_script,
+    bint language_given,
+    const int64_t[::1] kana_edges,
+    const int64_t[::1] hangul_edges,
+    list script_names,
+    tuple languages,
+):
+    """`itemize_pass` for a text whose characters the tables already describe: their properties
+    come from `property_table`, their fonts from `font_table` (the chain's, as `gather_properties`
+    and `gather_fonts` read them), with none pinned. Returns None, having decided nothing, when a
+    character is `unseen` in the first table or not yet resolved (below -1) in the second, or may
+    be part of an emoji sequence: the caller resolves those and calls `itemize_pass`.
+    """
+    cdef Text t
+    cdef Rules rules = _rules(
+        coverage, user_count, cjk_script, hangul_script, language_given, kana_edges, hangul_edges
+    )
+    _allocate(&t, cps.shape[0], True)
+    try:
+        t.cps = &cps[0] if t.n else NULL
+        t.levels = &levels[0] if t.n else NULL
+        if not _survey(&t, &property_table[0], unseen, &font_table[0]):
+            return None
+        t.any_pinned = False
+        runs = _one_run_or_none(&t, &rules, script_names, languages)
+        if runs is not None:
+            return runs
+        _scan(&t, NULL, &property_table[0], &font_table[0])
+        return _apply_rules(&t, &rules, covers_beyond, script_names, languages)
+    finally:
+        free(t.block)
 
 
 def itemize_pass(
@@ -141,6 +218,8 @@ def itemize_pass(
     bint language_given,
     const int64_t[::1] kana_edges,
     const int64_t[::1] hangul_edges,
+    list script_names,
+    tuple languages,
 ):
     """The runs of a text, and the characters no font has.
 
@@ -150,278 +229,448 @@ def itemize_pass(
     font `f` has a BMP code point, `covers_beyond(f, cp)` one beyond it. `cjk_script` marks the
     script indices of the Han-kana-Bopomofo group, `hangul_script` is Hangul's index. Without
     `language_given`, CJK and Hangul characters take the language of their paragraph (index
-    into `language.CJK_LANGUAGES`) from the kana and Hangul ranges given by their edges.
+    into `languages`, which is then `language.CJK_LANGUAGES`) from the kana and Hangul ranges
+    given by their edges.
 
     Returns (start, end, font, level, script, language, lacking): per run its [start, end)
-    offsets, font, level, the script index of its first letter (-1: it has none) and language
-    code (-1: the default); and the offsets of the visible characters no font has.
+    offsets, font and level as arrays; its script (`script_names[k]` for the script index k of
+    its first letter, None when it has none) and language (`languages[c]` for its language
+    code c, "" for the default) as lists; and the offsets of the visible characters no font has.
     """
-    cdef Py_ssize_t n = cps.shape[0], i, j, runs
-    cdef int32_t paragraph_count = 0
-    cdef bint has_pinned = pinned.shape[0] > 0
-    cdef bint has_levels = False
-    cdef bint paragraphs = False
-    cdef int32_t drawn_font = -3
-    cdef bint one_font = True
-    cdef bint any_missing_letter = False
-    cdef bint any_common = False
+    cdef Text t
+    cdef Rules rules = _rules(
+        coverage, user_count, cjk_script, hangul_script, language_given, kana_edges, hangul_edges
+    )
+    _allocate(&t, cps.shape[0], False)
+    try:
+        t.cps = &cps[0] if t.n else NULL
+        t.levels = &levels[0] if t.n else NULL
+        t.props = &props[0] if t.n else NULL
+        t.base = &base[0] if t.n else NULL
+        _survey(&t, NULL, 0, NULL)
+        t.any_pinned = pinned.shape[0] > 0 and _any(&pinned[0], pinned.shape[0])
+        runs = _one_run_or_none(&t, &rules, script_names, languages)
+        if runs is not None:
+            return runs
+        _scan(&t, &pinned[0] if pinned.shape[0] > 0 else NULL, NULL, NULL)
+        return _apply_rules(&t, &rules, covers_beyond, script_names, languages)
+    finally:
+        free(t.block)
+
+
+cdef Rules _rules(
+    const uint8_t[:, ::1] coverage,
+    int64_t user_count,
+    const uint8_t[::1] cjk_script,
+    int64_t hangul_script,
+    bint language_given,
+    const int64_t[::1] kana_edges,
+    const int64_t[::1] hangul_edges,
+):
+    """The rules' parameters as plain pointers (the arrays outlive the call that uses them)."""
+    cdef Rules rules
+    rules.coverage = &coverage[0, 0] if coverage.shape[0] > 0 else NULL
+    rules.user_count = user_count
+    rules.cjk_script = &cjk_script[0]
+    rules.hangul_script = hangul_script
+    rules.language_given = language_given
+    rules.kana_edges = &kana_edges[0] if kana_edges.shape[0] > 0 else NULL
+    rules.kana_count = kana_edges.shape[0]
+    rules.hangul_edges = &hangul_edges[0] if hangul_edges.shape[0] > 0 else NULL
+    rules.hangul_count = hangul_edges.shape[0]
+    return rules
+
+
+cdef int _allocate(Text* t, Py_ssize_t n, bint gather) except -1:
+    """One scratch block for the per-character state of `n` characters (and, with `gather`, for
+    their properties and fonts), widest fields first so that each is aligned."""
+    cdef size_t per_char = sizeof(Py_ssize_t) + 4 + 2 + 1 + 1 + 1 + (4 + 2 if gather else 0)
+    cdef char* block = <char*>malloc(n * per_char + 1)
+    if block == NULL:
+        raise MemoryError()
+    t.n = n
+    t.block = block
+    t.nearest = <Py_ssize_t*>block
+    block += n * sizeof(Py_ssize_t)
+    t.font = <int32_t*>block
+    block += n * 4
+    t.gathered_base = <int32_t*>block if gather else NULL
+    block += n * 4 if gather else 0
+    t.resolved = <int16_t*>block
+    block += n * 2
+    t.gathered_props = <uint16_t*>block if gather else NULL
+    block += n * 2 if gather else 0
+    t.code = <int8_t*>block
+    t.level = <int8_t*>(block + n)
+    t.kind = <uint8_t*>(block + 2 * n)
+    if gather:
+        t.props = t.gathered_props
+        t.base = t.gathered_base
+    return 0
+
+
+cdef bint _survey(Text* t, const uint16_t* property_table, uint16_t unseen, const int32_t* font_table) noexcept:
+    """What the text holds, as the rules' first questions ask it: its fonts, scripts, levels and
+    paragraphs (see `Text`). With tables, each character's properties and font are read from
+    them, and the walk stops (False) at one they do not resolve or that may start an emoji
+    sequence; without, from `props` and `base`.
+
+    Most texts are one run, which this walk alone decides, so it is kept lean: it writes
+    nothing per character, and rather than branch on each letter (letters, spaces and marks
+    alternate too irregularly for branches to be predicted) it keeps the least and greatest
+    font, and the bitwise or and and of the letters' scripts: all are one where these agree.
+    """
+    cdef Py_ssize_t n = t.n, i
+    cdef const uint32_t* cps = t.cps
+    cdef const int8_t* levels = t.levels
+    cdef const uint16_t* props = t.props
+    cdef const int32_t* base = t.base
+    cdef uint32_t cp
+    cdef uint16_t p, strong, letter_mask, scripts_or = 0, scripts_and = SCRIPT_BITS
+    cdef int32_t b, least = 0x7FFFFFFF, greatest = -0x7FFFFFFF
+    cdef int8_t any_levels = 0
+    cdef uint16_t any_letter = 0, has_letter = 0
+    cdef bint orphans = False, has_text = False, any_text = False
+    cdef int32_t paragraphs = 0
+    for i in range(n):
+        cp = cps[i]
+        if property_table != NULL:
+            p = property_table[cp]
+            b = font_table[cp]
+            if (p == unseen) | ((p & EMOJI) != 0) | (b < -1):
+                return False
+        else:
+            p = props[i]
+            b = base[i]
+        any_levels |= levels[i]
+        strong = (p & STRONG) >> 10
+        letter_mask = -strong  # all ones for a letter, else zero
+        scripts_or |= p & SCRIPT_BITS & letter_mask
+        scripts_and &= (p & SCRIPT_BITS) | ~letter_mask
+        has_letter |= strong
+        if cp == 10:
+            paragraphs += 1
+            orphans = orphans or (has_text and not has_letter)
+            any_letter |= has_letter
+            has_text = False
+            has_letter = 0
+            continue
+        has_text = True
+        least = b if b < least else least
+        greatest = b if b > greatest else greatest
+    any_letter |= has_letter
+    any_text = least <= greatest
+    t.paragraphs = paragraphs
+    t.has_levels = any_levels != 0
+    t.any_text = any_text
+    t.one_font = any_text and least == greatest
+    t.drawn_font = least if any_text else -3
+    t.one_script = not any_letter or scripts_or == scripts_and
+    t.first_script = <int16_t>scripts_or if any_letter else -1
+    t.orphans = orphans or (has_text and not has_letter)
+    return True
+
+
+cdef void _scan(Text* t, const uint8_t* pinned, const uint16_t* property_table, const int32_t* font_table) noexcept:
+    """What each character is (`kind`), and its font and level as the rules start from them.
+    With tables, each character's properties and font are read from them into `props` and
+    `base` first. `pinned` (NULL: none) marks characters whose font is decided."""
+    cdef Py_ssize_t n = t.n, i
+    cdef const uint32_t* cps = t.cps
+    cdef const int8_t* levels = t.levels
+    cdef const uint16_t* props = t.props
+    cdef const int32_t* base = t.base
+    cdef uint16_t* gathered_props = t.gathered_props
+    cdef int32_t* gathered_base = t.gathered_base
+    cdef uint8_t* kinds = t.kind
+    cdef int32_t* font = t.font
+    cdef int8_t* level = t.level
+    cdef uint32_t cp
+    cdef uint16_t p
+    cdef int32_t b
+    cdef uint8_t newline, strong, attached, letter, pin, common
+    cdef uint8_t any_missing_letter = 0, any_common = 0
+    for i in range(n):
+        cp = cps[i]
+        if property_table != NULL:
+            p = property_table[cp]
+            b = font_table[cp]
+            gathered_props[i] = p
+            gathered_base[i] = b
+        else:
+            p = props[i]
+            b = base[i]
+        font[i] = b
+        level[i] = levels[i]
+        newline = cp == 10
+        strong = (p & STRONG) >> 10
+        attached = ((p & (MARK | INVISIBLE)) != 0) & (newline ^ 1)
+        letter = strong & (attached ^ 1)
+        pin = pinned != NULL and pinned[i] != 0
+        common = (strong | attached | newline | pin) ^ 1
+        kinds[i] = (
+            newline * NEWLINE
+            | strong * LETTER_OF_SCRIPT
+            | attached * ATTACHED
+            | letter * LETTER
+            | pin * PINNED
+            | common * COMMON
+        )
+        any_missing_letter |= letter & (b < 0)
+        any_common |= common
+    t.any_missing_letter = any_missing_letter
+    t.any_common = any_common
+
+
+cdef object _one_run_or_none(Text* t, const Rules* r, list script_names, tuple languages):
+    """The runs of a text that the survey shows to be one run, else None.
+
+    When every character that is not a newline has the same font and level, and the script of
+    the first letter (Common, 0, when there is none: a paragraph without letters would have
+    it), the text is one run unless its language is inferred for it.
+    """
+    cdef int16_t script = t.first_script if t.first_script >= 0 else 0
+    if not (t.one_font and t.drawn_font >= 0 and not t.any_pinned and t.one_script and not t.has_levels):
+        return None
+    if t.first_script >= 0 and t.orphans:
+        return None
+    if r.language_given:
+        return _one_run(t.n, t.drawn_font, t.first_script, 0, script_names, languages, [])
+    if not (r.cjk_script[script] or script == r.hangul_script):
+        return _one_run(t.n, t.drawn_font, t.first_script, -1, script_names, languages, [])
+    return None
+
+
+cdef object _apply_rules(Text* t, const Rules* r, object covers_beyond, list script_names, tuple languages):
+    """The rest of the rules, after the first walk: fonts, scripts, languages, then the runs."""
+    cdef Py_ssize_t n = t.n, i
+    cdef Py_ssize_t near, after
+    cdef const uint32_t* cps = t.cps
+    cdef const uint16_t* props = t.props
+    cdef const int32_t* base = t.base
+    cdef uint8_t* kinds = t.kind
+    cdef const uint8_t* cjk_script = r.cjk_script
+    cdef int32_t* font = t.font
+    cdef int16_t* resolved = t.resolved
+    cdef int8_t* code = t.code
+    cdef int8_t* level = t.level
+    cdef Py_ssize_t* nearest = t.nearest
+    cdef uint8_t kind
+    cdef int32_t candidate, b
+    cdef int16_t script
+    cdef int64_t user_count = r.user_count, hangul_script = r.hangul_script
+    cdef bint language_given = r.language_given
+    cdef int8_t default_code = 0 if language_given else -1
+    cdef bint one_font = t.one_font and t.drawn_font >= 0 and not t.any_pinned
+    cdef bint one_script = t.one_script and not (t.first_script >= 0 and t.orphans)
     cdef bint any_lacking = False
-    cdef int16_t first_script = -1
-    cdef bint one_script = True
     cdef bint any_inferred = False
     cdef int8_t first_code = -2
     cdef bint one_code = True
-    cdef uint16_t p
-    cdef int32_t candidate, b
-    cdef int64_t near, k
     cdef list lacking = []
-
-    paragraph_array = np.empty(n, dtype=np.int32)
-    font_array = np.empty(n, dtype=np.int32)
-    resolved_array = np.empty(n, dtype=np.int16)
-    code_array = np.empty(n, dtype=np.int8)
-    level_array = np.empty(n, dtype=np.int8)
-    flag_array = np.empty((6, n), dtype=np.uint8)
-    nearest_array = np.empty(n, dtype=np.int64)
-    cdef int32_t[::1] paragraph = paragraph_array
-    cdef int32_t[::1] font = font_array
-    cdef int16_t[::1] resolved = resolved_array
-    cdef int8_t[::1] code = code_array
-    cdef int8_t[::1] level = level_array
-    cdef uint8_t[::1] newline = flag_array[0]
-    cdef uint8_t[::1] strong = flag_array[1]
-    cdef uint8_t[::1] attached = flag_array[2]
-    cdef uint8_t[::1] letters = flag_array[3]
-    cdef uint8_t[::1] missing_letter = flag_array[4]
-    cdef uint8_t[::1] letter_with_font = flag_array[5]
-    cdef int64_t[::1] nearest = nearest_array
-
-    # Paragraphs, letters, and the marks and invisible characters that attach to a character.
-    for i in range(n):
-        p = props[i]
-        newline[i] = cps[i] == 10
-        paragraph[i] = paragraph_count
-        if newline[i]:
-            paragraph_count += 1
-            paragraphs = True
-        strong[i] = (p & STRONG) != 0
-        attached[i] = (p & (MARK | INVISIBLE)) != 0 and not newline[i]
-        letters[i] = strong[i] and not attached[i]
-        letter_with_font[i] = letters[i] and base[i] >= 0
-        missing_letter[i] = letters[i] and base[i] < 0
-        level[i] = levels[i]
-        has_levels = has_levels or levels[i] != 0
-        font[i] = base[i]
-        if not newline[i]:
-            if drawn_font == -3:
-                drawn_font = base[i]
-            elif base[i] != drawn_font:
-                one_font = False
-    one_font = one_font and drawn_font >= 0 and not (has_pinned and _any(pinned))
 
     if not one_font:
         # Letters no font has take the font of the nearest letter that has one.
-        for i in range(n):
-            any_missing_letter = any_missing_letter or missing_letter[i]
-        if any_missing_letter:
-            _nearest(letter_with_font, paragraph, nearest)
+        if t.any_missing_letter:
             for i in range(n):
-                if missing_letter[i]:
+                if kinds[i] & LETTER and base[i] >= 0:
+                    kinds[i] |= LETTER_WITH_FONT
+            _nearest(t, LETTER_WITH_FONT)
+            for i in range(n):
+                if kinds[i] & LETTER and base[i] < 0:
                     font[i] = base[nearest[i]] if nearest[i] >= 0 else 0
         # Characters of no script take the font of the nearest letter when it has them, unless a
         # user font that comes first has them.
-        for i in range(n):
-            if not (strong[i] or attached[i] or newline[i] or (has_pinned and pinned[i])):
-                any_common = True
-                break
-        if any_common:
-            _nearest(letters, paragraph, nearest)
+        if t.any_common:
+            _nearest(t, LETTER)
             for i in range(n):
-                if strong[i] or attached[i] or newline[i] or (has_pinned and pinned[i]):
-                    continue
                 near = nearest[i]
-                if near < 0:
+                if not (kinds[i] & COMMON) or near < 0:
                     continue
                 candidate = font[near]
                 b = base[i]
                 if 0 <= b < user_count and b < candidate:
                     continue
-                if _covers(coverage, covers_beyond, candidate, cps[i]):
+                if _covers(r, covers_beyond, candidate, cps[i]):
                     font[i] = candidate
         # Marks and invisible characters take the font of the character they follow in their
-        # paragraph when it has them (invisible ones always).
+        # paragraph when it has them (invisible ones always). What no font has (its font is
+        # final once the walk has passed it) is reported when visible.
         near = -1
         for i in range(n):
-            if i and paragraph[i] != paragraph[i - 1]:
+            kind = kinds[i]
+            if i and kinds[i - 1] & NEWLINE:
                 near = -1
-            if attached[i] and not (has_pinned and pinned[i]):
+            if kind & ATTACHED and not kind & PINNED:
                 if near >= 0:
                     candidate = font[near]
-                    if (props[i] & INVISIBLE) or _covers(coverage, covers_beyond, candidate, cps[i]):
+                    if (props[i] & INVISIBLE) or _covers(r, covers_beyond, candidate, cps[i]):
                         font[i] = candidate
-            elif not newline[i]:
+            elif not kind & NEWLINE:
                 near = i
-        # What no font has: reported when visible, and drawn with the font of what comes before.
-        for i in range(n):
-            if (font[i] < 0 or missing_letter[i]) and not newline[i]:
+            if (font[i] < 0 or (kind & LETTER and base[i] < 0)) and not kind & NEWLINE:
                 any_lacking = True
                 if not (props[i] & (INVISIBLE | SPACE)):
                     lacking.append(i)
+        # What no font has is drawn with the font of what comes before.
         if any_lacking:
             candidate = -1
             for i in range(n):
-                if newline[i]:
+                if kinds[i] & NEWLINE:
                     continue
                 if font[i] >= 0:
                     candidate = font[i]
                 else:
                     font[i] = candidate if candidate >= 0 else 0
 
-    # Scripts: letters keep theirs, everything else takes that of the nearest letter.
-    _nearest(strong, paragraph, nearest)
+    # Scripts: letters keep theirs, everything else takes that of the nearest letter. Languages:
+    # the one given, else the default, except for CJK and Hangul characters (inferred below).
+    _nearest(t, LETTER_OF_SCRIPT)
     for i in range(n):
         near = nearest[i]
-        resolved[i] = <int16_t>(props[near] & SCRIPT_BITS) if near >= 0 else 0
-        if strong[i]:
-            if first_script < 0:
-                first_script = resolved[i]
-            elif resolved[i] != first_script:
-                one_script = False
-    if first_script >= 0 and one_script:
-        # One script: every character of a paragraph with a letter has it.
-        for i in range(n):
-            if nearest[i] < 0 and not newline[i]:
-                one_script = False
-                break
-
-    # Languages of CJK and Hangul characters, from the paragraph they are in.
+        script = <int16_t>(props[near] & SCRIPT_BITS) if near >= 0 else 0
+        resolved[i] = script
+        code[i] = default_code
+        any_inferred = any_inferred or cjk_script[script] != 0 or script == hangul_script
+    if any_inferred and not language_given:
+        _infer_languages(t, r)
     for i in range(n):
-        code[i] = 0 if language_given else -1
-        if not language_given and (cjk_script[resolved[i]] or resolved[i] == hangul_script):
-            any_inferred = True
-    if any_inferred:
-        _infer_languages(
-            cps, paragraph, paragraph_count + 1, resolved, cjk_script, hangul_script,
-            kana_edges, hangul_edges, code,
-        )
-    for i in range(n):
-        if not newline[i]:
+        if not kinds[i] & NEWLINE:
             if first_code == -2:
                 first_code = code[i]
             elif code[i] != first_code:
                 one_code = False
-    if one_font and one_script and first_code != -2 and one_code and not has_levels:
+                break
+    if one_font and one_script and first_code != -2 and one_code and not t.has_levels:
         # One font, one script, one direction and one language: the text is one run.
-        return (
-            np.zeros(1, dtype=np.int64),
-            np.full(1, n, dtype=np.int64),
-            np.full(1, drawn_font, dtype=np.int32),
-            np.zeros(1, dtype=np.int8),
-            np.full(1, first_script, dtype=np.int16),
-            np.full(1, first_code, dtype=np.int8),
-            lacking,
-        )
+        return _one_run(n, t.drawn_font, t.first_script, first_code, script_names, languages, lacking)
 
     # A newline joins the run before it (else the one after it), so consecutive paragraphs in
     # one font, script, direction and language are one run.
-    if paragraphs:
+    if t.paragraphs:
         near = -1
         for i in range(n):
-            if newline[i]:
+            if kinds[i] & NEWLINE:
                 nearest[i] = near
             else:
                 near = i
-        near = -1
+        after = -1
         for i in range(n - 1, -1, -1):
-            if not newline[i]:
-                near = i
-            elif nearest[i] < 0:
-                nearest[i] = near
-        for i in range(n):
-            if newline[i]:
-                near = nearest[i]
-                if near >= 0:
-                    font[i] = font[near]
-                    resolved[i] = resolved[near]
-                    code[i] = code[near]
-                    level[i] = level[near]
-                else:
-                    font[i] = 0
+            if not kinds[i] & NEWLINE:
+                after = i
+                continue
+            near = nearest[i] if nearest[i] >= 0 else after
+            if near >= 0:
+                font[i] = font[near]
+                resolved[i] = resolved[near]
+                code[i] = code[near]
+                level[i] = level[near]
+            else:
+                font[i] = 0
+    return _runs(t, r, script_names, languages, lacking)
 
-    # Runs end wherever font, level, script group or language change.
-    runs = 0
+
+cdef int _covers(const Rules* r, object covers_beyond, int32_t font, uint32_t cp) except -1:
+    """Whether font `font` (-1: none) has code point `cp`."""
+    if font < 0:
+        return False
+    if cp < BMP:
+        return r.coverage[<Py_ssize_t>font * BMP + cp] != 0
+    return bool(covers_beyond(font, cp))
+
+
+cdef void _nearest(Text* t, uint8_t mask) noexcept:
+    """For each character, the nearest one of a kind in `mask` in its paragraph, into `nearest`:
+    the last one at or before it, else the first one at or after it; -1 when the paragraph has
+    none."""
+    cdef Py_ssize_t n = t.n, i, last = -1
+    cdef const uint8_t* kinds = t.kind
+    cdef Py_ssize_t* nearest = t.nearest
     for i in range(n):
-        if _starts_run(i, font, resolved, level, code, cjk_script, language_given):
-            runs += 1
-    start_array = np.empty(runs, dtype=np.int64)
-    end_array = np.empty(runs, dtype=np.int64)
-    run_font_array = np.empty(runs, dtype=np.int32)
-    run_level_array = np.empty(runs, dtype=np.int8)
-    run_script_array = np.empty(runs, dtype=np.int16)
-    run_code_array = np.empty(runs, dtype=np.int8)
-    cdef int64_t[::1] run_start = start_array
-    cdef int64_t[::1] run_end = end_array
-    cdef int32_t[::1] run_font = run_font_array
-    cdef int8_t[::1] run_level = run_level_array
-    cdef int16_t[::1] run_script = run_script_array
-    cdef int8_t[::1] run_code = run_code_array
-    j = 0
-    for i in range(n):
-        if _starts_run(i, font, resolved, level, code, cjk_script, language_given):
-            run_start[j] = i
-            j += 1
-    for j in range(runs):
-        run_end[j] = run_start[j + 1] if j + 1 < runs else n
-        k = run_start[j]
-        run_font[j] = font[k]
-        run_level[j] = level[k]
-        run_code[j] = code[k]
-        run_script[j] = -1
-        while k < run_end[j]:  # the script of a run is that of its first letter
-            if strong[k]:
-                run_script[j] = <int16_t>(props[k] & SCRIPT_BITS)
-                break
-            k += 1
-    return start_array, end_array, run_font_array, run_level_array, run_script_array, run_code_array, lacking
+        if i and kinds[i - 1] & NEWLINE:
+            last = -1
+        last = i if kinds[i] & mask else last
+        nearest[i] = last
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if kinds[i] & NEWLINE:
+            last = -1
+        last = i if kinds[i] & mask else last
+        if nearest[i] < 0:
+            nearest[i] = last
 
 
-cdef inline bint _starts_run(
-    Py_ssize_t i,
-    const int32_t[::1] font,
-    const int16_t[::1] resolved,
-    const int8_t[::1] level,
-    const int8_t[::1] code,
-    const uint8_t[::1] cjk_script,
-    bint language_given,
-) noexcept nogil:
+cdef inline bint _starts_run(const Text* t, const Rules* r, Py_ssize_t i) noexcept:
     """Whether a run starts at character `i`: the first, or font, script group (the CJK group
     counts as one script), level or (when inferred) language change there."""
     if i == 0:
         return True
     return (
-        font[i] != font[i - 1]
-        or _group(resolved[i], cjk_script) != _group(resolved[i - 1], cjk_script)
-        or level[i] != level[i - 1]
-        or (not language_given and code[i] != code[i - 1])
+        t.font[i] != t.font[i - 1]
+        or _group(t.resolved[i], r) != _group(t.resolved[i - 1], r)
+        or t.level[i] != t.level[i - 1]
+        or (not r.language_given and t.code[i] != t.code[i - 1])
     )
 
 
-cdef inline int16_t _group(int16_t script, const uint8_t[::1] cjk_script) noexcept nogil:
-    return -1 if cjk_script[script] else script
+cdef inline int16_t _group(int16_t script, const Rules* r) noexcept:
+    return -1 if r.cjk_script[script] else script
 
 
-cdef bint _any(const uint8_t[::1] values) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(values.shape[0]):
-        if values[i]:
-            return True
-    return False
+cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, list lacking):
+    """The runs, ending wherever font, level, script group or language change; the script of
+    a run is that of its first letter."""
+    cdef Py_ssize_t n = t.n, i, j, k, runs = 0
+    cdef Py_ssize_t* run_start = t.nearest  # no longer needed as neighbours
+    for i in range(n):
+        if _starts_run(t, r, i):
+            run_start[runs] = i
+            runs += 1
+    start_array = np.empty(runs, dtype=np.int64)
+    end_array = np.empty(runs, dtype=np.int64)
+    font_array = np.empty(runs, dtype=np.int32)
+    level_array = np.empty(runs, dtype=np.int8)
+    cdef int64_t[::1] start = start_array
+    cdef int64_t[::1] end = end_array
+    cdef int32_t[::1] font = font_array
+    cdef int8_t[::1] level = level_array
+    cdef list scripts = [None] * runs
+    cdef list codes = [""] * runs
+    for j in range(runs):
+        k = run_start[j]
+        start[j] = k
+        end[j] = run_start[j + 1] if j + 1 < runs else n
+        font[j] = t.font[k]
+        level[j] = t.level[k]
+        if t.code[k] >= 0:
+            codes[j] = languages[t.code[k]]
+        while k < end[j]:
+            if t.kind[k] & LETTER_OF_SCRIPT:
+                scripts[j] = script_names[t.props[k] & SCRIPT_BITS]
+                break
+            k += 1
+    return start_array, end_array, font_array, level_array, scripts, codes, lacking
 
 
-cdef inline bint _within(const int64_t[::1] edges, uint32_t cp) noexcept nogil:
+cdef object _one_run(
+    Py_ssize_t n, int32_t font, int16_t script, int8_t code, list script_names, tuple languages, list lacking
+):
+    """The runs of a text that is one run."""
+    return (
+        np.zeros(1, dtype=np.int64),
+        np.full(1, n, dtype=np.int64),
+        np.full(1, font, dtype=np.int32),
+        np.zeros(1, dtype=np.int8),
+        [script_names[script] if script >= 0 else None],
+        [languages[code] if code >= 0 else ""],
+        lacking,
+    )
+
+
+cdef inline bint _within(const int64_t* edges, Py_ssize_t count, uint32_t cp) noexcept:
     """Whether a code point falls in the sorted ranges whose [start, end) edges are given."""
     cdef Py_ssize_t i
-    for i in range(0, edges.shape[0], 2):
+    for i in range(0, count, 2):
         if cp < edges[i]:
             return False
         if cp < edges[i + 1]:
@@ -429,34 +678,42 @@ cdef inline bint _within(const int64_t[::1] edges, uint32_t cp) noexcept nogil:
     return False
 
 
-cdef void _infer_languages(
-    const uint32_t[::1] cps,
-    const int32_t[::1] paragraph,
-    Py_ssize_t paragraphs,
-    const int16_t[::1] resolved,
-    const uint8_t[::1] cjk_script,
-    int64_t hangul_script,
-    const int64_t[::1] kana_edges,
-    const int64_t[::1] hangul_edges,
-    int8_t[::1] code,
-):
+cdef int _infer_languages(Text* t, const Rules* r) except -1:
     """`language.cjk_languages` for the CJK and Hangul characters: a paragraph with kana is
     Japanese (0), one with Hangul Korean (1); one with Han alone takes the document's language
     (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese, 2)."""
-    cdef Py_ssize_t n = cps.shape[0], i
-    seen = np.zeros((2, paragraphs), dtype=np.uint8)
-    cdef uint8_t[::1] kana = seen[0]
-    cdef uint8_t[::1] hangul = seen[1]
+    cdef Py_ssize_t n = t.n, i, paragraph
+    cdef uint8_t* seen = <uint8_t*>calloc(2 * (t.paragraphs + 1), 1)
+    if seen == NULL:
+        raise MemoryError()
+    cdef uint8_t* kana = seen
+    cdef uint8_t* hangul = seen + t.paragraphs + 1
     cdef bint any_kana = False, any_hangul = False
     cdef int8_t document
+    paragraph = 0
     for i in range(n):
-        if _within(kana_edges, cps[i]):
-            kana[paragraph[i]] = True
+        if _within(r.kana_edges, r.kana_count, t.cps[i]):
+            kana[paragraph] = True
             any_kana = True
-        if _within(hangul_edges, cps[i]):
-            hangul[paragraph[i]] = True
+        if _within(r.hangul_edges, r.hangul_count, t.cps[i]):
+            hangul[paragraph] = True
             any_hangul = True
+        if t.kind[i] & NEWLINE:
+            paragraph += 1
     document = 0 if any_kana else 1 if any_hangul else 2
+    paragraph = 0
     for i in range(n):
-        if cjk_script[resolved[i]] or resolved[i] == hangul_script:
-            code[i] = 0 if kana[paragraph[i]] else 1 if hangul[paragraph[i]] else document
+        if r.cjk_script[t.resolved[i]] or t.resolved[i] == r.hangul_script:
+            t.code[i] = 0 if kana[paragraph] else 1 if hangul[paragraph] else document
+        if t.kind[i] & NEWLINE:
+            paragraph += 1
+    free(seen)
+    return 0
+
+
+cdef bint _any(const uint8_t* values, Py_ssize_t count) noexcept:
+    cdef Py_ssize_t i
+    for i in range(count):
+        if values[i]:
+            return True
+    return False

@@ -10,7 +10,8 @@ group, so a Japanese or Chinese paragraph is one run: HarfBuzz then applies kern
 proportional punctuation across kanji and kana as it does when shaping the paragraph whole.
 
 Per-character properties and fonts are looked up in code point tables filled on first sight;
-the rules above run as one compiled pass over the characters (`_itemize`).
+the rules above run as one compiled pass over the characters (`_itemize`), which reads the
+tables itself when they already describe every character of a text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pixtok.render._itemize import first_covering, gather_fonts, gather_properties, itemize_pass
+from pixtok.render._itemize import (
+    first_covering,
+    gather_fonts,
+    gather_properties,
+    itemize_known,
+    itemize_pass,
+)
 from pixtok.render.fonts import Font, FontChain, needs_glyph
 from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES
 from pixtok.render.scripts import COMMON, INHERITED, UNKNOWN, script_tag
@@ -200,14 +207,31 @@ class Itemizer:
         """The runs of a prepared text; `levels` are its bidi embedding levels, `language` the
         user's BCP 47 tag (None: inferred for CJK runs)."""
         cps = np.ascontiguousarray(cps, dtype=np.uint32)
-        props, flags = _properties(cps)
-        base, pinned = self._base_fonts(text, cps, bool(flags & _EMOJI))
-        start, end, font, level, script, code, lacking = itemize_pass(
-            cps,
-            props,
-            base,
-            pinned,
-            np.ascontiguousarray(levels, dtype=np.int8),
+        levels = np.ascontiguousarray(levels, dtype=np.int8)
+        languages = (language,) if language is not None else CJK_LANGUAGES
+        result = None
+        if len(self.chain.fonts) == self._known_fonts:
+            # Every character seen before and no emoji: the compiled pass reads the tables itself.
+            result = itemize_known(
+                _property_table(), _UNSEEN, self._fonts, cps, levels, *self._rules(language), languages
+            )
+        if result is None:
+            props, flags = _properties(cps)
+            base, pinned = self._base_fonts(text, cps, bool(flags & _EMOJI))
+            result = itemize_pass(cps, props, base, pinned, levels, *self._rules(language), languages)
+        start, end, font, level, script, lang, lacking = result
+        missing: dict[str, int] = {}
+        if lacking:
+            for cp, count in zip(*np.unique(cps[lacking], return_counts=True), strict=True):
+                missing[chr(int(cp))] = int(count)
+        return Runs(
+            start=start, end=end, font=font, level=level, script=script, language=lang, missing=missing
+        )
+
+    def _rules(self, language: str | None) -> tuple[object, ...]:
+        """What the compiled pass needs beyond the text, as the tables stand now (after any
+        characters seen for the first time were added to them)."""
+        return (
             self._coverage_table(),
             self._covers_beyond,
             self.chain.user_count,
@@ -216,20 +240,7 @@ class Itemizer:
             language is not None,
             _KANA_EDGES,
             _HANGUL_EDGES,
-        )
-        languages = (language,) if language is not None else CJK_LANGUAGES
-        missing: dict[str, int] = {}
-        if lacking:
-            for cp, count in zip(*np.unique(cps[lacking], return_counts=True), strict=True):
-                missing[chr(int(cp))] = int(count)
-        return Runs(
-            start=start,
-            end=end,
-            font=font,
-            level=level,
-            script=[None if k < 0 or k == _UNKNOWN_INDEX else _SCRIPTS[k] for k in script.tolist()],
-            language=[languages[c] if c >= 0 else "" for c in code.tolist()],
-            missing=missing,
+            _script_names(),
         )
 
 
@@ -242,3 +253,13 @@ def _cjk_script_table(known: int) -> np.ndarray:
 def _cjk_scripts() -> np.ndarray:
     """Which script indices are of the CJK group (a table over the indices met so far)."""
     return _cjk_script_table(len(_SCRIPTS))
+
+
+@functools.cache
+def _script_name_table(known: int) -> list[str | None]:
+    return [None if k == _UNKNOWN_INDEX else tag for k, tag in enumerate(_SCRIPTS[:known])]
+
+
+def _script_names() -> list[str | None]:
+    """The script tag of each script index met so far, None where HarfBuzz should guess it."""
+    return _script_name_table(len(_SCRIPTS))
