@@ -205,3 +205,17 @@ def test_runs_are_the_same_whether_or_not_the_tables_knew_the_text(
         )
         emoji = (char_properties(cps) & EMOJI).any()
         assert (known is None) == emoji, text
+
+
+def test_symbols_are_marked_as_emoji_exactly_when_they_form_an_emoji_sequence() -> None:
+    """Texts that may hold emoji take the chain's sequence-aware choice of fonts; among the
+    symbols of U+2300-U+2BFF those are the ones `emoji_sequences` finds a sequence in (a
+    pictograph), not box drawing or mathematical angle brackets."""
+    from pixtok.render.fonts import emoji_sequences
+    from pixtok.render.itemize import _EMOJI, char_properties
+
+    symbols = np.arange(0x2300, 0x2C00, dtype=np.uint32)
+    marked = (char_properties(symbols) & _EMOJI) != 0
+    forms = np.asarray([bool(emoji_sequences(chr(cp))) for cp in symbols.tolist()])
+    assert np.array_equal(marked, forms)
+    assert marked.any() and not marked.all()

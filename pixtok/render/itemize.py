@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import regex
 
 from pixtok.render._itemize import (
     first_covering,
@@ -50,8 +51,12 @@ CJK_GROUP = ("Hani", "Hira", "Kana", "Bopo")
 _props: np.ndarray | None = None
 
 # Code points that start or join an emoji sequence (UTS #51): pictographs, regional indicators,
-# keycap marks, variation selectors, ZWJ and tag characters.
-_EMOJI_RANGES = ((0x2300, 0x2BFF), (0x1F000, 0x1FAFF), (0xE0020, 0xE007F), (0xFE0E, 0xFE0F))
+# keycap marks, variation selectors, ZWJ and tag characters. Of the symbols of U+2300-U+2BFF
+# only the Extended_Pictographic ones can (the others, as box drawing or mathematical angle
+# brackets, are in no sequence `fonts.emoji_sequences` finds).
+_EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0xE0020, 0xE007F), (0xFE0E, 0xFE0F))
+_PICTOGRAPHIC_SYMBOLS = (0x2300, 0x2BFF)
+_EXTENDED_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
 _EMOJI_POINTS = (0x200D, 0x20E3, 0x3030, 0x303D, 0x3297, 0x3299)
 
 
@@ -96,7 +101,12 @@ def _describe(cp: int) -> int:
         flags |= _STRONG
     if char.isspace():
         flags |= _SPACE
-    if cp in _EMOJI_POINTS or any(low <= cp <= high for low, high in _EMOJI_RANGES):
+    first, last = _PICTOGRAPHIC_SYMBOLS
+    if (
+        cp in _EMOJI_POINTS
+        or any(low <= cp <= high for low, high in _EMOJI_RANGES)
+        or (first <= cp <= last and _EXTENDED_PICTOGRAPHIC.match(char))
+    ):
         flags |= _EMOJI
     return index | flags
 
