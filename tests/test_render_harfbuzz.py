@@ -109,3 +109,13 @@ def test_shaping_runs_whole_equals_shaping_their_items(chain: FontChain, path: P
         assert_same(ours, CShaper(c_library()).shape(Shaper.codepoints(prepared), items, logical), path.name)
         fallback = UharfbuzzShaper().shape_runs(Shaper.codepoints(prepared), runs, chain.fonts, logical)
         assert_same(ours, fallback, f"{path.name}, fallback path")
+
+
+@pytest.mark.parametrize("text", ["\u0344" * 300, "ำ" * 150 + "abc" + "\u0344" * 150])
+def test_texts_of_more_glyphs_than_characters_keep_every_glyph(chain: FontChain, text: str) -> None:
+    """U+0344 decomposes into two marks and Thai SARA AM into two glyphs: the columns grow past
+    the room a glyph per character gives, and every glyph is HarfBuzz's own."""
+    cps, items = corpus_items(chain, text)
+    ours = CShaper(c_library()).shape(cps, items)
+    assert len(ours) > len(text) + 64
+    assert_same(ours, uharfbuzz_reference(cps, items), "decomposed text")

@@ -16,7 +16,6 @@ The records are HarfBuzz's `hb_glyph_info_t` and `hb_glyph_position_t` (hb-buffe
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uintptr_t
-from libc.stdlib cimport free, realloc
 
 ctypedef struct GlyphInfo:
     uint32_t codepoint  # the glyph id, after shaping
@@ -43,15 +42,6 @@ ctypedef GlyphPosition* (*GetGlyphPositions)(void* buffer, unsigned int* length)
 
 #: HB_GLYPH_FLAG_DEFINED: the bits of an info's mask that are glyph flags.
 cdef uint32_t GLYPH_FLAGS_DEFINED = 0x7
-
-
-ctypedef struct Glyph:
-    int32_t gid
-    uint32_t cluster
-    uint8_t flags
-    int32_t x_advance
-    int32_t x_offset
-    int32_t y_offset
 
 
 def shape_items(
@@ -96,71 +86,71 @@ def shape_items(
     cdef unsigned int length = 0
     cdef GlyphInfo* info
     cdef GlyphPosition* position
-    cdef Glyph* grown
-    cdef Glyph* glyphs = <Glyph*>realloc(NULL, capacity * sizeof(Glyph))
-    if glyphs == NULL:
-        raise MemoryError()
+    columns = _Columns(capacity)
     count_array = np.empty(items, dtype=np.int64)
     cdef int64_t[::1] count = count_array
     cdef const uint32_t* codepoints = &text[0] if text.shape[0] else NULL
-    try:
-        for item in range(items):
-            clear(buf)
-            if alone[item]:
-                offset = <uint32_t>start[item]
-                add(buf, codepoints + offset, <int>(end[item] - start[item]), 0, <int>(end[item] - start[item]))
-            else:
-                offset = 0
-                add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
-            set_segment(buf, <const void*>segment[item])
-            if guess[item]:
-                guess_segment(buf)
-            shape(<void*>font[item], buf, NULL, 0)
-            if not successful(buf):
-                raise MemoryError("HarfBuzz ran out of memory shaping the text")
-            info = get_infos(buf, &length)
-            position = get_positions(buf, &length)
-            if total + length > capacity:
-                capacity = 2 * (total + length)
-                grown = <Glyph*>realloc(glyphs, capacity * sizeof(Glyph))
-                if grown == NULL:
-                    raise MemoryError()
-                glyphs = grown
-            for j in range(length):
-                at = total + (length - 1 - j if reverse[item] else j)
-                glyphs[at].gid = <int32_t>info[j].codepoint
-                glyphs[at].cluster = info[j].cluster + offset
-                glyphs[at].flags = <uint8_t>(info[j].mask & GLYPH_FLAGS_DEFINED)
-                glyphs[at].x_advance = position[j].x_advance
-                glyphs[at].x_offset = position[j].x_offset
-                glyphs[at].y_offset = position[j].y_offset
-            count[item] = length
-            total += length
-        return _columns(glyphs, total) + (count_array,)
-    finally:
-        free(glyphs)
+    for item in range(items):
+        clear(buf)
+        if alone[item]:
+            offset = <uint32_t>start[item]
+            add(buf, codepoints + offset, <int>(end[item] - start[item]), 0, <int>(end[item] - start[item]))
+        else:
+            offset = 0
+            add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
+        set_segment(buf, <const void*>segment[item])
+        if guess[item]:
+            guess_segment(buf)
+        shape(<void*>font[item], buf, NULL, 0)
+        if not successful(buf):
+            raise MemoryError("HarfBuzz ran out of memory shaping the text")
+        info = get_infos(buf, &length)
+        position = get_positions(buf, &length)
+        if total + length > columns.capacity:
+            columns.grow(2 * (total + length), total)
+        for j in range(length):
+            at = total + (length - 1 - j if reverse[item] else j)
+            columns.gid[at] = <int32_t>info[j].codepoint
+            columns.cluster[at] = info[j].cluster + offset
+            columns.flags[at] = <uint8_t>(info[j].mask & GLYPH_FLAGS_DEFINED)
+            columns.advance[at] = position[j].x_advance
+            columns.x_offset[at] = position[j].x_offset
+            columns.y_offset[at] = position[j].y_offset
+        count[item] = length
+        total += length
+    return columns.trimmed(total) + (count_array,)
 
 
-cdef tuple _columns(const Glyph* glyphs, Py_ssize_t total):
-    """The glyphs' fields as numpy columns."""
-    gid_array = np.empty(total, dtype=np.int32)
-    cluster_array = np.empty(total, dtype=np.int64)
-    flags_array = np.empty(total, dtype=np.uint8)
-    advance_array = np.empty(total, dtype=np.int32)
-    x_offset_array = np.empty(total, dtype=np.int32)
-    y_offset_array = np.empty(total, dtype=np.int32)
-    cdef int32_t[::1] gid = gid_array
-    cdef int64_t[::1] cluster = cluster_array
-    cdef uint8_t[::1] flags = flags_array
-    cdef int32_t[::1] advance = advance_array
-    cdef int32_t[::1] x_offset = x_offset_array
-    cdef int32_t[::1] y_offset = y_offset_array
-    cdef Py_ssize_t i
-    for i in range(total):
-        gid[i] = glyphs[i].gid
-        cluster[i] = glyphs[i].cluster
-        flags[i] = glyphs[i].flags
-        advance[i] = glyphs[i].x_advance
-        x_offset[i] = glyphs[i].x_offset
-        y_offset[i] = glyphs[i].y_offset
-    return gid_array, cluster_array, flags_array, advance_array, x_offset_array, y_offset_array
+cdef class _Columns:
+    """The glyph columns, written in place and grown (doubled) when a text has more glyphs than
+    characters; handed back as views of their first `total` rows."""
+
+    cdef public object arrays
+    cdef Py_ssize_t capacity
+    cdef int32_t[::1] gid
+    cdef int64_t[::1] cluster
+    cdef uint8_t[::1] flags
+    cdef int32_t[::1] advance
+    cdef int32_t[::1] x_offset
+    cdef int32_t[::1] y_offset
+
+    def __cinit__(self, Py_ssize_t capacity):
+        self.capacity = 0
+        self.grow(capacity, 0)
+
+    cdef int grow(self, Py_ssize_t capacity, Py_ssize_t kept) except -1:
+        old = self.arrays
+        self.arrays = (
+            np.empty(capacity, dtype=np.int32), np.empty(capacity, dtype=np.int64),
+            np.empty(capacity, dtype=np.uint8), np.empty(capacity, dtype=np.int32),
+            np.empty(capacity, dtype=np.int32), np.empty(capacity, dtype=np.int32),
+        )
+        if old is not None:
+            for new_column, old_column in zip(self.arrays, old):
+                new_column[:kept] = old_column[:kept]
+        self.gid, self.cluster, self.flags, self.advance, self.x_offset, self.y_offset = self.arrays
+        self.capacity = capacity
+        return 0
+
+    cdef tuple trimmed(self, Py_ssize_t total):
+        return tuple(column[:total] for column in self.arrays)
