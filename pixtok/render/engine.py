@@ -91,9 +91,9 @@ class RenderResult:
     """Pages and layout of one rendered text.
 
     `glyphs` (every drawn glyph's box and character), `line_char_span` ((n_lines, 2): [start,
-    end) character offsets of each line in the input text) and `fonts` (what the summary says
-    of each font used) are made from the layout when first read: counting patches and tokens
-    needs none of them.
+    end) character offsets of each line in the input text), `fonts` (what the summary says of
+    each font used) and `clipped_ink` (the fraction of ink outside the pages) are made from the
+    layout when first read: counting patches and tokens needs none of them.
     """
 
     pages: list[np.ndarray]
@@ -106,7 +106,6 @@ class RenderResult:
     font_size_px: float
     extra: dict[str, Any] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
-    clipped_ink: float = 0.0
     overflow_clusters: int = 0
     _layout: _Layout | None = field(default=None, repr=False, compare=False)
     _prepared: PreparedText | None = field(default=None, repr=False, compare=False)
@@ -114,7 +113,7 @@ class RenderResult:
 
     def __getstate__(self) -> dict[str, Any]:
         """What a copy in another process needs: the layout's facts made, the layout left out."""
-        _ = self.glyphs, self.line_char_span, self.fonts
+        _ = self.glyphs, self.line_char_span, self.fonts, self.clipped_ink
         return {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
 
     @functools.cached_property
@@ -135,6 +134,12 @@ class RenderResult:
             font=layout.glyph_font.astype(np.int16),
             glyph_id=layout.glyph_id.astype(np.int32),
         )
+
+    @functools.cached_property
+    def clipped_ink(self) -> float:
+        """The fraction of the glyphs' ink that falls outside the pages (or strips)."""
+        assert self._layout is not None
+        return self._layout.clipped_ink
 
     @functools.cached_property
     def line_char_span(self) -> np.ndarray:
@@ -209,13 +214,26 @@ class _Layout:
     page_widths: list[int]
     page_heights: list[int]
     line_right: np.ndarray
-    clipped_ink: float
     #: The pixels of each batch of pages, kept once the text is drawn again (see `_STAMP_BYTES`).
     stamps: dict[int, Stamp] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         return len(self.shaped.gid) + 1
+
+    @functools.cached_property
+    def clipped_ink(self) -> float:
+        """The fraction of the glyphs' coverage that falls outside their pages (made when read:
+        counting patches and tokens does not)."""
+        if len(set(self.page_widths)) == 1 and len(set(self.page_heights)) == 1:
+            size = self.page_widths[0], self.page_heights[0]
+            clipped, total = self.atlas.clipped_ink(self.slots, self.boxes.left, self.boxes.top, *size)
+        else:
+            clipped, total = self.atlas.clipped_ink(
+                self.slots, self.boxes.left, self.boxes.top,
+                np.array(self.page_widths), np.array(self.page_heights), self.placed.page,
+            )  # fmt: skip
+        return clipped / total if total else 0.0
 
     @property
     def stamp_bytes(self) -> int:
@@ -476,11 +494,6 @@ class Renderer:
             last_rows = n_lines - (n_pages - 1) * per_page
             used = box.used_height(last_rows, geometry)
             page_heights[-1] = min(height, max(1, math.ceil(used)))
-            clipped, total = atlas.clipped_ink(
-                slots, boxes.left, boxes.top, np.array(page_widths), np.array(page_heights), placed.page
-            )
-        else:  # every page has the full size
-            clipped, total = atlas.clipped_ink(slots, boxes.left, boxes.top, width, height)
         return _Layout(
             shaped=shaped,
             lines=lines,
@@ -496,7 +509,6 @@ class Renderer:
             page_widths=page_widths,
             page_heights=page_heights,
             line_right=line_right,
-            clipped_ink=clipped / total if total else 0.0,
         )
 
     # -- pixels ------------------------------------------------------------------------------
@@ -558,7 +570,6 @@ class Renderer:
             missing=dict(shaped.missing),
             font_size_px=geometry.size,
             languages=list(shaped.runs.languages),
-            clipped_ink=layout.clipped_ink,
             overflow_clusters=placed.overflow_clusters,
             _layout=layout,
             _prepared=prepared,
