@@ -303,9 +303,8 @@ class PageBuffers:
         """A C-contiguous uint8 array of `shape` with every byte `value`: a view of a released
         buffer no more than twice its size, or of a new buffer."""
         size = math.prod(shape)
-        for buffer in self._buffers:
-            # References: the list, this loop's name and getrefcount's argument.
-            if size <= len(buffer) <= 2 * size + self.STEP and sys.getrefcount(buffer) == 3:
+        for index, buffer in enumerate(self._buffers):
+            if size <= len(buffer) <= 2 * size + self.STEP and self._references(index) == _IDLE_REFERENCES:
                 page = buffer[:size].reshape(shape)
                 page.fill(value)
                 return page
@@ -314,3 +313,25 @@ class PageBuffers:
             self._buffers.pop(0)
         self._buffers.append(buffer)
         return buffer[:size].reshape(shape)
+
+    def _references(self, index: int) -> int:
+        """What `sys.getrefcount` says of buffer `index` when asked from `blank`'s loop (the
+        count an interpreter reports for references it holds itself varies between versions,
+        so the count of an idle buffer is measured the same way, below)."""
+        for k, buffer in enumerate(self._buffers):
+            if k == index:
+                return sys.getrefcount(buffer)
+        return -1
+
+
+def _idle_references() -> int:
+    """The reference count `PageBuffers._references` reports for a buffer only the pool holds,
+    as `blank`'s loop asks it (its own loop holds one more reference)."""
+    pool = PageBuffers()
+    pool._buffers.append(np.empty(1, dtype=np.uint8))
+    for index, _buffer in enumerate(pool._buffers):
+        return pool._references(index)
+    raise AssertionError("unreachable")
+
+
+_IDLE_REFERENCES = _idle_references()
