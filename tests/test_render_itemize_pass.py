@@ -19,7 +19,6 @@ from pixtok.render.direction import has_rtl, reference_levels, text_levels
 from pixtok.render.fonts import Font, FontChain
 from pixtok.render.harfbuzz import UharfbuzzShaper, c_library
 from pixtok.render.itemize import _UNSEEN, CJK_GROUP, Itemizer, Runs, _property_table, char_properties
-from pixtok.render.language import CJK_LANGUAGES
 from pixtok.render.shaping import Shaper
 from pixtok.render.text import codepoints
 
@@ -200,8 +199,7 @@ def test_runs_are_the_same_whether_or_not_the_tables_knew_the_text(
             itemizer._fonts,
             np.ascontiguousarray(cps, dtype=np.uint32),
             np.ascontiguousarray(levels, dtype=np.int8),
-            *itemizer._rules(language),
-            (language,) if language else CJK_LANGUAGES,
+            itemizer._rules(language),
         )
         emoji = (char_properties(cps) & EMOJI).any()
         assert (known is None) == emoji, text

@@ -83,7 +83,7 @@ cdef struct Text:
 
 
 cdef struct Rules:
-    # What the rules need beyond the characters.
+    # What the rules need beyond the characters, as plain pointers (see `ItemizeRules`).
     const uint8_t* coverage  # fonts x BMP, row-major
     int64_t user_count
     const uint8_t* cjk_script
@@ -161,22 +161,64 @@ def first_covering(const uint8_t[:, ::1] coverage, const uint32_t[::1] cps, int6
     return chosen
 
 
+cdef class ItemizeRules:
+    """What the rules need beyond the characters, for one call of `itemize_known` or
+    `itemize_pass`: `coverage[f, cp]` says whether font `f` has a BMP code point,
+    `covers_beyond(f, cp)` one beyond it, fonts before `user_count` are the user's; `cjk_script`
+    marks the script indices of the Han-kana-Bopomofo group, `hangul_script` is Hangul's index.
+    Without `language_given`, CJK and Hangul characters take the language of their paragraph
+    (an index into `languages`, which is then `language.CJK_LANGUAGES`) from the kana and Hangul
+    ranges given by their edges. `script_names[k]` is the tag of script index k (None: HarfBuzz
+    guesses it). The arrays are held here, so the pointers the walks read stay valid.
+    """
+
+    cdef Rules data
+    cdef object covers_beyond
+    cdef list script_names
+    cdef tuple languages
+    cdef const uint8_t[:, ::1] coverage
+    cdef const uint8_t[::1] cjk_script
+    cdef const int64_t[::1] kana_edges
+    cdef const int64_t[::1] hangul_edges
+
+    def __init__(
+        self,
+        const uint8_t[:, ::1] coverage,
+        object covers_beyond,
+        int64_t user_count,
+        const uint8_t[::1] cjk_script,
+        int64_t hangul_script,
+        bint language_given,
+        const int64_t[::1] kana_edges,
+        const int64_t[::1] hangul_edges,
+        list script_names,
+        tuple languages,
+    ):
+        self.coverage = coverage
+        self.cjk_script = cjk_script
+        self.kana_edges = kana_edges
+        self.hangul_edges = hangul_edges
+        self.covers_beyond = covers_beyond
+        self.script_names = script_names
+        self.languages = languages
+        self.data.coverage = &coverage[0, 0] if coverage.shape[0] > 0 else NULL
+        self.data.user_count = user_count
+        self.data.cjk_script = &cjk_script[0]
+        self.data.hangul_script = hangul_script
+        self.data.language_given = language_given
+        self.data.kana_edges = &kana_edges[0] if kana_edges.shape[0] > 0 else NULL
+        self.data.kana_count = kana_edges.shape[0]
+        self.data.hangul_edges = &hangul_edges[0] if hangul_edges.shape[0] > 0 else NULL
+        self.data.hangul_count = hangul_edges.shape[0]
+
+
 def itemize_known(
     const uint16_t[::1] property_table,
     uint16_t unseen,
     const int32_t[::1] font_table,
     const uint32_t[::1] cps,
     const int8_t[::1] levels,
-    const uint8_t[:, ::1] coverage,
-    object covers_beyond,
-    int64_t user_count,
-    const uint8_t[::1] cjk_script,
-    int64_t hangul_script,
-    bint language_given,
-    const int64_t[::1] kana_edges,
-    const int64_t[::1] hangul_edges,
-    list script_names,
-    tuple languages,
+    ItemizeRules rules,
 ):
     """`itemize_pass` for a text whose characters the tables already describe: their properties
     come from `property_table`, their fonts from `font_table` (the chain's, as `gather_properties`
@@ -185,9 +227,6 @@ def itemize_known(
     be part of an emoji sequence: the caller resolves those and calls `itemize_pass`.
     """
     cdef Text t
-    cdef Rules rules = _rules(
-        coverage, user_count, cjk_script, hangul_script, language_given, kana_edges, hangul_edges
-    )
     _allocate(&t, cps.shape[0], True)
     try:
         t.cps = &cps[0] if t.n else NULL
@@ -195,11 +234,7 @@ def itemize_known(
         if not _survey(&t, &property_table[0], unseen, &font_table[0]):
             return None
         t.any_pinned = False
-        runs = _one_run_or_none(&t, &rules, script_names, languages)
-        if runs is not None:
-            return runs
-        _scan(&t, NULL, &property_table[0], &font_table[0])
-        return _apply_rules(&t, &rules, covers_beyond, script_names, languages)
+        return _itemize(&t, rules, NULL, &property_table[0], &font_table[0])
     finally:
         free(t.block)
 
@@ -210,37 +245,21 @@ def itemize_pass(
     const int32_t[::1] base,
     const uint8_t[::1] pinned,
     const int8_t[::1] levels,
-    const uint8_t[:, ::1] coverage,
-    object covers_beyond,
-    int64_t user_count,
-    const uint8_t[::1] cjk_script,
-    int64_t hangul_script,
-    bint language_given,
-    const int64_t[::1] kana_edges,
-    const int64_t[::1] hangul_edges,
-    list script_names,
-    tuple languages,
+    ItemizeRules rules,
 ):
     """The runs of a text, and the characters no font has.
 
     `props` are the characters' script indices and flags, `base` the chain's font for each
     (-1: none has it), `pinned` the characters of emoji sequences whose font the chain chose
-    whole (empty: none), `levels` their bidi embedding levels. `coverage[f, cp]` says whether
-    font `f` has a BMP code point, `covers_beyond(f, cp)` one beyond it. `cjk_script` marks the
-    script indices of the Han-kana-Bopomofo group, `hangul_script` is Hangul's index. Without
-    `language_given`, CJK and Hangul characters take the language of their paragraph (index
-    into `languages`, which is then `language.CJK_LANGUAGES`) from the kana and Hangul ranges
-    given by their edges.
+    whole (empty: none), `levels` their bidi embedding levels.
 
     Returns (start, end, font, level, script, language, lacking): per run its [start, end)
-    offsets, font and level as arrays; its script (`script_names[k]` for the script index k of
-    its first letter, None when it has none) and language (`languages[c]` for its language
-    code c, "" for the default) as lists; and the offsets of the visible characters no font has.
+    offsets, font and level as arrays; its script (`rules.script_names[k]` for the script index
+    k of its first letter, None when it has none) and language (`rules.languages[c]` for its
+    language code c, "" for the default) as lists; and the offsets of the visible characters no
+    font has.
     """
     cdef Text t
-    cdef Rules rules = _rules(
-        coverage, user_count, cjk_script, hangul_script, language_given, kana_edges, hangul_edges
-    )
     _allocate(&t, cps.shape[0], False)
     try:
         t.cps = &cps[0] if t.n else NULL
@@ -249,36 +268,20 @@ def itemize_pass(
         t.base = &base[0] if t.n else NULL
         _survey(&t, NULL, 0, NULL)
         t.any_pinned = pinned.shape[0] > 0 and _any(&pinned[0], pinned.shape[0])
-        runs = _one_run_or_none(&t, &rules, script_names, languages)
-        if runs is not None:
-            return runs
-        _scan(&t, &pinned[0] if pinned.shape[0] > 0 else NULL, NULL, NULL)
-        return _apply_rules(&t, &rules, covers_beyond, script_names, languages)
+        return _itemize(&t, rules, &pinned[0] if pinned.shape[0] > 0 else NULL, NULL, NULL)
     finally:
         free(t.block)
 
 
-cdef Rules _rules(
-    const uint8_t[:, ::1] coverage,
-    int64_t user_count,
-    const uint8_t[::1] cjk_script,
-    int64_t hangul_script,
-    bint language_given,
-    const int64_t[::1] kana_edges,
-    const int64_t[::1] hangul_edges,
+cdef object _itemize(
+    Text* t, ItemizeRules rules, const uint8_t* pinned, const uint16_t* property_table, const int32_t* font_table
 ):
-    """The rules' parameters as plain pointers (the arrays outlive the call that uses them)."""
-    cdef Rules rules
-    rules.coverage = &coverage[0, 0] if coverage.shape[0] > 0 else NULL
-    rules.user_count = user_count
-    rules.cjk_script = &cjk_script[0]
-    rules.hangul_script = hangul_script
-    rules.language_given = language_given
-    rules.kana_edges = &kana_edges[0] if kana_edges.shape[0] > 0 else NULL
-    rules.kana_count = kana_edges.shape[0]
-    rules.hangul_edges = &hangul_edges[0] if hangul_edges.shape[0] > 0 else NULL
-    rules.hangul_count = hangul_edges.shape[0]
-    return rules
+    """The runs of a surveyed text: at once when it is one run, else after the scan and the rules."""
+    runs = _one_run_or_none(t, &rules.data, rules.script_names, rules.languages)
+    if runs is not None:
+        return runs
+    _scan(t, pinned, property_table, font_table)
+    return _apply_rules(t, &rules.data, rules.covers_beyond, rules.script_names, rules.languages)
 
 
 cdef int _allocate(Text* t, Py_ssize_t n, bint gather) except -1:

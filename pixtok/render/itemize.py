@@ -24,6 +24,7 @@ import numpy as np
 import regex
 
 from pixtok.render._itemize import (
+    ItemizeRules,
     first_covering,
     gather_fonts,
     gather_properties,
@@ -218,17 +219,15 @@ class Itemizer:
         user's BCP 47 tag (None: inferred for CJK runs)."""
         cps = np.ascontiguousarray(cps, dtype=np.uint32)
         levels = np.ascontiguousarray(levels, dtype=np.int8)
-        languages = (language,) if language is not None else CJK_LANGUAGES
         result = None
         if len(self.chain.fonts) == self._known_fonts:
             # Every character seen before and no emoji: the compiled pass reads the tables itself.
-            result = itemize_known(
-                _property_table(), _UNSEEN, self._fonts, cps, levels, *self._rules(language), languages
-            )
+            tables = (_property_table(), _UNSEEN, self._fonts)
+            result = itemize_known(*tables, cps, levels, self._rules(language))
         if result is None:
             props, flags = _properties(cps)
             base, pinned = self._base_fonts(text, cps, bool(flags & _EMOJI))
-            result = itemize_pass(cps, props, base, pinned, levels, *self._rules(language), languages)
+            result = itemize_pass(cps, props, base, pinned, levels, self._rules(language))
         start, end, font, level, script, lang, lacking = result
         missing: dict[str, int] = {}
         if lacking:
@@ -238,10 +237,10 @@ class Itemizer:
             start=start, end=end, font=font, level=level, script=script, language=lang, missing=missing
         )
 
-    def _rules(self, language: str | None) -> tuple[object, ...]:
+    def _rules(self, language: str | None) -> ItemizeRules:
         """What the compiled pass needs beyond the text, as the tables stand now (after any
         characters seen for the first time were added to them)."""
-        return (
+        return ItemizeRules(
             self._coverage_table(),
             self._covers_beyond,
             self.chain.user_count,
@@ -251,6 +250,7 @@ class Itemizer:
             _KANA_EDGES,
             _HANGUL_EDGES,
             _script_names(),
+            (language,) if language is not None else CJK_LANGUAGES,
         )
 
 
