@@ -7,6 +7,7 @@ API is not exported the engine falls back to uharfbuzz's objects and renders the
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,20 @@ def test_texts_of_more_glyphs_than_characters_keep_every_glyph(chain: FontChain,
     ours = CShaper(c_library()).shape(cps, items)
     assert len(ours) > len(text) + 64
     assert_same(ours, uharfbuzz_reference(cps, items), "decomposed text")
+
+
+def test_one_shaper_follows_the_fonts_it_is_given(chain: FontChain) -> None:
+    """`shape_runs` keeps each font's hb_font_t per font list: runs indexing another list of
+    fonts (of the same length, in another order) are shaped with those fonts."""
+    text = "abc אבג"
+    prepared = prepare(text).text
+    cps = codepoints(prepared)
+    runs = Itemizer(chain).itemize(prepared, cps, text_levels(prepared)[0], None)
+    shaper = CShaper(c_library())
+    ours = shaper.shape_runs(Shaper.codepoints(prepared), runs, chain.fonts)
+    swapped = [chain.fonts[1], chain.fonts[0], *chain.fonts[2:]]
+    swap = np.arange(len(chain.fonts), dtype=runs.font.dtype)
+    swap[[0, 1]] = [1, 0]
+    moved = dataclasses.replace(runs, font=swap[runs.font])
+    again = shaper.shape_runs(Shaper.codepoints(prepared), moved, swapped)
+    assert_same(ours, again, "the same fonts, indexed in another list")

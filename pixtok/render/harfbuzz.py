@@ -156,7 +156,8 @@ class CShaper:
         self._properties: dict[tuple[bool, str | None, str], _SegmentProperties] = {}
         self._segments: dict[tuple[bool, str | None, str], int] = {}  # addresses of the above
         self._fonts: dict[Font, int] = {}
-        self._handles = np.zeros(0, dtype=np.uintp)  # hb_font_t of each font of a chain
+        self._handle_fonts: tuple[Font, ...] = ()  # a chain's fonts, and the hb_font_t of each
+        self._handles = np.zeros(0, dtype=np.uintp)
 
     def _segment(self, rtl: bool, script: str | None, language: str) -> int:
         """The address of the segment properties of a direction, script and language."""
@@ -185,58 +186,50 @@ class CShaper:
         """Shape every item of a text given as UTF-32 code points (uint32); with `logical`, the
         glyphs of right-to-left items come in logical order rather than HarfBuzz's; with
         `alone`, each item is shaped with no context, as if the text were its characters only."""
-        segments, fonts = self._segments, self._fonts
-        starts: list[int] = []
-        ends: list[int] = []
-        handles: list[int] = []
-        addresses: list[int] = []
-        guess: list[bool] = []
-        reverse: list[bool] = []
-        for start, end, font, rtl, script, language in items:
-            starts.append(start)
-            ends.append(end)
-            handles.append(fonts.get(font) or self._font(font))
-            addresses.append(segments.get((rtl, script, language)) or self._segment(rtl, script, language))
-            guess.append(not script)
-            reverse.append(logical and rtl)
-        gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
-            self._functions,
-            self._buffer,
-            np.ascontiguousarray(codepoints, dtype=np.uint32),
-            np.asarray(starts, dtype=np.int64),
-            np.asarray(ends, dtype=np.int64),
-            np.asarray(handles, dtype=np.uintp),
-            np.asarray(addresses, dtype=np.uintp),
-            np.asarray(guess, dtype=np.uint8),
-            np.asarray(reverse, dtype=np.uint8),
-            np.full(len(starts), alone, dtype=np.uint8),
-        )
-        return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
+        fonts = self._fonts
+        start, end, font, rtl, script, language = zip(*items, strict=True) if items else ((),) * 6
+        handles = np.asarray([fonts.get(f) or self._font(f) for f in font], dtype=np.uintp)
+        return self._shape(codepoints, start, end, handles, rtl, script, language, logical, alone)
 
     def shape_runs(
         self, codepoints: np.ndarray, runs: Runs, fonts: Sequence[Font], logical: bool = False
     ) -> GlyphRecords:
         """Shape every run of an itemized text (`fonts`: the chain's fonts its font indices
         name), as `shape` does the items of those runs, with the per-run columns read whole."""
-        if len(self._handles) != len(fonts):
+        if self._handle_fonts != tuple(fonts):  # the chain grew, or another chain's fonts
+            self._handle_fonts = tuple(fonts)
             self._handles = np.asarray([self._fonts.get(f) or self._font(f) for f in fonts], dtype=np.uintp)
-        rtl = (runs.level % 2).astype(np.uint8)
+        rtl = (runs.level % 2).astype(bool).tolist()
+        columns = (runs.start, runs.end, self._handles[runs.font], rtl, runs.script, runs.language)
+        return self._shape(codepoints, *columns, logical)
+
+    def _shape(
+        self,
+        codepoints: np.ndarray,
+        start: Sequence[int] | np.ndarray,
+        end: Sequence[int] | np.ndarray,
+        handles: np.ndarray,
+        rtl: Sequence[bool],
+        script: Sequence[str | None],
+        language: Sequence[str],
+        logical: bool,
+        alone: bool = False,
+    ) -> GlyphRecords:
+        """One compiled pass over items given as columns (`handles`: their hb_font_t)."""
         segments, segment = self._segments, self._segment
-        addresses = [
-            segments.get(key) or segment(*key)
-            for key in zip(rtl.astype(bool).tolist(), runs.script, runs.language, strict=True)
-        ]
+        addresses = [segments.get(key) or segment(*key) for key in zip(rtl, script, language, strict=True)]
+        n = len(addresses)
         gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
             self._functions,
             self._buffer,
             np.ascontiguousarray(codepoints, dtype=np.uint32),
-            np.ascontiguousarray(runs.start, dtype=np.int64),
-            np.ascontiguousarray(runs.end, dtype=np.int64),
-            self._handles[runs.font],
+            np.ascontiguousarray(start, dtype=np.int64),
+            np.ascontiguousarray(end, dtype=np.int64),
+            handles,
             np.asarray(addresses, dtype=np.uintp),
-            np.fromiter((script is None for script in runs.script), dtype=np.uint8, count=len(runs)),
-            rtl if logical else np.zeros(len(runs), dtype=np.uint8),
-            np.zeros(len(runs), dtype=np.uint8),
+            np.fromiter((not s for s in script), dtype=np.uint8, count=n),
+            np.asarray(rtl, dtype=np.uint8) if logical else np.zeros(n, dtype=np.uint8),
+            np.full(n, alone, dtype=np.uint8),
         )
         return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
 
