@@ -118,13 +118,20 @@ def test_visual_order_equals_python_bidi_display(pieces: list[str], lines: int) 
         assert "".join(joined[i] for i in order) == "".join(get_display(t) for t in texts)
 
 
-def test_the_rtl_table_is_the_rtl_pattern_on_every_code_point() -> None:
-    """`has_rtl` with code points reads a table; it says what the pattern says of every code
-    point, and of whole texts with and without their code points."""
-    from pixtok.render.direction import _RTL, _RTL_TABLE, has_rtl
+def test_every_right_to_left_character_is_seen_by_the_pre_check() -> None:
+    """`has_rtl` decides whether a text needs the bidi algorithm at all: every character whose
+    Bidi_Class (Python's unicodedata) is R, AL, RLE, RLO or RLI must be in its table, or a text
+    of it would be laid out left to right; and the table holds no left-to-right letter."""
+    import unicodedata
+
+    from pixtok.render.direction import _RTL_TABLE
     from pixtok.render.text import codepoints
 
-    matched = np.fromiter((_RTL.match(chr(c)) is not None for c in range(0x110000)), bool, count=0x110000)
-    assert np.array_equal(_RTL_TABLE, matched)
+    classes = [unicodedata.bidirectional(chr(c)) for c in range(0x110000)]
+    rtl_classes = {"R", "AL", "RLE", "RLO", "RLI"}
+    right_to_left = np.fromiter((c in rtl_classes for c in classes), bool, count=0x110000)
+    assert not (right_to_left & ~_RTL_TABLE).any()
+    assert not any(_RTL_TABLE[c] for c, bidi in enumerate(classes) if bidi == "L")
     for text in ("plain ascii", "Привет", "日本語", "abc \u05d0", "x\u202ey", "\U0001e900", "\ud800 lone"):
-        assert has_rtl(text, codepoints(text)) == has_rtl(text) == (_RTL.search(text) is not None)
+        expected = any(right_to_left[ord(c)] for c in text)
+        assert has_rtl(text) == has_rtl(text, codepoints(text)) == expected, text

@@ -24,10 +24,15 @@ from pixtok.render._bidi import implicit_levels, weak_types
 from pixtok.render.text import codepoints
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
-# Mandaic, Arabic presentation forms, RTL explicit controls). Used as a fast pre-check.
-_RTL = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200f\u202b\u202e\u2067\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
+# Mandaic, Arabic presentation forms, RTL explicit controls): a text with no character in them is
+# all left-to-right. A lookup table over every code point, for a fast pre-check.
+_RTL_RANGES = (
+    (0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFE), (0x200F, 0x200F), (0x202B, 0x202B),
+    (0x202E, 0x202E), (0x2067, 0x2067), (0x10800, 0x10FFF), (0x1E800, 0x1EFFF),
+)  # fmt: skip
+_RTL_TABLE = np.zeros(0x110000, dtype=bool)
+for _low, _high in _RTL_RANGES:
+    _RTL_TABLE[_low : _high + 1] = True
 
 BIDI_CLASSES = (
     "L", "R", "AL", "EN", "ES", "ET", "AN", "CS", "NSM", "BN", "B", "S", "WS", "ON",
@@ -53,28 +58,12 @@ _BRACKETS = re.compile("[" + re.escape("".join(_OPENING) + "".join(_CLOSING)) + 
 _MAX_OPEN_BRACKETS = 63
 
 
-def _rtl_table() -> np.ndarray:
-    """Which code points `_RTL` matches, as a lookup table (a search with astral ranges in its
-    class reads a text at some 20 ns a character; the table, at 1-2)."""
-    table = np.zeros(0x110000, dtype=bool)
-    for low, high in re.findall(r"(.)-(.)", _RTL.pattern[1:-1]):
-        table[ord(low) : ord(high) + 1] = True
-    for single in re.sub(r".-.", "", _RTL.pattern[1:-1]):
-        table[ord(single)] = True
-    return table
-
-
-_RTL_TABLE = _rtl_table()
-
-
 def has_rtl(text: str, cps: np.ndarray | None = None) -> bool:
     """Whether the text contains any right-to-left character (cheap test before running UBA);
     `cps`, when given, are its code points."""
     if text.isascii():  # known without reading it
         return False
-    if cps is None:
-        return _RTL.search(text) is not None
-    return bool(_RTL_TABLE[cps].any())
+    return bool(_RTL_TABLE[codepoints(text) if cps is None else cps].any())
 
 
 def bidi_classes(text: str, cps: np.ndarray | None = None) -> np.ndarray:
