@@ -209,13 +209,8 @@ def check_text(text: str, source: str | None = None) -> None:
         )
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def first_surrogate(text: str) -> int | None:
     """The index of the first lone surrogate code point in `text`, or None."""
-    if text.isascii():  # known without a scan
-        return None
     try:
         text.encode("utf-8")  # refuses exactly the lone surrogates, the first one first
     except UnicodeEncodeError as error:
