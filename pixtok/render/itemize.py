@@ -159,9 +159,10 @@ class Runs:
     def __len__(self) -> int:
         return len(self.start)
 
-    @property
+    @functools.cached_property
     def languages(self) -> list[str]:
-        """The languages the runs were shaped in, without the default."""
+        """The languages the runs were shaped in, without the default (line breaking and the
+        result both ask)."""
         return sorted({lang for lang in self.language if lang})
 
 

@@ -303,8 +303,8 @@ class PageBuffers:
         """A C-contiguous uint8 array of `shape` with every byte `value`: a view of a released
         buffer no more than twice its size, or of a new buffer."""
         size = math.prod(shape)
-        for index, buffer in enumerate(self._buffers):
-            if size <= len(buffer) <= 2 * size + self.STEP and self._references(index) == _IDLE_REFERENCES:
+        for buffer in self._buffers:
+            if size <= len(buffer) <= 2 * size + self.STEP and self._references(buffer) == _IDLE_REFERENCES:
                 page = buffer[:size].reshape(shape)
                 page.fill(value)
                 return page
@@ -314,23 +314,21 @@ class PageBuffers:
         self._buffers.append(buffer)
         return buffer[:size].reshape(shape)
 
-    def _references(self, index: int) -> int:
-        """What `sys.getrefcount` says of buffer `index` when asked from `blank`'s loop (the
-        count an interpreter reports for references it holds itself varies between versions,
-        so the count of an idle buffer is measured the same way, below)."""
-        for k, buffer in enumerate(self._buffers):
-            if k == index:
-                return sys.getrefcount(buffer)
-        return -1
+    @staticmethod
+    def _references(buffer: np.ndarray) -> int:
+        """What `sys.getrefcount` says of a buffer asked from `blank`'s loop (the count an
+        interpreter reports for the references it holds itself varies between versions, so
+        the count of an idle buffer is measured the same way, below)."""
+        return sys.getrefcount(buffer)
 
 
 def _idle_references() -> int:
-    """The reference count `PageBuffers._references` reports for a buffer only the pool holds,
-    as `blank`'s loop asks it (its own loop holds one more reference)."""
+    """The count `PageBuffers._references` gives for a buffer only the pool holds, asked as
+    `blank` asks it: from a loop over the pool's list."""
     pool = PageBuffers()
     pool._buffers.append(np.empty(1, dtype=np.uint8))
-    for index, _buffer in enumerate(pool._buffers):
-        return pool._references(index)
+    for buffer in pool._buffers:
+        return pool._references(buffer)
     raise AssertionError("unreachable")
 
 
