@@ -134,12 +134,6 @@ def test_clipped_ink_counts_the_ink_off_each_glyphs_page(seed: int) -> None:
     tables = (start, w, h, ink, pool)
     expected = clipped_by_numpy(slots, left, top, page_w[page], page_h[page], bitmaps)
     assert _composite.clipped_ink(slots, left, top, page, page_w, page_h, *tables) == expected
-    # Without pages: each glyph's own size, or one size for all.
-    no_page = np.empty(0, dtype=np.int64)
-    own = _composite.clipped_ink(slots, left, top, no_page, page_w[page], page_h[page], *tables)
-    assert own == expected
-    one = clipped_by_numpy(slots, left, top, np.full(n, page_w[0]), np.full(n, page_h[0]), bitmaps)
-    assert _composite.clipped_ink(slots, left, top, no_page, page_w[:1], page_h[:1], *tables) == one
 
 
 def test_atlas_slots_number_new_glyphs_by_font_then_glyph_id() -> None:

@@ -147,26 +147,23 @@ def clipped_ink(
     const uint8_t[::1] bitmaps,
 ):
     """(coverage falling outside the pages, all coverage) of placed glyphs. Glyph `i` lies on
-    page `page[i]`, `page_width[page[i]]` x `page_height[page[i]]` px; with an empty `page`,
-    glyph `i` on a page of its own (`page_width[i]` x `page_height[i]`); sizes of one value
-    are the size of every page. Coverage is summed before glyphs overlap."""
+    page `page[i]`, `page_width[page[i]]` x `page_height[page[i]]` px. Coverage is summed
+    before glyphs overlap."""
     cdef Py_ssize_t n = slots.shape[0]
     cdef Py_ssize_t i, at
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
-    cdef bint one_size = page_width.shape[0] == 1
-    cdef bint paged = page.shape[0] > 0
-    if not one_size:
-        for i in range(n):
-            at = page[i] if paged else i
-            if at < 0 or at >= page_width.shape[0] or at >= page_height.shape[0]:
-                raise IndexError(f"glyph {i} lies on page {at}, of {page_width.shape[0]}")
+    if page.shape[0] != n:
+        raise ValueError("slots and page differ in length")
+    for i in range(n):
+        if page[i] < 0 or page[i] >= page_width.shape[0] or page[i] >= page_height.shape[0]:
+            raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width.shape[0]}")
     with nogil:
         for i in range(n):
             slot = slots[i]
             total += glyph_ink[slot]
             w = glyph_width[slot]
             h = glyph_height[slot]
-            at = 0 if one_size else (page[i] if paged else i)
+            at = page[i]
             page_w = page_width[at]
             page_h = page_height[at]
             if left[i] >= 0 and top[i] >= 0 and left[i] + w <= page_w and top[i] + h <= page_h:

@@ -184,7 +184,7 @@ class RenderResult:
             "page_sizes": [[int(p.shape[1]), int(p.shape[0])] for p in self.pages],
             "chars": self.chars,
             "lines": self.lines,
-            "glyphs": len(self._layout.placed.index) if self._layout is not None else len(self.glyphs),
+            "glyphs": len(self.glyphs),
             "font_size_px": round(self.font_size_px, 4),
             "missing_glyphs": self.missing_glyphs,
             "missing_chars": {f"U+{ord(c):04X}": n for c, n in sorted(self.missing.items())},
@@ -225,14 +225,10 @@ class _Layout:
     def clipped_ink(self) -> float:
         """The fraction of the glyphs' coverage that falls outside their pages (made when read:
         counting patches and tokens does not)."""
-        if len(set(self.page_widths)) == 1 and len(set(self.page_heights)) == 1:
-            size = self.page_widths[0], self.page_heights[0]
-            clipped, total = self.atlas.clipped_ink(self.slots, self.boxes.left, self.boxes.top, *size)
-        else:
-            clipped, total = self.atlas.clipped_ink(
-                self.slots, self.boxes.left, self.boxes.top,
-                np.array(self.page_widths), np.array(self.page_heights), self.placed.page,
-            )  # fmt: skip
+        clipped, total = self.atlas.clipped_ink(
+            self.slots, self.boxes.left, self.boxes.top, self.placed.page,
+            np.array(self.page_widths), np.array(self.page_heights),
+        )  # fmt: skip
         return clipped / total if total else 0.0
 
     @property

@@ -188,18 +188,16 @@ class GlyphAtlas:
         slots: np.ndarray,
         left: np.ndarray,
         top: np.ndarray,
-        width: np.ndarray | int,
-        height: np.ndarray | int,
-        page: np.ndarray | None = None,
+        page: np.ndarray,
+        page_width: np.ndarray,
+        page_height: np.ndarray,
     ) -> tuple[int, int]:
-        """(coverage falling outside the pages, all coverage) of placed glyphs. With `page`,
-        glyph `i` lies on page `page[i]`, of `width[page[i]]` x `height[page[i]]` px; without,
-        each glyph's page is `width[i]` x `height[i]` px. One size stands for every page.
-        Coverage is summed before glyphs overlap."""
+        """(coverage falling outside the pages, all coverage) of placed glyphs: glyph `i` lies
+        on page `page[i]`, of `page_width[page[i]]` x `page_height[page[i]]` px. Coverage is
+        summed before glyphs overlap."""
         a = self.arrays()
         return _composite.clipped_ink(
-            _int64(slots), _int64(left), _int64(top), _NO_PAGE if page is None else _int64(page),
-            np.atleast_1d(_int64(width)), np.atleast_1d(_int64(height)),
+            _int64(slots), _int64(left), _int64(top), _int64(page), _int64(page_width), _int64(page_height),
             a["start"], a["w"], a["h"], a["ink"], a["bitmaps"],
         )  # fmt: skip
 
