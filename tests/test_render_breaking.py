@@ -318,3 +318,21 @@ def test_kept_iterators_give_each_new_text_its_own_boundaries() -> None:
     check(texts)
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(check, [texts, texts[::-1], texts[1::2], texts[::3]]))
+
+
+def test_without_icus_c_api_icu4pys_iterator_gives_the_same_boundaries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where an icu4py build carries no ICU library to call, its own iterator is read: the
+    boundaries, mapped to code point offsets, are those the C API gives."""
+    from pixtok.render import breaking
+
+    thai = corpus("th_wiki_openoffice.txt")[:800]
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467"
+    texts = [f"emoji {family} and \U0001d54f math, 日本語。", "lone \ud800 x", thai]
+    breaks = breaking.line_break_opportunities, breaking.grapheme_boundaries
+    with_c_api = [(breaks[0](t, "th").tolist(), breaks[1](t).tolist()) for t in texts]
+    monkeypatch.setattr(breaking, "_ICU", None)
+    for text, (lines, graphemes) in zip(texts, with_c_api, strict=True):
+        assert breaks[0](text, "th").tolist() == lines
+        assert breaks[1](text).tolist() == graphemes
