@@ -263,6 +263,16 @@ def rename(font: TTFont, family: str, postscript: str) -> None:
     top.FullName = f"{family} Regular"
 
 
+def bounds_once(font: TTFont) -> None:
+    """Compute each glyph's bounds once for the whole save: fontTools computes them three times
+    while writing a CFF font (the CFF FontBBox, then hhea and vhea), by drawing the glyph."""
+    charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
+    for name in font.getGlyphOrder():
+        charstring = charstrings[name]
+        bounds = charstring.calcBounds(charstrings)
+        charstring.calcBounds = lambda glyph_set, bounds=bounds: bounds
+
+
 def build_subset(spec: CjkSubset, ttc_path: Path, output: Path, corpus: set[int]) -> dict[str, int]:
     """Write one subset file; return counts for the report printed by main()."""
     index = face_index(ttc_path, spec.source_family)
@@ -293,6 +303,7 @@ def build_subset(spec: CjkSubset, ttc_path: Path, output: Path, corpus: set[int]
     font["head"].modified = modified
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
+    bounds_once(font)
     font.save(str(tmp))
     font.close()
     tmp.replace(output)

@@ -341,7 +341,7 @@ def test_cjk_subsets_rebuild_byte_identical(tmp_path: Path) -> None:
         pytest.skip(f"the subsets were written by fontTools {recorded}, installed is {fonttools.version}")
     script = REPO / "scripts" / "make_cjk_subset.py"
     arguments = [sys.executable, str(script), "--ttc", str(CJK_TTC), "-o", tmp_path, "--corpus", CORPUS_DIR]
-    # The two files are built side by side (about a minute each on one core).
+    # The two files are built side by side (about 40 s and 15 s on one core).
     builds = [
         subprocess.Popen([*arguments, "--only", file], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for file in (HAN, HANGUL)
