@@ -1,12 +1,16 @@
 """Time compare's pixel path against SentencePiece encoding of the same texts.
 
-The pixel path is everything `pixtok compare` does to the pixels of one text: render its pages
-(shaping and layout included), cut every page into patches with a blank mask, and count the
-vision tokens of the default encoders. The baseline is the SentencePiece model of `mistral-spm`
-encoding the same whole texts, called directly. Both run in one process, pinned to one core,
-timed with the same clock (the process's CPU time by default, `--clock wall` for wall time; see
-bench_render.py), best of several rounds after a warm-up round; the ratio pixel/spm is what to
-read (the goal is <= 2).
+The pixel path is everything `pixtok compare` does for the pixel side of one text: lay out its
+pages (shaping, line breaking, placement, glyph bitmaps), find which patches of every page hold
+ink, and count the vision tokens of the default encoders. Since the default presets count a
+page by its size and which patches hold ink is read from the glyph bitmaps
+(`RenderResult.inked_patches`, equal to `patchify` of the drawn page), a default compare no
+longer draws pages: they are drawn when something reads their pixels (`--density`, `--ocr`, a
+preset that reads pixels); `bench_render.py` times drawing. The baseline is the SentencePiece
+model of `mistral-spm` encoding the same whole texts, called directly. Both run in one process,
+pinned to one core, timed with the same clock (the process's CPU time by default, `--clock
+wall` for wall time; see bench_render.py), best of several rounds after a warm-up round; the
+ratio pixel/spm is what to read (the goal is <= 2).
 
 Two figures. `new text` (the headline, as a corpus run meets text): every corpus file is cut
 into non-overlapping windows; the Comparer is warmed on the last quarter of every file, then

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import UsageError
 from pixtok.limits import check_text
@@ -151,19 +153,29 @@ class Comparer:
         record["bytes"] = len(text.encode("utf-8"))
         record["tokens"] = {key: tok.count(text) for key, tok in self.tokenizers.items()}
         record["pages"] = result.page_count
-        record["width"] = int(result.pages[0].shape[1])
-        record["height"] = int(result.pages[0].shape[0])
+        record["width"], record["height"] = (int(n) for n in result.page_sizes[0])
         record["font_size_px"] = round(result.font_size_px, 4)
-        grids = [patchify(page, self.options.patch, background=result.background) for page in result.pages]
-        total = sum(grid.total for grid in grids)
-        nonblank = sum(grid.nonblank_count for grid in grids)
-        record["patches"] = {"size": self.options.patch, "total": total, "nonblank": nonblank}
+        # Pages are drawn only for what reads their pixels: density, OCR, a preset whose count
+        # depends on them. Which patches hold ink the layout says without them.
+        patch = self.options.patch
+        grids = (
+            [patchify(page, patch, background=result.background) for page in result.pages]
+            if self.options.density
+            else None
+        )
+        inked = [grid.nonblank for grid in grids] if grids is not None else result.inked_patches(patch)
+        total = sum(mask.size for mask in inked)
+        nonblank = sum(int(np.count_nonzero(mask)) for mask in inked)
+        record["patches"] = {"size": patch, "total": total, "nonblank": nonblank}
         record["vision"] = {
-            key: _vision_dict(encoder.count_pages(result.pages)) for key, encoder in self.encoders.items()
+            key: _vision_dict(
+                encoder.count_pages(result.pages if encoder.reads_pixels else result.page_sizes)
+            )
+            for key, encoder in self.encoders.items()
         }
         record["missing_glyphs"] = result.missing_glyphs
-        if self.options.density:
-            report = density_report(result, text, self.options.patch, grids)
+        if grids is not None:
+            report = density_report(result, text, patch, grids)
             record["density"] = {"total": report["total"], "pages": report["pages"]}
         if self.options.ocr is not None:
             record["ocr"] = _ocr_record(result, text, self.options.ocr)

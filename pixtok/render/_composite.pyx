@@ -9,6 +9,7 @@ about 100 pixels each, and the fixed cost of numpy's calls, not the pixels, was 
 cost. A row of a glyph is drawn with one vectorised minimum (or maximum) over its bytes.
 """
 
+cimport cython
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t
@@ -41,6 +42,23 @@ ctypedef fused flat_index:
     int64_t
 
 
+ctypedef struct Inside:
+    int64_t c0, c1, r0, r1
+
+
+cdef inline Inside inside_page(
+    int64_t x0, int64_t y0, int64_t w, int64_t h, int64_t width, int64_t height
+) noexcept nogil:
+    """The columns [c0, c1) and rows [r0, r1) of a w x h bitmap with its top-left corner at
+    (x0, y0) that fall inside a width x height page (none when c0 >= c1 or r0 >= r1)."""
+    cdef Inside part
+    part.c0 = max(0, -x0)
+    part.c1 = min(w, width - x0)
+    part.r0 = max(0, -y0)
+    part.r1 = min(h, height - y0)
+    return part
+
+
 def composite(
     uint8_t[::1] ink,
     int64_t height,
@@ -69,6 +87,7 @@ def composite(
     cdef Py_ssize_t n = slots.shape[0]
     cdef Py_ssize_t i, total = 0, kept = 0
     cdef int64_t slot, x0, y0, w, h, r, c, r0, r1, c0, c1, at, page_size = height * width
+    cdef Inside part
     cdef uint8_t value
     cdef const uint8_t* row
     cdef bint paged = page.shape[0] > 0
@@ -86,10 +105,8 @@ def composite(
             h = glyph_height[slot]
             x0 = left[i]
             y0 = top[i]
-            c0 = max(0, -x0)
-            c1 = min(w, width - x0)
-            r0 = max(0, -y0)
-            r1 = min(h, height - y0)
+            part = inside_page(x0, y0, w, h, width, height)
+            c0, c1, r0, r1 = part.c0, part.c1, part.r0, part.r1
             if c0 >= c1 or r0 >= r1:
                 continue
             for r in range(r0, r1):
@@ -175,3 +192,95 @@ def clipped_ink(
                     if y < 0 or y >= page_h or x < 0 or x >= page_w:
                         outside += bitmaps[start[slot] + r * w + c]
     return outside, total
+
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+@cython.cdivision(True)
+def inked_patches(
+    const int64_t[::1] slots,
+    const int64_t[::1] left,
+    const int64_t[::1] top,
+    const int64_t[::1] page,
+    const int64_t[::1] page_width,
+    const int64_t[::1] page_height,
+    const int64_t[::1] mask_start,
+    const int64_t[::1] mask_cols,
+    const int64_t[::1] start,
+    const int64_t[::1] glyph_width,
+    const int64_t[::1] glyph_height,
+    const uint8_t[::1] bitmaps,
+    int64_t patch,
+    uint8_t[::1] mask,
+):
+    """Mark in `mask` every `patch` x `patch` square of a page that a placed glyph leaves ink
+    in: glyph `i` (atlas slot `slots[i]`, top-left corner at (`left[i]`, `top[i]`)) lies on
+    page `page[i]` of `page_width` x `page_height` px, whose squares are row by row from
+    `mask_start[page]`, `mask_cols[page]` to a row. Only pixels of non-zero coverage inside the
+    page count, as on a drawn page.
+
+    A glyph covers a few squares; each square not yet marked is read until its first inked
+    pixel, so most glyphs (whose squares a neighbour has marked) cost a few lookups."""
+    cdef Py_ssize_t n = slots.shape[0]
+    cdef Py_ssize_t i
+    cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cols, cy, cx, ry0, ry1, cx0, cx1
+    cdef int64_t width, height, cells = mask.shape[0], longest = 1
+    cdef Inside part
+    cdef const uint8_t* pixels
+    cdef const uint8_t* row
+    cdef bint found
+    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n:
+        raise ValueError("slots, left, top and page differ in length")
+    if patch < 1:
+        raise ValueError("patch must be at least 1 pixel")
+    for i in range(n):
+        p = page[i]
+        if p < 0 or p >= page_width.shape[0] or p >= page_height.shape[0] or p >= mask_start.shape[0] - 1:
+            raise IndexError(f"glyph {i} lies on page {p}, of {page_width.shape[0]}")
+        if slots[i] < 0 or slots[i] >= glyph_width.shape[0]:
+            raise IndexError(f"glyph {i} has no slot {slots[i]}")
+    for p in range(mask_start.shape[0] - 1):
+        if mask_start[p + 1] > cells or mask_start[p + 1] - mask_start[p] < (
+            (page_height[p] + patch - 1) // patch) * mask_cols[p] or mask_cols[p] * patch < page_width[p]:
+            raise ValueError(f"the mask has no room for the squares of page {p}")
+    # The square of each pixel row or column (a table: a 64-bit division costs more than the
+    # rest of a glyph's lookups).
+    for p in range(page_width.shape[0]):
+        longest = max(longest, page_width[p], page_height[p])
+    square_of_array = np.arange(longest, dtype=np.int64) // patch
+    cdef const int64_t[::1] square_of = square_of_array
+    with nogil:
+        for i in range(n):
+            slot = slots[i]
+            w = glyph_width[slot]
+            x0 = left[i]
+            y0 = top[i]
+            p = page[i]
+            width = page_width[p]
+            height = page_height[p]
+            part = inside_page(x0, y0, w, glyph_height[slot], width, height)
+            c0, c1, r0, r1 = part.c0, part.c1, part.r0, part.r1
+            if c0 >= c1 or r0 >= r1:
+                continue
+            cols = mask_cols[p]
+            pixels = &bitmaps[start[slot]]
+            for cy in range(square_of[y0 + r0], square_of[y0 + r1 - 1] + 1):
+                ry0 = max(r0, cy * patch - y0)
+                ry1 = min(r1, (cy + 1) * patch - y0)
+                for cx in range(square_of[x0 + c0], square_of[x0 + c1 - 1] + 1):
+                    if mask[mask_start[p] + cy * cols + cx]:
+                        continue
+                    cx0 = max(c0, cx * patch - x0)
+                    cx1 = min(c1, (cx + 1) * patch - x0)
+                    found = False
+                    for r in range(ry0, ry1):
+                        row = pixels + r * w
+                        for c in range(cx0, cx1):
+                            if row[c]:
+                                found = True
+                                break
+                        if found:
+                            mask[mask_start[p] + cy * cols + cx] = 1
+                            break
+    return None

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
+from pixtok.patches import patchify
 from pixtok.render import _glyph_boxes
 from pixtok.render.breaking import icu_locale, line_break_opportunities
 from pixtok.render.config import Geometry, RenderConfig, parse_color
@@ -90,13 +91,13 @@ class GlyphBoxes:
 class RenderResult:
     """Pages and layout of one rendered text.
 
-    `glyphs` (every drawn glyph's box and character), `line_char_span` ((n_lines, 2): [start,
-    end) character offsets of each line in the input text), `fonts` (what the summary says of
-    each font used) and `clipped_ink` (the fraction of ink outside the pages) are made from the
-    layout when first read: counting patches and tokens needs none of them.
+    `pages` are drawn when first read, and `glyphs` (every drawn glyph's box and character),
+    `line_char_span` ((n_lines, 2): [start, end) character offsets of each line in the input
+    text), `fonts` (what the summary says of each font used) and `clipped_ink` (the fraction of
+    ink outside the pages) are made from the layout when first read: counting patches and
+    tokens needs none of them (`page_sizes` and `inked_patches` answer from the layout).
     """
 
-    pages: list[np.ndarray]
     config: RenderConfig
     geometry: Geometry
     chars: int
@@ -104,17 +105,50 @@ class RenderResult:
     line_page: np.ndarray
     missing: dict[str, int]
     font_size_px: float
+    page_sizes: list[tuple[int, int]]  # (width, height) px of every page
     extra: dict[str, Any] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
     overflow_clusters: int = 0
+    _pages: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _draw_pages: Callable[[], list[np.ndarray]] | None = field(default=None, repr=False, compare=False)
+    _ink_from_glyphs: bool = field(default=False, repr=False, compare=False)
     _layout: _Layout | None = field(default=None, repr=False, compare=False)
     _prepared: PreparedText | None = field(default=None, repr=False, compare=False)
     _describe_font: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        """What a copy in another process needs: the layout's facts made, the layout left out."""
-        _ = self.glyphs, self.line_char_span, self.fonts, self.clipped_ink
-        return {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
+        """What a copy in another process needs: pages drawn, the layout's facts made, the
+        layout left out."""
+        _ = self.pages, self.glyphs, self.line_char_span, self.fonts, self.clipped_ink
+        state = {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
+        return {**state, "_draw_pages": None, "_ink_from_glyphs": False}
+
+    @property
+    def pages(self) -> list[np.ndarray]:
+        """The pages: (H, W) grey or (H, W, 3) RGB uint8 arrays, drawn when first read."""
+        if self._pages is None:
+            assert self._draw_pages is not None
+            self._pages = self._draw_pages()
+            self._draw_pages = None
+        return self._pages
+
+    def inked_patches(self, patch: int = 16) -> list[np.ndarray]:
+        """Which `patch` x `patch` squares of each page hold ink, as (rows, cols) bool arrays:
+        `patchify(page, patch, background=self.background).nonblank` of every page.
+
+        Black text on white grey pages not yet drawn answer from the glyph bitmaps of the
+        layout: a square is inked when a glyph leaves a pixel of non-zero coverage in it, which
+        is when the drawn page has a pixel there that is not white. Other pages are read.
+        """
+        if isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1:
+            raise UsageError(f"patch must be a positive whole number of pixels, not {patch!r}")
+        layout = self._layout
+        if self._pages is None and self._ink_from_glyphs and layout is not None:
+            boxes = layout.boxes
+            return layout.atlas.inked_patches(
+                layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, int(patch)
+            )
+        return [patchify(page, int(patch), background=self.background).nonblank for page in self.pages]
 
     @functools.cached_property
     def glyphs(self) -> GlyphBoxes:
@@ -160,7 +194,7 @@ class RenderResult:
 
     @property
     def page_count(self) -> int:
-        return len(self.pages)
+        return len(self.page_sizes)
 
     @functools.cached_property
     def background(self) -> int | tuple[int, int, int]:
@@ -178,10 +212,10 @@ class RenderResult:
     def summary(self) -> dict[str, Any]:
         """The facts `pixtok render --json` prints."""
         return {
-            "pages": len(self.pages),
-            "width": int(self.pages[0].shape[1]) if self.pages else 0,
-            "height": int(self.pages[0].shape[0]) if self.pages else 0,
-            "page_sizes": [[int(p.shape[1]), int(p.shape[0])] for p in self.pages],
+            "pages": len(self.page_sizes),
+            "width": int(self.page_sizes[0][0]) if self.page_sizes else 0,
+            "height": int(self.page_sizes[0][1]) if self.page_sizes else 0,
+            "page_sizes": [[int(w), int(h)] for w, h in self.page_sizes],
             "chars": self.chars,
             "lines": self.lines,
             "glyphs": len(self.glyphs),
@@ -510,8 +544,29 @@ class Renderer:
     # -- pixels ------------------------------------------------------------------------------
 
     def _draw(self, text: str, prepared: PreparedText, layout: _Layout, repeat: bool = False) -> RenderResult:
+        """The result of a laid-out text, its pages drawn when first read."""
+        shaped, geometry = layout.shaped, layout.geometry
+        return RenderResult(
+            config=self.config,
+            geometry=geometry,
+            chars=len(text),
+            lines=len(layout.lines),
+            line_page=layout.line_page,
+            missing=dict(shaped.missing),
+            font_size_px=geometry.size,
+            page_sizes=list(zip(layout.page_widths, layout.page_heights, strict=True)),
+            languages=list(shaped.runs.languages),
+            overflow_clusters=layout.placed.overflow_clusters,
+            _draw_pages=functools.partial(self._draw_pages, layout, repeat),
+            _ink_from_glyphs=self._dark and self.config.layout != "strip",  # no end patch
+            _layout=layout,
+            _prepared=prepared,
+            _describe_font=functools.partial(_describe_font, self.chain.fonts, self._font_descriptions),
+        )
+
+    def _draw_pages(self, layout: _Layout, repeat: bool) -> list[np.ndarray]:
         config = self.config
-        geometry, placed, boxes, shaped = layout.geometry, layout.placed, layout.boxes, layout.shaped
+        placed, boxes = layout.placed, layout.boxes
         atlas = layout.atlas
         slots = layout.slots
         n_pages = len(layout.page_widths)
@@ -534,8 +589,13 @@ class Renderer:
                 atlas.press(target, stamp, dark)
             else:
                 page_of_glyph = placed.page[sel] - first_page if count > 1 else None
-                # A text drawn again may well be drawn a third time: keep its pixels, within budget.
-                keep = repeat and self._stamp_bytes < _STAMP_BYTES
+                # A text drawn again may well be drawn a third time: keep its pixels, within
+                # budget, while its layout is kept (pages read late may outlive it).
+                keep = (
+                    repeat
+                    and self._stamp_bytes < _STAMP_BYTES
+                    and self._layouts.get(layout.shaped.text) is layout
+                )
                 stamp = atlas.composite(
                     target, slots[sel], boxes.left[sel], boxes.top[sel], page_of_glyph,
                     dark=dark, keep=keep,
@@ -555,22 +615,7 @@ class Renderer:
                 if page.shape[:2] != (layout.page_heights[p], layout.page_widths[p]):
                     page = np.ascontiguousarray(page[: layout.page_heights[p], : layout.page_widths[p]])
                 pages.append(page)
-
-        return RenderResult(
-            pages=pages,
-            config=config,
-            geometry=geometry,
-            chars=len(text),
-            lines=n_lines,
-            line_page=layout.line_page,
-            missing=dict(shaped.missing),
-            font_size_px=geometry.size,
-            languages=list(shaped.runs.languages),
-            overflow_clusters=placed.overflow_clusters,
-            _layout=layout,
-            _prepared=prepared,
-            _describe_font=functools.partial(_describe_font, self.chain.fonts, self._font_descriptions),
-        )
+        return pages
 
 
 def _describe_font(fonts: list[Any], descriptions: dict[int, dict[str, Any]], index: int) -> dict[str, Any]:

@@ -201,6 +201,35 @@ class GlyphAtlas:
             a["start"], a["w"], a["h"], a["ink"], a["bitmaps"],
         )  # fmt: skip
 
+    def inked_patches(
+        self,
+        slots: np.ndarray,
+        left: np.ndarray,
+        top: np.ndarray,
+        page: np.ndarray,
+        page_sizes: list[tuple[int, int]],
+        patch: int,
+    ) -> list[np.ndarray]:
+        """Which `patch` x `patch` squares of each page (width, height) the placed glyphs leave
+        ink in, as (rows, cols) bool arrays: the squares of a page drawn black on white whose
+        pixels are not all white (partial squares at the right and bottom edges count the
+        page's pixels only), read from the glyph bitmaps without drawing the page."""
+        a = self.arrays()
+        sizes = np.asarray(page_sizes, dtype=np.int64).reshape(-1, 2)
+        width, height = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
+        rows, cols = -(-height // patch), -(-width // patch)
+        mask_start = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(rows * cols, out=mask_start[1:])
+        mask = np.zeros(int(mask_start[-1]), dtype=np.uint8)
+        _composite.inked_patches(
+            _int64(slots), _int64(left), _int64(top), _int64(page), width, height,
+            mask_start, cols, a["start"], a["w"], a["h"], a["bitmaps"], int(patch), mask,
+        )  # fmt: skip
+        inked = mask.view(bool)
+        bounds = mask_start.tolist()
+        shapes = zip(rows.tolist(), cols.tolist(), strict=True)
+        return [inked[bounds[k] : bounds[k + 1]].reshape(shape) for k, shape in enumerate(shapes)]
+
 
 def _int64(values: np.ndarray | int) -> np.ndarray:
     """A contiguous int64 array of `values` (no copy when it already is one)."""
