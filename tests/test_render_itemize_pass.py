@@ -13,8 +13,8 @@ import pytest
 import regex
 from fontTools.ttLib import TTFont
 from harfbuzz_reference import uharfbuzz_reference
-from pixtok.render._itemize import itemize_known
 
+from pixtok.render._itemize import itemize_known
 from pixtok.render.direction import has_rtl, reference_levels, text_levels
 from pixtok.render.fonts import Font, FontChain
 from pixtok.render.harfbuzz import UharfbuzzShaper, c_library

@@ -21,7 +21,9 @@ import pytest
 import uharfbuzz as hb
 
 from pixtok import RenderConfig, Renderer, render
+from pixtok.render._shape import run_columns
 from pixtok.render.fonts import FONT_DIR, FontChain
+from pixtok.render.itemize import character_table
 from pixtok.render.shaping import Shaper
 from pixtok.render.text import prepare
 
@@ -214,3 +216,42 @@ def test_a_break_where_harfbuzz_says_unsafe_reshapes_the_line_edges() -> None:
         assert ours == sorted(reference("NotoNaskhArabic-Regular.ttf", word[start:end], "und")[:, 0].tolist())
         drawn += ours
     assert sorted(drawn) != whole, "the line edges changed form"
+
+
+def test_controls_the_font_lacks_are_hidden_and_the_rest_is_harfbuzz_s() -> None:
+    """Controls (HarfBuzz gives them glyph 0 in DejaVu Sans) get no glyph, advance or offset;
+    every other glyph is HarfBuzz's (format characters it hides itself, as zero-width spaces),
+    with its run's level and font."""
+    controls = "\u0007\u001b\u007f\u0090"
+    assert all(unicodedata.category(c) == "Cc" for c in controls)
+    text = f"pre{controls[0]}fix {controls[1]}word{controls[2]} and\u2066 tag\U000e0041{controls[3]}."
+    chain = FontChain.from_specs([str(FONT_DIR / "DejaVuSans.ttf")], fallback=False, system_fonts=False)
+    shaped = Shaper(chain).shape(prepare(text), None)
+    theirs = reference("DejaVuSans.ttf", text, "en")
+    gone = theirs[:, 0] == 0
+    assert gone.sum() == len(controls)
+    assert sorted(shaped.cps[shaped.cluster[gone]].tolist()) == sorted(map(ord, controls))
+    assert (shaped.gid[gone] == -1).all()
+    for column in (shaped.advance, shaped.x_offset, shaped.y_offset):
+        assert not column[gone].any()
+    ours = np.stack([shaped.gid, shaped.advance, shaped.x_offset, shaped.y_offset], axis=1)
+    assert np.array_equal(ours[~gone], theirs[~gone])
+    assert (shaped.font == 0).all() and (shaped.level == 0).all()
+    assert shaped.run_glyph_start.tolist() == [0, len(shaped.gid)]
+
+
+def test_run_columns_leave_the_glyphs_alone_until_their_characters_are_described() -> None:
+    _, invisible, unseen = character_table()
+    table = np.full(0x110000, unseen, dtype=np.uint16)
+    cps = np.array([ord("a"), 7, ord("b")], dtype=np.uint32)
+    gid = np.array([68, 0, 69], dtype=np.int32)
+    advance = np.array([1255, 600, 1300], dtype=np.int32)
+    offsets = np.zeros(3, dtype=np.int32), np.zeros(3, dtype=np.int32)
+    runs = np.array([2, 1], dtype=np.int64), np.array([0, 1], dtype=np.int8), np.array([0, 2], dtype=np.int32)
+    columns = (*runs, gid, np.arange(3, dtype=np.int64), advance, *offsets, cps)
+    assert run_columns(*columns, table, invisible, unseen, -1) is None
+    assert gid.tolist() == [68, 0, 69] and advance.tolist() == [1255, 600, 1300]
+    table[7] = invisible
+    start, level, font = run_columns(*columns, table, invisible, unseen, -1)
+    assert gid.tolist() == [68, -1, 69] and advance.tolist() == [1255, 0, 1300]
+    assert start.tolist() == [0, 2, 3] and level.tolist() == [0, 0, 1] and font.tolist() == [0, 0, 2]

@@ -15,7 +15,7 @@ The records are HarfBuzz's `hb_glyph_info_t` and `hb_glyph_position_t` (hb-buffe
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uintptr_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uintptr_t
 
 ctypedef struct GlyphInfo:
     uint32_t codepoint  # the glyph id, after shaping
@@ -154,3 +154,67 @@ cdef class _Columns:
 
     cdef tuple trimmed(self, Py_ssize_t total):
         return tuple(column[:total] for column in self.arrays)
+
+
+def run_columns(
+    const int64_t[::1] count,
+    const int8_t[::1] run_level,
+    const int32_t[::1] run_font,
+    int32_t[::1] gid,
+    const int64_t[::1] cluster,
+    int32_t[::1] advance,
+    int32_t[::1] x_offset,
+    int32_t[::1] y_offset,
+    const uint32_t[::1] cps,
+    const uint16_t[::1] properties,
+    uint16_t invisible,
+    uint16_t unseen,
+    int32_t hidden,
+):
+    """The per-glyph columns of shaped runs (`count[r]` glyphs each, in run order): the first
+    glyph of each run (one more entry: the glyph count), and each glyph's bidi level and font
+    index from its run. Glyphs HarfBuzz found no glyph for (id 0) whose character shapes to
+    nothing (its entry in the character `properties` table has the `invisible` flag) get the
+    id `hidden`, and no advance or offset.
+
+    Returns None, leaving every column as it was, when a character of a glyph with id 0 is
+    `unseen` in the table (its properties are not known yet)."""
+    cdef Py_ssize_t runs = count.shape[0], n = gid.shape[0], r, g, at = 0
+    cdef uint16_t value
+    if run_level.shape[0] != runs or run_font.shape[0] != runs:
+        raise ValueError("count, run_level and run_font differ in length")
+    for r in range(runs):
+        if count[r] < 0:
+            raise ValueError("a run has a negative glyph count")
+        at += count[r]
+    if at != n or cluster.shape[0] != n or advance.shape[0] != n or x_offset.shape[0] != n or y_offset.shape[0] != n:
+        raise ValueError("the glyph columns and the runs' glyph counts differ")
+    for g in range(n):
+        if gid[g] == 0 and (cluster[g] < 0 or cluster[g] >= cps.shape[0] or cps[cluster[g]] >= properties.shape[0]):
+            raise IndexError(f"glyph {g} has no character in the text")
+        if gid[g] == 0 and properties[cps[cluster[g]]] == unseen:
+            return None
+    start_array = np.empty(runs + 1, dtype=np.int64)
+    level_array = np.empty(n, dtype=np.int8)
+    font_array = np.empty(n, dtype=np.int32)
+    cdef int64_t[::1] start = start_array
+    cdef int8_t[::1] level = level_array
+    cdef int32_t[::1] font = font_array
+    at = 0
+    with nogil:
+        for r in range(runs):
+            start[r] = at
+            for g in range(at, at + count[r]):
+                level[g] = run_level[r]
+                font[g] = run_font[r]
+            at += count[r]
+        start[runs] = at
+        for g in range(n):
+            if gid[g] == 0:
+                value = properties[cps[cluster[g]]]
+                if value & invisible:
+                    gid[g] = hidden
+                    advance[g] = 0
+                    x_offset[g] = 0
+                    y_offset[g] = 0
+    return start_array, level_array, font_array

@@ -129,9 +129,10 @@ def _properties(cps: np.ndarray) -> tuple[np.ndarray, int]:
     return props, flags
 
 
-def is_invisible(cps: np.ndarray) -> np.ndarray:
-    """Which code points shape to nothing (controls, joiners, variation selectors)."""
-    return (char_properties(cps) & _INVISIBLE) != 0
+def character_table() -> tuple[np.ndarray, int, int]:
+    """The per-code-point property table as it stands, the flag of characters that shape to
+    nothing, and the entry of code points not described yet: for compiled passes that read it."""
+    return _property_table(), _INVISIBLE, _UNSEEN
 
 
 def is_mark(cps: np.ndarray) -> np.ndarray:

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pixtok.render._shape import run_columns
 from pixtok.render.direction import text_levels
 from pixtok.render.fonts import FontChain
 from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, Item, new_shaper, run_items
-from pixtok.render.itemize import Itemizer, Runs, is_invisible
+from pixtok.render.itemize import Itemizer, Runs, char_properties, character_table
 from pixtok.render.text import PreparedText, codepoints
 
 #: Glyph id given to characters that shape to nothing drawable (controls, format characters).
@@ -151,22 +152,21 @@ class Shaper:
         levels, base_level = text_levels(text, cps)
         runs = self.itemizer.itemize(text, cps, levels, language)
         records = self.harfbuzz.shape_runs(self.codepoints(cps), runs, self.chain.fonts, logical=True)
-        count = records.count
-        run_glyph_start = np.concatenate(([0], np.cumsum(count)))
         gid, cluster, flags = records.gid, records.cluster, records.flags
         advance, x_offset, y_offset = records.x_advance, records.x_offset, records.y_offset
-        level = np.repeat(runs.level, count)
-        # Characters that need no glyph (controls, format characters) and that the font lacks.
-        notdef = np.flatnonzero(gid == 0)
-        if len(notdef):
-            hidden = notdef[is_invisible(cps[cluster[notdef]])]
-            gid[hidden] = INVISIBLE
-            advance[hidden] = x_offset[hidden] = y_offset[hidden] = 0
+        # Each glyph's run level and font; characters that need no glyph (controls, format
+        # characters) and that the font lacks are hidden.
+        glyph_columns = (records.count, runs.level, runs.font, gid, cluster, advance, x_offset, y_offset, cps)
+        columns = run_columns(*glyph_columns, *character_table(), INVISIBLE)
+        if columns is None:  # a character the table does not describe yet: described first
+            char_properties(cps)
+            columns = run_columns(*glyph_columns, *character_table(), INVISIBLE)
+        run_glyph_start, level, font = columns
         return ShapedText(
             text=text,
             cps=cps,
             gid=gid,
-            font=np.repeat(runs.font.astype(np.int32), count),
+            font=font,
             advance=advance,
             x_offset=x_offset,
             y_offset=y_offset,
