@@ -133,6 +133,8 @@ class Comparer:
         }
         self.encoders: dict[str, Encoder] = {name: get_encoder(name) for name in self.options.encoders}
         self.renderer = Renderer(self.options.render)
+        #: The counts of the presets that count a page by its size alone, per list of page sizes.
+        self._size_counts: dict[tuple[tuple[int, int], ...], dict[str, dict[str, Any]]] = {}
 
     def render(self, text: str) -> RenderResult:
         """The pages of `text`; text that is not valid Unicode (a lone surrogate, which no
@@ -167,12 +169,7 @@ class Comparer:
         total = sum(mask.size for mask in inked)
         nonblank = sum(int(np.count_nonzero(mask)) for mask in inked)
         record["patches"] = {"size": patch, "total": total, "nonblank": nonblank}
-        record["vision"] = {
-            key: _vision_dict(
-                encoder.count_pages(result.pages if encoder.reads_pixels else result.page_sizes)
-            )
-            for key, encoder in self.encoders.items()
-        }
+        record["vision"] = self._vision(result)
         record["missing_glyphs"] = result.missing_glyphs
         if grids is not None:
             report = density_report(result, text, patch, grids)
@@ -180,6 +177,28 @@ class Comparer:
         if self.options.ocr is not None:
             record["ocr"] = _ocr_record(result, text, self.options.ocr)
         return _with_ratios(record)
+
+    def _vision(self, result: RenderResult) -> dict[str, dict[str, Any]]:
+        """Each encoder's count of the pages (a new dict per record): presets that read pixels
+        count the pages, the others are counted once per list of page sizes."""
+        sizes = tuple(result.page_sizes)
+        by_size = self._size_counts.get(sizes)
+        if by_size is None:
+            if len(self._size_counts) >= _SIZE_COUNTS:
+                self._size_counts.clear()
+            by_size = self._size_counts[sizes] = {
+                key: _vision_dict(encoder.count_pages(sizes))
+                for key, encoder in self.encoders.items()
+                if not encoder.reads_pixels
+            }
+        return {
+            key: dict(by_size[key]) if key in by_size else _vision_dict(encoder.count_pages(result.pages))
+            for key, encoder in self.encoders.items()
+        }
+
+
+#: Lists of page sizes whose counts a Comparer keeps (a corpus of one preset meets a few).
+_SIZE_COUNTS = 4096
 
 
 def _ocr_record(result: RenderResult, text: str, options: OcrOptions) -> dict[str, Any]:

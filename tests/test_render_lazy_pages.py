@@ -17,6 +17,7 @@ import pytest
 
 from pixtok import RenderConfig, Renderer
 from pixtok.compare import CompareOptions, Comparer
+from pixtok.encoders import get_encoder
 from pixtok.patches import patchify
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -146,3 +147,20 @@ def test_compare_draws_no_page_unless_something_reads_pixels() -> None:
         result = comparer.render(text)
         comparer.measure(text, result=result)
         assert result._pages is not None  # density and PIXEL's end patch read the pixels
+
+
+def test_compare_counts_each_preset_as_the_preset_counts_the_pages() -> None:
+    """Presets that count a page by its size are counted once per list of page sizes, PIXEL
+    (which reads its strips' pixels) on the pages; both as the encoders count the drawn pages."""
+    encoders = ("pixel", "deepseek-ocr-base", "deepseek-ocr-tiny")
+    options = CompareOptions(render=P("pixel"), tokenizers=(), encoders=encoders)
+    comparer = Comparer(options)
+    texts = ["A short strip.", "A longer line of text that fills more of its strip than the first one."]
+    for text in texts + texts:
+        result = comparer.render(text)
+        vision = comparer.measure(text, result=result)["vision"]
+        for name in encoders:
+            total = get_encoder(name).count_pages(result.pages)
+            assert vision[name]["tokens"] == total.tokens and vision[name]["tiles"] == total.tiles, name
+    first, again = (comparer.measure(texts[0])["vision"] for _ in range(2))
+    assert first == again and first["deepseek-ocr-base"] is not again["deepseek-ocr-base"]  # each its own
