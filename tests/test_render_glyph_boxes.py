@@ -28,6 +28,10 @@ def slot_tables(rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray,
     return tables, np.concatenate(tables), start
 
 
+#: No index: every glyph's slot, in order.
+NO_INDEX = np.zeros(0, dtype=np.int64)
+
+
 @settings(max_examples=200, deadline=None)
 @given(seeds)
 def test_find_slots_reads_each_fonts_own_table(seed: int) -> None:
@@ -39,21 +43,31 @@ def test_find_slots_reads_each_fonts_own_table(seed: int) -> None:
     sizes = np.array([len(t) for t in tables] + [10])
     gid = (rng.random(n) * sizes[font]).astype(np.int32)
     slots = np.empty(n, dtype=np.int64)
-    missing = _glyph_boxes.find_slots(font, gid, table, start, slots)
+    missing = _glyph_boxes.find_slots(font, gid, NO_INDEX, table, start, slots)
     expected = np.full(n, -1, dtype=np.int64)
     for f, t in enumerate(tables):
         expected[font == f] = t[gid[font == f]]
     np.testing.assert_array_equal(slots, expected)
     assert missing == int((expected < 0).sum())
+    # The slots of some of the glyphs, picked (in any order, some twice) by their index.
+    if n:
+        index = rng.integers(0, n, int(rng.integers(1, 2 * n + 1))).astype(np.int64)
+        picked = np.empty(len(index), dtype=np.int64)
+        assert _glyph_boxes.find_slots(font, gid, index, table, start, picked) == int(
+            (expected[index] < 0).sum()
+        )
+        np.testing.assert_array_equal(picked, expected[index])
 
 
 def test_find_slots_refuses_glyphs_beyond_their_font() -> None:
     table, start = np.zeros(5, dtype=np.int64), np.array([0, 3, 5], dtype=np.int64)
     slots = np.empty(1, dtype=np.int64)
-    with pytest.raises(IndexError):
-        _glyph_boxes.find_slots(np.array([0], np.int32), np.array([3], np.int32), table, start, slots)
-    with pytest.raises(IndexError):
-        _glyph_boxes.find_slots(np.array([1], np.int32), np.array([-1], np.int32), table, start, slots)
+    # A glyph past its font, a negative one, an index past the glyphs, a negative index.
+    cases = ((0, 3, NO_INDEX), (1, -1, NO_INDEX), (0, 1, np.array([1])), (0, 1, np.array([-1])))
+    for font, gid, index in cases:
+        fonts, gids = np.array([font], np.int32), np.array([gid], np.int32)
+        with pytest.raises(IndexError):
+            _glyph_boxes.find_slots(fonts, gids, index, table, start, slots)
 
 
 @settings(max_examples=200, deadline=None)

@@ -203,51 +203,55 @@ def inked_patches(
     const int64_t[::1] left,
     const int64_t[::1] top,
     const int64_t[::1] page,
-    const int64_t[::1] page_width,
-    const int64_t[::1] page_height,
-    const int64_t[::1] mask_start,
-    const int64_t[::1] mask_cols,
+    const int64_t[:, ::1] page_size,
     const int64_t[::1] start,
     const int64_t[::1] glyph_width,
     const int64_t[::1] glyph_height,
     const uint8_t[::1] bitmaps,
     int64_t patch,
-    uint8_t[::1] mask,
 ):
-    """Mark in `mask` every `patch` x `patch` square of a page that a placed glyph leaves ink
-    in: glyph `i` (atlas slot `slots[i]`, top-left corner at (`left[i]`, `top[i]`)) lies on
-    page `page[i]` of `page_width` x `page_height` px, whose squares are row by row from
-    `mask_start[page]`, `mask_cols[page]` to a row. Only pixels of non-zero coverage inside the
-    page count, as on a drawn page.
+    """Which `patch` x `patch` squares of each page a placed glyph leaves ink in: glyph `i`
+    (atlas slot `slots[i]`, top-left corner at (`left[i]`, `top[i]`)) lies on page `page[i]`,
+    `page_size[page[i]]` = (width, height) px. Only pixels of non-zero coverage inside the page
+    count, as on a drawn page; partial squares at the right and bottom edges count the page's
+    pixels only.
 
-    A glyph covers a few squares; each square not yet marked is read until its first inked
-    pixel, so most glyphs (whose squares a neighbour has marked) cost a few lookups."""
-    cdef Py_ssize_t n = slots.shape[0]
+    Returns (mask, first): the squares of all pages, page after page and row by row (uint8),
+    and where each page's squares begin (one more entry: their total). A glyph covers a few
+    squares; each square not yet marked is read until its first inked pixel, so most glyphs
+    (whose squares a neighbour has marked) cost a few lookups."""
+    cdef Py_ssize_t n = slots.shape[0], pages = page_size.shape[0]
     cdef Py_ssize_t i
-    cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cols, cy, cx, ry0, ry1, cx0, cx1
-    cdef int64_t width, height, cells = mask.shape[0], longest = 1
-    cdef Inside part
+    cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cy, cx, ry0, ry1, cx0, cx1, at
+    cdef int64_t width, height, longest = 1
     cdef const uint8_t* pixels
     cdef const uint8_t* row
     cdef bint found
-    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n:
-        raise ValueError("slots, left, top and page differ in length")
+    cdef Inside part
+    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n or page_size.shape[1] != 2:
+        raise ValueError("slots, left, top and page differ in length, or a page size is not (width, height)")
     if patch < 1:
         raise ValueError("patch must be at least 1 pixel")
     for i in range(n):
-        p = page[i]
-        if p < 0 or p >= page_width.shape[0] or p >= page_height.shape[0] or p >= mask_start.shape[0] - 1:
-            raise IndexError(f"glyph {i} lies on page {p}, of {page_width.shape[0]}")
+        if page[i] < 0 or page[i] >= pages:
+            raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
         if slots[i] < 0 or slots[i] >= glyph_width.shape[0]:
             raise IndexError(f"glyph {i} has no slot {slots[i]}")
-    for p in range(mask_start.shape[0] - 1):
-        if mask_start[p + 1] > cells or mask_start[p + 1] - mask_start[p] < (
-            (page_height[p] + patch - 1) // patch) * mask_cols[p] or mask_cols[p] * patch < page_width[p]:
-            raise ValueError(f"the mask has no room for the squares of page {p}")
+    first_array = np.empty(pages + 1, dtype=np.int64)
+    columns_array = np.empty(pages, dtype=np.int64)
+    cdef int64_t[::1] first = first_array
+    cdef int64_t[::1] columns = columns_array
+    first[0] = 0
+    for p in range(pages):
+        if page_size[p, 0] < 0 or page_size[p, 1] < 0:
+            raise ValueError(f"page {p} has a negative size")
+        columns[p] = (page_size[p, 0] + patch - 1) // patch
+        first[p + 1] = first[p] + columns[p] * ((page_size[p, 1] + patch - 1) // patch)
+        longest = max(longest, page_size[p, 0], page_size[p, 1])
+    mask_array = np.zeros(first[pages], dtype=np.uint8)
+    cdef uint8_t[::1] mask = mask_array
     # The square of each pixel row or column (a table: a 64-bit division costs more than the
     # rest of a glyph's lookups).
-    for p in range(page_width.shape[0]):
-        longest = max(longest, page_width[p], page_height[p])
     square_of_array = np.arange(longest, dtype=np.int64) // patch
     cdef const int64_t[::1] square_of = square_of_array
     with nogil:
@@ -257,19 +261,17 @@ def inked_patches(
             x0 = left[i]
             y0 = top[i]
             p = page[i]
-            width = page_width[p]
-            height = page_height[p]
-            part = inside_page(x0, y0, w, glyph_height[slot], width, height)
+            part = inside_page(x0, y0, w, glyph_height[slot], page_size[p, 0], page_size[p, 1])
             c0, c1, r0, r1 = part.c0, part.c1, part.r0, part.r1
             if c0 >= c1 or r0 >= r1:
                 continue
-            cols = mask_cols[p]
             pixels = &bitmaps[start[slot]]
             for cy in range(square_of[y0 + r0], square_of[y0 + r1 - 1] + 1):
                 ry0 = max(r0, cy * patch - y0)
                 ry1 = min(r1, (cy + 1) * patch - y0)
                 for cx in range(square_of[x0 + c0], square_of[x0 + c1 - 1] + 1):
-                    if mask[mask_start[p] + cy * cols + cx]:
+                    at = first[p] + cy * columns[p] + cx
+                    if mask[at]:
                         continue
                     cx0 = max(c0, cx * patch - x0)
                     cx1 = min(c1, (cx + 1) * patch - x0)
@@ -281,6 +283,6 @@ def inked_patches(
                                 found = True
                                 break
                         if found:
-                            mask[mask_start[p] + cy * cols + cx] = 1
+                            mask[at] = 1
                             break
-    return None
+    return mask_array, first_array

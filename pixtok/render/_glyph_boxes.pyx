@@ -19,20 +19,26 @@ from libc.stdint cimport int32_t, int64_t
 def find_slots(
     const int32_t[::1] font,
     const int32_t[::1] gid,
+    const int64_t[::1] index,
     const int64_t[::1] table,
     const int64_t[::1] table_start,
     int64_t[::1] slots,
 ):
-    """Write the atlas slot of glyph `gid[i]` of font `font[i]` into `slots[i]`: -1 for a glyph
-    not drawn yet, or of a font that has no table yet. Returns how many are -1."""
-    cdef Py_ssize_t i, missing = 0
+    """Write the atlas slot of glyph `gid[k]` of font `font[k]`, k = `index[i]` (k = i when
+    `index` is empty), into `slots[i]`: -1 for a glyph not drawn yet, or of a font that has no
+    table yet. Returns how many are -1."""
+    cdef Py_ssize_t i, k, missing = 0, n = font.shape[0]
     cdef Py_ssize_t tables = table_start.shape[0] - 1
+    cdef bint picked = index.shape[0] > 0
     cdef int64_t f, g, slot
-    if slots.shape[0] != font.shape[0] or gid.shape[0] != font.shape[0]:
-        raise ValueError("font, gid and slots differ in length")
-    for i in range(font.shape[0]):
-        f = font[i]
-        g = gid[i]
+    if gid.shape[0] != n or slots.shape[0] != (index.shape[0] if picked else n):
+        raise ValueError("font and gid differ in length, or slots from the glyphs asked for")
+    for i in range(slots.shape[0]):
+        k = index[i] if picked else i
+        if k < 0 or k >= n:
+            raise IndexError(f"glyph {k} of {n}")
+        f = font[k]
+        g = gid[k]
         if f < 0 or g < 0:
             raise IndexError(f"no slot for glyph {g} of font {f}")
         if f >= tables:

@@ -241,8 +241,6 @@ class _Layout:
     box: LineBox
     atlas: GlyphAtlas  # the atlas `slots` index (kept alive with the layout)
     slots: np.ndarray
-    glyph_font: np.ndarray  # font and glyph id of each placed glyph
-    glyph_id: np.ndarray
     boxes: GlyphPixels
     line_page: np.ndarray
     page_widths: list[int]
@@ -254,6 +252,16 @@ class _Layout:
     @property
     def size(self) -> int:
         return len(self.shaped.gid) + 1
+
+    @functools.cached_property
+    def glyph_font(self) -> np.ndarray:
+        """The font of each placed glyph (made when read: counting patches and tokens does not)."""
+        return self.shaped.font[self.placed.index]
+
+    @functools.cached_property
+    def glyph_id(self) -> np.ndarray:
+        """The glyph id of each placed glyph."""
+        return self.shaped.gid[self.placed.index]
 
     @functools.cached_property
     def clipped_ink(self) -> float:
@@ -491,9 +499,7 @@ class Renderer:
         """Where every glyph's bitmap lands, page sizes, and the ink that falls off the pages."""
         config = self.config
         atlas = self.atlas(geometry.size)
-        gid = shaped.gid[placed.index]
-        font = shaped.font[placed.index]
-        slots = atlas.slots(font, gid)
+        slots = atlas.slots(shaped.font, shaped.gid, placed.index)
         boxes = atlas.boxes(slots, placed.x, placed.baseline)
         n_lines = len(lines)
         if config.layout == "strip" and len(slots):
@@ -532,8 +538,6 @@ class Renderer:
             box=box,
             atlas=atlas,
             slots=slots,
-            glyph_font=font,
-            glyph_id=gid,
             boxes=boxes,
             line_page=line_page,
             page_widths=page_widths,

@@ -113,21 +113,25 @@ class GlyphAtlas:
         for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
             self._glyphs[key].extend(column)
 
-    def slots(self, font: np.ndarray, gid: np.ndarray) -> np.ndarray:
-        """Cache slot of each (font, glyph) pair, rendering the ones not seen before.
+    def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+        """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
+        the ones not seen before.
 
         Glyphs new to the atlas are rendered font by font in the order of the font index, each
         font's in the order of glyph id, so that a text's glyphs always get the same slots.
         """
         font = np.ascontiguousarray(font, dtype=np.int32)
         gid = np.ascontiguousarray(gid, dtype=np.int32)
-        slots = np.empty(len(gid), dtype=np.int64)
-        if _glyph_boxes.find_slots(font, gid, self._slot_table.view(), self._table_start, slots):
+        picked = _NO_PAGE if index is None else _int64(index)
+        slots = np.empty(len(gid) if index is None else len(picked), dtype=np.int64)
+        if _glyph_boxes.find_slots(font, gid, picked, self._slot_table.view(), self._table_start, slots):
+            if index is not None:
+                font, gid, picked = font[picked], gid[picked], _NO_PAGE
             missing = slots < 0
             for font_index in np.unique(font[missing]).tolist():
                 wanted = gid[missing & (font == font_index)]
                 self._render(font_index, np.unique(wanted).tolist())
-            _glyph_boxes.find_slots(font, gid, self._slot_table.view(), self._table_start, slots)
+            _glyph_boxes.find_slots(font, gid, picked, self._slot_table.view(), self._table_start, slots)
         return slots
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -216,19 +220,15 @@ class GlyphAtlas:
         page's pixels only), read from the glyph bitmaps without drawing the page."""
         a = self.arrays()
         sizes = np.asarray(page_sizes, dtype=np.int64).reshape(-1, 2)
-        width, height = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
-        rows, cols = -(-height // patch), -(-width // patch)
-        mask_start = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(rows * cols, out=mask_start[1:])
-        mask = np.zeros(int(mask_start[-1]), dtype=np.uint8)
-        _composite.inked_patches(
-            _int64(slots), _int64(left), _int64(top), _int64(page), width, height,
-            mask_start, cols, a["start"], a["w"], a["h"], a["bitmaps"], int(patch), mask,
+        mask, first = _composite.inked_patches(
+            _int64(slots), _int64(left), _int64(top), _int64(page), sizes,
+            a["start"], a["w"], a["h"], a["bitmaps"], int(patch),
         )  # fmt: skip
-        inked = mask.view(bool)
-        bounds = mask_start.tolist()
-        shapes = zip(rows.tolist(), cols.tolist(), strict=True)
-        return [inked[bounds[k] : bounds[k + 1]].reshape(shape) for k, shape in enumerate(shapes)]
+        inked, bounds = mask.view(bool), first.tolist()
+        return [
+            inked[bounds[k] : bounds[k + 1]].reshape(-(-height // patch), -(-width // patch))
+            for k, (width, height) in enumerate(page_sizes)
+        ]
 
 
 def _int64(values: np.ndarray | int) -> np.ndarray:
