@@ -321,3 +321,69 @@ def test_advances_scale_font_units_and_space_clusters() -> None:
         before_mark = g + 1 < len(shaped.gid) and text[shaped.cluster[g + 1]] == "\u0301"
         spaced = last_of_cluster and not before_mark and shaped.gid[g] != INVISIBLE
         assert advance[g] - plain[g] == pytest.approx(1.5 if spaced else 0.0)
+
+
+# -- the edges of unsafe breaks -------------------------------------------------------------
+
+
+def edge_pieces_stated_plainly(
+    unsafe, line_of_break, run_start, run_end, line_start, line_end, starts, safe, edge
+):
+    """The pieces around unsafe breaks, one break at a time with numpy's searches."""
+    pieces: list[tuple[int, int]] = []
+    for b, line in zip(unsafe.tolist(), line_of_break.tolist(), strict=True):
+        r = int(np.searchsorted(run_start, b, side="right")) - 1
+        r = r if r >= 0 and b < run_end[r] else -1
+        lo = max(int(run_start[r]), int(line_start[line]))
+        hi = min(int(run_end[r]), int(line_end[line + 1]) if line + 1 < len(line_start) else int(run_end[r]))
+        first, last = np.searchsorted(starts, [lo, b])
+        first = max(int(first), int(last) - edge)
+        ok = np.flatnonzero(safe[first:last])
+        a = int(starts[first + ok[-1]]) if len(ok) else lo
+        first, last = np.searchsorted(starts, b, side="right"), np.searchsorted(starts, hi)
+        last = min(int(last), int(first) + edge)
+        ok = np.flatnonzero(safe[first:last])
+        c = int(starts[first + ok[0]]) if len(ok) else hi
+        a = max(a, pieces[-1][1]) if pieces else a
+        pieces += [(a, b)] if a < b else []
+        pieces += [(b, c)] if b < c else []
+    return np.asarray(pieces, dtype=np.int64).reshape(-1, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_edge_pieces_follow_the_rules_stated_plainly(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 120))
+    cuts = np.unique(rng.integers(1, n, int(rng.integers(0, 6))))
+    run_start, run_end = np.concatenate(([0], cuts)), np.concatenate((cuts, [n]))
+    line_cuts = np.unique(rng.integers(1, n, int(rng.integers(1, 12))))
+    line_start, line_end = np.concatenate(([0], line_cuts)), np.concatenate((line_cuts, [n]))
+    starts = np.unique(rng.integers(1, n, int(rng.integers(1, n))))
+    safe = rng.random(len(starts)) < rng.random()
+    inside = line_cuts[~np.isin(line_cuts, run_start)]  # breaks inside runs, as the layout asks
+    unsafe = np.sort(rng.choice(inside, int(rng.integers(0, len(inside) + 1)), replace=False))
+    line_of_break = np.searchsorted(line_end, unsafe)
+    edge = int(rng.integers(1, 6))
+    columns = (unsafe, line_of_break, run_start, run_end, line_start, line_end, starts)
+    ours = _layout.edge_pieces(*(c.astype(np.int64) for c in columns), safe.view(np.uint8), edge)
+    assert np.array_equal(ours, edge_pieces_stated_plainly(*columns, safe, edge))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_a_splice_keeps_the_glyphs_between_pieces_and_puts_each_piece_s_in_place(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    glyphs = int(rng.integers(0, 60))
+    bounds = np.sort(rng.integers(0, glyphs + 1, 2 * int(rng.integers(0, 8))))
+    replaced_start, replaced_end = bounds[0::2].copy(), bounds[1::2].copy()
+    count = rng.integers(0, 6, len(replaced_start))
+    column = np.arange(100, 100 + glyphs)
+    fresh = np.arange(1000, 1000 + int(count.sum()))
+    parts, g, f = [], 0, 0
+    for a, b, k in zip(replaced_start.tolist(), replaced_end.tolist(), count.tolist(), strict=True):
+        parts += [column[g:a], fresh[f : f + k]]
+        g, f = b, f + k
+    expected = np.concatenate([*parts, column[g:]])
+    index = _layout.splice_index(replaced_start, replaced_end, count.astype(np.int64), glyphs)
+    assert np.array_equal(np.concatenate((column, fresh))[index], expected)

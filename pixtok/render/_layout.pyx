@@ -672,3 +672,119 @@ def place_glyphs(
         return (index_arr[:kept], x_arr[:kept], baseline_arr[:kept], page_arr[:kept],
                 line_arr[:kept], advance_arr[:kept], overflow)
     return index_arr, x_arr, baseline_arr, page_arr, line_arr, advance_arr, overflow
+
+
+cdef Py_ssize_t count_at_most(const int64_t[::1] sorted_values, int64_t value) noexcept:
+    """How many of `sorted_values` (ascending) are at most `value` (np.searchsorted, right)."""
+    cdef Py_ssize_t low = 0, high = sorted_values.shape[0], middle
+    while low < high:
+        middle = (low + high) // 2
+        if sorted_values[middle] <= value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def edge_pieces(
+    const int64_t[::1] unsafe,
+    const int64_t[::1] line_of_break,
+    const int64_t[::1] run_start,
+    const int64_t[::1] run_end,
+    const int64_t[::1] line_start,
+    const int64_t[::1] line_end,
+    const int64_t[::1] starts,
+    const uint8_t[::1] safe,
+    int64_t max_edge,
+):
+    """The pieces of text to shape again around line breaks that fall where HarfBuzz marked the
+    text unsafe to break: (k, 2) [start, end) character offsets, ascending and apart.
+
+    Break `unsafe[i]` (ascending, each inside a run, `line_of_break[i]` the line it ends) cuts
+    its run; the piece before it starts at the nearest place a line may start (`starts`) that
+    is safe to break (`safe`), at most `max_edge` such places back and not before its run or
+    line, and the piece after it ends at the nearest safe one after it, within its run and the
+    next line; a piece never starts before the previous one ends."""
+    cdef Py_ssize_t n = unsafe.shape[0], runs = run_start.shape[0], lines = line_start.shape[0]
+    cdef Py_ssize_t i, r, line, first, last, k = 0, j
+    cdef int64_t b, lo, hi, a, c
+    if line_of_break.shape[0] != n or run_end.shape[0] != runs or line_end.shape[0] != lines:
+        raise ValueError("breaks, runs or lines differ in length")
+    if safe.shape[0] != starts.shape[0] or runs == 0:
+        raise ValueError("starts and safe differ in length, or there are no runs")
+    for i in range(n):
+        if line_of_break[i] < 0 or line_of_break[i] >= lines:
+            raise IndexError(f"break {i} ends line {line_of_break[i]}, of {lines}")
+    pieces_array = np.empty((2 * n, 2), dtype=np.int64)
+    cdef int64_t[:, ::1] pieces = pieces_array
+    for i in range(n):
+        b = unsafe[i]
+        line = line_of_break[i]
+        r = count_at_most(run_start, b) - 1
+        if r < 0 or b >= run_end[r]:
+            r = runs - 1  # a break in no run (none is): the last run, as an index of -1 reads
+        lo = max(run_start[r], line_start[line])
+        hi = min(run_end[r], line_end[line + 1]) if line + 1 < lines else run_end[r]
+        # Back from b to the nearest safe place, at most max_edge places, from lo on.
+        first = count_below(starts, lo)
+        last = count_below(starts, b)
+        first = max(first, last - max_edge)
+        a = lo
+        j = last - 1
+        while j >= first:
+            if safe[j]:
+                a = starts[j]
+                break
+            j -= 1
+        # On from b to the nearest safe place before hi, at most max_edge places.
+        first = count_at_most(starts, b)
+        last = min(count_below(starts, hi), first + max_edge)
+        c = hi
+        j = first
+        while j < last:
+            if safe[j]:
+                c = starts[j]
+                break
+            j += 1
+        if k and pieces[k - 1, 1] > a:
+            a = pieces[k - 1, 1]
+        if a < b:
+            pieces[k, 0] = a
+            pieces[k, 1] = b
+            k += 1
+        if b < c:
+            pieces[k, 0] = b
+            pieces[k, 1] = c
+            k += 1
+    return pieces_array[:k]
+
+
+def splice_index(const int64_t[::1] replaced_start, const int64_t[::1] replaced_end, const int64_t[::1] count, Py_ssize_t glyphs):
+    """Where each glyph of a text with pieces shaped again comes from, as an index into the
+    text's `glyphs` glyphs followed by the new glyphs of every piece: piece k replaces glyphs
+    [replaced_start[k], replaced_end[k]) (ascending, apart) with its `count[k]` new ones."""
+    cdef Py_ssize_t pieces = count.shape[0], k, g = 0, out = 0, fresh = glyphs, total = glyphs
+    cdef int64_t j
+    if replaced_start.shape[0] != pieces or replaced_end.shape[0] != pieces:
+        raise ValueError("replaced_start, replaced_end and count differ in length")
+    for k in range(pieces):
+        if not (g <= replaced_start[k] <= replaced_end[k] <= glyphs) or count[k] < 0:
+            raise ValueError(f"piece {k} replaces glyphs out of order")
+        total += count[k] - (replaced_end[k] - replaced_start[k])
+        g = replaced_end[k]
+    index_array = np.empty(total, dtype=np.int64)
+    cdef int64_t[::1] index = index_array
+    g = 0
+    for k in range(pieces):
+        for j in range(g, replaced_start[k]):
+            index[out] = j
+            out += 1
+        for j in range(count[k]):
+            index[out] = fresh + j
+            out += 1
+        fresh += count[k]
+        g = replaced_end[k]
+    for j in range(g, glyphs):
+        index[out] = j
+        out += 1
+    return index_array

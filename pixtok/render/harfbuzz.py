@@ -192,7 +192,12 @@ class CShaper:
         return self._shape(codepoints, start, end, handles, rtl, script, language, logical, alone)
 
     def shape_runs(
-        self, codepoints: np.ndarray, runs: Runs, fonts: Sequence[Font], logical: bool = False
+        self,
+        codepoints: np.ndarray,
+        runs: Runs,
+        fonts: Sequence[Font],
+        logical: bool = False,
+        alone: bool = False,
     ) -> GlyphRecords:
         """Shape every run of an itemized text (`fonts`: the chain's fonts its font indices
         name), as `shape` does the items of those runs, with the per-run columns read whole."""
@@ -201,7 +206,7 @@ class CShaper:
             self._handles = np.asarray([self._fonts.get(f) or self._font(f) for f in fonts], dtype=np.uintp)
         rtl = (runs.level % 2).astype(bool).tolist()
         columns = (runs.start, runs.end, self._handles[runs.font], rtl, runs.script, runs.language)
-        return self._shape(codepoints, *columns, logical)
+        return self._shape(codepoints, *columns, logical, alone)
 
     def _shape(
         self,
@@ -309,10 +314,15 @@ class UharfbuzzShaper:
         )
 
     def shape_runs(
-        self, codepoints: np.ndarray, runs: Runs, fonts: Sequence[Font], logical: bool = False
+        self,
+        codepoints: np.ndarray,
+        runs: Runs,
+        fonts: Sequence[Font],
+        logical: bool = False,
+        alone: bool = False,
     ) -> GlyphRecords:
         """Shape every run of an itemized text (`fonts`: the chain's fonts its font indices name)."""
-        return self.shape(codepoints, run_items(runs, fonts), logical=logical)
+        return self.shape(codepoints, run_items(runs, fonts), logical=logical, alone=alone)
 
 
 def run_items(runs: Runs, fonts: Sequence[Font]) -> list[Item]:

@@ -246,41 +246,20 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
     safe = ~shaped.unsafe_to_break(facts.char_glyph[starts])
-    pieces: list[tuple[int, int]] = []
-    line_of_break = np.searchsorted(lines.next_start, unsafe)
-    for b, line in zip(unsafe.tolist(), line_of_break.tolist(), strict=True):
-        run = shaped.run_of_char(b)
-        run_start, run_end = int(shaped.runs.start[run]), int(shaped.runs.end[run])
-        lo = max(run_start, int(lines.start[line]))
-        hi = min(run_end, int(lines.end[line + 1]) if line + 1 < len(lines) else run_end)
-        # The nearest places safe to break before and after b, within _MAX_EDGE cluster starts.
-        first, last = np.searchsorted(starts, [lo, b])
-        first = max(int(first), int(last) - _MAX_EDGE)
-        ok = np.flatnonzero(safe[first:last])
-        a = int(starts[first + ok[-1]]) if len(ok) else lo
-        first, last = np.searchsorted(starts, b, side="right"), np.searchsorted(starts, hi)
-        last = min(int(last), int(first) + _MAX_EDGE)
-        ok = np.flatnonzero(safe[first:last])
-        c = int(starts[first + ok[0]]) if len(ok) else hi
-        if pieces and pieces[-1][1] > a:
-            a = pieces[-1][1]
-        if a < b:
-            pieces.append((a, b))
-        if b < c:
-            pieces.append((b, c))
-    columns = [shaped.gid, shaped.font, shaped.advance, shaped.x_offset, shaped.y_offset, shaped.cluster]
-    columns += [shaped.level, shaped.flags]
-    out: list[list[np.ndarray]] = [[] for _ in columns]
-    g = 0
-    for (a, b), fresh in zip(pieces, shaped.reshape(pieces), strict=True):
-        ga, gb = int(facts.char_glyph[a]), int(facts.char_glyph[b])
-        for k, column in enumerate(columns):
-            out[k].append(column[g:ga])
-            out[k].append(fresh[k].astype(column.dtype, copy=False))
-        g = gb
-    for k, column in enumerate(columns):
-        out[k].append(column[g:])
-    gid, font, advance, x_offset, y_offset, cluster, level, flags = (np.concatenate(parts) for parts in out)
+    pieces = _layout.edge_pieces(
+        _ints(unsafe), np.searchsorted(lines.next_start, unsafe), _ints(shaped.runs.start),
+        _ints(shaped.runs.end), _ints(lines.start), _ints(lines.end), starts, safe.view(np.uint8), _MAX_EDGE,
+    )  # fmt: skip
+    fresh, count = shaped.reshape(pieces)
+    index = _layout.splice_index(
+        facts.char_glyph[pieces[:, 0]], facts.char_glyph[pieces[:, 1]], count, len(shaped)
+    )
+    columns = (shaped.gid, shaped.font, shaped.advance, shaped.x_offset, shaped.y_offset, shaped.cluster)
+    columns += (shaped.level, shaped.flags)
+    gid, font, advance, x_offset, y_offset, cluster, level, flags = (
+        np.concatenate((column, new.astype(column.dtype, copy=False)))[index]
+        for column, new in zip(columns, fresh, strict=True)
+    )
     return replace(
         shaped, gid=gid, font=font, advance=advance, x_offset=x_offset, y_offset=y_offset,
         cluster=cluster, level=level, flags=flags,

@@ -19,7 +19,6 @@ again (`ShapedText.reshape`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +33,7 @@ from pixtok.render.text import PreparedText, codepoints
 #: Glyph id given to characters that shape to nothing drawable (controls, format characters).
 INVISIBLE = -1
 
-Glyphs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Glyphs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -86,37 +85,40 @@ class ShapedText:
         unsafe[inside] = (self.flags[glyphs[inside]] & UNSAFE_TO_BREAK) != 0
         return unsafe
 
-    def reshape(self, pieces: Sequence[tuple[int, int]]) -> list[Glyphs]:
-        """Glyphs of each piece text[start:end] shaped alone (no context across its ends), in
-        the run properties of the run that holds it: gid, font, advance, x_offset, y_offset,
-        cluster, level and flags, in logical order. One HarfBuzz pass for all pieces."""
+    def reshape(self, pieces: np.ndarray) -> tuple[Glyphs, np.ndarray]:
+        """The glyphs of each piece text[start:end] ((k, 2) offsets) shaped alone (no context
+        across its ends), in the run properties of the run that holds its start, one piece
+        after the other: gid, font, advance, x_offset, y_offset, cluster, level and flags, in
+        logical order; and the glyph count of each piece. One HarfBuzz pass for all pieces."""
         runs = self.runs
-        held = [self.run_of_char(start) for start, _ in pieces]
-        item = self.shaper.item
-        items = [
-            item(start, end, int(runs.font[r]), int(runs.level[r]), runs.script[r], runs.language[r])
-            for (start, end), r in zip(pieces, held, strict=True)
-        ]
+        pieces = np.asarray(pieces, dtype=np.int64).reshape(-1, 2)
+        held = np.searchsorted(runs.start, pieces[:, 0], side="right") - 1
+        held[(held < 0) | (pieces[:, 0] >= runs.end[held])] = -1  # in no run: read as the last
+        as_runs = Runs(
+            start=pieces[:, 0],
+            end=pieces[:, 1],
+            font=runs.font[held],
+            level=runs.level[held],
+            script=[runs.script[r] for r in held.tolist()],
+            language=[runs.language[r] for r in held.tolist()],
+            missing={},
+        )
         cps = self.shaper.codepoints(self.cps)
-        records = self.shaper.harfbuzz.shape(cps, items, logical=True, alone=True)
-        bounds = np.concatenate(([0], np.cumsum(records.count))).tolist()
-        glyphs: list[Glyphs] = []
-        for k, r in enumerate(held):
-            part = slice(bounds[k], bounds[k + 1])
-            n = bounds[k + 1] - bounds[k]
-            glyphs.append(
-                (
-                    records.gid[part],
-                    np.full(n, int(runs.font[r]), dtype=np.int32),
-                    records.x_advance[part],
-                    records.x_offset[part],
-                    records.y_offset[part],
-                    records.cluster[part],
-                    np.full(n, int(runs.level[r]), dtype=np.int8),
-                    records.flags[part],
-                )
-            )
-        return glyphs
+        records = self.shaper.harfbuzz.shape_runs(
+            cps, as_runs, self.shaper.chain.fonts, logical=True, alone=True
+        )
+        count = records.count
+        glyphs = (
+            records.gid,
+            np.repeat(as_runs.font.astype(np.int32), count),
+            records.x_advance,
+            records.x_offset,
+            records.y_offset,
+            records.cluster,
+            np.repeat(as_runs.level.astype(np.int8), count),
+            records.flags,
+        )
+        return glyphs, count
 
 
 class Shaper:
