@@ -72,11 +72,6 @@ class ShapedText:
     def missing(self) -> dict[str, int]:
         return self.runs.missing
 
-    def run_of_char(self, offset: int) -> int:
-        """The run holding character `offset` (-1 for a newline, which belongs to none)."""
-        r = int(np.searchsorted(self.runs.start, offset, side="right")) - 1
-        return r if r >= 0 and offset < int(self.runs.end[r]) else -1
-
     def unsafe_to_break(self, glyphs: np.ndarray) -> np.ndarray:
         """Whether HarfBuzz marked the cluster of each glyph unsafe to break before (False past
         the last glyph)."""
@@ -128,10 +123,6 @@ class Shaper:
         self.chain = chain
         self.itemizer = Itemizer(chain)
         self.harfbuzz = new_shaper()
-
-    def item(self, start: int, end: int, font: int, level: int, script: str | None, language: str) -> Item:
-        """What HarfBuzz needs to shape text[start:end] in one call."""
-        return Item(start, end, self.chain.fonts[font], bool(level % 2), script, language)
 
     def items(self, runs: Runs) -> list[Item]:
         """What HarfBuzz needs to shape each run in one call."""
