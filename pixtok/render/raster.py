@@ -120,6 +120,8 @@ class GlyphAtlas:
         Glyphs new to the atlas are rendered font by font in the order of the font index, each
         font's in the order of glyph id, so that a text's glyphs always get the same slots.
         """
+        if index is not None and not len(index):  # nothing asked for (an empty index is all)
+            return np.zeros(0, dtype=np.int64)
         font = np.ascontiguousarray(font, dtype=np.int32)
         gid = np.ascontiguousarray(gid, dtype=np.int32)
         picked = _NO_PAGE if index is None else _int64(index)

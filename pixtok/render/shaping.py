@@ -26,7 +26,7 @@ import numpy as np
 from pixtok.render._shape import run_columns
 from pixtok.render.direction import text_levels
 from pixtok.render.fonts import FontChain
-from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, Item, new_shaper, run_items
+from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, GlyphRecords, Item, new_shaper, run_items
 from pixtok.render.itemize import Itemizer, Runs, char_properties, character_table
 from pixtok.render.text import PreparedText, codepoints
 
@@ -102,18 +102,12 @@ class ShapedText:
         records = self.shaper.harfbuzz.shape_runs(
             cps, as_runs, self.shaper.chain.fonts, logical=True, alone=True
         )
-        count = records.count
+        _, level, font = _run_columns(records, as_runs, self.cps)
         glyphs = (
-            records.gid,
-            np.repeat(as_runs.font.astype(np.int32), count),
-            records.x_advance,
-            records.x_offset,
-            records.y_offset,
-            records.cluster,
-            np.repeat(as_runs.level.astype(np.int8), count),
-            records.flags,
-        )
-        return glyphs, count
+            records.gid, font, records.x_advance, records.x_offset, records.y_offset,
+            records.cluster, level, records.flags,
+        )  # fmt: skip
+        return glyphs, records.count
 
 
 class Shaper:
@@ -147,14 +141,7 @@ class Shaper:
         records = self.harfbuzz.shape_runs(self.codepoints(cps), runs, self.chain.fonts, logical=True)
         gid, cluster, flags = records.gid, records.cluster, records.flags
         advance, x_offset, y_offset = records.x_advance, records.x_offset, records.y_offset
-        # Each glyph's run level and font; characters that need no glyph (controls, format
-        # characters) and that the font lacks are hidden.
-        glyph_columns = (records.count, runs.level, runs.font, gid, cluster, advance, x_offset, y_offset, cps)
-        columns = run_columns(*glyph_columns, *character_table(), INVISIBLE)
-        if columns is None:  # a character the table does not describe yet: described first
-            char_properties(cps)
-            columns = run_columns(*glyph_columns, *character_table(), INVISIBLE)
-        run_glyph_start, level, font = columns
+        run_glyph_start, level, font = _run_columns(records, runs, cps)
         return ShapedText(
             text=text,
             cps=cps,
@@ -171,3 +158,16 @@ class Shaper:
             run_glyph_start=run_glyph_start,
             shaper=self,
         )
+
+
+def _run_columns(records: GlyphRecords, runs: Runs, cps: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The first glyph of each run, and each glyph's run level and font; glyphs of characters
+    that need no glyph (controls, format characters) and that the font lacks are hidden, in
+    `records` itself (`_shape.run_columns`)."""
+    columns = (records.count, runs.level, runs.font, records.gid, records.cluster)
+    columns += (records.x_advance, records.x_offset, records.y_offset, cps)
+    found = run_columns(*columns, *character_table(), INVISIBLE)
+    if found is None:  # a character the table does not describe yet: described first
+        char_properties(cps)
+        found = run_columns(*columns, *character_table(), INVISIBLE)
+    return found
