@@ -28,7 +28,7 @@ def slot_tables(rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray,
     return tables, np.concatenate(tables), start
 
 
-#: No index: every glyph's slot, in order.
+#: No index: every glyph's slot, in order (with picked False).
 NO_INDEX = np.zeros(0, dtype=np.int64)
 
 
@@ -43,17 +43,17 @@ def test_find_slots_reads_each_fonts_own_table(seed: int) -> None:
     sizes = np.array([len(t) for t in tables] + [10])
     gid = (rng.random(n) * sizes[font]).astype(np.int32)
     slots = np.empty(n, dtype=np.int64)
-    missing = _glyph_boxes.find_slots(font, gid, NO_INDEX, table, start, slots)
+    missing = _glyph_boxes.find_slots(font, gid, False, NO_INDEX, table, start, slots)
     expected = np.full(n, -1, dtype=np.int64)
     for f, t in enumerate(tables):
         expected[font == f] = t[gid[font == f]]
     np.testing.assert_array_equal(slots, expected)
     assert missing == int((expected < 0).sum())
-    # The slots of some of the glyphs, picked (in any order, some twice) by their index.
+    # The slots of some of the glyphs (none, in any order, some twice), picked by their index.
     if n:
-        index = rng.integers(0, n, int(rng.integers(1, 2 * n + 1))).astype(np.int64)
+        index = rng.integers(0, n, int(rng.integers(0, 2 * n + 1))).astype(np.int64)
         picked = np.empty(len(index), dtype=np.int64)
-        assert _glyph_boxes.find_slots(font, gid, index, table, start, picked) == int(
+        assert _glyph_boxes.find_slots(font, gid, True, index, table, start, picked) == int(
             (expected[index] < 0).sum()
         )
         np.testing.assert_array_equal(picked, expected[index])
@@ -67,7 +67,7 @@ def test_find_slots_refuses_glyphs_beyond_their_font() -> None:
     for font, gid, index in cases:
         fonts, gids = np.array([font], np.int32), np.array([gid], np.int32)
         with pytest.raises(IndexError):
-            _glyph_boxes.find_slots(fonts, gids, index, table, start, slots)
+            _glyph_boxes.find_slots(fonts, gids, len(index) > 0, index, table, start, slots)
 
 
 @settings(max_examples=200, deadline=None)

@@ -19,17 +19,17 @@ from libc.stdint cimport int32_t, int64_t
 def find_slots(
     const int32_t[::1] font,
     const int32_t[::1] gid,
+    bint picked,
     const int64_t[::1] index,
     const int64_t[::1] table,
     const int64_t[::1] table_start,
     int64_t[::1] slots,
 ):
-    """Write the atlas slot of glyph `gid[k]` of font `font[k]`, k = `index[i]` (k = i when
-    `index` is empty), into `slots[i]`: -1 for a glyph not drawn yet, or of a font that has no
-    table yet. Returns how many are -1."""
+    """Write the atlas slot of glyph `gid[k]` of font `font[k]`, k = `index[i]` when `picked`
+    (else k = i, and `index` is not read), into `slots[i]`: -1 for a glyph not drawn yet, or of
+    a font that has no table yet. Returns how many are -1."""
     cdef Py_ssize_t i, k, missing = 0, n = font.shape[0]
     cdef Py_ssize_t tables = table_start.shape[0] - 1
-    cdef bint picked = index.shape[0] > 0
     cdef int64_t f, g, slot
     if gid.shape[0] != n or slots.shape[0] != (index.shape[0] if picked else n):
         raise ValueError("font and gid differ in length, or slots from the glyphs asked for")

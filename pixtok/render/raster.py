@@ -120,20 +120,20 @@ class GlyphAtlas:
         Glyphs new to the atlas are rendered font by font in the order of the font index, each
         font's in the order of glyph id, so that a text's glyphs always get the same slots.
         """
-        if index is not None and not len(index):  # nothing asked for (an empty index is all)
-            return np.zeros(0, dtype=np.int64)
         font = np.ascontiguousarray(font, dtype=np.int32)
         gid = np.ascontiguousarray(gid, dtype=np.int32)
-        picked = _NO_PAGE if index is None else _int64(index)
+        picked = _NO_INDEX if index is None else _int64(index)
         slots = np.empty(len(gid) if index is None else len(picked), dtype=np.int64)
-        if _glyph_boxes.find_slots(font, gid, picked, self._slot_table.view(), self._table_start, slots):
+        tables = (self._slot_table.view(), self._table_start)
+        if _glyph_boxes.find_slots(font, gid, index is not None, picked, *tables, slots):
             if index is not None:
-                font, gid, picked = font[picked], gid[picked], _NO_PAGE
+                font, gid = font[picked], gid[picked]
             missing = slots < 0
             for font_index in np.unique(font[missing]).tolist():
                 wanted = gid[missing & (font == font_index)]
                 self._render(font_index, np.unique(wanted).tolist())
-            _glyph_boxes.find_slots(font, gid, picked, self._slot_table.view(), self._table_start, slots)
+            tables = (self._slot_table.view(), self._table_start)  # grown by the new glyphs
+            _glyph_boxes.find_slots(font, gid, False, _NO_INDEX, *tables, slots)
         return slots
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -243,7 +243,7 @@ def _float64(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
-_NO_PAGE = np.empty(0, dtype=np.int64)
+_NO_PAGE = _NO_INDEX = np.empty(0, dtype=np.int64)
 
 
 class _Pool:
