@@ -345,9 +345,10 @@ def edge_pieces_stated_plainly(
         ok = np.flatnonzero(safe[first:last])
         c = int(starts[first + ok[0]]) if len(ok) else hi
         a = max(a, pieces[-1][1]) if pieces else a
-        pieces += [(a, b)] if a < b else []
-        pieces += [(b, c)] if b < c else []
-    return np.asarray(pieces, dtype=np.int64).reshape(-1, 2)
+        run = r % len(run_start)
+        pieces += [(a, b, run)] if a < b else []
+        pieces += [(b, c, run)] if b < c else []
+    return np.asarray(pieces, dtype=np.int64).reshape(-1, 3)
 
 
 @settings(max_examples=300, deadline=None)

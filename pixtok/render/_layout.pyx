@@ -698,7 +698,8 @@ def edge_pieces(
     int64_t max_edge,
 ):
     """The pieces of text to shape again around line breaks that fall where HarfBuzz marked the
-    text unsafe to break: (k, 2) [start, end) character offsets, ascending and apart.
+    text unsafe to break: (k, 3) rows of [start, end) character offsets, ascending and apart,
+    and the run the piece's break cuts (whose properties it is shaped in).
 
     Break `unsafe[i]` (ascending, each inside a run, `line_of_break[i]` the line it ends) cuts
     its run; the piece before it starts at the nearest place a line may start (`starts`) that
@@ -715,7 +716,7 @@ def edge_pieces(
     for i in range(n):
         if line_of_break[i] < 0 or line_of_break[i] >= lines:
             raise IndexError(f"break {i} ends line {line_of_break[i]}, of {lines}")
-    pieces_array = np.empty((2 * n, 2), dtype=np.int64)
+    pieces_array = np.empty((2 * n, 3), dtype=np.int64)
     cdef int64_t[:, ::1] pieces = pieces_array
     for i in range(n):
         b = unsafe[i]
@@ -751,10 +752,12 @@ def edge_pieces(
         if a < b:
             pieces[k, 0] = a
             pieces[k, 1] = b
+            pieces[k, 2] = r
             k += 1
         if b < c:
             pieces[k, 0] = b
             pieces[k, 1] = c
+            pieces[k, 2] = r
             k += 1
     return pieces_array[:k]
 

@@ -250,7 +250,8 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         _ints(unsafe), np.searchsorted(lines.next_start, unsafe), _ints(shaped.runs.start),
         _ints(shaped.runs.end), _ints(lines.start), _ints(lines.end), starts, safe.view(np.uint8), _MAX_EDGE,
     )  # fmt: skip
-    fresh, count = shaped.reshape(pieces)
+    pieces, run = pieces[:, :2], pieces[:, 2]
+    fresh, count = shaped.reshape(pieces, run)
     index = _layout.splice_index(
         facts.char_glyph[pieces[:, 0]], facts.char_glyph[pieces[:, 1]], count, len(shaped)
     )

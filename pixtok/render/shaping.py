@@ -80,22 +80,20 @@ class ShapedText:
         unsafe[inside] = (self.flags[glyphs[inside]] & UNSAFE_TO_BREAK) != 0
         return unsafe
 
-    def reshape(self, pieces: np.ndarray) -> tuple[Glyphs, np.ndarray]:
+    def reshape(self, pieces: np.ndarray, run: np.ndarray) -> tuple[Glyphs, np.ndarray]:
         """The glyphs of each piece text[start:end] ((k, 2) offsets) shaped alone (no context
-        across its ends), in the run properties of the run that holds its start, one piece
-        after the other: gid, font, advance, x_offset, y_offset, cluster, level and flags, in
-        logical order; and the glyph count of each piece. One HarfBuzz pass for all pieces."""
+        across its ends), in the properties of its run (`run[k]`), one piece after the other:
+        gid, font, advance, x_offset, y_offset, cluster, level and flags, in logical order; and
+        the glyph count of each piece. One HarfBuzz pass for all pieces."""
         runs = self.runs
-        pieces = np.asarray(pieces, dtype=np.int64).reshape(-1, 2)
-        held = np.searchsorted(runs.start, pieces[:, 0], side="right") - 1
-        held[(held < 0) | (pieces[:, 0] >= runs.end[held])] = -1  # in no run: read as the last
+        held = run.tolist()
         as_runs = Runs(
-            start=pieces[:, 0],
-            end=pieces[:, 1],
-            font=runs.font[held],
-            level=runs.level[held],
-            script=[runs.script[r] for r in held.tolist()],
-            language=[runs.language[r] for r in held.tolist()],
+            start=np.ascontiguousarray(pieces[:, 0]),
+            end=np.ascontiguousarray(pieces[:, 1]),
+            font=runs.font[run],
+            level=runs.level[run],
+            script=[runs.script[r] for r in held],
+            language=[runs.language[r] for r in held],
             missing={},
         )
         cps = self.shaper.codepoints(self.cps)
