@@ -122,12 +122,18 @@ def test_a_result_is_pickled_with_its_pages() -> None:
     assert copy.inked_patches(16)[0].tolist() == result.inked_patches(16)[0].tolist()
 
 
-@pytest.mark.parametrize("patch", [0, -16, 2.5, True, "16"])
-def test_a_patch_that_is_no_positive_whole_number_is_refused(patch) -> None:
+@pytest.mark.parametrize("patch", [0, -16, 2.5, True, "16", 64])
+def test_a_patch_patchify_refuses_is_refused_in_the_same_words(patch) -> None:
+    """No positive whole number, or larger than the page (64 px on a 200 x 48 page)."""
     from pixtok.errors import UsageError
 
-    with pytest.raises(UsageError, match="patch must be a positive whole number"):
-        Renderer(RenderConfig()).render("text").inked_patches(patch)
+    result = Renderer(RenderConfig(layout="page", page="200x48")).render("A short line.")
+    with pytest.raises(UsageError) as from_glyphs:
+        result.inked_patches(patch)
+    assert result._pages is None
+    with pytest.raises(UsageError) as from_page:
+        patchify(result.pages[0], patch)
+    assert str(from_glyphs.value) == str(from_page.value)
 
 
 def test_compare_draws_no_page_unless_something_reads_pixels() -> None:

@@ -194,7 +194,6 @@ def clipped_ink(
     return outside, total
 
 
-
 @cython.boundscheck(False)
 @cython.wraparound(False)
 @cython.cdivision(True)
@@ -204,6 +203,7 @@ def inked_patches(
     const int64_t[::1] top,
     const int64_t[::1] page,
     const int64_t[:, ::1] page_size,
+    const int64_t[:, ::1] grid,
     const int64_t[::1] start,
     const int64_t[::1] glyph_width,
     const int64_t[::1] glyph_height,
@@ -212,9 +212,9 @@ def inked_patches(
 ):
     """Which `patch` x `patch` squares of each page a placed glyph leaves ink in: glyph `i`
     (atlas slot `slots[i]`, top-left corner at (`left[i]`, `top[i]`)) lies on page `page[i]`,
-    `page_size[page[i]]` = (width, height) px. Only pixels of non-zero coverage inside the page
-    count, as on a drawn page; partial squares at the right and bottom edges count the page's
-    pixels only.
+    `page_size[page[i]]` = (width, height) px, cut into `grid[page[i]]` = (rows, columns)
+    squares. Only pixels of non-zero coverage inside the page count, as on a drawn page;
+    partial squares at the right and bottom edges count the page's pixels only.
 
     Returns (mask, first): the squares of all pages, page after page and row by row (uint8),
     and where each page's squares begin (one more entry: their total). A glyph covers a few
@@ -223,30 +223,27 @@ def inked_patches(
     cdef Py_ssize_t n = slots.shape[0], pages = page_size.shape[0]
     cdef Py_ssize_t i
     cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cy, cx, ry0, ry1, cx0, cx1, at
-    cdef int64_t width, height, longest = 1
+    cdef int64_t longest = 1
     cdef const uint8_t* pixels
     cdef const uint8_t* row
     cdef bint found
     cdef Inside part
-    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n or page_size.shape[1] != 2:
-        raise ValueError("slots, left, top and page differ in length, or a page size is not (width, height)")
-    if patch < 1:
-        raise ValueError("patch must be at least 1 pixel")
+    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n:
+        raise ValueError("slots, left, top and page differ in length")
+    if page_size.shape[1] != 2 or grid.shape[1] != 2 or grid.shape[0] != pages or patch < 1:
+        raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
         if slots[i] < 0 or slots[i] >= glyph_width.shape[0]:
             raise IndexError(f"glyph {i} has no slot {slots[i]}")
     first_array = np.empty(pages + 1, dtype=np.int64)
-    columns_array = np.empty(pages, dtype=np.int64)
     cdef int64_t[::1] first = first_array
-    cdef int64_t[::1] columns = columns_array
     first[0] = 0
     for p in range(pages):
-        if page_size[p, 0] < 0 or page_size[p, 1] < 0:
-            raise ValueError(f"page {p} has a negative size")
-        columns[p] = (page_size[p, 0] + patch - 1) // patch
-        first[p + 1] = first[p] + columns[p] * ((page_size[p, 1] + patch - 1) // patch)
+        if grid[p, 1] * patch < page_size[p, 0] or grid[p, 0] * patch < page_size[p, 1] or page_size[p, 0] < 0 or page_size[p, 1] < 0:
+            raise ValueError(f"the grid of page {p} does not cover it")
+        first[p + 1] = first[p] + grid[p, 0] * grid[p, 1]
         longest = max(longest, page_size[p, 0], page_size[p, 1])
     mask_array = np.zeros(first[pages], dtype=np.uint8)
     cdef uint8_t[::1] mask = mask_array
@@ -270,7 +267,7 @@ def inked_patches(
                 ry0 = max(r0, cy * patch - y0)
                 ry1 = min(r1, (cy + 1) * patch - y0)
                 for cx in range(square_of[x0 + c0], square_of[x0 + c1 - 1] + 1):
-                    at = first[p] + cy * columns[p] + cx
+                    at = first[p] + cy * grid[p, 1] + cx
                     if mask[at]:
                         continue
                     cx0 = max(c0, cx * patch - x0)

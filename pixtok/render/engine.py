@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
-from pixtok.patches import patchify
+from pixtok.patches import grid_shape, patchify
 from pixtok.render import _glyph_boxes
 from pixtok.render.breaking import icu_locale, line_break_opportunities
 from pixtok.render.config import Geometry, RenderConfig, parse_color
@@ -140,15 +140,15 @@ class RenderResult:
         layout: a square is inked when a glyph leaves a pixel of non-zero coverage in it, which
         is when the drawn page has a pixel there that is not white. Other pages are read.
         """
-        if isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1:
-            raise UsageError(f"patch must be a positive whole number of pixels, not {patch!r}")
         layout = self._layout
         if self._pages is None and self._ink_from_glyphs and layout is not None:
+            # patchify's own grid, which also refuses what patchify refuses
+            grids = [grid_shape(height, width, patch) for width, height in self.page_sizes]
             boxes = layout.boxes
             return layout.atlas.inked_patches(
-                layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, int(patch)
+                layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, grids, int(patch)
             )
-        return [patchify(page, int(patch), background=self.background).nonblank for page in self.pages]
+        return [patchify(page, patch, background=self.background).nonblank for page in self.pages]
 
     @functools.cached_property
     def glyphs(self) -> GlyphBoxes:

@@ -214,23 +214,22 @@ class GlyphAtlas:
         top: np.ndarray,
         page: np.ndarray,
         page_sizes: list[tuple[int, int]],
+        grids: list[tuple[int, int]],
         patch: int,
     ) -> list[np.ndarray]:
-        """Which `patch` x `patch` squares of each page (width, height) the placed glyphs leave
-        ink in, as (rows, cols) bool arrays: the squares of a page drawn black on white whose
-        pixels are not all white (partial squares at the right and bottom edges count the
-        page's pixels only), read from the glyph bitmaps without drawing the page."""
+        """Which `patch` x `patch` squares of each page (width, height), cut into a grid of
+        (rows, cols), the placed glyphs leave ink in, as (rows, cols) bool arrays: the squares
+        of a page drawn black on white whose pixels are not all white (partial squares at the
+        right and bottom edges count the page's pixels only), read from the glyph bitmaps
+        without drawing the page."""
         a = self.arrays()
-        sizes = np.asarray(page_sizes, dtype=np.int64).reshape(-1, 2)
+        sizes, cuts = (np.asarray(pairs, dtype=np.int64).reshape(-1, 2) for pairs in (page_sizes, grids))
         mask, first = _composite.inked_patches(
-            _int64(slots), _int64(left), _int64(top), _int64(page), sizes,
+            _int64(slots), _int64(left), _int64(top), _int64(page), sizes, cuts,
             a["start"], a["w"], a["h"], a["bitmaps"], int(patch),
         )  # fmt: skip
         inked, bounds = mask.view(bool), first.tolist()
-        return [
-            inked[bounds[k] : bounds[k + 1]].reshape(-(-height // patch), -(-width // patch))
-            for k, (width, height) in enumerate(page_sizes)
-        ]
+        return [inked[bounds[k] : bounds[k + 1]].reshape(grid) for k, grid in enumerate(grids)]
 
 
 def _int64(values: np.ndarray | int) -> np.ndarray:
