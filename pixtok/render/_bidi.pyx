@@ -36,6 +36,28 @@ cdef enum:
     ON = 13
 
 
+def any_in_ranges(const uint32_t[::1] cps, const uint32_t[::1] low, const uint32_t[::1] high):
+    """Whether any code point lies in one of the ranges [`low[k]`, `high[k]`]: a walk that
+    stops at the first one found and passes over code points below every range at once."""
+    cdef Py_ssize_t i, k, ranges = low.shape[0]
+    cdef uint32_t cp, first = 0xFFFFFFFF
+    cdef bint found = False
+    for k in range(ranges):
+        first = min(first, low[k])
+    with nogil:
+        for i in range(cps.shape[0]):
+            cp = cps[i]
+            if cp < first:
+                continue
+            for k in range(ranges):
+                if low[k] <= cp <= high[k]:
+                    found = True
+                    break
+            if found:
+                break
+    return found
+
+
 cdef inline bint _near(
     int64_t j, Py_ssize_t i, const int64_t[::1] paragraph, const uint8_t[::1] newline, Py_ssize_t n
 ) noexcept nogil:

@@ -25,14 +25,12 @@ from pixtok.render.text import codepoints
 
 # Strong right-to-left and Arabic-letter ranges (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan,
 # Mandaic, Arabic presentation forms, RTL explicit controls): a text with no character in them is
-# all left-to-right. A lookup table over every code point, for a fast pre-check.
+# all left-to-right.
 _RTL_RANGES = (
     (0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFE), (0x200F, 0x200F), (0x202B, 0x202B),
     (0x202E, 0x202E), (0x2067, 0x2067), (0x10800, 0x10FFF), (0x1E800, 0x1EFFF),
 )  # fmt: skip
-_RTL_TABLE = np.zeros(0x110000, dtype=bool)
-for _low, _high in _RTL_RANGES:
-    _RTL_TABLE[_low : _high + 1] = True
+_RTL_LOW, _RTL_HIGH = (np.asarray(column, dtype=np.uint32) for column in zip(*_RTL_RANGES, strict=True))
 
 BIDI_CLASSES = (
     "L", "R", "AL", "EN", "ES", "ET", "AN", "CS", "NSM", "BN", "B", "S", "WS", "ON",
@@ -63,7 +61,8 @@ def has_rtl(text: str, cps: np.ndarray | None = None) -> bool:
     `cps`, when given, are its code points."""
     if text.isascii():  # known without reading it
         return False
-    return bool(_RTL_TABLE[codepoints(text) if cps is None else cps].any())
+    cps = codepoints(text) if cps is None else np.ascontiguousarray(cps, dtype=np.uint32)
+    return bool(_bidi.any_in_ranges(cps, _RTL_LOW, _RTL_HIGH))
 
 
 def bidi_classes(text: str, cps: np.ndarray | None = None) -> np.ndarray:
