@@ -336,3 +336,16 @@ def test_without_icus_c_api_icu4pys_iterator_gives_the_same_boundaries(
     for text, (lines, graphemes) in zip(texts, with_c_api, strict=True):
         assert breaks[0](text, "th").tolist() == lines
         assert breaks[1](text).tolist() == graphemes
+
+
+@pytest.mark.parametrize("text", ["a", "a\n", "\n", "ab\ncd", "ab\ncd\n\n", "\n\nx", "x\r\ny\u2028z"])
+def test_forced_breaks_follow_every_newline_and_end_the_text_once(text: str) -> None:
+    """Lines must start after each newline (U+000A) and at the end of the text, which is
+    listed once even when the text ends with a newline."""
+    from pixtok.render._breaks import forced_breaks
+    from pixtok.render.text import codepoints
+
+    expected = [i + 1 for i, char in enumerate(text) if char == "\n"]
+    if not expected or expected[-1] != len(text):
+        expected.append(len(text))
+    assert forced_breaks(codepoints(text)).tolist() == expected

@@ -238,6 +238,7 @@ def test_controls_the_font_lacks_are_hidden_and_the_rest_is_harfbuzz_s() -> None
     assert np.array_equal(ours[~gone], theirs[~gone])
     assert (shaped.font == 0).all() and (shaped.level == 0).all()
     assert shaped.run_glyph_start.tolist() == [0, len(shaped.gid)]
+    assert shaped.drawn_fonts == (0,)
 
 
 def test_run_columns_leave_the_glyphs_alone_until_their_characters_are_described() -> None:
@@ -252,6 +253,14 @@ def test_run_columns_leave_the_glyphs_alone_until_their_characters_are_described
     assert run_columns(*columns, table, invisible, unseen, -1) is None
     assert gid.tolist() == [68, 0, 69] and advance.tolist() == [1255, 600, 1300]
     table[7] = invisible
-    start, level, font = run_columns(*columns, table, invisible, unseen, -1)
+    start, level, font, drawn = run_columns(*columns, table, invisible, unseen, -1)
     assert gid.tolist() == [68, -1, 69] and advance.tolist() == [1255, 0, 1300]
     assert start.tolist() == [0, 2, 3] and level.tolist() == [0, 0, 1] and font.tolist() == [0, 0, 2]
+    assert drawn == (0, 2)
+    # A font whose every glyph is hidden draws nothing; with nothing drawn at all, font 0.
+    one_each = np.ones(3, dtype=np.int64), np.zeros(3, dtype=np.int8), np.array([0, 1, 2], dtype=np.int32)
+    gid[:] = [68, 0, 69]
+    assert run_columns(*one_each, *columns[3:], table, invisible, unseen, -1)[3] == (0, 2)
+    gid[:] = [0, 0, 0]
+    table[[ord("a"), ord("b")]] = invisible
+    assert run_columns(*one_each, *columns[3:], table, invisible, unseen, -1)[3] == (0,)

@@ -12,7 +12,7 @@ so `BreakIterators` keeps one open per kind and locale and gives it each new tex
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint16_t
+from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t
 
 ctypedef void* (*ubrk_open_fn)(int kind, const char* locale, const uint16_t* text, int32_t length, int* status) noexcept nogil
 ctypedef void (*ubrk_set_text_fn)(void* iterator, const uint16_t* text, int32_t length, int* status) noexcept nogil
@@ -86,3 +86,22 @@ cdef class BreakIterators:
                 count += 1
                 at = self.next_boundary(iterator)
         return out[:count]
+
+
+def forced_breaks(const uint32_t[::1] cps):
+    """Offsets at which a line must start: after every newline (U+000A), and the end of the
+    text (once), ascending (int64)."""
+    cdef Py_ssize_t n = cps.shape[0], i, count = 0
+    for i in range(n):
+        count += cps[i] == 10
+    last_is_newline = n > 0 and cps[n - 1] == 10
+    out = np.empty(count + (0 if last_is_newline else 1), dtype=np.int64)
+    cdef int64_t[::1] ends = out
+    cdef Py_ssize_t k = 0
+    for i in range(n):
+        if cps[i] == 10:
+            ends[k] = i + 1
+            k += 1
+    if not last_is_newline:
+        ends[k] = n
+    return out

@@ -50,17 +50,19 @@ def shape_items(
     const uint32_t[::1] text,
     const int64_t[::1] start,
     const int64_t[::1] end,
-    const uintptr_t[::1] font,
-    const uintptr_t[::1] segment,
-    const uint8_t[::1] guess,
-    const uint8_t[::1] reverse,
-    const uint8_t[::1] alone,
+    const uintptr_t[::1] font_table,
+    const int32_t[::1] font,
+    list segment,
+    list script,
+    list rtl,
+    bint logical,
+    bint alone,
 ):
-    """Shape item `i` (text[start[i]:end[i]], the whole text as context, or with `alone[i]`
-    no context: as if the text were the item's characters only) with HarfBuzz font `font[i]`
-    and segment properties `segment[i]` (then, where `guess[i]`, HarfBuzz guesses the script);
-    glyphs of items marked `reverse` are given last to first. Clusters are offsets into
-    `text` either way.
+    """Shape item `i` (text[start[i]:end[i]], the whole text as context, or with `alone` no
+    context: as if the text were the item's characters only) with HarfBuzz font
+    `font_table[font[i]]` and the segment properties at address `segment[i]` (then, where
+    `script[i]` is None, HarfBuzz guesses the script); with `logical`, the glyphs of items
+    marked `rtl` are given last to first. Clusters are offsets into `text` either way.
 
     `functions` holds the addresses of hb_buffer_clear_contents, hb_buffer_add_utf32,
     hb_buffer_set_segment_properties, hb_buffer_guess_segment_properties, hb_shape,
@@ -81,6 +83,14 @@ def shape_items(
     cdef GetGlyphPositions get_positions = <GetGlyphPositions><uintptr_t>functions[7]
     cdef void* buf = <void*>buffer
     cdef Py_ssize_t items = start.shape[0], item, j, at
+    cdef bint reverse
+    if end.shape[0] != items or font.shape[0] != items or len(segment) != items or len(script) != items or len(rtl) != items:
+        raise ValueError("the item columns differ in length")
+    for item in range(items):
+        if not 0 <= start[item] <= end[item] <= text.shape[0]:
+            raise IndexError(f"item {item} lies outside the text")
+        if not 0 <= font[item] < font_table.shape[0]:
+            raise IndexError(f"item {item} names no font of the table")
     cdef uint32_t offset
     cdef Py_ssize_t total = 0, capacity = text.shape[0] + 64
     cdef unsigned int length = 0
@@ -92,24 +102,25 @@ def shape_items(
     cdef const uint32_t* codepoints = &text[0] if text.shape[0] else NULL
     for item in range(items):
         clear(buf)
-        if alone[item]:
+        if alone:
             offset = <uint32_t>start[item]
             add(buf, codepoints + offset, <int>(end[item] - start[item]), 0, <int>(end[item] - start[item]))
         else:
             offset = 0
             add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
-        set_segment(buf, <const void*>segment[item])
-        if guess[item]:
+        set_segment(buf, <const void*><uintptr_t>segment[item])
+        if script[item] is None:
             guess_segment(buf)
-        shape(<void*>font[item], buf, NULL, 0)
+        shape(<void*>font_table[font[item]], buf, NULL, 0)
         if not successful(buf):
             raise MemoryError("HarfBuzz ran out of memory shaping the text")
         info = get_infos(buf, &length)
         position = get_positions(buf, &length)
         if total + length > columns.capacity:
             columns.grow(2 * (total + length), total)
+        reverse = logical and rtl[item]
         for j in range(length):
-            at = total + (length - 1 - j if reverse[item] else j)
+            at = total + (length - 1 - j if reverse else j)
             columns.gid[at] = <int32_t>info[j].codepoint
             columns.cluster[at] = info[j].cluster + offset
             columns.flags[at] = <uint8_t>(info[j].mask & GLYPH_FLAGS_DEFINED)
@@ -177,16 +188,22 @@ def run_columns(
     nothing (its entry in the character `properties` table has the `invisible` flag) get the
     id `hidden`, and no advance or offset.
 
+    Also returns the fonts (indices, ascending) that draw at least one glyph, not hidden:
+    (0,) when none does.
+
     Returns None, leaving every column as it was, when a character of a glyph with id 0 is
     `unseen` in the table (its properties are not known yet)."""
-    cdef Py_ssize_t runs = count.shape[0], n = gid.shape[0], r, g, at = 0
+    cdef Py_ssize_t runs = count.shape[0], n = gid.shape[0], r, g, at = 0, fonts = 1
     cdef uint16_t value
     if run_level.shape[0] != runs or run_font.shape[0] != runs:
         raise ValueError("count, run_level and run_font differ in length")
     for r in range(runs):
         if count[r] < 0:
             raise ValueError("a run has a negative glyph count")
+        if run_font[r] < 0:
+            raise ValueError("a run has a negative font index")
         at += count[r]
+        fonts = max(fonts, run_font[r] + 1)
     if at != n or cluster.shape[0] != n or advance.shape[0] != n or x_offset.shape[0] != n or y_offset.shape[0] != n:
         raise ValueError("the glyph columns and the runs' glyph counts differ")
     for g in range(n):
@@ -200,6 +217,8 @@ def run_columns(
     cdef int64_t[::1] start = start_array
     cdef int8_t[::1] level = level_array
     cdef int32_t[::1] font = font_array
+    drawn_array = np.zeros(fonts, dtype=np.uint8)
+    cdef uint8_t[::1] drawn = drawn_array
     at = 0
     with nogil:
         for r in range(runs):
@@ -217,4 +236,7 @@ def run_columns(
                     advance[g] = 0
                     x_offset[g] = 0
                     y_offset[g] = 0
-    return start_array, level_array, font_array
+            if gid[g] != hidden:
+                drawn[font[g]] = 1
+    drawn_fonts = tuple([f for f in range(fonts) if drawn[f]]) or (0,)
+    return start_array, level_array, font_array, drawn_fonts

@@ -28,6 +28,7 @@ import numpy as np
 from pixtok.errors import InputError, UsageError
 from pixtok.patches import grid_shape, patchify
 from pixtok.render import _glyph_boxes
+from pixtok.render._breaks import forced_breaks
 from pixtok.render.breaking import icu_locale, line_break_opportunities
 from pixtok.render.config import Geometry, RenderConfig, parse_color
 from pixtok.render.fonts import FontChain
@@ -40,6 +41,7 @@ from pixtok.render.layout import (
     advances_px,
     break_lines,
     lines_per_page,
+    page_rows,
     place,
     repair_unsafe_breaks,
 )
@@ -308,13 +310,7 @@ class Renderer:
 
     def line_box(self, shaped: ShapedText) -> LineBox:
         """Ascent and descent (in em) of the fonts this text is drawn with."""
-        run_fonts = shaped.runs.font
-        if len(run_fonts) and (run_fonts == run_fonts[0]).all():  # one font: is anything drawn?
-            used = [int(run_fonts[0])] if (shaped.gid != INVISIBLE).any() else [0]
-        else:
-            drawn = shaped.font[shaped.gid != INVISIBLE]
-            used = np.flatnonzero(np.bincount(drawn, minlength=1)).tolist() or [0]
-        fonts = [self.chain.fonts[i] for i in used]
+        fonts = [self.chain.fonts[i] for i in shaped.drawn_fonts]
         return LineBox(
             max(f.ascender for f in fonts),
             max(f.descender for f in fonts),
@@ -362,10 +358,7 @@ class Renderer:
         soft = line_break_opportunities(text, icu_locale(locale))
         if len(prepared.marker_ends):
             soft = np.union1d(soft, prepared.marker_ends)
-        forced = np.flatnonzero(shaped.cps == 10) + 1
-        if not len(forced) or forced[-1] != len(text):
-            forced = np.append(forced, len(text))
-        return Breaks(soft=soft, forced=forced)
+        return Breaks(soft=soft, forced=forced_breaks(shaped.cps))
 
     def _tab_interval(self, shaped: ShapedText, geometry: Geometry) -> np.ndarray | None:
         """Distance between tab stops (px) for every glyph of a tab, 0 for other glyphs."""
@@ -504,8 +497,7 @@ class Renderer:
         n_lines = len(lines)
         if config.layout == "strip" and len(slots):
             boxes = _inside_left_edge(boxes, placed.line, n_lines)
-        per_page = lines_per_page(geometry, box)
-        line_page = np.arange(n_lines) // per_page
+        per_page, _, line_page = page_rows(geometry, box, n_lines)
         n_pages = int(line_page[-1]) + 1 if n_lines else 1
         width, height = geometry.width, geometry.height
 

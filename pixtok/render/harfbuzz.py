@@ -189,7 +189,8 @@ class CShaper:
         fonts = self._fonts
         start, end, font, rtl, script, language = zip(*items, strict=True) if items else ((),) * 6
         handles = np.asarray([fonts.get(f) or self._font(f) for f in font], dtype=np.uintp)
-        return self._shape(codepoints, start, end, handles, rtl, script, language, logical, alone)
+        order = np.arange(len(handles), dtype=np.int32)
+        return self._shape(codepoints, start, end, handles, order, rtl, script, language, logical, alone)
 
     def shape_runs(
         self,
@@ -204,8 +205,8 @@ class CShaper:
         if self._handle_fonts != tuple(fonts):  # the chain grew, or another chain's fonts
             self._handle_fonts = tuple(fonts)
             self._handles = np.asarray([self._fonts.get(f) or self._font(f) for f in fonts], dtype=np.uintp)
-        rtl = (runs.level % 2).astype(bool).tolist()
-        columns = (runs.start, runs.end, self._handles[runs.font], rtl, runs.script, runs.language)
+        rtl = [level % 2 == 1 for level in runs.level.tolist()]
+        columns = (runs.start, runs.end, self._handles, runs.font, rtl, runs.script, runs.language)
         return self._shape(codepoints, *columns, logical, alone)
 
     def _shape(
@@ -214,16 +215,17 @@ class CShaper:
         start: Sequence[int] | np.ndarray,
         end: Sequence[int] | np.ndarray,
         handles: np.ndarray,
+        font: np.ndarray,
         rtl: Sequence[bool],
         script: Sequence[str | None],
         language: Sequence[str],
         logical: bool,
         alone: bool = False,
     ) -> GlyphRecords:
-        """One compiled pass over items given as columns (`handles`: their hb_font_t)."""
+        """One compiled pass over items given as columns (`handles`: hb_font_t of the fonts
+        `font` indexes)."""
         segments, segment = self._segments, self._segment
         addresses = [segments.get(key) or segment(*key) for key in zip(rtl, script, language, strict=True)]
-        n = len(addresses)
         gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
             self._functions,
             self._buffer,
@@ -231,10 +233,12 @@ class CShaper:
             np.ascontiguousarray(start, dtype=np.int64),
             np.ascontiguousarray(end, dtype=np.int64),
             handles,
-            np.asarray(addresses, dtype=np.uintp),
-            np.fromiter((not s for s in script), dtype=np.uint8, count=n),
-            np.asarray(rtl, dtype=np.uint8) if logical else np.zeros(n, dtype=np.uint8),
-            np.full(n, alone, dtype=np.uint8),
+            np.ascontiguousarray(font, dtype=np.int32),
+            addresses,
+            list(script),
+            list(rtl),
+            logical,
+            alone,
         )
         return GlyphRecords(gid, cluster, flags, x_advance, x_offset, y_offset, count)
 

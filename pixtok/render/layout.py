@@ -12,6 +12,7 @@ break, the glyphs on either side of the break are shaped again on their own.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -316,6 +317,20 @@ def lines_per_page(geometry: Geometry, box: LineBox) -> int:
     return max(count, 1)
 
 
+@functools.lru_cache(maxsize=256)
+def page_rows(geometry: Geometry, box: LineBox, lines: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many lines a page holds, the baseline y (px) of each row a text of `lines` lines
+    fills, and the page of each of its lines. Read-only arrays, kept per geometry and line
+    count met: texts of one set-up share them."""
+    per_page = lines_per_page(geometry, box)
+    rows = np.arange(min(lines, per_page))
+    row_baseline = np.ascontiguousarray(box.baseline(rows, geometry), dtype=np.float64)
+    line_page = np.arange(lines) // per_page
+    row_baseline.flags.writeable = False
+    line_page.flags.writeable = False
+    return per_page, row_baseline, line_page
+
+
 def place(
     shaped: ShapedText,
     advance: np.ndarray,
@@ -342,8 +357,7 @@ def place(
     if lines.tab_advance:
         tab_chars = np.fromiter(lines.tab_advance, dtype=np.int64)
         tab_px = np.fromiter(lines.tab_advance.values(), dtype=np.float64)
-    per_page = lines_per_page(geometry, box)
-    row_baseline = box.baseline(np.arange(min(len(lines), per_page)), geometry)
+    per_page, row_baseline, _ = page_rows(geometry, box, len(lines))
     index, x, baseline, page, line, adv, overflow = _layout.place_glyphs(
         _ints(lines.start),
         _ints(lines.end),
@@ -363,7 +377,7 @@ def place(
         np.ascontiguousarray(upem, dtype=np.float64),
         tab_chars,
         tab_px,
-        np.ascontiguousarray(row_baseline, dtype=np.float64),
+        row_baseline,
         per_page,
         align,
         float(geometry.margins[3]),

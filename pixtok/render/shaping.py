@@ -59,6 +59,8 @@ class ShapedText:
     base_level: np.ndarray
     runs: Runs
     run_glyph_start: np.ndarray
+    #: The chain's fonts that draw at least one glyph (ascending; (0,) when none does).
+    drawn_fonts: tuple[int, ...]
     shaper: Shaper = field(repr=False)
 
     def __len__(self) -> int:
@@ -96,11 +98,11 @@ class ShapedText:
             language=[runs.language[r] for r in held],
             missing={},
         )
-        cps = self.shaper.codepoints(self.cps)
+        cps = self.shaper.codepoints(self.text, self.cps)
         records = self.shaper.harfbuzz.shape_runs(
             cps, as_runs, self.shaper.chain.fonts, logical=True, alone=True
         )
-        _, level, font = _run_columns(records, as_runs, self.cps)
+        _, level, font, _ = _run_columns(records, as_runs, self.cps)
         glyphs = (
             records.gid, font, records.x_advance, records.x_offset, records.y_offset,
             records.cluster, level, records.flags,
@@ -121,10 +123,15 @@ class Shaper:
         return run_items(runs, self.chain.fonts)
 
     @staticmethod
-    def codepoints(text: str | np.ndarray) -> np.ndarray:
-        """The code points HarfBuzz shapes (of a text, or of its code points): a tab shapes as a
-        space (the layout sets its width)."""
-        cps = codepoints(text) if isinstance(text, str) else text
+    def codepoints(text: str | np.ndarray, cps: np.ndarray | None = None) -> np.ndarray:
+        """The code points HarfBuzz shapes (of a text, or of its code points; `cps`, when given
+        with a text, are its code points): a tab shapes as a space (the layout sets its width)."""
+        if isinstance(text, str):
+            cps = codepoints(text) if cps is None else cps
+            if "\t" not in text:  # known without reading the code points
+                return cps
+        else:
+            cps = text
         tabs = cps == 9
         if tabs.any():
             cps = np.where(tabs, np.uint32(32), cps)
@@ -136,10 +143,10 @@ class Shaper:
         cps = codepoints(text)
         levels, base_level = text_levels(text, cps)
         runs = self.itemizer.itemize(text, cps, levels, language)
-        records = self.harfbuzz.shape_runs(self.codepoints(cps), runs, self.chain.fonts, logical=True)
+        records = self.harfbuzz.shape_runs(self.codepoints(text, cps), runs, self.chain.fonts, logical=True)
         gid, cluster, flags = records.gid, records.cluster, records.flags
         advance, x_offset, y_offset = records.x_advance, records.x_offset, records.y_offset
-        run_glyph_start, level, font = _run_columns(records, runs, cps)
+        run_glyph_start, level, font, drawn_fonts = _run_columns(records, runs, cps)
         return ShapedText(
             text=text,
             cps=cps,
@@ -154,14 +161,15 @@ class Shaper:
             base_level=base_level,
             runs=runs,
             run_glyph_start=run_glyph_start,
+            drawn_fonts=drawn_fonts,
             shaper=self,
         )
 
 
 def _run_columns(records: GlyphRecords, runs: Runs, cps: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The first glyph of each run, and each glyph's run level and font; glyphs of characters
-    that need no glyph (controls, format characters) and that the font lacks are hidden, in
-    `records` itself (`_shape.run_columns`)."""
+    """The first glyph of each run, each glyph's run level and font, and the fonts that draw a
+    glyph; glyphs of characters that need no glyph (controls, format characters) and that the
+    font lacks are hidden, in `records` itself (`_shape.run_columns`)."""
     columns = (records.count, runs.level, runs.font, records.gid, records.cluster)
     columns += (records.x_advance, records.x_offset, records.y_offset, cps)
     found = run_columns(*columns, *character_table(), INVISIBLE)
