@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pixtok import RenderConfig, Renderer
 from pixtok.render import _layout
+from pixtok.render.harfbuzz import UNSAFE_TO_BREAK
 from pixtok.render.layout import PlacedGlyphs, advances_px, lines_per_page, place
 from pixtok.render.shaping import INVISIBLE
 from pixtok.render.text import HANGING_SPACES, prepare
@@ -388,3 +389,31 @@ def test_a_splice_keeps_the_glyphs_between_pieces_and_puts_each_piece_s_in_place
     expected = np.concatenate([*parts, column[g:]])
     index = _layout.splice_index(replaced_start, replaced_end, count.astype(np.int64), glyphs)
     assert np.array_equal(np.concatenate((column, fresh))[index], expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_unsafe_breaks_follow_the_rules_stated_plainly(seed: int) -> None:
+    """The breaks a line layout reshapes around: HarfBuzz flagged the glyph after the break
+    unsafe to break, the break is inside the text, not past its last glyph, and not at a run's
+    edge (the numpy statement the compiled walk replaced)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    glyphs = int(rng.integers(0, n + 3))
+    flags = rng.integers(0, 8, glyphs).astype(np.uint8)
+    char_glyph = np.sort(rng.integers(0, glyphs + 1, n + 1)).astype(np.int64)
+    cuts = np.unique(rng.integers(1, n + 1, int(rng.integers(0, 5))))
+    run_start, run_end = np.concatenate(([0], cuts)), np.concatenate((cuts, [n]))
+    breaks = np.unique(rng.integers(1, n + 1, int(rng.integers(0, 12)))).astype(np.int64)
+
+    inside = char_glyph[breaks] < len(flags)
+    flagged = np.zeros(len(breaks), dtype=bool)
+    flagged[inside] = (flags[char_glyph[breaks][inside]] & UNSAFE_TO_BREAK) != 0
+    expected = breaks[flagged]
+    run_edges = np.zeros(n + 1, dtype=bool)
+    run_edges[run_start] = run_edges[run_end] = True
+    expected = expected[~run_edges[expected] & (expected < n)]
+
+    runs = run_start.astype(np.int64), run_end.astype(np.int64)
+    ours = _layout.unsafe_breaks(breaks, char_glyph, flags, UNSAFE_TO_BREAK, *runs, n)
+    assert ours.tolist() == expected.tolist()

@@ -686,6 +686,46 @@ cdef Py_ssize_t count_at_most(const int64_t[::1] sorted_values, int64_t value) n
     return low
 
 
+def unsafe_breaks(
+    const int64_t[::1] breaks,
+    const int64_t[::1] char_glyph,
+    const uint8_t[::1] flags,
+    uint8_t unsafe_flag,
+    const int64_t[::1] run_start,
+    const int64_t[::1] run_end,
+    Py_ssize_t n,
+):
+    """The `breaks` (offsets at which a line starts) that fall where HarfBuzz marked the text
+    unsafe to break: the glyph of the character after the break (`char_glyph`) carries
+    `unsafe_flag`. Breaks at the end of the text (`n` characters), past the last glyph, or at
+    an edge of a run (whose sides are shaped apart anyway) are left out. In the order given."""
+    cdef Py_ssize_t i, k = 0, count = breaks.shape[0]
+    cdef int64_t b, g
+    if char_glyph.shape[0] < n + 1:
+        raise ValueError("char_glyph needs an entry for every offset of the text")
+    edge_array = np.zeros(n + 1, dtype=np.uint8)
+    cdef uint8_t[::1] edge = edge_array
+    for i in range(run_start.shape[0]):
+        if 0 <= run_start[i] <= n:
+            edge[run_start[i]] = 1
+    for i in range(run_end.shape[0]):
+        if 0 <= run_end[i] <= n:
+            edge[run_end[i]] = 1
+    out_array = np.empty(count, dtype=np.int64)
+    cdef int64_t[::1] out = out_array
+    for i in range(count):
+        b = breaks[i]
+        if b < 0 or b > n:
+            raise IndexError(f"break {b} lies outside the text")
+        if b == n or edge[b]:
+            continue
+        g = char_glyph[b]
+        if 0 <= g < flags.shape[0] and flags[g] & unsafe_flag:
+            out[k] = b
+            k += 1
+    return out_array[:k]
+
+
 def edge_pieces(
     const int64_t[::1] unsafe,
     const int64_t[::1] line_of_break,

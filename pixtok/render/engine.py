@@ -517,7 +517,7 @@ class Renderer:
         page_widths = [width] * n_pages
         page_heights = [height] * n_pages
         if config.layout == "crop":
-            crop_width = min(width, math.ceil(float(line_right.max(initial=0)) + geometry.margins[1]))
+            crop_width = min(width, math.ceil(max(line_right.tolist(), default=0.0) + geometry.margins[1]))
             page_widths = [max(crop_width, 1)] * n_pages
             last_rows = n_lines - (n_pages - 1) * per_page
             used = box.used_height(last_rows, geometry)

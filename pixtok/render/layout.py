@@ -21,6 +21,7 @@ import numpy as np
 from pixtok.render import _layout
 from pixtok.render.breaking import grapheme_boundaries
 from pixtok.render.config import Geometry
+from pixtok.render.harfbuzz import UNSAFE_TO_BREAK
 from pixtok.render.itemize import is_mark
 from pixtok.render.shaping import INVISIBLE, ShapedText
 from pixtok.render.text import _CJK_RANGES, HANGING_SPACES, is_hanging_space
@@ -236,13 +237,10 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     if len(lines) < 2 or not len(shaped.gid):
         return shaped
     facts = facts or TextFacts(shaped)
-    breaks = lines.next_start[:-1]
-    unsafe = breaks[shaped.unsafe_to_break(facts.char_glyph[breaks])]
-    if len(unsafe):  # breaks at the edge of a run shape apart anyway
-        run_edges = np.zeros(facts.n + 1, dtype=bool)
-        run_edges[shaped.runs.start] = True
-        run_edges[shaped.runs.end] = True
-        unsafe = unsafe[~run_edges[unsafe] & (unsafe < facts.n)]
+    unsafe = _layout.unsafe_breaks(
+        _ints(lines.next_start[:-1]), facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK,
+        _ints(shaped.runs.start), _ints(shaped.runs.end), facts.n,
+    )  # fmt: skip
     if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start

@@ -129,9 +129,9 @@ class GlyphAtlas:
             if index is not None:
                 font, gid = font[picked], gid[picked]
             missing = slots < 0
-            for font_index in np.unique(font[missing]).tolist():
+            for font_index in sorted(set(font[missing].tolist())):
                 wanted = gid[missing & (font == font_index)]
-                self._render(font_index, np.unique(wanted).tolist())
+                self._render(font_index, sorted(set(wanted.tolist())))
             tables = (self._slot_table.view(), self._table_start)  # grown by the new glyphs
             _glyph_boxes.find_slots(font, gid, False, _NO_INDEX, *tables, slots)
         return slots
@@ -223,7 +223,10 @@ class GlyphAtlas:
         right and bottom edges count the page's pixels only), read from the glyph bitmaps
         without drawing the page."""
         a = self.arrays()
-        sizes, cuts = (np.asarray(pairs, dtype=np.int64).reshape(-1, 2) for pairs in (page_sizes, grids))
+        sizes, cuts = (
+            np.array([n for pair in pairs for n in pair], dtype=np.int64).reshape(-1, 2)
+            for pairs in (page_sizes, grids)
+        )
         mask, first = _composite.inked_patches(
             _int64(slots), _int64(left), _int64(top), _int64(page), sizes, cuts,
             a["start"], a["w"], a["h"], a["bitmaps"], int(patch),
