@@ -9,6 +9,7 @@ that released buffers really are used again with pages equal to those a fresh Re
 from __future__ import annotations
 
 import gc
+import importlib
 
 import numpy as np
 import pytest
@@ -20,6 +21,13 @@ from pixtok.render.raster import PageBuffers
 CONFIG = RenderConfig(page="320x120", layout="page")
 FIRST = "The first text, drawn into a fresh page buffer."
 SECOND = "A second text of other words, drawn after the first."
+
+
+@pytest.fixture(autouse=True)
+def empty_shared_pool() -> None:
+    """Each test starts from a pool with no buffer (Renderers share one pool per process)."""
+    engine = importlib.import_module("pixtok.render.engine")
+    engine._PAGE_BUFFERS._buffers.clear()
 
 
 def fresh_pages(text: str) -> list[np.ndarray]:
@@ -82,3 +90,32 @@ def test_the_pool_serves_nearby_sizes_from_one_buffer_and_fills_every_byte() -> 
     del smaller
     tiny = pool.blank((1, 10, 10), 255)  # far smaller than any buffer: a buffer of its own
     assert address(tiny) != released and tiny.base.nbytes == step
+
+
+def test_a_new_renderer_draws_into_a_buffer_another_renderer_s_page_let_go() -> None:
+    """Renderers share the pool: the memory of a released page of one serves the next one's."""
+    first = Renderer(CONFIG).render(FIRST).pages[0]
+    released = address(first)
+    del first
+    gc.collect()
+    again = Renderer(CONFIG).render(SECOND).pages[0]
+    assert address(again) == released
+    assert np.array_equal(again, fresh_pages(SECOND)[0])
+
+
+def test_threads_sharing_the_pool_never_share_a_page() -> None:
+    """Renderers on several threads take buffers from one pool; every page they hold at once is
+    its own memory and equals the page drawn alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"{SECOND} Thread text number {k}." for k in range(24)]
+    expected = [fresh_pages(text)[0] for text in texts]
+
+    def draw(text: str) -> np.ndarray:
+        return Renderer(CONFIG).render(text).pages[0]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pages = list(pool.map(draw, texts))
+    assert len({address(page) for page in pages}) == len(pages)
+    for page, reference in zip(pages, expected, strict=True):
+        assert np.array_equal(page, reference)

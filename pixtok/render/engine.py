@@ -66,6 +66,9 @@ _CACHE_TEXT_CHARS = 200_000
 #: Pixels of texts drawn more than once, kept so that a further repeat costs only their scatter
 #: (5 bytes a pixel drawn; about 320 KB a page of Chinese, 200 KB of English).
 _STAMP_BYTES = 32 << 20
+#: Page buffers of every Renderer of the process: a new Renderer draws into memory that pages
+#: let go of have already mapped (a fresh page costs more in page faults than in drawing).
+_PAGE_BUFFERS = PageBuffers(count=8)
 
 
 @dataclass(frozen=True)
@@ -298,7 +301,7 @@ class Renderer:
         self.background = parse_color(config.background)
         self._dark = draws_dark_on_white(self.foreground, self.background, config.color_mode)
         self._font_descriptions: dict[int, dict[str, Any]] = {}
-        self._page_buffers = PageBuffers()
+        self._page_buffers = _PAGE_BUFFERS
         self._upem = np.zeros(0)
 
     def upem(self) -> np.ndarray:

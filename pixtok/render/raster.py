@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import math
 import sys
+import threading
 from dataclasses import dataclass
 
 import freetype
@@ -320,7 +321,8 @@ class PageBuffers:
     cropped page has the size of its text). A buffer is taken again only when its reference
     count shows that no page, view or export of it is alive (every numpy view and buffer
     export holds a reference to the array that owns the memory), so a page the caller keeps is
-    never drawn over. At most `count` buffers are kept.
+    never drawn over. At most `count` buffers are kept. A pool may be shared between threads:
+    a buffer is handed out under a lock, so two threads never take the same one.
     """
 
     #: Buffers are made in whole steps of this many bytes, so that pages of nearby sizes share them.
@@ -329,21 +331,29 @@ class PageBuffers:
     def __init__(self, count: int = 4) -> None:
         self._count = count
         self._buffers: list[np.ndarray] = []
+        self._lock = threading.Lock()
 
     def blank(self, shape: tuple[int, ...], value: int) -> np.ndarray:
         """A C-contiguous uint8 array of `shape` with every byte `value`: a view of a released
         buffer no more than twice its size, or of a new buffer."""
         size = math.prod(shape)
+        with self._lock:
+            page = self._take(size, shape)
+            if page is None:
+                buffer = np.empty(-(-size // self.STEP) * self.STEP, dtype=np.uint8)
+                if len(self._buffers) >= self._count:
+                    self._buffers.pop(0)
+                self._buffers.append(buffer)
+                page = buffer[:size].reshape(shape)
+        page.fill(value)
+        return page
+
+    def _take(self, size: int, shape: tuple[int, ...]) -> np.ndarray | None:
+        """A view of `shape` of a released buffer that fits `size` bytes, or None."""
         for buffer in self._buffers:
             if size <= len(buffer) <= 2 * size + self.STEP and self._references(buffer) == _IDLE_REFERENCES:
-                page = buffer[:size].reshape(shape)
-                page.fill(value)
-                return page
-        buffer = np.full(-(-size // self.STEP) * self.STEP, value, dtype=np.uint8)
-        if len(self._buffers) >= self._count:
-            self._buffers.pop(0)
-        self._buffers.append(buffer)
-        return buffer[:size].reshape(shape)
+                return buffer[:size].reshape(shape)
+        return None
 
     @staticmethod
     def _references(buffer: np.ndarray) -> int:
@@ -355,7 +365,7 @@ class PageBuffers:
 
 def _idle_references() -> int:
     """The count `PageBuffers._references` gives for a buffer only the pool holds, asked as
-    `blank` asks it: from a loop over the pool's list."""
+    `_take` asks it: from a loop over the pool's list."""
     pool = PageBuffers()
     pool._buffers.append(np.empty(1, dtype=np.uint8))
     for buffer in pool._buffers:
