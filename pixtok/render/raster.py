@@ -63,6 +63,7 @@ class GlyphAtlas:
         self.size_px = size_px
         self.hscale = hscale
         self._faces: list[freetype.Face | None] = []
+        self._face_addresses: dict[int, tuple[int, int]] = {}  # FT_Face and its glyph slot, per font
         # Cache slot per glyph id (-1: not rendered yet), the tables of all fonts end to end
         # (font f's from _table_start[f] to _table_start[f + 1]), for one compiled lookup.
         self._slot_table = _Pool(np.int64)
@@ -93,20 +94,24 @@ class GlyphAtlas:
                 matrix = freetype.Matrix(round(self.hscale * 0x10000), 0, 0, 0x10000)
                 face.set_transform(matrix, freetype.Vector(0, 0))
             self._faces[font_index] = face
+            self._face_addresses[font_index] = (
+                ctypes.cast(face._FT_Face, ctypes.c_void_p).value,
+                ctypes.cast(face._FT_Face.contents.glyph, ctypes.c_void_p).value,
+            )
         return face
 
     def _render(self, font_index: int, gids: list[int]) -> None:
         """Render glyphs into the pools: FreeType draws each, and its bitmap is kept, in one
         compiled loop (`_glyph_pixels`)."""
-        face = self._face(font_index)
-        ft_face = ctypes.cast(face._FT_Face, ctypes.c_void_p).value
-        slot = ctypes.cast(face._FT_Face.contents.glyph, ctypes.c_void_p).value
+        self._face(font_index)
+        ft_face, slot = self._face_addresses[font_index]
+        wanted = np.asarray(gids, dtype=np.int64)
         bitmaps, counts, left, top, width, rows, ink = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
-            np.asarray(gids, dtype=np.int64), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
+            wanted, _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
         )  # fmt: skip
         first_slot = len(self._glyphs["start"])
-        self._table(font_index)[np.asarray(gids, dtype=np.int64)] = first_slot + np.arange(len(gids))
+        self._table(font_index)[wanted] = np.arange(first_slot, first_slot + len(gids))
         sizes = width * rows
         starts = len(self._bitmaps) + np.cumsum(sizes) - sizes
         self._bitmaps.extend(bitmaps)
