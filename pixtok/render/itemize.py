@@ -196,7 +196,7 @@ class Itemizer:
             self._known_fonts = len(self.chain.fonts)
         fonts, unresolved = gather_fonts(self._fonts, cps)
         if unresolved:
-            asked = np.unique(cps[fonts < -1])
+            asked = np.array(sorted(set(cps[fonts < -1].tolist())), dtype=np.uint32)
             chosen = first_covering(self._coverage_table(), asked, self.chain.user_count)
             chosen[self._fonts[asked] == _ASK_CHAIN] = _ASK_CHAIN
             self._fonts[asked] = chosen
