@@ -59,7 +59,8 @@ class ShapedText:
     base_level: np.ndarray
     runs: Runs
     run_glyph_start: np.ndarray
-    #: The chain's fonts that draw at least one glyph (ascending; (0,) when none does).
+    #: The chain's fonts that draw at least one glyph (ascending; (0,) when none does). Glyphs
+    #: reshaped at line edges keep them: the same characters, shaped in their runs' fonts.
     drawn_fonts: tuple[int, ...]
     shaper: Shaper = field(repr=False)
 
@@ -166,7 +167,9 @@ class Shaper:
         )
 
 
-def _run_columns(records: GlyphRecords, runs: Runs, cps: np.ndarray) -> tuple[np.ndarray, ...]:
+def _run_columns(
+    records: GlyphRecords, runs: Runs, cps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
     """The first glyph of each run, each glyph's run level and font, and the fonts that draw a
     glyph; glyphs of characters that need no glyph (controls, format characters) and that the
     font lacks are hidden, in `records` itself (`_shape.run_columns`)."""
