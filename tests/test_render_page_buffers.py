@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -119,3 +121,22 @@ def test_threads_sharing_the_pool_never_share_a_page() -> None:
     assert len({address(page) for page in pages}) == len(pages)
     for page, reference in zip(pages, expected, strict=True):
         assert np.array_equal(page, reference)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork does not exist on this platform")
+def test_a_child_forked_while_the_pool_is_locked_still_draws() -> None:
+    """A process forked while a thread of its parent holds the shared pool's lock does not wait
+    for a thread it does not have: it draws its page and exits."""
+    engine = importlib.import_module("pixtok.render.engine")
+    renderer = Renderer(CONFIG)
+    expected = fresh_pages(SECOND)[0]
+    with engine._PAGE_BUFFERS._lock:  # as a parent's drawing thread would, at the moment of fork
+        child = os.fork()
+        if child == 0:  # the child: drawing must not wait on the parent's lock
+            signal.alarm(30)
+            try:
+                same = np.array_equal(renderer.render(SECOND).pages[0], expected)
+            finally:
+                os._exit(0 if same else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import sys
 import threading
+import weakref
 from dataclasses import dataclass
 
 import freetype
@@ -327,7 +329,8 @@ class PageBuffers:
     count shows that no page, view or export of it is alive (every numpy view and buffer
     export holds a reference to the array that owns the memory), so a page the caller keeps is
     never drawn over. At most `count` buffers are kept. A pool may be shared between threads:
-    a buffer is handed out under a lock, so two threads never take the same one.
+    a buffer is handed out under a lock, so two threads never take the same one; a child
+    process forked while another thread held that lock gets a lock of its own.
     """
 
     #: Buffers are made in whole steps of this many bytes, so that pages of nearby sizes share them.
@@ -337,6 +340,9 @@ class PageBuffers:
         self._count = count
         self._buffers: list[np.ndarray] = []
         self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            pool = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _renew_lock(pool))
 
     def blank(self, shape: tuple[int, ...], value: int) -> np.ndarray:
         """A C-contiguous uint8 array of `shape` with every byte `value`: a view of a released
@@ -366,6 +372,14 @@ class PageBuffers:
         interpreter reports for the references it holds itself varies between versions, so
         the count of an idle buffer is measured the same way, below)."""
         return sys.getrefcount(buffer)
+
+
+def _renew_lock(pool: weakref.ref[PageBuffers]) -> None:
+    """In a forked child, a fresh lock for a pool (the parent's may have been held by a thread
+    the child does not have)."""
+    alive = pool()
+    if alive is not None:
+        alive._lock = threading.Lock()
 
 
 def _idle_references() -> int:
