@@ -120,7 +120,7 @@ def test_visual_order_equals_python_bidi_display(pieces: list[str], lines: int) 
 
 def test_every_right_to_left_character_is_seen_by_the_pre_check() -> None:
     """`has_rtl` decides whether a text needs the bidi algorithm at all: every character whose
-    Bidi_Class (Python's unicodedata) is R, AL, RLE, RLO or RLI must be in its table, or a text
+    Bidi_Class (Python's unicodedata) is R, AL, RLE, RLO or RLI must be in its ranges, or a text
     of it would be laid out left to right; and its ranges hold no left-to-right letter. Every
     code point is asked, through the pre-check itself."""
     import unicodedata

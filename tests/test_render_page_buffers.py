@@ -133,10 +133,11 @@ def test_a_child_forked_while_the_pool_is_locked_still_draws() -> None:
     with engine._PAGE_BUFFERS._lock:  # as a parent's drawing thread would, at the moment of fork
         child = os.fork()
         if child == 0:  # the child: drawing must not wait on the parent's lock
-            signal.alarm(30)
+            same = False
             try:
+                signal.alarm(30)
                 same = np.array_equal(renderer.render(SECOND).pages[0], expected)
-            finally:
+            finally:  # whatever happened, the child leaves here and runs no more of the tests
                 os._exit(0 if same else 1)
     _, status = os.waitpid(child, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
