@@ -417,3 +417,6 @@ def test_unsafe_breaks_follow_the_rules_stated_plainly(seed: int) -> None:
     runs = run_start.astype(np.int64), run_end.astype(np.int64)
     ours = _layout.unsafe_breaks(breaks, char_glyph, flags, UNSAFE_TO_BREAK, *runs, n)
     assert ours.tolist() == expected.tolist()
+    # The flag test alone, as repairing reads it for every place a line may start.
+    at = _layout.flagged_at(breaks, char_glyph, flags, UNSAFE_TO_BREAK)
+    assert at.view(bool).tolist() == flagged.tolist()

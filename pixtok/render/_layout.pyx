@@ -686,6 +686,29 @@ cdef Py_ssize_t count_at_most(const int64_t[::1] sorted_values, int64_t value) n
     return low
 
 
+cdef inline bint _flagged(
+    int64_t offset, const int64_t[::1] char_glyph, const uint8_t[::1] flags, uint8_t flag
+) noexcept:
+    """Whether the glyph of the character at `offset` carries `flag` (False past the last glyph)."""
+    cdef int64_t g = char_glyph[offset]
+    return 0 <= g < flags.shape[0] and (flags[g] & flag) != 0
+
+
+def flagged_at(
+    const int64_t[::1] offsets, const int64_t[::1] char_glyph, const uint8_t[::1] flags, uint8_t flag
+):
+    """Whether the glyph of the character at each of `offsets` carries `flag` (False past the
+    last glyph), as uint8."""
+    cdef Py_ssize_t i, n = offsets.shape[0]
+    out_array = np.zeros(n, dtype=np.uint8)
+    cdef uint8_t[::1] out = out_array
+    for i in range(n):
+        if offsets[i] < 0 or offsets[i] >= char_glyph.shape[0]:
+            raise IndexError(f"offset {offsets[i]} has no glyph entry")
+        out[i] = _flagged(offsets[i], char_glyph, flags, flag)
+    return out_array
+
+
 def unsafe_breaks(
     const int64_t[::1] breaks,
     const int64_t[::1] char_glyph,
@@ -700,7 +723,7 @@ def unsafe_breaks(
     `unsafe_flag`. Breaks at the end of the text (`n` characters), past the last glyph, or at
     an edge of a run (whose sides are shaped apart anyway) are left out. In the order given."""
     cdef Py_ssize_t i, k = 0, count = breaks.shape[0]
-    cdef int64_t b, g
+    cdef int64_t b
     if char_glyph.shape[0] < n + 1:
         raise ValueError("char_glyph needs an entry for every offset of the text")
     edge_array = np.zeros(n + 1, dtype=np.uint8)
@@ -719,8 +742,7 @@ def unsafe_breaks(
             raise IndexError(f"break {b} lies outside the text")
         if b == n or edge[b]:
             continue
-        g = char_glyph[b]
-        if 0 <= g < flags.shape[0] and flags[g] & unsafe_flag:
+        if _flagged(b, char_glyph, flags, unsafe_flag):
             out[k] = b
             k += 1
     return out_array[:k]

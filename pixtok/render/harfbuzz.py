@@ -190,7 +190,8 @@ class CShaper:
         start, end, font, rtl, script, language = zip(*items, strict=True) if items else ((),) * 6
         handles = np.asarray([fonts.get(f) or self._font(f) for f in font], dtype=np.uintp)
         order = np.arange(len(handles), dtype=np.int32)
-        return self._shape(codepoints, start, end, handles, order, rtl, script, language, logical, alone)
+        columns = (handles, order, list(rtl), list(script), language)
+        return self._shape(codepoints, start, end, *columns, logical, alone)
 
     def shape_runs(
         self,
@@ -216,8 +217,8 @@ class CShaper:
         end: Sequence[int] | np.ndarray,
         handles: np.ndarray,
         font: np.ndarray,
-        rtl: Sequence[bool],
-        script: Sequence[str | None],
+        rtl: list[bool],
+        script: list[str | None],
         language: Sequence[str],
         logical: bool,
         alone: bool = False,
@@ -235,8 +236,8 @@ class CShaper:
             handles,
             np.ascontiguousarray(font, dtype=np.int32),
             addresses,
-            list(script),
-            list(rtl),
+            script,
+            rtl,
             logical,
             alone,
         )

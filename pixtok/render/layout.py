@@ -244,10 +244,10 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
-    safe = ~shaped.unsafe_to_break(facts.char_glyph[starts])
+    safe = _layout.flagged_at(starts, facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK) ^ 1
     pieces = _layout.edge_pieces(
         _ints(unsafe), np.searchsorted(lines.next_start, unsafe), _ints(shaped.runs.start),
-        _ints(shaped.runs.end), _ints(lines.start), _ints(lines.end), starts, safe.view(np.uint8), _MAX_EDGE,
+        _ints(shaped.runs.end), _ints(lines.start), _ints(lines.end), starts, safe, _MAX_EDGE,
     )  # fmt: skip
     pieces, run = pieces[:, :2], pieces[:, 2]
     fresh, count = shaped.reshape(pieces, run)

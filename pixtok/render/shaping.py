@@ -26,7 +26,7 @@ import numpy as np
 from pixtok.render._shape import run_columns
 from pixtok.render.direction import text_levels
 from pixtok.render.fonts import FontChain
-from pixtok.render.harfbuzz import UNSAFE_TO_BREAK, GlyphRecords, Item, new_shaper, run_items
+from pixtok.render.harfbuzz import GlyphRecords, Item, new_shaper, run_items
 from pixtok.render.itemize import Itemizer, Runs, char_properties, character_table
 from pixtok.render.text import PreparedText, codepoints
 
@@ -75,13 +75,6 @@ class ShapedText:
     def missing(self) -> dict[str, int]:
         return self.runs.missing
 
-    def unsafe_to_break(self, glyphs: np.ndarray) -> np.ndarray:
-        """Whether HarfBuzz marked the cluster of each glyph unsafe to break before (False past
-        the last glyph)."""
-        inside = glyphs < len(self.flags)
-        unsafe = np.zeros(len(glyphs), dtype=bool)
-        unsafe[inside] = (self.flags[glyphs[inside]] & UNSAFE_TO_BREAK) != 0
-        return unsafe
 
     def reshape(self, pieces: np.ndarray, run: np.ndarray) -> tuple[Glyphs, np.ndarray]:
         """The glyphs of each piece text[start:end] ((k, 2) offsets) shaped alone (no context
@@ -124,19 +117,13 @@ class Shaper:
         return run_items(runs, self.chain.fonts)
 
     @staticmethod
-    def codepoints(text: str | np.ndarray, cps: np.ndarray | None = None) -> np.ndarray:
-        """The code points HarfBuzz shapes (of a text, or of its code points; `cps`, when given
-        with a text, are its code points): a tab shapes as a space (the layout sets its width)."""
-        if isinstance(text, str):
-            cps = codepoints(text) if cps is None else cps
-            if "\t" not in text:  # known without reading the code points
-                return cps
-        else:
-            cps = text
-        tabs = cps == 9
-        if tabs.any():
-            cps = np.where(tabs, np.uint32(32), cps)
-        return cps
+    def codepoints(text: str, cps: np.ndarray | None = None) -> np.ndarray:
+        """The code points HarfBuzz shapes of a text (`cps`, when given, are its code points): a
+        tab shapes as a space (the layout sets its width)."""
+        cps = codepoints(text) if cps is None else cps
+        if "\t" not in text:  # known without reading the code points
+            return cps
+        return np.where(cps == 9, np.uint32(32), cps)
 
     def shape(self, prepared: PreparedText, language: str | None = None) -> ShapedText:
         """Itemize a prepared text and shape each run; `language` is the user's BCP 47 tag."""
