@@ -4,6 +4,8 @@
 it; these tests hold pages in the ways a caller does (the result, a page alone, a view, a
 memoryview, a copy made by Pillow) and check that later renders leave them as they were, and
 that released buffers really are used again with pages equal to those a fresh Renderer draws.
+A buffer's next page is made blank only where the last one was drawn on; the tests check that
+every byte of every page is still right after pages of other sizes, colours and texts.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ SECOND = "A second text of other words, drawn after the first."
 def empty_shared_pool() -> None:
     """Each test starts from a pool with no buffer (Renderers share one pool per process)."""
     engine = importlib.import_module("pixtok.render.engine")
-    engine._PAGE_BUFFERS._buffers.clear()
+    engine._PAGE_BUFFERS.clear()
 
 
 def fresh_pages(text: str) -> list[np.ndarray]:
@@ -92,6 +94,96 @@ def test_the_pool_serves_nearby_sizes_from_one_buffer_and_fills_every_byte() -> 
     del smaller
     tiny = pool.blank((1, 10, 10), 255)  # far smaller than any buffer: a buffer of its own
     assert address(tiny) != released and tiny.base.nbytes == step
+
+
+def test_only_the_span_a_drawer_says_it_drew_is_made_blank_again() -> None:
+    pool = PageBuffers(count=1)
+    page = pool.blank((1, 100, 200), 255)
+    page[0, 10:20] = 0
+    pool.drawn(page, 10 * 200, 20 * 200)
+    page[0, 50] = 9  # against its word: the pool does not look outside the span it was told of
+    first = address(page)
+    del page  # let go of, as a caller does
+    again = pool.blank((1, 100, 200), 255)
+    assert address(again) == first
+    assert (again[0, 10:20] == 255).all()
+    assert (again[0, 50] == 9).all()
+
+
+def test_a_page_no_drawer_spoke_of_is_made_blank_whole() -> None:
+    pool = PageBuffers(count=1)
+    page = pool.blank((1, 100, 200), 255)
+    page[:] = 3
+    first = address(page)
+    del page  # let go of, as a caller does
+    again = pool.blank((1, 100, 200), 255)
+    assert address(again) == first and (again == 255).all()
+
+
+def test_a_larger_page_after_a_smaller_one_is_blank_to_its_end() -> None:
+    pool = PageBuffers(count=1)
+    small = pool.blank((1, 100, 200), 255)
+    small.base[small.size :] = 7  # past the first page the buffer may hold anything
+    pool.drawn(small, 0, 0)
+    first = address(small)
+    del small  # let go of, as a caller does
+    large = pool.blank((2, 150, 200), 255)  # the same buffer, reaching past the first page
+    assert address(large) == first and (large == 255).all()
+
+
+def test_a_page_of_another_value_is_filled_whole() -> None:
+    pool = PageBuffers(count=1)
+    page = pool.blank((1, 100, 200), 255)
+    pool.drawn(page, 0, 0)
+    first = address(page)
+    del page  # let go of, as a caller does
+    dark = pool.blank((1, 100, 200), 0)
+    assert address(dark) == first and (dark == 0).all()
+
+
+def test_a_page_from_elsewhere_is_ignored() -> None:
+    pool = PageBuffers(count=1)
+    pool.drawn(np.zeros((1, 10, 10), dtype=np.uint8), 0, 10)  # no error, nothing remembered
+    assert (pool.blank((1, 10, 10), 255) == 255).all()
+
+
+def test_pages_are_read_only() -> None:
+    """A page may be drawn into the buffer of a page let go of, trusting that nothing wrote into
+    it outside the text: pages are handed out read-only (copy one to change it)."""
+    page = Renderer(CONFIG).render(FIRST).pages[0]
+    assert not page.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        page[0, 0] = 0
+    assert page.copy().flags.writeable
+
+
+@pytest.mark.parametrize("layout", ["page", "crop", "strip"])
+def test_every_page_after_other_pages_equals_the_page_drawn_from_an_empty_pool(layout: str) -> None:
+    """Texts of one page, of many, drawn once and again (the repeat path presses kept pixels),
+    at two sizes, black on white, in colour and in black and white, one after another in one pool:
+    each page equals the page drawn first thing from an empty pool (every byte filled)."""
+    long_text = " ".join([FIRST, SECOND] * 12)
+    configs = [
+        RenderConfig(page="320x120", layout=layout, size="12px"),
+        RenderConfig(page="320x160", layout=layout, size="15px", line_height="18px"),
+        RenderConfig(page="320x120", layout=layout, foreground="#203040", background="#f0e0d0"),
+        RenderConfig(page="320x120", layout=layout, color_mode="1"),
+    ]
+    order = [(c, t) for c in configs for t in (long_text, FIRST, long_text, long_text, SECOND)]
+    engine = importlib.import_module("pixtok.render.engine")
+    expected = []
+    for config, text in order:
+        engine._PAGE_BUFFERS.clear()
+        expected.append([page.copy() for page in Renderer(config).render(text).pages])
+    engine._PAGE_BUFFERS.clear()
+    renderers = {config: Renderer(config) for config in configs}
+    for (config, text), pages in zip(order, expected, strict=True):
+        drawn = renderers[config].render(text).pages
+        assert len(drawn) == len(pages)
+        for page, reference in zip(drawn, pages, strict=True):
+            assert page.shape == reference.shape and np.array_equal(page, reference)
+        del drawn
+        gc.collect()
 
 
 def test_a_new_renderer_draws_into_a_buffer_another_renderer_s_page_let_go() -> None:

@@ -81,12 +81,14 @@ def composite(
     coverage, or with `dark` (`ink` holds 255 minus coverage: black text drawn in place on a
     white page) the minimum. Pixels outside their page are left out.
 
-    Returns None, or with `keep` the (flat index, value) of every inked pixel drawn, glyph by
-    glyph and row by row, which `press` draws again at the cost of the scatter alone.
+    Returns the [start, end) flat offsets of the whole rows drawn on (start >= end: none), and
+    None or, with `keep`, the (flat index, value) of every inked pixel drawn, glyph by glyph
+    and row by row, which `press` draws again at the cost of the scatter alone.
     """
     cdef Py_ssize_t n = slots.shape[0]
     cdef Py_ssize_t i, total = 0, kept = 0
-    cdef int64_t slot, x0, y0, w, h, r, c, r0, r1, c0, c1, at, page_size = height * width
+    cdef int64_t slot, x0, y0, w, h, r, c, r0, r1, c0, c1, at, first_row, page_size = height * width
+    cdef int64_t drawn_start = ink.shape[0], drawn_end = 0
     cdef Inside part
     cdef uint8_t value
     cdef const uint8_t* row
@@ -109,9 +111,12 @@ def composite(
             c0, c1, r0, r1 = part.c0, part.c1, part.r0, part.r1
             if c0 >= c1 or r0 >= r1:
                 continue
+            first_row = (page[i] * page_size if paged else 0) + y0 * width
+            drawn_start = min(drawn_start, first_row + r0 * width)
+            drawn_end = max(drawn_end, first_row + r1 * width)
             for r in range(r0, r1):
                 row = &bitmaps[start[slot] + r * w]
-                at = (page[i] * page_size if paged else 0) + (y0 + r) * width + x0
+                at = first_row + r * width + x0
                 if not keep:
                     if dark:
                         darken_row(&ink[at + c0], row + c0, c1 - c0)
@@ -132,22 +137,26 @@ def composite(
                     val_out[kept] = value
                     kept += 1
     if not keep:
-        return None
-    return kept_flat[:kept], kept_val[:kept]
+        return drawn_start, drawn_end, None
+    return drawn_start, drawn_end, (kept_flat[:kept], kept_val[:kept])
 
 
 def press(uint8_t[::1] ink, const flat_index[::1] flat, const uint8_t[::1] values, bint dark):
-    """Draw pixels kept by `composite(keep=True)` again into pages shaped as those they came from."""
+    """Draw pixels kept by `composite(keep=True)` again into pages shaped as those they came from.
+    Returns the [start, end) flat offsets of the pixels drawn (start >= end: none)."""
     cdef Py_ssize_t i
-    cdef int64_t at
+    cdef int64_t at, drawn_start = ink.shape[0], drawn_end = 0
     with nogil:
         for i in range(flat.shape[0]):
             at = flat[i]
+            drawn_start = min(drawn_start, at)
+            drawn_end = max(drawn_end, at + 1)
             if dark:
                 if values[i] < ink[at]:
                     ink[at] = values[i]
             elif values[i] > ink[at]:
                 ink[at] = values[i]
+    return drawn_start, drawn_end
 
 
 def clipped_ink(

@@ -585,7 +585,7 @@ class Renderer:
             target = ink if count > 1 else ink[0]
             stamp = layout.stamps.get(b)
             if stamp is not None:
-                atlas.press(target, stamp, dark)
+                drawn = atlas.press(target, stamp, dark)
             else:
                 page_of_glyph = placed.page[sel] - first_page if count > 1 else None
                 # A text drawn again may well be drawn a third time: keep its pixels, within
@@ -595,7 +595,7 @@ class Renderer:
                     and self._stamp_bytes < _STAMP_BYTES
                     and self._layouts.get(layout.shaped.text) is layout
                 )
-                stamp = atlas.composite(
+                stamp, drawn = atlas.composite(
                     target, slots[sel], boxes.left[sel], boxes.top[sel], page_of_glyph,
                     dark=dark, keep=keep,
                 )  # fmt: skip
@@ -607,12 +607,15 @@ class Renderer:
                     line = first_page + i
                     right = float(layout.line_right[line]) if line < n_lines else 0.0
                     _end_patch(ink[i], right, config.patch_size, 0 if dark else 255)
+            elif dark:  # the pages are the buffer itself, handed on read-only
+                self._page_buffers.drawn(ink, *drawn)
             colored = ink if dark else colorize(ink, self.foreground, self.background, config.color_mode)
             for i in range(count):
                 p = first_page + i
                 page = colored[i]
                 if page.shape[:2] != (layout.page_heights[p], layout.page_widths[p]):
                     page = np.ascontiguousarray(page[: layout.page_heights[p], : layout.page_widths[p]])
+                page.flags.writeable = False
                 pages.append(page)
         return pages
 

@@ -170,32 +170,37 @@ class GlyphAtlas:
         page: np.ndarray | None = None,
         dark: bool = False,
         keep: bool = False,
-    ) -> Stamp | None:
+    ) -> tuple[Stamp | None, tuple[int, int]]:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
         many pages in one call. With `dark`, `ink` holds 255 minus the coverage (black text on a
         white page, drawn in place) and keeps the minimum. Pixels outside their page are left
         out. With `keep`, the pixels drawn are returned as a `Stamp`, which `press` draws again
-        at the cost of the scatter alone.
+        at the cost of the scatter alone. Also returns the [start, end) flat offsets of `ink`
+        of the whole rows drawn on (start >= end: none).
         """
         a = self.arrays()
         height, width = ink.shape[-2:]
-        kept = _composite.composite(
+        start, end, kept = _composite.composite(
             ink.reshape(-1), height, width, _int64(slots), _int64(left), _int64(top),
             _NO_PAGE if page is None else _int64(page),
             a["start"], a["count"], a["w"], a["h"], a["bitmaps"], dark, keep,
         )  # fmt: skip
-        if not keep:
-            return None
+        if kept is None:
+            return None, (start, end)
         flat, values = kept
-        return [(flat.astype(np.int32) if ink.size < 2**31 else flat, values)]
+        return [(flat.astype(np.int32) if ink.size < 2**31 else flat, values)], (start, end)
 
     @staticmethod
-    def press(ink: np.ndarray, stamp: Stamp, dark: bool = False) -> None:
-        """Draw the pixels of a kept `Stamp` into pages shaped as those it was taken from."""
+    def press(ink: np.ndarray, stamp: Stamp, dark: bool = False) -> tuple[int, int]:
+        """Draw the pixels of a kept `Stamp` into pages shaped as those it was taken from;
+        returns the [start, end) flat offsets of `ink` drawn on (start >= end: none)."""
+        start, end = ink.size, 0
         for flat, values in stamp:
-            _composite.press(ink.reshape(-1), flat, values, dark)
+            first, last = _composite.press(ink.reshape(-1), flat, values, dark)
+            start, end = min(start, first), max(end, last)
+        return start, end
 
     def clipped_ink(
         self,
@@ -331,6 +336,12 @@ class PageBuffers:
     never drawn over. At most `count` buffers are kept. A pool may be shared between threads:
     a buffer is handed out under a lock, so two threads never take the same one; a child
     process forked while another thread held that lock gets a lock of its own.
+
+    Making a page blank again costs as much as drawing a page of text (the buffer has left the
+    caches by then), so the pool remembers what each buffer holds: blank up to some length
+    but for one span. A page handed out is all that span until its drawer says, with `drawn`,
+    which part it drew on; only that part is made blank for the buffer's next page. `drawn` is
+    for pages that are then handed on read-only, so that nothing else writes into them.
     """
 
     #: Buffers are made in whole steps of this many bytes, so that pages of nearby sizes share them.
@@ -339,6 +350,9 @@ class PageBuffers:
     def __init__(self, count: int = 4) -> None:
         self._count = count
         self._buffers: list[np.ndarray] = []
+        # Per buffer (by id, which holds no reference): the value it is blank with, the length
+        # it is blank to, and the [start, end) span within that may hold anything.
+        self._blank: dict[int, tuple[int, int, int, int]] = {}
         self._lock = threading.Lock()
         if hasattr(os, "register_at_fork"):
             pool = weakref.ref(self)
@@ -349,21 +363,53 @@ class PageBuffers:
         buffer no more than twice its size, or of a new buffer."""
         size = math.prod(shape)
         with self._lock:
-            page = self._take(size, shape)
-            if page is None:
+            buffer = self._take(size)
+            if buffer is None:
                 buffer = np.empty(-(-size // self.STEP) * self.STEP, dtype=np.uint8)
                 if len(self._buffers) >= self._count:
-                    self._buffers.pop(0)
+                    self._blank.pop(id(self._buffers.pop(0)), None)
                 self._buffers.append(buffer)
-                page = buffer[:size].reshape(shape)
-        page.fill(value)
-        return page
+            stale, length = self._stale(buffer, size, value)
+            self._blank[id(buffer)] = (value, length, 0, size)
+        for start, end in stale:
+            buffer[start:end].fill(value)
+        return buffer[:size].reshape(shape)
 
-    def _take(self, size: int, shape: tuple[int, ...]) -> np.ndarray | None:
-        """A view of `shape` of a released buffer that fits `size` bytes, or None."""
+    def clear(self) -> None:
+        """Let go of every buffer (pages still held keep theirs)."""
+        with self._lock:
+            self._buffers.clear()
+            self._blank.clear()
+
+    def drawn(self, page: np.ndarray, start: int, end: int) -> None:
+        """Say that of `page` (as `blank` gave it) only the flat bytes [start, end) were
+        written, and that nothing will write into it after: the rest stays blank."""
+        buffer = page.base
+        with self._lock:
+            known = self._blank.get(id(buffer))
+            if known is None:  # not one of this pool's buffers
+                return
+            value, length, _, size = known
+            start, end = max(start, 0), min(end, size)
+            self._blank[id(buffer)] = (value, length, start, end) if start < end else (value, length, 0, 0)
+
+    def _stale(self, buffer: np.ndarray, size: int, value: int) -> tuple[list[tuple[int, int]], int]:
+        """The spans of `buffer` to fill for `size` bytes of `value`, and the length it is
+        then blank to."""
+        known = self._blank.get(id(buffer))
+        if known is None or known[0] != value:
+            return [(0, size)], size
+        _, length, start, end = known
+        stale = [(start, end)] if start < end else []
+        if size > length:
+            stale.append((length, size))
+        return stale, max(length, size)
+
+    def _take(self, size: int) -> np.ndarray | None:
+        """A released buffer that fits `size` bytes, or None."""
         for buffer in self._buffers:
             if size <= len(buffer) <= 2 * size + self.STEP and self._references(buffer) == _IDLE_REFERENCES:
-                return buffer[:size].reshape(shape)
+                return buffer
         return None
 
     @staticmethod

@@ -75,7 +75,6 @@ class ShapedText:
     def missing(self) -> dict[str, int]:
         return self.runs.missing
 
-
     def reshape(self, pieces: np.ndarray, run: np.ndarray) -> tuple[Glyphs, np.ndarray]:
         """The glyphs of each piece text[start:end] ((k, 2) offsets) shaped alone (no context
         across its ends), in the properties of its run (`run[k]`), one piece after the other:
