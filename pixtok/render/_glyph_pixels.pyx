@@ -55,6 +55,7 @@ def rasterize(
     size_t slot,
     tuple layout,
     const int64_t[::1] glyph_ids,
+    int64_t first_pixel,
     int32_t load_flags,
     int render_mode,
 ):
@@ -65,8 +66,10 @@ def rasterize(
     slot, then the rows, width, pitch and buffer of the bitmap.
 
     Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and per
-    glyph: its inked (non-zero) pixel count, left and top bearings, width, rows, and summed
-    coverage. A glyph FreeType cannot draw has an empty bitmap and zero bearings.
+    glyph: where its bitmap starts (`first_pixel` plus its offset in the bitmaps: where the
+    bitmaps will sit in the pool they are added to), its inked (non-zero) pixel count, left and
+    top bearings, width, rows, and summed coverage. A glyph FreeType cannot draw has an empty
+    bitmap and zero bearings.
     """
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
     cdef Py_ssize_t bitmap_rows = layout[3], bitmap_width = layout[4]
@@ -83,17 +86,19 @@ def rasterize(
     cdef uint8_t value
     cdef int64_t inked, inked_pixels
 
+    start = np.empty(n, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
     left = np.zeros(n, dtype=np.int64)
     top = np.zeros(n, dtype=np.int64)
     widths = np.zeros(n, dtype=np.int64)
     heights = np.zeros(n, dtype=np.int64)
     ink = np.zeros(n, dtype=np.int64)
-    cdef int64_t[::1] count_v = count, left_v = left, top_v = top
+    cdef int64_t[::1] start_v = start, count_v = count, left_v = left, top_v = top
     cdef int64_t[::1] width_v = widths, height_v = heights, ink_v = ink
     cdef _Growing pixels = _Growing()
 
     for k in range(n):
+        start_v[k] = first_pixel + pixels.size
         if load(<void*> face, <unsigned int> glyph_ids[k], load_flags) or render(<void*> slot, render_mode):
             continue
         left_v[k] = (<int32_t*> (glyph_slot + slot_left))[0]
@@ -126,4 +131,4 @@ def rasterize(
     cdef uint8_t[::1] bitmaps_v = bitmaps
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)
-    return bitmaps, count, left, top, widths, heights, ink
+    return bitmaps, start, count, left, top, widths, heights, ink

@@ -108,18 +108,15 @@ class GlyphAtlas:
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
         wanted = np.asarray(gids, dtype=np.int64)
-        bitmaps, counts, left, top, width, rows, ink = _glyph_pixels.rasterize(
+        bitmaps, *columns = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
-            wanted, _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
+            wanted, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
         )  # fmt: skip
         first_slot = len(self._glyphs["start"])
         self._table(font_index)[wanted] = np.arange(first_slot, first_slot + len(gids))
-        sizes = width * rows
-        starts = len(self._bitmaps) + np.cumsum(sizes) - sizes
         self._bitmaps.extend(bitmaps)
-        columns = (starts, counts, left, top, width, rows, ink)
-        for key, column in zip(("start", "count", "left", "top", "w", "h", "ink"), columns, strict=True):
-            self._glyphs[key].extend(column)
+        for pool, column in zip(self._glyphs.values(), columns, strict=True):  # in the same order
+            pool.extend(column)
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
