@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import signal
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -96,49 +97,47 @@ def test_the_pool_serves_nearby_sizes_from_one_buffer_and_fills_every_byte() -> 
     assert address(tiny) != released and tiny.base.nbytes == step
 
 
-def test_only_the_span_a_drawer_says_it_drew_is_made_blank_again() -> None:
+def next_page(
+    use: Callable[[PageBuffers, np.ndarray], object], shape: tuple[int, ...] = (1, 100, 200), value: int = 255
+) -> np.ndarray:
+    """The page a one-buffer pool gives after a first (1, 100, 200) white page was used by `use`
+    and let go of, as a caller does; it is checked to be drawn in the same buffer."""
     pool = PageBuffers(count=1)
     page = pool.blank((1, 100, 200), 255)
-    page[0, 10:20] = 0
-    pool.drawn(page, 10 * 200, 20 * 200)
-    page[0, 50] = 9  # against its word: the pool does not look outside the span it was told of
+    use(pool, page)
     first = address(page)
-    del page  # let go of, as a caller does
-    again = pool.blank((1, 100, 200), 255)
+    del page
+    again = pool.blank(shape, value)
     assert address(again) == first
+    return again
+
+
+def test_only_the_span_a_drawer_says_it_drew_is_made_blank_again() -> None:
+    def use(pool: PageBuffers, page: np.ndarray) -> None:
+        page[0, 10:20] = 0
+        pool.drawn(page, 10 * 200, 20 * 200)
+        page[0, 50] = 9  # against its word: the pool does not look outside the span it was told of
+
+    again = next_page(use)
     assert (again[0, 10:20] == 255).all()
     assert (again[0, 50] == 9).all()
 
 
 def test_a_page_no_drawer_spoke_of_is_made_blank_whole() -> None:
-    pool = PageBuffers(count=1)
-    page = pool.blank((1, 100, 200), 255)
-    page[:] = 3
-    first = address(page)
-    del page  # let go of, as a caller does
-    again = pool.blank((1, 100, 200), 255)
-    assert address(again) == first and (again == 255).all()
+    again = next_page(lambda pool, page: page.fill(3))
+    assert (again == 255).all()
 
 
 def test_a_larger_page_after_a_smaller_one_is_blank_to_its_end() -> None:
-    pool = PageBuffers(count=1)
-    small = pool.blank((1, 100, 200), 255)
-    small.base[small.size :] = 7  # past the first page the buffer may hold anything
-    pool.drawn(small, 0, 0)
-    first = address(small)
-    del small  # let go of, as a caller does
-    large = pool.blank((2, 150, 200), 255)  # the same buffer, reaching past the first page
-    assert address(large) == first and (large == 255).all()
+    def use(pool: PageBuffers, page: np.ndarray) -> None:
+        page.base[page.size :] = 7  # past the first page the buffer may hold anything
+        pool.drawn(page, 0, 0)
+
+    assert (next_page(use, shape=(2, 150, 200)) == 255).all()  # reaching past the first page
 
 
 def test_a_page_of_another_value_is_filled_whole() -> None:
-    pool = PageBuffers(count=1)
-    page = pool.blank((1, 100, 200), 255)
-    pool.drawn(page, 0, 0)
-    first = address(page)
-    del page  # let go of, as a caller does
-    dark = pool.blank((1, 100, 200), 0)
-    assert address(dark) == first and (dark == 0).all()
+    assert (next_page(lambda pool, page: pool.drawn(page, 0, 0), value=0) == 0).all()
 
 
 def test_a_page_from_elsewhere_is_ignored() -> None:

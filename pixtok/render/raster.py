@@ -386,9 +386,8 @@ class PageBuffers:
             known = self._blank.get(id(buffer))
             if known is None:  # not one of this pool's buffers
                 return
-            value, length, _, size = known
-            start, end = max(start, 0), min(end, size)
-            self._blank[id(buffer)] = (value, length, start, end) if start < end else (value, length, 0, 0)
+            value, length, _, size = known  # the span handed out is [0, size)
+            self._blank[id(buffer)] = (value, length, max(start, 0), min(end, size))
 
     def _stale(self, buffer: np.ndarray, size: int, value: int) -> tuple[list[tuple[int, int]], int]:
         """The spans of `buffer` to fill for `size` bytes of `value`, and the length it is
