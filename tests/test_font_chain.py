@@ -144,6 +144,13 @@ def test_emoji_sequences_follow_uts51() -> None:
     assert emoji_sequences(text) == [(1, 3, True), (4, 6, True), (7, 8, False), (9, 12, True)]
 
 
+def test_script_class_table_is_font_script_for_every_bmp_code_point() -> None:
+    table = fonts.bmp_font_scripts()
+    classes = [fonts.FONT_SCRIPTS[k] for k in table.tolist()]
+    assert classes == [fonts.font_script(cp) for cp in range(0x10000)]
+    assert set(classes) == set(fonts.FONT_SCRIPTS)
+
+
 def test_user_font_keeps_priority_for_emoji_it_has() -> None:
     # A user's font comes first; the emoji face only takes sequences the user's fonts lack.
     chain = FontChain.from_specs([str(FONT_DIR / "NotoEmoji-Regular.ttf")])

@@ -217,3 +217,16 @@ def test_symbols_are_marked_as_emoji_exactly_when_they_form_an_emoji_sequence() 
     forms = np.asarray([bool(emoji_sequences(chr(cp))) for cp in symbols.tolist()])
     assert np.array_equal(marked, forms)
     assert marked.any() and not marked.all()
+
+
+@pytest.mark.parametrize("user_fonts", [(), ("mono",), ("emoji", "DejaVu Sans")])
+def test_font_of_every_bmp_code_point_is_the_one_the_chain_picks(user_fonts: tuple[str, ...]) -> None:
+    """The Itemizer decides the whole Basic Multilingual Plane in one compiled pass; each choice
+    is the chain's own (`FontChain.font_index`, asked one character at a time)."""
+    chain = FontChain.from_specs(user_fonts, fallback=True, system_fonts=False)
+    every = np.arange(0x10000, dtype=np.uint32)
+    table = Itemizer(chain)._fonts_of(every)
+    reference = FontChain.from_specs(user_fonts, fallback=True, system_fonts=False)
+    expected = np.array([reference.font_index(chr(cp)) for cp in range(0x10000)], dtype=np.int32)
+    assert np.flatnonzero(table != expected).tolist() == []
+    assert len(np.unique(expected)) >= 8  # many fonts chosen: the rule, not a default, is checked

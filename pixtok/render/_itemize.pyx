@@ -129,35 +129,32 @@ def gather_fonts(const int32_t[::1] table, const uint32_t[::1] cps):
     return fonts, unresolved
 
 
-def first_covering(const uint8_t[:, ::1] coverage, const uint32_t[::1] cps, int64_t user_count):
-    """The font the chain chooses for each code point where coverage alone decides it, else -2.
-
-    The chain asks the user's fonts first, then the bundled font of the character's script, then
-    every font in order, and takes the first that has the character. When the first font that
-    has it is one of the user's, or it is the only font that has it, that font is the choice
-    whatever the script's font is; otherwise (several bundled fonts have it, none has it, or it
-    lies beyond the Basic Multilingual Plane) only the chain can say.
-    """
-    cdef Py_ssize_t n = cps.shape[0], fonts = coverage.shape[0], i, f
-    chosen = np.full(n, -2, dtype=np.int32)
+def chain_choices(const uint8_t[:, ::1] coverage, const int32_t[::1] preferred, int64_t user_count):
+    """The font `FontChain.font_index` picks for every code point of the Basic Multilingual
+    Plane, by its rule (-1 where no font has the code point): the first of the user's fonts that
+    has it, else the bundled font of its script (`preferred[cp]`) if that has it, else the first
+    font that has it. `coverage[f, cp]` says whether font f has code point cp."""
+    cdef Py_ssize_t fonts = coverage.shape[0], cp, f
+    cdef Py_ssize_t points = coverage.shape[1]
+    chosen = np.full(points, -1, dtype=np.int32)
     cdef int32_t[::1] out = chosen
-    cdef int32_t first
-    cdef int count
-    cdef uint32_t cp
+    cdef int32_t found, wanted
     with nogil:
-        for i in range(n):
-            cp = cps[i]
-            if cp >= BMP:
-                continue
-            first = -1
-            count = 0
-            for f in range(fonts):
+        for cp in range(points):
+            found = -1
+            for f in range(min(user_count, fonts)):
                 if coverage[f, cp]:
-                    if first < 0:
-                        first = <int32_t>f
-                    count += 1
-            if first >= 0 and (first < user_count or count == 1):
-                out[i] = first
+                    found = <int32_t>f
+                    break
+            wanted = preferred[cp]
+            if found < 0 and 0 <= wanted < fonts and coverage[wanted, cp]:
+                found = wanted
+            if found < 0:
+                for f in range(fonts):
+                    if coverage[f, cp]:
+                        found = <int32_t>f
+                        break
+            out[cp] = found
     return chosen
 
 

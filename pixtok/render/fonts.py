@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import freetype
+import numpy as np
 import regex
 import uharfbuzz as hb
 
@@ -156,6 +157,32 @@ def font_script(codepoint: int) -> str | None:
     if script == "cjk" and any(low <= codepoint <= high for low, high in _HANGUL_RANGES):
         return "hangul"
     return script
+
+
+#: The `font_script` classes in the order of `bmp_font_scripts`' indices (0: no class).
+FONT_SCRIPTS: tuple[str | None, ...] = (
+    None,
+    *dict.fromkeys(script for *_, script in _SCRIPT_RANGES),
+    "hangul",
+    "emoji",
+)
+
+
+@functools.cache
+def bmp_font_scripts() -> np.ndarray:
+    """`font_script` of every code point of the Basic Multilingual Plane, as an index into
+    FONT_SCRIPTS: the table the compiled font choice reads (built from the same ranges)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for low, high, script in _SCRIPT_RANGES:
+        if low < 0x10000:
+            table[low : high + 1] = FONT_SCRIPTS.index(script)
+    for low, high in _HANGUL_RANGES:
+        table[low : high + 1] = FONT_SCRIPTS.index("hangul")
+    unclassed = np.flatnonzero(table[0x231A:] == 0) + 0x231A
+    candidates = "".join(map(chr, unclassed.tolist()))
+    emoji = [unclassed[match.start()] for match in _EMOJI_PRESENTATION.finditer(candidates)]
+    table[emoji] = FONT_SCRIPTS.index("emoji")
+    return table
 
 
 def emoji_sequences(text: str) -> list[tuple[int, int, bool]]:
@@ -571,6 +598,12 @@ class FontChain:
                 found = self.fonts.index(font)
         self._choice[char] = found
         return found
+
+    def bmp_preferred(self) -> np.ndarray:
+        """For every code point of the Basic Multilingual Plane, the index of the bundled font
+        of its script that `font_index` tries after the user's fonts (-1: none)."""
+        by_script = np.array([self._preferred.get(s, -1) if s else -1 for s in FONT_SCRIPTS], dtype=np.int32)
+        return by_script[bmp_font_scripts()]
 
     def font_indices(self, text: str) -> list[int]:
         """Index of the font that draws each character of `text` (-1: none has it).

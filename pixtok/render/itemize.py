@@ -25,7 +25,7 @@ import regex
 
 from pixtok.render._itemize import (
     ItemizeRules,
-    first_covering,
+    chain_choices,
     gather_fonts,
     gather_properties,
     itemize_known,
@@ -174,6 +174,7 @@ class Itemizer:
         self.chain = chain
         self._fonts = np.full(0x110000, _UNASKED, dtype=np.int32)
         self._known_fonts = len(chain.fonts)
+        self._bmp_decided = False
         self._coverage = np.zeros((0, _BMP), dtype=np.uint8)  # per font: which BMP code points it has
 
     def _base_fonts(self, text: str, cps: np.ndarray, emoji: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -195,16 +196,26 @@ class Itemizer:
             self._fonts[self._fonts == -1] = _ASK_CHAIN
             self._known_fonts = len(self.chain.fonts)
         fonts, unresolved = gather_fonts(self._fonts, cps)
-        if unresolved:
-            asked = np.array(sorted(set(cps[fonts < -1].tolist())), dtype=np.uint32)
-            chosen = first_covering(self._coverage_table(), asked, self.chain.user_count)
-            chosen[self._fonts[asked] == _ASK_CHAIN] = _ASK_CHAIN
-            self._fonts[asked] = chosen
-            for cp in asked[chosen < 0].tolist():  # where coverage alone does not decide
+        if unresolved and not self._bmp_decided:
+            self._decide_bmp()
+            fonts, unresolved = gather_fonts(self._fonts, cps)
+        if unresolved:  # beyond the BMP, or none of the fonts had it: the chain says
+            for cp in np.unique(cps[fonts < -1]).tolist():
                 self._fonts[cp] = self.chain.font_index(chr(cp))
             fonts, _ = gather_fonts(self._fonts, cps)
             self._known_fonts = len(self.chain.fonts)
         return fonts
+
+    def _decide_bmp(self) -> None:
+        """Fills the font table for the whole Basic Multilingual Plane at once, by the chain's
+        rule in compiled form: a new text then rarely holds a character the table lacks. Where no
+        font has a character and the chain may ask the system's fonts, the chain is asked when
+        the character is met."""
+        chosen = chain_choices(self._coverage_table(), self.chain.bmp_preferred(), self.chain.user_count)
+        if self.chain.system_fonts:
+            chosen[chosen == -1] = _ASK_CHAIN
+        self._fonts[:_BMP] = chosen
+        self._bmp_decided = True
 
     def _coverage_table(self) -> np.ndarray:
         """Per font of the chain, which code points of the Basic Multilingual Plane it has."""
