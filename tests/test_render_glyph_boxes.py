@@ -59,6 +59,24 @@ def test_find_slots_reads_each_fonts_own_table(seed: int) -> None:
         np.testing.assert_array_equal(picked, expected[index])
 
 
+@settings(max_examples=200, deadline=None)
+@given(seeds)
+def test_new_glyphs_are_the_distinct_undrawn_pairs_by_font_then_glyph_id(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 80))
+    font = rng.integers(0, 4, n).astype(np.int32)
+    gid = rng.integers(0, rng.choice([3, 70_000]), n).astype(np.int32)
+    picked = bool(rng.integers(0, 2)) and n > 0
+    index = rng.integers(0, n, int(rng.integers(0, 2 * n + 1))).astype(np.int64) if picked else NO_INDEX
+    slots = np.where(rng.random(len(index) if picked else n) < 0.5, -1, 7).astype(np.int64)
+    fonts, bounds, ids = _glyph_boxes.new_glyphs(font, gid, picked, index, slots)
+    chosen = index[slots < 0] if picked else np.flatnonzero(slots < 0)
+    expected = sorted({(int(font[k]), int(gid[k])) for k in chosen})
+    got = [(f, int(g)) for j, f in enumerate(fonts) for g in ids[bounds[j] : bounds[j + 1]]]
+    assert got == expected
+    assert fonts == sorted(set(fonts)) and bounds[-1] == len(ids)
+
+
 def test_find_slots_refuses_glyphs_beyond_their_font() -> None:
     table, start = np.zeros(5, dtype=np.int64), np.array([0, 3, 5], dtype=np.int64)
     slots = np.empty(1, dtype=np.int64)

@@ -14,6 +14,7 @@ import numpy as np
 
 from libc.math cimport rint
 from libc.stdint cimport int32_t, int64_t
+from libc.stdlib cimport qsort
 
 
 def find_slots(
@@ -50,6 +51,52 @@ def find_slots(
         slots[i] = slot
         missing += slot < 0
     return missing
+
+
+def new_glyphs(
+    const int32_t[::1] font,
+    const int32_t[::1] gid,
+    bint picked,
+    const int64_t[::1] index,
+    const int64_t[::1] slots,
+):
+    """The distinct glyphs with slot -1 (as `find_slots` wrote `slots` for the same arguments),
+    sorted by font and then glyph id: (fonts, bounds, glyph ids), the ids of `fonts[j]` being
+    `glyph_ids[bounds[j]:bounds[j + 1]]`. This order is the order glyphs are drawn in, so a
+    text's glyphs always get the same slots."""
+    cdef Py_ssize_t i, k, m = 0, n = slots.shape[0]
+    keys_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] keys = keys_arr
+    for i in range(n):
+        if slots[i] < 0:
+            k = index[i] if picked else i
+            keys[m] = (<int64_t>font[k] << 32) | <int64_t>gid[k]
+            m += 1
+    if m > 1:
+        qsort(&keys[0], m, sizeof(int64_t), _compare_keys)
+    glyph_ids = np.empty(m, dtype=np.int64)
+    cdef int64_t[::1] ids = glyph_ids
+    fonts = []
+    bounds = []
+    cdef Py_ssize_t distinct = 0
+    cdef int64_t f, last_font = -1
+    for i in range(m):
+        if i and keys[i] == keys[i - 1]:
+            continue
+        f = keys[i] >> 32
+        if f != last_font:
+            fonts.append(f)
+            bounds.append(distinct)
+            last_font = f
+        ids[distinct] = keys[i] & 0xFFFFFFFF
+        distinct += 1
+    bounds.append(distinct)
+    return fonts, bounds, glyph_ids[:distinct]
+
+
+cdef int _compare_keys(const void* a, const void* b) noexcept nogil:
+    cdef int64_t x = (<const int64_t*> a)[0], y = (<const int64_t*> b)[0]
+    return (x > y) - (x < y)
 
 
 def glyph_boxes(

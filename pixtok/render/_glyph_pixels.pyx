@@ -17,6 +17,9 @@ from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
 
+#: Rows of the per-glyph array `rasterize` returns, in order.
+GLYPH_COLUMNS = 7
+
 ctypedef int (*load_glyph_fn)(void* face, unsigned int glyph_index, int32_t load_flags) noexcept nogil
 ctypedef int (*render_glyph_fn)(void* slot, int render_mode) noexcept nogil
 
@@ -65,10 +68,10 @@ def rasterize(
     its glyph slot. `layout` gives byte offsets: the bitmap, bitmap_left and bitmap_top of the
     slot, then the rows, width, pitch and buffer of the bitmap.
 
-    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and per
-    glyph: where its bitmap starts (`first_pixel` plus its offset in the bitmaps: where the
-    bitmaps will sit in the pool they are added to), its inked (non-zero) pixel count, left and
-    top bearings, width, rows, and summed coverage. A glyph FreeType cannot draw has an empty
+    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and a
+    (GLYPH_COLUMNS, n) array whose rows are, per glyph: where its bitmap starts (`first_pixel`
+    plus its offset in the bitmaps: where the bitmaps will sit in the pool they are added to),
+    its inked (non-zero) pixel count, left and top bearings, width, rows, and summed coverage. A glyph FreeType cannot draw has an empty
     bitmap and zero bearings.
     """
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
@@ -86,15 +89,10 @@ def rasterize(
     cdef uint8_t value
     cdef int64_t inked, inked_pixels
 
-    start = np.empty(n, dtype=np.int64)
-    count = np.zeros(n, dtype=np.int64)
-    left = np.zeros(n, dtype=np.int64)
-    top = np.zeros(n, dtype=np.int64)
-    widths = np.zeros(n, dtype=np.int64)
-    heights = np.zeros(n, dtype=np.int64)
-    ink = np.zeros(n, dtype=np.int64)
-    cdef int64_t[::1] start_v = start, count_v = count, left_v = left, top_v = top
-    cdef int64_t[::1] width_v = widths, height_v = heights, ink_v = ink
+    columns = np.zeros((GLYPH_COLUMNS, n), dtype=np.int64)
+    cdef int64_t[:, ::1] out = columns
+    cdef int64_t[::1] start_v = out[0], count_v = out[1], left_v = out[2], top_v = out[3]
+    cdef int64_t[::1] width_v = out[4], height_v = out[5], ink_v = out[6]
     cdef _Growing pixels = _Growing()
 
     for k in range(n):
@@ -131,4 +129,4 @@ def rasterize(
     cdef uint8_t[::1] bitmaps_v = bitmaps
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)
-    return bitmaps, start, count, left, top, widths, heights, ink
+    return bitmaps, columns

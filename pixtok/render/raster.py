@@ -38,6 +38,9 @@ _FREETYPE_LAYOUT = (
 )
 
 
+#: Names of the rows of per-glyph values `_glyph_pixels.rasterize` gives, in its order.
+_GLYPH_FIELDS = ("start", "count", "left", "top", "w", "h", "ink")
+
 #: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
 Stamp = list[tuple[np.ndarray, np.ndarray]]
 
@@ -70,9 +73,10 @@ class GlyphAtlas:
         # (font f's from _table_start[f] to _table_start[f + 1]), for one compiled lookup.
         self._slot_table = _Pool(np.int64)
         self._table_start = np.zeros(1, dtype=np.int64)
-        # Pixels of all glyphs, and per glyph: first pixel, pixel count, bearings, size, ink.
+        # Pixels of all glyphs, and per glyph (in the order `rasterize` gives them): first
+        # pixel, pixel count, bearings, size, ink.
         self._bitmaps = _Pool(np.uint8)
-        self._glyphs = {k: _Pool(np.int64) for k in ("start", "count", "left", "top", "w", "h", "ink")}
+        self._glyphs = _Pool(np.int64, rows=_glyph_pixels.GLYPH_COLUMNS)
         self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
 
@@ -102,21 +106,19 @@ class GlyphAtlas:
             )
         return face
 
-    def _render(self, font_index: int, gids: list[int]) -> None:
-        """Render glyphs into the pools: FreeType draws each, and its bitmap is kept, in one
-        compiled loop (`_glyph_pixels`)."""
+    def _render(self, font_index: int, gids: np.ndarray) -> None:
+        """Render glyphs (int64 ids) into the pools: FreeType draws each, and its bitmap is
+        kept, in one compiled loop (`_glyph_pixels`)."""
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
-        wanted = np.asarray(gids, dtype=np.int64)
-        bitmaps, *columns = _glyph_pixels.rasterize(
+        bitmaps, columns = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
-            wanted, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
+            gids, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
         )  # fmt: skip
-        first_slot = len(self._glyphs["start"])
-        self._table(font_index)[wanted] = np.arange(first_slot, first_slot + len(gids))
+        first_slot = len(self._glyphs)
+        self._table(font_index)[gids] = np.arange(first_slot, first_slot + len(gids))
         self._bitmaps.extend(bitmaps)
-        for pool, column in zip(self._glyphs.values(), columns, strict=True):  # in the same order
-            pool.extend(column)
+        self._glyphs.extend(columns)
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
@@ -129,24 +131,20 @@ class GlyphAtlas:
         gid = np.ascontiguousarray(gid, dtype=np.int32)
         picked = _NO_INDEX if index is None else _int64(index)
         slots = np.empty(len(gid) if index is None else len(picked), dtype=np.int64)
-        tables = (self._slot_table.view(), self._table_start)
-        if _glyph_boxes.find_slots(font, gid, index is not None, picked, *tables, slots):
-            if index is not None:
-                font, gid = font[picked], gid[picked]
-            missing = slots < 0
-            for font_index in sorted(set(font[missing].tolist())):
-                wanted = gid[missing & (font == font_index)]
-                self._render(font_index, sorted(set(wanted.tolist())))
-            tables = (self._slot_table.view(), self._table_start)  # grown by the new glyphs
-            _glyph_boxes.find_slots(font, gid, False, _NO_INDEX, *tables, slots)
+        lookup = (font, gid, index is not None, picked)
+        if _glyph_boxes.find_slots(*lookup, self._slot_table.view(), self._table_start, slots):
+            fonts, bounds, new = _glyph_boxes.new_glyphs(*lookup, slots)
+            for j, font_index in enumerate(fonts):
+                self._render(font_index, new[bounds[j] : bounds[j + 1]])
+            _glyph_boxes.find_slots(*lookup, self._slot_table.view(), self._table_start, slots)
         return slots
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Pooled pixel data of all cached glyphs (views of pools that grow in place)."""
-        if self._pooled != len(self._glyphs["start"]):
-            self._arrays = {key: pool.view() for key, pool in self._glyphs.items()}
+        if self._pooled != len(self._glyphs):
+            self._arrays = dict(zip(_GLYPH_FIELDS, self._glyphs.view(), strict=True))
             self._arrays["bitmaps"] = self._bitmaps.view()
-            self._pooled = len(self._glyphs["start"])
+            self._pooled = len(self._glyphs)
         return self._arrays
 
     def boxes(self, slots: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> GlyphPixels:
@@ -259,33 +257,34 @@ _NO_PAGE = _NO_INDEX = np.empty(0, dtype=np.int64)
 
 
 class _Pool:
-    """A numpy array that grows in place (capacity doubles), so appending is amortised O(1)."""
+    """A numpy array that grows in place along its last axis (capacity doubles), so appending
+    is amortised O(1). With `rows`, it is `rows` arrays of one length that grow together, kept
+    as the rows of one 2D array: a batch of all of them is appended in one copy, and each row
+    viewed is contiguous."""
 
-    def __init__(self, dtype: type) -> None:
-        self._data = np.empty(1024, dtype=dtype)
+    def __init__(self, dtype: type, rows: int | None = None) -> None:
+        self._data = np.empty(1024 if rows is None else (rows, 1024), dtype=dtype)
         self._size = 0
 
     def __len__(self) -> int:
         return self._size
 
     def _reserve(self, extra: int) -> None:
-        if self._size + extra > len(self._data):
-            grown = np.empty(max(2 * len(self._data), self._size + extra), dtype=self._data.dtype)
-            grown[: self._size] = self._data[: self._size]
+        capacity = self._data.shape[-1]
+        if self._size + extra > capacity:
+            shape = (*self._data.shape[:-1], max(2 * capacity, self._size + extra))
+            grown = np.empty(shape, dtype=self._data.dtype)
+            grown[..., : self._size] = self._data[..., : self._size]
             self._data = grown
 
     def extend(self, values: np.ndarray) -> None:
-        self._reserve(len(values))
-        self._data[self._size : self._size + len(values)] = values
-        self._size += len(values)
-
-    def append(self, value: int) -> None:
-        self._reserve(1)
-        self._data[self._size] = value
-        self._size += 1
+        count = values.shape[-1]
+        self._reserve(count)
+        self._data[..., self._size : self._size + count] = values
+        self._size += count
 
     def view(self) -> np.ndarray:
-        return self._data[: self._size]
+        return self._data[..., : self._size]
 
 
 def grey_level(rgb: tuple[int, int, int]) -> int:
