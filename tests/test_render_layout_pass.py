@@ -391,6 +391,44 @@ def test_a_splice_keeps_the_glyphs_between_pieces_and_puts_each_piece_s_in_place
     assert np.array_equal(np.concatenate((column, fresh))[index], expected)
 
 
+GLYPH_DTYPES = (np.int32,) * 5 + (np.int64, np.int8, np.uint8)  # gid ... y_offset, cluster, level, flags
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_spliced_glyph_columns_are_the_gather_or_none_when_nothing_but_flags_changed(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    glyphs = int(rng.integers(0, 40))
+    bounds = np.sort(rng.integers(0, glyphs + 1, 2 * int(rng.integers(0, 5))))
+    replaced_start, replaced_end = bounds[0::2].copy(), bounds[1::2].copy()
+    old = tuple(rng.integers(0, 3, glyphs).astype(dtype) for dtype in GLYPH_DTYPES)
+    replaced = np.concatenate(
+        [np.arange(a, b) for a, b in zip(replaced_start, replaced_end, strict=True)] or [[]]
+    )
+    if rng.random() < 0.5:  # shaped again as they were, flags aside, or one value changed
+        count = replaced_end - replaced_start
+        fresh = [column[replaced.astype(np.int64)].copy() for column in old]
+        fresh[7] = rng.integers(0, 3, len(replaced)).astype(np.uint8)
+        if len(replaced) and rng.random() < 0.5:
+            column = int(rng.integers(0, 7))
+            fresh[column][int(rng.integers(0, len(replaced)))] += 1
+    else:
+        count = rng.integers(0, 4, len(replaced_start))
+        fresh = [rng.integers(0, 3, int(count.sum())).astype(dtype) for dtype in GLYPH_DTYPES]
+    index = _layout.splice_index(replaced_start, replaced_end, count.astype(np.int64), glyphs)
+    expected = [np.concatenate((o, f))[index] for o, f in zip(old, fresh, strict=True)]
+    spliced = _layout.splice_glyphs(index, old, tuple(fresh))
+    unchanged = len(index) == glyphs and all(
+        np.array_equal(e, o) for e, o in zip(expected[:7], old[:7], strict=True)
+    )
+    if unchanged:
+        assert spliced is None
+    else:
+        assert spliced is not None
+        for ours, theirs, dtype in zip(spliced, expected, GLYPH_DTYPES, strict=True):
+            assert ours.dtype == dtype and np.array_equal(ours, theirs)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_unsafe_breaks_follow_the_rules_stated_plainly(seed: int) -> None:

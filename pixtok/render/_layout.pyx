@@ -853,3 +853,68 @@ def splice_index(const int64_t[::1] replaced_start, const int64_t[::1] replaced_
         index[out] = j
         out += 1
     return index_array
+
+
+def splice_glyphs(const int64_t[::1] index, tuple old, tuple new):
+    """The glyph columns of a text with pieces shaped again: each of gid, font, advance,
+    x_offset, y_offset (int32), cluster (int64), level (int8) and flags (uint8), gathered by
+    `index` (from `splice_index`) from the text's column followed by the pieces' new values.
+    None when the glyphs come out as they were, flags aside: the text then keeps its shaping."""
+    cdef const int32_t[::1] gid = old[0], font = old[1], advance = old[2], x_off = old[3], y_off = old[4]
+    cdef const int64_t[::1] cluster = old[5]
+    cdef const int8_t[::1] level = old[6]
+    cdef const uint8_t[::1] flags = old[7]
+    cdef const int32_t[::1] n_gid = new[0], n_font = new[1], n_advance = new[2]
+    cdef const int32_t[::1] n_x_off = new[3], n_y_off = new[4]
+    cdef const int64_t[::1] n_cluster = new[5]
+    cdef const int8_t[::1] n_level = new[6]
+    cdef const uint8_t[::1] n_flags = new[7]
+    cdef Py_ssize_t glyphs = gid.shape[0], fresh = n_gid.shape[0], n = index.shape[0], i
+    cdef int64_t j, k
+    for column in old[1:]:
+        if len(column) != glyphs:
+            raise ValueError("the text's glyph columns differ in length")
+    for column in new[1:]:
+        if len(column) != fresh:
+            raise ValueError("the new glyph columns differ in length")
+    for i in range(n):
+        if not 0 <= index[i] < glyphs + fresh:
+            raise IndexError(f"glyph {index[i]} of {glyphs} and {fresh} new")
+    cdef bint changed = n != glyphs
+    i = 0
+    while not changed and i < n:
+        j = index[i]
+        if j >= glyphs:
+            k = j - glyphs
+            changed = (
+                n_gid[k] != gid[i] or n_font[k] != font[i] or n_advance[k] != advance[i]
+                or n_x_off[k] != x_off[i] or n_y_off[k] != y_off[i]
+                or n_cluster[k] != cluster[i] or n_level[k] != level[i]
+            )
+        elif j != i:
+            changed = (
+                gid[j] != gid[i] or font[j] != font[i] or advance[j] != advance[i]
+                or x_off[j] != x_off[i] or y_off[j] != y_off[i]
+                or cluster[j] != cluster[i] or level[j] != level[i]
+            )
+        i += 1
+    if not changed:
+        return None
+    out = [np.empty(n, dtype=np.int32) for _ in range(5)]
+    out += [np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8), np.empty(n, dtype=np.uint8)]
+    cdef int32_t[::1] o_gid = out[0], o_font = out[1], o_advance = out[2], o_x_off = out[3], o_y_off = out[4]
+    cdef int64_t[::1] o_cluster = out[5]
+    cdef int8_t[::1] o_level = out[6]
+    cdef uint8_t[::1] o_flags = out[7]
+    for i in range(n):
+        j = index[i]
+        if j < glyphs:
+            o_gid[i], o_font[i], o_advance[i] = gid[j], font[j], advance[j]
+            o_x_off[i], o_y_off[i], o_cluster[i] = x_off[j], y_off[j], cluster[j]
+            o_level[i], o_flags[i] = level[j], flags[j]
+        else:
+            k = j - glyphs
+            o_gid[i], o_font[i], o_advance[i] = n_gid[k], n_font[k], n_advance[k]
+            o_x_off[i], o_y_off[i], o_cluster[i] = n_x_off[k], n_y_off[k], n_cluster[k]
+            o_level[i], o_flags[i] = n_level[k], n_flags[k]
+    return out

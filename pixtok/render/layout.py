@@ -233,7 +233,9 @@ def _inside_word(text: str, facts: TextFacts, positions: np.ndarray, s: int, c: 
 
 def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | None = None) -> ShapedText:
     """Shape again the glyphs on both sides of every line break that falls where HarfBuzz marked
-    the text unsafe to break; the rest of each line keeps the glyphs of its run."""
+    the text unsafe to break; the rest of each line keeps the glyphs of its run. Where every
+    edge shapes as it did in its run (the marks are cautious: most such breaks change nothing),
+    the text is returned as it was."""
     if len(lines) < 2 or not len(shaped.gid):
         return shaped
     facts = facts or TextFacts(shaped)
@@ -256,10 +258,10 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     )
     columns = (shaped.gid, shaped.font, shaped.advance, shaped.x_offset, shaped.y_offset, shaped.cluster)
     columns += (shaped.level, shaped.flags)
-    gid, font, advance, x_offset, y_offset, cluster, level, flags = (
-        np.concatenate((column, new.astype(column.dtype, copy=False)))[index]
-        for column, new in zip(columns, fresh, strict=True)
-    )
+    spliced = _layout.splice_glyphs(index, columns, tuple(fresh))
+    if spliced is None:  # the line edges shape as they did in their runs
+        return shaped
+    gid, font, advance, x_offset, y_offset, cluster, level, flags = spliced
     return replace(
         shaped, gid=gid, font=font, advance=advance, x_offset=x_offset, y_offset=y_offset,
         cluster=cluster, level=level, flags=flags,
