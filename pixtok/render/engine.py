@@ -573,7 +573,10 @@ class Renderer:
 
         # Pages are composited in batches (one numpy pass per batch, bounded memory).
         dark = self._dark
-        bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH))
+        if n_pages <= _BATCH:  # one batch: every glyph
+            bounds = [0, len(placed.page)]
+        else:
+            bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH)).tolist()
         pages: list[np.ndarray] = []
         for b, first_page in enumerate(range(0, n_pages, _BATCH)):
             count = min(_BATCH, n_pages - first_page)
