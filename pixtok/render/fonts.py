@@ -599,11 +599,11 @@ class FontChain:
         self._choice[char] = found
         return found
 
-    def bmp_preferred(self) -> np.ndarray:
-        """For every code point of the Basic Multilingual Plane, the index of the bundled font
-        of its script that `font_index` tries after the user's fonts (-1: none)."""
-        by_script = np.array([self._preferred.get(s, -1) if s else -1 for s in FONT_SCRIPTS], dtype=np.int32)
-        return by_script[bmp_font_scripts()]
+    def preferred_by_script(self) -> np.ndarray:
+        """For each class of FONT_SCRIPTS, the index of the bundled font `font_index` tries
+        after the user's fonts for a code point of that class (-1: none): with
+        `bmp_font_scripts`, the chain's preference over the whole Basic Multilingual Plane."""
+        return np.array([self._preferred.get(s, -1) if s else -1 for s in FONT_SCRIPTS], dtype=np.int32)
 
     def font_indices(self, text: str) -> list[int]:
         """Index of the font that draws each character of `text` (-1: none has it).

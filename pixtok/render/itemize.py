@@ -25,13 +25,13 @@ import regex
 
 from pixtok.render._itemize import (
     ItemizeRules,
-    chain_choices,
+    decide_blocks,
     gather_fonts,
     gather_properties,
     itemize_known,
     itemize_pass,
 )
-from pixtok.render.fonts import Font, FontChain, needs_glyph
+from pixtok.render.fonts import Font, FontChain, bmp_font_scripts, needs_glyph
 from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES
 from pixtok.render.scripts import COMMON, INHERITED, UNKNOWN, script_tag
 
@@ -174,7 +174,6 @@ class Itemizer:
         self.chain = chain
         self._fonts = np.full(0x110000, _UNASKED, dtype=np.int32)
         self._known_fonts = len(chain.fonts)
-        self._bmp_decided = False
         self._coverage = np.zeros((0, _BMP), dtype=np.uint8)  # per font: which BMP code points it has
 
     def _base_fonts(self, text: str, cps: np.ndarray, emoji: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -196,8 +195,12 @@ class Itemizer:
             self._fonts[self._fonts == -1] = _ASK_CHAIN
             self._known_fonts = len(self.chain.fonts)
         fonts, unresolved = gather_fonts(self._fonts, cps)
-        if unresolved and not self._bmp_decided:
-            self._decide_bmp()
+        if unresolved:  # the chain's rule, compiled, for the blocks of the BMP met first here
+            chain = self.chain
+            none = _ASK_CHAIN if chain.system_fonts else -1
+            preferred = (bmp_font_scripts(), chain.preferred_by_script())
+            rule = (self._coverage_table(), *preferred, chain.user_count, none, _UNASKED)
+            decide_blocks(*rule, self._fonts, cps)
             fonts, unresolved = gather_fonts(self._fonts, cps)
         if unresolved:  # beyond the BMP, or none of the fonts had it: the chain says
             for cp in np.unique(cps[fonts < -1]).tolist():
@@ -205,17 +208,6 @@ class Itemizer:
             fonts, _ = gather_fonts(self._fonts, cps)
             self._known_fonts = len(self.chain.fonts)
         return fonts
-
-    def _decide_bmp(self) -> None:
-        """Fills the font table for the whole Basic Multilingual Plane at once, by the chain's
-        rule in compiled form: a new text then rarely holds a character the table lacks. Where no
-        font has a character and the chain may ask the system's fonts, the chain is asked when
-        the character is met."""
-        chosen = chain_choices(self._coverage_table(), self.chain.bmp_preferred(), self.chain.user_count)
-        if self.chain.system_fonts:
-            chosen[chosen == -1] = _ASK_CHAIN
-        self._fonts[:_BMP] = chosen
-        self._bmp_decided = True
 
     def _coverage_table(self) -> np.ndarray:
         """Per font of the chain, which code points of the Basic Multilingual Plane it has."""
