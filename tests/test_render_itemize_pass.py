@@ -221,11 +221,15 @@ def test_symbols_are_marked_as_emoji_exactly_when_they_form_an_emoji_sequence() 
 
 @pytest.mark.parametrize("user_fonts", [(), ("mono",), ("emoji", "DejaVu Sans")])
 def test_font_of_every_bmp_code_point_is_the_one_the_chain_picks(user_fonts: tuple[str, ...]) -> None:
-    """The Itemizer decides the whole Basic Multilingual Plane in one compiled pass; each choice
-    is the chain's own (`FontChain.font_index`, asked one character at a time)."""
+    """The Itemizer decides the fonts of the Basic Multilingual Plane in compiled passes, a block
+    of code points at a time; each choice is the chain's own (`FontChain.font_index`, asked one
+    character at a time)."""
     chain = FontChain.from_specs(user_fonts, fallback=True, system_fonts=False)
-    every = np.arange(0x10000, dtype=np.uint32)
-    table = Itemizer(chain)._fonts_of(every)
+    itemizer = Itemizer(chain)
+    some = np.random.default_rng(len(user_fonts)).integers(0, 0x10000, 300).astype(np.uint32)
+    first = itemizer._fonts_of(some)  # some blocks decided first, the rest after
+    table = itemizer._fonts_of(np.arange(0x10000, dtype=np.uint32))
+    assert np.array_equal(first, table[some])
     reference = FontChain.from_specs(user_fonts, fallback=True, system_fonts=False)
     expected = np.array([reference.font_index(chr(cp)) for cp in range(0x10000)], dtype=np.int32)
     assert np.flatnonzero(table != expected).tolist() == []
