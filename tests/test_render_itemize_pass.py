@@ -13,6 +13,8 @@ import pytest
 import regex
 from fontTools.ttLib import TTFont
 from harfbuzz_reference import uharfbuzz_reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixtok.render._itemize import itemize_known
 from pixtok.render.direction import has_rtl, reference_levels, text_levels
@@ -234,3 +236,74 @@ def test_font_of_every_bmp_code_point_is_the_one_the_chain_picks(user_fonts: tup
     expected = np.array([reference.font_index(chr(cp)) for cp in range(0x10000)], dtype=np.int32)
     assert np.flatnonzero(table != expected).tolist() == []
     assert len(np.unique(expected)) >= 8  # many fonts chosen: the rule, not a default, is checked
+
+
+KANA_BLOCKS = regex.compile(
+    r"[\p{Block=Hiragana}\p{Block=Katakana}\p{Block=Katakana_Phonetic_Extensions}\uFF66-\uFF9F]"
+)
+HANGUL_BLOCKS = regex.compile(
+    r"[\p{Block=Hangul_Jamo}\p{Block=Hangul_Compatibility_Jamo}\p{Block=Hangul_Syllables}"
+    r"\p{Block=Hangul_Jamo_Extended_A}\p{Block=Hangul_Jamo_Extended_B}]"
+)
+
+
+def languages_stated_plainly(text: str) -> list[str]:
+    """Each character's language by the inference rule, from Unicode's Script_Extensions: a
+    character takes the script of the nearest letter in its paragraph (before it, else after);
+    a Han, kana or Hangul one takes its paragraph's language (with kana, by the Unicode blocks:
+    Japanese, else with Hangul: Korean, else the document's: Japanese with kana anywhere, else
+    Korean with Hangul anywhere, else Chinese); a newline takes the language of the nearest
+    other character before it, else after it."""
+    paragraphs = text.split("\n")
+    kana = [bool(KANA_BLOCKS.search(p)) for p in paragraphs]
+    hangul = [bool(HANGUL_BLOCKS.search(p)) for p in paragraphs]
+    document = "ja" if any(kana) else "ko" if any(hangul) else "zh-Hans"
+    cjk = regex.compile(r"[\p{scx=Han}\p{scx=Hira}\p{scx=Kana}\p{scx=Hang}]")
+    codes: list[str | None] = []  # None: a newline, decided below
+    for k, paragraph in enumerate(paragraphs):
+        own = "ja" if kana[k] else "ko" if hangul[k] else document
+        letters = [i for i, c in enumerate(paragraph) if regex.match(r"\p{L}", c)]
+        for i in range(len(paragraph)):
+            before = [j for j in letters if j <= i]
+            near = before[-1] if before else next((j for j in letters if j > i), None)
+            codes.append(own if near is not None and cjk.match(paragraph[near]) else "")
+        codes.append(None)
+    codes.pop()  # the text does not end with a newline the split made
+    others = [(i, c) for i, c in enumerate(codes) if c is not None]
+    out = []
+    for i, code in enumerate(codes):
+        if code is None:
+            before = [c for j, c in others if j < i]
+            code = before[-1] if before else next((c for j, c in others if j > i), "")
+        out.append(code)
+    return out
+
+
+PIECES = [
+    "한국어",
+    "텍스트",
+    "日本語",
+    "中文",
+    "ひらがな",
+    "カタ",
+    "ー",
+    "text",
+    " ",
+    "。",
+    "12",
+    "\n",
+    "\n\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14))
+def test_inferred_languages_follow_the_rule_stated_plainly(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    if not text.strip():
+        return
+    chain = FontChain.from_specs((), fallback=True, system_fonts=False)
+    _, runs = itemized(chain, text)
+    sizes = (runs.end - runs.start).tolist()
+    ours = [lang for lang, size in zip(runs.language, sizes, strict=True) for _ in range(size)]
+    assert ours == languages_stated_plainly(text), text

@@ -453,7 +453,8 @@ cdef object _one_run_or_none(Text* t, const Rules* r, list script_names, tuple l
 
     When every character that is not a newline has the same font and level, and the script of
     the first letter (Common, 0, when there is none: a paragraph without letters would have
-    it), the text is one run unless its language is inferred for it.
+    it), the text is one run unless its language is inferred for it and its paragraphs'
+    languages differ.
     """
     cdef int16_t script = t.first_script if t.first_script >= 0 else 0
     if not (t.one_font and t.drawn_font >= 0 and not t.any_pinned and t.one_script and not t.has_levels):
@@ -464,7 +465,43 @@ cdef object _one_run_or_none(Text* t, const Rules* r, list script_names, tuple l
         return _one_run(t.n, t.drawn_font, t.first_script, 0, script_names, languages, [])
     if not (r.cjk_script[script] or script == r.hangul_script):
         return _one_run(t.n, t.drawn_font, t.first_script, -1, script_names, languages, [])
+    cdef int8_t code = _one_language(t, r)
+    if code >= 0:
+        return _one_run(t.n, t.drawn_font, t.first_script, code, script_names, languages, [])
     return None
+
+
+cdef int8_t _one_language(const Text* t, const Rules* r) noexcept:
+    """The language `_infer_languages` gives every character of a text whose letters are all of
+    one CJK or Hangul script, when all its paragraphs have the same one; else -1. A paragraph
+    with kana is Japanese (0), one with Hangul Korean (1), one with neither takes the
+    document's language (see `_infer_languages`)."""
+    cdef Py_ssize_t i
+    cdef uint32_t cp
+    cdef bint kana = False, hangul = False, has_text = False, any_hangul = False
+    cdef int kinds = 0  # bit 0: a paragraph with kana, 1: with Hangul and no kana, 2: neither
+    for i in range(t.n):
+        cp = t.cps[i]
+        if cp == 10:
+            if has_text:
+                kinds |= 1 if kana else 2 if hangul else 4
+            kana = hangul = has_text = False
+            continue
+        has_text = True
+        kana = kana or _within(r.kana_edges, r.kana_count, cp)
+        if _within(r.hangul_edges, r.hangul_count, cp):
+            hangul = any_hangul = True
+    if has_text:
+        kinds |= 1 if kana else 2 if hangul else 4
+    if kinds & 4:  # paragraphs of neither take the document's language
+        kinds = (kinds & 3) | (1 if kinds & 1 else 2 if any_hangul else 4)
+    if kinds == 1:
+        return 0
+    if kinds == 2:
+        return 1
+    if kinds == 4:
+        return 2
+    return -1
 
 
 cdef object _apply_rules(Text* t, const Rules* r, object covers_beyond, list script_names, tuple languages):
