@@ -63,8 +63,10 @@ _EMOJI_POINTS = (0x200D, 0x20E3, 0x3030, 0x303D, 0x3297, 0x3299)
 
 _BMP = 0x10000
 # Entries of the per-code-point font table that are no font index yet.
-_UNASKED = -2  # never looked up
-_ASK_CHAIN = -3  # no font had it: the chain, which remembers its answer, is asked again
+_UNASKED = -2  # never looked up (in the BMP: its block not decided yet)
+# No font of the chain had it when last looked up, and the system's fonts, or fonts the chain
+# has gained since, may: the chain (which remembers its answer) is asked when it is met.
+_ASK_CHAIN = -3
 _NONE_PINNED = np.zeros(0, dtype=np.uint8)
 
 
