@@ -147,20 +147,19 @@ def decide_blocks(
     """Fill `table` with the font `FontChain.font_index` picks for every code point in each
     block of DECIDED_BLOCK code points of the Basic Multilingual Plane that holds one of `cps`
     still `unasked` there, by the chain's rule: the first of the user's fonts that has it, else
-    the bundled font of its script (`class_font[script_class[cp]]`, -1: none) if that has it,
-    else the first font that has it; `none` where no font has it. `coverage[f, cp]` says whether
-    font f has code point cp. A text meets few blocks its Itemizer has not met, and a block
-    costs a few microseconds: cheaper than deciding its characters one by one, and than
-    deciding the whole plane for a Renderer that draws one short text."""
+    the bundled font of its script (`class_font[script_class[cp]]`; none when that is -1 or the
+    class is beyond `class_font`) if that has it, else the first font that has it; `none` where
+    no font has it. `coverage[f, cp]` says whether font f has code point cp. A text meets few
+    blocks its Itemizer has not met, and a block costs a few microseconds: cheaper than deciding
+    its characters one by one, and than deciding the whole plane for a Renderer that draws one
+    short text."""
     cdef Py_ssize_t fonts = coverage.shape[0], points = coverage.shape[1], users = min(user_count, fonts)
     cdef Py_ssize_t i, f, cp, first_cp
     cdef int32_t found, wanted
     cdef uint32_t point
     if script_class.shape[0] < points or table.shape[0] < points:
         raise ValueError("script_class and table must cover the code points of coverage")
-    for cp in range(points):
-        if script_class[cp] >= class_font.shape[0]:
-            raise IndexError(f"script class {script_class[cp]} of {class_font.shape[0]}")
+    cdef Py_ssize_t classes = class_font.shape[0]
     with nogil:
         for i in range(cps.shape[0]):
             point = cps[i]
@@ -173,7 +172,7 @@ def decide_blocks(
                     if coverage[f, cp]:
                         found = <int32_t>f
                         break
-                wanted = class_font[script_class[cp]]
+                wanted = class_font[script_class[cp]] if script_class[cp] < classes else -1
                 if found < 0 and 0 <= wanted < fonts and coverage[wanted, cp]:
                     found = wanted
                 if found < 0:
