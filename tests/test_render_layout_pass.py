@@ -372,13 +372,19 @@ def test_edge_pieces_follow_the_rules_stated_plainly(seed: int) -> None:
     assert np.array_equal(ours, edge_pieces_stated_plainly(*columns, safe, edge))
 
 
+def replaced_spans(rng: np.random.Generator, glyphs: int, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) spans of fewer than `most` pieces of a text of `glyphs` glyphs, ascending and
+    apart (some empty), as line edges shaped again replace them."""
+    bounds = np.sort(rng.integers(0, glyphs + 1, 2 * int(rng.integers(0, most))))
+    return bounds[0::2].copy(), bounds[1::2].copy()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_a_splice_keeps_the_glyphs_between_pieces_and_puts_each_piece_s_in_place(seed: int) -> None:
     rng = np.random.default_rng(seed)
     glyphs = int(rng.integers(0, 60))
-    bounds = np.sort(rng.integers(0, glyphs + 1, 2 * int(rng.integers(0, 8))))
-    replaced_start, replaced_end = bounds[0::2].copy(), bounds[1::2].copy()
+    replaced_start, replaced_end = replaced_spans(rng, glyphs, 8)
     count = rng.integers(0, 6, len(replaced_start))
     column = np.arange(100, 100 + glyphs)
     fresh = np.arange(1000, 1000 + int(count.sum()))
@@ -399,8 +405,7 @@ GLYPH_DTYPES = (np.int32,) * 5 + (np.int64, np.int8, np.uint8)  # gid ... y_offs
 def test_spliced_glyph_columns_are_the_gather_or_none_when_nothing_but_flags_changed(seed: int) -> None:
     rng = np.random.default_rng(seed)
     glyphs = int(rng.integers(0, 40))
-    bounds = np.sort(rng.integers(0, glyphs + 1, 2 * int(rng.integers(0, 5))))
-    replaced_start, replaced_end = bounds[0::2].copy(), bounds[1::2].copy()
+    replaced_start, replaced_end = replaced_spans(rng, glyphs, 5)
     old = tuple(rng.integers(0, 3, glyphs).astype(dtype) for dtype in GLYPH_DTYPES)
     replaced = np.concatenate(
         [np.arange(a, b) for a, b in zip(replaced_start, replaced_end, strict=True)] or [[]]
