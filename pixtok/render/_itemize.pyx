@@ -474,10 +474,12 @@ cdef int8_t _one_language(const Text* t, const Rules* r) noexcept:
     """The language `_infer_languages` gives every character of a text whose letters are all of
     one CJK or Hangul script, when all its paragraphs have the same one; else -1. A paragraph
     with kana is Japanese (0), one with Hangul Korean (1), one with neither takes the
-    document's language (see `_infer_languages`)."""
+    document's language: Japanese with kana anywhere, else Chinese (2). (Korean, the rule's
+    other choice, cannot be the document's here: Hangul is a script of its own, so a text with
+    Hangul letters and one script has Hangul in every paragraph with text.)"""
     cdef Py_ssize_t i
     cdef uint32_t cp
-    cdef bint kana = False, hangul = False, has_text = False, any_hangul = False
+    cdef bint kana = False, hangul = False, has_text = False
     cdef int kinds = 0  # bit 0: a paragraph with kana, 1: with Hangul and no kana, 2: neither
     for i in range(t.n):
         cp = t.cps[i]
@@ -488,12 +490,11 @@ cdef int8_t _one_language(const Text* t, const Rules* r) noexcept:
             continue
         has_text = True
         kana = kana or _within(r.kana_edges, r.kana_count, cp)
-        if _within(r.hangul_edges, r.hangul_count, cp):
-            hangul = any_hangul = True
+        hangul = hangul or _within(r.hangul_edges, r.hangul_count, cp)
     if has_text:
         kinds |= 1 if kana else 2 if hangul else 4
-    if kinds & 4:  # paragraphs of neither take the document's language
-        kinds = (kinds & 3) | (1 if kinds & 1 else 2 if any_hangul else 4)
+    if kinds & 4 and kinds & 1:  # paragraphs of neither are Japanese in a document with kana
+        kinds = (kinds & 3) | 1
     if kinds == 1:
         return 0
     if kinds == 2:
