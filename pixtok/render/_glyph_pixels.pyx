@@ -17,8 +17,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
 
-#: Rows of the per-glyph array `rasterize` returns, in order.
-GLYPH_COLUMNS = 7
+#: What `rasterize` gives of each glyph, one row each, in this order.
+GLYPH_FIELDS = ("start", "count", "left", "top", "w", "h", "ink")
 
 ctypedef int (*load_glyph_fn)(void* face, unsigned int glyph_index, int32_t load_flags) noexcept nogil
 ctypedef int (*render_glyph_fn)(void* slot, int render_mode) noexcept nogil
@@ -68,11 +68,11 @@ def rasterize(
     its glyph slot. `layout` gives byte offsets: the bitmap, bitmap_left and bitmap_top of the
     slot, then the rows, width, pitch and buffer of the bitmap.
 
-    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and a
-    (GLYPH_COLUMNS, n) array whose rows are, per glyph: where its bitmap starts (`first_pixel`
-    plus its offset in the bitmaps: where the bitmaps will sit in the pool they are added to),
-    its inked (non-zero) pixel count, left and top bearings, width, rows, and summed coverage. A glyph FreeType cannot draw has an empty
-    bitmap and zero bearings.
+    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and an
+    array with a row for each of GLYPH_FIELDS and a column per glyph: where its bitmap starts
+    (`first_pixel` plus its offset in the bitmaps: where the bitmaps will sit in the pool they
+    are added to), its inked (non-zero) pixel count, left and top bearings, width, rows, and
+    summed coverage. A glyph FreeType cannot draw has an empty bitmap and zero bearings.
     """
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
     cdef Py_ssize_t bitmap_rows = layout[3], bitmap_width = layout[4]
@@ -89,7 +89,7 @@ def rasterize(
     cdef uint8_t value
     cdef int64_t inked, inked_pixels
 
-    columns = np.zeros((GLYPH_COLUMNS, n), dtype=np.int64)
+    columns = np.zeros((len(GLYPH_FIELDS), n), dtype=np.int64)
     cdef int64_t[:, ::1] out = columns
     cdef int64_t[::1] start_v = out[0], count_v = out[1], left_v = out[2], top_v = out[3]
     cdef int64_t[::1] width_v = out[4], height_v = out[5], ink_v = out[6]

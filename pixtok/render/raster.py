@@ -38,9 +38,6 @@ _FREETYPE_LAYOUT = (
 )
 
 
-#: Names of the rows of per-glyph values `_glyph_pixels.rasterize` gives, in its order.
-_GLYPH_FIELDS = ("start", "count", "left", "top", "w", "h", "ink")
-
 #: The pixels a set of glyphs leaves on pages: (flat index into the pages, value) per chunk.
 Stamp = list[tuple[np.ndarray, np.ndarray]]
 
@@ -76,7 +73,7 @@ class GlyphAtlas:
         # Pixels of all glyphs, and per glyph (in the order `rasterize` gives them): first
         # pixel, pixel count, bearings, size, ink.
         self._bitmaps = _Pool(np.uint8)
-        self._glyphs = _Pool(np.int64, rows=_glyph_pixels.GLYPH_COLUMNS)
+        self._glyphs = _Pool(np.int64, rows=len(_glyph_pixels.GLYPH_FIELDS))
         self._pooled = -1
         self._arrays: dict[str, np.ndarray] = {}
 
@@ -142,7 +139,7 @@ class GlyphAtlas:
     def arrays(self) -> dict[str, np.ndarray]:
         """Pooled pixel data of all cached glyphs (views of pools that grow in place)."""
         if self._pooled != len(self._glyphs):
-            self._arrays = dict(zip(_GLYPH_FIELDS, self._glyphs.view(), strict=True))
+            self._arrays = dict(zip(_glyph_pixels.GLYPH_FIELDS, self._glyphs.view(), strict=True))
             self._arrays["bitmaps"] = self._bitmaps.view()
             self._pooled = len(self._glyphs)
         return self._arrays
