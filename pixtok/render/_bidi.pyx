@@ -17,7 +17,12 @@ never a neighbour.
 
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t
+
+from pixtok.render._arrays cimport read_uint32
+
+cnp.import_array()
 
 cdef enum:
     L = 0
@@ -36,16 +41,20 @@ cdef enum:
     ON = 13
 
 
-def any_in_ranges(const uint32_t[::1] cps, const uint32_t[::1] low, const uint32_t[::1] high):
+def any_in_ranges(cps_array, low_array, high_array):
     """Whether any code point lies in one of the ranges [`low[k]`, `high[k]`]: a walk that
     stops at the first one found and passes over code points below every range at once."""
-    cdef Py_ssize_t i, k, ranges = low.shape[0]
+    cdef Py_ssize_t cps_n, low_n, high_n
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const uint32_t* low = read_uint32(low_array, &low_n)
+    cdef const uint32_t* high = read_uint32(high_array, &high_n)
+    cdef Py_ssize_t i, k, ranges = low_n
     cdef uint32_t cp, first = 0xFFFFFFFF
     cdef bint found = False
     for k in range(ranges):
         first = min(first, low[k])
     with nogil:
-        for i in range(cps.shape[0]):
+        for i in range(cps_n):
             cp = cps[i]
             if cp < first:
                 continue

@@ -12,7 +12,12 @@ so `BreakIterators` keeps one open per kind and locale and gives it each new tex
 
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t
+
+from pixtok.render._arrays cimport read_uint16, read_uint32, write_int64
+
+cnp.import_array()
 
 ctypedef void* (*ubrk_open_fn)(int kind, const char* locale, const uint16_t* text, int32_t length, int* status) noexcept nogil
 ctypedef void (*ubrk_set_text_fn)(void* iterator, const uint16_t* text, int32_t length, int* status) noexcept nogil
@@ -45,13 +50,15 @@ cdef class BreakIterators:
         for address in self.iterators.values():
             self.close_iterator(<void*> <size_t> address)
 
-    def boundaries(self, int kind, bytes locale, const uint16_t[::1] text):
+    def boundaries(self, int kind, bytes locale, text_array):
         """Every boundary after 0 that ICU's break iterator of `kind` (UBreakIteratorType: 0
         characters, 2 lines) finds in `text` (UTF-16 code units) for `locale`, as UTF-16
         offsets, ascending; the end of the text is the last. Raises RuntimeError if ICU cannot
         open an iterator or take the text."""
+        cdef Py_ssize_t text_n, found_n
+        cdef const uint16_t* text = read_uint16(text_array, &text_n)
         cdef int status = 0
-        cdef int32_t length = text.shape[0]
+        cdef int32_t length = text_n
         cdef uint16_t empty = 0
         cdef const uint16_t* units = &text[0] if length else &empty
         cdef const char* name = locale
@@ -75,7 +82,7 @@ cdef class BreakIterators:
             if status > 0:
                 raise RuntimeError(f"ICU could not take the text (error {status})")
         out = np.empty(length + 1, dtype=np.int64)
-        cdef int64_t[::1] found = out
+        cdef int64_t* found = write_int64(out, &found_n)
         cdef Py_ssize_t count = 0
         cdef int32_t at
         with nogil:
@@ -88,15 +95,17 @@ cdef class BreakIterators:
         return out[:count]
 
 
-def forced_breaks(const uint32_t[::1] cps):
+def forced_breaks(cps_array):
     """Offsets at which a line must start: after every newline (U+000A), and the end of the
     text (once), ascending (int64)."""
-    cdef Py_ssize_t n = cps.shape[0], i, count = 0
+    cdef Py_ssize_t cps_n, ends_n
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef Py_ssize_t n = cps_n, i, count = 0
     for i in range(n):
         count += cps[i] == 10
     last_is_newline = n > 0 and cps[n - 1] == 10
     out = np.empty(count + (0 if last_is_newline else 1), dtype=np.int64)
-    cdef int64_t[::1] ends = out
+    cdef int64_t* ends = write_int64(out, &ends_n)
     cdef Py_ssize_t k = 0
     for i in range(n):
         if cps[i] == 10:

@@ -12,7 +12,12 @@ cost. A row of a glyph is drawn with one vectorised minimum (or maximum) over it
 cimport cython
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
+
+from pixtok.render._arrays cimport read_int64, read_uint8, write_int64, write_uint8
+
+cnp.import_array()
 
 cdef extern from *:
     """
@@ -60,18 +65,18 @@ cdef inline Inside inside_page(
 
 
 def composite(
-    uint8_t[::1] ink,
+    ink_array,
     int64_t height,
     int64_t width,
-    const int64_t[::1] slots,
-    const int64_t[::1] left,
-    const int64_t[::1] top,
-    const int64_t[::1] page,
-    const int64_t[::1] start,
-    const int64_t[::1] count,
-    const int64_t[::1] glyph_width,
-    const int64_t[::1] glyph_height,
-    const uint8_t[::1] bitmaps,
+    slots_array,
+    left_array,
+    top_array,
+    page_array,
+    start_array,
+    count_array,
+    glyph_width_array,
+    glyph_height_array,
+    bitmaps_array,
     bint dark,
     bint keep,
 ):
@@ -85,21 +90,33 @@ def composite(
     None or, with `keep`, the (flat index, value) of every inked pixel drawn, glyph by glyph
     and row by row, which `press` draws again at the cost of the scatter alone.
     """
-    cdef Py_ssize_t n = slots.shape[0]
+    cdef Py_ssize_t ink_n, slots_n, left_n, top_n, page_n, start_n, count_n, glyph_width_n
+    cdef Py_ssize_t glyph_height_n, bitmaps_n, flat_out_n, val_out_n
+    cdef uint8_t* ink = write_uint8(ink_array, &ink_n)
+    cdef const int64_t* slots = read_int64(slots_array, &slots_n)
+    cdef const int64_t* left = read_int64(left_array, &left_n)
+    cdef const int64_t* top = read_int64(top_array, &top_n)
+    cdef const int64_t* page = read_int64(page_array, &page_n)
+    cdef const int64_t* start = read_int64(start_array, &start_n)
+    cdef const int64_t* count = read_int64(count_array, &count_n)
+    cdef const int64_t* glyph_width = read_int64(glyph_width_array, &glyph_width_n)
+    cdef const int64_t* glyph_height = read_int64(glyph_height_array, &glyph_height_n)
+    cdef const uint8_t* bitmaps = read_uint8(bitmaps_array, &bitmaps_n)
+    cdef Py_ssize_t n = slots_n
     cdef Py_ssize_t i, total = 0, kept = 0
     cdef int64_t slot, x0, y0, w, h, r, c, r0, r1, c0, c1, at, first_row, page_size = height * width
-    cdef int64_t drawn_start = ink.shape[0], drawn_end = 0
+    cdef int64_t drawn_start = ink_n, drawn_end = 0
     cdef Inside part
     cdef uint8_t value
     cdef const uint8_t* row
-    cdef bint paged = page.shape[0] > 0
+    cdef bint paged = page_n > 0
     if keep:
         for i in range(n):
             total += count[slots[i]]
     kept_flat = np.empty(total if keep else 0, dtype=np.int64)
     kept_val = np.empty(total if keep else 0, dtype=np.uint8)
-    cdef int64_t[::1] flat_out = kept_flat
-    cdef uint8_t[::1] val_out = kept_val
+    cdef int64_t* flat_out = write_int64(kept_flat, &flat_out_n)
+    cdef uint8_t* val_out = write_uint8(kept_val, &val_out_n)
     with nogil:
         for i in range(n):
             slot = slots[i]
@@ -160,29 +177,42 @@ def press(uint8_t[::1] ink, const flat_index[::1] flat, const uint8_t[::1] value
 
 
 def clipped_ink(
-    const int64_t[::1] slots,
-    const int64_t[::1] left,
-    const int64_t[::1] top,
-    const int64_t[::1] page,
-    const int64_t[::1] page_width,
-    const int64_t[::1] page_height,
-    const int64_t[::1] start,
-    const int64_t[::1] glyph_width,
-    const int64_t[::1] glyph_height,
-    const int64_t[::1] glyph_ink,
-    const uint8_t[::1] bitmaps,
+    slots_array,
+    left_array,
+    top_array,
+    page_array,
+    page_width_array,
+    page_height_array,
+    start_array,
+    glyph_width_array,
+    glyph_height_array,
+    glyph_ink_array,
+    bitmaps_array,
 ):
     """(coverage falling outside the pages, all coverage) of placed glyphs. Glyph `i` lies on
     page `page[i]`, `page_width[page[i]]` x `page_height[page[i]]` px. Coverage is summed
     before glyphs overlap."""
-    cdef Py_ssize_t n = slots.shape[0]
+    cdef Py_ssize_t slots_n, left_n, top_n, page_n, page_width_n, page_height_n, start_n
+    cdef Py_ssize_t glyph_width_n, glyph_height_n, glyph_ink_n, bitmaps_n
+    cdef const int64_t* slots = read_int64(slots_array, &slots_n)
+    cdef const int64_t* left = read_int64(left_array, &left_n)
+    cdef const int64_t* top = read_int64(top_array, &top_n)
+    cdef const int64_t* page = read_int64(page_array, &page_n)
+    cdef const int64_t* page_width = read_int64(page_width_array, &page_width_n)
+    cdef const int64_t* page_height = read_int64(page_height_array, &page_height_n)
+    cdef const int64_t* start = read_int64(start_array, &start_n)
+    cdef const int64_t* glyph_width = read_int64(glyph_width_array, &glyph_width_n)
+    cdef const int64_t* glyph_height = read_int64(glyph_height_array, &glyph_height_n)
+    cdef const int64_t* glyph_ink = read_int64(glyph_ink_array, &glyph_ink_n)
+    cdef const uint8_t* bitmaps = read_uint8(bitmaps_array, &bitmaps_n)
+    cdef Py_ssize_t n = slots_n
     cdef Py_ssize_t i, at
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
-    if page.shape[0] != n:
+    if page_n != n:
         raise ValueError("slots and page differ in length")
     for i in range(n):
-        if page[i] < 0 or page[i] >= page_width.shape[0] or page[i] >= page_height.shape[0]:
-            raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width.shape[0]}")
+        if page[i] < 0 or page[i] >= page_width_n or page[i] >= page_height_n:
+            raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width_n}")
     with nogil:
         for i in range(n):
             slot = slots[i]
@@ -207,16 +237,16 @@ def clipped_ink(
 @cython.wraparound(False)
 @cython.cdivision(True)
 def inked_patches(
-    const int64_t[::1] slots,
-    const int64_t[::1] left,
-    const int64_t[::1] top,
-    const int64_t[::1] page,
+    slots_array,
+    left_array,
+    top_array,
+    page_array,
     const int64_t[:, ::1] page_size,
     const int64_t[:, ::1] grid,
-    const int64_t[::1] start,
-    const int64_t[::1] glyph_width,
-    const int64_t[::1] glyph_height,
-    const uint8_t[::1] bitmaps,
+    start_array,
+    glyph_width_array,
+    glyph_height_array,
+    bitmaps_array,
     int64_t patch,
 ):
     """Which `patch` x `patch` squares of each page a placed glyph leaves ink in: glyph `i`
@@ -229,7 +259,17 @@ def inked_patches(
     and where each page's squares begin (one more entry: their total). A glyph covers a few
     squares; each square not yet marked is read until its first inked pixel, so most glyphs
     (whose squares a neighbour has marked) cost a few lookups."""
-    cdef Py_ssize_t n = slots.shape[0], pages = page_size.shape[0]
+    cdef Py_ssize_t slots_n, left_n, top_n, page_n, start_n, glyph_width_n, glyph_height_n
+    cdef Py_ssize_t bitmaps_n, first_n, mask_n, square_of_n
+    cdef const int64_t* slots = read_int64(slots_array, &slots_n)
+    cdef const int64_t* left = read_int64(left_array, &left_n)
+    cdef const int64_t* top = read_int64(top_array, &top_n)
+    cdef const int64_t* page = read_int64(page_array, &page_n)
+    cdef const int64_t* start = read_int64(start_array, &start_n)
+    cdef const int64_t* glyph_width = read_int64(glyph_width_array, &glyph_width_n)
+    cdef const int64_t* glyph_height = read_int64(glyph_height_array, &glyph_height_n)
+    cdef const uint8_t* bitmaps = read_uint8(bitmaps_array, &bitmaps_n)
+    cdef Py_ssize_t n = slots_n, pages = page_size.shape[0]
     cdef Py_ssize_t i
     cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cy, cx, ry0, ry1, cx0, cx1, at
     cdef int64_t longest = 1
@@ -237,17 +277,17 @@ def inked_patches(
     cdef const uint8_t* row
     cdef bint found
     cdef Inside part
-    if page.shape[0] != n or left.shape[0] != n or top.shape[0] != n:
+    if page_n != n or left_n != n or top_n != n:
         raise ValueError("slots, left, top and page differ in length")
     if page_size.shape[1] != 2 or grid.shape[1] != 2 or grid.shape[0] != pages or patch < 1:
         raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
-        if slots[i] < 0 or slots[i] >= glyph_width.shape[0]:
+        if slots[i] < 0 or slots[i] >= glyph_width_n:
             raise IndexError(f"glyph {i} has no slot {slots[i]}")
     first_array = np.empty(pages + 1, dtype=np.int64)
-    cdef int64_t[::1] first = first_array
+    cdef int64_t* first = write_int64(first_array, &first_n)
     first[0] = 0
     for p in range(pages):
         if grid[p, 1] * patch < page_size[p, 0] or grid[p, 0] * patch < page_size[p, 1] or page_size[p, 0] < 0 or page_size[p, 1] < 0:
@@ -255,11 +295,11 @@ def inked_patches(
         first[p + 1] = first[p] + grid[p, 0] * grid[p, 1]
         longest = max(longest, page_size[p, 0], page_size[p, 1])
     mask_array = np.zeros(first[pages], dtype=np.uint8)
-    cdef uint8_t[::1] mask = mask_array
+    cdef uint8_t* mask = write_uint8(mask_array, &mask_n)
     # The square of each pixel row or column (a table: a 64-bit division costs more than the
     # rest of a glyph's lookups).
     square_of_array = np.arange(longest, dtype=np.int64) // patch
-    cdef const int64_t[::1] square_of = square_of_array
+    cdef const int64_t* square_of = read_int64(square_of_array, &square_of_n)
     with nogil:
         for i in range(n):
             slot = slots[i]

@@ -13,9 +13,14 @@ not written down here again.
 
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
+
+from pixtok.render._arrays cimport read_int64, write_int64, write_int64_rows, write_uint8
+
+cnp.import_array()
 
 #: What `rasterize` gives of each glyph, one row each, in this order.
 GLYPH_FIELDS = ("start", "count", "left", "top", "w", "h", "ink")
@@ -57,10 +62,13 @@ def rasterize(
     size_t face,
     size_t slot,
     tuple layout,
-    const int64_t[::1] glyph_ids,
+    glyph_ids_array,
     int64_t first_pixel,
     int32_t load_flags,
     int render_mode,
+    fields_array,
+    slot_table_array,
+    int64_t first_slot,
 ):
     """Draw `glyph_ids` of a sized FreeType face with FT_Load_Glyph and FT_Render_Glyph.
 
@@ -68,12 +76,17 @@ def rasterize(
     its glyph slot. `layout` gives byte offsets: the bitmap, bitmap_left and bitmap_top of the
     slot, then the rows, width, pitch and buffer of the bitmap.
 
-    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and an
-    array with a row for each of GLYPH_FIELDS and a column per glyph: where its bitmap starts
+    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first). `fields`
+    gets a row for each of GLYPH_FIELDS and a column per glyph: where its bitmap starts
     (`first_pixel` plus its offset in the bitmaps: where the bitmaps will sit in the pool they
     are added to), its inked (non-zero) pixel count, left and top bearings, width, rows, and
-    summed coverage. A glyph FreeType cannot draw has an empty bitmap and zero bearings.
+    summed coverage. A glyph FreeType cannot draw has an empty bitmap and zero bearings. The
+    glyphs are the atlas's slots `first_slot`, `first_slot + 1`, ...: each glyph id's entry of
+    `slot_table` is set to its slot.
     """
+    cdef Py_ssize_t glyph_ids_n, slot_table_n, bitmaps_v_n
+    cdef const int64_t* glyph_ids = read_int64(glyph_ids_array, &glyph_ids_n)
+    cdef int64_t* slot_table = write_int64(slot_table_array, &slot_table_n)
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
     cdef Py_ssize_t bitmap_rows = layout[3], bitmap_width = layout[4]
     cdef Py_ssize_t bitmap_pitch = layout[5], bitmap_buffer = layout[6]
@@ -81,7 +94,7 @@ def rasterize(
     cdef render_glyph_fn render = <render_glyph_fn> <void*> render_glyph
     cdef char* glyph_slot = <char*> <void*> slot
     cdef char* bitmap = glyph_slot + slot_bitmap
-    cdef Py_ssize_t n = glyph_ids.shape[0]
+    cdef Py_ssize_t n = glyph_ids_n
     cdef Py_ssize_t k, r, c, used
     cdef int32_t rows, width, pitch
     cdef uint8_t* buffer
@@ -89,13 +102,26 @@ def rasterize(
     cdef uint8_t value
     cdef int64_t inked, inked_pixels
 
-    columns = np.zeros((len(GLYPH_FIELDS), n), dtype=np.int64)
-    cdef int64_t[:, ::1] out = columns
-    cdef int64_t[::1] start_v = out[0], count_v = out[1], left_v = out[2], top_v = out[3]
-    cdef int64_t[::1] width_v = out[4], height_v = out[5], ink_v = out[6]
+    cdef Py_ssize_t rows_of_fields, columns, step
+    cdef int64_t* fields = write_int64_rows(fields_array, &rows_of_fields, &columns, &step)
+    if rows_of_fields != len(GLYPH_FIELDS) or columns != n:
+        raise ValueError("fields must have a row per field and a column per glyph")
+    for k in range(n):
+        if not 0 <= glyph_ids[k] < slot_table_n:
+            raise IndexError(f"glyph id {glyph_ids[k]} is outside the slot table")
+    for r in range(rows_of_fields):
+        memset(fields + r * step, 0, n * sizeof(int64_t))
+    cdef int64_t* start_v = fields
+    cdef int64_t* count_v = fields + step
+    cdef int64_t* left_v = fields + 2 * step
+    cdef int64_t* top_v = fields + 3 * step
+    cdef int64_t* width_v = fields + 4 * step
+    cdef int64_t* height_v = fields + 5 * step
+    cdef int64_t* ink_v = fields + 6 * step
     cdef _Growing pixels = _Growing()
 
     for k in range(n):
+        slot_table[glyph_ids[k]] = first_slot + k
         start_v[k] = first_pixel + pixels.size
         if load(<void*> face, <unsigned int> glyph_ids[k], load_flags) or render(<void*> slot, render_mode):
             continue
@@ -126,7 +152,7 @@ def rasterize(
         ink_v[k] = inked
 
     bitmaps = np.empty(pixels.size, dtype=np.uint8)
-    cdef uint8_t[::1] bitmaps_v = bitmaps
+    cdef uint8_t* bitmaps_v = write_uint8(bitmaps, &bitmaps_v_n)
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)
-    return bitmaps, columns
+    return bitmaps

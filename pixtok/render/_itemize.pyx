@@ -25,8 +25,16 @@ looked for within a paragraph.
 
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
+
+from pixtok.render._arrays cimport (
+    read_int8, read_int32, read_int64, read_uint8, read_uint8_matrix, read_uint16, read_uint32, write_int8,
+    write_int32, write_int64, write_uint16,
+)
+
+cnp.import_array()
 
 #: Flags of the property table (above the 8-bit script index), as `itemize` defines them.
 cdef uint16_t SCRIPT_BITS = 0xFF
@@ -95,12 +103,15 @@ cdef struct Rules:
     Py_ssize_t hangul_count
 
 
-def gather_properties(const uint16_t[::1] table, const uint32_t[::1] cps, uint16_t unseen):
+def gather_properties(table_array, cps_array, uint16_t unseen):
     """(table[cps], how many are `unseen`, the bitwise or of all of them): the per-character
     properties of a text, whether the table lacks some, and which flags occur at all."""
-    cdef Py_ssize_t n = cps.shape[0], i
+    cdef Py_ssize_t table_n, cps_n, out_n
+    cdef const uint16_t* table = read_uint16(table_array, &table_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef Py_ssize_t n = cps_n, i
     props = np.empty(n, dtype=np.uint16)
-    cdef uint16_t[::1] out = props
+    cdef uint16_t* out = write_uint16(props, &out_n)
     cdef Py_ssize_t missing = 0
     cdef uint16_t value, any_flags = 0
     with nogil:
@@ -114,12 +125,15 @@ def gather_properties(const uint16_t[::1] table, const uint32_t[::1] cps, uint16
     return props, missing, any_flags
 
 
-def gather_fonts(const int32_t[::1] table, const uint32_t[::1] cps):
+def gather_fonts(table_array, cps_array):
     """(table[cps], whether any entry is not yet a font: below -1): the chain's font for each
     character of a text (-1: no font has it)."""
-    cdef Py_ssize_t n = cps.shape[0], i
+    cdef Py_ssize_t table_n, cps_n, out_n
+    cdef const int32_t* table = read_int32(table_array, &table_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef Py_ssize_t n = cps_n, i
     fonts = np.empty(n, dtype=np.int32)
-    cdef int32_t[::1] out = fonts
+    cdef int32_t* out = write_int32(fonts, &out_n)
     cdef bint unresolved = False
     with nogil:
         for i in range(n):
@@ -198,48 +212,43 @@ cdef class ItemizeRules:
     cdef object covers_beyond
     cdef list script_names
     cdef tuple languages
-    cdef const uint8_t[:, ::1] coverage
-    cdef const uint8_t[::1] cjk_script
-    cdef const int64_t[::1] kana_edges
-    cdef const int64_t[::1] hangul_edges
+    cdef tuple arrays
 
     def __init__(
         self,
-        const uint8_t[:, ::1] coverage,
+        object coverage,
         object covers_beyond,
         int64_t user_count,
-        const uint8_t[::1] cjk_script,
+        object cjk_script,
         int64_t hangul_script,
         bint language_given,
-        const int64_t[::1] kana_edges,
-        const int64_t[::1] hangul_edges,
+        object kana_edges,
+        object hangul_edges,
         list script_names,
         tuple languages,
     ):
-        self.coverage = coverage
-        self.cjk_script = cjk_script
-        self.kana_edges = kana_edges
-        self.hangul_edges = hangul_edges
+        cdef Py_ssize_t fonts, points, scripts
+        self.arrays = (coverage, cjk_script, kana_edges, hangul_edges)
         self.covers_beyond = covers_beyond
         self.script_names = script_names
         self.languages = languages
-        self.data.coverage = &coverage[0, 0] if coverage.shape[0] > 0 else NULL
+        self.data.coverage = read_uint8_matrix(coverage, &fonts, &points)
+        if fonts == 0:
+            self.data.coverage = NULL
         self.data.user_count = user_count
-        self.data.cjk_script = &cjk_script[0]
+        self.data.cjk_script = read_uint8(cjk_script, &scripts)
         self.data.hangul_script = hangul_script
         self.data.language_given = language_given
-        self.data.kana_edges = &kana_edges[0] if kana_edges.shape[0] > 0 else NULL
-        self.data.kana_count = kana_edges.shape[0]
-        self.data.hangul_edges = &hangul_edges[0] if hangul_edges.shape[0] > 0 else NULL
-        self.data.hangul_count = hangul_edges.shape[0]
+        self.data.kana_edges = read_int64(kana_edges, &self.data.kana_count)
+        self.data.hangul_edges = read_int64(hangul_edges, &self.data.hangul_count)
 
 
 def itemize_known(
-    const uint16_t[::1] property_table,
+    property_table_array,
     uint16_t unseen,
-    const int32_t[::1] font_table,
-    const uint32_t[::1] cps,
-    const int8_t[::1] levels,
+    font_table_array,
+    cps_array,
+    levels_array,
     ItemizeRules rules,
 ):
     """`itemize_pass` for a text whose characters the tables already describe: their properties
@@ -248,8 +257,13 @@ def itemize_known(
     character is `unseen` in the first table or not yet resolved (below -1) in the second, or may
     be part of an emoji sequence: the caller resolves those and calls `itemize_pass`.
     """
+    cdef Py_ssize_t property_table_n, font_table_n, cps_n, levels_n
+    cdef const uint16_t* property_table = read_uint16(property_table_array, &property_table_n)
+    cdef const int32_t* font_table = read_int32(font_table_array, &font_table_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const int8_t* levels = read_int8(levels_array, &levels_n)
     cdef Text t
-    _allocate(&t, cps.shape[0], True)
+    _allocate(&t, cps_n, True)
     try:
         t.cps = &cps[0] if t.n else NULL
         t.levels = &levels[0] if t.n else NULL
@@ -262,11 +276,11 @@ def itemize_known(
 
 
 def itemize_pass(
-    const uint32_t[::1] cps,
-    const uint16_t[::1] props,
-    const int32_t[::1] base,
-    const uint8_t[::1] pinned,
-    const int8_t[::1] levels,
+    cps_array,
+    props_array,
+    base_array,
+    pinned_array,
+    levels_array,
     ItemizeRules rules,
 ):
     """The runs of a text, and the characters no font has.
@@ -281,16 +295,22 @@ def itemize_pass(
     language code c, "" for the default) as lists; and the offsets of the visible characters no
     font has.
     """
+    cdef Py_ssize_t cps_n, props_n, base_n, pinned_n, levels_n
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const uint16_t* props = read_uint16(props_array, &props_n)
+    cdef const int32_t* base = read_int32(base_array, &base_n)
+    cdef const uint8_t* pinned = read_uint8(pinned_array, &pinned_n)
+    cdef const int8_t* levels = read_int8(levels_array, &levels_n)
     cdef Text t
-    _allocate(&t, cps.shape[0], False)
+    _allocate(&t, cps_n, False)
     try:
         t.cps = &cps[0] if t.n else NULL
         t.levels = &levels[0] if t.n else NULL
         t.props = &props[0] if t.n else NULL
         t.base = &base[0] if t.n else NULL
         _survey(&t, NULL, 0, NULL)
-        t.any_pinned = pinned.shape[0] > 0 and _any(&pinned[0], pinned.shape[0])
-        return _itemize(&t, rules, &pinned[0] if pinned.shape[0] > 0 else NULL, NULL, NULL)
+        t.any_pinned = pinned_n > 0 and _any(&pinned[0], pinned_n)
+        return _itemize(&t, rules, &pinned[0] if pinned_n > 0 else NULL, NULL, NULL)
     finally:
         free(t.block)
 
@@ -693,10 +713,10 @@ cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, l
     end_array = np.empty(runs, dtype=np.int64)
     font_array = np.empty(runs, dtype=np.int32)
     level_array = np.empty(runs, dtype=np.int8)
-    cdef int64_t[::1] start = start_array
-    cdef int64_t[::1] end = end_array
-    cdef int32_t[::1] font = font_array
-    cdef int8_t[::1] level = level_array
+    cdef int64_t* start = write_int64(start_array, &k)
+    cdef int64_t* end = write_int64(end_array, &k)
+    cdef int32_t* font = write_int32(font_array, &k)
+    cdef int8_t* level = write_int8(level_array, &k)
     cdef list scripts = [None] * runs
     cdef list codes = [""] * runs
     for j in range(runs):

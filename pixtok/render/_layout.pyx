@@ -16,9 +16,17 @@ import numpy as np
 
 from pixtok.render._bidi import visual_order_lines
 
+cimport numpy as cnp
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
+
+from pixtok.render._arrays cimport (
+    read_float64, read_int8, read_int32, read_int64, read_uint8, read_uint32, write_float64, write_int8,
+    write_int32, write_int64, write_uint8,
+)
+
+cnp.import_array()
 
 
 cdef void* allocate(size_t size) except NULL:
@@ -30,13 +38,13 @@ cdef void* allocate(size_t size) except NULL:
 
 
 def glyph_advances(
-    const int32_t[::1] advance,
-    const int32_t[::1] font,
-    const double[::1] upem,
+    advance_array,
+    font_array,
+    upem_array,
     double scale,
-    const int64_t[::1] cluster,
-    const int32_t[::1] gid,
-    const uint8_t[::1] is_mark,
+    cluster_array,
+    gid_array,
+    is_mark_array,
     double letter_spacing,
     int32_t invisible,
 ):
@@ -44,12 +52,19 @@ def glyph_advances(
     horizontal scale) over the units per em of its font, plus `letter_spacing` after the last
     glyph of a cluster that is not followed by a combining mark (`is_mark`, per character) and
     is not `invisible`. Zero `letter_spacing`: no spacing at all."""
-    cdef Py_ssize_t n = advance.shape[0], g, f
+    cdef Py_ssize_t advance_n, font_n, upem_n, cluster_n, gid_n, is_mark_n, px_n
+    cdef const int32_t* advance = read_int32(advance_array, &advance_n)
+    cdef const int32_t* font = read_int32(font_array, &font_n)
+    cdef const double* upem = read_float64(upem_array, &upem_n)
+    cdef const int64_t* cluster = read_int64(cluster_array, &cluster_n)
+    cdef const int32_t* gid = read_int32(gid_array, &gid_n)
+    cdef const uint8_t* is_mark = read_uint8(is_mark_array, &is_mark_n)
+    cdef Py_ssize_t n = advance_n, g, f
     out = np.empty(n, dtype=np.float64)
-    cdef double[::1] px = out
+    cdef double* px = write_float64(out, &px_n)
     cdef bint cluster_end, before_mark
-    cdef double* px_per_unit = <double*>allocate(upem.shape[0] * sizeof(double))
-    for f in range(upem.shape[0]):
+    cdef double* px_per_unit = <double*>allocate(upem_n * sizeof(double))
+    for f in range(upem_n):
         px_per_unit[f] = scale / upem[f]
     for g in range(n):
         px[g] = <double>advance[g] * px_per_unit[font[g]]
@@ -66,11 +81,11 @@ def glyph_advances(
 
 
 def text_facts(
-    const uint32_t[::1] cps,
-    const int64_t[::1] cluster,
-    const int64_t[::1] run_start,
-    const int64_t[::1] run_end,
-    const uint8_t[::1] hanging,
+    cps_array,
+    cluster_array,
+    run_start_array,
+    run_end_array,
+    hanging_array,
 ):
     """Facts per character boundary 0..n of a text of n characters whose glyphs belong to the
     characters `cluster` (non-decreasing):
@@ -85,7 +100,14 @@ def text_facts(
 
     Returns None where `cluster` is not in order.
     """
-    cdef Py_ssize_t n = cps.shape[0], n_glyphs = cluster.shape[0], last_code = hanging.shape[0] - 1
+    cdef Py_ssize_t cps_n, cluster_n, run_start_n, run_end_n, hanging_n, char_glyph_n, content_end_n
+    cdef Py_ssize_t boundary_n, tab_n
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const int64_t* cluster = read_int64(cluster_array, &cluster_n)
+    cdef const int64_t* run_start = read_int64(run_start_array, &run_start_n)
+    cdef const int64_t* run_end = read_int64(run_end_array, &run_end_n)
+    cdef const uint8_t* hanging = read_uint8(hanging_array, &hanging_n)
+    cdef Py_ssize_t n = cps_n, n_glyphs = cluster_n, last_code = hanging_n - 1
     cdef Py_ssize_t i, g, r, tabs = 0
     cdef int64_t last_content = 0
     for g in range(1, n_glyphs):
@@ -94,9 +116,9 @@ def text_facts(
     char_glyph_arr = np.empty(n + 1, dtype=np.int64)
     content_end_arr = np.empty(n + 1, dtype=np.int64)
     boundary_arr = np.zeros(n + 1, dtype=bool)
-    cdef int64_t[::1] char_glyph = char_glyph_arr
-    cdef int64_t[::1] content_end = content_end_arr
-    cdef uint8_t[::1] boundary = boundary_arr.view(np.uint8)
+    cdef int64_t* char_glyph = write_int64(char_glyph_arr, &char_glyph_n)
+    cdef int64_t* content_end = write_int64(content_end_arr, &content_end_n)
+    cdef uint8_t* boundary = write_uint8(boundary_arr.view(np.uint8), &boundary_n)
     g = 0
     for i in range(n + 1):
         while g < n_glyphs and cluster[g] < i:
@@ -114,13 +136,13 @@ def text_facts(
             boundary[i + 1] = 1
     for g in range(n_glyphs):
         boundary[cluster[g]] = 1
-    for r in range(run_start.shape[0]):
+    for r in range(run_start_n):
         boundary[run_start[r]] = 1
-    for r in range(run_end.shape[0]):
+    for r in range(run_end_n):
         boundary[run_end[r]] = 1
     boundary[n] = 1
     tab_arr = np.empty(tabs, dtype=np.int64)
-    cdef int64_t[::1] tab = tab_arr
+    cdef int64_t* tab = write_int64(tab_arr, &tab_n)
     tabs = 0
     for i in range(n):
         if cps[i] == 9:
@@ -137,9 +159,9 @@ cdef struct LineRecord:
     bint paragraph_end
 
 
-cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value) noexcept:
-    """How many of `sorted_values` (ascending) are below `value` (np.searchsorted, left)."""
-    cdef Py_ssize_t low = 0, high = sorted_values.shape[0], middle
+cdef Py_ssize_t count_below(const int64_t* sorted_values, Py_ssize_t n, int64_t value) noexcept:
+    """How many of the `n` `sorted_values` (ascending) are below `value` (np.searchsorted, left)."""
+    cdef Py_ssize_t low = 0, high = n, middle
     while low < high:
         middle = (low + high) // 2
         if sorted_values[middle] < value:
@@ -150,7 +172,7 @@ cdef Py_ssize_t count_below(const int64_t[::1] sorted_values, int64_t value) noe
 
 
 cdef Py_ssize_t furthest_fitting(
-    const double[::1] position,
+    const double* position,
     const int64_t* trim,
     Py_ssize_t j,
     Py_ssize_t last,
@@ -173,16 +195,19 @@ cdef Py_ssize_t furthest_fitting(
 
 
 cdef Py_ssize_t merge_candidates(
-    const int64_t[::1] soft,
-    const uint8_t[::1] boundary,
-    const int64_t[::1] forced,
+    const int64_t* soft,
+    Py_ssize_t n_soft,
+    const uint8_t* boundary,
+    Py_ssize_t n_boundary,
+    const int64_t* forced,
+    Py_ssize_t n_forced,
     int64_t* candidate,
     uint8_t* is_forced,
 ) except -1:
     """The ascending distinct union of the soft breaks at a boundary and the forced breaks, into
     `candidate` (with `is_forced` set at the forced ones); returns how many there are."""
-    cdef Py_ssize_t a = 0, b = 0, count = 0, n_soft = soft.shape[0], n_forced = forced.shape[0]
-    cdef Py_ssize_t end = boundary.shape[0] - 1
+    cdef Py_ssize_t a = 0, b = 0, count = 0
+    cdef Py_ssize_t end = n_boundary - 1
     cdef int64_t value
     cdef bint from_forced
     for a in range(n_soft):
@@ -217,14 +242,14 @@ cdef Py_ssize_t merge_candidates(
 
 
 def greedy_lines(
-    const double[::1] advance,
-    const int64_t[::1] char_glyph,
-    const int64_t[::1] content_end,
-    const uint8_t[::1] boundary,
-    const int64_t[::1] tab,
-    const int64_t[::1] soft,
-    const int64_t[::1] forced,
-    const int8_t[::1] base_level,
+    advance_array,
+    char_glyph_array,
+    content_end_array,
+    boundary_array,
+    tab_array,
+    soft_array,
+    forced_array,
+    base_level_array,
     double width,
     double indent,
     double eps,
@@ -243,7 +268,17 @@ def greedy_lines(
     Returns the arrays of `Lines`: start, end, next_start, paragraph_start, paragraph_end,
     base_level and available.
     """
-    cdef Py_ssize_t n = char_glyph.shape[0] - 1, n_glyphs = advance.shape[0], most
+    cdef Py_ssize_t advance_n, char_glyph_n, content_end_n, boundary_n, tab_n, soft_n, forced_n
+    cdef Py_ssize_t base_level_n, position_n
+    cdef const double* advance = read_float64(advance_array, &advance_n)
+    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
+    cdef const int64_t* content_end = read_int64(content_end_array, &content_end_n)
+    cdef const uint8_t* boundary = read_uint8(boundary_array, &boundary_n)
+    cdef const int64_t* tab = read_int64(tab_array, &tab_n)
+    cdef const int64_t* soft = read_int64(soft_array, &soft_n)
+    cdef const int64_t* forced = read_int64(forced_array, &forced_n)
+    cdef const int8_t* base_level = read_int8(base_level_array, &base_level_n)
+    cdef Py_ssize_t n = char_glyph_n - 1, n_glyphs = advance_n, most
     cdef Py_ssize_t i, j, k, last, n_cand, n_lines = 0, capacity = 64
     cdef double total = 0.0, room, limit
     cdef int64_t s = 0, line_start, end, next_start
@@ -256,11 +291,12 @@ def greedy_lines(
     cdef uint8_t* is_forced = NULL
     cdef LineRecord* records = NULL
     cdef LineRecord* grown
-    cdef const double[::1] tab_position
+    cdef const double* tab_position
+    cdef Py_ssize_t tab_position_n
 
     position_arr = np.empty(n + 1, dtype=np.float64)
-    cdef double[::1] position = position_arr
-    most = soft.shape[0] + forced.shape[0]
+    cdef double* position = write_float64(position_arr, &position_n)
+    most = soft_n + forced_n
     try:
         # Pen position at every character boundary (summed as np.cumsum does), and the
         # furthest any boundary up to it reaches.
@@ -279,7 +315,7 @@ def greedy_lines(
         trim = <int64_t*>allocate(most * sizeof(int64_t))
         next_forced = <Py_ssize_t*>allocate(most * sizeof(Py_ssize_t))
         is_forced = <uint8_t*>allocate(most * sizeof(uint8_t))
-        n_cand = merge_candidates(soft, boundary, forced, candidate, is_forced)
+        n_cand = merge_candidates(soft, soft_n, boundary, boundary_n, forced, forced_n, candidate, is_forced)
         if n_cand and not is_forced[n_cand - 1]:
             raise ValueError("the end of the text must be a forced break")
         for j in range(n_cand):
@@ -296,8 +332,8 @@ def greedy_lines(
             # exactly when that candidate was forced, holds no tab, and fits at least one word;
             # its reach is taken from the start of the text.
             fast = s == line_start and first == (j == 0 or is_forced[j - 1])
-            if fast and tab.shape[0]:
-                fast = count_below(tab, candidate[last]) <= count_below(tab, line_start)
+            if fast and tab_n:
+                fast = count_below(tab, tab_n, candidate[last]) <= count_below(tab, tab_n, line_start)
             if fast:
                 room = width - indent if (indent != 0.0 and first) else width
                 limit = position[line_start] + room + eps
@@ -310,9 +346,11 @@ def greedy_lines(
             else:
                 room = width - (indent if first else 0.0)
                 positions = position_arr
-                if tab.shape[0] and count_below(tab, candidate[last]) > count_below(tab, line_start):
+                if tab_n and count_below(tab, tab_n, candidate[last]) > count_below(tab, tab_n, line_start):
                     positions = with_tabs(s, candidate[last], indent if first else 0.0)
-                tab_position = positions
+                tab_position = read_float64(positions, &tab_position_n)
+                if tab_position_n != n + 1:
+                    raise ValueError("with_tabs must give a position at every character boundary")
                 k = furthest_fitting(tab_position, trim, j, last, s, room, eps)
                 if k >= j:
                     end, next_start = max(trim[k], s), candidate[k]
@@ -346,8 +384,12 @@ def greedy_lines(
         last_arr = np.empty(n_lines, dtype=bool)
         level_arr = np.zeros(n_lines, dtype=np.int8)
         available_arr = np.empty(n_lines, dtype=np.float64)
-        fill_lines(records, n_lines, start_arr, end_arr, next_arr, first_arr.view(np.uint8),
-                   last_arr.view(np.uint8), level_arr, available_arr, base_level, width, indent)
+        fill_lines(
+            records, n_lines, write_int64(start_arr, &k), write_int64(end_arr, &k),
+            write_int64(next_arr, &k), write_uint8(first_arr.view(np.uint8), &k),
+            write_uint8(last_arr.view(np.uint8), &k), write_int8(level_arr, &k),
+            write_float64(available_arr, &k), base_level, base_level_n, width, indent,
+        )
     finally:
         free(cumulative)
         free(reach)
@@ -362,21 +404,22 @@ def greedy_lines(
 cdef void fill_lines(
     const LineRecord* records,
     Py_ssize_t n_lines,
-    int64_t[::1] start,
-    int64_t[::1] end,
-    int64_t[::1] next_start,
-    uint8_t[::1] paragraph_start,
-    uint8_t[::1] paragraph_end,
-    int8_t[::1] level,
-    double[::1] available,
-    const int8_t[::1] base_level,
+    int64_t* start,
+    int64_t* end,
+    int64_t* next_start,
+    uint8_t* paragraph_start,
+    uint8_t* paragraph_end,
+    int8_t* level,
+    double* available,
+    const int8_t* base_level,
+    Py_ssize_t n,
     double width,
     double indent,
 ) noexcept:
-    """The columns of `Lines` from its records: a line's paragraph level is that of its first
-    character (of the last, for a line at the end), its room the width less a first line's
-    indent."""
-    cdef Py_ssize_t i, n = base_level.shape[0]
+    """The columns of `Lines` (`n_lines` long) from its records: a line's paragraph level is
+    that of its first character (of the `n` of `base_level`; of the last, for a line at the
+    end), its room the width less a first line's indent."""
+    cdef Py_ssize_t i
     for i in range(n_lines):
         start[i] = records[i].start
         end[i] = records[i].end
@@ -396,23 +439,23 @@ cdef enum Alignment:
     ALIGN_START
 
 
-cdef inline bint in_ranges(uint32_t cp, const uint32_t[::1] low, const uint32_t[::1] high) noexcept:
+cdef inline bint in_ranges(uint32_t cp, const uint32_t* low, const uint32_t* high, Py_ssize_t n) noexcept:
     cdef Py_ssize_t r
-    for r in range(low.shape[0]):
+    for r in range(n):
         if low[r] <= cp <= high[r]:
             return True
     return False
 
 
-cdef inline bint in_sorted(uint32_t cp, const uint32_t[::1] values) noexcept:
-    cdef Py_ssize_t low = 0, high = values.shape[0], middle
+cdef inline bint in_sorted(uint32_t cp, const uint32_t* values, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t low = 0, high = n, middle
     while low < high:
         middle = (low + high) // 2
         if values[middle] < cp:
             low = middle + 1
         else:
             high = middle
-    return low < values.shape[0] and values[low] == cp
+    return low < n and values[low] == cp
 
 
 cdef void justify(
@@ -420,13 +463,16 @@ cdef void justify(
     const int64_t* glyph,
     const int64_t* glyph_line,
     Py_ssize_t n,
-    const int64_t[::1] cluster,
-    const uint32_t[::1] cps,
-    const uint8_t[::1] paragraph_end,
-    const double[::1] available,
-    const uint32_t[::1] separators,
-    const uint32_t[::1] cjk_low,
-    const uint32_t[::1] cjk_high,
+    const int64_t* cluster,
+    const uint32_t* cps,
+    const uint8_t* paragraph_end,
+    const double* available,
+    Py_ssize_t n_lines,
+    const uint32_t* separators,
+    Py_ssize_t n_separators,
+    const uint32_t* cjk_low,
+    const uint32_t* cjk_high,
+    Py_ssize_t n_cjk,
     uint8_t* scratch,
     double* natural,
     double* count,
@@ -437,7 +483,7 @@ cdef void justify(
     [`cjk_low`, `cjk_high`]) the end of any other cluster next to a CJK one; never the end of
     the line. Every glyph gets its share or 0.0 added. `scratch` holds 2 n + lines bytes,
     `natural` and `count` a double per line."""
-    cdef Py_ssize_t n_lines = paragraph_end.shape[0], i, line
+    cdef Py_ssize_t i, line
     cdef uint8_t* is_cjk = scratch
     cdef uint8_t* opportunity = scratch + n
     cdef uint8_t* line_has_cjk = scratch + 2 * n
@@ -447,14 +493,14 @@ cdef void justify(
         natural[line] = 0.0
         count[line] = 0.0
     for i in range(n):
-        is_cjk[i] = in_ranges(cps[cluster[glyph[i]]], cjk_low, cjk_high)
+        is_cjk[i] = in_ranges(cps[cluster[glyph[i]]], cjk_low, cjk_high, n_cjk)
         if is_cjk[i]:
             line_has_cjk[glyph_line[i]] = 1
         natural[glyph_line[i]] += adv[i]
     for i in range(n - 1):
         if glyph_line[i + 1] != glyph_line[i] or cluster[glyph[i + 1]] == cluster[glyph[i]]:
             continue  # not the end of a cluster inside the line
-        if in_sorted(cps[cluster[glyph[i]]], separators) or (
+        if in_sorted(cps[cluster[glyph[i]]], separators, n_separators) or (
             line_has_cjk[glyph_line[i]] and (is_cjk[i] or is_cjk[i + 1])
         ):
             opportunity[i] = 1
@@ -469,25 +515,25 @@ cdef void justify(
 
 
 def place_glyphs(
-    const int64_t[::1] line_start,
-    const int64_t[::1] line_end,
-    const uint8_t[::1] paragraph_start,
-    const uint8_t[::1] paragraph_end,
-    const int8_t[::1] base_level,
-    const double[::1] available,
-    const int64_t[::1] char_glyph,
-    const double[::1] advance,
-    const int64_t[::1] cluster,
-    const int32_t[::1] gid,
-    const int8_t[::1] level,
-    const int32_t[::1] font,
-    const int32_t[::1] x_offset,
-    const int32_t[::1] y_offset,
-    const uint32_t[::1] cps,
-    const double[::1] upem,
-    const int64_t[::1] tab_chars,
-    const double[::1] tab_px,
-    const double[::1] row_baseline,
+    line_start_array,
+    line_end_array,
+    paragraph_start_array,
+    paragraph_end_array,
+    base_level_array,
+    available_array,
+    char_glyph_array,
+    advance_array,
+    cluster_array,
+    gid_array,
+    level_array,
+    font_array,
+    x_offset_array,
+    y_offset_array,
+    cps_array,
+    upem_array,
+    tab_chars_array,
+    tab_px_array,
+    row_baseline_array,
     Py_ssize_t lines_per_page,
     str align,
     double left,
@@ -496,9 +542,9 @@ def place_glyphs(
     double size,
     double hscale,
     int32_t invisible,
-    const uint32_t[::1] separators,
-    const uint32_t[::1] cjk_low,
-    const uint32_t[::1] cjk_high,
+    separators_array,
+    cjk_low_array,
+    cjk_high_array,
 ):
     """Where every glyph of the lines is drawn, in pixels.
 
@@ -515,7 +561,34 @@ def place_glyphs(
     Returns index, x, baseline, page, line and advance of the glyphs kept, and how many
     clusters of lines wider than their room reach past the text area.
     """
-    cdef Py_ssize_t n_lines = line_start.shape[0]
+    cdef Py_ssize_t line_start_n, line_end_n, paragraph_start_n, paragraph_end_n, base_level_n
+    cdef Py_ssize_t available_n, char_glyph_n, advance_n, cluster_n, gid_n, level_n, font_n
+    cdef Py_ssize_t x_offset_n, y_offset_n, cps_n, upem_n, tab_chars_n, tab_px_n, row_baseline_n
+    cdef Py_ssize_t separators_n, cjk_low_n, cjk_high_n, index_out_n, x_out_n, baseline_out_n
+    cdef Py_ssize_t page_out_n, line_out_n, advance_out_n
+    cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
+    cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
+    cdef const uint8_t* paragraph_start = read_uint8(paragraph_start_array, &paragraph_start_n)
+    cdef const uint8_t* paragraph_end = read_uint8(paragraph_end_array, &paragraph_end_n)
+    cdef const int8_t* base_level = read_int8(base_level_array, &base_level_n)
+    cdef const double* available = read_float64(available_array, &available_n)
+    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
+    cdef const double* advance = read_float64(advance_array, &advance_n)
+    cdef const int64_t* cluster = read_int64(cluster_array, &cluster_n)
+    cdef const int32_t* gid = read_int32(gid_array, &gid_n)
+    cdef const int8_t* level = read_int8(level_array, &level_n)
+    cdef const int32_t* font = read_int32(font_array, &font_n)
+    cdef const int32_t* x_offset = read_int32(x_offset_array, &x_offset_n)
+    cdef const int32_t* y_offset = read_int32(y_offset_array, &y_offset_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const double* upem = read_float64(upem_array, &upem_n)
+    cdef const int64_t* tab_chars = read_int64(tab_chars_array, &tab_chars_n)
+    cdef const double* tab_px = read_float64(tab_px_array, &tab_px_n)
+    cdef const double* row_baseline = read_float64(row_baseline_array, &row_baseline_n)
+    cdef const uint32_t* separators = read_uint32(separators_array, &separators_n)
+    cdef const uint32_t* cjk_low = read_uint32(cjk_low_array, &cjk_low_n)
+    cdef const uint32_t* cjk_high = read_uint32(cjk_high_array, &cjk_high_n)
+    cdef Py_ssize_t n_lines = line_start_n
     cdef Py_ssize_t n = 0, i, f, line, spot, kept = 0, overflow = 0
     cdef int64_t g, first, stop, page = 0
     cdef double running = 0.0, origin = 0.0, pen, line_indent, line_baseline = 0.0
@@ -548,20 +621,20 @@ def place_glyphs(
     page_arr = np.empty(n, dtype=np.int64)
     line_arr = np.empty(n, dtype=np.int64)
     advance_arr = np.empty(n, dtype=np.float64)
-    cdef int64_t[::1] index_out = index_arr
-    cdef double[::1] x_out = x_arr
-    cdef double[::1] baseline_out = baseline_arr
-    cdef int64_t[::1] page_out = page_arr
-    cdef int64_t[::1] line_out = line_arr
-    cdef double[::1] advance_out = advance_arr
+    cdef int64_t* index_out = write_int64(index_arr, &index_out_n)
+    cdef double* x_out = write_float64(x_arr, &x_out_n)
+    cdef double* baseline_out = write_float64(baseline_arr, &baseline_out_n)
+    cdef int64_t* page_out = write_int64(page_arr, &page_out_n)
+    cdef int64_t* line_out = write_int64(line_arr, &line_out_n)
+    cdef double* advance_out = write_float64(advance_arr, &advance_out_n)
     try:
         glyph = <int64_t*>allocate(n * sizeof(int64_t))
         glyph_line = <int64_t*>allocate(n * sizeof(int64_t))
         adv = <double*>allocate(n * sizeof(double))
         widths = <double*>allocate(n_lines * sizeof(double))
         line_x = <double*>allocate(n_lines * sizeof(double))
-        x_scale = <double*>allocate(upem.shape[0] * sizeof(double))
-        y_scale = <double*>allocate(upem.shape[0] * sizeof(double))
+        x_scale = <double*>allocate(upem_n * sizeof(double))
+        y_scale = <double*>allocate(upem_n * sizeof(double))
 
         # The glyphs of each line in logical order, with their advances.
         i = 0
@@ -572,9 +645,9 @@ def place_glyphs(
                 glyph[i] = g
                 glyph_line[i] = line
                 adv[i] = advance[g]
-                if tab_chars.shape[0] and gid[g] != invisible:
-                    spot = count_below(tab_chars, cluster[g])
-                    if spot < tab_chars.shape[0] and tab_chars[spot] == cluster[g]:
+                if tab_chars_n and gid[g] != invisible:
+                    spot = count_below(tab_chars, tab_chars_n, cluster[g])
+                    if spot < tab_chars_n and tab_chars[spot] == cluster[g]:
                         adv[i] = tab_px[spot]
                 bidi = bidi or level[g] > 0
                 i += 1
@@ -585,8 +658,10 @@ def place_glyphs(
                     natural = <double*>allocate(n_lines * sizeof(double))
                     count = <double*>allocate(n_lines * sizeof(double))
                     scratch = <uint8_t*>allocate(2 * n + n_lines)
-                    justify(adv, glyph, glyph_line, n, cluster, cps, paragraph_end, available,
-                            separators, cjk_low, cjk_high, scratch, natural, count)
+                    justify(
+                        adv, glyph, glyph_line, n, cluster, cps, paragraph_end, available, n_lines,
+                        separators, separators_n, cjk_low, cjk_high, cjk_low_n, scratch, natural, count,
+                    )
                     break
 
         # Line widths and where each line starts: centred, or at the edge its alignment gives
@@ -629,9 +704,9 @@ def place_glyphs(
 
         if any_over:
             free(scratch)
-            scratch = <uint8_t*>allocate(cps.shape[0] + 1)  # which clusters were counted
-            memset(scratch, 0, cps.shape[0] + 1)
-        for f in range(upem.shape[0]):
+            scratch = <uint8_t*>allocate(cps_n + 1)  # which clusters were counted
+            memset(scratch, 0, cps_n + 1)
+        for f in range(upem_n):
             y_scale[f] = size / upem[f]
             x_scale[f] = y_scale[f] * hscale
         for i in range(n):
@@ -674,9 +749,9 @@ def place_glyphs(
     return index_arr, x_arr, baseline_arr, page_arr, line_arr, advance_arr, overflow
 
 
-cdef Py_ssize_t count_at_most(const int64_t[::1] sorted_values, int64_t value) noexcept:
-    """How many of `sorted_values` (ascending) are at most `value` (np.searchsorted, right)."""
-    cdef Py_ssize_t low = 0, high = sorted_values.shape[0], middle
+cdef Py_ssize_t count_at_most(const int64_t* sorted_values, Py_ssize_t n, int64_t value) noexcept:
+    """How many of the `n` `sorted_values` (ascending) are at most `value` (np.searchsorted, right)."""
+    cdef Py_ssize_t low = 0, high = n, middle
     while low < high:
         middle = (low + high) // 2
         if sorted_values[middle] <= value:
@@ -687,76 +762,87 @@ cdef Py_ssize_t count_at_most(const int64_t[::1] sorted_values, int64_t value) n
 
 
 cdef inline bint _flagged(
-    int64_t offset, const int64_t[::1] char_glyph, const uint8_t[::1] flags, uint8_t flag
+    int64_t offset, const int64_t* char_glyph, const uint8_t* flags, Py_ssize_t n_flags, uint8_t flag
 ) noexcept:
-    """Whether the glyph of the character at `offset` carries `flag` (False past the last glyph)."""
+    """Whether the glyph of the character at `offset` carries `flag` (False past the last of
+    the `n_flags` glyphs)."""
     cdef int64_t g = char_glyph[offset]
-    return 0 <= g < flags.shape[0] and (flags[g] & flag) != 0
+    return 0 <= g < n_flags and (flags[g] & flag) != 0
 
 
 def flagged_at(
-    const int64_t[::1] offsets, const int64_t[::1] char_glyph, const uint8_t[::1] flags, uint8_t flag
+    offsets_array, char_glyph_array, flags_array, uint8_t flag
 ):
     """Whether the glyph of the character at each of `offsets` carries `flag` (False past the
     last glyph), as uint8."""
-    cdef Py_ssize_t i, n = offsets.shape[0]
+    cdef Py_ssize_t offsets_n, char_glyph_n, flags_n, out_n
+    cdef const int64_t* offsets = read_int64(offsets_array, &offsets_n)
+    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
+    cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
+    cdef Py_ssize_t i, n = offsets_n
     out_array = np.zeros(n, dtype=np.uint8)
-    cdef uint8_t[::1] out = out_array
+    cdef uint8_t* out = write_uint8(out_array, &out_n)
     for i in range(n):
-        if offsets[i] < 0 or offsets[i] >= char_glyph.shape[0]:
+        if offsets[i] < 0 or offsets[i] >= char_glyph_n:
             raise IndexError(f"offset {offsets[i]} has no glyph entry")
-        out[i] = _flagged(offsets[i], char_glyph, flags, flag)
+        out[i] = _flagged(offsets[i], char_glyph, flags, flags_n, flag)
     return out_array
 
 
 def unsafe_breaks(
-    const int64_t[::1] breaks,
-    const int64_t[::1] char_glyph,
-    const uint8_t[::1] flags,
+    breaks_array,
+    char_glyph_array,
+    flags_array,
     uint8_t unsafe_flag,
-    const int64_t[::1] run_start,
-    const int64_t[::1] run_end,
+    run_start_array,
+    run_end_array,
     Py_ssize_t n,
 ):
     """The `breaks` (offsets at which a line starts) that fall where HarfBuzz marked the text
     unsafe to break: the glyph of the character after the break (`char_glyph`) carries
     `unsafe_flag`. Breaks at the end of the text (`n` characters), past the last glyph, or at
     an edge of a run (whose sides are shaped apart anyway) are left out. In the order given."""
-    cdef Py_ssize_t i, k = 0, count = breaks.shape[0]
+    cdef Py_ssize_t breaks_n, char_glyph_n, flags_n, run_start_n, run_end_n, edge_n, out_n
+    cdef const int64_t* breaks = read_int64(breaks_array, &breaks_n)
+    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
+    cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
+    cdef const int64_t* run_start = read_int64(run_start_array, &run_start_n)
+    cdef const int64_t* run_end = read_int64(run_end_array, &run_end_n)
+    cdef Py_ssize_t i, k = 0, count = breaks_n
     cdef int64_t b
-    if char_glyph.shape[0] < n + 1:
+    if char_glyph_n < n + 1:
         raise ValueError("char_glyph needs an entry for every offset of the text")
     edge_array = np.zeros(n + 1, dtype=np.uint8)
-    cdef uint8_t[::1] edge = edge_array
-    for i in range(run_start.shape[0]):
+    cdef uint8_t* edge = write_uint8(edge_array, &edge_n)
+    for i in range(run_start_n):
         if 0 <= run_start[i] <= n:
             edge[run_start[i]] = 1
-    for i in range(run_end.shape[0]):
+    for i in range(run_end_n):
         if 0 <= run_end[i] <= n:
             edge[run_end[i]] = 1
     out_array = np.empty(count, dtype=np.int64)
-    cdef int64_t[::1] out = out_array
+    cdef int64_t* out = write_int64(out_array, &out_n)
     for i in range(count):
         b = breaks[i]
         if b < 0 or b > n:
             raise IndexError(f"break {b} lies outside the text")
         if b == n or edge[b]:
             continue
-        if _flagged(b, char_glyph, flags, unsafe_flag):
+        if _flagged(b, char_glyph, flags, flags_n, unsafe_flag):
             out[k] = b
             k += 1
     return out_array[:k]
 
 
 def edge_pieces(
-    const int64_t[::1] unsafe,
-    const int64_t[::1] line_of_break,
-    const int64_t[::1] run_start,
-    const int64_t[::1] run_end,
-    const int64_t[::1] line_start,
-    const int64_t[::1] line_end,
-    const int64_t[::1] starts,
-    const uint8_t[::1] safe,
+    unsafe_array,
+    line_of_break_array,
+    run_start_array,
+    run_end_array,
+    line_start_array,
+    line_end_array,
+    starts_array,
+    safe_array,
     int64_t max_edge,
 ):
     """The pieces of text to shape again around line breaks that fall where HarfBuzz marked the
@@ -768,12 +854,22 @@ def edge_pieces(
     is safe to break (`safe`), at most `max_edge` such places back and not before its run or
     line, and the piece after it ends at the nearest safe one after it, within its run and the
     next line; a piece never starts before the previous one ends."""
-    cdef Py_ssize_t n = unsafe.shape[0], runs = run_start.shape[0], lines = line_start.shape[0]
+    cdef Py_ssize_t unsafe_n, line_of_break_n, run_start_n, run_end_n, line_start_n, line_end_n
+    cdef Py_ssize_t starts_n, safe_n
+    cdef const int64_t* unsafe = read_int64(unsafe_array, &unsafe_n)
+    cdef const int64_t* line_of_break = read_int64(line_of_break_array, &line_of_break_n)
+    cdef const int64_t* run_start = read_int64(run_start_array, &run_start_n)
+    cdef const int64_t* run_end = read_int64(run_end_array, &run_end_n)
+    cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
+    cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
+    cdef const int64_t* starts = read_int64(starts_array, &starts_n)
+    cdef const uint8_t* safe = read_uint8(safe_array, &safe_n)
+    cdef Py_ssize_t n = unsafe_n, runs = run_start_n, lines = line_start_n
     cdef Py_ssize_t i, r, line, first, last, k = 0, j
     cdef int64_t b, lo, hi, a, c
-    if line_of_break.shape[0] != n or run_end.shape[0] != runs or line_end.shape[0] != lines:
+    if line_of_break_n != n or run_end_n != runs or line_end_n != lines:
         raise ValueError("breaks, runs or lines differ in length")
-    if safe.shape[0] != starts.shape[0] or runs == 0:
+    if safe_n != starts_n or runs == 0:
         raise ValueError("starts and safe differ in length, or there are no runs")
     for i in range(n):
         if line_of_break[i] < 0 or line_of_break[i] >= lines:
@@ -783,14 +879,14 @@ def edge_pieces(
     for i in range(n):
         b = unsafe[i]
         line = line_of_break[i]
-        r = count_at_most(run_start, b) - 1
+        r = count_at_most(run_start, run_start_n, b) - 1
         if r < 0 or b >= run_end[r]:
             r = runs - 1  # a break in no run (none is): the last run, as an index of -1 reads
         lo = max(run_start[r], line_start[line])
         hi = min(run_end[r], line_end[line + 1]) if line + 1 < lines else run_end[r]
         # Back from b to the nearest safe place, at most max_edge places, from lo on.
-        first = count_below(starts, lo)
-        last = count_below(starts, b)
+        first = count_below(starts, starts_n, lo)
+        last = count_below(starts, starts_n, b)
         first = max(first, last - max_edge)
         a = lo
         j = last - 1
@@ -800,8 +896,8 @@ def edge_pieces(
                 break
             j -= 1
         # On from b to the nearest safe place before hi, at most max_edge places.
-        first = count_at_most(starts, b)
-        last = min(count_below(starts, hi), first + max_edge)
+        first = count_at_most(starts, starts_n, b)
+        last = min(count_below(starts, starts_n, hi), first + max_edge)
         c = hi
         j = first
         while j < last:
@@ -824,13 +920,17 @@ def edge_pieces(
     return pieces_array[:k]
 
 
-def splice_index(const int64_t[::1] replaced_start, const int64_t[::1] replaced_end, const int64_t[::1] count, Py_ssize_t glyphs):
+def splice_index(replaced_start_array, replaced_end_array, count_array, Py_ssize_t glyphs):
     """Where each glyph of a text with pieces shaped again comes from, as an index into the
     text's `glyphs` glyphs followed by the new glyphs of every piece: piece k replaces glyphs
     [replaced_start[k], replaced_end[k]) (ascending, apart) with its `count[k]` new ones."""
-    cdef Py_ssize_t pieces = count.shape[0], k, g = 0, out = 0, fresh = glyphs, total = glyphs
+    cdef Py_ssize_t replaced_start_n, replaced_end_n, count_n, index_n
+    cdef const int64_t* replaced_start = read_int64(replaced_start_array, &replaced_start_n)
+    cdef const int64_t* replaced_end = read_int64(replaced_end_array, &replaced_end_n)
+    cdef const int64_t* count = read_int64(count_array, &count_n)
+    cdef Py_ssize_t pieces = count_n, k, g = 0, out = 0, fresh = glyphs, total = glyphs
     cdef int64_t j
-    if replaced_start.shape[0] != pieces or replaced_end.shape[0] != pieces:
+    if replaced_start_n != pieces or replaced_end_n != pieces:
         raise ValueError("replaced_start, replaced_end and count differ in length")
     for k in range(pieces):
         if not (g <= replaced_start[k] <= replaced_end[k] <= glyphs) or count[k] < 0:
@@ -838,7 +938,7 @@ def splice_index(const int64_t[::1] replaced_start, const int64_t[::1] replaced_
         total += count[k] - (replaced_end[k] - replaced_start[k])
         g = replaced_end[k]
     index_array = np.empty(total, dtype=np.int64)
-    cdef int64_t[::1] index = index_array
+    cdef int64_t* index = write_int64(index_array, &index_n)
     g = 0
     for k in range(pieces):
         for j in range(g, replaced_start[k]):
@@ -855,21 +955,29 @@ def splice_index(const int64_t[::1] replaced_start, const int64_t[::1] replaced_
     return index_array
 
 
-def splice_glyphs(const int64_t[::1] index, tuple old, tuple new):
+def splice_glyphs(index_array, tuple old, tuple new):
     """The glyph columns of a text with pieces shaped again: each of gid, font, advance,
     x_offset, y_offset (int32), cluster (int64), level (int8) and flags (uint8), gathered by
     `index` (from `splice_index`) from the text's column followed by the pieces' new values.
     None when the glyphs come out as they were, flags aside: the text then keeps its shaping."""
-    cdef const int32_t[::1] gid = old[0], font = old[1], advance = old[2], x_off = old[3], y_off = old[4]
-    cdef const int64_t[::1] cluster = old[5]
-    cdef const int8_t[::1] level = old[6]
-    cdef const uint8_t[::1] flags = old[7]
-    cdef const int32_t[::1] n_gid = new[0], n_font = new[1], n_advance = new[2]
-    cdef const int32_t[::1] n_x_off = new[3], n_y_off = new[4]
-    cdef const int64_t[::1] n_cluster = new[5]
-    cdef const int8_t[::1] n_level = new[6]
-    cdef const uint8_t[::1] n_flags = new[7]
-    cdef Py_ssize_t glyphs = gid.shape[0], fresh = n_gid.shape[0], n = index.shape[0], i
+    cdef Py_ssize_t glyphs, fresh, n, i, length
+    cdef const int64_t* index = read_int64(index_array, &n)
+    cdef const int32_t* gid = read_int32(old[0], &glyphs)
+    cdef const int32_t* font = read_int32(old[1], &length)
+    cdef const int32_t* advance = read_int32(old[2], &length)
+    cdef const int32_t* x_off = read_int32(old[3], &length)
+    cdef const int32_t* y_off = read_int32(old[4], &length)
+    cdef const int64_t* cluster = read_int64(old[5], &length)
+    cdef const int8_t* level = read_int8(old[6], &length)
+    cdef const uint8_t* flags = read_uint8(old[7], &length)
+    cdef const int32_t* n_gid = read_int32(new[0], &fresh)
+    cdef const int32_t* n_font = read_int32(new[1], &length)
+    cdef const int32_t* n_advance = read_int32(new[2], &length)
+    cdef const int32_t* n_x_off = read_int32(new[3], &length)
+    cdef const int32_t* n_y_off = read_int32(new[4], &length)
+    cdef const int64_t* n_cluster = read_int64(new[5], &length)
+    cdef const int8_t* n_level = read_int8(new[6], &length)
+    cdef const uint8_t* n_flags = read_uint8(new[7], &length)
     cdef int64_t j, k
     for column in old[1:]:
         if len(column) != glyphs:
@@ -902,10 +1010,14 @@ def splice_glyphs(const int64_t[::1] index, tuple old, tuple new):
         return None
     out = [np.empty(n, dtype=np.int32) for _ in range(5)]
     out += [np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8), np.empty(n, dtype=np.uint8)]
-    cdef int32_t[::1] o_gid = out[0], o_font = out[1], o_advance = out[2], o_x_off = out[3], o_y_off = out[4]
-    cdef int64_t[::1] o_cluster = out[5]
-    cdef int8_t[::1] o_level = out[6]
-    cdef uint8_t[::1] o_flags = out[7]
+    cdef int32_t* o_gid = write_int32(out[0], &length)
+    cdef int32_t* o_font = write_int32(out[1], &length)
+    cdef int32_t* o_advance = write_int32(out[2], &length)
+    cdef int32_t* o_x_off = write_int32(out[3], &length)
+    cdef int32_t* o_y_off = write_int32(out[4], &length)
+    cdef int64_t* o_cluster = write_int64(out[5], &length)
+    cdef int8_t* o_level = write_int8(out[6], &length)
+    cdef uint8_t* o_flags = write_uint8(out[7], &length)
     for i in range(n):
         j = index[i]
         if j < glyphs:

@@ -15,7 +15,15 @@ The records are HarfBuzz's `hb_glyph_info_t` and `hb_glyph_position_t` (hb-buffe
 
 import numpy as np
 
+cimport numpy as cnp
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uintptr_t
+
+from pixtok.render._arrays cimport (
+    read_int8, read_int32, read_int64, read_uint16, read_uint32, read_uintp, write_int8, write_int32,
+    write_int64, write_uint8,
+)
+
+cnp.import_array()
 
 ctypedef struct GlyphInfo:
     uint32_t codepoint  # the glyph id, after shaping
@@ -47,11 +55,11 @@ cdef uint32_t GLYPH_FLAGS_DEFINED = 0x7
 def shape_items(
     object functions,
     uintptr_t buffer,
-    const uint32_t[::1] text,
-    const int64_t[::1] start,
-    const int64_t[::1] end,
-    const uintptr_t[::1] font_table,
-    const int32_t[::1] font,
+    text_array,
+    start_array,
+    end_array,
+    font_table_array,
+    font_array,
     list segment,
     list script,
     list rtl,
@@ -73,6 +81,12 @@ def shape_items(
     x_advance, x_offset, y_offset (int32, font units) of all items' glyphs in item order, and
     the glyph count of each item (int64).
     """
+    cdef Py_ssize_t text_n, start_n, end_n, font_table_n, font_n, count_n
+    cdef const uint32_t* text = read_uint32(text_array, &text_n)
+    cdef const int64_t* start = read_int64(start_array, &start_n)
+    cdef const int64_t* end = read_int64(end_array, &end_n)
+    cdef const uintptr_t* font_table = read_uintp(font_table_array, &font_table_n)
+    cdef const int32_t* font = read_int32(font_array, &font_n)
     cdef ClearContents clear = <ClearContents><uintptr_t>functions[0]
     cdef AddUtf32 add = <AddUtf32><uintptr_t>functions[1]
     cdef SetSegmentProperties set_segment = <SetSegmentProperties><uintptr_t>functions[2]
@@ -82,24 +96,24 @@ def shape_items(
     cdef GetGlyphInfos get_infos = <GetGlyphInfos><uintptr_t>functions[6]
     cdef GetGlyphPositions get_positions = <GetGlyphPositions><uintptr_t>functions[7]
     cdef void* buf = <void*>buffer
-    cdef Py_ssize_t items = start.shape[0], item, j, at
+    cdef Py_ssize_t items = start_n, item, j, at
     cdef bint reverse
-    if end.shape[0] != items or font.shape[0] != items or len(segment) != items or len(script) != items or len(rtl) != items:
+    if end_n != items or font_n != items or len(segment) != items or len(script) != items or len(rtl) != items:
         raise ValueError("the item columns differ in length")
     for item in range(items):
-        if not 0 <= start[item] <= end[item] <= text.shape[0]:
+        if not 0 <= start[item] <= end[item] <= text_n:
             raise IndexError(f"item {item} lies outside the text")
-        if not 0 <= font[item] < font_table.shape[0]:
+        if not 0 <= font[item] < font_table_n:
             raise IndexError(f"item {item} names no font of the table")
     cdef uint32_t offset
-    cdef Py_ssize_t total = 0, capacity = text.shape[0] + 64
+    cdef Py_ssize_t total = 0, capacity = text_n + 64
     cdef unsigned int length = 0
     cdef GlyphInfo* info
     cdef GlyphPosition* position
     columns = _Columns(capacity)
     count_array = np.empty(items, dtype=np.int64)
-    cdef int64_t[::1] count = count_array
-    cdef const uint32_t* codepoints = &text[0] if text.shape[0] else NULL
+    cdef int64_t* count = write_int64(count_array, &count_n)
+    cdef const uint32_t* codepoints = &text[0] if text_n else NULL
     for item in range(items):
         clear(buf)
         if alone:
@@ -107,7 +121,7 @@ def shape_items(
             add(buf, codepoints + offset, <int>(end[item] - start[item]), 0, <int>(end[item] - start[item]))
         else:
             offset = 0
-            add(buf, codepoints, <int>text.shape[0], <unsigned int>start[item], <int>(end[item] - start[item]))
+            add(buf, codepoints, <int>text_n, <unsigned int>start[item], <int>(end[item] - start[item]))
         set_segment(buf, <const void*><uintptr_t>segment[item])
         if script[item] is None:
             guess_segment(buf)
@@ -138,12 +152,12 @@ cdef class _Columns:
 
     cdef public object arrays
     cdef Py_ssize_t capacity
-    cdef int32_t[::1] gid
-    cdef int64_t[::1] cluster
-    cdef uint8_t[::1] flags
-    cdef int32_t[::1] advance
-    cdef int32_t[::1] x_offset
-    cdef int32_t[::1] y_offset
+    cdef int32_t* gid
+    cdef int64_t* cluster
+    cdef uint8_t* flags
+    cdef int32_t* advance
+    cdef int32_t* x_offset
+    cdef int32_t* y_offset
 
     def __cinit__(self, Py_ssize_t capacity):
         self.capacity = 0
@@ -151,15 +165,20 @@ cdef class _Columns:
 
     cdef int grow(self, Py_ssize_t capacity, Py_ssize_t kept) except -1:
         old = self.arrays
-        self.arrays = (
-            np.empty(capacity, dtype=np.int32), np.empty(capacity, dtype=np.int64),
-            np.empty(capacity, dtype=np.uint8), np.empty(capacity, dtype=np.int32),
-            np.empty(capacity, dtype=np.int32), np.empty(capacity, dtype=np.int32),
-        )
+        # The four int32 columns are the rows of one array: one allocation for them all.
+        gid, advance, x_offset, y_offset = np.empty((4, capacity), dtype=np.int32)
+        cluster, flags = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.uint8)
+        self.arrays = (gid, cluster, flags, advance, x_offset, y_offset)
         if old is not None:
             for new_column, old_column in zip(self.arrays, old):
                 new_column[:kept] = old_column[:kept]
-        self.gid, self.cluster, self.flags, self.advance, self.x_offset, self.y_offset = self.arrays
+        cdef Py_ssize_t n
+        self.gid = write_int32(gid, &n)
+        self.cluster = write_int64(cluster, &n)
+        self.flags = write_uint8(flags, &n)
+        self.advance = write_int32(advance, &n)
+        self.x_offset = write_int32(x_offset, &n)
+        self.y_offset = write_int32(y_offset, &n)
         self.capacity = capacity
         return 0
 
@@ -168,16 +187,16 @@ cdef class _Columns:
 
 
 def run_columns(
-    const int64_t[::1] count,
-    const int8_t[::1] run_level,
-    const int32_t[::1] run_font,
-    int32_t[::1] gid,
-    const int64_t[::1] cluster,
-    int32_t[::1] advance,
-    int32_t[::1] x_offset,
-    int32_t[::1] y_offset,
-    const uint32_t[::1] cps,
-    const uint16_t[::1] properties,
+    count_array,
+    run_level_array,
+    run_font_array,
+    gid_array,
+    cluster_array,
+    advance_array,
+    x_offset_array,
+    y_offset_array,
+    cps_array,
+    properties_array,
     uint16_t invisible,
     uint16_t unseen,
     int32_t hidden,
@@ -193,9 +212,21 @@ def run_columns(
 
     Returns None, leaving every column as it was, when a character of a glyph with id 0 is
     `unseen` in the table (its properties are not known yet)."""
-    cdef Py_ssize_t runs = count.shape[0], n = gid.shape[0], r, g, at = 0, fonts = 1
+    cdef Py_ssize_t count_n, run_level_n, run_font_n, gid_n, cluster_n, advance_n, x_offset_n
+    cdef Py_ssize_t y_offset_n, cps_n, properties_n, start_n, level_n, font_n, drawn_n
+    cdef const int64_t* count = read_int64(count_array, &count_n)
+    cdef const int8_t* run_level = read_int8(run_level_array, &run_level_n)
+    cdef const int32_t* run_font = read_int32(run_font_array, &run_font_n)
+    cdef int32_t* gid = write_int32(gid_array, &gid_n)
+    cdef const int64_t* cluster = read_int64(cluster_array, &cluster_n)
+    cdef int32_t* advance = write_int32(advance_array, &advance_n)
+    cdef int32_t* x_offset = write_int32(x_offset_array, &x_offset_n)
+    cdef int32_t* y_offset = write_int32(y_offset_array, &y_offset_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef const uint16_t* properties = read_uint16(properties_array, &properties_n)
+    cdef Py_ssize_t runs = count_n, n = gid_n, r, g, at = 0, fonts = 1
     cdef uint16_t value
-    if run_level.shape[0] != runs or run_font.shape[0] != runs:
+    if run_level_n != runs or run_font_n != runs:
         raise ValueError("count, run_level and run_font differ in length")
     for r in range(runs):
         if count[r] < 0:
@@ -204,21 +235,21 @@ def run_columns(
             raise ValueError("a run has a negative font index")
         at += count[r]
         fonts = max(fonts, run_font[r] + 1)
-    if at != n or cluster.shape[0] != n or advance.shape[0] != n or x_offset.shape[0] != n or y_offset.shape[0] != n:
+    if at != n or cluster_n != n or advance_n != n or x_offset_n != n or y_offset_n != n:
         raise ValueError("the glyph columns and the runs' glyph counts differ")
     for g in range(n):
-        if gid[g] == 0 and (cluster[g] < 0 or cluster[g] >= cps.shape[0] or cps[cluster[g]] >= properties.shape[0]):
+        if gid[g] == 0 and (cluster[g] < 0 or cluster[g] >= cps_n or cps[cluster[g]] >= properties_n):
             raise IndexError(f"glyph {g} has no character in the text")
         if gid[g] == 0 and properties[cps[cluster[g]]] == unseen:
             return None
     start_array = np.empty(runs + 1, dtype=np.int64)
     level_array = np.empty(n, dtype=np.int8)
     font_array = np.empty(n, dtype=np.int32)
-    cdef int64_t[::1] start = start_array
-    cdef int8_t[::1] level = level_array
-    cdef int32_t[::1] font = font_array
+    cdef int64_t* start = write_int64(start_array, &start_n)
+    cdef int8_t* level = write_int8(level_array, &level_n)
+    cdef int32_t* font = write_int32(font_array, &font_n)
     drawn_array = np.zeros(fonts, dtype=np.uint8)
-    cdef uint8_t[::1] drawn = drawn_array
+    cdef uint8_t* drawn = write_uint8(drawn_array, &drawn_n)
     at = 0
     with nogil:
         for r in range(runs):

@@ -108,14 +108,13 @@ class GlyphAtlas:
         kept, in one compiled loop (`_glyph_pixels`)."""
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
-        bitmaps, columns = _glyph_pixels.rasterize(
+        first_slot = len(self._glyphs)
+        bitmaps = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
             gids, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
+            self._glyphs.claim(len(gids)), self._table(font_index), first_slot,
         )  # fmt: skip
-        first_slot = len(self._glyphs)
-        self._table(font_index)[gids] = np.arange(first_slot, first_slot + len(gids))
         self._bitmaps.extend(bitmaps)
-        self._glyphs.extend(columns)
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
@@ -275,10 +274,13 @@ class _Pool:
             self._data = grown
 
     def extend(self, values: np.ndarray) -> None:
-        count = values.shape[-1]
+        self.claim(values.shape[-1])[...] = values
+
+    def claim(self, count: int) -> np.ndarray:
+        """Grow by `count` entries (per row) and return them, to be filled in place."""
         self._reserve(count)
-        self._data[..., self._size : self._size + count] = values
         self._size += count
+        return self._data[..., self._size - count : self._size]
 
     def view(self) -> np.ndarray:
         return self._data[..., : self._size]

@@ -1,0 +1,109 @@
+"""The compiled passes read their array arguments as C pointers (`pixtok/render/_arrays.pxd`),
+checked as the typed memoryviews they replace were checked: a numpy array, one-dimensional (or
+two with contiguous rows where a pass takes a table), C-contiguous, of the element type in
+native byte order, and writable where the pass writes. Anything else is refused with an error
+before a byte is read, and equivalent types (np.longlong for int64) are taken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pixtok.render import _breaks, _glyph_boxes, _glyph_pixels, _layout, _shape
+
+NO_INDEX = np.zeros(0, dtype=np.int64)
+
+
+def find_slots(font: object, gid: object, table: object, slots: object) -> int:
+    """`find_slots` over one font's table (`table_start` [0, len(table)])."""
+    start = np.array([0, 8], dtype=np.int64)
+    return _glyph_boxes.find_slots(font, gid, False, NO_INDEX, table, start, slots)
+
+
+def arguments() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    font = np.zeros(3, dtype=np.int32)
+    gid = np.array([1, 5, 7], dtype=np.int32)
+    table = np.arange(8, dtype=np.int64) * 10
+    return font, gid, table, np.empty(3, dtype=np.int64)
+
+
+def test_arrays_of_the_right_kind_are_read_and_written() -> None:
+    font, gid, table, slots = arguments()
+    assert find_slots(font, gid, table, slots) == 0
+    assert slots.tolist() == [10, 50, 70]
+    # The same element type under another name (long long is int64 here) is the same data.
+    assert find_slots(font, gid, table.astype(np.longlong), slots) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda a: a.astype(np.int32), ValueError, "dtype mismatch"),  # int64 expected
+        (lambda a: a.astype(np.uint64), ValueError, "dtype mismatch"),  # signed expected
+        (lambda a: a.astype(np.float64), ValueError, "dtype mismatch"),
+        (lambda a: a.astype(">i8"), ValueError, "dtype mismatch"),  # not native byte order
+        (lambda a: np.repeat(a, 2)[::2], ValueError, "C-contiguous"),
+        (lambda a: a.reshape(2, 4), ValueError, "dimensions"),
+        (lambda a: a.tolist(), TypeError, "numpy array"),
+        (lambda a: a.tobytes(), TypeError, "numpy array"),
+    ],
+)
+def test_a_table_of_another_kind_is_refused(change, error, message) -> None:
+    font, gid, table, slots = arguments()
+    with pytest.raises(error, match=message):
+        find_slots(font, gid, change(table), slots)
+
+
+def test_an_array_a_pass_writes_must_be_writable() -> None:
+    font, gid, table, slots = arguments()
+    slots.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        find_slots(font, gid, table, slots)
+    # Read-only arrays are fine where the pass only reads.
+    table.flags.writeable = False
+    assert find_slots(font, gid, table, np.empty(3, dtype=np.int64)) == 0
+
+
+def test_empty_arrays_and_arrays_of_one_element_are_taken() -> None:
+    assert _breaks.forced_breaks(np.zeros(0, dtype=np.uint32)).tolist() == [0]
+    assert _breaks.forced_breaks(np.array([10], dtype=np.uint32)).tolist() == [1]
+    # A one-element view with any stride is contiguous.
+    assert _breaks.forced_breaks(np.array([65, 66, 10], dtype=np.uint32)[::5]).tolist() == [1]
+    boxes = _glyph_boxes.glyph_boxes(
+        NO_INDEX, np.zeros(0), np.zeros(0), NO_INDEX, NO_INDEX, NO_INDEX, NO_INDEX
+    )
+    assert boxes.shape == (4, 0)
+
+
+def test_the_glyph_fields_may_be_columns_cut_from_a_wider_table() -> None:
+    """`rasterize` writes per-glyph values into columns of the atlas's pool (rows contiguous,
+    rows apart by the pool's capacity); a table whose rows are not contiguous is refused."""
+    pool = np.full((len(_glyph_pixels.GLYPH_FIELDS), 10), -7, dtype=np.int64)
+    table = np.full(4, -1, dtype=np.int64)
+    ids = np.zeros(0, dtype=np.int64)
+    bitmaps = _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:, 3:3], table, 3)
+    assert len(bitmaps) == 0 and (pool == -7).all()
+    two = np.array([0, 1], dtype=np.int64)  # refused before FreeType is called
+    with pytest.raises(ValueError, match="contiguous rows"):
+        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, two, 0, 0, 0, pool[:, ::2][:, :2], table, 3)
+    with pytest.raises(ValueError, match="a row per field"):
+        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:3, 3:3], table, 3)
+
+
+def test_glyph_columns_a_pass_rewrites_are_checked_like_the_others() -> None:
+    count = np.array([2], dtype=np.int64)
+    level = np.zeros(1, dtype=np.int8)
+    font = np.zeros(1, dtype=np.int32)
+    gid = np.array([5, 6], dtype=np.int32)
+    cluster = np.array([0, 1], dtype=np.int64)
+    columns = [np.zeros(2, dtype=np.int32) for _ in range(3)]
+    cps = np.array([65, 66], dtype=np.uint32)
+    properties = np.zeros(128, dtype=np.uint16)
+    found = _shape.run_columns(count, level, font, gid, cluster, *columns, cps, properties, 1, 2, -1)
+    assert found[0].tolist() == [0, 2] and found[3] == (0,)
+    gid.flags.writeable = False  # the pass hides glyphs in place
+    with pytest.raises(ValueError, match="read-only"):
+        _shape.run_columns(count, level, font, gid, cluster, *columns, cps, properties, 1, 2, -1)
+    with pytest.raises(ValueError, match="dtype mismatch"):
+        _layout.splice_glyphs(np.zeros(0, dtype=np.int32), (gid,) * 8, (gid,) * 8)
