@@ -190,8 +190,10 @@ class CShaper:
         start, end, font, rtl, script, language = zip(*items, strict=True) if items else ((),) * 6
         handles = np.asarray([fonts.get(f) or self._font(f) for f in font], dtype=np.uintp)
         order = np.arange(len(handles), dtype=np.int32)
+        cps = np.ascontiguousarray(codepoints, dtype=np.uint32)
+        offsets = (np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64))
         columns = (handles, order, list(rtl), list(script), language)
-        return self._shape(codepoints, start, end, *columns, logical, alone)
+        return self._shape(cps, *offsets, *columns, logical, alone)
 
     def shape_runs(
         self,
@@ -213,8 +215,8 @@ class CShaper:
     def _shape(
         self,
         codepoints: np.ndarray,
-        start: Sequence[int] | np.ndarray,
-        end: Sequence[int] | np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
         handles: np.ndarray,
         font: np.ndarray,
         rtl: list[bool],
@@ -223,18 +225,18 @@ class CShaper:
         logical: bool,
         alone: bool = False,
     ) -> GlyphRecords:
-        """One compiled pass over items given as columns (`handles`: hb_font_t of the fonts
-        `font` indexes)."""
+        """One compiled pass over items given as columns (`codepoints` uint32, `start` and `end`
+        int64, `handles`: hb_font_t of the fonts `font` (int32) indexes)."""
         segments, segment = self._segments, self._segment
         addresses = [segments.get(key) or segment(*key) for key in zip(rtl, script, language, strict=True)]
         gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
             self._functions,
             self._buffer,
-            np.ascontiguousarray(codepoints, dtype=np.uint32),
-            np.ascontiguousarray(start, dtype=np.int64),
-            np.ascontiguousarray(end, dtype=np.int64),
+            codepoints,
+            start,
+            end,
             handles,
-            np.ascontiguousarray(font, dtype=np.int32),
+            font,
             addresses,
             script,
             rtl,

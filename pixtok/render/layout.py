@@ -34,9 +34,11 @@ _MAX_EDGE = 64
 _SEPARATORS = np.asarray([0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F], dtype=np.uint32)
 _CJK_LOW = np.asarray([low for low, _ in _CJK_RANGES], dtype=np.uint32)
 _CJK_HIGH = np.asarray([high for _, high in _CJK_RANGES], dtype=np.uint32)
-#: Whether each code point hangs at a line end (newlines included); the last entry, False,
+#: Whether each code point hangs at a line end (newlines included), as 0 or 1; the last entry, 0,
 #: stands for every code point past the table.
-_HANGS = is_hanging_space(np.arange(max(map(ord, HANGING_SPACES)) + 2, dtype=np.uint32), newline=True)
+_HANGS = is_hanging_space(np.arange(ord(max(HANGING_SPACES)) + 2, dtype=np.uint32), newline=True).view(
+    np.uint8
+)
 _NO_INTS = np.zeros(0, dtype=np.int64)
 _NO_FLOATS = np.zeros(0, dtype=np.float64)
 _NO_FLAGS = np.zeros(0, dtype=np.uint8)
@@ -85,10 +87,6 @@ class PlacedGlyphs:
     overflow_clusters: int  # clusters that reach past the text area because nothing narrower fits
 
 
-def _ints(a: np.ndarray, dtype: type = np.int64) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=dtype)
-
-
 def advances_px(shaped: ShapedText, upem: np.ndarray, geometry: Geometry, hscale: float) -> np.ndarray:
     """Pen advance of every glyph in px, with horizontal scale and letter spacing applied.
 
@@ -98,12 +96,12 @@ def advances_px(shaped: ShapedText, upem: np.ndarray, geometry: Geometry, hscale
     spacing = float(geometry.letter_spacing)
     marks = is_mark(shaped.cps).view(np.uint8) if spacing else _NO_FLAGS
     return _layout.glyph_advances(
-        _ints(shaped.advance, np.int32),
-        _ints(shaped.font, np.int32),
-        np.ascontiguousarray(upem, dtype=np.float64),
+        shaped.advance,
+        shaped.font,
+        upem,
         geometry.size * hscale,
-        _ints(shaped.cluster),
-        _ints(shaped.gid, np.int32),
+        shaped.cluster,
+        shaped.gid,
         marks,
         spacing,
         INVISIBLE,
@@ -122,13 +120,7 @@ class TextFacts:
         self.n = len(shaped.text)
         self.cps = shaped.cps
         self.cluster = shaped.cluster
-        facts = _layout.text_facts(
-            _ints(self.cps, np.uint32),
-            _ints(self.cluster),
-            _ints(shaped.runs.start),
-            _ints(shaped.runs.end),
-            _HANGS.view(np.uint8),
-        )
+        facts = _layout.text_facts(self.cps, self.cluster, shaped.runs.start, shaped.runs.end, _HANGS)
         if facts is None:
             raise ValueError("glyph clusters must be in logical order")
         self.char_glyph, self.content_end, self.boundary, self.tab = facts
@@ -167,9 +159,9 @@ def break_lines(
         facts.content_end,
         facts.boundary.view(np.uint8),
         facts.tab,
-        _ints(breaks.soft),
-        _ints(breaks.forced),
-        _ints(shaped.base_level, np.int8),
+        breaks.soft,
+        breaks.forced,
+        shaped.base_level,
         float(geometry.text_width),
         float(geometry.indent),
         _EPS,
@@ -240,16 +232,16 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         return shaped
     facts = facts or TextFacts(shaped)
     unsafe = _layout.unsafe_breaks(
-        _ints(lines.next_start[:-1]), facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK,
-        _ints(shaped.runs.start), _ints(shaped.runs.end), facts.n,
+        lines.next_start[:-1], facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK,
+        shaped.runs.start, shaped.runs.end, facts.n,
     )  # fmt: skip
     if not len(unsafe):
         return shaped
     starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
     safe = _layout.flagged_at(starts, facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK) ^ 1
     pieces = _layout.edge_pieces(
-        _ints(unsafe), np.searchsorted(lines.next_start, unsafe), _ints(shaped.runs.start),
-        _ints(shaped.runs.end), _ints(lines.start), _ints(lines.end), starts, safe, _MAX_EDGE,
+        unsafe, np.searchsorted(lines.next_start, unsafe), shaped.runs.start,
+        shaped.runs.end, lines.start, lines.end, starts, safe, _MAX_EDGE,
     )  # fmt: skip
     pieces, run = pieces[:, :2], pieces[:, 2]
     fresh, count = shaped.reshape(pieces, run)
@@ -359,22 +351,22 @@ def place(
         tab_px = np.fromiter(lines.tab_advance.values(), dtype=np.float64)
     per_page, row_baseline, _ = page_rows(geometry, box, len(lines))
     index, x, baseline, page, line, adv, overflow = _layout.place_glyphs(
-        _ints(lines.start),
-        _ints(lines.end),
-        np.ascontiguousarray(lines.paragraph_start, dtype=bool).view(np.uint8),
-        np.ascontiguousarray(lines.paragraph_end, dtype=bool).view(np.uint8),
-        _ints(lines.base_level, np.int8),
-        np.ascontiguousarray(lines.available, dtype=np.float64),
+        lines.start,
+        lines.end,
+        lines.paragraph_start.view(np.uint8),
+        lines.paragraph_end.view(np.uint8),
+        lines.base_level,
+        lines.available,
         facts.char_glyph,
-        np.ascontiguousarray(advance, dtype=np.float64),
-        _ints(shaped.cluster),
-        _ints(shaped.gid, np.int32),
-        _ints(shaped.level, np.int8),
-        _ints(shaped.font, np.int32),
-        _ints(shaped.x_offset, np.int32),
-        _ints(shaped.y_offset, np.int32),
-        _ints(facts.cps, np.uint32),
-        np.ascontiguousarray(upem, dtype=np.float64),
+        advance,
+        shaped.cluster,
+        shaped.gid,
+        shaped.level,
+        shaped.font,
+        shaped.x_offset,
+        shaped.y_offset,
+        facts.cps,
+        upem,
         tab_chars,
         tab_px,
         row_baseline,

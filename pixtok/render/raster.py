@@ -118,14 +118,13 @@ class GlyphAtlas:
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
-        the ones not seen before.
+        the ones not seen before. `font` and `gid` are int32 and `index` int64, as shaping and
+        placement give them (the compiled lookup takes them as they are).
 
         Glyphs new to the atlas are rendered font by font in the order of the font index, each
         font's in the order of glyph id, so that a text's glyphs always get the same slots.
         """
-        font = np.ascontiguousarray(font, dtype=np.int32)
-        gid = np.ascontiguousarray(gid, dtype=np.int32)
-        picked = _NO_INDEX if index is None else _int64(index)
+        picked = _NO_INDEX if index is None else index
         slots = np.empty(len(gid) if index is None else len(picked), dtype=np.int64)
         lookup = (font, gid, index is not None, picked)
         if _glyph_boxes.find_slots(*lookup, self._slot_table.view(), self._table_start, slots):
@@ -144,11 +143,11 @@ class GlyphAtlas:
         return self._arrays
 
     def boxes(self, slots: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> GlyphPixels:
-        """Bitmap boxes of glyphs placed at pen x / baseline (px), the pen rounded to whole
-        pixels (half to even, as `np.rint`)."""
+        """Bitmap boxes of glyphs (int64 slots) placed at pen x / baseline (float64 px), the pen
+        rounded to whole pixels (half to even, as `np.rint`)."""
         a = self.arrays()
         left, top, width, height = _glyph_boxes.glyph_boxes(
-            _int64(slots), _float64(x), _float64(baseline), a["left"], a["top"], a["w"], a["h"]
+            slots, x, baseline, a["left"], a["top"], a["w"], a["h"]
         )  # the rows of one array
         return GlyphPixels(left=left, top=top, width=width, height=height)
 
@@ -163,6 +162,7 @@ class GlyphAtlas:
         keep: bool = False,
     ) -> tuple[Stamp | None, tuple[int, int]]:
         """Add glyph coverage into uint8 ink pages, keeping the maximum where glyphs overlap.
+        `slots` (from `slots`), `left`, `top` (from `boxes`) and `page` are int64.
 
         `ink` is (H, W), or (N, H, W) with `page` giving each glyph's index into it: compositing
         many pages in one call. With `dark`, `ink` holds 255 minus the coverage (black text on a
@@ -174,8 +174,7 @@ class GlyphAtlas:
         a = self.arrays()
         height, width = ink.shape[-2:]
         start, end, kept = _composite.composite(
-            ink.reshape(-1), height, width, _int64(slots), _int64(left), _int64(top),
-            _NO_PAGE if page is None else _int64(page),
+            ink.reshape(-1), height, width, slots, left, top, _NO_PAGE if page is None else page,
             a["start"], a["count"], a["w"], a["h"], a["bitmaps"], dark, keep,
         )  # fmt: skip
         if kept is None:
@@ -242,11 +241,6 @@ class GlyphAtlas:
 def _int64(values: np.ndarray | int) -> np.ndarray:
     """A contiguous int64 array of `values` (no copy when it already is one)."""
     return np.ascontiguousarray(values, dtype=np.int64)
-
-
-def _float64(values: np.ndarray) -> np.ndarray:
-    """A contiguous float64 array of `values` (no copy when it already is one)."""
-    return np.ascontiguousarray(values, dtype=np.float64)
 
 
 _NO_PAGE = _NO_INDEX = np.empty(0, dtype=np.int64)
