@@ -13,8 +13,11 @@ from pathlib import Path
 import freetype
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixtok import RenderConfig, Renderer, RenderResult
+from pixtok.render import _composite
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -127,3 +130,43 @@ def test_a_repeat_draws_the_same_pages_from_kept_pixels() -> None:
     for pages in again:
         assert len(pages) == len(first) > 1
         assert all(np.array_equal(a, b) for a, b in zip(first, pages, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.booleans())
+def test_glyph_rows_of_every_width_are_drawn_as_numpy_draws_them(seed: int, dark: bool) -> None:
+    """Rows are drawn in overlapping vector steps (8 and 16 bytes); whatever a row's width
+    (0-40 px) and however a glyph is cut by the page's edges, the page equals numpy's minimum
+    (`dark`: of 255 less coverage) or maximum of the page as it was and each glyph's pixels."""
+    rng = np.random.default_rng(seed)
+    glyphs = int(rng.integers(1, 12))
+    width, height = rng.integers(0, 41, glyphs), rng.integers(0, 6, glyphs)
+    start = np.concatenate(([0], np.cumsum(width * height)[:-1])).astype(np.int64)
+    bitmaps = rng.integers(0, 256, int((width * height).sum())) * (
+        rng.random(int((width * height).sum())) < 0.7
+    )
+    bitmaps = bitmaps.astype(np.uint8)
+    count = np.array(
+        [np.count_nonzero(bitmaps[a : a + n]) for a, n in zip(start, width * height, strict=True)]
+    )
+    page_h, page_w = int(rng.integers(1, 30)), int(rng.integers(1, 60))
+    n = int(rng.integers(0, 20))
+    slots = rng.integers(0, glyphs, n)
+    left, top = rng.integers(-45, page_w + 5, n), rng.integers(-8, page_h + 3, n)
+    page = rng.integers(0, 256, (page_h, page_w)).astype(np.uint8)
+    expected = page.copy()
+    for slot, x, y in zip(slots, left, top, strict=True):
+        bitmap = bitmaps[start[slot] : start[slot] + width[slot] * height[slot]].reshape(
+            height[slot], width[slot]
+        )
+        y0, y1, x0, x1 = max(y, 0), min(y + height[slot], page_h), max(x, 0), min(x + width[slot], page_w)
+        if y0 >= y1 or x0 >= x1:
+            continue
+        part, drawn = bitmap[y0 - y : y1 - y, x0 - x : x1 - x], expected[y0:y1, x0:x1]
+        expected[y0:y1, x0:x1] = np.minimum(drawn, 255 - part) if dark else np.maximum(drawn, part)
+    ink = page.reshape(-1).copy()
+    _composite.composite(
+        ink, page_h, page_w, slots, left, top, np.zeros(0, dtype=np.int64),
+        start, count.astype(np.int64), width, height, bitmaps, dark, False,
+    )  # fmt: skip
+    np.testing.assert_array_equal(ink.reshape(page_h, page_w), expected)

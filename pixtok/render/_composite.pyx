@@ -22,11 +22,52 @@ cnp.import_array()
 cdef extern from *:
     """
     #include <stdint.h>
-    /* Rows drawn with no branch per pixel, over buffers declared apart (restrict), so that the
-       C compiler turns them into vector minimum and maximum instructions. A coverage of 0
-       leaves the page as it is either way. */
+    #ifdef __SSE2__
+    #include <emmintrin.h>
+    #endif
+    /* Rows drawn with no branch per pixel. A coverage of 0 leaves the page as it is either way,
+       and drawing a byte twice gives what drawing it once does (a minimum or a maximum), so a
+       row of 8 bytes or more is drawn in vector steps of 16 (or 8) bytes, the last step ending
+       at the row's end and overlapping the one before. A glyph row of a 16 px CJK font (14-16
+       bytes) is then two steps, where the C compiler's own vectorised loop would go byte by
+       byte (its vector steps need 16 bytes, and the rest is a scalar tail). */
+    #ifdef __SSE2__
+    static inline __m128i pixtok_combine(__m128i page, __m128i coverage, int dark) {
+        return dark ? _mm_min_epu8(page, _mm_xor_si128(coverage, _mm_set1_epi8((char)0xFF)))
+                    : _mm_max_epu8(page, coverage);
+    }
+    /* Draws a row of n >= 8 bytes and returns 1; returns 0, drawing nothing, when n < 8. */
+    static inline int pixtok_vector_row(uint8_t *restrict page, const uint8_t *restrict coverage,
+                                        Py_ssize_t n, int dark) {
+        if (n >= 16) {
+            for (Py_ssize_t i = 0;; i += 16) {
+                if (i + 16 > n) i = n - 16;
+                __m128i c = _mm_loadu_si128((const __m128i *)(coverage + i));
+                __m128i p = _mm_loadu_si128((const __m128i *)(page + i));
+                _mm_storeu_si128((__m128i *)(page + i), pixtok_combine(p, c, dark));
+                if (i + 16 >= n) return 1;
+            }
+        }
+        if (n >= 8) {
+            __m128i c = _mm_loadl_epi64((const __m128i *)coverage);
+            __m128i p = _mm_loadl_epi64((const __m128i *)page);
+            _mm_storel_epi64((__m128i *)page, pixtok_combine(p, c, dark));
+            c = _mm_loadl_epi64((const __m128i *)(coverage + n - 8));
+            p = _mm_loadl_epi64((const __m128i *)(page + n - 8));
+            _mm_storel_epi64((__m128i *)(page + n - 8), pixtok_combine(p, c, dark));
+            return 1;
+        }
+        return 0;
+    }
+    #else
+    static inline int pixtok_vector_row(uint8_t *page, const uint8_t *coverage, Py_ssize_t n,
+                                        int dark) {
+        return 0;
+    }
+    #endif
     static inline void darken_row(uint8_t *restrict page, const uint8_t *restrict coverage,
                                   Py_ssize_t n) {
+        if (pixtok_vector_row(page, coverage, n, 1)) return;
         for (Py_ssize_t i = 0; i < n; i++) {
             uint8_t value = (uint8_t)(255 - coverage[i]);
             page[i] = value < page[i] ? value : page[i];
@@ -34,6 +75,7 @@ cdef extern from *:
     }
     static inline void lighten_row(uint8_t *restrict page, const uint8_t *restrict coverage,
                                    Py_ssize_t n) {
+        if (pixtok_vector_row(page, coverage, n, 0)) return;
         for (Py_ssize_t i = 0; i < n; i++) {
             page[i] = coverage[i] > page[i] ? coverage[i] : page[i];
         }
