@@ -303,6 +303,7 @@ class Renderer:
         self._font_descriptions: dict[int, dict[str, Any]] = {}
         self._page_buffers = _PAGE_BUFFERS
         self._upem = np.zeros(0)
+        self._line_boxes: dict[tuple[int, ...], LineBox] = {}
 
     def upem(self) -> np.ndarray:
         """Units per em of every font of the chain (which may grow between renders)."""
@@ -312,13 +313,18 @@ class Renderer:
         return self._upem
 
     def line_box(self, shaped: ShapedText) -> LineBox:
-        """Ascent and descent (in em) of the fonts this text is drawn with."""
-        fonts = [self.chain.fonts[i] for i in shaped.drawn_fonts]
-        return LineBox(
-            max(f.ascender for f in fonts),
-            max(f.descender for f in fonts),
-            centered=self.config.layout == "strip",
-        )
+        """Ascent and descent (in em) of the fonts this text is drawn with (kept per set of
+        fonts: texts of one script draw with the same few)."""
+        box = self._line_boxes.get(shaped.drawn_fonts)
+        if box is None:
+            fonts = [self.chain.fonts[i] for i in shaped.drawn_fonts]
+            box = LineBox(
+                max(f.ascender for f in fonts),
+                max(f.descender for f in fonts),
+                centered=self.config.layout == "strip",
+            )
+            self._line_boxes[shaped.drawn_fonts] = box
+        return box
 
     def atlas(self, size: float) -> GlyphAtlas:
         key = round(size, 4)

@@ -177,6 +177,7 @@ class Itemizer:
         self._fonts = np.full(0x110000, _UNASKED, dtype=np.int32)
         self._known_fonts = len(chain.fonts)
         self._coverage = np.zeros((0, _BMP), dtype=np.uint8)  # per font: which BMP code points it has
+        self._rules_made: tuple[tuple[str | None, int, int], ItemizeRules] | None = None
 
     def _base_fonts(self, text: str, cps: np.ndarray, emoji: bool) -> tuple[np.ndarray, np.ndarray]:
         """The chain's font for each character (-1: no font has it), and which characters are
@@ -246,7 +247,15 @@ class Itemizer:
 
     def _rules(self, language: str | None) -> ItemizeRules:
         """What the compiled pass needs beyond the text, as the tables stand now (after any
-        characters seen for the first time were added to them)."""
+        characters seen for the first time were added to them): made again only when the user's
+        language, the scripts met or the chain's fonts have changed since the last text."""
+        key = (language, len(_SCRIPTS), len(self.chain.fonts))
+        cached = self._rules_made  # one read and one write: a thread never sees another's key
+        if cached is None or cached[0] != key:
+            cached = self._rules_made = (key, self._make_rules(language))
+        return cached[1]
+
+    def _make_rules(self, language: str | None) -> ItemizeRules:
         return ItemizeRules(
             self._coverage_table(),
             self._covers_beyond,

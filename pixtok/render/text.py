@@ -52,20 +52,23 @@ class PreparedText:
         return index if self.origin is None else self.origin[index]
 
 
+_NO_MARKERS = np.zeros(0, dtype=np.int64)
+_NO_MARKERS.flags.writeable = False
+
+
 def prepare(text: str, newlines: str = "keep", marker: str = "↵") -> PreparedText:
     """Normalise line ends and apply the newline mode.
 
     `keep` keeps paragraphs, `space` joins them with a space, `marker` joins them with a visible
     marker (as in Glyph's newline markup). Offsets into the original text are kept.
     """
-    no_markers = np.zeros(0, dtype=np.int64)
     if "\r" not in text and (newlines != "marker" or len(marker) == 1 or "\n" not in text):
         if newlines == "space":
             text = text.replace("\n", " ")
         elif newlines == "marker" and "\n" in text:
             ends = np.flatnonzero(codepoints(text) == 10) + 1
             return PreparedText(text.replace("\n", marker), None, ends.astype(np.int64))
-        return PreparedText(text, None, no_markers)
+        return PreparedText(text, None, _NO_MARKERS)
     out: list[str] = []
     origin: list[int] = []
     ends: list[int] = []
