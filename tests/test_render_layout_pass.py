@@ -368,8 +368,21 @@ def test_edge_pieces_follow_the_rules_stated_plainly(seed: int) -> None:
     line_of_break = np.searchsorted(line_end, unsafe)
     edge = int(rng.integers(1, 6))
     columns = (unsafe, line_of_break, run_start, run_end, line_start, line_end, starts)
-    ours = _layout.edge_pieces(*(c.astype(np.int64) for c in columns), safe.view(np.uint8), edge)
-    assert np.array_equal(ours, edge_pieces_stated_plainly(*columns, safe, edge))
+    expected = edge_pieces_stated_plainly(*columns, safe, edge)
+    # The pass reads where lines may start from a flag per character, and whether each is safe
+    # from the glyph of that character: one glyph per character here, some of them flagged.
+    boundary = np.zeros(n + 1, dtype=np.uint8)
+    boundary[starts] = 1
+    boundary[n] = rng.integers(0, 2)  # the end of the text is no place a line starts
+    flags = rng.integers(0, 256, n).astype(np.uint8) & ~np.uint8(UNSAFE_TO_BREAK)
+    flags[starts[~safe]] |= UNSAFE_TO_BREAK
+    char_glyph = np.arange(n + 1, dtype=np.int64)
+    lines = (line_end, run_start, run_end, line_start, line_end)  # a line starts where the last ended
+    ours = _layout.edge_pieces(
+        unsafe.astype(np.int64), *(c.astype(np.int64) for c in lines), boundary, char_glyph, flags,
+        UNSAFE_TO_BREAK, edge,
+    )  # fmt: skip
+    assert np.array_equal(ours, expected)
 
 
 def replaced_spans(rng: np.random.Generator, glyphs: int, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -460,6 +473,3 @@ def test_unsafe_breaks_follow_the_rules_stated_plainly(seed: int) -> None:
     runs = run_start.astype(np.int64), run_end.astype(np.int64)
     ours = _layout.unsafe_breaks(breaks, char_glyph, flags, UNSAFE_TO_BREAK, *runs, n)
     assert ours.tolist() == expected.tolist()
-    # The flag test alone, as repairing reads it for every place a line may start.
-    at = _layout.flagged_at(breaks, char_glyph, flags, UNSAFE_TO_BREAK)
-    assert at.view(bool).tolist() == flagged.tolist()

@@ -770,25 +770,6 @@ cdef inline bint _flagged(
     return 0 <= g < n_flags and (flags[g] & flag) != 0
 
 
-def flagged_at(
-    offsets_array, char_glyph_array, flags_array, uint8_t flag
-):
-    """Whether the glyph of the character at each of `offsets` carries `flag` (False past the
-    last glyph), as uint8."""
-    cdef Py_ssize_t offsets_n, char_glyph_n, flags_n, out_n
-    cdef const int64_t* offsets = read_int64(offsets_array, &offsets_n)
-    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
-    cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
-    cdef Py_ssize_t i, n = offsets_n
-    out_array = np.zeros(n, dtype=np.uint8)
-    cdef uint8_t* out = write_uint8(out_array, &out_n)
-    for i in range(n):
-        if offsets[i] < 0 or offsets[i] >= char_glyph_n:
-            raise IndexError(f"offset {offsets[i]} has no glyph entry")
-        out[i] = _flagged(offsets[i], char_glyph, flags, flags_n, flag)
-    return out_array
-
-
 def unsafe_breaks(
     breaks_array,
     char_glyph_array,
@@ -836,75 +817,88 @@ def unsafe_breaks(
 
 def edge_pieces(
     unsafe_array,
-    line_of_break_array,
+    next_start_array,
     run_start_array,
     run_end_array,
     line_start_array,
     line_end_array,
-    starts_array,
-    safe_array,
+    boundary_array,
+    char_glyph_array,
+    flags_array,
+    uint8_t unsafe_flag,
     int64_t max_edge,
 ):
     """The pieces of text to shape again around line breaks that fall where HarfBuzz marked the
     text unsafe to break: (k, 3) rows of [start, end) character offsets, ascending and apart,
     and the run the piece's break cuts (whose properties it is shaped in).
 
-    Break `unsafe[i]` (ascending, each inside a run, `line_of_break[i]` the line it ends) cuts
-    its run; the piece before it starts at the nearest place a line may start (`starts`) that
-    is safe to break (`safe`), at most `max_edge` such places back and not before its run or
-    line, and the piece after it ends at the nearest safe one after it, within its run and the
-    next line; a piece never starts before the previous one ends."""
-    cdef Py_ssize_t unsafe_n, line_of_break_n, run_start_n, run_end_n, line_start_n, line_end_n
-    cdef Py_ssize_t starts_n, safe_n
+    Break `unsafe[i]` (ascending, each inside a run, and the start `next_start[line + 1]` of
+    the line after the one it ends) cuts its run; the piece before it starts at the nearest
+    place a line may start (a character offset below the text's end with `boundary` set) that
+    is safe to break (the glyph `char_glyph` gives it lacks `unsafe_flag` in `flags`), at most
+    `max_edge` such places back and not before its run or line, and the piece after it ends at
+    the nearest safe one after it, within its run and the next line; a piece never starts
+    before the previous one ends."""
+    cdef Py_ssize_t unsafe_n, next_start_n, run_start_n, run_end_n, line_start_n, line_end_n
+    cdef Py_ssize_t boundary_n, char_glyph_n, flags_n
     cdef const int64_t* unsafe = read_int64(unsafe_array, &unsafe_n)
-    cdef const int64_t* line_of_break = read_int64(line_of_break_array, &line_of_break_n)
+    cdef const int64_t* next_start = read_int64(next_start_array, &next_start_n)
     cdef const int64_t* run_start = read_int64(run_start_array, &run_start_n)
     cdef const int64_t* run_end = read_int64(run_end_array, &run_end_n)
     cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
     cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
-    cdef const int64_t* starts = read_int64(starts_array, &starts_n)
-    cdef const uint8_t* safe = read_uint8(safe_array, &safe_n)
-    cdef Py_ssize_t n = unsafe_n, runs = run_start_n, lines = line_start_n
-    cdef Py_ssize_t i, r, line, first, last, k = 0, j
-    cdef int64_t b, lo, hi, a, c
-    if line_of_break_n != n or run_end_n != runs or line_end_n != lines:
-        raise ValueError("breaks, runs or lines differ in length")
-    if safe_n != starts_n or runs == 0:
-        raise ValueError("starts and safe differ in length, or there are no runs")
+    cdef const uint8_t* boundary = read_uint8(boundary_array, &boundary_n)
+    cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
+    cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
+    cdef Py_ssize_t n = unsafe_n, runs = run_start_n, lines = line_start_n, chars = boundary_n - 1
+    cdef Py_ssize_t i, r, line, k = 0, places
+    cdef int64_t b, lo, hi, a, c, s
+    if next_start_n != lines or run_end_n != runs or line_end_n != lines or runs == 0:
+        raise ValueError("runs or lines differ in length, or there are no runs")
+    if chars < 0 or char_glyph_n != boundary_n:
+        raise ValueError("boundary and char_glyph must have an entry per character and one more")
+    for r in range(runs):
+        if not 0 <= run_start[r] <= run_end[r] <= chars:
+            raise IndexError(f"run {r} lies outside the text")
+    for line in range(lines):
+        if not 0 <= line_start[line] <= chars or not 0 <= line_end[line] <= chars:
+            raise IndexError(f"line {line} lies outside the text")
     for i in range(n):
-        if line_of_break[i] < 0 or line_of_break[i] >= lines:
-            raise IndexError(f"break {i} ends line {line_of_break[i]}, of {lines}")
+        line = count_below(next_start, next_start_n, unsafe[i])
+        if not 0 <= unsafe[i] <= chars or line >= lines:
+            raise IndexError(f"break {i} at {unsafe[i]} starts no line")
     pieces_array = np.empty((2 * n, 3), dtype=np.int64)
     cdef int64_t[:, ::1] pieces = pieces_array
     for i in range(n):
         b = unsafe[i]
-        line = line_of_break[i]
+        line = count_below(next_start, next_start_n, b)  # the line the break ends
         r = count_at_most(run_start, run_start_n, b) - 1
         if r < 0 or b >= run_end[r]:
             r = runs - 1  # a break in no run (none is): the last run, as an index of -1 reads
         lo = max(run_start[r], line_start[line])
         hi = min(run_end[r], line_end[line + 1]) if line + 1 < lines else run_end[r]
         # Back from b to the nearest safe place, at most max_edge places, from lo on.
-        first = count_below(starts, starts_n, lo)
-        last = count_below(starts, starts_n, b)
-        first = max(first, last - max_edge)
         a = lo
-        j = last - 1
-        while j >= first:
-            if safe[j]:
-                a = starts[j]
-                break
-            j -= 1
+        places = 0
+        s = b - 1
+        while s >= lo and places < max_edge:
+            if boundary[s]:
+                places += 1
+                if not _flagged(s, char_glyph, flags, flags_n, unsafe_flag):
+                    a = s
+                    break
+            s -= 1
         # On from b to the nearest safe place before hi, at most max_edge places.
-        first = count_at_most(starts, starts_n, b)
-        last = min(count_below(starts, starts_n, hi), first + max_edge)
         c = hi
-        j = first
-        while j < last:
-            if safe[j]:
-                c = starts[j]
-                break
-            j += 1
+        places = 0
+        s = b + 1
+        while s < min(hi, chars) and places < max_edge:
+            if boundary[s]:
+                places += 1
+                if not _flagged(s, char_glyph, flags, flags_n, unsafe_flag):
+                    c = s
+                    break
+            s += 1
         if k and pieces[k - 1, 1] > a:
             a = pieces[k - 1, 1]
         if a < b:

@@ -237,11 +237,9 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
     )  # fmt: skip
     if not len(unsafe):
         return shaped
-    starts = np.flatnonzero(facts.boundary[:-1])  # every place a line could start
-    safe = _layout.flagged_at(starts, facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK) ^ 1
     pieces = _layout.edge_pieces(
-        unsafe, np.searchsorted(lines.next_start, unsafe), shaped.runs.start,
-        shaped.runs.end, lines.start, lines.end, starts, safe, _MAX_EDGE,
+        unsafe, lines.next_start, shaped.runs.start, shaped.runs.end, lines.start, lines.end,
+        facts.boundary.view(np.uint8), facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK, _MAX_EDGE,
     )  # fmt: skip
     pieces, run = pieces[:, :2], pieces[:, 2]
     fresh, count = shaped.reshape(pieces, run)
