@@ -112,9 +112,10 @@ def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, n
     """Embedding level and paragraph base level of every character of a text (paragraphs split at
     newlines; a newline gets its paragraph's base level); `cps`, when given, are its code points."""
     n = len(text)
-    if not has_rtl(text, cps):
+    if not has_rtl(text, cps):  # every level 0: one array for both, read-only
         zeros = np.zeros(n, dtype=np.int8)
-        return zeros, zeros.copy()
+        zeros.flags.writeable = False
+        return zeros, zeros
     # A lone surrogate (text from undecodable bytes) is a code point like any other here.
     cps = codepoints(text) if cps is None else cps
     t = bidi_classes(text, cps).astype(np.int16)

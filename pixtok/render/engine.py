@@ -250,7 +250,7 @@ class _Layout:
     line_page: np.ndarray
     page_widths: list[int]
     page_heights: list[int]
-    line_right: np.ndarray
+    line_right: np.ndarray | None  # crop and strip layouts: where each line ends (px)
     #: The pixels of each batch of pages, kept once the text is drawn again (see `_STAMP_BYTES`).
     stamps: dict[int, Stamp] = field(default_factory=dict)
 
@@ -522,7 +522,7 @@ class Renderer:
                 n_lines, geometry.margins[3], True,
             )  # fmt: skip
         else:
-            line_right = np.full(n_lines, geometry.margins[3])
+            line_right = None
         page_widths = [width] * n_pages
         page_heights = [height] * n_pages
         if config.layout == "crop":
