@@ -64,6 +64,23 @@ cdef inline const uint8_t* read_uint8_matrix(
     return <const uint8_t*>cnp.PyArray_DATA(a)
 
 
+cdef inline const int64_t* read_int64_matrix(
+    object array, Py_ssize_t* rows, Py_ssize_t* columns
+) except? NULL:
+    """The data, rows and columns of a 2-D C-contiguous int64 numpy array (its rows one after
+    the other)."""
+    if not cnp.PyArray_Check(array):
+        raise TypeError(f"expected a numpy array, not {type(array).__name__}")
+    cdef cnp.ndarray a = <cnp.ndarray>array
+    if not cnp.PyArray_ISSIGNED(a) or cnp.PyArray_ITEMSIZE(a) != 8 or not cnp.PyArray_ISNOTSWAPPED(a):
+        raise ValueError(f"Buffer dtype mismatch: expected int64, got {a.dtype}")
+    if cnp.PyArray_NDIM(a) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        raise ValueError("expected a two-dimensional C-contiguous array")
+    rows[0] = cnp.PyArray_DIM(a, 0)
+    columns[0] = cnp.PyArray_DIM(a, 1)
+    return <const int64_t*>cnp.PyArray_DATA(a)
+
+
 cdef inline int64_t* write_int64_rows(
     object array, Py_ssize_t* rows, Py_ssize_t* columns, Py_ssize_t* row_step
 ) except? NULL:

@@ -15,7 +15,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
-from pixtok.render._arrays cimport read_int64, read_uint8, write_int64, write_uint8
+from pixtok.render._arrays cimport read_int64, read_int64_matrix, read_uint8, write_int64, write_uint8
 
 cnp.import_array()
 
@@ -283,8 +283,8 @@ def inked_patches(
     left_array,
     top_array,
     page_array,
-    const int64_t[:, ::1] page_size,
-    const int64_t[:, ::1] grid,
+    page_size_array,
+    grid_array,
     start_array,
     glyph_width_array,
     glyph_height_array,
@@ -311,7 +311,10 @@ def inked_patches(
     cdef const int64_t* glyph_width = read_int64(glyph_width_array, &glyph_width_n)
     cdef const int64_t* glyph_height = read_int64(glyph_height_array, &glyph_height_n)
     cdef const uint8_t* bitmaps = read_uint8(bitmaps_array, &bitmaps_n)
-    cdef Py_ssize_t n = slots_n, pages = page_size.shape[0]
+    cdef Py_ssize_t pages, size_columns, grid_rows, grid_columns
+    cdef const int64_t* page_size = read_int64_matrix(page_size_array, &pages, &size_columns)
+    cdef const int64_t* grid = read_int64_matrix(grid_array, &grid_rows, &grid_columns)
+    cdef Py_ssize_t n = slots_n
     cdef Py_ssize_t i
     cdef int64_t slot, w, x0, y0, r, c, r0, r1, c0, c1, p, cy, cx, ry0, ry1, cx0, cx1, at
     cdef int64_t longest = 1
@@ -321,7 +324,7 @@ def inked_patches(
     cdef Inside part
     if page_n != n or left_n != n or top_n != n:
         raise ValueError("slots, left, top and page differ in length")
-    if page_size.shape[1] != 2 or grid.shape[1] != 2 or grid.shape[0] != pages or patch < 1:
+    if size_columns != 2 or grid_columns != 2 or grid_rows != pages or patch < 1:
         raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
@@ -332,10 +335,10 @@ def inked_patches(
     cdef int64_t* first = write_int64(first_array, &first_n)
     first[0] = 0
     for p in range(pages):
-        if grid[p, 1] * patch < page_size[p, 0] or grid[p, 0] * patch < page_size[p, 1] or page_size[p, 0] < 0 or page_size[p, 1] < 0:
+        if grid[2 * p + 1] * patch < page_size[2 * p] or grid[2 * p] * patch < page_size[2 * p + 1] or page_size[2 * p] < 0 or page_size[2 * p + 1] < 0:
             raise ValueError(f"the grid of page {p} does not cover it")
-        first[p + 1] = first[p] + grid[p, 0] * grid[p, 1]
-        longest = max(longest, page_size[p, 0], page_size[p, 1])
+        first[p + 1] = first[p] + grid[2 * p] * grid[2 * p + 1]
+        longest = max(longest, page_size[2 * p], page_size[2 * p + 1])
     mask_array = np.zeros(first[pages], dtype=np.uint8)
     cdef uint8_t* mask = write_uint8(mask_array, &mask_n)
     # The square of each pixel row or column (a table: a 64-bit division costs more than the
@@ -349,7 +352,7 @@ def inked_patches(
             x0 = left[i]
             y0 = top[i]
             p = page[i]
-            part = inside_page(x0, y0, w, glyph_height[slot], page_size[p, 0], page_size[p, 1])
+            part = inside_page(x0, y0, w, glyph_height[slot], page_size[2 * p], page_size[2 * p + 1])
             c0, c1, r0, r1 = part.c0, part.c1, part.r0, part.r1
             if c0 >= c1 or r0 >= r1:
                 continue
@@ -358,7 +361,7 @@ def inked_patches(
                 ry0 = max(r0, cy * patch - y0)
                 ry1 = min(r1, (cy + 1) * patch - y0)
                 for cx in range(square_of[x0 + c0], square_of[x0 + c1 - 1] + 1):
-                    at = first[p] + cy * grid[p, 1] + cx
+                    at = first[p] + cy * grid[2 * p + 1] + cx
                     if mask[at]:
                         continue
                     cx0 = max(c0, cx * patch - x0)
