@@ -5,12 +5,12 @@ A typed memoryview argument (`const int64_t[::1] x`) costs about half a microsec
 Cython makes a memoryview object, numpy writes out the array's format string and Cython parses
 it back. A text passes some hundred arrays through the passes, so that alone was several
 percent of rendering a window of new text. These functions check what a typed memoryview
-checks (a one-dimensional, C-contiguous numpy array of the element type, in native byte order,
-writable when it is written) with numpy's C API and return the pointer and the length, at a
-tenth of the cost. Indexing is unchecked, as it is for the memoryviews (the passes are built
-with bounds checks off): each pass checks its indices itself.
+checks (a numpy array of the element type in native byte order, of the number of dimensions,
+its elements contiguous, writable when it is written) with numpy's C API and return the
+pointer and the sizes, at a tenth of the cost. Indexing is unchecked, as it is for the
+memoryviews (the passes are built with bounds checks off): each pass checks its indices itself.
 
-Each module that cimports these calls `numpy.import_array()` first.
+Each module that cimports these calls `cnp.import_array()` first.
 """
 
 cimport numpy as cnp
@@ -21,11 +21,16 @@ cdef enum Kind:
     UNSIGNED
     REAL
 
+
 cdef inline char* array_data(
-    object array, Kind kind, Py_ssize_t itemsize, bint writable, Py_ssize_t* length
+    object array, Kind kind, Py_ssize_t itemsize, bint writable, int dimensions, bint whole,
+    Py_ssize_t* shape, Py_ssize_t* row_step,
 ) except? NULL:
-    """The data and length of `array`, checked to be a 1-D C-contiguous numpy array of
-    elements of `kind` and `itemsize` bytes in native byte order (and writable if asked)."""
+    """The data of `array`, checked to be a numpy array of `dimensions` (1 or 2) whose elements
+    are of `kind` and `itemsize` bytes in native byte order (and writable if asked); its sizes
+    go to `shape`. With `whole`, the array is C-contiguous; otherwise (two dimensions) each row
+    is, and `row_step` gets how many elements apart the rows start (columns cut from a wider
+    table)."""
     if not cnp.PyArray_Check(array):
         raise TypeError(f"expected a numpy array, not {type(array).__name__}")
     cdef cnp.ndarray a = <cnp.ndarray>array
@@ -37,131 +42,130 @@ cdef inline char* array_data(
     if not fits or cnp.PyArray_ITEMSIZE(a) != itemsize or not cnp.PyArray_ISNOTSWAPPED(a):
         expected = ("int" if kind == SIGNED else "uint" if kind == UNSIGNED else "float") + str(8 * itemsize)
         raise ValueError(f"Buffer dtype mismatch: expected {expected}, got {a.dtype}")
-    if cnp.PyArray_NDIM(a) != 1:
-        raise ValueError(f"Buffer has wrong number of dimensions (expected 1, got {cnp.PyArray_NDIM(a)})")
-    if not cnp.PyArray_IS_C_CONTIGUOUS(a):
+    if cnp.PyArray_NDIM(a) != dimensions:
+        raise ValueError(
+            f"Buffer has wrong number of dimensions (expected {dimensions}, got {cnp.PyArray_NDIM(a)})"
+        )
+    if whole and not cnp.PyArray_IS_C_CONTIGUOUS(a):
         raise ValueError("ndarray is not C-contiguous")
+    # The step along an axis of fewer than two elements is never taken (numpy may give any).
+    if not whole and (
+        (cnp.PyArray_DIM(a, 1) > 1 and cnp.PyArray_STRIDE(a, 1) != itemsize)
+        or (cnp.PyArray_DIM(a, 0) > 1 and cnp.PyArray_STRIDE(a, 0) % itemsize)
+    ):
+        raise ValueError("expected a two-dimensional array of contiguous rows")
     if writable and not cnp.PyArray_ISWRITEABLE(a):
         raise ValueError("buffer source array is read-only")
-    length[0] = cnp.PyArray_DIM(a, 0)
+    cdef int k
+    for k in range(dimensions):
+        shape[k] = cnp.PyArray_DIM(a, k)
+    if dimensions == 2:
+        row_step[0] = cnp.PyArray_STRIDE(a, 0) // itemsize if not whole else shape[1]
     return <char*>cnp.PyArray_DATA(a)
+
+
+cdef inline char* vector_data(
+    object array, Kind kind, Py_ssize_t itemsize, bint writable, Py_ssize_t* length
+) except? NULL:
+    """The data and length of a one-dimensional C-contiguous array (see `array_data`)."""
+    return array_data(array, kind, itemsize, writable, 1, True, length, NULL)
+
+
+cdef inline const int64_t* read_int64(object array, Py_ssize_t* length) except? NULL:
+    return <const int64_t*>vector_data(array, SIGNED, 8, False, length)
+
+
+cdef inline int64_t* write_int64(object array, Py_ssize_t* length) except? NULL:
+    return <int64_t*>vector_data(array, SIGNED, 8, True, length)
+
+
+cdef inline const int32_t* read_int32(object array, Py_ssize_t* length) except? NULL:
+    return <const int32_t*>vector_data(array, SIGNED, 4, False, length)
+
+
+cdef inline int32_t* write_int32(object array, Py_ssize_t* length) except? NULL:
+    return <int32_t*>vector_data(array, SIGNED, 4, True, length)
+
+
+cdef inline const int8_t* read_int8(object array, Py_ssize_t* length) except? NULL:
+    return <const int8_t*>vector_data(array, SIGNED, 1, False, length)
+
+
+cdef inline int8_t* write_int8(object array, Py_ssize_t* length) except? NULL:
+    return <int8_t*>vector_data(array, SIGNED, 1, True, length)
+
+
+cdef inline const uintptr_t* read_uintp(object array, Py_ssize_t* length) except? NULL:
+    return <const uintptr_t*>vector_data(array, UNSIGNED, sizeof(uintptr_t), False, length)
+
+
+cdef inline const uint32_t* read_uint32(object array, Py_ssize_t* length) except? NULL:
+    return <const uint32_t*>vector_data(array, UNSIGNED, 4, False, length)
+
+
+cdef inline uint32_t* write_uint32(object array, Py_ssize_t* length) except? NULL:
+    return <uint32_t*>vector_data(array, UNSIGNED, 4, True, length)
+
+
+cdef inline const uint16_t* read_uint16(object array, Py_ssize_t* length) except? NULL:
+    return <const uint16_t*>vector_data(array, UNSIGNED, 2, False, length)
+
+
+cdef inline uint16_t* write_uint16(object array, Py_ssize_t* length) except? NULL:
+    return <uint16_t*>vector_data(array, UNSIGNED, 2, True, length)
+
+
+cdef inline const uint8_t* read_uint8(object array, Py_ssize_t* length) except? NULL:
+    return <const uint8_t*>vector_data(array, UNSIGNED, 1, False, length)
+
+
+cdef inline uint8_t* write_uint8(object array, Py_ssize_t* length) except? NULL:
+    return <uint8_t*>vector_data(array, UNSIGNED, 1, True, length)
+
+
+cdef inline const double* read_float64(object array, Py_ssize_t* length) except? NULL:
+    return <const double*>vector_data(array, REAL, 8, False, length)
+
+
+cdef inline double* write_float64(object array, Py_ssize_t* length) except? NULL:
+    return <double*>vector_data(array, REAL, 8, True, length)
 
 
 cdef inline const uint8_t* read_uint8_matrix(
     object array, Py_ssize_t* rows, Py_ssize_t* columns
 ) except? NULL:
-    """The data, rows and columns of a 2-D C-contiguous uint8 numpy array (its rows one after
-    the other)."""
-    if not cnp.PyArray_Check(array):
-        raise TypeError(f"expected a numpy array, not {type(array).__name__}")
-    cdef cnp.ndarray a = <cnp.ndarray>array
-    if not cnp.PyArray_ISUNSIGNED(a) or cnp.PyArray_ITEMSIZE(a) != 1:
-        raise ValueError(f"Buffer dtype mismatch: expected uint8, got {a.dtype}")
-    if cnp.PyArray_NDIM(a) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
-        raise ValueError("expected a two-dimensional C-contiguous array")
-    rows[0] = cnp.PyArray_DIM(a, 0)
-    columns[0] = cnp.PyArray_DIM(a, 1)
-    return <const uint8_t*>cnp.PyArray_DATA(a)
+    """The data, rows and columns of a 2-D C-contiguous uint8 array (its rows one after the
+    other)."""
+    cdef Py_ssize_t shape[2]
+    cdef Py_ssize_t step
+    cdef const uint8_t* data = <const uint8_t*>array_data(
+        array, UNSIGNED, 1, False, 2, True, shape, &step
+    )
+    rows[0], columns[0] = shape[0], shape[1]
+    return data
 
 
 cdef inline const int64_t* read_int64_matrix(
     object array, Py_ssize_t* rows, Py_ssize_t* columns
 ) except? NULL:
-    """The data, rows and columns of a 2-D C-contiguous int64 numpy array (its rows one after
-    the other)."""
-    if not cnp.PyArray_Check(array):
-        raise TypeError(f"expected a numpy array, not {type(array).__name__}")
-    cdef cnp.ndarray a = <cnp.ndarray>array
-    if not cnp.PyArray_ISSIGNED(a) or cnp.PyArray_ITEMSIZE(a) != 8 or not cnp.PyArray_ISNOTSWAPPED(a):
-        raise ValueError(f"Buffer dtype mismatch: expected int64, got {a.dtype}")
-    if cnp.PyArray_NDIM(a) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
-        raise ValueError("expected a two-dimensional C-contiguous array")
-    rows[0] = cnp.PyArray_DIM(a, 0)
-    columns[0] = cnp.PyArray_DIM(a, 1)
-    return <const int64_t*>cnp.PyArray_DATA(a)
+    """The data, rows and columns of a 2-D C-contiguous int64 array (its rows one after the
+    other)."""
+    cdef Py_ssize_t shape[2]
+    cdef Py_ssize_t step
+    cdef const int64_t* data = <const int64_t*>array_data(
+        array, SIGNED, 8, False, 2, True, shape, &step
+    )
+    rows[0], columns[0] = shape[0], shape[1]
+    return data
 
 
 cdef inline int64_t* write_int64_rows(
     object array, Py_ssize_t* rows, Py_ssize_t* columns, Py_ssize_t* row_step
 ) except? NULL:
-    """The data, rows and columns of a writable 2-D int64 numpy array whose rows are each
-    contiguous (a C-contiguous array, or columns cut from one), and how many elements apart
-    its rows start."""
-    if not cnp.PyArray_Check(array):
-        raise TypeError(f"expected a numpy array, not {type(array).__name__}")
-    cdef cnp.ndarray a = <cnp.ndarray>array
-    if not cnp.PyArray_ISSIGNED(a) or cnp.PyArray_ITEMSIZE(a) != 8 or not cnp.PyArray_ISNOTSWAPPED(a):
-        raise ValueError(f"Buffer dtype mismatch: expected int64, got {a.dtype}")
-    if cnp.PyArray_NDIM(a) != 2:
-        raise ValueError("expected a two-dimensional array of contiguous rows")
-    # The step along an axis of fewer than two elements is never taken (numpy may give any).
-    if (cnp.PyArray_DIM(a, 1) > 1 and cnp.PyArray_STRIDE(a, 1) != 8) or (
-        cnp.PyArray_DIM(a, 0) > 1 and cnp.PyArray_STRIDE(a, 0) % 8
-    ):
-        raise ValueError("expected a two-dimensional array of contiguous rows")
-    if not cnp.PyArray_ISWRITEABLE(a):
-        raise ValueError("buffer source array is read-only")
-    rows[0] = cnp.PyArray_DIM(a, 0)
-    columns[0] = cnp.PyArray_DIM(a, 1)
-    row_step[0] = cnp.PyArray_STRIDE(a, 0) // 8
-    return <int64_t*>cnp.PyArray_DATA(a)
-
-
-cdef inline const int64_t* read_int64(object array, Py_ssize_t* length) except? NULL:
-    return <const int64_t*>array_data(array, SIGNED, 8, False, length)
-
-
-cdef inline int64_t* write_int64(object array, Py_ssize_t* length) except? NULL:
-    return <int64_t*>array_data(array, SIGNED, 8, True, length)
-
-
-cdef inline const int32_t* read_int32(object array, Py_ssize_t* length) except? NULL:
-    return <const int32_t*>array_data(array, SIGNED, 4, False, length)
-
-
-cdef inline int32_t* write_int32(object array, Py_ssize_t* length) except? NULL:
-    return <int32_t*>array_data(array, SIGNED, 4, True, length)
-
-
-cdef inline const int8_t* read_int8(object array, Py_ssize_t* length) except? NULL:
-    return <const int8_t*>array_data(array, SIGNED, 1, False, length)
-
-
-cdef inline int8_t* write_int8(object array, Py_ssize_t* length) except? NULL:
-    return <int8_t*>array_data(array, SIGNED, 1, True, length)
-
-
-cdef inline const uint32_t* read_uint32(object array, Py_ssize_t* length) except? NULL:
-    return <const uint32_t*>array_data(array, UNSIGNED, 4, False, length)
-
-
-cdef inline const uint16_t* read_uint16(object array, Py_ssize_t* length) except? NULL:
-    return <const uint16_t*>array_data(array, UNSIGNED, 2, False, length)
-
-
-cdef inline const uint8_t* read_uint8(object array, Py_ssize_t* length) except? NULL:
-    return <const uint8_t*>array_data(array, UNSIGNED, 1, False, length)
-
-
-cdef inline uint8_t* write_uint8(object array, Py_ssize_t* length) except? NULL:
-    return <uint8_t*>array_data(array, UNSIGNED, 1, True, length)
-
-
-cdef inline const double* read_float64(object array, Py_ssize_t* length) except? NULL:
-    return <const double*>array_data(array, REAL, 8, False, length)
-
-
-cdef inline double* write_float64(object array, Py_ssize_t* length) except? NULL:
-    return <double*>array_data(array, REAL, 8, True, length)
-
-
-cdef inline const uintptr_t* read_uintp(object array, Py_ssize_t* length) except? NULL:
-    return <const uintptr_t*>array_data(array, UNSIGNED, sizeof(uintptr_t), False, length)
-
-
-cdef inline uint16_t* write_uint16(object array, Py_ssize_t* length) except? NULL:
-    return <uint16_t*>array_data(array, UNSIGNED, 2, True, length)
-
-
-cdef inline uint32_t* write_uint32(object array, Py_ssize_t* length) except? NULL:
-    return <uint32_t*>array_data(array, UNSIGNED, 4, True, length)
+    """The data, rows and columns of a writable 2-D int64 array whose rows are each contiguous
+    (a C-contiguous array, or columns cut from one), and how many elements apart its rows
+    start."""
+    cdef Py_ssize_t shape[2]
+    cdef int64_t* data = <int64_t*>array_data(array, SIGNED, 8, True, 2, False, shape, row_step)
+    rows[0], columns[0] = shape[0], shape[1]
+    return data
