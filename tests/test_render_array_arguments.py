@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pixtok.render import _breaks, _glyph_boxes, _glyph_pixels, _layout, _shape
+from pixtok.render import _breaks, _composite, _glyph_boxes, _glyph_pixels, _layout, _shape
 
 NO_INDEX = np.zeros(0, dtype=np.int64)
 
@@ -107,3 +107,29 @@ def test_glyph_columns_a_pass_rewrites_are_checked_like_the_others() -> None:
         _shape.run_columns(count, level, font, gid, cluster, *columns, cps, properties, 1, 2, -1)
     with pytest.raises(ValueError, match="dtype mismatch"):
         _layout.splice_glyphs(np.zeros(0, dtype=np.int32), (gid,) * 8, (gid,) * 8)
+
+
+def test_columns_that_differ_in_length_or_point_past_the_tables_are_refused() -> None:
+    """The pointers carry no lengths, so each pass compares the lengths of the columns it reads
+    together, and where an index into a table comes from the caller, checks it, before it reads
+    or writes a byte."""
+    ink = np.full(4 * 6, 255, dtype=np.uint8)  # one 4 x 6 page
+    one = np.zeros(1, dtype=np.int64)
+    atlas = (one, one, np.ones(1, dtype=np.int64), np.ones(1, dtype=np.int64), np.zeros(1, dtype=np.uint8))
+
+    def composite(slots: np.ndarray, left: np.ndarray, page: np.ndarray) -> object:
+        return _composite.composite(ink, 4, 6, slots, left, one, page, *atlas, True, False)
+
+    assert composite(one, one, NO_INDEX)[:2] == (0, 6)  # the glyph's one row drawn
+    with pytest.raises(ValueError, match="differ in length"):
+        composite(one, np.zeros(2, dtype=np.int64), NO_INDEX)
+    with pytest.raises(IndexError, match="no slot"):
+        composite(np.array([1], dtype=np.int64), one, NO_INDEX)
+    with pytest.raises(IndexError, match="beyond the pages"):
+        composite(one, one, np.array([1], dtype=np.int64))
+    advances = np.ones(3, dtype=np.int32)
+    with pytest.raises(ValueError, match="glyph columns differ"):
+        _layout.glyph_advances(
+            advances, np.zeros(2, dtype=np.int32), np.ones(1), 16.0, np.arange(3, dtype=np.int64),
+            advances, np.zeros(0, dtype=np.uint8), 0.0, -1,
+        )  # fmt: skip

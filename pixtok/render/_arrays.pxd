@@ -28,9 +28,9 @@ cdef inline char* array_data(
 ) except? NULL:
     """The data of `array`, checked to be a numpy array of `dimensions` (1 or 2) whose elements
     are of `kind` and `itemsize` bytes in native byte order (and writable if asked); its sizes
-    go to `shape`. With `whole`, the array is C-contiguous; otherwise (two dimensions) each row
-    is, and `row_step` gets how many elements apart the rows start (columns cut from a wider
-    table)."""
+    go to `shape` (NULL for an array the caller made, whose sizes it knows). With `whole`, the
+    array is C-contiguous; otherwise (two dimensions) each row is, and `row_step` gets how many
+    elements apart the rows start (columns cut from a wider table)."""
     if not cnp.PyArray_Check(array):
         raise TypeError(f"expected a numpy array, not {type(array).__name__}")
     cdef cnp.ndarray a = <cnp.ndarray>array
@@ -57,10 +57,11 @@ cdef inline char* array_data(
     if writable and not cnp.PyArray_ISWRITEABLE(a):
         raise ValueError("buffer source array is read-only")
     cdef int k
-    for k in range(dimensions):
-        shape[k] = cnp.PyArray_DIM(a, k)
+    if shape != NULL:  # NULL: the caller made the array and knows its size
+        for k in range(dimensions):
+            shape[k] = cnp.PyArray_DIM(a, k)
     if dimensions == 2:
-        row_step[0] = cnp.PyArray_STRIDE(a, 0) // itemsize if not whole else shape[1]
+        row_step[0] = cnp.PyArray_STRIDE(a, 0) // itemsize if not whole else cnp.PyArray_DIM(a, 1)
     return <char*>cnp.PyArray_DATA(a)
 
 

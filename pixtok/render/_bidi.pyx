@@ -51,6 +51,8 @@ def any_in_ranges(cps_array, low_array, high_array):
     cdef Py_ssize_t i, k, ranges = low_n
     cdef uint32_t cp, first = 0xFFFFFFFF
     cdef bint found = False
+    if high_n != ranges:
+        raise ValueError("low and high differ in length")
     for k in range(ranges):
         first = min(first, low[k])
     with nogil:

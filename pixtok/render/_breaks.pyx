@@ -55,7 +55,7 @@ cdef class BreakIterators:
         characters, 2 lines) finds in `text` (UTF-16 code units) for `locale`, as UTF-16
         offsets, ascending; the end of the text is the last. Raises RuntimeError if ICU cannot
         open an iterator or take the text."""
-        cdef Py_ssize_t text_n, found_n
+        cdef Py_ssize_t text_n
         cdef const uint16_t* text = read_uint16(text_array, &text_n)
         cdef int status = 0
         cdef int32_t length = text_n
@@ -82,7 +82,7 @@ cdef class BreakIterators:
             if status > 0:
                 raise RuntimeError(f"ICU could not take the text (error {status})")
         out = np.empty(length + 1, dtype=np.int64)
-        cdef int64_t* found = write_int64(out, &found_n)
+        cdef int64_t* found = write_int64(out, NULL)
         cdef Py_ssize_t count = 0
         cdef int32_t at
         with nogil:
@@ -98,14 +98,14 @@ cdef class BreakIterators:
 def forced_breaks(cps_array):
     """Offsets at which a line must start: after every newline (U+000A), and the end of the
     text (once), ascending (int64)."""
-    cdef Py_ssize_t cps_n, ends_n
+    cdef Py_ssize_t cps_n
     cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
     cdef Py_ssize_t n = cps_n, i, count = 0
     for i in range(n):
         count += cps[i] == 10
     last_is_newline = n > 0 and cps[n - 1] == 10
     out = np.empty(count + (0 if last_is_newline else 1), dtype=np.int64)
-    cdef int64_t* ends = write_int64(out, &ends_n)
+    cdef int64_t* ends = write_int64(out, NULL)
     cdef Py_ssize_t k = 0
     for i in range(n):
         if cps[i] == 10:

@@ -133,7 +133,7 @@ def composite(
     and row by row, which `press` draws again at the cost of the scatter alone.
     """
     cdef Py_ssize_t ink_n, slots_n, left_n, top_n, page_n, start_n, count_n, glyph_width_n
-    cdef Py_ssize_t glyph_height_n, bitmaps_n, flat_out_n, val_out_n
+    cdef Py_ssize_t glyph_height_n, bitmaps_n
     cdef uint8_t* ink = write_uint8(ink_array, &ink_n)
     cdef const int64_t* slots = read_int64(slots_array, &slots_n)
     cdef const int64_t* left = read_int64(left_array, &left_n)
@@ -152,13 +152,24 @@ def composite(
     cdef uint8_t value
     cdef const uint8_t* row
     cdef bint paged = page_n > 0
+    if left_n != n or top_n != n or (paged and page_n != n):
+        raise ValueError("slots, left, top and page differ in length")
+    if not (start_n == count_n == glyph_width_n == glyph_height_n):
+        raise ValueError("the atlas's columns differ in length")
+    for i in range(n):
+        if not 0 <= slots[i] < glyph_width_n:
+            raise IndexError(f"glyph {i} has no slot {slots[i]}")
+        if paged and not (0 <= page[i] and (page[i] + 1) * page_size <= ink_n):
+            raise IndexError(f"glyph {i} lies on page {page[i]}, beyond the pages given")
+    if not paged and page_size > ink_n:
+        raise ValueError("the page is larger than the pixels given")
     if keep:
         for i in range(n):
             total += count[slots[i]]
     kept_flat = np.empty(total if keep else 0, dtype=np.int64)
     kept_val = np.empty(total if keep else 0, dtype=np.uint8)
-    cdef int64_t* flat_out = write_int64(kept_flat, &flat_out_n)
-    cdef uint8_t* val_out = write_uint8(kept_val, &val_out_n)
+    cdef int64_t* flat_out = write_int64(kept_flat, NULL)
+    cdef uint8_t* val_out = write_uint8(kept_val, NULL)
     with nogil:
         for i in range(n):
             slot = slots[i]
@@ -250,9 +261,13 @@ def clipped_ink(
     cdef Py_ssize_t n = slots_n
     cdef Py_ssize_t i, at
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
-    if page_n != n:
-        raise ValueError("slots and page differ in length")
+    if page_n != n or left_n != n or top_n != n:
+        raise ValueError("slots, left, top and page differ in length")
+    if not (start_n == glyph_width_n == glyph_height_n == glyph_ink_n):
+        raise ValueError("the atlas's columns differ in length")
     for i in range(n):
+        if not 0 <= slots[i] < glyph_width_n:
+            raise IndexError(f"glyph {i} has no slot {slots[i]}")
         if page[i] < 0 or page[i] >= page_width_n or page[i] >= page_height_n:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width_n}")
     with nogil:
@@ -326,6 +341,8 @@ def inked_patches(
         raise ValueError("slots, left, top and page differ in length")
     if size_columns != 2 or grid_columns != 2 or grid_rows != pages or patch < 1:
         raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
+    if not (start_n == glyph_width_n == glyph_height_n):
+        raise ValueError("the atlas's columns differ in length")
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")

@@ -45,6 +45,8 @@ def find_slots(
     cdef int64_t* slots = write_int64(slots_array, &slots_n)
     cdef Py_ssize_t i, k, missing = 0, n = font_n
     cdef Py_ssize_t tables = table_start_n - 1
+    if tables >= 0 and not 0 <= table_start[tables] <= table_n:
+        raise ValueError("the tables end past the slot table")
     cdef int64_t f, g, slot
     if gid_n != n or slots_n != (index_n if picked else n):
         raise ValueError("font and gid differ in length, or slots from the glyphs asked for")
@@ -78,15 +80,16 @@ def new_glyphs(
     sorted by font and then glyph id: (fonts, bounds, glyph ids), the ids of `fonts[j]` being
     `glyph_ids[bounds[j]:bounds[j + 1]]`. This order is the order glyphs are drawn in, so a
     text's glyphs always get the same slots."""
-    cdef Py_ssize_t keys_n, ids_n
     cdef Py_ssize_t font_n, gid_n, index_n, slots_n
     cdef const int32_t* font = read_int32(font_array, &font_n)
     cdef const int32_t* gid = read_int32(gid_array, &gid_n)
     cdef const int64_t* index = read_int64(index_array, &index_n)
     cdef const int64_t* slots = read_int64(slots_array, &slots_n)
     cdef Py_ssize_t i, k, m = 0, n = slots_n
+    if gid_n != font_n or n != (index_n if picked else font_n):
+        raise ValueError("font and gid differ in length, or slots from the glyphs asked for")
     keys_arr = np.empty(n, dtype=np.int64)
-    cdef int64_t* keys = write_int64(keys_arr, &keys_n)
+    cdef int64_t* keys = write_int64(keys_arr, NULL)
     for i in range(n):
         if slots[i] < 0:
             k = index[i] if picked else i
@@ -95,7 +98,7 @@ def new_glyphs(
     if m > 1:
         qsort(&keys[0], m, sizeof(int64_t), _compare_keys)
     glyph_ids = np.empty(m, dtype=np.int64)
-    cdef int64_t* ids = write_int64(glyph_ids, &ids_n)
+    cdef int64_t* ids = write_int64(glyph_ids, NULL)
     fonts = []
     bounds = []
     cdef Py_ssize_t distinct = 0
@@ -141,6 +144,8 @@ def glyph_boxes(
     cdef const int64_t* glyph_width = read_int64(glyph_width_array, &glyph_width_n)
     cdef const int64_t* glyph_height = read_int64(glyph_height_array, &glyph_height_n)
     cdef Py_ssize_t i, n = slots_n
+    if not (glyph_left_n == glyph_top_n == glyph_width_n == glyph_height_n):
+        raise ValueError("the atlas's columns differ in length")
     cdef int64_t slot
     if x_n != n or baseline_n != n:
         raise ValueError("slots, x and baseline differ in length")
@@ -172,7 +177,6 @@ def line_right(
     """Right edge of each of `n_lines` lines: the largest `left[i] + width[i]` of the glyphs
     on it (`line[i]`), and at least `initial`. With `inked_only` a glyph of width 0 does not
     count (as `np.maximum.at` over the chosen glyphs)."""
-    cdef Py_ssize_t edges_n
     cdef Py_ssize_t line_n, left_n, width_n
     cdef const int64_t* line = read_int64(line_array, &line_n)
     cdef const double* left = read_float64(left_array, &left_n)
@@ -183,7 +187,7 @@ def line_right(
     if left_n != line_n or width_n != line_n:
         raise ValueError("line, left and width differ in length")
     edges_arr = np.full(n_lines, initial, dtype=np.float64)
-    cdef double* edges = write_float64(edges_arr, &edges_n)
+    cdef double* edges = write_float64(edges_arr, NULL)
     for i in range(line_n):
         if inked_only and not width[i] > 0:
             continue

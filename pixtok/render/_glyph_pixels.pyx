@@ -84,7 +84,7 @@ def rasterize(
     glyphs are the atlas's slots `first_slot`, `first_slot + 1`, ...: each glyph id's entry of
     `slot_table` is set to its slot.
     """
-    cdef Py_ssize_t glyph_ids_n, slot_table_n, bitmaps_v_n
+    cdef Py_ssize_t glyph_ids_n, slot_table_n
     cdef const int64_t* glyph_ids = read_int64(glyph_ids_array, &glyph_ids_n)
     cdef int64_t* slot_table = write_int64(slot_table_array, &slot_table_n)
     cdef Py_ssize_t slot_bitmap = layout[0], slot_left = layout[1], slot_top = layout[2]
@@ -152,7 +152,7 @@ def rasterize(
         ink_v[k] = inked
 
     bitmaps = np.empty(pixels.size, dtype=np.uint8)
-    cdef uint8_t* bitmaps_v = write_uint8(bitmaps, &bitmaps_v_n)
+    cdef uint8_t* bitmaps_v = write_uint8(bitmaps, NULL)
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)
     return bitmaps

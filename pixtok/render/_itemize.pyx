@@ -38,6 +38,8 @@ cnp.import_array()
 
 #: Flags of the property table (above the 8-bit script index), as `itemize` defines them.
 cdef uint16_t SCRIPT_BITS = 0xFF
+#: Entries of a table with one for every code point (U+0000-U+10FFFF).
+cdef Py_ssize_t CODE_POINTS = 0x110000
 cdef uint16_t MARK = 1 << 8
 cdef uint16_t INVISIBLE = 1 << 9
 cdef uint16_t STRONG = 1 << 10
@@ -106,12 +108,14 @@ cdef struct Rules:
 def gather_properties(table_array, cps_array, uint16_t unseen):
     """(table[cps], how many are `unseen`, the bitwise or of all of them): the per-character
     properties of a text, whether the table lacks some, and which flags occur at all."""
-    cdef Py_ssize_t table_n, cps_n, out_n
+    cdef Py_ssize_t table_n, cps_n
     cdef const uint16_t* table = read_uint16(table_array, &table_n)
     cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
     cdef Py_ssize_t n = cps_n, i
+    if table_n < CODE_POINTS:
+        raise ValueError("the table must have an entry for every code point")
     props = np.empty(n, dtype=np.uint16)
-    cdef uint16_t* out = write_uint16(props, &out_n)
+    cdef uint16_t* out = write_uint16(props, NULL)
     cdef Py_ssize_t missing = 0
     cdef uint16_t value, any_flags = 0
     with nogil:
@@ -128,12 +132,14 @@ def gather_properties(table_array, cps_array, uint16_t unseen):
 def gather_fonts(table_array, cps_array):
     """(table[cps], whether any entry is not yet a font: below -1): the chain's font for each
     character of a text (-1: no font has it)."""
-    cdef Py_ssize_t table_n, cps_n, out_n
+    cdef Py_ssize_t table_n, cps_n
     cdef const int32_t* table = read_int32(table_array, &table_n)
     cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
     cdef Py_ssize_t n = cps_n, i
+    if table_n < CODE_POINTS:
+        raise ValueError("the table must have an entry for every code point")
     fonts = np.empty(n, dtype=np.int32)
-    cdef int32_t* out = write_int32(fonts, &out_n)
+    cdef int32_t* out = write_int32(fonts, NULL)
     cdef bint unresolved = False
     with nogil:
         for i in range(n):
@@ -227,7 +233,7 @@ cdef class ItemizeRules:
         list script_names,
         tuple languages,
     ):
-        cdef Py_ssize_t fonts, points, scripts
+        cdef Py_ssize_t fonts, points
         self.arrays = (coverage, cjk_script, kana_edges, hangul_edges)
         self.covers_beyond = covers_beyond
         self.script_names = script_names
@@ -236,7 +242,7 @@ cdef class ItemizeRules:
         if fonts == 0:
             self.data.coverage = NULL
         self.data.user_count = user_count
-        self.data.cjk_script = read_uint8(cjk_script, &scripts)
+        self.data.cjk_script = read_uint8(cjk_script, NULL)
         self.data.hangul_script = hangul_script
         self.data.language_given = language_given
         self.data.kana_edges = read_int64(kana_edges, &self.data.kana_count)
@@ -263,6 +269,10 @@ def itemize_known(
     cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
     cdef const int8_t* levels = read_int8(levels_array, &levels_n)
     cdef Text t
+    if property_table_n < CODE_POINTS or font_table_n < CODE_POINTS:
+        raise ValueError("the tables must have an entry for every code point")
+    if levels_n != cps_n:
+        raise ValueError("cps and levels differ in length")
     _allocate(&t, cps_n, True)
     try:
         t.cps = &cps[0] if t.n else NULL
@@ -302,6 +312,8 @@ def itemize_pass(
     cdef const uint8_t* pinned = read_uint8(pinned_array, &pinned_n)
     cdef const int8_t* levels = read_int8(levels_array, &levels_n)
     cdef Text t
+    if not (props_n == base_n == levels_n == cps_n) or pinned_n not in (0, cps_n):
+        raise ValueError("the per-character columns differ in length")
     _allocate(&t, cps_n, False)
     try:
         t.cps = &cps[0] if t.n else NULL
@@ -713,10 +725,10 @@ cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, l
     end_array = np.empty(runs, dtype=np.int64)
     font_array = np.empty(runs, dtype=np.int32)
     level_array = np.empty(runs, dtype=np.int8)
-    cdef int64_t* start = write_int64(start_array, &k)
-    cdef int64_t* end = write_int64(end_array, &k)
-    cdef int32_t* font = write_int32(font_array, &k)
-    cdef int8_t* level = write_int8(level_array, &k)
+    cdef int64_t* start = write_int64(start_array, NULL)
+    cdef int64_t* end = write_int64(end_array, NULL)
+    cdef int32_t* font = write_int32(font_array, NULL)
+    cdef int8_t* level = write_int8(level_array, NULL)
     cdef list scripts = [None] * runs
     cdef list codes = [""] * runs
     for j in range(runs):

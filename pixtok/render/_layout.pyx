@@ -52,7 +52,7 @@ def glyph_advances(
     horizontal scale) over the units per em of its font, plus `letter_spacing` after the last
     glyph of a cluster that is not followed by a combining mark (`is_mark`, per character) and
     is not `invisible`. Zero `letter_spacing`: no spacing at all."""
-    cdef Py_ssize_t advance_n, font_n, upem_n, cluster_n, gid_n, is_mark_n, px_n
+    cdef Py_ssize_t advance_n, font_n, upem_n, cluster_n, gid_n, is_mark_n
     cdef const int32_t* advance = read_int32(advance_array, &advance_n)
     cdef const int32_t* font = read_int32(font_array, &font_n)
     cdef const double* upem = read_float64(upem_array, &upem_n)
@@ -60,8 +60,10 @@ def glyph_advances(
     cdef const int32_t* gid = read_int32(gid_array, &gid_n)
     cdef const uint8_t* is_mark = read_uint8(is_mark_array, &is_mark_n)
     cdef Py_ssize_t n = advance_n, g, f
+    if not (font_n == cluster_n == gid_n == n):
+        raise ValueError("the glyph columns differ in length")
     out = np.empty(n, dtype=np.float64)
-    cdef double* px = write_float64(out, &px_n)
+    cdef double* px = write_float64(out, NULL)
     cdef bint cluster_end, before_mark
     cdef double* px_per_unit = <double*>allocate(upem_n * sizeof(double))
     for f in range(upem_n):
@@ -100,8 +102,7 @@ def text_facts(
 
     Returns None where `cluster` is not in order.
     """
-    cdef Py_ssize_t cps_n, cluster_n, run_start_n, run_end_n, hanging_n, char_glyph_n, content_end_n
-    cdef Py_ssize_t boundary_n, tab_n
+    cdef Py_ssize_t cps_n, cluster_n, run_start_n, run_end_n, hanging_n
     cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
     cdef const int64_t* cluster = read_int64(cluster_array, &cluster_n)
     cdef const int64_t* run_start = read_int64(run_start_array, &run_start_n)
@@ -116,9 +117,9 @@ def text_facts(
     char_glyph_arr = np.empty(n + 1, dtype=np.int64)
     content_end_arr = np.empty(n + 1, dtype=np.int64)
     boundary_arr = np.zeros(n + 1, dtype=bool)
-    cdef int64_t* char_glyph = write_int64(char_glyph_arr, &char_glyph_n)
-    cdef int64_t* content_end = write_int64(content_end_arr, &content_end_n)
-    cdef uint8_t* boundary = write_uint8(boundary_arr.view(np.uint8), &boundary_n)
+    cdef int64_t* char_glyph = write_int64(char_glyph_arr, NULL)
+    cdef int64_t* content_end = write_int64(content_end_arr, NULL)
+    cdef uint8_t* boundary = write_uint8(boundary_arr.view(np.uint8), NULL)
     g = 0
     for i in range(n + 1):
         while g < n_glyphs and cluster[g] < i:
@@ -142,7 +143,7 @@ def text_facts(
         boundary[run_end[r]] = 1
     boundary[n] = 1
     tab_arr = np.empty(tabs, dtype=np.int64)
-    cdef int64_t* tab = write_int64(tab_arr, &tab_n)
+    cdef int64_t* tab = write_int64(tab_arr, NULL)
     tabs = 0
     for i in range(n):
         if cps[i] == 9:
@@ -269,7 +270,7 @@ def greedy_lines(
     base_level and available.
     """
     cdef Py_ssize_t advance_n, char_glyph_n, content_end_n, boundary_n, tab_n, soft_n, forced_n
-    cdef Py_ssize_t base_level_n, position_n
+    cdef Py_ssize_t base_level_n
     cdef const double* advance = read_float64(advance_array, &advance_n)
     cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
     cdef const int64_t* content_end = read_int64(content_end_array, &content_end_n)
@@ -279,6 +280,8 @@ def greedy_lines(
     cdef const int64_t* forced = read_int64(forced_array, &forced_n)
     cdef const int8_t* base_level = read_int8(base_level_array, &base_level_n)
     cdef Py_ssize_t n = char_glyph_n - 1, n_glyphs = advance_n, most
+    if n < 0 or content_end_n != n + 1 or boundary_n != n + 1:
+        raise ValueError("char_glyph, content_end and boundary must have an entry per character and one more")
     cdef Py_ssize_t i, j, k, last, n_cand, n_lines = 0, capacity = 64
     cdef double total = 0.0, room, limit
     cdef int64_t s = 0, line_start, end, next_start
@@ -295,7 +298,7 @@ def greedy_lines(
     cdef Py_ssize_t tab_position_n
 
     position_arr = np.empty(n + 1, dtype=np.float64)
-    cdef double* position = write_float64(position_arr, &position_n)
+    cdef double* position = write_float64(position_arr, NULL)
     most = soft_n + forced_n
     try:
         # Pen position at every character boundary (summed as np.cumsum does), and the
@@ -385,10 +388,10 @@ def greedy_lines(
         level_arr = np.zeros(n_lines, dtype=np.int8)
         available_arr = np.empty(n_lines, dtype=np.float64)
         fill_lines(
-            records, n_lines, write_int64(start_arr, &k), write_int64(end_arr, &k),
-            write_int64(next_arr, &k), write_uint8(first_arr.view(np.uint8), &k),
-            write_uint8(last_arr.view(np.uint8), &k), write_int8(level_arr, &k),
-            write_float64(available_arr, &k), base_level, base_level_n, width, indent,
+            records, n_lines, write_int64(start_arr, NULL), write_int64(end_arr, NULL),
+            write_int64(next_arr, NULL), write_uint8(first_arr.view(np.uint8), NULL),
+            write_uint8(last_arr.view(np.uint8), NULL), write_int8(level_arr, NULL),
+            write_float64(available_arr, NULL), base_level, base_level_n, width, indent,
         )
     finally:
         free(cumulative)
@@ -564,8 +567,7 @@ def place_glyphs(
     cdef Py_ssize_t line_start_n, line_end_n, paragraph_start_n, paragraph_end_n, base_level_n
     cdef Py_ssize_t available_n, char_glyph_n, advance_n, cluster_n, gid_n, level_n, font_n
     cdef Py_ssize_t x_offset_n, y_offset_n, cps_n, upem_n, tab_chars_n, tab_px_n, row_baseline_n
-    cdef Py_ssize_t separators_n, cjk_low_n, cjk_high_n, index_out_n, x_out_n, baseline_out_n
-    cdef Py_ssize_t page_out_n, line_out_n, advance_out_n
+    cdef Py_ssize_t separators_n, cjk_low_n, cjk_high_n
     cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
     cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
     cdef const uint8_t* paragraph_start = read_uint8(paragraph_start_array, &paragraph_start_n)
@@ -589,6 +591,14 @@ def place_glyphs(
     cdef const uint32_t* cjk_low = read_uint32(cjk_low_array, &cjk_low_n)
     cdef const uint32_t* cjk_high = read_uint32(cjk_high_array, &cjk_high_n)
     cdef Py_ssize_t n_lines = line_start_n
+    if not (line_end_n == paragraph_start_n == paragraph_end_n == base_level_n == available_n == n_lines):
+        raise ValueError("the line columns differ in length")
+    if not (advance_n == cluster_n == gid_n == level_n == font_n == x_offset_n == y_offset_n):
+        raise ValueError("the glyph columns differ in length")
+    if char_glyph_n != cps_n + 1:
+        raise ValueError("char_glyph must have an entry per character and one more")
+    if tab_px_n != tab_chars_n or cjk_high_n != cjk_low_n or row_baseline_n < min(n_lines, lines_per_page):
+        raise ValueError("tabs, CJK ranges or row baselines do not match")
     cdef Py_ssize_t n = 0, i, f, line, spot, kept = 0, overflow = 0
     cdef int64_t g, first, stop, page = 0
     cdef double running = 0.0, origin = 0.0, pen, line_indent, line_baseline = 0.0
@@ -621,12 +631,12 @@ def place_glyphs(
     page_arr = np.empty(n, dtype=np.int64)
     line_arr = np.empty(n, dtype=np.int64)
     advance_arr = np.empty(n, dtype=np.float64)
-    cdef int64_t* index_out = write_int64(index_arr, &index_out_n)
-    cdef double* x_out = write_float64(x_arr, &x_out_n)
-    cdef double* baseline_out = write_float64(baseline_arr, &baseline_out_n)
-    cdef int64_t* page_out = write_int64(page_arr, &page_out_n)
-    cdef int64_t* line_out = write_int64(line_arr, &line_out_n)
-    cdef double* advance_out = write_float64(advance_arr, &advance_out_n)
+    cdef int64_t* index_out = write_int64(index_arr, NULL)
+    cdef double* x_out = write_float64(x_arr, NULL)
+    cdef double* baseline_out = write_float64(baseline_arr, NULL)
+    cdef int64_t* page_out = write_int64(page_arr, NULL)
+    cdef int64_t* line_out = write_int64(line_arr, NULL)
+    cdef double* advance_out = write_float64(advance_arr, NULL)
     try:
         glyph = <int64_t*>allocate(n * sizeof(int64_t))
         glyph_line = <int64_t*>allocate(n * sizeof(int64_t))
@@ -783,7 +793,7 @@ def unsafe_breaks(
     unsafe to break: the glyph of the character after the break (`char_glyph`) carries
     `unsafe_flag`. Breaks at the end of the text (`n` characters), past the last glyph, or at
     an edge of a run (whose sides are shaped apart anyway) are left out. In the order given."""
-    cdef Py_ssize_t breaks_n, char_glyph_n, flags_n, run_start_n, run_end_n, edge_n, out_n
+    cdef Py_ssize_t breaks_n, char_glyph_n, flags_n, run_start_n, run_end_n
     cdef const int64_t* breaks = read_int64(breaks_array, &breaks_n)
     cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
     cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
@@ -794,7 +804,7 @@ def unsafe_breaks(
     if char_glyph_n < n + 1:
         raise ValueError("char_glyph needs an entry for every offset of the text")
     edge_array = np.zeros(n + 1, dtype=np.uint8)
-    cdef uint8_t* edge = write_uint8(edge_array, &edge_n)
+    cdef uint8_t* edge = write_uint8(edge_array, NULL)
     for i in range(run_start_n):
         if 0 <= run_start[i] <= n:
             edge[run_start[i]] = 1
@@ -802,7 +812,7 @@ def unsafe_breaks(
         if 0 <= run_end[i] <= n:
             edge[run_end[i]] = 1
     out_array = np.empty(count, dtype=np.int64)
-    cdef int64_t* out = write_int64(out_array, &out_n)
+    cdef int64_t* out = write_int64(out_array, NULL)
     for i in range(count):
         b = breaks[i]
         if b < 0 or b > n:
@@ -918,7 +928,7 @@ def splice_index(replaced_start_array, replaced_end_array, count_array, Py_ssize
     """Where each glyph of a text with pieces shaped again comes from, as an index into the
     text's `glyphs` glyphs followed by the new glyphs of every piece: piece k replaces glyphs
     [replaced_start[k], replaced_end[k]) (ascending, apart) with its `count[k]` new ones."""
-    cdef Py_ssize_t replaced_start_n, replaced_end_n, count_n, index_n
+    cdef Py_ssize_t replaced_start_n, replaced_end_n, count_n
     cdef const int64_t* replaced_start = read_int64(replaced_start_array, &replaced_start_n)
     cdef const int64_t* replaced_end = read_int64(replaced_end_array, &replaced_end_n)
     cdef const int64_t* count = read_int64(count_array, &count_n)
@@ -932,7 +942,7 @@ def splice_index(replaced_start_array, replaced_end_array, count_array, Py_ssize
         total += count[k] - (replaced_end[k] - replaced_start[k])
         g = replaced_end[k]
     index_array = np.empty(total, dtype=np.int64)
-    cdef int64_t* index = write_int64(index_array, &index_n)
+    cdef int64_t* index = write_int64(index_array, NULL)
     g = 0
     for k in range(pieces):
         for j in range(g, replaced_start[k]):

@@ -81,7 +81,7 @@ def shape_items(
     x_advance, x_offset, y_offset (int32, font units) of all items' glyphs in item order, and
     the glyph count of each item (int64).
     """
-    cdef Py_ssize_t text_n, start_n, end_n, font_table_n, font_n, count_n
+    cdef Py_ssize_t text_n, start_n, end_n, font_table_n, font_n
     cdef const uint32_t* text = read_uint32(text_array, &text_n)
     cdef const int64_t* start = read_int64(start_array, &start_n)
     cdef const int64_t* end = read_int64(end_array, &end_n)
@@ -112,7 +112,7 @@ def shape_items(
     cdef GlyphPosition* position
     columns = _Columns(capacity)
     count_array = np.empty(items, dtype=np.int64)
-    cdef int64_t* count = write_int64(count_array, &count_n)
+    cdef int64_t* count = write_int64(count_array, NULL)
     cdef const uint32_t* codepoints = &text[0] if text_n else NULL
     for item in range(items):
         clear(buf)
@@ -213,7 +213,7 @@ def run_columns(
     Returns None, leaving every column as it was, when a character of a glyph with id 0 is
     `unseen` in the table (its properties are not known yet)."""
     cdef Py_ssize_t count_n, run_level_n, run_font_n, gid_n, cluster_n, advance_n, x_offset_n
-    cdef Py_ssize_t y_offset_n, cps_n, properties_n, start_n, level_n, font_n, drawn_n
+    cdef Py_ssize_t y_offset_n, cps_n, properties_n
     cdef const int64_t* count = read_int64(count_array, &count_n)
     cdef const int8_t* run_level = read_int8(run_level_array, &run_level_n)
     cdef const int32_t* run_font = read_int32(run_font_array, &run_font_n)
@@ -245,11 +245,11 @@ def run_columns(
     start_array = np.empty(runs + 1, dtype=np.int64)
     level_array = np.empty(n, dtype=np.int8)
     font_array = np.empty(n, dtype=np.int32)
-    cdef int64_t* start = write_int64(start_array, &start_n)
-    cdef int8_t* level = write_int8(level_array, &level_n)
-    cdef int32_t* font = write_int32(font_array, &font_n)
+    cdef int64_t* start = write_int64(start_array, NULL)
+    cdef int8_t* level = write_int8(level_array, NULL)
+    cdef int32_t* font = write_int32(font_array, NULL)
     drawn_array = np.zeros(fonts, dtype=np.uint8)
-    cdef uint8_t* drawn = write_uint8(drawn_array, &drawn_n)
+    cdef uint8_t* drawn = write_uint8(drawn_array, NULL)
     at = 0
     with nogil:
         for r in range(runs):
