@@ -127,6 +127,18 @@ def test_columns_that_differ_in_length_or_point_past_the_tables_are_refused() ->
         composite(np.array([1], dtype=np.int64), one, NO_INDEX)
     with pytest.raises(IndexError, match="beyond the pages"):
         composite(one, one, np.array([1], dtype=np.int64))
+    # A bitmap that reaches past the pixels given (1 x 2 bytes from the last one) is refused by
+    # every pass that reads bitmaps, before it reads one.
+    past = (one, one, np.ones(1, dtype=np.int64), np.full(1, 2, dtype=np.int64), atlas[4])
+    with pytest.raises(IndexError, match="outside the pixels"):
+        _composite.composite(ink, 4, 6, one, one, one, NO_INDEX, *past, True, False)
+    sizes = np.ones(1, dtype=np.int64)
+    with pytest.raises(IndexError, match="outside the pixels"):
+        _composite.clipped_ink(one, one, one, one, sizes, sizes, one, *past[2:4], one, past[4])
+    with pytest.raises(IndexError, match="outside the pixels"):
+        _composite.inked_patches(
+            one, one, one, one, np.array([[6, 4]]), np.array([[1, 1]]), one, *past[2:], 16
+        )
     advances = np.ones(3, dtype=np.int32)
     with pytest.raises(ValueError, match="glyph columns differ"):
         _layout.glyph_advances(

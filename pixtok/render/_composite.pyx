@@ -33,8 +33,8 @@ cdef extern from *:
        byte (its vector steps need 16 bytes, and the rest is a scalar tail).
        The last step's page bytes are read before any step is written: a read that partly
        overlaps a write just made cannot take its bytes from the write and waits until the write
-       reaches the cache (some 12 cycles on every row). Both steps combine the page as it was,
-       so the bytes they share get the same value from each. */
+       reaches the cache (some 12 cycles on every row). The last step combines the page as it
+       was, so the bytes it shares with the step before get the same value from each. */
     #ifdef __SSE2__
     static inline __m128i pixtok_combine(__m128i page, __m128i coverage, int dark) {
         return dark ? _mm_min_epu8(page, _mm_xor_si128(coverage, _mm_set1_epi8((char)0xFF)))
@@ -112,6 +112,25 @@ cdef inline Inside inside_page(
     return part
 
 
+cdef int check_slots(
+    const int64_t* slots, Py_ssize_t n, const int64_t* start, const int64_t* glyph_width,
+    const int64_t* glyph_height, Py_ssize_t atlas_n, Py_ssize_t bitmaps_n,
+) except -1:
+    """Refuse a glyph whose slot is not one of the atlas's `atlas_n`, or whose bitmap (`start`,
+    `glyph_width` x `glyph_height` bytes) lies outside the `bitmaps_n` bytes of pixels given:
+    the passes read bitmaps unchecked."""
+    cdef Py_ssize_t i
+    cdef int64_t slot, w, h
+    for i in range(n):
+        slot = slots[i]
+        if not 0 <= slot < atlas_n:
+            raise IndexError(f"glyph {i} has no slot {slot}")
+        w, h = glyph_width[slot], glyph_height[slot]
+        if start[slot] < 0 or w < 0 or h < 0 or start[slot] + w * h > bitmaps_n:
+            raise IndexError(f"the bitmap of slot {slot} lies outside the pixels given")
+    return 0
+
+
 def composite(
     ink_array,
     int64_t height,
@@ -162,10 +181,9 @@ def composite(
         raise ValueError("slots, left, top and page differ in length")
     if not (start_n == count_n == glyph_width_n == glyph_height_n):
         raise ValueError("the atlas's columns differ in length")
-    for i in range(n):
-        if not 0 <= slots[i] < glyph_width_n:
-            raise IndexError(f"glyph {i} has no slot {slots[i]}")
-        if paged and not (0 <= page[i] and (page[i] + 1) * page_size <= ink_n):
+    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
+    for i in range(n if paged else 0):
+        if not (0 <= page[i] and (page[i] + 1) * page_size <= ink_n):
             raise IndexError(f"glyph {i} lies on page {page[i]}, beyond the pages given")
     if not paged and page_size > ink_n:
         raise ValueError("the page is larger than the pixels given")
@@ -271,9 +289,8 @@ def clipped_ink(
         raise ValueError("slots, left, top and page differ in length")
     if not (start_n == glyph_width_n == glyph_height_n == glyph_ink_n):
         raise ValueError("the atlas's columns differ in length")
+    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
     for i in range(n):
-        if not 0 <= slots[i] < glyph_width_n:
-            raise IndexError(f"glyph {i} has no slot {slots[i]}")
         if page[i] < 0 or page[i] >= page_width_n or page[i] >= page_height_n:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width_n}")
     with nogil:
@@ -349,11 +366,10 @@ def inked_patches(
         raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
     if not (start_n == glyph_width_n == glyph_height_n):
         raise ValueError("the atlas's columns differ in length")
+    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
-        if slots[i] < 0 or slots[i] >= glyph_width_n:
-            raise IndexError(f"glyph {i} has no slot {slots[i]}")
     first_array = np.empty(pages + 1, dtype=np.int64)
     cdef int64_t* first = write_int64(first_array, &first_n)
     first[0] = 0
