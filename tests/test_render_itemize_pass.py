@@ -247,10 +247,12 @@ HANGUL_BLOCKS = regex.compile(
 )
 
 
-def languages_stated_plainly(text: str) -> list[str]:
-    """Each character's language by the inference rule, from Unicode's Script_Extensions: a
-    character takes the script of the nearest letter in its paragraph (before it, else after);
-    a Han, kana or Hangul one takes its paragraph's language (with kana, by the Unicode blocks:
+def languages_stated_plainly(text: str, fonts: list[int]) -> list[str]:
+    """Each character's language by the inference rule, from Unicode's Script_Extensions and
+    the font each character is drawn in (`fonts`): a character takes the script of the nearest
+    letter in its paragraph drawn in its own font (before it, else after), with none the script
+    of the nearest letter (before it, else after); a Han, kana or Hangul one takes its
+    paragraph's language (with kana, by the Unicode blocks:
     Japanese, else with Hangul: Korean, else the document's: Japanese with kana anywhere, else
     Korean with Hangul anywhere, else Chinese); a newline takes the language of the nearest
     other character before it, else after it."""
@@ -260,14 +262,19 @@ def languages_stated_plainly(text: str) -> list[str]:
     document = "ja" if any(kana) else "ko" if any(hangul) else "zh-Hans"
     cjk = regex.compile(r"[\p{scx=Han}\p{scx=Hira}\p{scx=Kana}\p{scx=Hang}]")
     codes: list[str | None] = []  # None: a newline, decided below
+    offset = 0
     for k, paragraph in enumerate(paragraphs):
         own = "ja" if kana[k] else "ko" if hangul[k] else document
         letters = [i for i, c in enumerate(paragraph) if regex.match(r"\p{L}", c)]
         for i in range(len(paragraph)):
-            before = [j for j in letters if j <= i]
-            near = before[-1] if before else next((j for j in letters if j > i), None)
+            font = fonts[offset + i]
+            in_own_font = [j for j in letters if fonts[offset + j] == font]
+            candidates = in_own_font or letters
+            before = [j for j in candidates if j <= i]
+            near = before[-1] if before else next((j for j in candidates if j > i), None)
             codes.append(own if near is not None and cjk.match(paragraph[near]) else "")
         codes.append(None)
+        offset += len(paragraph) + 1
     codes.pop()  # the text does not end with a newline the split made
     others = [(i, c) for i, c in enumerate(codes) if c is not None]
     out = []
@@ -306,4 +313,5 @@ def test_inferred_languages_follow_the_rule_stated_plainly(pieces: list[str]) ->
     _, runs = itemized(chain, text)
     sizes = (runs.end - runs.start).tolist()
     ours = [lang for lang, size in zip(runs.language, sizes, strict=True) for _ in range(size)]
-    assert ours == languages_stated_plainly(text), text
+    fonts = [font for font, size in zip(runs.font.tolist(), sizes, strict=True) for _ in range(size)]
+    assert ours == languages_stated_plainly(text, fonts), text

@@ -164,6 +164,36 @@ def test_every_run_is_one_harfbuzz_call_per_paragraph() -> None:
     assert len(renderer.shaper.shape(prepare(japanese), None).runs) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "context", "mark"),
+    [
+        # Japanese text without --lang: the question mark after a Latin word is Japanese.
+        ("これは Debian？", None, ("これは？", "ja"), "？"),
+        ("Debian（デビアン）", None, ("デビアン（", "ja"), "（"),
+        # Korean: the Hangul font lacks the full-width colon; the CJK font draws it, Korean.
+        ("한국어：GNOME", None, ("한국어：", "ko"), "："),
+        # Traditional Chinese given: the full stop after a Latin word is centred.
+        ("這是 Debian。很好", "zh-Hant", ("這是。", "zh-Hant"), "。"),
+    ],
+)
+def test_full_width_punctuation_takes_the_glyph_forms_of_its_text(
+    text: str, language: str | None, context: tuple[str, str], mark: str
+) -> None:
+    """Full-width punctuation drawn in another font than the letter before it (the CJK font
+    after a Latin word, or after Hangul, whose font lacks it) gets the glyph HarfBuzz gives it
+    within the CJK text it belongs to, in that text's language, not the CJK font's default
+    (Simplified Chinese) form."""
+    chain = FontChain.from_specs((), fallback=True, system_fonts=False)
+    shaped = Shaper(chain).shape(prepare(text), language)
+    ours = shaped.gid[np.flatnonzero(shaped.cluster == text.index(mark))]
+    context_text, context_language = context
+    theirs = reference("NotoSansCJK-Han.otf", context_text, context_language)[context_text.index(mark), 0]
+    default = reference("NotoSansCJK-Han.otf", context_text, "zh-Hans")[context_text.index(mark), 0]
+    assert ours.tolist() == [theirs]
+    if mark != "（":  # the same glyph in every region; the others differ
+        assert theirs != default, "the font has a form of this mark for the language"
+
+
 HB_SHAPE = shutil.which("hb-shape")
 
 

@@ -48,6 +48,8 @@ cdef uint16_t EMOJI = 1 << 12
 
 #: Code points of the Basic Multilingual Plane, where coverage is a table lookup.
 cdef uint32_t BMP = 0x10000
+#: The script index of Inherited (Common's is 0): the itemizer's table starts with the two.
+cdef int16_t INHERITED_SCRIPT = 1
 
 # What each character is, as bits of its byte in `Text.kind`.
 cdef enum:
@@ -618,9 +620,12 @@ cdef object _apply_rules(Text* t, const Rules* r, object covers_beyond, list scr
                 else:
                     font[i] = candidate if candidate >= 0 else 0
 
-    # Scripts: letters keep theirs, everything else takes that of the nearest letter. Languages:
-    # the one given, else the default, except for CJK and Hangul characters (inferred below).
+    # Scripts: letters keep theirs, everything else takes that of the nearest letter drawn in
+    # its font, else of the nearest letter. Languages: the one given, else the default, except
+    # for CJK and Hangul characters (inferred below).
     _nearest(t, LETTER_OF_SCRIPT)
+    if not one_font:
+        _nearest_in_own_font(t)
     for i in range(n):
         near = nearest[i]
         script = <int16_t>(props[near] & SCRIPT_BITS) if near >= 0 else 0
@@ -695,6 +700,68 @@ cdef void _nearest(Text* t, uint8_t mask) noexcept:
             nearest[i] = last
 
 
+cdef int _nearest_in_own_font(Text* t) except -1:
+    """For each character without a script of its own whose nearest letter (`nearest`) is drawn
+    in another font, the nearest letter of its paragraph drawn in its own font instead (the last
+    one before it, else the first one after it), when there is one.
+
+    Full-width punctuation after a Latin word ("Debian？" in Japanese text) is drawn by the CJK
+    font, not the Latin one; its glyph forms are the CJK text's (HarfBuzz picks Japanese,
+    Traditional Chinese or Korean forms by script and language), and it shapes with that text
+    in one run."""
+    cdef Py_ssize_t n = t.n, i, j, near, start = 0, limit = n
+    cdef const uint8_t* kinds = t.kind
+    cdef const int32_t* font = t.font
+    cdef Py_ssize_t* nearest = t.nearest
+    cdef int32_t fonts = 0, f
+    cdef bint pending = False
+    for i in range(n):
+        fonts = max(fonts, font[i] + 1)
+    cdef Py_ssize_t* letter = <Py_ssize_t*>malloc(max(fonts, 1) * sizeof(Py_ssize_t))
+    if letter == NULL:
+        raise MemoryError()
+    for f in range(fonts):
+        letter[f] = -1
+    # Forward: the last letter in each font; a character with none before it in its paragraph
+    # is marked (-2 - its nearest letter) for the walk back.
+    for i in range(n):
+        if i and kinds[i - 1] & NEWLINE:
+            start = i
+        f = font[i]
+        if kinds[i] & LETTER_OF_SCRIPT:
+            if f >= 0:
+                letter[f] = i
+            continue
+        near = nearest[i]
+        if kinds[i] & NEWLINE or near < 0 or f < 0 or font[near] == f:
+            continue
+        j = letter[f]
+        if j >= start:
+            nearest[i] = j
+        else:
+            nearest[i] = -2 - near
+            pending = True
+    if pending:
+        # Backward: the first letter in each font after the character, in its paragraph (a
+        # newline ends the paragraph before it and belongs to it).
+        for f in range(fonts):
+            letter[f] = n
+        for i in range(n - 1, -1, -1):
+            if kinds[i] & NEWLINE:
+                limit = i + 1
+                continue
+            f = font[i]
+            if kinds[i] & LETTER_OF_SCRIPT:
+                if f >= 0:
+                    letter[f] = i
+                continue
+            if nearest[i] <= -2:
+                j = letter[f]
+                nearest[i] = j if j < limit else -2 - nearest[i]
+    free(letter)
+    return 0
+
+
 cdef inline bint _starts_run(const Text* t, const Rules* r, Py_ssize_t i) noexcept:
     """Whether a run starts at character `i`: the first, or font, script group (the CJK group
     counts as one script), level or (when inferred) language change there."""
@@ -714,7 +781,7 @@ cdef inline int16_t _group(int16_t script, const Rules* r) noexcept:
 
 cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, list lacking):
     """The runs, ending wherever font, level, script group or language change; the script of
-    a run is that of its first letter."""
+    a run is that of its first letter (with none, the one its characters took from theirs)."""
     cdef Py_ssize_t n = t.n, i, j, k, runs = 0
     cdef Py_ssize_t* run_start = t.nearest  # no longer needed as neighbours
     for i in range(n):
@@ -744,6 +811,13 @@ cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, l
                 scripts[j] = script_names[t.props[k] & SCRIPT_BITS]
                 break
             k += 1
+        else:
+            # No letter of its own: the script its characters took from their letter, so that
+            # HarfBuzz picks the glyph forms of that script and language (None when that is
+            # Common or Inherited: HarfBuzz guesses).
+            k = run_start[j]
+            if t.resolved[k] > INHERITED_SCRIPT:
+                scripts[j] = script_names[t.resolved[k]]
     return start_array, end_array, font_array, level_array, scripts, codes, lacking
 
 
