@@ -194,6 +194,58 @@ def test_full_width_punctuation_takes_the_glyph_forms_of_its_text(
         assert theirs != default, "the font has a form of this mark for the language"
 
 
+@pytest.mark.parametrize(
+    ("file", "given", "language", "font_file", "script"),
+    [
+        ("ja_prose_debian-reference.txt", None, "ja", "NotoSansCJK-Han.otf", "Hani"),
+        ("zh-cn_prose_debian-reference.txt", None, "zh-Hans", "NotoSansCJK-Han.otf", "Hani"),
+        ("zh-cn_prose_debian-reference.txt", "zh-Hant", "zh-Hant", "NotoSansCJK-Han.otf", "Hani"),
+        ("ja_prose_debian-reference.txt", "ko", "ko", "NotoSansCJK-Han.otf", "Hani"),
+        ("ko_prose_gnome-help.txt", None, "ko", "NotoSansCJK-Hangul.otf", "Hang"),
+        ("ar_msgstr_gtk20-properties.txt", None, "ar", "NotoNaskhArabic-Regular.ttf", "Arab"),
+        # Persian forms (of the decimal separator, of guillemets) need the language given.
+        ("fa_prose_gnome-help.txt", "fa", "fa", "NotoNaskhArabic-Regular.ttf", "Arab"),
+        ("he_msgstr_gnome-gnu.txt", None, "he", "NotoSansHebrew-Regular.ttf", "Hebr"),
+        ("hi_prose_libreoffice-help.txt", None, "hi", "NotoSansDevanagari-Regular.ttf", "Deva"),
+        ("th_wiki_openoffice.txt", None, "th", "NotoSansThai-Regular.ttf", "Thai"),
+    ],
+)
+def test_every_character_a_script_s_font_draws_has_its_form_in_the_text_s_language(
+    file: str, given: str | None, language: str, font_file: str, script: str
+) -> None:
+    """Whole corpus texts, Latin words, digits and punctuation and all: every character pixtok
+    draws with the font of the text's script gets the glyph HarfBuzz gives it when it shapes
+    the character's paragraph in that font alone, in that script and the text's language (the
+    one given, else the one inferred for the document), so no character falls back to the
+    font's default forms for want of a script or language, nor loses its joining or mirroring."""
+    text = corpus(file)
+    chain = FontChain.from_specs((), fallback=True, system_fonts=False)
+    drawn_by = next(i for i, font in enumerate(chain.fonts) if font.path.name == font_file)
+    shaped = Shaper(chain).shape(prepare(text), given)
+    ours: dict[int, list[int]] = {}
+    columns = (shaped.gid.tolist(), shaped.cluster.tolist(), shaped.font.tolist())
+    for gid, cluster, font in zip(*columns, strict=True):
+        if font == drawn_by and text[cluster] != "\n":  # newlines draw nothing
+            ours.setdefault(cluster, []).append(gid)
+    assert len(ours) > 1000
+    hb_font = hb.Font(hb.Face(hb.Blob.from_file_path(str(FONT_DIR / font_file))))
+    theirs: dict[int, list[int]] = {}
+    start = 0
+    for paragraph in text.split("\n"):
+        buf = hb.Buffer()
+        buf.add_str(paragraph)
+        buf.guess_segment_properties()
+        buf.language, buf.script = language, script
+        buf.direction = "rtl" if script in ("Arab", "Hebr") else "ltr"
+        hb.shape(hb_font, buf, {})
+        for info in buf.glyph_infos:
+            theirs.setdefault(start + info.cluster, []).append(info.codepoint)
+        start += len(paragraph) + 1
+    # A cluster's glyphs in logical order (pixtok's) against visual (HarfBuzz's, right to left).
+    differ = [(text[c], c) for c, gids in ours.items() if sorted(theirs.get(c, [])) != sorted(gids)]
+    assert not differ, differ[:10]
+
+
 HB_SHAPE = shutil.which("hb-shape")
 
 
