@@ -146,9 +146,10 @@ def is_mark(cps: np.ndarray) -> np.ndarray:
 class Runs:
     """Runs of a text, in logical order: [start, end) character offsets, and how each is shaped.
 
-    A newline belongs to the run before it. `script` is None where HarfBuzz should guess it (letters of a
-    script the tables do not name, or text with no letters at all); `language` is a BCP 47 tag
-    or "" (HarfBuzz's default language system).
+    A newline belongs to the run before it. `script` is that of the run's first letter (in a run
+    with none, of the letter its characters took their script from), None where HarfBuzz should
+    guess it (letters of a script the tables do not name, or a paragraph with no letters at all);
+    `language` is a BCP 47 tag or "" (HarfBuzz's default language system).
     """
 
     start: np.ndarray
