@@ -252,10 +252,10 @@ def languages_stated_plainly(text: str, fonts: list[int]) -> list[str]:
     the font each character is drawn in (`fonts`): a character takes the script of the nearest
     letter in its paragraph drawn in its own font (before it, else after), with none the script
     of the nearest letter (before it, else after); a Han, kana or Hangul one takes its
-    paragraph's language (with kana, by the Unicode blocks:
-    Japanese, else with Hangul: Korean, else the document's: Japanese with kana anywhere, else
-    Korean with Hangul anywhere, else Chinese); a newline takes the language of the nearest
-    other character before it, else after it."""
+    paragraph's language (with kana, by the Unicode blocks: Japanese, else with Hangul: Korean,
+    else the document's: Japanese with kana anywhere, else Korean with Hangul anywhere, else
+    Chinese); a newline takes the language of the nearest other character before it, else
+    after it."""
     paragraphs = text.split("\n")
     kana = [bool(KANA_BLOCKS.search(p)) for p in paragraphs]
     hangul = [bool(HANGUL_BLOCKS.search(p)) for p in paragraphs]

@@ -43,7 +43,8 @@ _STRONG = 1 << 10  # a letter of some script
 _SPACE = 1 << 11
 _EMOJI = 1 << 12  # may start or join an emoji sequence
 
-#: Script tags by index in the property table; the first three are fixed.
+#: Script tags by index in the property table; the first three are fixed (the compiled pass
+#: takes Common and Inherited to be 0 and 1).
 _SCRIPTS: list[str] = [COMMON, INHERITED, UNKNOWN]
 _SCRIPT_INDEX: dict[str, int] = {tag: i for i, tag in enumerate(_SCRIPTS)}
 _UNKNOWN_INDEX = _SCRIPT_INDEX[UNKNOWN]
