@@ -132,32 +132,28 @@ cdef inline double* write_float64(object array, Py_ssize_t* length) except? NULL
     return <double*>vector_data(array, REAL, 8, True, length)
 
 
+cdef inline char* matrix_data(
+    object array, Kind kind, Py_ssize_t itemsize, Py_ssize_t* rows, Py_ssize_t* columns
+) except? NULL:
+    """The data, rows and columns of a 2-D C-contiguous array, read only (its rows one after
+    the other; see `array_data`)."""
+    cdef Py_ssize_t shape[2]
+    cdef Py_ssize_t step
+    cdef char* data = array_data(array, kind, itemsize, False, 2, True, shape, &step)
+    rows[0], columns[0] = shape[0], shape[1]
+    return data
+
+
 cdef inline const uint8_t* read_uint8_matrix(
     object array, Py_ssize_t* rows, Py_ssize_t* columns
 ) except? NULL:
-    """The data, rows and columns of a 2-D C-contiguous uint8 array (its rows one after the
-    other)."""
-    cdef Py_ssize_t shape[2]
-    cdef Py_ssize_t step
-    cdef const uint8_t* data = <const uint8_t*>array_data(
-        array, UNSIGNED, 1, False, 2, True, shape, &step
-    )
-    rows[0], columns[0] = shape[0], shape[1]
-    return data
+    return <const uint8_t*>matrix_data(array, UNSIGNED, 1, rows, columns)
 
 
 cdef inline const int64_t* read_int64_matrix(
     object array, Py_ssize_t* rows, Py_ssize_t* columns
 ) except? NULL:
-    """The data, rows and columns of a 2-D C-contiguous int64 array (its rows one after the
-    other)."""
-    cdef Py_ssize_t shape[2]
-    cdef Py_ssize_t step
-    cdef const int64_t* data = <const int64_t*>array_data(
-        array, SIGNED, 8, False, 2, True, shape, &step
-    )
-    rows[0], columns[0] = shape[0], shape[1]
-    return data
+    return <const int64_t*>matrix_data(array, SIGNED, 8, rows, columns)
 
 
 cdef inline int64_t* write_int64_rows(
