@@ -113,17 +113,21 @@ cdef inline Inside inside_page(
 
 
 cdef int check_slots(
-    const int64_t* slots, Py_ssize_t n, const int64_t* start, const int64_t* glyph_width,
-    const int64_t* glyph_height, Py_ssize_t atlas_n, Py_ssize_t bitmaps_n,
+    const int64_t* slots, Py_ssize_t n, const int64_t* start, Py_ssize_t start_n,
+    const int64_t* glyph_width, Py_ssize_t glyph_width_n, const int64_t* glyph_height,
+    Py_ssize_t glyph_height_n, Py_ssize_t other_n, Py_ssize_t bitmaps_n,
 ) except -1:
-    """Refuse a glyph whose slot is not one of the atlas's `atlas_n`, or whose bitmap (`start`,
+    """Refuse atlas columns of different lengths (`other_n`: that of one more column the pass
+    reads), a glyph whose slot is not one of the atlas's, or one whose bitmap (`start`,
     `glyph_width` x `glyph_height` bytes) lies outside the `bitmaps_n` bytes of pixels given:
     the passes read bitmaps unchecked."""
+    if not (start_n == glyph_width_n == glyph_height_n == other_n):
+        raise ValueError("the atlas's columns differ in length")
     cdef Py_ssize_t i
     cdef int64_t slot, w, h
     for i in range(n):
         slot = slots[i]
-        if not 0 <= slot < atlas_n:
+        if not 0 <= slot < glyph_width_n:
             raise IndexError(f"glyph {i} has no slot {slot}")
         w, h = glyph_width[slot], glyph_height[slot]
         if start[slot] < 0 or w < 0 or h < 0 or start[slot] + w * h > bitmaps_n:
@@ -179,9 +183,10 @@ def composite(
     cdef bint paged = page_n > 0
     if left_n != n or top_n != n or (paged and page_n != n):
         raise ValueError("slots, left, top and page differ in length")
-    if not (start_n == count_n == glyph_width_n == glyph_height_n):
-        raise ValueError("the atlas's columns differ in length")
-    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
+    check_slots(
+        slots, n, start, start_n, glyph_width, glyph_width_n, glyph_height, glyph_height_n, count_n,
+        bitmaps_n,
+    )
     for i in range(n if paged else 0):
         if not (0 <= page[i] and (page[i] + 1) * page_size <= ink_n):
             raise IndexError(f"glyph {i} lies on page {page[i]}, beyond the pages given")
@@ -287,9 +292,10 @@ def clipped_ink(
     cdef int64_t slot, w, h, page_w, page_h, x, y, r, c, outside = 0, total = 0
     if page_n != n or left_n != n or top_n != n:
         raise ValueError("slots, left, top and page differ in length")
-    if not (start_n == glyph_width_n == glyph_height_n == glyph_ink_n):
-        raise ValueError("the atlas's columns differ in length")
-    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
+    check_slots(
+        slots, n, start, start_n, glyph_width, glyph_width_n, glyph_height, glyph_height_n,
+        glyph_ink_n, bitmaps_n,
+    )
     for i in range(n):
         if page[i] < 0 or page[i] >= page_width_n or page[i] >= page_height_n:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {page_width_n}")
@@ -364,9 +370,10 @@ def inked_patches(
         raise ValueError("slots, left, top and page differ in length")
     if size_columns != 2 or grid_columns != 2 or grid_rows != pages or patch < 1:
         raise ValueError("page sizes and grids must be (width, height) and (rows, columns) per page")
-    if not (start_n == glyph_width_n == glyph_height_n):
-        raise ValueError("the atlas's columns differ in length")
-    check_slots(slots, n, start, glyph_width, glyph_height, glyph_width_n, bitmaps_n)
+    check_slots(
+        slots, n, start, start_n, glyph_width, glyph_width_n, glyph_height, glyph_height_n,
+        glyph_width_n, bitmaps_n,
+    )
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
