@@ -139,6 +139,16 @@ def test_columns_that_differ_in_length_or_point_past_the_tables_are_refused() ->
         _composite.inked_patches(
             one, one, one, one, np.array([[6, 4]]), np.array([[1, 1]]), one, *past[2:], 16
         )
+    # Atlas columns of different lengths (a height for a second slot) are refused by each pass.
+    short = (one, one, np.ones(1, dtype=np.int64), np.ones(2, dtype=np.int64), atlas[4])
+    with pytest.raises(ValueError, match="atlas's columns differ"):
+        _composite.composite(ink, 4, 6, one, one, one, NO_INDEX, *short, True, False)
+    with pytest.raises(ValueError, match="atlas's columns differ"):
+        _composite.clipped_ink(one, one, one, one, sizes, sizes, one, *short[2:4], one, short[4])
+    with pytest.raises(ValueError, match="atlas's columns differ"):
+        _composite.inked_patches(
+            one, one, one, one, np.array([[6, 4]]), np.array([[1, 1]]), one, *short[2:], 16
+        )
     advances = np.ones(3, dtype=np.int32)
     with pytest.raises(ValueError, match="glyph columns differ"):
         _layout.glyph_advances(
