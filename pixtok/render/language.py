@@ -6,13 +6,18 @@ buffer's language, which is how Noto Sans CJK draws 語 or 直 in their Japanese
 forms, and ICU's line breaker takes it as its locale. Without a `lang` option, Han, kana and
 Hangul runs get a language inferred from their paragraph: kana means Japanese, Hangul Korean,
 and Han alone the document's language (Japanese if the document has kana, Korean if it has
-Hangul, else Simplified Chinese). Runs in other scripts get none (HarfBuzz's default language
-system), which is what the bundled fonts are designed for.
+Hangul, else Chinese). Chinese is Traditional (`zh-Hant`) when the document has more characters
+that only Traditional Chinese writes (們 這 國) than characters that only Simplified Chinese
+writes (们 这 国), else Simplified (`zh-Hans`); the two lists come from the Unicode Han database
+(`han_forms`). Runs in other scripts get none (HarfBuzz's default language system), which is
+what the bundled fonts are designed for.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from importlib import resources
 
 import numpy as np
 
@@ -82,20 +87,44 @@ def _within(cps: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, cps, side="right") % 2 == 1
 
 
+@functools.cache
+def han_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """The Han characters that only Simplified Chinese writes, and those that only Traditional
+    Chinese writes (pixtok/data/han_forms.txt, derived from Unihan by scripts/make_han_forms.py)."""
+    lists = {}
+    text = resources.files("pixtok").joinpath("data", "han_forms.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, characters = line.split("\t")
+            lists[name] = frozenset(characters)
+    return lists["simplified"], lists["traditional"]
+
+
 def cjk_languages(cps: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
     """The inferred language of each paragraph's CJK runs, as indices into CJK_LANGUAGES.
 
     `paragraph` numbers each character's paragraph (ascending from 0). A paragraph with
     kana is Japanese and one with Hangul Korean; one with Han alone takes the document's
-    language (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese).
+    language (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese:
+    Traditional when more of its characters are Traditional only than Simplified only).
     """
     count = int(paragraph[-1]) + 1 if len(paragraph) else 0
     kana = np.bincount(paragraph, weights=_within(cps, _KANA_EDGES), minlength=count) > 0
     hangul = np.bincount(paragraph, weights=_within(cps, _HANGUL_EDGES), minlength=count) > 0
-    document = JAPANESE if kana.any() else KOREAN if hangul.any() else CHINESE
+    document = JAPANESE if kana.any() else KOREAN if hangul.any() else chinese_standard(cps)
     return np.where(kana, JAPANESE, np.where(hangul, KOREAN, document)).astype(np.int8)
 
 
+def chinese_standard(cps: np.ndarray) -> int:
+    """TRADITIONAL_CHINESE when more of the characters are written only in Traditional Chinese
+    than only in Simplified Chinese, else CHINESE (Simplified: a tie, or neither, included)."""
+    simplified, traditional = han_forms()
+    characters = "".join(map(chr, np.asarray(cps).tolist()))
+    simplified_count = sum(1 for c in characters if c in simplified)
+    traditional_count = sum(1 for c in characters if c in traditional)
+    return TRADITIONAL_CHINESE if traditional_count > simplified_count else CHINESE
+
+
 #: Languages inference can give CJK runs, by index.
-CJK_LANGUAGES = ("ja", "ko", "zh-Hans")
-JAPANESE, KOREAN, CHINESE = 0, 1, 2
+CJK_LANGUAGES = ("ja", "ko", "zh-Hans", "zh-Hant")
+JAPANESE, KOREAN, CHINESE, TRADITIONAL_CHINESE = 0, 1, 2, 3
