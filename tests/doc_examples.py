@@ -34,6 +34,7 @@ CORPUS_FILES = {
     "de.txt": "de_prose_debian-reference.txt",
     "fr.txt": "fr_prose_debian-reference.txt",
     "zh.txt": "zh-cn_prose_debian-reference.txt",
+    "zh-tw.txt": "zh-tw_prose_debian-reference.txt",
     "ja.txt": "ja_prose_debian-reference.txt",
     "ko.txt": "ko_prose_gnome-help.txt",
     "ar.txt": "ar_msgstr_gtk20-properties.txt",

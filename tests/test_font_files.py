@@ -282,6 +282,7 @@ def test_corpus_scripts_each_come_from_their_intended_font() -> None:
         "he_": ("NotoSansHebrew-Regular.ttf", "HEBREW"),
         "hi_": ("NotoSansDevanagari-Regular.ttf", "DEVANAGARI"),
         "zh-cn_": (HAN, "CJK"),
+        "zh-tw_": (HAN, "CJK"),
         "ja_": (HAN, "HIRAGANA"),
         "ko_": (HANGUL, "HANGUL"),
         "th_": ("NotoSansThai-Regular.ttf", "THAI"),
