@@ -21,6 +21,7 @@ from pixtok.render.direction import has_rtl, reference_levels, text_levels
 from pixtok.render.fonts import Font, FontChain
 from pixtok.render.harfbuzz import UharfbuzzShaper, c_library
 from pixtok.render.itemize import _UNSEEN, CJK_GROUP, Itemizer, Runs, _property_table, char_properties
+from pixtok.render.language import han_forms
 from pixtok.render.shaping import Shaper
 from pixtok.render.text import codepoints
 
@@ -254,12 +255,16 @@ def languages_stated_plainly(text: str, fonts: list[int]) -> list[str]:
     of the nearest letter (before it, else after); a Han, kana or Hangul one takes its
     paragraph's language (with kana, by the Unicode blocks: Japanese, else with Hangul: Korean,
     else the document's: Japanese with kana anywhere, else Korean with Hangul anywhere, else
-    Chinese); a newline takes the language of the nearest other character before it, else
-    after it."""
+    Traditional Chinese if more of its characters are in the Traditional-only list than in
+    the Simplified-only one, else Simplified Chinese); a newline takes the language of the
+    nearest other character before it, else after it."""
     paragraphs = text.split("\n")
     kana = [bool(KANA_BLOCKS.search(p)) for p in paragraphs]
     hangul = [bool(HANGUL_BLOCKS.search(p)) for p in paragraphs]
-    document = "ja" if any(kana) else "ko" if any(hangul) else "zh-Hans"
+    simplified, traditional = han_forms()
+    more_traditional = sum(c in traditional for c in text) > sum(c in simplified for c in text)
+    chinese = "zh-Hant" if more_traditional else "zh-Hans"
+    document = "ja" if any(kana) else "ko" if any(hangul) else chinese
     cjk = regex.compile(r"[\p{scx=Han}\p{scx=Hira}\p{scx=Kana}\p{scx=Hang}]")
     codes: list[str | None] = []  # None: a newline, decided below
     offset = 0
@@ -291,6 +296,9 @@ PIECES = [
     "텍스트",
     "日本語",
     "中文",
+    "這個",  # written only in Traditional Chinese
+    "國",
+    "们说",  # written only in Simplified Chinese
     "ひらがな",
     "カタ",
     "ー",

@@ -139,6 +139,11 @@ def test_japanese_language_is_inferred_and_picks_japanese_forms() -> None:
     [
         ("日本語のテキスト", ["ja"]),
         ("中文文本", ["zh-Hans"]),
+        ("這是繁體中文", ["zh-Hant"]),  # 這 體: written only in Traditional Chinese
+        ("这是简体中文", ["zh-Hans"]),  # 简: only in Simplified Chinese
+        ("們们", ["zh-Hans"]),  # as many of each: Simplified, as with neither
+        ("這個国", ["zh-Hant"]),
+        ("這個\n中文", ["zh-Hant"]),  # the document decides for every Han-only paragraph
         ("한국어 텍스트", ["ko"]),
         ("語学\nひらがな", ["ja"]),  # a Han-only paragraph of a Japanese document is Japanese
         ("plain English", []),
@@ -199,6 +204,7 @@ def test_full_width_punctuation_takes_the_glyph_forms_of_its_text(
         ("ja_prose_debian-reference.txt", None, "ja", "NotoSansCJK-Han.otf", "Hani"),
         ("zh-cn_prose_debian-reference.txt", None, "zh-Hans", "NotoSansCJK-Han.otf", "Hani"),
         ("zh-cn_prose_debian-reference.txt", "zh-Hant", "zh-Hant", "NotoSansCJK-Han.otf", "Hani"),
+        ("zh-tw_prose_debian-reference.txt", None, "zh-Hant", "NotoSansCJK-Han.otf", "Hani"),
         ("ja_prose_debian-reference.txt", "ko", "ko", "NotoSansCJK-Han.otf", "Hani"),
         ("ko_prose_gnome-help.txt", None, "ko", "NotoSansCJK-Hangul.otf", "Hang"),
         ("ar_msgstr_gtk20-properties.txt", None, "ar", "NotoNaskhArabic-Regular.ttf", "Arab"),

@@ -45,6 +45,8 @@ cdef uint16_t INVISIBLE = 1 << 9
 cdef uint16_t STRONG = 1 << 10
 cdef uint16_t SPACE = 1 << 11
 cdef uint16_t EMOJI = 1 << 12
+cdef uint16_t SIMPLIFIED = 1 << 13  # a Han character only Simplified Chinese writes
+cdef uint16_t TRADITIONAL = 1 << 14  # a Han character only Traditional Chinese writes
 
 #: Code points of the Basic Multilingual Plane, where coverage is a table lookup.
 cdef uint32_t BMP = 0x10000
@@ -87,6 +89,7 @@ cdef struct Text:
     int32_t drawn_font  # ... this one (-3: there are none)
     bint one_script  # all letters have the same script...
     int16_t first_script  # ... this one (-1: there are none)
+    Py_ssize_t han_balance  # characters only Traditional Chinese writes, less those only Simplified
     bint orphans  # some paragraph has characters but no letter
     bint any_pinned  # some character's font is pinned
     # What the scan found.
@@ -391,6 +394,7 @@ cdef bint _survey(Text* t, const uint16_t* property_table, uint16_t unseen, cons
     cdef uint16_t any_letter = 0, has_letter = 0
     cdef bint orphans = False, has_text = False, any_text = False
     cdef int32_t paragraphs = 0
+    cdef Py_ssize_t han_balance = 0
     for i in range(n):
         cp = cps[i]
         if property_table != NULL:
@@ -402,6 +406,7 @@ cdef bint _survey(Text* t, const uint16_t* property_table, uint16_t unseen, cons
             p = props[i]
             b = base[i]
         any_levels |= levels[i]
+        han_balance += ((p & TRADITIONAL) != 0) - ((p & SIMPLIFIED) != 0)
         strong = (p & STRONG) >> 10
         letter_mask = -strong  # all ones for a letter, else zero
         scripts_or |= p & SCRIPT_BITS & letter_mask
@@ -426,6 +431,7 @@ cdef bint _survey(Text* t, const uint16_t* property_table, uint16_t unseen, cons
     t.drawn_font = least if any_text else -3
     t.one_script = not any_letter or scripts_or == scripts_and
     t.first_script = <int16_t>scripts_or if any_letter else -1
+    t.han_balance = han_balance
     t.orphans = orphans or (has_text and not has_letter)
     return True
 
@@ -508,7 +514,7 @@ cdef int8_t _one_language(const Text* t, const Rules* r) noexcept:
     """The language `_infer_languages` gives every character of a text whose letters are all of
     one CJK or Hangul script, when all its paragraphs have the same one; else -1. A paragraph
     with kana is Japanese (0), one with Hangul Korean (1), one with neither takes the
-    document's language: Japanese with kana anywhere, else Chinese (2). (Korean, the rule's
+    document's language: Japanese with kana anywhere, else Chinese (`_chinese`). (Korean, the rule's
     other choice, cannot be the document's here: Hangul is a script of its own, so a text with
     Hangul letters and one script has Hangul in every paragraph with text.)"""
     cdef Py_ssize_t i
@@ -534,8 +540,14 @@ cdef int8_t _one_language(const Text* t, const Rules* r) noexcept:
     if kinds == 2:
         return 1
     if kinds == 4:
-        return 2
+        return _chinese(t)
     return -1
+
+
+cdef int8_t _chinese(const Text* t) noexcept:
+    """The language of a Chinese document: Traditional (3) when more of its characters are
+    written only in Traditional Chinese than only in Simplified Chinese, else Simplified (2)."""
+    return 3 if t.han_balance > 0 else 2
 
 
 cdef object _apply_rules(Text* t, const Rules* r, object covers_beyond, list script_names, tuple languages):
@@ -850,7 +862,7 @@ cdef inline bint _within(const int64_t* edges, Py_ssize_t count, uint32_t cp) no
 cdef int _infer_languages(Text* t, const Rules* r) except -1:
     """`language.cjk_languages` for the CJK and Hangul characters: a paragraph with kana is
     Japanese (0), one with Hangul Korean (1); one with Han alone takes the document's language
-    (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese, 2)."""
+    (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese: `_chinese`)."""
     cdef Py_ssize_t n = t.n, i, paragraph
     cdef uint8_t* seen = <uint8_t*>calloc(2 * (t.paragraphs + 1), 1)
     if seen == NULL:
@@ -869,7 +881,7 @@ cdef int _infer_languages(Text* t, const Rules* r) except -1:
             any_hangul = True
         if t.kind[i] & NEWLINE:
             paragraph += 1
-    document = 0 if any_kana else 1 if any_hangul else 2
+    document = 0 if any_kana else 1 if any_hangul else _chinese(t)
     paragraph = 0
     for i in range(n):
         if r.cjk_script[t.resolved[i]] or t.resolved[i] == r.hangul_script:

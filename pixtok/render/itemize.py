@@ -32,7 +32,7 @@ from pixtok.render._itemize import (
     itemize_pass,
 )
 from pixtok.render.fonts import Font, FontChain, bmp_font_scripts, needs_glyph
-from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES
+from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES, han_forms
 from pixtok.render.scripts import COMMON, INHERITED, UNKNOWN, script_tag
 
 _UNSEEN = 0xFFFF
@@ -42,6 +42,8 @@ _INVISIBLE = 1 << 9  # shapes to nothing (controls, joiners, variation selectors
 _STRONG = 1 << 10  # a letter of some script
 _SPACE = 1 << 11
 _EMOJI = 1 << 12  # may start or join an emoji sequence
+_SIMPLIFIED = 1 << 13  # a Han character only Simplified Chinese writes (language.han_forms)
+_TRADITIONAL = 1 << 14  # a Han character only Traditional Chinese writes
 
 #: Script tags by index in the property table; the first three are fixed (the compiled pass
 #: takes Common and Inherited to be 0 and 1).
@@ -112,6 +114,11 @@ def _describe(cp: int) -> int:
         or (first <= cp <= last and _EXTENDED_PICTOGRAPHIC.match(char))
     ):
         flags |= _EMOJI
+    simplified, traditional = han_forms()
+    if char in simplified:
+        flags |= _SIMPLIFIED
+    elif char in traditional:
+        flags |= _TRADITIONAL
     return index | flags
 
 
