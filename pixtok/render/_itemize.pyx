@@ -860,9 +860,10 @@ cdef inline bint _within(const int64_t* edges, Py_ssize_t count, uint32_t cp) no
 
 
 cdef int _infer_languages(Text* t, const Rules* r) except -1:
-    """`language.cjk_languages` for the CJK and Hangul characters: a paragraph with kana is
-    Japanese (0), one with Hangul Korean (1); one with Han alone takes the document's language
-    (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese: `_chinese`)."""
+    """The language of every CJK and Hangul character, by the rule `language` states: a
+    paragraph with kana is Japanese (0), one with Hangul Korean (1); one with Han alone takes the
+    document's language (Japanese with kana anywhere, else Korean with Hangul anywhere, else
+    Chinese: `_chinese`)."""
     cdef Py_ssize_t n = t.n, i, paragraph
     cdef uint8_t* seen = <uint8_t*>calloc(2 * (t.paragraphs + 1), 1)
     if seen == NULL:

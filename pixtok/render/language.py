@@ -82,11 +82,6 @@ def _edges(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
 _KANA_EDGES, _HANGUL_EDGES = _edges(_KANA), _edges(_HANGUL)
 
 
-def _within(cps: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Which code points fall in the sorted ranges whose [start, end) edges are given."""
-    return np.searchsorted(edges, cps, side="right") % 2 == 1
-
-
 @functools.cache
 def han_forms() -> tuple[frozenset[str], frozenset[str]]:
     """The Han characters that only Simplified Chinese writes, and those that only Traditional
@@ -100,31 +95,6 @@ def han_forms() -> tuple[frozenset[str], frozenset[str]]:
     return lists["simplified"], lists["traditional"]
 
 
-def cjk_languages(cps: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
-    """The inferred language of each paragraph's CJK runs, as indices into CJK_LANGUAGES.
-
-    `paragraph` numbers each character's paragraph (ascending from 0). A paragraph with
-    kana is Japanese and one with Hangul Korean; one with Han alone takes the document's
-    language (Japanese with kana anywhere, else Korean with Hangul anywhere, else Chinese:
-    Traditional when more of its characters are Traditional only than Simplified only).
-    """
-    count = int(paragraph[-1]) + 1 if len(paragraph) else 0
-    kana = np.bincount(paragraph, weights=_within(cps, _KANA_EDGES), minlength=count) > 0
-    hangul = np.bincount(paragraph, weights=_within(cps, _HANGUL_EDGES), minlength=count) > 0
-    document = JAPANESE if kana.any() else KOREAN if hangul.any() else chinese_standard(cps)
-    return np.where(kana, JAPANESE, np.where(hangul, KOREAN, document)).astype(np.int8)
-
-
-def chinese_standard(cps: np.ndarray) -> int:
-    """TRADITIONAL_CHINESE when more of the characters are written only in Traditional Chinese
-    than only in Simplified Chinese, else CHINESE (Simplified: a tie, or neither, included)."""
-    simplified, traditional = han_forms()
-    characters = "".join(map(chr, np.asarray(cps).tolist()))
-    simplified_count = sum(1 for c in characters if c in simplified)
-    traditional_count = sum(1 for c in characters if c in traditional)
-    return TRADITIONAL_CHINESE if traditional_count > simplified_count else CHINESE
-
-
-#: Languages inference can give CJK runs, by index.
+#: Languages inference can give CJK runs, by index: the itemizer's compiled pass (`_itemize`)
+#: gives Japanese 0, Korean 1, Simplified Chinese 2 and Traditional Chinese 3.
 CJK_LANGUAGES = ("ja", "ko", "zh-Hans", "zh-Hant")
-JAPANESE, KOREAN, CHINESE, TRADITIONAL_CHINESE = 0, 1, 2, 3
