@@ -15,9 +15,10 @@ ratio pixel/spm is what to read (the goal is <= 2).
 Two figures. `new text` (the headline, as a corpus run meets text): every corpus file is cut
 into non-overlapping windows; the Comparer is warmed on the last quarter of every file, then
 each other window is measured once, pixel path and SentencePiece interleaved window by window,
-in each of several rounds with a fresh Comparer (each window's best round kept, on both
-sides). `repeat`: the whole file again and again, best of several rounds after a warm-up on the
-same text.
+in each of several rounds, each in a fresh process with a fresh Comparer (each window's best
+round kept, on both sides): no round meets what a round before it left in the process.
+`repeat`: the whole file again and again, best of several rounds after a warm-up on the same
+text.
 
 Run: `python benchmarks/bench_compare.py [--rounds N] [--preset glyph] [--clock cpu|wall] [--json]
 [--no-repeat]`.
@@ -28,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 import bench_render  # noqa: E402  (benchmarks/ is the script's folder)
 import sentencepiece  # noqa: E402
-from bench_render import pin_to_one_core, windows  # noqa: E402
+from bench_render import in_fresh_process, pin_to_one_core, set_clock, windows  # noqa: E402
 
 from pixtok import RenderConfig  # noqa: E402
 from pixtok.compare import DEFAULT_ENCODERS, CompareOptions, Comparer  # noqa: E402
@@ -50,34 +50,17 @@ LATIN_CYRILLIC_CODE = ("en_", "de_", "fr_", "ru_", "code_", "data_", "math_")
 WINDOW = 1500
 
 
-def new_text(options: CompareOptions, processor: object, rounds: int) -> list[dict[str, object]]:
+def new_text(preset: str, rounds: int, clock_name: str) -> list[dict[str, object]]:
     """Pixel path and SentencePiece over windows never measured before, per file and in groups."""
-    files = sorted(CORPUS.glob("*.txt"))
-    split = {}
-    for path in files:
-        pieces = windows(path.read_text(encoding="utf-8"), WINDOW)
-        cut = max(1, len(pieces) * 3 // 4)
-        split[path.name] = (pieces[:cut], pieces[cut:] or pieces[:1])
-    best = {
-        name: ([float("inf")] * len(measured), [float("inf")] * len(measured))
-        for name, (measured, _) in split.items()
-    }
-    clock = bench_render.clock
+    split = new_text_windows()
+    best: dict[str, tuple[list[float], list[float]]] = {}
     for _ in range(rounds):
-        comparer = Comparer(options)
-        for _, warm in split.values():
-            for window in warm:
-                comparer.measure(window)
-                processor.encode(window)  # type: ignore[attr-defined]
-        for name, (measured, _) in split.items():
-            pixel_best, spm_best = best[name]
-            for k, window in enumerate(measured):
-                start = clock()
-                comparer.measure(window)
-                pixel_best[k] = min(pixel_best[k], clock() - start)
-                start = clock()
-                processor.encode(window)  # type: ignore[attr-defined]
-                spm_best[k] = min(spm_best[k], clock() - start)
+        timed = in_fresh_process(new_text_round, preset, clock_name)
+        for name, (pixel, spm) in timed.items():  # type: ignore[attr-defined]
+            if name in best:
+                pixel = [min(a, b) for a, b in zip(best[name][0], pixel, strict=True)]
+                spm = [min(a, b) for a, b in zip(best[name][1], spm, strict=True)]
+            best[name] = (pixel, spm)
     rows = []
     for name, (pixel_best, spm_best) in best.items():
         pixel, spm = sum(pixel_best), sum(spm_best)
@@ -109,6 +92,53 @@ def new_text(options: CompareOptions, processor: object, rounds: int) -> list[di
     return rows
 
 
+def new_text_windows() -> dict[str, tuple[list[str], list[str]]]:
+    """Per corpus file, the windows measured and those that warm (its last quarter)."""
+    split = {}
+    for path in sorted(CORPUS.glob("*.txt")):
+        pieces = windows(path.read_text(encoding="utf-8"), WINDOW)
+        cut = max(1, len(pieces) * 3 // 4)
+        split[path.name] = (pieces[:cut], pieces[cut:] or pieces[:1])
+    return split
+
+
+def new_text_round(preset: str, clock_name: str) -> dict[str, tuple[list[float], list[float]]]:
+    """One round of `new_text`: per file, the seconds each measured window took on the pixel
+    path and in SentencePiece, after a fresh Comparer is warmed on every file's last quarter."""
+    set_clock(clock_name)
+    clock = bench_render.clock
+    options = compare_options(preset)
+    processor = spm_processor()
+    split = new_text_windows()
+    comparer = Comparer(options)
+    for _, warm in split.values():
+        for window in warm:
+            comparer.measure(window)
+            processor.encode(window)
+    timed = {}
+    for name, (measured, _) in split.items():
+        pixel, spm = [], []
+        for window in measured:
+            start = clock()
+            comparer.measure(window)
+            pixel.append(clock() - start)
+            start = clock()
+            processor.encode(window)
+            spm.append(clock() - start)
+        timed[name] = (pixel, spm)
+    return timed
+
+
+def compare_options(preset: str) -> CompareOptions:
+    """What a default `pixtok compare` does for the pixel side, with a render preset."""
+    return CompareOptions(render=RenderConfig.from_preset(preset), tokenizers=(), encoders=DEFAULT_ENCODERS)
+
+
+def spm_processor() -> sentencepiece.SentencePieceProcessor:
+    """The SentencePiece model of `mistral-spm`, called directly."""
+    return sentencepiece.SentencePieceProcessor(model_file=str(get_tokenizer("mistral-spm").source))
+
+
 def best_time(work: Callable[[str], object], texts: list[str], rounds: int) -> float:
     for text in texts:  # warm-up: fonts, caches and models loaded before timing
         work(text)
@@ -130,15 +160,11 @@ def main() -> None:
     parser.add_argument("--no-repeat", action="store_true", help="only the new-text figure")
     args = parser.parse_args()
     pinned = pin_to_one_core()
-    bench_render.clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    set_clock(args.clock)
 
-    options = CompareOptions(
-        render=RenderConfig.from_preset(args.preset), tokenizers=(), encoders=DEFAULT_ENCODERS
-    )
-    comparer = Comparer(options)
-    model = get_tokenizer("mistral-spm").source
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(model))
-    fresh = new_text(options, processor, args.rounds)
+    comparer = Comparer(compare_options(args.preset))
+    processor = spm_processor()
+    fresh = new_text(args.preset, args.rounds, args.clock)
     if args.json:
         for row in fresh:
             print(json.dumps({"figure": "new text", **row}))

@@ -4,7 +4,8 @@ Two figures. `stream` (the headline): a stream of texts the Renderer has never s
 corpus run meets them. Each text of the test corpus is cut into windows of a few paragraphs
 that do not overlap; the Renderer and Pillow's font are warmed on the windows of the last
 quarter of the file, then every other window is measured once, pixtok and Pillow interleaved
-text by text. `warm`/`cold` (below) repeat one whole text.
+text by text. Each round of the stream runs in a process of its own, so that nothing a round
+before it met is still held by the process. `warm`/`cold` (below) repeat one whole text.
 
 For each text of the test corpus (English and Chinese by default), pixtok renders the whole
 text into 1024 x 1024 grey pages (the `page-1024` preset: 16 px text, 1.2 line height, 16 px
@@ -14,7 +15,7 @@ page, the lines pixtok put on it (from `RenderResult.line_char_span`) are handed
 raqm layout (HarfBuzz shaping, as pixtok does). Pillow is given the line breaks for free.
 A result's pages are drawn when first read, so every pixtok timing reads them.
 
-Both run in this process, pinned to one core, timed with the same clock: the process's CPU
+Both run in one process, pinned to one core, timed with the same clock: the process's CPU
 time by default (`--clock cpu`: on a machine shared with other work it leaves out the time the
 process waits for the core, which wall time counts for whichever side happens to wait), or
 wall time (`--clock wall`). Best of several rounds:
@@ -22,7 +23,8 @@ wall time (`--clock wall`). Best of several rounds:
 - `warm`: one Renderer (and one Pillow font object) kept across rounds, caches filled by a
   warm-up round, as when rendering a corpus page after page;
 - `cold`: a fresh Renderer and a fresh Pillow font every round: no shaped words, no glyph
-  bitmaps cached (font files stay loaded, as they do for the life of a process).
+  bitmaps cached (font files and the table of the characters' properties stay loaded, as
+  they do for the life of a process).
 
 Run: `python benchmarks/bench_render.py [--rounds N] [--texts en,zh-cn] [--clock cpu|wall] [--json]`.
 """
@@ -37,10 +39,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,6 +80,25 @@ PILLOW_FONT = {
 WINDOW = {"zh-cn": 400, "ja": 500, "ko": 600}
 #: The clock both sides are timed with (see the module docstring); set by --clock.
 clock: Callable[[], float] = time.process_time
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def set_clock(name: str) -> None:
+    global clock
+    clock = CLOCKS[name]
+
+
+def in_fresh_process(work: Callable[..., object], *args: object) -> object:
+    """`work(*args)` run in a new Python process (pinned to the same core, which it inherits).
+
+    A round of new text is measured this way so that it shares no state with the rounds before
+    it: tables the engine keeps for the life of a process (which code points it has described,
+    the pool of page buffers) would otherwise hold what an earlier round filled from the very
+    texts measured, and a later round, the best one, would not pay for meeting them. In a
+    fresh process they hold what the warm-up put there, as in a corpus run's process.
+    """
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(work, *args).result()
 
 
 def pin_to_one_core() -> str:
@@ -174,44 +197,26 @@ def windows(text: str, size: int) -> list[str]:
     return pieces
 
 
-def stream(name: str, config: RenderConfig, rounds: int) -> dict[str, object]:
+def stream(name: str, preset: str, rounds: int, clock_name: str) -> dict[str, object]:
     """Pages per second over texts never seen before, pixtok and Pillow interleaved.
 
     The file is cut into non-overlapping windows; the last quarter warms the caches (fonts,
-    glyph bitmaps) on other text, and each other window is measured once per round, by a fresh
-    Renderer (and a fresh Pillow font) each round, so that every measurement is of a text that
-    Renderer has not seen. Each side keeps each window's best round; `pillow_spread` is the
-    ratio of Pillow's slowest to fastest round, a measure of the machine's own noise.
+    glyph bitmaps) on other text, and each other window is measured once per round. Each round
+    runs in a fresh process (`in_fresh_process`), with a fresh Renderer and Pillow font, so that
+    every measurement is of a text neither the Renderer nor the process has seen. Each side
+    keeps each window's best round; `pillow_spread` is the ratio of Pillow's slowest to fastest
+    round, a measure of the machine's own noise.
     """
-    text = (CORPUS / TEXTS[name]).read_text(encoding="utf-8")
-    pieces = windows(text, WINDOW.get(name, 800))
-    cut = max(1, len(pieces) * 3 // 4)
-    measured, warm = pieces[:cut], pieces[cut:] or pieces[:1]
-    ours = [float("inf")] * len(measured)
-    theirs = [float("inf")] * len(measured)
+    ours: list[float] = []
+    theirs: list[float] = []
     pillow_rounds: list[float] = []
     pages = 0
     for _ in range(rounds):
-        renderer = Renderer(config)
-        font_path = _pillow_font(name, config, renderer.render(warm[0]))
-        pillow = PillowPages(str(font_path), config)
-        for window in warm:
-            pillow.draw(page_lines(window, renderer.render(window)))
-        pages = 0
-        pillow_round = 0.0
-        for k, window in enumerate(measured):
-            start = clock()
-            result = renderer.render(window)
-            _ = result.pages  # drawn when first read
-            ours[k] = min(ours[k], clock() - start)
-            lines = page_lines(window, result)
-            start = clock()
-            pillow.draw(lines)
-            took = clock() - start
-            theirs[k] = min(theirs[k], took)
-            pillow_round += took
-            pages += result.page_count
-        pillow_rounds.append(pillow_round)
+        ours_now, theirs_now, pages = in_fresh_process(stream_round, name, preset, clock_name)  # type: ignore[misc]
+        ours = [min(a, b) for a, b in zip(ours, ours_now, strict=True)] if ours else ours_now
+        theirs = [min(a, b) for a, b in zip(theirs, theirs_now, strict=True)] if theirs else theirs_now
+        pillow_rounds.append(sum(theirs_now))
+    measured = stream_windows(name)[0]
     return {
         "text": name,
         "texts": len(measured),
@@ -222,6 +227,39 @@ def stream(name: str, config: RenderConfig, rounds: int) -> dict[str, object]:
         "ratio_stream": round(sum(theirs) / sum(ours), 2),
         "pillow_spread": round(max(pillow_rounds) / min(pillow_rounds), 2),
     }
+
+
+def stream_windows(name: str) -> tuple[list[str], list[str]]:
+    """The windows of a text that are measured, and those that warm the caches (its last quarter)."""
+    text = (CORPUS / TEXTS[name]).read_text(encoding="utf-8")
+    pieces = windows(text, WINDOW.get(name, 800))
+    cut = max(1, len(pieces) * 3 // 4)
+    return pieces[:cut], pieces[cut:] or pieces[:1]
+
+
+def stream_round(name: str, preset: str, clock_name: str) -> tuple[list[float], list[float], int]:
+    """One round of `stream`: the seconds pixtok and Pillow took for each measured window, and
+    the pages drawn."""
+    set_clock(clock_name)
+    config = RenderConfig.from_preset(preset)
+    measured, warm = stream_windows(name)
+    renderer = Renderer(config)
+    font_path = _pillow_font(name, config, renderer.render(warm[0]))
+    pillow = PillowPages(str(font_path), config)
+    for window in warm:
+        pillow.draw(page_lines(window, renderer.render(window)))
+    ours, theirs, pages = [], [], 0
+    for window in measured:
+        start = clock()
+        result = renderer.render(window)
+        _ = result.pages  # drawn when first read
+        ours.append(clock() - start)
+        lines = page_lines(window, result)
+        start = clock()
+        pillow.draw(lines)
+        theirs.append(clock() - start)
+        pages += result.page_count
+    return ours, theirs, pages
 
 
 def _pillow_font(name: str, config: RenderConfig, result: RenderResult) -> str:
@@ -256,11 +294,10 @@ def main() -> None:
     if not features.check("raqm"):
         sys.exit("bench_render: Pillow was built without libraqm; its layout would not shape text")
     pinned = pin_to_one_core()
-    global clock
-    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    set_clock(args.clock)
     config = RenderConfig.from_preset(args.preset)
     names = [name.strip() for name in args.texts.split(",")]
-    streams = [] if args.no_stream else [stream(name, config, args.rounds) for name in names]
+    streams = [] if args.no_stream else [stream(name, args.preset, args.rounds, args.clock) for name in names]
     rows = [] if args.no_repeat else [measure(name, args.rounds, config) for name in names]
     info = {
         **machine(),
