@@ -201,10 +201,11 @@ def emoji_sequences(text: str) -> list[tuple[int, int, bool]]:
     return found
 
 
-def needs_glyph(char: str) -> bool:
+def needs_glyph(char: str, category: str | None = None) -> bool:
     """Whether a character must leave a glyph: controls and format characters (ZWJ, ZWNJ, marks of
-    direction, variation selectors) shape to nothing, so a font lacking them is not 'missing' them."""
-    category = unicodedata.category(char)
+    direction, variation selectors) shape to nothing, so a font lacking them is not 'missing' them.
+    `category` is the character's general category, where the caller has it already."""
+    category = category or unicodedata.category(char)
     if category in ("Cc", "Cf", "Zl", "Zp"):
         return False
     cp = ord(char)

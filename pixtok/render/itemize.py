@@ -9,9 +9,12 @@ after them), in that run's font when it has them. Han, kana and Bopomofo form on
 group, so a Japanese or Chinese paragraph is one run: HarfBuzz then applies kerning and
 proportional punctuation across kanji and kana as it does when shaping the paragraph whole.
 
-Per-character properties and fonts are looked up in code point tables filled on first sight;
-the rules above run as one compiled pass over the characters (`_itemize`), which reads the
-tables itself when they already describe every character of a text.
+Per-character properties and fonts are looked up in code point tables. The properties of every
+code point ship with pixtok, made for the version of the Unicode database of the Python it runs
+on (a text's first render then describes none of its characters; under another version the
+table is filled as characters are met); fonts are decided for a block of code points at a time
+as texts meet them. The rules above run as one compiled pass over the characters (`_itemize`),
+which reads the tables itself when they already describe every character of a text.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import regex
@@ -33,7 +37,7 @@ from pixtok.render._itemize import (
 )
 from pixtok.render.fonts import Font, FontChain, bmp_font_scripts, needs_glyph
 from pixtok.render.language import _HANGUL_EDGES, _KANA_EDGES, CJK_LANGUAGES, han_forms
-from pixtok.render.scripts import COMMON, INHERITED, UNKNOWN, script_tag
+from pixtok.render.scripts import COMMON, INHERITED, SCRIPT_TAGS, UNKNOWN, script_tag
 
 _UNSEEN = 0xFFFF
 # Flags of the per-character property table (above the 8-bit script index).
@@ -45,9 +49,9 @@ _EMOJI = 1 << 12  # may start or join an emoji sequence
 _SIMPLIFIED = 1 << 13  # a Han character only Simplified Chinese writes (language.han_forms)
 _TRADITIONAL = 1 << 14  # a Han character only Traditional Chinese writes
 
-#: Script tags by index in the property table; the first three are fixed (the compiled pass
+#: Script tags by index in the property table: every tag `script_tag` gives (the compiled pass
 #: takes Common and Inherited to be 0 and 1).
-_SCRIPTS: list[str] = [COMMON, INHERITED, UNKNOWN]
+_SCRIPTS: tuple[str, ...] = (COMMON, INHERITED, UNKNOWN, *dict.fromkeys(SCRIPT_TAGS.values()))
 _SCRIPT_INDEX: dict[str, int] = {tag: i for i, tag in enumerate(_SCRIPTS)}
 _UNKNOWN_INDEX = _SCRIPT_INDEX[UNKNOWN]
 #: Scripts shaped as one run when they meet: Han, kana and Bopomofo share a font and its features.
@@ -81,45 +85,74 @@ def bmp_coverage(font: Font) -> np.ndarray:
     return table
 
 
+#: The property table of every code point, as `_describe` gives it, for one version of Python's
+#: Unicode database (`unicodedata.unidata_version`), made by scripts/make_properties.py.
+PROPERTIES_FILE = "properties-unicode-{}.npz"
+
+
 def _property_table() -> np.ndarray:
+    """Script index and flags of every code point: the table shipped for this Python's version
+    of the Unicode database, or, for another version, a table filled as characters are met."""
     global _props
     if _props is None:
-        _props = np.full(0x110000, _UNSEEN, dtype=np.uint16)
+        _props = _shipped_properties(unicodedata.unidata_version)
+        if _props is None:
+            _props = np.full(0x110000, _UNSEEN, dtype=np.uint16)
     return _props
 
 
-def _describe(cp: int) -> int:
-    char = chr(cp)
-    tag = script_tag(char)
-    index = _SCRIPT_INDEX.get(tag)
-    if index is None:
-        if len(_SCRIPTS) >= 255:
-            tag, index = UNKNOWN, _SCRIPT_INDEX[UNKNOWN]
-        else:
-            index = _SCRIPT_INDEX[tag] = len(_SCRIPTS)
-            _SCRIPTS.append(tag)
-    flags = 0
-    if unicodedata.category(char)[0] == "M":
-        flags |= _MARK
-    if not needs_glyph(char):
-        flags |= _INVISIBLE
-    if tag not in (COMMON, INHERITED):
-        flags |= _STRONG
-    if char.isspace():
-        flags |= _SPACE
-    first, last = _PICTOGRAPHIC_SYMBOLS
-    if (
-        cp in _EMOJI_POINTS
-        or any(low <= cp <= high for low, high in _EMOJI_RANGES)
-        or (first <= cp <= last and _EXTENDED_PICTOGRAPHIC.match(char))
-    ):
-        flags |= _EMOJI
+def _shipped_properties(version: str) -> np.ndarray | None:
+    """The shipped property table for a version of the Unicode database (None: none shipped,
+    or one whose script indices are not this pixtok's: it is then filled as characters are met)."""
+    source = resources.files("pixtok").joinpath("data", PROPERTIES_FILE.format(version))
+    if not source.is_file():
+        return None
+    with source.open("rb") as stream, np.load(stream) as saved:
+        table = np.array(saved["table"], dtype=np.uint16)
+        scripts = tuple(saved["scripts"].tolist())
+    return table if scripts == _SCRIPTS and len(table) == 0x110000 else None
+
+
+def _describe(cps: list[int]) -> np.ndarray:
+    """Script index and flags of each code point, as the property table holds them.
+
+    Called with all the code points of a text the table does not describe yet, in one pass: a
+    text in a script the process has not met brings hundreds, and one call per code point,
+    with a lookup of the Han form lists and a write into the table each, cost several times
+    the description itself.
+    """
     simplified, traditional = han_forms()
-    if char in simplified:
-        flags |= _SIMPLIFIED
-    elif char in traditional:
-        flags |= _TRADITIONAL
-    return index | flags
+    first_symbol, last_symbol = _PICTOGRAPHIC_SYMBOLS
+    emoji_ranges = _EMOJI_RANGES
+    script_index = _SCRIPT_INDEX
+    values = np.empty(len(cps), dtype=np.uint16)
+    for k, cp in enumerate(cps):
+        char = chr(cp)
+        category = unicodedata.category(char)
+        tag = script_tag(char, category)
+        flags = script_index[tag]
+        if category[0] == "M":
+            flags |= _MARK
+        if not needs_glyph(char, category):
+            flags |= _INVISIBLE
+        if tag != COMMON and tag != INHERITED:
+            flags |= _STRONG
+        if char.isspace():
+            flags |= _SPACE
+        if (
+            cp in _EMOJI_POINTS
+            or emoji_ranges[0][0] <= cp <= emoji_ranges[0][1]
+            or emoji_ranges[1][0] <= cp <= emoji_ranges[1][1]
+            or emoji_ranges[2][0] <= cp <= emoji_ranges[2][1]
+            or (first_symbol <= cp <= last_symbol and _EXTENDED_PICTOGRAPHIC.match(char))
+        ):
+            flags |= _EMOJI
+        if char in simplified:
+            flags |= _SIMPLIFIED
+        elif char in traditional:
+            flags |= _TRADITIONAL
+        values[k] = flags
+    return values
 
 
 def char_properties(cps: np.ndarray) -> np.ndarray:
@@ -133,8 +166,8 @@ def _properties(cps: np.ndarray) -> tuple[np.ndarray, int]:
     codes = np.ascontiguousarray(cps, dtype=np.uint32)
     props, unseen, flags = gather_properties(table, codes, _UNSEEN)
     if unseen:
-        for cp in np.unique(codes[props == _UNSEEN]).tolist():
-            table[cp] = _describe(cp)
+        new = np.unique(codes[props == _UNSEEN])
+        table[new] = _describe(new.tolist())
         props, _, flags = gather_properties(table, codes, _UNSEEN)
     return props, flags
 
@@ -255,10 +288,9 @@ class Itemizer:
         )
 
     def _rules(self, language: str | None) -> ItemizeRules:
-        """What the compiled pass needs beyond the text, as the tables stand now (after any
-        characters seen for the first time were added to them): made again only when the user's
-        language, the scripts met or the chain's fonts have changed since the last text."""
-        key = (language, len(_SCRIPTS), len(self.chain.fonts))
+        """What the compiled pass needs beyond the text: made again only when the user's
+        language or the chain's fonts have changed since the last text."""
+        key = (language, len(self.chain.fonts))
         cached = self._rules_made  # one read and one write: a thread never sees another's key
         if cached is None or cached[0] != key:
             cached = self._rules_made = (key, self._make_rules(language))
@@ -270,7 +302,7 @@ class Itemizer:
             self._covers_beyond,
             self.chain.user_count,
             _cjk_scripts(),
-            _SCRIPT_INDEX.get("Hang", -99),
+            _SCRIPT_INDEX["Hang"],
             language is not None,
             _KANA_EDGES,
             _HANGUL_EDGES,
@@ -280,21 +312,13 @@ class Itemizer:
 
 
 @functools.cache
-def _cjk_script_table(known: int) -> np.ndarray:
-    cjk = [tag in CJK_GROUP for tag in _SCRIPTS[:known]] + [False] * (256 - known)
+def _cjk_scripts() -> np.ndarray:
+    """Which script indices are of the CJK group, over all 256 a table entry can hold."""
+    cjk = [tag in CJK_GROUP for tag in _SCRIPTS] + [False] * (256 - len(_SCRIPTS))
     return np.asarray(cjk, dtype=np.uint8)
 
 
-def _cjk_scripts() -> np.ndarray:
-    """Which script indices are of the CJK group (a table over the indices met so far)."""
-    return _cjk_script_table(len(_SCRIPTS))
-
-
 @functools.cache
-def _script_name_table(known: int) -> list[str | None]:
-    return [None if k == _UNKNOWN_INDEX else tag for k, tag in enumerate(_SCRIPTS[:known])]
-
-
 def _script_names() -> list[str | None]:
-    """The script tag of each script index met so far, None where HarfBuzz should guess it."""
-    return _script_name_table(len(_SCRIPTS))
+    """The script tag of each script index, None where HarfBuzz should guess it."""
+    return [None if k == _UNKNOWN_INDEX else tag for k, tag in enumerate(_SCRIPTS)]

@@ -37,7 +37,8 @@ _NAME_SCRIPTS: dict[str, str] = {
     "HANGUL": "hangul",
 }
 
-#: Unicode name prefixes → ISO 15924 script tags (what HarfBuzz takes as a buffer's script).
+#: Unicode name prefixes → ISO 15924 script tags (what HarfBuzz takes as a buffer's script); the
+#: Tai scripts are told apart by their second word.
 SCRIPT_TAGS: dict[str, str] = {
     "LATIN": "Latn", "GREEK": "Grek", "COPTIC": "Copt", "CYRILLIC": "Cyrl", "ARMENIAN": "Armn",
     "HEBREW": "Hebr", "ARABIC": "Arab", "SYRIAC": "Syrc", "THAANA": "Thaa", "NKO": "Nkoo",
@@ -49,7 +50,8 @@ SCRIPT_TAGS: dict[str, str] = {
     "MONGOLIAN": "Mong", "HIRAGANA": "Hira", "KATAKANA": "Kana", "KATAKANA-HIRAGANA": "Kana",
     "BOPOMOFO": "Bopo", "CJK": "Hani", "IDEOGRAPHIC": "Hani", "YI": "Yiii", "TAGALOG": "Tglg",
     "BALINESE": "Bali", "JAVANESE": "Java", "SUNDANESE": "Sund", "TIFINAGH": "Tfng", "VAI": "Vaii",
-    "LIMBU": "Limb", "TAI": "Tale", "BUGINESE": "Bugi", "CHAM": "Cham", "OL": "Olck",
+    "LIMBU": "Limb", "TAI LE": "Tale", "TAI THAM": "Lana", "TAI VIET": "Tavt", "BUGINESE": "Bugi",
+    "CHAM": "Cham", "OL": "Olck",
 }  # fmt: skip
 #: Characters of no one script (digits, punctuation, symbols, spaces, controls).
 COMMON = "Zyyy"
@@ -59,21 +61,26 @@ INHERITED = "Zinh"
 UNKNOWN = "Zzzz"
 
 
-def script_tag(char: str) -> str:
+def script_tag(char: str, category: str | None = None) -> str:
     """The ISO 15924 script of a character as HarfBuzz wants it: a script's tag for letters and
-    the marks named after a script, `Zinh` for other marks, `Zyyy` for everything of no script."""
-    category = unicodedata.category(char)
+    the marks named after a script, `Zinh` for other marks, `Zyyy` for everything of no script.
+    `category` is the character's general category, where the caller has it already."""
+    category = category or unicodedata.category(char)
     if category[0] not in "LM":
         return COMMON
-    name = unicodedata.name(char, "")
-    for prefix in ("FULLWIDTH ", "HALFWIDTH "):
-        name = name.removeprefix(prefix)
-    tag = SCRIPT_TAGS.get(name.split(" ", 1)[0])
+    word, space, rest = unicodedata.name(char, "").partition(" ")
+    if word == "FULLWIDTH" and space:
+        word, space, rest = rest.partition(" ")
+    if word == "HALFWIDTH" and space:
+        word, space, rest = rest.partition(" ")
+    if word == "TAI":  # three scripts: TAI LE, TAI THAM, TAI VIET
+        word = f"TAI {rest.partition(' ')[0]}"
+    tag = SCRIPT_TAGS.get(word)
     if tag is not None:
         return tag
     if category[0] == "M":
         return INHERITED
-    return COMMON if name.startswith("MODIFIER") else UNKNOWN
+    return COMMON if word.startswith("MODIFIER") else UNKNOWN
 
 
 #: Letters that Persian writes and Arabic does not (peh, tcheh, jeh, gaf, keheh, Farsi yeh).
