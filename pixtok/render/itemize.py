@@ -116,14 +116,12 @@ def _shipped_properties(version: str) -> np.ndarray | None:
 def _describe(cps: list[int]) -> np.ndarray:
     """Script index and flags of each code point, as the property table holds them.
 
-    Called with all the code points of a text the table does not describe yet, in one pass: a
-    text in a script the process has not met brings hundreds, and one call per code point,
-    with a lookup of the Han form lists and a write into the table each, cost several times
-    the description itself.
+    scripts/make_properties.py calls it with every code point to make the shipped table; under
+    a Unicode version no table ships for, `_properties` calls it with all the code points a text
+    brings that the table lacks, at once.
     """
     simplified, traditional = han_forms()
     first_symbol, last_symbol = _PICTOGRAPHIC_SYMBOLS
-    emoji_ranges = _EMOJI_RANGES
     script_index = _SCRIPT_INDEX
     values = np.empty(len(cps), dtype=np.uint16)
     for k, cp in enumerate(cps):
@@ -141,9 +139,7 @@ def _describe(cps: list[int]) -> np.ndarray:
             flags |= _SPACE
         if (
             cp in _EMOJI_POINTS
-            or emoji_ranges[0][0] <= cp <= emoji_ranges[0][1]
-            or emoji_ranges[1][0] <= cp <= emoji_ranges[1][1]
-            or emoji_ranges[2][0] <= cp <= emoji_ranges[2][1]
+            or any(low <= cp <= high for low, high in _EMOJI_RANGES)
             or (first_symbol <= cp <= last_symbol and _EXTENDED_PICTOGRAPHIC.match(char))
         ):
             flags |= _EMOJI
