@@ -108,13 +108,16 @@ def test_a_process_without_the_table_draws_the_same_pages() -> None:
     assert len(runs["with"]["digests"]) >= 16
 
 
-def test_described_code_points_keep_their_entries_when_more_are_met() -> None:
-    """A text's new characters are described all at once; the entries are those of the table."""
+@needs_table
+def test_a_table_filled_as_texts_come_gets_the_shipped_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no table ships, a text's new characters are described in one call when the text is
+    first met: they get the shipped table's entries, and nothing else is described."""
+    shipped = itemize._property_table().copy()
+    monkeypatch.setattr(itemize, "_props", np.full(0x110000, itemize._UNSEEN, dtype=np.uint16))
     text = "Tai Tham ᨠᩣ, Tai Viet ꪀꪱ, 日本語の文, 한국어, عربي, 🙂"
     cps = np.array([ord(c) for c in text], dtype=np.uint32)
-    expected = itemize._describe(sorted(set(cps.tolist())))
-    got = itemize.char_properties(cps)
-    lookup = dict(zip(sorted(set(cps.tolist())), expected.tolist(), strict=True))
-    assert got.tolist() == [lookup[cp] for cp in cps.tolist()]
-    scripts = {itemize._SCRIPTS[v & 0xFF] for v in got.tolist()}
+    assert itemize.char_properties(cps).tolist() == shipped[cps].tolist()
+    filled = np.flatnonzero(itemize._props != itemize._UNSEEN)
+    assert filled.tolist() == sorted(set(cps.tolist()))
+    scripts = {itemize._SCRIPTS[v & 0xFF] for v in shipped[cps].tolist()}
     assert {"Lana", "Tavt", "Hani", "Hira", "Hang", "Arab", "Latn"} <= scripts

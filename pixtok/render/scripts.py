@@ -37,8 +37,9 @@ _NAME_SCRIPTS: dict[str, str] = {
     "HANGUL": "hangul",
 }
 
-#: Unicode name prefixes → ISO 15924 script tags (what HarfBuzz takes as a buffer's script); the
-#: Tai scripts are told apart by their second word.
+#: Unicode name prefixes → ISO 15924 script tags (what HarfBuzz takes as a buffer's script). A
+#: prefix is a name's first word, or its first two where scripts share a first word (TAI LE,
+#: TAI THAM, TAI VIET); the two-word prefixes are looked up first.
 SCRIPT_TAGS: dict[str, str] = {
     "LATIN": "Latn", "GREEK": "Grek", "COPTIC": "Copt", "CYRILLIC": "Cyrl", "ARMENIAN": "Armn",
     "HEBREW": "Hebr", "ARABIC": "Arab", "SYRIAC": "Syrc", "THAANA": "Thaa", "NKO": "Nkoo",
@@ -73,9 +74,7 @@ def script_tag(char: str, category: str | None = None) -> str:
         word, space, rest = rest.partition(" ")
     if word == "HALFWIDTH" and space:
         word, space, rest = rest.partition(" ")
-    if word == "TAI":  # three scripts: TAI LE, TAI THAM, TAI VIET
-        word = f"TAI {rest.partition(' ')[0]}"
-    tag = SCRIPT_TAGS.get(word)
+    tag = SCRIPT_TAGS.get(f"{word} {rest.partition(' ')[0]}") or SCRIPT_TAGS.get(word)
     if tag is not None:
         return tag
     if category[0] == "M":
