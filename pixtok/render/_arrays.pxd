@@ -166,3 +166,25 @@ cdef inline int64_t* write_int64_rows(
     cdef int64_t* data = <int64_t*>array_data(array, SIGNED, 8, True, 2, False, shape, row_step)
     rows[0], columns[0] = shape[0], shape[1]
     return data
+
+
+cdef inline object new_array(Py_ssize_t length, int typenum):
+    """A new one-dimensional array of `length` elements of numpy type `typenum`, uninitialised.
+    Made through numpy's C API: `np.empty` parses its arguments and converts its dtype on every
+    call, a cost that the passes, making a few dozen arrays a text, paid each time."""
+    cdef cnp.npy_intp size = length
+    return cnp.PyArray_EMPTY(1, &size, typenum, 0)
+
+
+cdef inline object new_zeros(Py_ssize_t length, int typenum):
+    """As `new_array`, every element zero."""
+    cdef cnp.npy_intp size = length
+    return cnp.PyArray_ZEROS(1, &size, typenum, 0)
+
+
+cdef inline object new_matrix(Py_ssize_t rows, Py_ssize_t columns, int typenum):
+    """As `new_array`, a C-contiguous array of `rows` rows of `columns` elements."""
+    cdef cnp.npy_intp shape[2]
+    shape[0] = rows
+    shape[1] = columns
+    return cnp.PyArray_EMPTY(2, shape, typenum, 0)

@@ -20,7 +20,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t
 
-from pixtok.render._arrays cimport read_uint32
+from pixtok.render._arrays cimport new_array, new_matrix, read_uint32
 
 cnp.import_array()
 
@@ -87,7 +87,7 @@ def weak_types(
     cdef Py_ssize_t n = types.shape[0], i
     cdef int64_t last, before, after
     cdef int16_t left, right, sos
-    result = np.empty((2, n), dtype=np.int16)
+    result = new_matrix(2, n, cnp.NPY_INT16)
     cdef int16_t[::1] t = result[0]
     cdef int16_t[::1] w = result[1]
     cdef bint any_et = False
@@ -179,8 +179,8 @@ def implicit_levels(
     cdef int16_t sos, left, right, direction, resolved
     cdef int8_t raised
     cdef bint any_bn = False
-    levels_array = np.empty(n, dtype=np.int8)
-    settled_array = np.empty((2, n), dtype=np.int16)
+    levels_array = new_array(n, cnp.NPY_INT8)
+    settled_array = new_matrix(2, n, cnp.NPY_INT16)
     cdef int8_t[::1] levels = levels_array
     cdef int16_t[::1] before = settled_array[0]  # direction of the last settled character, or -1
     cdef int16_t[::1] after = settled_array[1]
@@ -286,9 +286,9 @@ def paragraph_levels(const int16_t[::1] types, const uint32_t[::1] cps):
     cdef Py_ssize_t n = types.shape[0], i, start = 0, j
     cdef int64_t current = 0
     cdef int8_t level
-    paragraph_array = np.empty(n, dtype=np.int64)
-    base_array = np.empty(n, dtype=np.int8)
-    newline_array = np.empty(n, dtype=np.uint8)
+    paragraph_array = new_array(n, cnp.NPY_INT64)
+    base_array = new_array(n, cnp.NPY_INT8)
+    newline_array = new_array(n, cnp.NPY_UINT8)
     cdef int64_t[::1] paragraph = paragraph_array
     cdef int8_t[::1] base = base_array
     cdef uint8_t[::1] newline = newline_array
@@ -330,7 +330,7 @@ def paired_brackets(
     cdef int64_t o, c, before, changed_before, position, follower
     cdef int16_t embedding, opposite, new, context
     result = np.array(types, dtype=np.int16)
-    scratch = np.empty((4, n + 1), dtype=np.int64)
+    scratch = new_matrix(4, n + 1, cnp.NPY_INT64)
     cdef int16_t[::1] t = result
     cdef int64_t[::1] count_l = scratch[0]  # strong L characters before each offset
     cdef int64_t[::1] count_r = scratch[1]

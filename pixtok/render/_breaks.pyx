@@ -10,12 +10,11 @@ an array. Opening an iterator (loading its rules) costs about as much as walking
 so `BreakIterators` keeps one open per kind and locale and gives it each new text.
 """
 
-import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t
 
-from pixtok.render._arrays cimport read_uint16, read_uint32, write_int64
+from pixtok.render._arrays cimport new_array, read_uint16, read_uint32, write_int64
 
 cnp.import_array()
 
@@ -81,7 +80,7 @@ cdef class BreakIterators:
             self.set_text(iterator, units, length, &status)
             if status > 0:
                 raise RuntimeError(f"ICU could not take the text (error {status})")
-        out = np.empty(length + 1, dtype=np.int64)
+        out = new_array(length + 1, cnp.NPY_INT64)
         cdef int64_t* found = write_int64(out, NULL)
         cdef Py_ssize_t count = 0
         cdef int32_t at
@@ -104,7 +103,7 @@ def forced_breaks(cps_array):
     for i in range(n):
         count += cps[i] == 10
     last_is_newline = n > 0 and cps[n - 1] == 10
-    out = np.empty(count + (0 if last_is_newline else 1), dtype=np.int64)
+    out = new_array(count + (0 if last_is_newline else 1), cnp.NPY_INT64)
     cdef int64_t* ends = write_int64(out, NULL)
     cdef Py_ssize_t k = 0
     for i in range(n):

@@ -15,7 +15,9 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
-from pixtok.render._arrays cimport read_int64, read_int64_matrix, read_uint8, write_int64, write_uint8
+from pixtok.render._arrays cimport (
+    new_array, new_zeros, read_int64, read_int64_matrix, read_uint8, write_int64, write_uint8,
+)
 
 cnp.import_array()
 
@@ -195,8 +197,8 @@ def composite(
     if keep:
         for i in range(n):
             total += count[slots[i]]
-    kept_flat = np.empty(total if keep else 0, dtype=np.int64)
-    kept_val = np.empty(total if keep else 0, dtype=np.uint8)
+    kept_flat = new_array(total if keep else 0, cnp.NPY_INT64)
+    kept_val = new_array(total if keep else 0, cnp.NPY_UINT8)
     cdef int64_t* flat_out = write_int64(kept_flat, NULL)
     cdef uint8_t* val_out = write_uint8(kept_val, NULL)
     with nogil:
@@ -377,7 +379,7 @@ def inked_patches(
     for i in range(n):
         if page[i] < 0 or page[i] >= pages:
             raise IndexError(f"glyph {i} lies on page {page[i]}, of {pages}")
-    first_array = np.empty(pages + 1, dtype=np.int64)
+    first_array = new_array(pages + 1, cnp.NPY_INT64)
     cdef int64_t* first = write_int64(first_array, &first_n)
     first[0] = 0
     for p in range(pages):
@@ -385,7 +387,7 @@ def inked_patches(
             raise ValueError(f"the grid of page {p} does not cover it")
         first[p + 1] = first[p] + grid[2 * p] * grid[2 * p + 1]
         longest = max(longest, page_size[2 * p], page_size[2 * p + 1])
-    mask_array = np.zeros(first[pages], dtype=np.uint8)
+    mask_array = new_zeros(first[pages], cnp.NPY_UINT8)
     cdef uint8_t* mask = write_uint8(mask_array, &mask_n)
     # The square of each pixel row or column (a table: a 64-bit division costs more than the
     # rest of a glyph's lookups).

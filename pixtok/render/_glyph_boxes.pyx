@@ -18,7 +18,7 @@ from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport qsort
 
 from pixtok.render._arrays cimport (
-    read_float64, read_int32, read_int64, write_float64, write_int64, write_int64_rows,
+    new_array, new_matrix, read_float64, read_int32, read_int64, write_float64, write_int64, write_int64_rows,
 )
 
 cnp.import_array()
@@ -88,7 +88,7 @@ def new_glyphs(
     cdef Py_ssize_t i, k, m = 0, n = slots_n
     if gid_n != font_n or n != (index_n if picked else font_n):
         raise ValueError("font and gid differ in length, or slots from the glyphs asked for")
-    keys_arr = np.empty(n, dtype=np.int64)
+    keys_arr = new_array(n, cnp.NPY_INT64)
     cdef int64_t* keys = write_int64(keys_arr, NULL)
     for i in range(n):
         if slots[i] < 0:
@@ -97,7 +97,7 @@ def new_glyphs(
             m += 1
     if m > 1:
         qsort(&keys[0], m, sizeof(int64_t), _compare_keys)
-    glyph_ids = np.empty(m, dtype=np.int64)
+    glyph_ids = new_array(m, cnp.NPY_INT64)
     cdef int64_t* ids = write_int64(glyph_ids, NULL)
     fonts = []
     bounds = []
@@ -149,7 +149,7 @@ def glyph_boxes(
     cdef int64_t slot
     if x_n != n or baseline_n != n:
         raise ValueError("slots, x and baseline differ in length")
-    boxes_arr = np.empty((4, n), dtype=np.int64)
+    boxes_arr = new_matrix(4, n, cnp.NPY_INT64)
     cdef Py_ssize_t rows, columns, step
     cdef int64_t* left = write_int64_rows(boxes_arr, &rows, &columns, &step)
     cdef int64_t* top = left + step

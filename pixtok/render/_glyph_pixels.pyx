@@ -11,14 +11,13 @@ the fields of FreeType's structures lie is also read from freetype-py's ctypes d
 not written down here again.
 """
 
-import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
 
-from pixtok.render._arrays cimport read_int64, write_int64, write_int64_rows, write_uint8
+from pixtok.render._arrays cimport new_array, read_int64, write_int64, write_int64_rows, write_uint8
 
 cnp.import_array()
 
@@ -151,7 +150,7 @@ def rasterize(
         count_v[k] = inked_pixels
         ink_v[k] = inked
 
-    bitmaps = np.empty(pixels.size, dtype=np.uint8)
+    bitmaps = new_array(pixels.size, cnp.NPY_UINT8)
     cdef uint8_t* bitmaps_v = write_uint8(bitmaps, NULL)
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)

@@ -30,8 +30,8 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.stdlib cimport calloc, free, malloc
 
 from pixtok.render._arrays cimport (
-    read_int8, read_int32, read_int64, read_uint8, read_uint8_matrix, read_uint16, read_uint32, write_int8,
-    write_int32, write_int64, write_uint16,
+    new_array, new_zeros, read_int32, read_int64, read_int8, read_uint16, read_uint32, read_uint8,
+    read_uint8_matrix, write_int32, write_int64, write_int8, write_uint16,
 )
 
 cnp.import_array()
@@ -119,7 +119,7 @@ def gather_properties(table_array, cps_array, uint16_t unseen):
     cdef Py_ssize_t n = cps_n, i
     if table_n < CODE_POINTS:
         raise ValueError("the table must have an entry for every code point")
-    props = np.empty(n, dtype=np.uint16)
+    props = new_array(n, cnp.NPY_UINT16)
     cdef uint16_t* out = write_uint16(props, NULL)
     cdef Py_ssize_t missing = 0
     cdef uint16_t value, any_flags = 0
@@ -143,7 +143,7 @@ def gather_fonts(table_array, cps_array):
     cdef Py_ssize_t n = cps_n, i
     if table_n < CODE_POINTS:
         raise ValueError("the table must have an entry for every code point")
-    fonts = np.empty(n, dtype=np.int32)
+    fonts = new_array(n, cnp.NPY_INT32)
     cdef int32_t* out = write_int32(fonts, NULL)
     cdef bint unresolved = False
     with nogil:
@@ -800,10 +800,10 @@ cdef object _runs(Text* t, const Rules* r, list script_names, tuple languages, l
         if _starts_run(t, r, i):
             run_start[runs] = i
             runs += 1
-    start_array = np.empty(runs, dtype=np.int64)
-    end_array = np.empty(runs, dtype=np.int64)
-    font_array = np.empty(runs, dtype=np.int32)
-    level_array = np.empty(runs, dtype=np.int8)
+    start_array = new_array(runs, cnp.NPY_INT64)
+    end_array = new_array(runs, cnp.NPY_INT64)
+    font_array = new_array(runs, cnp.NPY_INT32)
+    level_array = new_array(runs, cnp.NPY_INT8)
     cdef int64_t* start = write_int64(start_array, NULL)
     cdef int64_t* end = write_int64(end_array, NULL)
     cdef int32_t* font = write_int32(font_array, NULL)
@@ -838,10 +838,10 @@ cdef object _one_run(
 ):
     """The runs of a text that is one run."""
     return (
-        np.zeros(1, dtype=np.int64),
+        new_zeros(1, cnp.NPY_INT64),
         np.full(1, n, dtype=np.int64),
         np.full(1, font, dtype=np.int32),
-        np.zeros(1, dtype=np.int8),
+        new_zeros(1, cnp.NPY_INT8),
         [script_names[script] if script >= 0 else None],
         [languages[code] if code >= 0 else ""],
         lacking,

@@ -22,8 +22,8 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
 from pixtok.render._arrays cimport (
-    read_float64, read_int8, read_int32, read_int64, read_uint8, read_uint32, write_float64, write_int8,
-    write_int32, write_int64, write_uint8,
+    new_array, new_matrix, new_zeros, read_float64, read_int32, read_int64, read_int8, read_uint32,
+    read_uint8, write_float64, write_int32, write_int64, write_int8, write_uint8,
 )
 
 cnp.import_array()
@@ -62,7 +62,7 @@ def glyph_advances(
     cdef Py_ssize_t n = advance_n, g, f
     if not (font_n == cluster_n == gid_n == n):
         raise ValueError("the glyph columns differ in length")
-    out = np.empty(n, dtype=np.float64)
+    out = new_array(n, cnp.NPY_FLOAT64)
     cdef double* px = write_float64(out, NULL)
     cdef bint cluster_end, before_mark
     cdef double* px_per_unit = <double*>allocate(upem_n * sizeof(double))
@@ -114,9 +114,9 @@ def text_facts(
     for g in range(1, n_glyphs):
         if cluster[g] < cluster[g - 1]:
             return None
-    char_glyph_arr = np.empty(n + 1, dtype=np.int64)
-    content_end_arr = np.empty(n + 1, dtype=np.int64)
-    boundary_arr = np.zeros(n + 1, dtype=bool)
+    char_glyph_arr = new_array(n + 1, cnp.NPY_INT64)
+    content_end_arr = new_array(n + 1, cnp.NPY_INT64)
+    boundary_arr = new_zeros(n + 1, cnp.NPY_BOOL)
     cdef int64_t* char_glyph = write_int64(char_glyph_arr, NULL)
     cdef int64_t* content_end = write_int64(content_end_arr, NULL)
     cdef uint8_t* boundary = write_uint8(boundary_arr.view(np.uint8), NULL)
@@ -142,7 +142,7 @@ def text_facts(
     for r in range(run_end_n):
         boundary[run_end[r]] = 1
     boundary[n] = 1
-    tab_arr = np.empty(tabs, dtype=np.int64)
+    tab_arr = new_array(tabs, cnp.NPY_INT64)
     cdef int64_t* tab = write_int64(tab_arr, NULL)
     tabs = 0
     for i in range(n):
@@ -297,7 +297,7 @@ def greedy_lines(
     cdef const double* tab_position
     cdef Py_ssize_t tab_position_n
 
-    position_arr = np.empty(n + 1, dtype=np.float64)
+    position_arr = new_array(n + 1, cnp.NPY_FLOAT64)
     cdef double* position = write_float64(position_arr, NULL)
     most = soft_n + forced_n
     try:
@@ -380,13 +380,13 @@ def greedy_lines(
             else:
                 s, first, j = next_start, k == last, k + 1
 
-        start_arr = np.empty(n_lines, dtype=np.int64)
-        end_arr = np.empty(n_lines, dtype=np.int64)
-        next_arr = np.empty(n_lines, dtype=np.int64)
-        first_arr = np.empty(n_lines, dtype=bool)
-        last_arr = np.empty(n_lines, dtype=bool)
-        level_arr = np.zeros(n_lines, dtype=np.int8)
-        available_arr = np.empty(n_lines, dtype=np.float64)
+        start_arr = new_array(n_lines, cnp.NPY_INT64)
+        end_arr = new_array(n_lines, cnp.NPY_INT64)
+        next_arr = new_array(n_lines, cnp.NPY_INT64)
+        first_arr = new_array(n_lines, cnp.NPY_BOOL)
+        last_arr = new_array(n_lines, cnp.NPY_BOOL)
+        level_arr = new_zeros(n_lines, cnp.NPY_INT8)
+        available_arr = new_array(n_lines, cnp.NPY_FLOAT64)
         fill_lines(
             records, n_lines, write_int64(start_arr, NULL), write_int64(end_arr, NULL),
             write_int64(next_arr, NULL), write_uint8(first_arr.view(np.uint8), NULL),
@@ -625,12 +625,12 @@ def place_glyphs(
     for line in range(n_lines):
         first = char_glyph[line_start[line]]
         n += max(char_glyph[line_end[line]], first) - first
-    index_arr = np.empty(n, dtype=np.int64)
-    x_arr = np.empty(n, dtype=np.float64)
-    baseline_arr = np.empty(n, dtype=np.float64)
-    page_arr = np.empty(n, dtype=np.int64)
-    line_arr = np.empty(n, dtype=np.int64)
-    advance_arr = np.empty(n, dtype=np.float64)
+    index_arr = new_array(n, cnp.NPY_INT64)
+    x_arr = new_array(n, cnp.NPY_FLOAT64)
+    baseline_arr = new_array(n, cnp.NPY_FLOAT64)
+    page_arr = new_array(n, cnp.NPY_INT64)
+    line_arr = new_array(n, cnp.NPY_INT64)
+    advance_arr = new_array(n, cnp.NPY_FLOAT64)
     cdef int64_t* index_out = write_int64(index_arr, NULL)
     cdef double* x_out = write_float64(x_arr, NULL)
     cdef double* baseline_out = write_float64(baseline_arr, NULL)
@@ -697,8 +697,8 @@ def place_glyphs(
             any_over = any_over or widths[line] > available[line] + 0.5
 
         if bidi:  # visual order (UAX #9 L2) within each line
-            levels_arr = np.empty(n, dtype=np.int8)
-            lines_arr = np.empty(n, dtype=np.int64)
+            levels_arr = new_array(n, cnp.NPY_INT8)
+            lines_arr = new_array(n, cnp.NPY_INT64)
             levels_of = levels_arr
             lines_of = lines_arr
             for i in range(n):
@@ -803,7 +803,7 @@ def unsafe_breaks(
     cdef int64_t b
     if char_glyph_n < n + 1:
         raise ValueError("char_glyph needs an entry for every offset of the text")
-    edge_array = np.zeros(n + 1, dtype=np.uint8)
+    edge_array = new_zeros(n + 1, cnp.NPY_UINT8)
     cdef uint8_t* edge = write_uint8(edge_array, NULL)
     for i in range(run_start_n):
         if 0 <= run_start[i] <= n:
@@ -811,7 +811,7 @@ def unsafe_breaks(
     for i in range(run_end_n):
         if 0 <= run_end[i] <= n:
             edge[run_end[i]] = 1
-    out_array = np.empty(count, dtype=np.int64)
+    out_array = new_array(count, cnp.NPY_INT64)
     cdef int64_t* out = write_int64(out_array, NULL)
     for i in range(count):
         b = breaks[i]
@@ -877,7 +877,7 @@ def edge_pieces(
         line = count_below(next_start, next_start_n, unsafe[i])
         if not 0 <= unsafe[i] <= chars or line >= lines:
             raise IndexError(f"break {i} at {unsafe[i]} starts no line")
-    pieces_array = np.empty((2 * n, 3), dtype=np.int64)
+    pieces_array = new_matrix(2 * n, 3, cnp.NPY_INT64)
     cdef int64_t[:, ::1] pieces = pieces_array
     for i in range(n):
         b = unsafe[i]
@@ -941,7 +941,7 @@ def splice_index(replaced_start_array, replaced_end_array, count_array, Py_ssize
             raise ValueError(f"piece {k} replaces glyphs out of order")
         total += count[k] - (replaced_end[k] - replaced_start[k])
         g = replaced_end[k]
-    index_array = np.empty(total, dtype=np.int64)
+    index_array = new_array(total, cnp.NPY_INT64)
     cdef int64_t* index = write_int64(index_array, NULL)
     g = 0
     for k in range(pieces):
@@ -1012,8 +1012,8 @@ def splice_glyphs(index_array, tuple old, tuple new):
         i += 1
     if not changed:
         return None
-    out = [np.empty(n, dtype=np.int32) for _ in range(5)]
-    out += [np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8), np.empty(n, dtype=np.uint8)]
+    out = [new_array(n, cnp.NPY_INT32) for _ in range(5)]
+    out += [new_array(n, cnp.NPY_INT64), new_array(n, cnp.NPY_INT8), new_array(n, cnp.NPY_UINT8)]
     cdef int32_t* o_gid = write_int32(out[0], &length)
     cdef int32_t* o_font = write_int32(out[1], &length)
     cdef int32_t* o_advance = write_int32(out[2], &length)

@@ -13,14 +13,13 @@ straight into the columns, right-to-left runs reversed into logical order when a
 The records are HarfBuzz's `hb_glyph_info_t` and `hb_glyph_position_t` (hb-buffer.h).
 """
 
-import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uintptr_t
 
 from pixtok.render._arrays cimport (
-    read_int8, read_int32, read_int64, read_uint16, read_uint32, read_uintp, write_int8, write_int32,
-    write_int64, write_uint8,
+    new_array, new_matrix, new_zeros, read_int32, read_int64, read_int8, read_uint16, read_uint32, read_uintp,
+    write_int32, write_int64, write_int8, write_uint8,
 )
 
 cnp.import_array()
@@ -111,7 +110,7 @@ def shape_items(
     cdef GlyphInfo* info
     cdef GlyphPosition* position
     columns = _Columns(capacity)
-    count_array = np.empty(items, dtype=np.int64)
+    count_array = new_array(items, cnp.NPY_INT64)
     cdef int64_t* count = write_int64(count_array, NULL)
     cdef const uint32_t* codepoints = &text[0] if text_n else NULL
     for item in range(items):
@@ -165,9 +164,11 @@ cdef class _Columns:
 
     cdef int grow(self, Py_ssize_t capacity, Py_ssize_t kept) except -1:
         old = self.arrays
-        # The four int32 columns are the rows of one array: one allocation for them all.
-        gid, advance, x_offset, y_offset = np.empty((4, capacity), dtype=np.int32)
-        cluster, flags = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.uint8)
+        # The four int32 columns are the rows of one array: one allocation for them all (rows
+        # taken by index: unpacking an array iterates it past its end, an IndexError each time).
+        block = new_matrix(4, capacity, cnp.NPY_INT32)
+        gid, advance, x_offset, y_offset = block[0], block[1], block[2], block[3]
+        cluster, flags = new_array(capacity, cnp.NPY_INT64), new_array(capacity, cnp.NPY_UINT8)
         self.arrays = (gid, cluster, flags, advance, x_offset, y_offset)
         if old is not None:
             for new_column, old_column in zip(self.arrays, old):
@@ -183,7 +184,8 @@ cdef class _Columns:
         return 0
 
     cdef tuple trimmed(self, Py_ssize_t total):
-        return tuple(column[:total] for column in self.arrays)
+        gid, cluster, flags, advance, x_offset, y_offset = self.arrays
+        return gid[:total], cluster[:total], flags[:total], advance[:total], x_offset[:total], y_offset[:total]
 
 
 def run_columns(
@@ -242,13 +244,13 @@ def run_columns(
             raise IndexError(f"glyph {g} has no character in the text")
         if gid[g] == 0 and properties[cps[cluster[g]]] == unseen:
             return None
-    start_array = np.empty(runs + 1, dtype=np.int64)
-    level_array = np.empty(n, dtype=np.int8)
-    font_array = np.empty(n, dtype=np.int32)
+    start_array = new_array(runs + 1, cnp.NPY_INT64)
+    level_array = new_array(n, cnp.NPY_INT8)
+    font_array = new_array(n, cnp.NPY_INT32)
     cdef int64_t* start = write_int64(start_array, NULL)
     cdef int8_t* level = write_int8(level_array, NULL)
     cdef int32_t* font = write_int32(font_array, NULL)
-    drawn_array = np.zeros(fonts, dtype=np.uint8)
+    drawn_array = new_zeros(fonts, cnp.NPY_UINT8)
     cdef uint8_t* drawn = write_uint8(drawn_array, NULL)
     at = 0
     with nogil:
