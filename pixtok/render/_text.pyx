@@ -9,11 +9,11 @@ straight out of the string's own storage (PEP 393: one, two or four bytes a char
 new array.
 """
 
-import numpy as np
-
 cimport numpy as cnp
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.stdint cimport uint16_t, uint32_t
+
+from pixtok.render._arrays cimport new_array
 
 cnp.import_array()
 
@@ -26,8 +26,7 @@ def codepoints(str text):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
     cdef int kind = PyUnicode_KIND(text)
     cdef const void* data = PyUnicode_DATA(text)
-    cdef cnp.npy_intp length = n
-    out = cnp.PyArray_EMPTY(1, &length, cnp.NPY_UINT32, 0)
+    out = new_array(n, cnp.NPY_UINT32)
     cdef uint32_t* cps = <uint32_t*>cnp.PyArray_DATA(out)
     for i in range(n):
         cps[i] = PyUnicode_READ(kind, data, i)
@@ -40,8 +39,7 @@ def bmp_units(str text):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
     cdef int kind = PyUnicode_KIND(text)
     cdef const void* data = PyUnicode_DATA(text)
-    cdef cnp.npy_intp length = n
-    out = cnp.PyArray_EMPTY(1, &length, cnp.NPY_UINT16, 0)
+    out = new_array(n, cnp.NPY_UINT16)
     cdef uint16_t* units = <uint16_t*>cnp.PyArray_DATA(out)
     cdef uint32_t cp
     for i in range(n):

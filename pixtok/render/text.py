@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pixtok.render import _text
+
 #: Spaces that hang at the end of a line instead of taking room in it (no-break spaces U+00A0,
 #: U+2007 and U+202F glue words and never end a line, so they are not listed).
 HANGING_SPACES = " \t\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u200b\u205f\u3000"
@@ -94,7 +96,7 @@ def prepare(text: str, newlines: str = "keep", marker: str = "↵") -> PreparedT
 
 def codepoints(text: str) -> np.ndarray:
     """The code points of a text as a uint32 array (lone surrogates included as they are)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _text.codepoints(text)
 
 
 _HANGING = np.zeros(max(map(ord, HANGING_SPACES)) + 2, dtype=bool)
