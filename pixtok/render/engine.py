@@ -235,7 +235,7 @@ class RenderResult:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Layout:
     """Everything about a rendered text but its pixels: kept for texts seen before."""
 

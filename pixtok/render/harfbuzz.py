@@ -23,7 +23,8 @@ import functools
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import repeat
+from operator import and_, attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -55,7 +56,7 @@ class Item(NamedTuple):
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class GlyphRecords:
     """Shaped glyphs of many items, concatenated in item order, each item in HarfBuzz's order.
 
@@ -159,8 +160,9 @@ class CShaper:
         self._handle_fonts: tuple[Font, ...] = ()  # a chain's fonts, and the hb_font_t of each
         self._handles = np.zeros(0, dtype=np.uintp)
 
-    def _segment(self, rtl: bool, script: str | None, language: str) -> int:
-        """The address of the segment properties of a direction, script and language."""
+    def _segment(self, rtl: int, script: str | None, language: str) -> int:
+        """The address of the segment properties of a direction (`rtl` true: right to left),
+        script and language."""
         key = (rtl, script, language)
         address = self._segments.get(key)
         if address is None:
@@ -208,7 +210,7 @@ class CShaper:
         if self._handle_fonts != tuple(fonts):  # the chain grew, or another chain's fonts
             self._handle_fonts = tuple(fonts)
             self._handles = np.asarray([self._fonts.get(f) or self._font(f) for f in fonts], dtype=np.uintp)
-        rtl = [level % 2 == 1 for level in runs.level.tolist()]
+        rtl = list(map(and_, runs.level.tolist(), repeat(1)))  # 1: an odd level, right to left
         columns = (runs.start, runs.end, self._handles, runs.font, rtl, runs.script, runs.language)
         return self._shape(codepoints, *columns, logical, alone)
 
@@ -219,16 +221,20 @@ class CShaper:
         end: np.ndarray,
         handles: np.ndarray,
         font: np.ndarray,
-        rtl: list[bool],
+        rtl: list[int],
         script: list[str | None],
         language: Sequence[str],
         logical: bool,
         alone: bool = False,
     ) -> GlyphRecords:
         """One compiled pass over items given as columns (`codepoints` uint32, `start` and `end`
-        int64, `handles`: hb_font_t of the fonts `font` (int32) indexes)."""
+        int64, `handles`: hb_font_t of the fonts `font` (int32) indexes, `rtl` true for a
+        right-to-left item)."""
         segments, segment = self._segments, self._segment
-        addresses = [segments.get(key) or segment(*key) for key in zip(rtl, script, language, strict=True)]
+        keys = list(zip(rtl, script, language, strict=True))
+        addresses = list(map(segments.get, keys))
+        if None in addresses:  # a direction, script and language not met before
+            addresses = [segment(*key) for key in keys]
         gid, cluster, flags, x_advance, x_offset, y_offset, count = shape_items(
             self._functions,
             self._buffer,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
@@ -179,7 +179,7 @@ def is_mark(cps: np.ndarray) -> np.ndarray:
     return (char_properties(cps) & _MARK) != 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Runs:
     """Runs of a text, in logical order: [start, end) character offsets, and how each is shaped.
 
@@ -196,15 +196,15 @@ class Runs:
     script: list[str | None]
     language: list[str]
     missing: dict[str, int]
+    #: The languages the runs are shaped in, without the default (line breaking and the result
+    #: both ask).
+    languages: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.languages = sorted(set(self.language).difference(("",)))
 
     def __len__(self) -> int:
         return len(self.start)
-
-    @functools.cached_property
-    def languages(self) -> list[str]:
-        """The languages the runs were shaped in, without the default (line breaking and the
-        result both ask)."""
-        return sorted({lang for lang in self.language if lang})
 
 
 class Itemizer:
