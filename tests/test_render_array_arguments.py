@@ -155,3 +155,25 @@ def test_columns_that_differ_in_length_or_point_past_the_tables_are_refused() ->
             advances, np.zeros(2, dtype=np.int32), np.ones(1), 16.0, np.arange(3, dtype=np.int64),
             advances, np.zeros(0, dtype=np.uint8), 0.0, -1,
         )  # fmt: skip
+
+
+def test_flags_are_read_from_bool_or_uint8_arrays_alike() -> None:
+    """Flags a pass reads (where a line may start, a paragraph's first and last line) come as
+    numpy bool from the passes that make them and may come as uint8: both are read as they
+    are, with the same result; any other element type is refused."""
+
+    def edge_pieces(boundary: np.ndarray) -> list[list[int]]:
+        at = np.array([2], dtype=np.int64)  # a line break before character 2, of 4
+        next_start = np.array([2, 4], dtype=np.int64)
+        lines = (np.array([0, 2], dtype=np.int64), np.array([2, 4], dtype=np.int64))
+        run = (np.zeros(1, dtype=np.int64), np.full(1, 4, dtype=np.int64))
+        glyph_flags = np.array([0, 0, 1, 0], dtype=np.uint8)  # glyph 2 unsafe to break before
+        glyph = np.arange(5, dtype=np.int64)
+        pieces = _layout.edge_pieces(at, next_start, *run, *lines, boundary, glyph, glyph_flags, 1, 64)
+        return pieces.tolist()
+
+    flags = np.ones(5, dtype=bool)
+    assert edge_pieces(flags) == edge_pieces(flags.view(np.uint8)) == [[1, 2, 0], [2, 3, 0]]
+    for other in (np.int8, np.uint16, np.float64):
+        with pytest.raises(ValueError, match="dtype mismatch"):
+            edge_pieces(flags.astype(other))

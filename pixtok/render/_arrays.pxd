@@ -20,6 +20,7 @@ cdef enum Kind:
     SIGNED
     UNSIGNED
     REAL
+    FLAG  # one byte, 0 or 1: numpy's bool, or uint8
 
 
 cdef inline char* array_data(
@@ -37,10 +38,14 @@ cdef inline char* array_data(
     cdef bint fits = (
         cnp.PyArray_ISSIGNED(a) if kind == SIGNED
         else cnp.PyArray_ISUNSIGNED(a) if kind == UNSIGNED
+        else cnp.PyArray_ISBOOL(a) or cnp.PyArray_ISUNSIGNED(a) if kind == FLAG
         else cnp.PyArray_ISFLOAT(a)
     )
     if not fits or cnp.PyArray_ITEMSIZE(a) != itemsize or not cnp.PyArray_ISNOTSWAPPED(a):
-        expected = ("int" if kind == SIGNED else "uint" if kind == UNSIGNED else "float") + str(8 * itemsize)
+        expected = (
+            "bool or uint8" if kind == FLAG
+            else ("int" if kind == SIGNED else "uint" if kind == UNSIGNED else "float") + str(8 * itemsize)
+        )
         raise ValueError(f"Buffer dtype mismatch: expected {expected}, got {a.dtype}")
     if cnp.PyArray_NDIM(a) != dimensions:
         raise ValueError(
@@ -122,6 +127,12 @@ cdef inline const uint8_t* read_uint8(object array, Py_ssize_t* length) except? 
 
 cdef inline uint8_t* write_uint8(object array, Py_ssize_t* length) except? NULL:
     return <uint8_t*>vector_data(array, UNSIGNED, 1, True, length)
+
+
+cdef inline const uint8_t* read_flags(object array, Py_ssize_t* length) except? NULL:
+    """A bool array's bytes (0 or 1), or a uint8 array's: flags made by numpy comparisons or by
+    a pass, read without a `.view(np.uint8)` on the caller's side."""
+    return <const uint8_t*>vector_data(array, FLAG, 1, False, length)
 
 
 cdef inline const double* read_float64(object array, Py_ssize_t* length) except? NULL:

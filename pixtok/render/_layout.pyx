@@ -22,7 +22,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
 from pixtok.render._arrays cimport (
-    new_array, new_matrix, new_zeros, read_float64, read_int32, read_int64, read_int8, read_uint32,
+    new_array, new_matrix, new_zeros, read_flags, read_float64, read_int32, read_int64, read_int8, read_uint32,
     read_uint8, write_float64, write_int32, write_int64, write_int8, write_uint8,
 )
 
@@ -274,7 +274,7 @@ def greedy_lines(
     cdef const double* advance = read_float64(advance_array, &advance_n)
     cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
     cdef const int64_t* content_end = read_int64(content_end_array, &content_end_n)
-    cdef const uint8_t* boundary = read_uint8(boundary_array, &boundary_n)
+    cdef const uint8_t* boundary = read_flags(boundary_array, &boundary_n)
     cdef const int64_t* tab = read_int64(tab_array, &tab_n)
     cdef const int64_t* soft = read_int64(soft_array, &soft_n)
     cdef const int64_t* forced = read_int64(forced_array, &forced_n)
@@ -570,8 +570,8 @@ def place_glyphs(
     cdef Py_ssize_t separators_n, cjk_low_n, cjk_high_n
     cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
     cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
-    cdef const uint8_t* paragraph_start = read_uint8(paragraph_start_array, &paragraph_start_n)
-    cdef const uint8_t* paragraph_end = read_uint8(paragraph_end_array, &paragraph_end_n)
+    cdef const uint8_t* paragraph_start = read_flags(paragraph_start_array, &paragraph_start_n)
+    cdef const uint8_t* paragraph_end = read_flags(paragraph_end_array, &paragraph_end_n)
     cdef const int8_t* base_level = read_int8(base_level_array, &base_level_n)
     cdef const double* available = read_float64(available_array, &available_n)
     cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
@@ -857,7 +857,7 @@ def edge_pieces(
     cdef const int64_t* run_end = read_int64(run_end_array, &run_end_n)
     cdef const int64_t* line_start = read_int64(line_start_array, &line_start_n)
     cdef const int64_t* line_end = read_int64(line_end_array, &line_end_n)
-    cdef const uint8_t* boundary = read_uint8(boundary_array, &boundary_n)
+    cdef const uint8_t* boundary = read_flags(boundary_array, &boundary_n)
     cdef const int64_t* char_glyph = read_int64(char_glyph_array, &char_glyph_n)
     cdef const uint8_t* flags = read_uint8(flags_array, &flags_n)
     cdef Py_ssize_t n = unsafe_n, runs = run_start_n, lines = line_start_n, chars = boundary_n - 1

@@ -58,10 +58,10 @@ _MAX_OPEN_BRACKETS = 63
 
 def has_rtl(text: str, cps: np.ndarray | None = None) -> bool:
     """Whether the text contains any right-to-left character (cheap test before running UBA);
-    `cps`, when given, are its code points."""
+    `cps`, when given, are its code points (uint32, as `codepoints` gives them)."""
     if text.isascii():  # known without reading it
         return False
-    cps = codepoints(text) if cps is None else np.ascontiguousarray(cps, dtype=np.uint32)
+    cps = codepoints(text) if cps is None else cps
     return bool(_bidi.any_in_ranges(cps, _RTL_LOW, _RTL_HIGH))
 
 
@@ -113,8 +113,7 @@ def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, n
     newlines; a newline gets its paragraph's base level); `cps`, when given, are its code points."""
     n = len(text)
     if not has_rtl(text, cps):  # every level 0: one array for both, read-only
-        zeros = np.zeros(n, dtype=np.int8)
-        zeros.flags.writeable = False
+        zeros = _ltr_levels(n)
         return zeros, zeros
     # A lone surrogate (text from undecodable bytes) is a code point like any other here.
     cps = codepoints(text) if cps is None else cps
@@ -131,6 +130,20 @@ def text_levels(text: str, cps: np.ndarray | None = None) -> tuple[np.ndarray, n
             levels[a:b] = ref
             base[a : b + (1 if b < n else 0)] = level
     return levels, base
+
+
+_LTR_LEVELS = np.zeros(0, dtype=np.int8)
+
+
+def _ltr_levels(n: int) -> np.ndarray:
+    """`n` zero levels, read-only: a view of one array kept for all texts (most have no
+    right-to-left character, and a new array and its flag cost more than the view)."""
+    global _LTR_LEVELS
+    if len(_LTR_LEVELS) < n:
+        grown = np.zeros(max(n, 2 * len(_LTR_LEVELS)), dtype=np.int8)
+        grown.flags.writeable = False
+        _LTR_LEVELS = grown
+    return _LTR_LEVELS[:n]
 
 
 def _bracket_pairs(text: str, paragraph: np.ndarray) -> list[tuple[int, int]]:

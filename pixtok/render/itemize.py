@@ -261,10 +261,9 @@ class Itemizer:
         return cp in self.chain.fonts[font].coverage
 
     def itemize(self, text: str, cps: np.ndarray, levels: np.ndarray, language: str | None) -> Runs:
-        """The runs of a prepared text; `levels` are its bidi embedding levels, `language` the
-        user's BCP 47 tag (None: inferred for CJK runs)."""
-        cps = np.ascontiguousarray(cps, dtype=np.uint32)
-        levels = np.ascontiguousarray(levels, dtype=np.int8)
+        """The runs of a prepared text; `cps` are its code points (uint32, as `codepoints` gives
+        them), `levels` its bidi embedding levels (int8, as `text_levels` gives them),
+        `language` the user's BCP 47 tag (None: inferred for CJK runs)."""
         result = None
         if len(self.chain.fonts) == self._known_fonts:
             # Every character seen before and no emoji: the compiled pass reads the tables itself.

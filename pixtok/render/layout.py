@@ -157,7 +157,7 @@ def break_lines(
         advance,
         facts.char_glyph,
         facts.content_end,
-        facts.boundary.view(np.uint8),
+        facts.boundary,
         facts.tab,
         breaks.soft,
         breaks.forced,
@@ -239,7 +239,7 @@ def repair_unsafe_breaks(shaped: ShapedText, lines: Lines, facts: TextFacts | No
         return shaped
     pieces = _layout.edge_pieces(
         unsafe, lines.next_start, shaped.runs.start, shaped.runs.end, lines.start, lines.end,
-        facts.boundary.view(np.uint8), facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK, _MAX_EDGE,
+        facts.boundary, facts.char_glyph, shaped.flags, UNSAFE_TO_BREAK, _MAX_EDGE,
     )  # fmt: skip
     pieces, run = pieces[:, :2], pieces[:, 2]
     fresh, count = shaped.reshape(pieces, run)
@@ -351,8 +351,8 @@ def place(
     index, x, baseline, page, line, adv, overflow = _layout.place_glyphs(
         lines.start,
         lines.end,
-        lines.paragraph_start.view(np.uint8),
-        lines.paragraph_end.view(np.uint8),
+        lines.paragraph_start,
+        lines.paragraph_end,
         lines.base_level,
         lines.available,
         facts.char_glyph,
