@@ -235,7 +235,7 @@ class RenderResult:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Layout:
     """Everything about a rendered text but its pixels: kept for texts seen before."""
 

@@ -179,7 +179,7 @@ def is_mark(cps: np.ndarray) -> np.ndarray:
     return (char_properties(cps) & _MARK) != 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runs:
     """Runs of a text, in logical order: [start, end) character offsets, and how each is shaped.
 
@@ -201,7 +201,7 @@ class Runs:
     languages: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.languages = sorted(set(self.language).difference(("",)))
+        object.__setattr__(self, "languages", sorted(set(self.language).difference(("",))))
 
     def __len__(self) -> int:
         return len(self.start)

@@ -44,7 +44,7 @@ _NO_FLOATS = np.zeros(0, dtype=np.float64)
 _NO_FLAGS = np.zeros(0, dtype=np.uint8)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Breaks:
     """Where lines may end in a prepared text: character offsets at which a line may start.
 
@@ -56,7 +56,7 @@ class Breaks:
     forced: np.ndarray
 
 
-@dataclass
+@dataclass(frozen=True)
 class Lines:
     """Lines as character ranges of the prepared text: [start, end) drawn (trailing spaces
     excluded), `next_start` where the next line begins."""
@@ -74,7 +74,7 @@ class Lines:
         return len(self.start)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlacedGlyphs:
     """Glyphs that will be drawn, with pen positions in px."""
 
