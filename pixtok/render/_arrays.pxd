@@ -135,6 +135,11 @@ cdef inline const uint8_t* read_flags(object array, Py_ssize_t* length) except? 
     return <const uint8_t*>vector_data(array, FLAG, 1, False, length)
 
 
+cdef inline uint8_t* write_flags(object array, Py_ssize_t* length) except? NULL:
+    """As `read_flags`, for a pass to write 0 or 1 into."""
+    return <uint8_t*>vector_data(array, FLAG, 1, True, length)
+
+
 cdef inline const double* read_float64(object array, Py_ssize_t* length) except? NULL:
     return <const double*>vector_data(array, REAL, 8, False, length)
 

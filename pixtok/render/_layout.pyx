@@ -23,7 +23,7 @@ from libc.string cimport memset
 
 from pixtok.render._arrays cimport (
     new_array, new_matrix, new_zeros, read_flags, read_float64, read_int32, read_int64, read_int8, read_uint32,
-    read_uint8, write_float64, write_int32, write_int64, write_int8, write_uint8,
+    read_uint8, write_flags, write_float64, write_int32, write_int64, write_int8, write_uint8,
 )
 
 cnp.import_array()
@@ -119,7 +119,7 @@ def text_facts(
     boundary_arr = new_zeros(n + 1, cnp.NPY_BOOL)
     cdef int64_t* char_glyph = write_int64(char_glyph_arr, NULL)
     cdef int64_t* content_end = write_int64(content_end_arr, NULL)
-    cdef uint8_t* boundary = write_uint8(boundary_arr.view(np.uint8), NULL)
+    cdef uint8_t* boundary = write_flags(boundary_arr, NULL)
     g = 0
     for i in range(n + 1):
         while g < n_glyphs and cluster[g] < i:
@@ -389,8 +389,8 @@ def greedy_lines(
         available_arr = new_array(n_lines, cnp.NPY_FLOAT64)
         fill_lines(
             records, n_lines, write_int64(start_arr, NULL), write_int64(end_arr, NULL),
-            write_int64(next_arr, NULL), write_uint8(first_arr.view(np.uint8), NULL),
-            write_uint8(last_arr.view(np.uint8), NULL), write_int8(level_arr, NULL),
+            write_int64(next_arr, NULL), write_flags(first_arr, NULL),
+            write_flags(last_arr, NULL), write_int8(level_arr, NULL),
             write_float64(available_arr, NULL), base_level, base_level_n, width, indent,
         )
     finally:
