@@ -139,11 +139,12 @@ def _ltr_levels(n: int) -> np.ndarray:
     """`n` zero levels, read-only: a view of one array kept for all texts (most have no
     right-to-left character, and a new array and its flag cost more than the view)."""
     global _LTR_LEVELS
-    if len(_LTR_LEVELS) < n:
-        grown = np.zeros(max(n, 2 * len(_LTR_LEVELS)), dtype=np.int8)
-        grown.flags.writeable = False
-        _LTR_LEVELS = grown
-    return _LTR_LEVELS[:n]
+    levels = _LTR_LEVELS  # one read: another thread may put a longer array in its place
+    if len(levels) < n:
+        levels = np.zeros(max(n, 2 * len(levels)), dtype=np.int8)
+        levels.flags.writeable = False
+        _LTR_LEVELS = levels
+    return levels[:n]
 
 
 def _bracket_pairs(text: str, paragraph: np.ndarray) -> list[tuple[int, int]]:
