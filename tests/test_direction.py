@@ -139,3 +139,17 @@ def test_every_right_to_left_character_is_seen_by_the_pre_check() -> None:
     for text in ("plain ascii", "Привет", "日本語", "abc \u05d0", "x\u202ey", "\U0001e900", "\ud800 lone"):
         expected = any(right_to_left[ord(c)] for c in text)
         assert has_rtl(text) == has_rtl(text, codepoints(text)) == expected, text
+
+
+def test_left_to_right_levels_are_read_only_zeros_as_long_as_the_text() -> None:
+    """Texts with no right-to-left character share one array of zero levels, grown as longer
+    texts come: each gets a read-only view of its own length, and views given out earlier
+    stay as they were."""
+    first = text_levels("short text")
+    longer = text_levels("a" * 70_000 + " é 日本語")
+    again = text_levels("ab")
+    for (levels, base), n in ((first, 10), (longer, 70_006), (again, 2)):
+        assert levels.shape == base.shape == (n,) and levels.dtype == np.int8
+        assert not levels.any() and not levels.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            levels[0] = 1
