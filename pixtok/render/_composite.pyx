@@ -10,7 +10,6 @@ cost. A row of a glyph is drawn with one vectorised minimum (or maximum) over it
 """
 
 cimport cython
-import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
@@ -391,8 +390,10 @@ def inked_patches(
     cdef uint8_t* mask = write_uint8(mask_array, &mask_n)
     # The square of each pixel row or column (a table: a 64-bit division costs more than the
     # rest of a glyph's lookups).
-    square_of_array = np.arange(longest, dtype=np.int64) // patch
-    cdef const int64_t* square_of = read_int64(square_of_array, &square_of_n)
+    square_of_array = new_array(longest, cnp.NPY_INT64)
+    cdef int64_t* square_of = write_int64(square_of_array, &square_of_n)
+    for i in range(longest):
+        square_of[i] = i // patch
     with nogil:
         for i in range(n):
             slot = slots[i]

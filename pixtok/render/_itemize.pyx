@@ -23,8 +23,6 @@ Paragraphs end at newlines: a newline belongs to the paragraph it ends, and neig
 looked for within a paragraph.
 """
 
-import numpy as np
-
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
@@ -837,10 +835,13 @@ cdef object _one_run(
     Py_ssize_t n, int32_t font, int16_t script, int8_t code, list script_names, tuple languages, list lacking
 ):
     """The runs of a text that is one run."""
+    end, run_font = new_array(1, cnp.NPY_INT64), new_array(1, cnp.NPY_INT32)
+    write_int64(end, NULL)[0] = n
+    write_int32(run_font, NULL)[0] = font
     return (
         new_zeros(1, cnp.NPY_INT64),
-        np.full(1, n, dtype=np.int64),
-        np.full(1, font, dtype=np.int32),
+        end,
+        run_font,
         new_zeros(1, cnp.NPY_INT8),
         [script_names[script] if script >= 0 else None],
         [languages[code] if code >= 0 else ""],
