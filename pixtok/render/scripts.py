@@ -69,11 +69,10 @@ def script_tag(char: str, category: str | None = None) -> str:
     category = category or unicodedata.category(char)
     if category[0] not in "LM":
         return COMMON
-    word, space, rest = unicodedata.name(char, "").partition(" ")
-    if word == "FULLWIDTH" and space:
-        word, space, rest = rest.partition(" ")
-    if word == "HALFWIDTH" and space:
-        word, space, rest = rest.partition(" ")
+    name = unicodedata.name(char, "")
+    for prefix in ("FULLWIDTH ", "HALFWIDTH "):
+        name = name.removeprefix(prefix)
+    word, _, rest = name.partition(" ")
     tag = SCRIPT_TAGS.get(f"{word} {rest.partition(' ')[0]}") or SCRIPT_TAGS.get(word)
     if tag is not None:
         return tag
