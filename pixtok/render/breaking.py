@@ -95,10 +95,11 @@ def _boundaries(text: str, kind: int, locale: str) -> np.ndarray:
     """ICU's boundaries of `kind` after 0, as code point offsets (the end of the text last)."""
     if not text:
         return np.zeros(0, dtype=np.int64)
+    # The common case: one UTF-16 unit per character (offsets alike), read by a compiled pass.
     units = _text.bmp_units(text) if _ICU is not None else None
-    if units is not None:  # the common case: one UTF-16 unit per character, offsets alike
-        return _iterators().boundaries(kind, locale.encode("ascii", "replace"), units)
-    icu_text, units, mapping = _icu_text(text)
+    mapping = None
+    if units is None:
+        icu_text, units, mapping = _icu_text(text)
     if _ICU is not None:
         ends = _iterators().boundaries(kind, locale.encode("ascii", "replace"), units)
     else:
