@@ -183,3 +183,16 @@ def test_atlas_slots_number_new_glyphs_by_font_then_glyph_id() -> None:
     a = atlas.arrays()
     np.testing.assert_array_equal(boxes.left, np.array([0, 2, 2, 0, 3, 4]) + a["left"][slots])
     np.testing.assert_array_equal(boxes.top, 10 - a["top"][slots])
+
+
+def test_renderer_keeps_one_atlas_per_size_to_a_ten_thousandth_px() -> None:
+    """Sizes a fit search reaches by arithmetic (16.00001 for 16) draw from the atlas of the
+    size they round to, and sizes in whole 1/8 px, found without rounding, have their own."""
+    renderer = Renderer(RenderConfig())
+    atlas = renderer.atlas(16.0)
+    assert renderer.atlas(16) is atlas
+    assert renderer.atlas(16.00001) is atlas
+    assert renderer.atlas(15.99999) is atlas
+    assert renderer.atlas(16.125) is not atlas
+    assert renderer.atlas(16.125).size_px == 16.125
+    assert renderer.atlas(16.00001).size_px == 16.0

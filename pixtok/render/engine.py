@@ -327,12 +327,16 @@ class Renderer:
         return box
 
     def atlas(self, size: float) -> GlyphAtlas:
-        key = round(size, 4)
-        if key not in self._atlases:
-            if len(self._atlases) > 8:
-                self._atlases.clear()
-            self._atlases[key] = GlyphAtlas(self.chain.fonts, key, float(self.config.hscale))
-        return self._atlases[key]
+        """The glyph atlas of a font size (sizes within 1e-4 px share one)."""
+        atlas = self._atlases.get(size)  # a size in whole 1/8 px is its own key: no rounding
+        if atlas is None:
+            key = round(size, 4)
+            atlas = self._atlases.get(key)
+            if atlas is None:
+                if len(self._atlases) > 8:
+                    self._atlases.clear()
+                atlas = self._atlases[key] = GlyphAtlas(self.chain.fonts, key, float(self.config.hscale))
+        return atlas
 
     def render(self, text: str) -> RenderResult:
         if not isinstance(text, str):

@@ -137,7 +137,9 @@ class GlyphAtlas:
     def arrays(self) -> dict[str, np.ndarray]:
         """Pooled pixel data of all cached glyphs (views of pools that grow in place)."""
         if self._pooled != len(self._glyphs):
-            self._arrays = dict(zip(_glyph_pixels.GLYPH_FIELDS, self._glyphs.view(), strict=True))
+            # Rows by index: iterating a 2-D array ends in a formatted IndexError.
+            rows = self._glyphs.view()
+            self._arrays = {name: rows[k] for k, name in enumerate(_glyph_pixels.GLYPH_FIELDS)}
             self._arrays["bitmaps"] = self._bitmaps.view()
             self._pooled = len(self._glyphs)
         return self._arrays
@@ -146,10 +148,8 @@ class GlyphAtlas:
         """Bitmap boxes of glyphs (int64 slots) placed at pen x / baseline (float64 px), the pen
         rounded to whole pixels (half to even, as `np.rint`)."""
         a = self.arrays()
-        left, top, width, height = _glyph_boxes.glyph_boxes(
-            slots, x, baseline, a["left"], a["top"], a["w"], a["h"]
-        )  # the rows of one array
-        return GlyphPixels(left=left, top=top, width=width, height=height)
+        rows = _glyph_boxes.glyph_boxes(slots, x, baseline, a["left"], a["top"], a["w"], a["h"])
+        return GlyphPixels(left=rows[0], top=rows[1], width=rows[2], height=rows[3])
 
     def composite(
         self,
