@@ -22,8 +22,8 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
 from pixtok.render._arrays cimport (
-    new_array, new_matrix, new_zeros, read_flags, read_float64, read_int32, read_int64, read_int8, read_uint32,
-    read_uint8, write_flags, write_float64, write_int32, write_int64, write_int8, write_uint8,
+    new_array, new_matrix, new_zeros, read_flags, read_float64, read_int32, read_int64, read_int8,
+    read_uint32, read_uint8, write_flags, write_float64, write_int32, write_int64, write_int8, write_uint8,
 )
 
 cnp.import_array()

@@ -185,7 +185,9 @@ cdef class _Columns:
 
     cdef tuple trimmed(self, Py_ssize_t total):
         gid, cluster, flags, advance, x_offset, y_offset = self.arrays
-        return gid[:total], cluster[:total], flags[:total], advance[:total], x_offset[:total], y_offset[:total]
+        return (
+            gid[:total], cluster[:total], flags[:total], advance[:total], x_offset[:total], y_offset[:total]
+        )
 
 
 def run_columns(

@@ -13,7 +13,7 @@ cimport numpy as cnp
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.stdint cimport uint16_t, uint32_t
 
-from pixtok.render._arrays cimport new_array
+from pixtok.render._arrays cimport new_array, write_uint16, write_uint32
 
 cnp.import_array()
 
@@ -27,7 +27,7 @@ def codepoints(str text):
     cdef int kind = PyUnicode_KIND(text)
     cdef const void* data = PyUnicode_DATA(text)
     out = new_array(n, cnp.NPY_UINT32)
-    cdef uint32_t* cps = <uint32_t*>cnp.PyArray_DATA(out)
+    cdef uint32_t* cps = write_uint32(out, NULL)
     for i in range(n):
         cps[i] = PyUnicode_READ(kind, data, i)
     return out
@@ -40,7 +40,7 @@ def bmp_units(str text):
     cdef int kind = PyUnicode_KIND(text)
     cdef const void* data = PyUnicode_DATA(text)
     out = new_array(n, cnp.NPY_UINT16)
-    cdef uint16_t* units = <uint16_t*>cnp.PyArray_DATA(out)
+    cdef uint16_t* units = write_uint16(out, NULL)
     cdef uint32_t cp
     for i in range(n):
         cp = PyUnicode_READ(kind, data, i)
