@@ -4,7 +4,8 @@ pixtok renders text with fonts inside the package (pixtok/fonts/) so that result
 on what a machine has installed. This script is how that folder is (re)made on a Debian system:
 
 1. copies DejaVu Sans and DejaVu Sans Mono (Debian fonts-dejavu-core), and Noto Naskh Arabic,
-   Noto Sans Hebrew, Devanagari, Thai, Lao and Khmer (Debian fonts-noto-core), unmodified;
+   Noto Sans Hebrew, Devanagari, Thai, Lao, Khmer, Bengali, Gurmukhi, Gujarati, Tamil, Telugu,
+   Kannada and Malayalam (Debian fonts-noto-core), unmodified;
 2. copies Noto Emoji, the monochrome (outline) emoji face, unmodified from the npm package
    @expo-google-fonts/noto-emoji (a copy of Google Fonts' static Regular instance; Debian ships
    only the colour bitmap Noto Color Emoji). It is fetched with `npm pack` at a pinned version
@@ -107,6 +108,15 @@ FONTS = (
     _noto("NotoSansLao-Regular.ttf", "Lao letters, vowels, tone marks and digits (U+0E81-0EDF)"),
     _noto(
         "NotoSansKhmer-Regular.ttf", "Khmer letters, subscript consonants (coeng), vowels, digits, symbols"
+    ),
+    _noto("NotoSansBengali-Regular.ttf", "Bengali-Assamese script (Bengali, Assamese) with conjuncts"),
+    _noto("NotoSansGurmukhi-Regular.ttf", "Gurmukhi (Punjabi) letters, vowel signs, addak, digits"),
+    _noto("NotoSansGujarati-Regular.ttf", "Gujarati letters, vowel signs and conjuncts, digits"),
+    _noto("NotoSansTamil-Regular.ttf", "Tamil letters, vowel signs, pulli, digits and number signs"),
+    _noto("NotoSansTelugu-Regular.ttf", "Telugu letters, vowel signs and conjuncts, digits"),
+    _noto("NotoSansKannada-Regular.ttf", "Kannada letters, vowel signs and conjuncts, digits"),
+    _noto(
+        "NotoSansMalayalam-Regular.ttf", "Malayalam letters, vowel signs, chillu letters, conjuncts, digits"
     ),
     ShippedFont(
         "NotoEmoji-Regular.ttf",

@@ -28,6 +28,14 @@ SCRIPT_SAMPLES = {
     "NotoSansThai-Regular.ttf": "โอเพนออฟฟิศดอตอ็อกเป็นชุดซอฟต์แวร์สำนักงานที่ทำงานบนหลายระบบปฏิบัติการ",
     "NotoSansLao-Regular.ttf": "ພາສາລາວເປັນພາສາທາງການຂອງສາທາລະນະລັດປະຊາທິປະໄຕປະຊາຊົນລາວ",
     "NotoSansKhmer-Regular.ttf": "ភាសាខ្មែរគឺជាភាសាកំណើតរបស់ជនជាតិខ្មែរនិងជាភាសាផ្លូវការរបស់ប្រទេសកម្ពុជា",
+    # GTK 3's own messages (libgtk-3-common 3.24.38, gtk30.mo; LGPL-2+), as its users read them.
+    "NotoSansBengali-Regular.ttf": "কাজের বৈশিষ্ট্য পাওয়ার জন্য প্রমাণীকরণ আবশ্যক",
+    "NotoSansGurmukhi-Regular.ttf": "ਪਰਿੰਟਦਰ ਦੇ ਗੁਣ ਲੈਣ ਲਈ ਪਰਮਾਣਕਿਤਾ ਦੀ ਲੋੜ ਹੈ",
+    "NotoSansGujarati-Regular.ttf": "આ સેલને સમાવતા ટ્રી દૃશ્યમાં હારમાળાને વિસ્તારો અથવા કરાર કરો",
+    "NotoSansTamil-Regular.ttf": "கலத்தின் உள்ளடக்கத்தைத் திருத்தக்கூடிய ஒரு விட்ஜெட்டை உருவாக்கும்",
+    "NotoSansTelugu-Regular.ttf": "అనామక ట్యాగు కనుగొనబడింది మరియు టాగులు సృష్టించడలేదు",
+    "NotoSansKannada-Regular.ttf": "ಒಂದು ಕಾರ್ಯದ ಗುಣವಿಶೇಷಗಳನ್ನು ಪಡೆಯಲು ದೃಢೀಕರಣದ ಅಗತ್ಯವಿದೆ",
+    "NotoSansMalayalam-Regular.ttf": "ഈ രേഖ പ്രിന്റ് ചെയ്യുന്നതിനായി ആധികാരികത ഉറപ്പാക്കേണ്ടതുണ്ടു്",
     "NotoEmoji-Regular.ttf": "😀👍🏽❤️🇯🇵1️⃣👨\u200d👩\u200d👧🧑🏽\u200d💻⭐"
     "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
 }

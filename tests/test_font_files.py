@@ -40,6 +40,13 @@ FONTS = {
     "NotoSansThai-Regular.ttf": ("Noto Sans Thai", "ภาษาไทย สวัสดีครับ ๑๒๓ ฯลฯ"),
     "NotoSansLao-Regular.ttf": ("Noto Sans Lao", "ພາສາລາວ ສະບາຍດີ ໑໒໓"),
     "NotoSansKhmer-Regular.ttf": ("Noto Sans Khmer", "ភាសាខ្មែរ សួស្តី ១២៣"),
+    "NotoSansBengali-Regular.ttf": ("Noto Sans Bengali", "বাংলা ভাষা ক্ষ ৎ ১২৩"),
+    "NotoSansGurmukhi-Regular.ttf": ("Noto Sans Gurmukhi", "ਪੰਜਾਬੀ ਭਾਸ਼ਾ ੧੨੩"),
+    "NotoSansGujarati-Regular.ttf": ("Noto Sans Gujarati", "ગુજરાતી ભાષા ક્ષ ૧૨૩"),
+    "NotoSansTamil-Regular.ttf": ("Noto Sans Tamil", "தமிழ் மொழி க்ஷ ௧௨௩"),
+    "NotoSansTelugu-Regular.ttf": ("Noto Sans Telugu", "తెలుగు భాష క్ష ౧౨౩"),
+    "NotoSansKannada-Regular.ttf": ("Noto Sans Kannada", "ಕನ್ನಡ ಭಾಷೆ ಕ್ಷ ೧೨೩"),
+    "NotoSansMalayalam-Regular.ttf": ("Noto Sans Malayalam", "മലയാളം ഭാഷ ക്ഷ ൻ ൧൨൩"),
     "NotoEmoji-Regular.ttf": ("Noto Emoji", "😀👍🏽❤️🇯🇵1️⃣👨\u200d👩\u200d👧🧑🏽\u200d💻"),
     HAN: ("Noto Sans CJK SC Han Subset", "汉字简体渲染迥「中文」、かなカナ語組直骨，。"),
     HANGUL: ("Noto Sans CJK KR Hangul Subset", "한국어 똠방각하 펲 뷁 ㄱㄴㄷ 각"),
@@ -403,6 +410,28 @@ def test_script_fonts_cover_their_unicode_blocks_as_the_docs_state() -> None:
     lao_missing = {c for c in lao if ord(c) not in cmap("NotoSansLao-Regular.ttf")}
     assert (len(lao), len(lao_missing)) == (82, 15)
     assert all(re.match("LAO (LETTER|SIGN) (PALI|SANSKRIT) ", unicodedata.name(c)) for c in lao_missing)
+
+
+# The Indic fonts, by block: (file, first and last code point, assigned characters, those it lacks).
+INDIC_BLOCKS = {
+    "bengali": ("NotoSansBengali-Regular.ttf", 0x0980, 0x09FF, 96, ""),
+    "gurmukhi": ("NotoSansGurmukhi-Regular.ttf", 0x0A00, 0x0A7F, 80, ""),
+    "gujarati": ("NotoSansGujarati-Regular.ttf", 0x0A80, 0x0AFF, 91, ""),
+    "tamil": ("NotoSansTamil-Regular.ttf", 0x0B80, 0x0BFF, 72, ""),
+    # Added in Unicode 14, after the fonts' release: the Telugu nukta and letter NAKAARA POLLU,
+    # the Kannada letter NAKAARA POLLU.
+    "telugu": ("NotoSansTelugu-Regular.ttf", 0x0C00, 0x0C7F, 100, "\u0c3c\u0c5d"),
+    "kannada": ("NotoSansKannada-Regular.ttf", 0x0C80, 0x0CFF, 90, "\u0cdd"),
+    "malayalam": ("NotoSansMalayalam-Regular.ttf", 0x0D00, 0x0D7F, 118, ""),
+}
+
+
+@pytest.mark.parametrize("script", sorted(INDIC_BLOCKS))
+def test_indic_fonts_cover_their_blocks_as_the_docs_state(script: str) -> None:
+    file, first, last, count, lacking = INDIC_BLOCKS[script]
+    block = assigned(first, last)
+    assert len(block) == count
+    assert "".join(sorted(c for c in block if ord(c) not in cmap(file))) == lacking
 
 
 def test_emoji_face_covers_every_emoji_code_point_of_python_unicode_data() -> None:

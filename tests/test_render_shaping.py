@@ -28,6 +28,8 @@ from pixtok.render.shaping import Shaper
 from pixtok.render.text import prepare
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+#: GTK 3's messages in the Indic scripts (tests/texts/README.md): the corpus has none.
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 
 # language -> (corpus file, Unicode name prefixes of its letters, bundled font, BCP 47 tag)
 KANJI_AND_KANA = ("CJK", "HIRAGANA", "KATAKANA")
@@ -40,14 +42,24 @@ CASES = {
     "hebrew": ("he_msgstr_gnome-gnu.txt", ("HEBREW",), "NotoSansHebrew-Regular.ttf", "he"),
     "hindi": ("hi_prose_libreoffice-help.txt", ("DEVANAGARI",), "NotoSansDevanagari-Regular.ttf", "hi"),
     "thai": ("th_wiki_openoffice.txt", ("THAI",), "NotoSansThai-Regular.ttf", "th"),
+    "bengali": ("bn_msgstr_gtk30.txt", ("BENGALI",), "NotoSansBengali-Regular.ttf", "bn"),
+    "punjabi": ("pa_msgstr_gtk30.txt", ("GURMUKHI",), "NotoSansGurmukhi-Regular.ttf", "pa"),
+    "gujarati": ("gu_msgstr_gtk30.txt", ("GUJARATI",), "NotoSansGujarati-Regular.ttf", "gu"),
+    "tamil": ("ta_msgstr_gtk30.txt", ("TAMIL",), "NotoSansTamil-Regular.ttf", "ta"),
+    "telugu": ("te_msgstr_gtk30.txt", ("TELUGU",), "NotoSansTelugu-Regular.ttf", "te"),
+    "kannada": ("kn_msgstr_gtk30.txt", ("KANNADA",), "NotoSansKannada-Regular.ttf", "kn"),
+    "malayalam": ("ml_msgstr_gtk30.txt", ("MALAYALAM",), "NotoSansMalayalam-Regular.ttf", "ml"),
 }  # fmt: skip
+INDIC = ("bengali", "punjabi", "gujarati", "tamil", "telugu", "kannada", "malayalam")
 RTL = {"arabic", "persian", "hebrew"}
 MAX_PARAGRAPHS = 30
 
 
 @cache
 def corpus(name: str) -> str:
-    return (CORPUS_DIR / name).read_text(encoding="utf-8")
+    """A text of the corpus, or of tests/texts where the corpus has none in its script."""
+    path = CORPUS_DIR / name
+    return (path if path.is_file() else TEXTS_DIR / name).read_text(encoding="utf-8")
 
 
 def single_script_paragraphs(case: str) -> list[str]:
@@ -213,6 +225,13 @@ def test_full_width_punctuation_takes_the_glyph_forms_of_its_text(
         ("he_msgstr_gnome-gnu.txt", None, "he", "NotoSansHebrew-Regular.ttf", "Hebr"),
         ("hi_prose_libreoffice-help.txt", None, "hi", "NotoSansDevanagari-Regular.ttf", "Deva"),
         ("th_wiki_openoffice.txt", None, "th", "NotoSansThai-Regular.ttf", "Thai"),
+        ("bn_msgstr_gtk30.txt", None, "bn", "NotoSansBengali-Regular.ttf", "Beng"),
+        ("pa_msgstr_gtk30.txt", None, "pa", "NotoSansGurmukhi-Regular.ttf", "Guru"),
+        ("gu_msgstr_gtk30.txt", None, "gu", "NotoSansGujarati-Regular.ttf", "Gujr"),
+        ("ta_msgstr_gtk30.txt", None, "ta", "NotoSansTamil-Regular.ttf", "Taml"),
+        ("te_msgstr_gtk30.txt", None, "te", "NotoSansTelugu-Regular.ttf", "Telu"),
+        ("kn_msgstr_gtk30.txt", None, "kn", "NotoSansKannada-Regular.ttf", "Knda"),
+        ("ml_msgstr_gtk30.txt", None, "ml", "NotoSansMalayalam-Regular.ttf", "Mlym"),
     ],
 )
 def test_every_character_a_script_s_font_draws_has_its_form_in_the_text_s_language(
@@ -270,7 +289,7 @@ def hb_shape(font_file: str, text: str, language: str) -> np.ndarray:
 
 
 @pytest.mark.skipif(HB_SHAPE is None, reason="hb-shape (libharfbuzz-bin) is not installed")
-@pytest.mark.parametrize("case", ["japanese", "korean", "hindi"])
+@pytest.mark.parametrize("case", ["japanese", "korean", "hindi", *INDIC])
 def test_hb_shape_agrees(case: str) -> None:
     _, _, font_file, language = CASES[case]
     for paragraph in single_script_paragraphs(case)[:5]:

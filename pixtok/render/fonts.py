@@ -3,7 +3,8 @@ and choose one per character through a fallback chain by coverage.
 
 The bundled fonts live in `pixtok/fonts/` (see docs/fonts.md for files and licences). When no
 font is asked for, characters of scripts with a dedicated bundled font (Arabic, Hebrew,
-Devanagari, Thai, Lao, Khmer, CJK, emoji) use it first, and everything else uses DejaVu Sans.
+Devanagari, Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada, Malayalam, Thai, Lao, Khmer,
+CJK, emoji) use it first, and everything else uses DejaVu Sans.
 
 When no font of the chain has a character, fontconfig is asked for an installed font that has
 it (`system_fonts`, on by default): the chain grows by that font, and the render summary lists
@@ -71,6 +72,23 @@ BUNDLED: tuple[BundledFont, ...] = (
     BundledFont("Noto Sans Lao", "NotoSansLao-Regular.ttf", scripts=("lao",), aliases=("lao",)),
     BundledFont("Noto Sans Khmer", "NotoSansKhmer-Regular.ttf", scripts=("khmer",), aliases=("khmer",)),
     BundledFont(
+        "Noto Sans Bengali", "NotoSansBengali-Regular.ttf", scripts=("bengali",), aliases=("bengali",)
+    ),
+    BundledFont(
+        "Noto Sans Gurmukhi", "NotoSansGurmukhi-Regular.ttf", scripts=("gurmukhi",), aliases=("gurmukhi",)
+    ),
+    BundledFont(
+        "Noto Sans Gujarati", "NotoSansGujarati-Regular.ttf", scripts=("gujarati",), aliases=("gujarati",)
+    ),
+    BundledFont("Noto Sans Tamil", "NotoSansTamil-Regular.ttf", scripts=("tamil",), aliases=("tamil",)),
+    BundledFont("Noto Sans Telugu", "NotoSansTelugu-Regular.ttf", scripts=("telugu",), aliases=("telugu",)),
+    BundledFont(
+        "Noto Sans Kannada", "NotoSansKannada-Regular.ttf", scripts=("kannada",), aliases=("kannada",)
+    ),
+    BundledFont(
+        "Noto Sans Malayalam", "NotoSansMalayalam-Regular.ttf", scripts=("malayalam",), aliases=("malayalam",)
+    ),
+    BundledFont(
         "Noto Sans CJK", "NotoSansCJK-Han.otf", scripts=("cjk",), aliases=("cjk", "han", "noto sans cjk sc")
     ),
     BundledFont(
@@ -95,6 +113,13 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0750, 0x077F, "arabic"),
     (0x0870, 0x08FF, "arabic"),
     (0x0900, 0x097F, "devanagari"),
+    (0x0980, 0x09FF, "bengali"),
+    (0x0A00, 0x0A7F, "gurmukhi"),
+    (0x0A80, 0x0AFF, "gujarati"),
+    (0x0B80, 0x0BFF, "tamil"),
+    (0x0C00, 0x0C7F, "telugu"),
+    (0x0C80, 0x0CFF, "kannada"),
+    (0x0D00, 0x0D7F, "malayalam"),
     (0x0E00, 0x0E7F, "thai"),
     (0x0E80, 0x0EFF, "lao"),
     (0x1100, 0x11FF, "cjk"),
@@ -139,7 +164,8 @@ _HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00,
 
 def preferred_script(codepoint: int) -> str | None:
     """The script class of a code point that has a dedicated bundled font, if any: arabic,
-    hebrew, devanagari, thai, lao, khmer, cjk (Han, kana, Hangul, CJK punctuation) or emoji."""
+    hebrew, devanagari, bengali, gurmukhi, gujarati, tamil, telugu, kannada, malayalam, thai,
+    lao, khmer, cjk (Han, kana, Hangul, CJK punctuation) or emoji."""
     for low, high, script in _SCRIPT_RANGES:
         if low <= codepoint <= high:
             return script
