@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from pixtok.measure.ocr import (
     get_ocr_engine,
     resolve_engine,
 )
-from pixtok.render.scripts import detect_script, ocr_language
+from pixtok.render.scripts import OcrLanguage, detect_script, ocr_language
 
 #: The script each corpus text is in, as an OCR model needs it.
 CORPUS_SCRIPTS = {
@@ -51,6 +52,30 @@ def excerpt(text: str, chars: int) -> str:
 @pytest.mark.parametrize(("prefix", "script"), sorted(CORPUS_SCRIPTS.items()))
 def test_scripts_of_the_corpus_are_detected(corpus_text, prefix: str, script: str) -> None:
     assert detect_script(corpus_text(prefix)) == script
+
+
+#: GTK 3's messages in the Indic scripts (tests/texts/README.md) -> (script, Tesseract model, BCP 47).
+INDIC_TEXTS = {
+    "bn_msgstr_gtk30.txt": ("bengali", "ben", "bn"),
+    "pa_msgstr_gtk30.txt": ("gurmukhi", "pan", "pa"),
+    "gu_msgstr_gtk30.txt": ("gujarati", "guj", "gu"),
+    "ta_msgstr_gtk30.txt": ("tamil", "tam", "ta"),
+    "te_msgstr_gtk30.txt": ("telugu", "tel", "te"),
+    "kn_msgstr_gtk30.txt": ("kannada", "kan", "kn"),
+    "ml_msgstr_gtk30.txt": ("malayalam", "mal", "ml"),
+}
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+
+
+@pytest.mark.parametrize("name", sorted(INDIC_TEXTS))
+def test_indic_scripts_get_their_own_ocr_model(name: str) -> None:
+    """Detected from the text or named by the render language, an Indic script is read with its
+    own Tesseract model, never with the Latin one (which reads such a page as noise)."""
+    script, model, tag = INDIC_TEXTS[name]
+    text = (TEXTS_DIR / name).read_text(encoding="utf-8")
+    assert detect_script(text) == script
+    assert ocr_language(text) == ocr_language(text, language=tag) == OcrLanguage(script, model, False)
+    assert ocr_language("", model).script == script
 
 
 def test_languages_follow_the_script(corpus_text) -> None:
@@ -174,6 +199,20 @@ def test_tesseract_reads_japanese_and_thai_in_their_render_language(corpus_text)
     )
     assert thai["lang"].split("+")[0] == "tha" and thai["pages_total"] == 1
     assert thai["cer"] < 0.05, thai
+
+
+@pytest.mark.slow
+def test_tesseract_reads_tamil_drawn_by_its_bundled_font() -> None:
+    """Tamil's vowel signs (the two-part ொ ோ split around their consonant) and pulli, as HarfBuzz
+    shapes them with Noto Sans Tamil, read back with Tesseract's Tamil model. Seen here at 16 px
+    (Tesseract 5.3): 0.2 % CER, one character in 450, over each of four 500-character excerpts at
+    most that."""
+    text = excerpt((TEXTS_DIR / "ta_msgstr_gtk30.txt").read_text(encoding="utf-8"), 500)
+    report = ocr_roundtrip(
+        text, RenderConfig.from_preset("page-1024", size="16px", page="1024x512", lang="ta")
+    )
+    assert report["engine"]["name"] == "tesseract" and report["lang"] == "tam"
+    assert report["pages_total"] == 1 and report["cer"] < 0.02, report
 
 
 @pytest.mark.slow

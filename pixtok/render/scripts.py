@@ -26,8 +26,19 @@ _NAME_SCRIPTS: dict[str, str] = {
     "HEBREW": "hebrew",
     "DEVANAGARI": "devanagari",
     "BENGALI": "bengali",
+    "GURMUKHI": "gurmukhi",
+    "GUJARATI": "gujarati",
+    "ORIYA": "oriya",
     "TAMIL": "tamil",
+    "TELUGU": "telugu",
+    "KANNADA": "kannada",
+    "MALAYALAM": "malayalam",
+    "SINHALA": "sinhala",
     "THAI": "thai",
+    "LAO": "lao",
+    "KHMER": "khmer",
+    "MYANMAR": "myanmar",
+    "ETHIOPIC": "ethiopic",
     "GEORGIAN": "georgian",
     "ARMENIAN": "armenian",
     "CJK": "han",
@@ -113,8 +124,19 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, bool, bool]] = {
     "hebrew": ("heb", False, True),
     "devanagari": ("hin", False, False),
     "bengali": ("ben", False, False),
+    "gurmukhi": ("pan", False, False),
+    "gujarati": ("guj", False, False),
+    "oriya": ("ori", False, False),
     "tamil": ("tam", False, False),
+    "telugu": ("tel", False, False),
+    "kannada": ("kan", False, False),
+    "malayalam": ("mal", False, False),
+    "sinhala": ("sin", False, False),
     "thai": ("tha", False, False),
+    "lao": ("lao", False, False),
+    "khmer": ("khm", False, False),
+    "myanmar": ("mya", False, False),
+    "ethiopic": ("amh", False, False),
     "georgian": ("kat", False, False),
     "armenian": ("hye", False, False),
 }
@@ -122,8 +144,7 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, bool, bool]] = {
 #: Tesseract traineddata name → script key, for `--ocr-lang` given as a Tesseract code.
 TESSERACT_SCRIPTS: dict[str, str] = {lang: script for script, (lang, _, _) in SCRIPT_LANGUAGES.items()}
 TESSERACT_SCRIPTS.update({"chi_tra": "han", "ukr": "cyrillic", "bul": "cyrillic", "urd": "arabic"})
-TESSERACT_SCRIPTS.update({"mar": "devanagari", "nep": "devanagari", "lao": "lao", "khm": "khmer"})
-TESSERACT_SCRIPTS.update({"mya": "myanmar"})
+TESSERACT_SCRIPTS.update({"mar": "devanagari", "nep": "devanagari", "asm": "bengali", "tir": "ethiopic"})
 TESSERACT_SCRIPTS.update({code: "latin" for code in ("deu", "fra", "spa", "ita", "por", "nld", "pol", "tur")})
 
 
