@@ -15,7 +15,7 @@ Usage: python scripts/make_indic_texts.py [--locale-dir /usr/share/locale] [--de
 from __future__ import annotations
 
 import argparse
-import gettext
+import struct
 import subprocess
 import sys
 import unicodedata
@@ -53,13 +53,27 @@ def of_script(message: str, first: int, last: int) -> bool:
     return True
 
 
+def catalogue_entries(path: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of a GNU .mo catalogue in UTF-8, as gettext's file format lays them out:
+    a header of five 32-bit words, then two tables of (length, offset), originals and
+    translations. A context prefixes its msgid (`context\x04msgid`); of plural forms, the
+    singular ones are kept. The header entry (empty msgid) is left out."""
+    data = path.read_bytes()
+    magic = struct.unpack("<I", data[:4])[0]
+    order = "<" if magic == 0x950412DE else ">"
+    _, _, count, originals, translations = struct.unpack(f"{order}5I", data[:20])
+
+    def string(table: int, index: int) -> str:
+        length, offset = struct.unpack(f"{order}2I", data[table + 8 * index : table + 8 * index + 8])
+        return data[offset : offset + length].decode("utf-8").split("\x00")[0]
+
+    entries = [(string(originals, k), string(translations, k)) for k in range(count)]
+    return [(msgid, msgstr) for msgid, msgstr in entries if msgid]
+
+
 def messages(path: Path, first: int, last: int) -> list[str]:
-    with path.open("rb") as catalogue:
-        translations = gettext.GNUTranslations(catalogue)
     found = []
-    for msgid, msgstr in sorted(translations._catalog.items(), key=lambda item: str(item[0])):
-        if not isinstance(msgstr, str) or not msgid:
-            continue
+    for _, msgstr in sorted(catalogue_entries(path)):
         text = " ".join(msgstr.split())
         if SHORTEST <= len(text) <= LONGEST and of_script(text, first, last) and text not in found:
             found.append(text)
@@ -105,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         *rows,
         "",
     ]
-    (args.dest / "README.md").write_text("\n".join(readme), encoding="utf-8")
+    tmp = args.dest / "README.md.tmp"
+    tmp.write_text("\n".join(readme), encoding="utf-8")
+    tmp.replace(args.dest / "README.md")
     return 0
 
 
