@@ -1,5 +1,5 @@
 """Make the pictures of docs/rendering.md: one per layout mode and one per script, from the
-test corpus, rendered by pixtok with the bundled fonts.
+test corpus (and tests/texts for Bengali and Tamil), rendered by pixtok with the bundled fonts.
 
 Each picture is a real page as `render` returns it, framed by a one-pixel grey line so the page
 edge shows on a white background; the strip picture is cut after its end patch (a PIXEL strip
@@ -24,6 +24,7 @@ from pixtok import RenderConfig, render  # noqa: E402
 from pixtok.output_files import png_bytes  # noqa: E402
 
 CORPUS = REPO / "corpus"
+TEXTS = REPO / "tests" / "texts"  # GTK's messages in the Indic scripts, which the corpus lacks
 FRAME = 160  # grey level of the frame
 
 # script -> (corpus file, first character, characters)
@@ -36,6 +37,8 @@ SCRIPTS = {
     "chinese": ("zh-cn_prose_debian-reference.txt", 0, 170),
     "japanese": ("ja_prose_debian-reference.txt", 1775, 210),  # §1.1.3: the opening is English
     "korean": ("ko_prose_gnome-help.txt", 0, 200),
+    "bengali": ("bn_msgstr_gtk30.txt", 0, 260),
+    "tamil": ("ta_msgstr_gtk30.txt", 200, 260),  # from the 6th message: the 3rd has a stray pulli
 }
 
 
@@ -48,7 +51,8 @@ def cut(text: str, length: int) -> str:
 
 
 def corpus(name: str, start: int = 0, length: int | None = None) -> str:
-    text = (CORPUS / name).read_text(encoding="utf-8")[start:]
+    path = CORPUS / name if (CORPUS / name).is_file() else TEXTS / name
+    text = path.read_text(encoding="utf-8")[start:]
     return text if length is None else cut(text, length)
 
 
@@ -63,11 +67,16 @@ def mode_figures() -> dict[str, np.ndarray]:
     paragraph = cut(english[english.index("Upon starting") :], 560)
     figures = {
         # Fixed pages: the text flows on; this is the first of several 400 x 260 pages.
-        "mode-page": render(paragraph, RenderConfig(page="400x260", size="14px", margin="16px")).pages[0],
+        "mode-page": render(
+            paragraph,
+            RenderConfig(layout="page", page="400x260", size="14px", line_height="1.2", margin="16px"),
+        ).pages[0],
         # Glyph's set-up (A4 at 72 dpi, 9 pt): unused width and the empty end of the page cut away.
         "mode-crop": render(cut(paragraph, 224), RenderConfig.from_preset("glyph")).pages[-1],
         # The largest size that puts the whole paragraph on one 400 x 200 page.
-        "mode-fit": render(paragraph, RenderConfig(layout="fit", page="400x200", margin="12px")).pages[0],
+        "mode-fit": render(
+            paragraph, RenderConfig(layout="fit", page="400x200", line_height="1.2", margin="12px")
+        ).pages[0],
     }
     strip = render(cut(paragraph, 60), RenderConfig.from_preset("pixel")).pages[0]
     patches = strip.reshape(16, -1, 16)
@@ -78,7 +87,10 @@ def mode_figures() -> dict[str, np.ndarray]:
 
 
 def script_figures() -> dict[str, np.ndarray]:
-    config = RenderConfig(layout="crop", page="420x600", size="16px", margin="10px")
+    # Right-to-left scripts start at the right edge (`align="start"`), as they are read.
+    config = RenderConfig(
+        layout="crop", page="420x600", size="16px", line_height="1.2", margin="10px", align="start"
+    )
     return {
         f"script-{name}": render(corpus(file, start, length), config).pages[0]
         for name, (file, start, length) in SCRIPTS.items()
