@@ -31,8 +31,6 @@ TEXTS = {
     "malayalam": ("ml_msgstr_gtk30.txt", "ml", 2213),
 }
 WIDTHS = [90, 150, 230, 370, 600]
-
-
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 
 
