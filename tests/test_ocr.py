@@ -78,6 +78,26 @@ def test_indic_scripts_get_their_own_ocr_model(name: str) -> None:
     assert ocr_language("", model).script == script
 
 
+@pytest.mark.parametrize(
+    ("text", "script", "model"),
+    [
+        ("ଓଡ଼ିଆ ଭାଷା", "oriya", "ori"),
+        ("සිංහල භාෂාව", "sinhala", "sin"),
+        ("ພາສາລາວເປັນພາສາທາງການ", "lao", "lao"),
+        ("ភាសាខ្មែរ", "khmer", "khm"),
+        ("မြန်မာဘာသာ", "myanmar", "mya"),
+        ("ግዕዝ ፊደል", "ethiopic", "amh"),
+    ],
+)
+def test_the_other_scripts_of_the_model_table_get_their_own_ocr_model(
+    text: str, script: str, model: str
+) -> None:
+    """The further scripts docs/legibility.md names a Tesseract model for (Oriya and Sinhala
+    beside the Indic ones, Lao, Khmer, Myanmar, Ethiopic): detected, never read as Latin."""
+    assert detect_script(text) == script
+    assert ocr_language(text) == OcrLanguage(script, model, False)
+
+
 def test_languages_follow_the_script(corpus_text) -> None:
     assert ocr_language(corpus_text("fa_prose")).tesseract == "fas"
     assert ocr_language(corpus_text("ar_msgstr")).primary == "ara"
