@@ -29,6 +29,10 @@ TEXTS = {
     "bengali": ("bn_msgstr_gtk30.txt", "bn", 2109),
     "tamil": ("ta_msgstr_gtk30.txt", "ta", 1828),
     "malayalam": ("ml_msgstr_gtk30.txt", "ml", 2213),
+    # Drawn by an installed font (fonts-noto-core): no bundled font has these scripts.
+    "odia": ("or_msgstr_gtk30.txt", "or", 1943),
+    "sinhala": ("si_msgstr_gtk30.txt", "si", 996),
+    "burmese": ("my_msgstr_gtk30.txt", "my", 1798),
 }
 WIDTHS = [90, 150, 230, 370, 600]
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
@@ -85,15 +89,22 @@ def test_lines_end_at_icu_opportunities(language: str) -> None:
     assert checked > 50
 
 
-def test_thai_lines_break_only_at_icu_dictionary_opportunities() -> None:
-    """Thai writes no spaces between words: every line end is one of ICU's dictionary breaks,
-    and most lines end between words, not at a space. (At 200 px and wider no Thai word of the
-    text is wider than a line; narrower, `test_lines_end_at_icu_opportunities` covers it.)"""
-    text = corpus("th_wiki_openoffice.txt")
-    allowed = icu_breaks(text, "th")
+@pytest.mark.parametrize(("file", "locale", "widths"), [
+    ("th_wiki_openoffice.txt", "th", (200, 270, 330, 480)),
+    ("my_msgstr_gtk30.txt", "my", (200, 270, 330)),
+])  # fmt: skip
+def test_lines_without_spaces_break_only_at_icu_dictionary_opportunities(
+    file: str, locale: str, widths: tuple[int, ...]
+) -> None:
+    """Thai writes no spaces between words, Burmese only between phrases: every line end is one
+    of ICU's dictionary breaks (with no language given: ICU finds the words by their script),
+    and many lines end between words, not at a space. (At 200 px and wider no word of these
+    texts is wider than a line; narrower, `test_lines_end_at_icu_opportunities` covers it.)"""
+    text = corpus(file)
+    allowed = icu_breaks(text, locale)
     between_words = 0
-    for width in (200, 270, 330, 480):
-        result = render(text, RenderConfig(page=f"{width}x3000", size="16px", margin="6px"))
+    for width in widths:
+        result = render(text, RenderConfig(page=f"{width}x4000", size="16px", margin="6px"))
         assert result.missing_glyphs == 0
         for start, end in result.line_char_span[:-1].tolist():
             assert end in allowed, text[start:end]

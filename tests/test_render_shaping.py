@@ -27,8 +27,10 @@ from pixtok.render.itemize import character_table
 from pixtok.render.shaping import Shaper
 from pixtok.render.text import prepare
 
+HB_SHAPE = shutil.which("hb-shape")
+
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
-#: GTK 3's messages in the Indic scripts (tests/texts/README.md): the corpus has none.
+#: GTK 3's messages in scripts the corpus lacks (tests/texts/README.md).
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 
 # language -> (corpus file, Unicode name prefixes of its letters, bundled font, BCP 47 tag)
@@ -51,6 +53,13 @@ CASES = {
     "malayalam": ("ml_msgstr_gtk30.txt", ("MALAYALAM",), "NotoSansMalayalam-Regular.ttf", "ml"),
 }  # fmt: skip
 INDIC = ("bengali", "punjabi", "gujarati", "tamil", "telugu", "kannada", "malayalam")
+#: Scripts no bundled font has, drawn by an installed font (Debian's fonts-noto-core, in
+#: system-packages.txt): language -> (GTK 3's messages, Unicode name prefixes, BCP 47, ISO 15924).
+SYSTEM_CASES = {
+    "odia": ("or_msgstr_gtk30.txt", ("ORIYA",), "or", "Orya"),
+    "sinhala": ("si_msgstr_gtk30.txt", ("SINHALA",), "si", "Sinh"),
+    "burmese": ("my_msgstr_gtk30.txt", ("MYANMAR",), "my", "Mymr"),
+}
 RTL = {"arabic", "persian", "hebrew"}
 MAX_PARAGRAPHS = 30
 
@@ -63,7 +72,7 @@ def corpus(name: str) -> str:
 
 
 def single_script_paragraphs(case: str) -> list[str]:
-    file, prefixes, _, _ = CASES[case]
+    file, prefixes = (CASES[case] if case in CASES else SYSTEM_CASES[case])[:2]
 
     def of_script(char: str) -> bool:
         return not char.isalpha() or unicodedata.name(char, "").startswith(prefixes)
@@ -242,17 +251,24 @@ def test_every_character_a_script_s_font_draws_has_its_form_in_the_text_s_langua
     the character's paragraph in that font alone, in that script and the text's language (the
     one given, else the one inferred for the document), so no character falls back to the
     font's default forms for want of a script or language, nor loses its joining or mirroring."""
-    text = corpus(file)
     chain = FontChain.from_specs((), fallback=True, system_fonts=False)
-    drawn_by = next(i for i, font in enumerate(chain.fonts) if font.path.name == font_file)
+    assert_forms_of_the_text_s_language(corpus(file), chain, given, language, FONT_DIR / font_file, script)
+
+
+def assert_forms_of_the_text_s_language(
+    text: str, chain: FontChain, given: str | None, language: str, font_path: Path, script: str
+) -> None:
+    """Every character `chain` draws with the font at `font_path` has the glyphs HarfBuzz gives
+    it in its paragraph shaped with that font alone, in `script` and `language`."""
     shaped = Shaper(chain).shape(prepare(text), given)
+    drawn_by = next(i for i, font in enumerate(chain.fonts) if font.path == font_path)
     ours: dict[int, list[int]] = {}
     columns = (shaped.gid.tolist(), shaped.cluster.tolist(), shaped.font.tolist())
     for gid, cluster, font in zip(*columns, strict=True):
         if font == drawn_by and text[cluster] != "\n":  # newlines draw nothing
             ours.setdefault(cluster, []).append(gid)
-    assert len(ours) > 1000
-    hb_font = hb.Font(hb.Face(hb.Blob.from_file_path(str(FONT_DIR / font_file))))
+    assert len(ours) > 500
+    hb_font = hb.Font(hb.Face(hb.Blob.from_file_path(str(font_path))))
     theirs: dict[int, list[int]] = {}
     start = 0
     for paragraph in text.split("\n"):
@@ -270,7 +286,51 @@ def test_every_character_a_script_s_font_draws_has_its_form_in_the_text_s_langua
     assert not differ, differ[:10]
 
 
-HB_SHAPE = shutil.which("hb-shape")
+@cache
+def system_font(case: str) -> Path:
+    """The installed font pixtok's system fallback draws a script with (one fontconfig lists for
+    the script's letters); skips where none is installed."""
+    file, prefixes, language, _ = SYSTEM_CASES[case]
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig is not installed: there is no system font to fall back to")
+    text = corpus(file)
+    result = render(text, RenderConfig(lang=language))
+    if result.missing_glyphs:
+        pytest.skip(f"no installed font has {case} (Debian package fonts-noto-core)")
+    letters = {c for c in text if unicodedata.name(c, "").startswith(prefixes)}
+    described = dict(zip(sorted(set(result.glyphs.font.tolist())), result.fonts, strict=True))
+    of_letters = np.isin(result.glyphs.char_offset, [i for i, c in enumerate(text) if c in letters])
+    drawing = {
+        (described[f]["path"], described[f]["index"], described[f]["origin"])
+        for f in set(result.glyphs.font[of_letters].tolist())
+    }
+    ((path, index, origin),) = drawing
+    assert origin == "system fallback" and index == 0
+    charset = " ".join(f"{ord(c):x}" for c in sorted(letters))
+    command = ["fc-list", "--format=%{file}\n", "--", f":charset={charset}"]
+    listed = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    assert path in listed, "fontconfig says the font has every letter of the text"
+    return Path(path)
+
+
+@pytest.mark.parametrize("case", list(SYSTEM_CASES))
+def test_scripts_drawn_by_system_fonts_shape_as_harfbuzz_shapes_them(case: str) -> None:
+    """Odia, Sinhala and Burmese (no bundled font) are drawn by the installed font fontconfig
+    gives; whole paragraphs get HarfBuzz's glyphs, advances and offsets with that font (uharfbuzz,
+    and `hb-shape` where installed), and every character of the text its forms in its language."""
+    font = system_font(case)
+    file, _, language, script = SYSTEM_CASES[case]
+    paragraphs = single_script_paragraphs(case)
+    assert len(paragraphs) >= 20
+    for paragraph in paragraphs:
+        ours, _ = pixtok_glyphs(str(font), paragraph, language)
+        assert np.array_equal(ours, reference(str(font), paragraph, language)), paragraph
+    if HB_SHAPE is not None:
+        for paragraph in paragraphs[:5]:
+            ours, _ = pixtok_glyphs(str(font), paragraph, language)
+            assert np.array_equal(ours, hb_shape(str(font), paragraph, language)), paragraph
+    chain = FontChain.from_specs((), fallback=True, system_fonts=True)
+    assert_forms_of_the_text_s_language(corpus(file), chain, None, language, font, script)
 
 
 def hb_shape(font_file: str, text: str, language: str) -> np.ndarray:

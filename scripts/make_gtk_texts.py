@@ -1,15 +1,15 @@
-"""Write the test texts of the Indic scripts pixtok ships fonts for (tests/texts/).
+"""Write the test texts of the scripts the test corpus lacks (tests/texts/).
 
-The test corpus (`corpus/`) has no text in Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada
-or Malayalam, and no Debian package ships prose in them; GTK 3's message catalogues do, as its
-users read them. For each language this takes the translated messages (`msgstr`) of
-`gtk30.mo` from Debian's libgtk-3-common that are written in the script alone: 30 to 200
-characters, every letter and mark of the script's Unicode block, no other letters, no
-placeholders or markup. It keeps the first 40 in the order of their English `msgid`, one per
-line, so the same package gives the same files. The files are test fixtures (shaping against
-HarfBuzz, line breaks against ICU, OCR), not benchmark inputs.
+The test corpus (`corpus/`) has no text in Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada,
+Malayalam, Oriya, Sinhala or Myanmar, and no Debian package ships prose in them; GTK 3's message
+catalogues do, as its users read them. For each language this takes the translated messages
+(`msgstr`) of `gtk30.mo` from Debian's libgtk-3-common that are written in the script alone: 30
+to 200 characters, every letter and mark of the script's Unicode block, no other letters, no
+placeholders or markup. It keeps the first 40 (Sinhala has 22) in the order of their English
+`msgid`, one per line, so the same package gives the same files. The files are test fixtures
+(shaping against HarfBuzz, line breaks against ICU, OCR), not benchmark inputs.
 
-Usage: python scripts/make_indic_texts.py [--locale-dir /usr/share/locale] [--dest tests/texts]
+Usage: python scripts/make_gtk_texts.py [--locale-dir /usr/share/locale] [--dest tests/texts]
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ LANGUAGES: dict[str, tuple[str, str, int, int]] = {
     "te": ("Telugu", "Telugu", 0x0C00, 0x0C7F),
     "kn": ("Kannada", "Kannada", 0x0C80, 0x0CFF),
     "ml": ("Malayalam", "Malayalam", 0x0D00, 0x0D7F),
+    "or": ("Odia", "Oriya", 0x0B00, 0x0B7F),
+    "si": ("Sinhala", "Sinhala", 0x0D80, 0x0DFF),
+    "my": ("Burmese", "Myanmar", 0x1000, 0x109F),
 }
 #: What a kept message may hold besides its script's letters and marks.
 ALLOWED = set(" ,.;:?!()-'\"") | {"\u0964", "\u0965", "\u200c", "\u200d"}
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     for locale, (language, script, first, last) in LANGUAGES.items():
         source = args.locale_dir / locale / "LC_MESSAGES" / CATALOGUE
         if not source.is_file():
-            raise SystemExit(f"make_indic_texts: error: {source} missing (Debian package {PACKAGE})")
+            raise SystemExit(f"make_gtk_texts: error: {source} missing (Debian package {PACKAGE})")
         kept = messages(source, first, last)
         name = f"{locale}_msgstr_gtk30.txt"
         text = "\n".join(kept) + "\n"
@@ -106,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(f"| {name} | {language} ({script}) | {len(kept)} | {len(text):,} |")
         print(f"{len(kept):>3} messages  {name}")
     readme = [
-        "# Test texts of the Indic scripts",
+        "# Test texts of the scripts the test corpus lacks",
         "",
-        "Written by `scripts/make_indic_texts.py`: the translated messages of GTK 3 in each",
+        "Written by `scripts/make_gtk_texts.py`: the translated messages of GTK 3 in each",
         f"language, from `/usr/share/locale/<lang>/LC_MESSAGES/{CATALOGUE}` of Debian's {PACKAGE}",
         f"{version}, that are written in the language's script alone, one per line (not continuous",
         "prose). Licence: LGPL-2+ (GTK and its translations; see /usr/share/doc/libgtk-3-common/copyright).",

@@ -1,4 +1,4 @@
-"""tests/texts: GTK 3's messages in the Indic scripts, as `scripts/make_indic_texts.py` writes them.
+"""tests/texts: GTK 3's messages in the scripts the corpus lacks, as `scripts/make_gtk_texts.py` writes them.
 
 The catalogue reader is checked against Python's own `gettext`; the files are checked to be in
 their script alone, and to be what the script writes from the installed catalogues when the
@@ -21,14 +21,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS_DIR = REPO / "tests" / "texts"
-SCRIPT = REPO / "scripts" / "make_indic_texts.py"
+SCRIPT = REPO / "scripts" / "make_gtk_texts.py"
 LOCALES = Path("/usr/share/locale")
 
 
 @functools.cache
-def make_indic_texts() -> ModuleType:
-    """scripts/make_indic_texts.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_indic_texts", SCRIPT)
+def make_gtk_texts() -> ModuleType:
+    """scripts/make_gtk_texts.py as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_gtk_texts", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -48,11 +48,11 @@ def installed_version() -> str | None:
     return out.stdout.strip() or None
 
 
-@pytest.mark.parametrize("locale", sorted(make_indic_texts().LANGUAGES))
-def test_files_hold_forty_messages_in_their_script_alone(locale: str) -> None:
-    _, script, first, last = make_indic_texts().LANGUAGES[locale]
+@pytest.mark.parametrize("locale", sorted(make_gtk_texts().LANGUAGES))
+def test_files_hold_up_to_forty_messages_in_their_script_alone(locale: str) -> None:
+    _, script, first, last = make_gtk_texts().LANGUAGES[locale]
     lines = (TEXTS_DIR / f"{locale}_msgstr_gtk30.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 40 and len(set(lines)) == 40
+    assert 20 <= len(lines) <= 40 and len(set(lines)) == len(lines)
     for line in lines:
         assert 30 <= len(line) <= 200
         letters = [c for c in line if unicodedata.category(c)[0] in "LM"]
@@ -64,7 +64,7 @@ def test_catalogue_reader_agrees_with_python_gettext() -> None:
     catalogue = LOCALES / "ta" / "LC_MESSAGES" / "gtk30.mo"
     if not catalogue.is_file():
         pytest.skip(f"{catalogue} not installed (Debian package libgtk-3-common)")
-    entries = make_indic_texts().catalogue_entries(catalogue)
+    entries = make_gtk_texts().catalogue_entries(catalogue)
     with catalogue.open("rb") as handle:
         reference = gettext.GNUTranslations(handle)
     assert len(entries) > 1000
