@@ -23,6 +23,7 @@ pages in milliseconds where a Python dynamic programme would take seconds.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -190,19 +191,60 @@ def _total(pages: list[dict[str, Any]]) -> dict[str, Any]:
 
 def line_boxes(result: RenderResult, page: int) -> list[LineBox]:
     """Ink boxes (y0, y1, x0, x1) of the lines on `page`, top to bottom, from the layout."""
+    return sorted(box for box, _ in _lines_of_page(result, page))
+
+
+def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[LineBox]]:
+    """The image and line boxes an OCR engine is given to read `page` by the layout's lines.
+
+    Where the ink boxes of the page's lines do not overlap, that is the page and its line boxes.
+    Where they do (marks and stacks above and below the letters, as in Bengali, Myanmar or
+    Arabic, at a tight line pitch), a box cut from the page carries pieces of the lines above
+    and below it, which engines read as lines of their own or as noise (Tesseract's Bengali
+    model dropped whole lines of such strips). Each line is then given on its own: the page's
+    pixels inside the boxes of its own glyphs (ink of a neighbour that reaches into them stays,
+    as a reader of the page meets it), background elsewhere, the lines one under another.
+    """
+    lines = _lines_of_page(result, page)
+    image = result.pages[page]
+    boxes = [box for box, _ in lines]
+    tops = sorted(boxes)
+    if all(below[0] >= above[1] for above, below in itertools.pairwise(tops)):
+        return image, tops
+    height, width = image.shape[:2]
+    gap = max(4, max(y1 - y0 for y0, y1, _, _ in boxes) // 2)
+    rows = gap + sum(y1 - y0 + gap for y0, y1, _, _ in boxes)
+    separated = np.empty((rows, width, *image.shape[2:]), dtype=image.dtype)
+    separated[...] = result.background
+    placed: list[LineBox] = []
+    top = gap
+    for (y0, y1, x0, x1), glyph_boxes in lines:
+        own = np.zeros((y1 - y0, width), dtype=bool)
+        for g0, g1, h0, h1 in glyph_boxes:
+            own[max(g0, 0) - y0 : min(g1, height) - y0, max(h0, 0) : min(h1, width)] = True
+        r0, r1 = max(y0, 0), min(y1, height)  # the rows of the box that are on the page
+        on_page = own[r0 - y0 : r1 - y0]
+        separated[top + r0 - y0 : top + r1 - y0][on_page] = image[r0:r1][on_page]
+        placed.append((top, top + y1 - y0, x0, x1))
+        top += y1 - y0 + gap
+    return separated, placed
+
+
+def _lines_of_page(result: RenderResult, page: int) -> list[tuple[LineBox, np.ndarray]]:
+    """Each line on `page`, in line order: its ink box (y0, y1, x0, x1) and the boxes of its
+    glyphs (one row each, same order of coordinates)."""
     glyphs = result.glyphs
     on_page = (glyphs.page == page) & (glyphs.x1 > glyphs.x0) & (glyphs.y1 > glyphs.y0)
     if not on_page.any():
         return []
     line = np.searchsorted(result.line_char_span[:, 0], glyphs.char_offset[on_page], side="right") - 1
-    boxes: list[LineBox] = []
-    y0, y1 = glyphs.y0[on_page], glyphs.y1[on_page]
-    x0, x1 = glyphs.x0[on_page], glyphs.x1[on_page]
+    boxes = np.stack([glyphs.y0[on_page], glyphs.y1[on_page], glyphs.x0[on_page], glyphs.x1[on_page]], axis=1)
+    lines = []
     for index in np.unique(line):
-        sel = line == index
-        boxes.append((int(y0[sel].min()), int(y1[sel].max()), int(x0[sel].min()), int(x1[sel].max())))
-    boxes.sort()
-    return boxes
+        own = boxes[line == index].astype(np.int64)
+        box = (int(own[:, 0].min()), int(own[:, 1].max()), int(own[:, 2].min()), int(own[:, 3].max()))
+        lines.append((box, own))
+    return lines
 
 
 def ocr_result(
@@ -235,10 +277,14 @@ def ocr_result(
     reader = resolve_engine(engine, language, server)
     whole_pages = bool(getattr(reader, "whole_pages", False))
     count = result.page_count if max_pages is None else min(max_pages, result.page_count)
-    boxes = [line_boxes(result, p) for p in range(count)]
-    inked = [p for p in range(count) if boxes[p]]
-    lines = None if whole_pages or segmentation == "engine" else [boxes[p] for p in inked]
-    read = read_pages(reader, [result.pages[p] for p in inked], language, lines, progress)
+    inked = [p for p in range(count) if line_boxes(result, p)]
+    lines: list[list[LineBox]] | None = None
+    if whole_pages or segmentation == "engine":
+        images = [result.pages[p] for p in inked]
+    else:
+        given = [lines_to_read(result, p) for p in inked]
+        images, lines = [image for image, _ in given], [found for _, found in given]
+    read = read_pages(reader, images, language, lines, progress)
     readings = dict(zip(inked, read, strict=True))
     vision = getattr(reader, "vision_tokens", None)
     pages: list[dict[str, Any]] = []
@@ -423,6 +469,7 @@ __all__ = [
     "error_rates",
     "error_spans",
     "line_boxes",
+    "lines_to_read",
     "normalize",
     "ocr_result",
     "ocr_roundtrip",
