@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,16 @@ def test_every_documented_command_runs(run_cli, tmp_path, corpus_dir) -> None:
     assert run_page(doc, run_cli, tmp_path) >= 10
     assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
     assert (doc.parent / "images" / "legibility" / "curve.png").is_file()
+
+
+def test_the_curve_table_is_the_data_the_figure_is_drawn_from() -> None:
+    """docs/legibility.md's table of the curve is what scripts/make_legibility_figures.py makes
+    of images/legibility/curve.json, row for row: the page and the figure say the same."""
+    repo = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("figures", repo / "scripts" / "make_legibility_figures.py")
+    assert spec is not None and spec.loader is not None
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    rows = json.loads((repo / "docs" / "images" / "legibility" / "curve.json").read_text(encoding="utf-8"))
+    assert {row["language"] for row in rows} == {label for label, _ in figures.LANGUAGES}
+    assert figures.table(rows) in (repo / "docs" / "legibility.md").read_text(encoding="utf-8")
