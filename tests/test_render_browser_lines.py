@@ -1,0 +1,177 @@
+"""Line breaking against a real browser: Debian's Chromium lays out the same paragraphs in the
+same font files at the same size and width, and every line starts where pixtok's starts.
+
+The browser is told what pixtok does: CSS `white-space: normal` (spaces at a line end hang),
+`overflow-wrap: anywhere` (a word wider than the line breaks between grapheme clusters), the
+paragraph's language, and the fonts in the order pixtok's chain reaches them for its text. Its
+lines are read back from the positions of the characters (`Range.getClientRects`). Blink
+measures with HarfBuzz and breaks with ICU, as pixtok does, but adds its own rules; three of
+them are kept out of the comparison, each seen on the corpus and checked by hand:
+
+- Blink does not break after "/" before a letter ("GNU/Linux"), by a table of its own for
+  ASCII; UAX #14 and ICU allow that break.
+- Blink breaks after an initial quotation mark and a space ("« Consoles"), which UAX #14 forbids
+  since Unicode 15.1 (LB15a) and ICU follows.
+- Chromium trims the spacing of adjacent full-width punctuation ("），", CSS Text 4
+  `text-spacing-trim`), which pixtok does not do: CJK is laid out with `space-all`.
+
+Paragraphs with "/" or "«" are left out; the rest must agree line for line.
+"""
+
+from __future__ import annotations
+
+import base64
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_browser import browser, missing_reason
+
+from pixtok import RenderConfig, render
+from pixtok.render.fonts import FONT_DIR
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason())),
+]
+
+REPO = Path(__file__).resolve().parents[1]
+WIDTHS = (150, 230, 370, 600)
+SIZE_PX = 16
+LATIN_PUNCTUATION = set(" .,:;!?()-\"'")
+
+
+def latin_paragraph(paragraph: str) -> bool:
+    return "/" not in paragraph and "«" not in paragraph
+
+
+def script_paragraph(*prefixes: str) -> Callable[[str], bool]:
+    """Paragraphs in one script, with spaces, ASCII digits and punctuation (what the script's
+    font lacks of these, DejaVu Sans draws, in pixtok and in the browser alike)."""
+
+    def keep(paragraph: str) -> bool:
+        return all(
+            c in LATIN_PUNCTUATION
+            or (c.isascii() and c.isdigit())
+            or unicodedata.name(c, "").startswith(prefixes)
+            for c in paragraph
+        )
+
+    return keep
+
+
+def cjk_paragraph(paragraph: str) -> bool:
+    return all(ord(c) >= 0x2E80 for c in paragraph)
+
+
+# language -> (text file, fonts in chain order, which paragraphs, shortest paragraph)
+CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
+    "en": ("corpus/en_prose_debian-reference.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
+    "de": ("corpus/de_prose_debian-reference.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
+    "fr": ("corpus/fr_prose_debian-reference.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
+    "ru": ("corpus/ru_prose_debian-faq.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
+    "hi": (
+        "corpus/hi_prose_libreoffice-help.txt",
+        ("NotoSansDevanagari-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("DEVANAGARI"),
+        120,
+    ),
+    "he": (
+        "corpus/he_msgstr_gnome-gnu.txt",
+        ("NotoSansHebrew-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("HEBREW"),
+        120,
+    ),
+    "th": (
+        "corpus/th_wiki_openoffice.txt",
+        ("NotoSansThai-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("THAI"),
+        120,
+    ),
+    "ja": ("corpus/ja_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
+    "zh-Hans": ("corpus/zh-cn_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
+}
+MAX_PARAGRAPHS = 6
+
+#: Where each character's line starts, read from the layout of the text in `#text`.
+LINE_STARTS_JS = """([text, width, lang]) => {
+  const box = document.getElementById('text');
+  box.style.width = width + 'px';
+  box.lang = lang;
+  box.textContent = text;
+  const node = box.firstChild, range = document.createRange(), starts = [0];
+  let top = null;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xDC00 && unit < 0xE000) continue;  // the second half of a surrogate pair
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    const rects = range.getClientRects();
+    if (!rects.length) continue;
+    if (top !== null && rects[0].top > top + 1) starts.push(i);
+    if (top === null || rects[0].top > top + 1) top = rects[0].top;
+  }
+  return starts;
+}"""
+
+
+def paragraphs(case: str) -> list[str]:
+    file, _, keep, shortest = CASES[case]
+    text = (REPO / file).read_text(encoding="utf-8")
+    found = [
+        p for p in text.split("\n") if len(p) >= shortest and "  " not in p and "\t" not in p and keep(p)
+    ]
+    return found[:MAX_PARAGRAPHS]
+
+
+def page_html(font_files: tuple[str, ...]) -> str:
+    """A page whose `#text` box sets text in the given font files (as data: URIs, so nothing is
+    fetched), in that order of fallback."""
+    faces = "".join(
+        f"@font-face {{ font-family: F{i}; src: url(data:font/otf;base64,"
+        f"{base64.b64encode((FONT_DIR / name).read_bytes()).decode()}); }}\n"
+        for i, name in enumerate(font_files)
+    )
+    families = ", ".join(f"F{i}" for i in range(len(font_files)))
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><style>\n" + faces + "body { margin: 0 }\n"
+        f"#text {{ font-family: {families}; font-size: {SIZE_PX}px; line-height: {3 * SIZE_PX}px;"
+        " white-space: normal; overflow-wrap: anywhere; font-kerning: normal;"
+        " text-spacing-trim: space-all }\n"
+        "</style></head><body><div id=text></div></body></html>"
+    )
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with browser(tmp_path_factory.mktemp("profile")) as ctx:
+        yield ctx
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_lines_start_where_chromium_starts_them(case: str, context: Any, tmp_path: Path) -> None:
+    _, font_files, _, _ = CASES[case]
+    chosen = paragraphs(case)
+    assert len(chosen) >= 2, f"too few {case} paragraphs"
+    html = tmp_path / "lines.html"
+    html.write_text(page_html(font_files), encoding="utf-8")
+    page = context.new_page()
+    page.goto(html.as_uri(), wait_until="load")
+    loaded = page.evaluate("Promise.all([...document.fonts].map(f => f.load())).then(f => f.length)")
+    assert loaded == len(font_files), "every font is loaded before any line is measured"
+    fonts = tuple(str(FONT_DIR / name) for name in font_files)
+    lines = 0
+    for paragraph in chosen:
+        for width in WIDTHS:
+            config = RenderConfig(
+                page=f"{width}x20000", size=f"{SIZE_PX}px", margin="0px", line_height=f"{3 * SIZE_PX}px",
+                fonts=fonts, fallback=False, lang=case,
+            )  # fmt: skip
+            ours = render(paragraph, config).line_char_span[:, 0].tolist()
+            theirs = page.evaluate(LINE_STARTS_JS, [paragraph, width, case])
+            assert ours == theirs, (width, paragraph)
+            lines += len(ours)
+    page.close()
+    assert lines > 4 * len(chosen), "the widths make lines to compare"
