@@ -215,3 +215,49 @@ def test_an_interrupted_run_mentions_resume_only_where_it_works(args: list[str],
     from pixtok.cli import _resumable
 
     assert _resumable(args) is resumable
+
+
+#: The texts of docs/compare.md's table "What a script costs": (label, file in the repository).
+SCRIPT_COSTS = (
+    ("English", "corpus/en_prose_debian-reference.txt"),
+    ("German", "corpus/de_prose_debian-reference.txt"),
+    ("French", "corpus/fr_prose_debian-reference.txt"),
+    ("Russian", "corpus/ru_prose_debian-faq.txt"),
+    ("Chinese", "corpus/zh-cn_prose_debian-reference.txt"),
+    ("Japanese", "corpus/ja_prose_debian-reference.txt"),
+    ("Korean", "corpus/ko_prose_gnome-help.txt"),
+    ("Persian", "corpus/fa_prose_gnome-help.txt"),
+    ("Hindi", "corpus/hi_prose_libreoffice-help.txt"),
+    ("Thai", "corpus/th_wiki_openoffice.txt"),
+    ("Bengali (messages)", "tests/texts/bn_msgstr_gtk30.txt"),
+    ("Tamil (messages)", "tests/texts/ta_msgstr_gtk30.txt"),
+    ("Odia (messages)", "tests/texts/or_msgstr_gtk30.txt"),
+    ("Sinhala (messages)", "tests/texts/si_msgstr_gtk30.txt"),
+    ("Burmese (messages)", "tests/texts/my_msgstr_gtk30.txt"),
+)
+
+
+def script_costs_table() -> str:
+    """The table of docs/compare.md, made by `compare_text` at the default set-up."""
+    options = CompareOptions(tokenizers=("cl100k", "o200k"), encoders=("qwen2.5-vl",))
+    lines = [
+        "| text | chars | cl100k tokens | o200k tokens | Qwen2.5-VL tokens "
+        "| cl100k ÷ vision | o200k ÷ vision |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, file in SCRIPT_COSTS:
+        record = compare_text((REPO / file).read_text(encoding="utf-8"), options)
+        if record["missing_glyphs"]:
+            pytest.skip(f"{file}: no installed font draws it (Debian package fonts-noto-core)")
+        tokens, ratio = record["tokens"], record["compression"]
+        cells = (
+            label, f"{record['chars']:,}", f"{tokens['cl100k']:,}", f"{tokens['o200k']:,}",
+            f"{record['vision']['qwen2.5-vl']['tokens']:,}",
+            f"{ratio['cl100k']['qwen2.5-vl']:.2f}", f"{ratio['o200k']['qwen2.5-vl']:.2f}",
+        )  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def test_the_script_costs_table_is_what_compare_gives() -> None:
+    assert script_costs_table() in (REPO / "docs" / "compare.md").read_text(encoding="utf-8")
