@@ -72,6 +72,18 @@ CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
     "de": ("corpus/de_prose_debian-reference.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
     "fr": ("corpus/fr_prose_debian-reference.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
     "ru": ("corpus/ru_prose_debian-faq.txt", ("DejaVuSans.ttf",), latin_paragraph, 120),
+    "ar": (
+        "corpus/ar_msgstr_gtk20-properties.txt",
+        ("NotoNaskhArabic-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("ARABIC"),
+        60,
+    ),
+    "fa": (
+        "corpus/fa_prose_gnome-help.txt",
+        ("NotoNaskhArabic-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("ARABIC", "ZERO WIDTH NON-JOINER"),
+        120,
+    ),
     "hi": (
         "corpus/hi_prose_libreoffice-help.txt",
         ("NotoSansDevanagari-Regular.ttf", "DejaVuSans.ttf"),
@@ -89,6 +101,12 @@ CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
         ("NotoSansThai-Regular.ttf", "DejaVuSans.ttf"),
         script_paragraph("THAI"),
         120,
+    ),
+    "ko": (
+        "corpus/ko_prose_gnome-help.txt",
+        ("NotoSansCJK-Hangul.otf", "DejaVuSans.ttf"),
+        script_paragraph("HANGUL"),
+        60,
     ),
     "ja": ("corpus/ja_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
     "zh-Hans": ("corpus/zh-cn_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
