@@ -221,7 +221,8 @@ def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[Lin
     for (y0, y1, x0, x1), glyph_boxes in lines:
         own = np.zeros((y1 - y0, width), dtype=bool)
         for g0, g1, h0, h1 in glyph_boxes:
-            own[max(g0, 0) - y0 : min(g1, height) - y0, max(h0, 0) : min(h1, width)] = True
+            if h1 > 0 and h0 < width:  # a box wholly off the page's sides has nothing on it
+                own[max(g0, 0) - y0 : min(g1, height) - y0, max(h0, 0) : min(h1, width)] = True
         r0, r1 = max(y0, 0), min(y1, height)  # the rows of the box that are on the page
         on_page = own[r0 - y0 : r1 - y0]
         separated[top + r0 - y0 : top + r1 - y0][on_page] = image[r0:r1][on_page]
