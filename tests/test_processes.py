@@ -122,6 +122,30 @@ def test_ctrl_c_exits_130_saying_how_to_resume(corpus: Path, tmp_path: Path) -> 
     assert not out.exists()
 
 
+@pytest.mark.slow
+def test_a_second_ctrl_c_while_the_run_exits_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    """Ctrl-C pressed again once the first has been reported: the exit, which joins the worker
+    pool's threads, still ends with code 130 and the one line (it was a traceback from inside
+    `threading`, or a death by SIGINT)."""
+    out = tmp_path / "records.jsonl"
+    run = start_run(corpus, out)
+    journal = tmp_path / ".records.jsonl.partial"
+    try:
+        wait_for(lambda: journal.exists() or run.poll() is not None, "the run to start its journal")
+        run.send_signal(signal.SIGINT)
+        assert run.stderr is not None
+        first = run.stderr.readline().decode()
+        run.send_signal(signal.SIGINT)  # does nothing if the process has already ended
+        _, rest = run.communicate(timeout=DEADLINE)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert first == "pixtok: interrupted; run the same command with --resume to continue\n"
+    assert rest.decode() == ""
+    assert run.returncode == 130
+    assert not out.exists()
+
+
 def test_ctrl_c_in_a_command_that_cannot_resume(tmp_path: Path) -> None:
     """`pixtok tokens -` waiting on a pipe that never ends: interrupted, without a resume hint."""
     command = [sys.executable, "-m", "pixtok", "tokens", "-"]

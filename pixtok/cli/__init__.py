@@ -9,7 +9,9 @@ running out of memory get one line too.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -120,11 +122,22 @@ def _fail(message: str, code: int) -> None:
 
 
 def _interrupted(args: list[str]) -> None:
+    _ignore_further_interrupts()
     hint = "; run the same command with --resume to continue" if _resumable(args) else ""
     sys.stderr.write(f"pixtok: interrupted{hint}\n")
     sys.stderr.flush()
     _stdout_writable()
     sys.exit(130)
+
+
+def _ignore_further_interrupts() -> None:
+    """Ignore Ctrl-C from the first one's message to the end of the process. The exit is short
+    (a corpus run has stopped its workers by then), but it joins the worker pool's threads, and
+    a second press there was a traceback from inside `threading`, or from this message, or a
+    death by signal (exit code -2) once the interpreter had put back the default handler;
+    ignored, the exit finishes its clean-up and the code stays 130."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:
