@@ -1,6 +1,7 @@
 """Layout against a real browser: Debian's Chromium lays out the same paragraphs in the same
 font files at the same size and width; every line starts where pixtok's starts, and every
-character stands where pixtok puts it (within 1/20 px), set flush, centred or justified.
+character stands where pixtok puts it (within 1/20 px), set flush, centred, flush right or
+justified.
 
 The browser is told what pixtok does: CSS `white-space: normal` (spaces at a line end hang),
 `overflow-wrap: anywhere` (a word wider than the line breaks between grapheme clusters), the
@@ -115,7 +116,7 @@ CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
     "zh-Hans": ("corpus/zh-cn_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
 }
 MAX_PARAGRAPHS = 6
-ALIGNS = ("start", "center", "justify")
+ALIGNS = ("start", "center", "right", "justify")
 
 #: Sets the text of `#text` at a width, language and alignment (the start of both scripts below).
 SET_TEXT_JS = """
@@ -249,9 +250,10 @@ def pen_positions(renderer: Renderer, text: str) -> dict[int, float]:
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_character_stands_where_chromium_puts_it(case: str, context: Any, tmp_path: Path) -> None:
     """Past where lines start: each character's pen position is Chromium's within 1/20 px (its
-    layout rounds to 1/64 px), in lines set flush to their start, centred and justified (spread
-    between words, and between the characters of CJK lines), right-to-left paragraphs included
-    (their direction from their first strong character, as `dir=auto` takes it)."""
+    layout rounds to 1/64 px), in lines set flush to their start, centred, flush right and
+    justified (spread between words, and between the characters of CJK lines), right-to-left
+    paragraphs included (their direction from their first strong character, as `dir=auto`
+    takes it)."""
     page = open_page(context, tmp_path, CASES[case][1])
     compared = 0
     for align in ALIGNS:
