@@ -191,7 +191,8 @@ def _total(pages: list[dict[str, Any]]) -> dict[str, Any]:
 
 def line_boxes(result: RenderResult, page: int) -> list[LineBox]:
     """Ink boxes (y0, y1, x0, x1) of the lines on `page`, top to bottom, from the layout."""
-    return sorted(box for box, _ in _lines_of_page(result, page))
+    (lines,) = _lines_of_pages(result, range(page, page + 1))
+    return sorted(box for box, _ in lines)
 
 
 def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[LineBox]]:
@@ -205,8 +206,14 @@ def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[Lin
     pixels inside the boxes of its own glyphs (ink of a neighbour that reaches into them stays,
     as a reader of the page meets it), background elsewhere, the lines one under another.
     """
-    lines = _lines_of_page(result, page)
-    image = result.pages[page]
+    (lines,) = _lines_of_pages(result, range(page, page + 1))
+    return _apart(result.pages[page], lines, result.background)
+
+
+def _apart(
+    image: np.ndarray, lines: list[tuple[LineBox, np.ndarray]], background: int | tuple[int, int, int]
+) -> tuple[np.ndarray, list[LineBox]]:
+    """`lines_to_read` for the lines of one page (as `_lines_of_pages` gives them)."""
     boxes = [box for box, _ in lines]
     tops = sorted(boxes)
     if all(below[0] >= above[1] for above, below in itertools.pairwise(tops)):
@@ -215,7 +222,7 @@ def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[Lin
     gap = max(4, max(y1 - y0 for y0, y1, _, _ in boxes) // 2)
     rows = gap + sum(y1 - y0 + gap for y0, y1, _, _ in boxes)
     separated = np.empty((rows, width, *image.shape[2:]), dtype=image.dtype)
-    separated[...] = result.background
+    separated[...] = background
     placed: list[LineBox] = []
     top = gap
     for (y0, y1, x0, x1), glyph_boxes in lines:
@@ -231,21 +238,25 @@ def lines_to_read(result: RenderResult, page: int) -> tuple[np.ndarray, list[Lin
     return separated, placed
 
 
-def _lines_of_page(result: RenderResult, page: int) -> list[tuple[LineBox, np.ndarray]]:
-    """Each line on `page`, in line order: its ink box (y0, y1, x0, x1) and the boxes of its
-    glyphs (one row each, same order of coordinates)."""
+def _lines_of_pages(result: RenderResult, pages: range) -> list[list[tuple[LineBox, np.ndarray]]]:
+    """For each page of `pages`, each of its lines in line order: the line's ink box (y0, y1,
+    x0, x1) and the boxes of its glyphs (one row each, same order of coordinates). One pass over
+    the glyphs, whatever the number of pages."""
     glyphs = result.glyphs
-    on_page = (glyphs.page == page) & (glyphs.x1 > glyphs.x0) & (glyphs.y1 > glyphs.y0)
-    if not on_page.any():
-        return []
-    line = np.searchsorted(result.line_char_span[:, 0], glyphs.char_offset[on_page], side="right") - 1
-    boxes = np.stack([glyphs.y0[on_page], glyphs.y1[on_page], glyphs.x0[on_page], glyphs.x1[on_page]], axis=1)
-    lines = []
-    for index in np.unique(line):
-        own = boxes[line == index].astype(np.int64)
+    drawn = (glyphs.page >= pages.start) & (glyphs.page < pages.stop)
+    drawn &= (glyphs.x1 > glyphs.x0) & (glyphs.y1 > glyphs.y0)
+    line = np.searchsorted(result.line_char_span[:, 0], glyphs.char_offset[drawn], side="right") - 1
+    boxes = np.stack([glyphs.y0[drawn], glyphs.y1[drawn], glyphs.x0[drawn], glyphs.x1[drawn]], axis=1)
+    page = glyphs.page[drawn]
+    order = np.argsort(line, kind="stable")  # a line lies on one page; lines count through the text
+    line, boxes, page = line[order], boxes[order].astype(np.int64), page[order]
+    found: list[list[tuple[LineBox, np.ndarray]]] = [[] for _ in pages]
+    starts = np.flatnonzero(np.diff(line, prepend=-1))
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(line)], strict=True):
+        own = boxes[start:end]
         box = (int(own[:, 0].min()), int(own[:, 1].max()), int(own[:, 2].min()), int(own[:, 3].max()))
-        lines.append((box, own))
-    return lines
+        found[int(page[start]) - pages.start].append((box, own))
+    return found
 
 
 def ocr_result(
@@ -278,12 +289,13 @@ def ocr_result(
     reader = resolve_engine(engine, language, server)
     whole_pages = bool(getattr(reader, "whole_pages", False))
     count = result.page_count if max_pages is None else min(max_pages, result.page_count)
-    inked = [p for p in range(count) if line_boxes(result, p)]
+    of_page = _lines_of_pages(result, range(count))
+    inked = [p for p in range(count) if of_page[p]]
     lines: list[list[LineBox]] | None = None
     if whole_pages or segmentation == "engine":
         images = [result.pages[p] for p in inked]
     else:
-        given = [lines_to_read(result, p) for p in inked]
+        given = [_apart(result.pages[p], of_page[p], result.background) for p in inked]
         images, lines = [image for image, _ in given], [found for _, found in given]
     read = read_pages(reader, images, language, lines, progress)
     readings = dict(zip(inked, read, strict=True))
