@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import uharfbuzz as hb
+from installed_fonts import fontconfig_files_with
 
 from pixtok import RenderConfig, Renderer
 from pixtok.render import fonts
@@ -186,17 +187,6 @@ needs_fontconfig = pytest.mark.skipif(
     shutil.which("fc-match") is None or shutil.which("fc-list") is None,
     reason="fontconfig is not installed: there is no system font to fall back to",
 )
-
-
-def fontconfig_files_with(char: str) -> set[tuple[str, int]]:
-    """(file, face index) of every installed font that fontconfig says has `char`."""
-    out = subprocess.run(
-        ["fc-list", "--format=%{file}\t%{index}\n", "--", f":charset={ord(char):x}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {(line.split("\t")[0], int(line.split("\t")[1])) for line in out.splitlines() if "\t" in line}
 
 
 def test_rare_han_is_in_no_bundled_font() -> None:
