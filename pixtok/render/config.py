@@ -335,6 +335,14 @@ class Geometry:
     fit_min_size: float
     tab_px: float | None = None  # tab stops every this many px (None: every `tab_size` spaces)
 
+    def __hash__(self) -> int:
+        """Made once: the layout's caches (`layout.page_rows`) look a geometry up for every text."""
+        known = self.__dict__.get("_hash")
+        if known is None:
+            known = hash(tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
+            object.__setattr__(self, "_hash", known)
+        return known
+
     @property
     def text_width(self) -> float:
         return self.width - self.margins[1] - self.margins[3]

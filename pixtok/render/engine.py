@@ -235,7 +235,7 @@ class RenderResult:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Layout:
     """Everything about a rendered text but its pixels: kept for texts seen before."""
 
@@ -304,6 +304,7 @@ class Renderer:
         self._page_buffers = _PAGE_BUFFERS
         self._upem = np.zeros(0)
         self._line_boxes: dict[tuple[int, ...], LineBox] = {}
+        self._scaled_boxes: dict[tuple[tuple[int, ...], float], LineBox] = {}
 
     def upem(self) -> np.ndarray:
         """Units per em of every font of the chain (which may grow between renders)."""
@@ -324,6 +325,16 @@ class Renderer:
                 centered=self.config.layout == "strip",
             )
             self._line_boxes[shaped.drawn_fonts] = box
+        return box
+
+    def _scaled_box(self, shaped: ShapedText, box_em: LineBox, size: float) -> LineBox:
+        """`box_em` at `size` px (kept per set of fonts and size, as `line_box` is)."""
+        key = (shaped.drawn_fonts, size)
+        box = self._scaled_boxes.get(key)
+        if box is None:
+            if len(self._scaled_boxes) > 64:  # `fit` meets a size per text
+                self._scaled_boxes.clear()
+            box = self._scaled_boxes[key] = box_em.scaled(size)
         return box
 
     def atlas(self, size: float) -> GlyphAtlas:
@@ -420,7 +431,7 @@ class Renderer:
             geometry = _with(geometry, margins=(0.0, float(config.patch_size), 0.0, 0.0))
             geometry, box = self._strip_fit(shaped, geometry)
         if config.layout != "strip":
-            box = box_em.scaled(geometry.size)
+            box = self._scaled_box(shaped, box_em, geometry.size)
         shaped_lines, advance, lines, facts = self._lines(shaped, breaks, geometry)
         placed = place(
             shaped_lines,

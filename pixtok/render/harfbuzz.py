@@ -56,7 +56,7 @@ class Item(NamedTuple):
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class GlyphRecords:
     """Shaped glyphs of many items, concatenated in item order, each item in HarfBuzz's order.
 

@@ -179,7 +179,7 @@ def is_mark(cps: np.ndarray) -> np.ndarray:
     return (char_properties(cps) & _MARK) != 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Runs:
     """Runs of a text, in logical order: [start, end) character offsets, and how each is shaped.
 

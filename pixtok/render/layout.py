@@ -44,7 +44,7 @@ _NO_FLOATS = np.zeros(0, dtype=np.float64)
 _NO_FLAGS = np.zeros(0, dtype=np.uint8)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Breaks:
     """Where lines may end in a prepared text: character offsets at which a line may start.
 
@@ -56,7 +56,7 @@ class Breaks:
     forced: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lines:
     """Lines as character ranges of the prepared text: [start, end) drawn (trailing spaces
     excluded), `next_start` where the next line begins."""
@@ -74,7 +74,7 @@ class Lines:
         return len(self.start)
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlacedGlyphs:
     """Glyphs that will be drawn, with pen positions in px."""
 
@@ -272,6 +272,14 @@ class LineBox:
     ascent: float
     descent: float
     centered: bool = False
+
+    def __hash__(self) -> int:
+        """Made once: `page_rows` looks a box up for every text."""
+        known = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.ascent, self.descent, self.centered))
+            object.__setattr__(self, "_hash", known)
+        return known
 
     def scaled(self, factor: float) -> LineBox:
         return LineBox(self.ascent * factor, self.descent * factor, self.centered)

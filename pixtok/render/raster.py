@@ -42,7 +42,7 @@ _FREETYPE_LAYOUT = (
 Stamp = list[tuple[np.ndarray, np.ndarray]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class GlyphPixels:
     """Where a placed glyph's bitmap lands: left/top of its box in page pixels, and its size."""
 

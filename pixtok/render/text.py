@@ -38,7 +38,7 @@ _CJK_RANGES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreparedText:
     """Text as it will be laid out, with the offset in the original text of each character.
 
