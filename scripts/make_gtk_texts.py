@@ -1,7 +1,8 @@
 """Write the test texts of the scripts the test corpus lacks (tests/texts/).
 
 The test corpus (`corpus/`) has no text in Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada,
-Malayalam, Oriya, Sinhala or Myanmar, and no Debian package ships prose in them; GTK 3's message
+Malayalam, Oriya, Sinhala, Myanmar, Armenian or Georgian, and no Debian package ships prose in
+them; GTK 3's message
 catalogues do, as its users read them. For each language this takes the translated messages
 (`msgstr`) of `gtk30.mo` from Debian's libgtk-3-common that are written in the script alone: 30
 to 200 characters, every letter and mark of the script's Unicode block, no other letters, no
@@ -40,6 +41,8 @@ LANGUAGES: dict[str, tuple[str, str, int, int]] = {
     "or": ("Odia", "Oriya", 0x0B00, 0x0B7F),
     "si": ("Sinhala", "Sinhala", 0x0D80, 0x0DFF),
     "my": ("Burmese", "Myanmar", 0x1000, 0x109F),
+    "hy": ("Armenian", "Armenian", 0x0530, 0x058F),
+    "ka": ("Georgian", "Georgian", 0x10A0, 0x10FF),
 }
 #: What a kept message may hold besides its script's letters and marks.
 ALLOWED = set(" ,.;:?!()-'\"") | {"\u0964", "\u0965", "\u200c", "\u200d"}

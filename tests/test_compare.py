@@ -234,6 +234,8 @@ SCRIPT_COSTS = (
     ("Odia (messages)", "tests/texts/or_msgstr_gtk30.txt"),
     ("Sinhala (messages)", "tests/texts/si_msgstr_gtk30.txt"),
     ("Burmese (messages)", "tests/texts/my_msgstr_gtk30.txt"),
+    ("Armenian (messages)", "tests/texts/hy_msgstr_gtk30.txt"),
+    ("Georgian (messages)", "tests/texts/ka_msgstr_gtk30.txt"),
 )
 
 

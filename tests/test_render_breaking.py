@@ -29,6 +29,8 @@ TEXTS = {
     "bengali": ("bn_msgstr_gtk30.txt", "bn", 2109),
     "tamil": ("ta_msgstr_gtk30.txt", "ta", 1828),
     "malayalam": ("ml_msgstr_gtk30.txt", "ml", 2213),
+    "armenian": ("hy_msgstr_gtk30.txt", "hy", 1957),
+    "georgian": ("ka_msgstr_gtk30.txt", "ka", 1728),
     # Drawn by an installed font (fonts-noto-core): no bundled font has these scripts.
     "odia": ("or_msgstr_gtk30.txt", "or", 1943),
     "sinhala": ("si_msgstr_gtk30.txt", "si", 996),

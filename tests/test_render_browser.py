@@ -112,6 +112,8 @@ CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
         script_paragraph("HANGUL"),
         60,
     ),
+    "hy": ("tests/texts/hy_msgstr_gtk30.txt", ("DejaVuSans.ttf",), script_paragraph("ARMENIAN"), 40),
+    "ka": ("tests/texts/ka_msgstr_gtk30.txt", ("DejaVuSans.ttf",), script_paragraph("GEORGIAN"), 40),
     "ja": ("corpus/ja_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
     "zh-Hans": ("corpus/zh-cn_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
 }

@@ -52,6 +52,8 @@ CASES = {
     "telugu": ("te_msgstr_gtk30.txt", ("TELUGU",), "NotoSansTelugu-Regular.ttf", "te"),
     "kannada": ("kn_msgstr_gtk30.txt", ("KANNADA",), "NotoSansKannada-Regular.ttf", "kn"),
     "malayalam": ("ml_msgstr_gtk30.txt", ("MALAYALAM",), "NotoSansMalayalam-Regular.ttf", "ml"),
+    "armenian": ("hy_msgstr_gtk30.txt", ("ARMENIAN",), "DejaVuSans.ttf", "hy"),
+    "georgian": ("ka_msgstr_gtk30.txt", ("GEORGIAN",), "DejaVuSans.ttf", "ka"),
 }  # fmt: skip
 INDIC = ("bengali", "punjabi", "gujarati", "tamil", "telugu", "kannada", "malayalam")
 #: Scripts no bundled font has, drawn by an installed font (Debian's fonts-noto-core, in
@@ -347,7 +349,7 @@ def hb_shape(font_file: str, text: str, language: str) -> np.ndarray:
 
 
 @pytest.mark.skipif(HB_SHAPE is None, reason="hb-shape (libharfbuzz-bin) is not installed")
-@pytest.mark.parametrize("case", ["japanese", "korean", "hindi", *INDIC])
+@pytest.mark.parametrize("case", ["japanese", "korean", "hindi", *INDIC, "armenian", "georgian"])
 def test_hb_shape_agrees(case: str) -> None:
     _, _, font_file, language = CASES[case]
     for paragraph in single_script_paragraphs(case)[:5]:
