@@ -158,33 +158,38 @@ cdef Py_ssize_t BLOCK = DECIDED_BLOCK
 
 
 def decide_blocks(
-    const uint8_t[:, ::1] coverage,
-    const uint8_t[::1] script_class,
-    const int32_t[::1] class_font,
+    coverage_array,
+    script_class_array,
+    class_font_array,
     int64_t user_count,
     int32_t none,
     int32_t unasked,
-    int32_t[::1] table,
-    const uint32_t[::1] cps,
+    table_array,
+    cps_array,
 ):
-    """Fill `table` with the font `FontChain.font_index` picks for every code point in each
-    block of DECIDED_BLOCK code points of the Basic Multilingual Plane that holds one of `cps`
-    still `unasked` there, by the chain's rule: the first of the user's fonts that has it, else
-    the bundled font of its script (`class_font[script_class[cp]]`; none when that is -1 or the
-    class is beyond `class_font`) if that has it, else the first font that has it; `none` where
-    no font has it. `coverage[f, cp]` says whether font f has code point cp. A text meets few
-    blocks its Itemizer has not met, and a block costs a few microseconds: cheaper than deciding
-    its characters one by one, and than deciding the whole plane for a Renderer that draws one
-    short text."""
-    cdef Py_ssize_t fonts = coverage.shape[0], points = coverage.shape[1], users = min(user_count, fonts)
+    """Fill `table` (int32) with the font `FontChain.font_index` picks for every code point in
+    each block of DECIDED_BLOCK code points of the Basic Multilingual Plane that holds one of
+    `cps` (uint32) still `unasked` there, by the chain's rule: the first of the user's fonts
+    that has it, else the bundled font of its script (`class_font[script_class[cp]]`, uint8
+    and int32; none when that is -1 or the class is beyond `class_font`) if that has it, else
+    the first font that has it; `none` where no font has it. `coverage[f, cp]` (uint8, one row
+    per font) says whether font f has code point cp. A text meets few blocks its Itemizer has
+    not met, and a block costs a few microseconds: cheaper than deciding its characters one by
+    one, and than deciding the whole plane for a Renderer that draws one short text."""
+    cdef Py_ssize_t fonts, points, script_n, classes, table_n, cps_n
+    cdef const uint8_t* coverage = read_uint8_matrix(coverage_array, &fonts, &points)
+    cdef const uint8_t* script_class = read_uint8(script_class_array, &script_n)
+    cdef const int32_t* class_font = read_int32(class_font_array, &classes)
+    cdef int32_t* table = write_int32(table_array, &table_n)
+    cdef const uint32_t* cps = read_uint32(cps_array, &cps_n)
+    cdef Py_ssize_t users = min(user_count, fonts)
     cdef Py_ssize_t i, f, cp, first_cp
     cdef int32_t found, wanted
     cdef uint32_t point
-    if script_class.shape[0] < points or table.shape[0] < points:
+    if script_n < points or table_n < points:
         raise ValueError("script_class and table must cover the code points of coverage")
-    cdef Py_ssize_t classes = class_font.shape[0]
     with nogil:
-        for i in range(cps.shape[0]):
+        for i in range(cps_n):
             point = cps[i]
             if point >= points or table[point] != unasked:
                 continue
@@ -192,15 +197,15 @@ def decide_blocks(
             for cp in range(first_cp, min(first_cp + BLOCK, points)):
                 found = -1
                 for f in range(users):
-                    if coverage[f, cp]:
+                    if coverage[f * points + cp]:
                         found = <int32_t>f
                         break
                 wanted = class_font[script_class[cp]] if script_class[cp] < classes else -1
-                if found < 0 and 0 <= wanted < fonts and coverage[wanted, cp]:
+                if found < 0 and 0 <= wanted < fonts and coverage[wanted * points + cp]:
                     found = wanted
                 if found < 0:
                     for f in range(fonts):
-                        if coverage[f, cp]:
+                        if coverage[f * points + cp]:
                             found = <int32_t>f
                             break
                 table[cp] = found if found >= 0 else none

@@ -23,6 +23,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import regex
@@ -201,7 +202,7 @@ class Runs:
     languages: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "languages", sorted(set(self.language).difference(("",))))
+        self.languages = sorted(set(self.language).difference(("",)))
 
     def __len__(self) -> int:
         return len(self.start)
@@ -216,6 +217,7 @@ class Itemizer:
         self._known_fonts = len(chain.fonts)
         self._coverage = np.zeros((0, _BMP), dtype=np.uint8)  # per font: which BMP code points it has
         self._rules_made: tuple[tuple[str | None, int, int], ItemizeRules] | None = None
+        self._block_rule_made: tuple[int, tuple[Any, ...]] | None = None
 
     def _base_fonts(self, text: str, cps: np.ndarray, emoji: bool) -> tuple[np.ndarray, np.ndarray]:
         """The chain's font for each character (-1: no font has it), and which characters are
@@ -237,11 +239,7 @@ class Itemizer:
             self._known_fonts = len(self.chain.fonts)
         fonts, unresolved = gather_fonts(self._fonts, cps)
         if unresolved:  # the chain's rule, compiled, for the blocks of the BMP met first here
-            chain = self.chain
-            none = _ASK_CHAIN if chain.system_fonts else -1
-            preferred = (bmp_font_scripts(), chain.preferred_by_script())
-            rule = (self._coverage_table(), *preferred, chain.user_count, none, _UNASKED)
-            decide_blocks(*rule, self._fonts, cps)
+            decide_blocks(*self._block_rule(), self._fonts, cps)
             fonts, unresolved = gather_fonts(self._fonts, cps)
         if unresolved:  # beyond the BMP, or none of the fonts had it: the chain says
             for cp in np.unique(cps[fonts < -1]).tolist():
@@ -249,6 +247,18 @@ class Itemizer:
             fonts, _ = gather_fonts(self._fonts, cps)
             self._known_fonts = len(self.chain.fonts)
         return fonts
+
+    def _block_rule(self) -> tuple[Any, ...]:
+        """The chain's rule as `decide_blocks` takes it (made again only when the chain has
+        grown: a new text of a script meets blocks not decided yet every few texts)."""
+        chain = self.chain
+        made = self._block_rule_made
+        if made is None or made[0] != len(chain.fonts):
+            none = _ASK_CHAIN if chain.system_fonts else -1
+            preferred = (bmp_font_scripts(), chain.preferred_by_script())
+            rule = (self._coverage_table(), *preferred, chain.user_count, none, _UNASKED)
+            made = self._block_rule_made = (len(chain.fonts), rule)
+        return made[1]
 
     def _coverage_table(self) -> np.ndarray:
         """Per font of the chain, which code points of the Basic Multilingual Plane it has."""
