@@ -1,8 +1,8 @@
 """Write the test texts of the scripts the test corpus lacks (tests/texts/).
 
 The test corpus (`corpus/`) has no text in Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada,
-Malayalam, Oriya, Sinhala, Myanmar, Armenian or Georgian, and no Debian package ships prose in
-them; GTK 3's message
+Malayalam, Oriya, Sinhala, Myanmar, Armenian, Georgian or Greek, nor in Uyghur (Arabic script
+with letters Arabic and Persian lack), and no Debian package ships prose in them; GTK 3's message
 catalogues do, as its users read them. For each language this takes the translated messages
 (`msgstr`) of `gtk30.mo` from Debian's libgtk-3-common that are written in the script alone: 30
 to 200 characters, every letter and mark of the script's Unicode block, no other letters, no
@@ -43,6 +43,8 @@ LANGUAGES: dict[str, tuple[str, str, int, int]] = {
     "my": ("Burmese", "Myanmar", 0x1000, 0x109F),
     "hy": ("Armenian", "Armenian", 0x0530, 0x058F),
     "ka": ("Georgian", "Georgian", 0x10A0, 0x10FF),
+    "el": ("Greek", "Greek", 0x0370, 0x03FF),
+    "ug": ("Uyghur", "Arabic", 0x0600, 0x06FF),
 }
 #: What a kept message may hold besides its script's letters and marks.
 ALLOWED = set(" ,.;:?!()-'\"") | {"\u0964", "\u0965", "\u200c", "\u200d"}

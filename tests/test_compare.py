@@ -236,6 +236,8 @@ SCRIPT_COSTS = (
     ("Burmese (messages)", "tests/texts/my_msgstr_gtk30.txt"),
     ("Armenian (messages)", "tests/texts/hy_msgstr_gtk30.txt"),
     ("Georgian (messages)", "tests/texts/ka_msgstr_gtk30.txt"),
+    ("Greek (messages)", "tests/texts/el_msgstr_gtk30.txt"),
+    ("Uyghur (messages)", "tests/texts/ug_msgstr_gtk30.txt"),
 )
 
 

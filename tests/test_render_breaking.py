@@ -31,6 +31,8 @@ TEXTS = {
     "malayalam": ("ml_msgstr_gtk30.txt", "ml", 2213),
     "armenian": ("hy_msgstr_gtk30.txt", "hy", 1957),
     "georgian": ("ka_msgstr_gtk30.txt", "ka", 1728),
+    "greek": ("el_msgstr_gtk30.txt", "el", 2046),
+    "uyghur": ("ug_msgstr_gtk30.txt", "ug", 1623),
     # Drawn by an installed font (fonts-noto-core): no bundled font has these scripts.
     "odia": ("or_msgstr_gtk30.txt", "or", 1943),
     "sinhala": ("si_msgstr_gtk30.txt", "si", 996),

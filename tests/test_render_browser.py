@@ -114,6 +114,13 @@ CASES: dict[str, tuple[str, tuple[str, ...], Callable[[str], bool], int]] = {
     ),
     "hy": ("tests/texts/hy_msgstr_gtk30.txt", ("DejaVuSans.ttf",), script_paragraph("ARMENIAN"), 40),
     "ka": ("tests/texts/ka_msgstr_gtk30.txt", ("DejaVuSans.ttf",), script_paragraph("GEORGIAN"), 40),
+    "el": ("tests/texts/el_msgstr_gtk30.txt", ("DejaVuSans.ttf",), script_paragraph("GREEK"), 40),
+    "ug": (
+        "tests/texts/ug_msgstr_gtk30.txt",
+        ("NotoNaskhArabic-Regular.ttf", "DejaVuSans.ttf"),
+        script_paragraph("ARABIC"),
+        40,
+    ),
     "ja": ("corpus/ja_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
     "zh-Hans": ("corpus/zh-cn_prose_debian-reference.txt", ("NotoSansCJK-Han.otf",), cjk_paragraph, 30),
 }

@@ -54,6 +54,8 @@ CASES = {
     "malayalam": ("ml_msgstr_gtk30.txt", ("MALAYALAM",), "NotoSansMalayalam-Regular.ttf", "ml"),
     "armenian": ("hy_msgstr_gtk30.txt", ("ARMENIAN",), "DejaVuSans.ttf", "hy"),
     "georgian": ("ka_msgstr_gtk30.txt", ("GEORGIAN",), "DejaVuSans.ttf", "ka"),
+    "greek": ("el_msgstr_gtk30.txt", ("GREEK",), "DejaVuSans.ttf", "el"),
+    "uyghur": ("ug_msgstr_gtk30.txt", ("ARABIC",), "NotoNaskhArabic-Regular.ttf", "ug"),
 }  # fmt: skip
 INDIC = ("bengali", "punjabi", "gujarati", "tamil", "telugu", "kannada", "malayalam")
 #: Scripts no bundled font has, drawn by an installed font (Debian's fonts-noto-core, in
@@ -63,7 +65,7 @@ SYSTEM_CASES = {
     "sinhala": ("si_msgstr_gtk30.txt", ("SINHALA",), "si", "Sinh"),
     "burmese": ("my_msgstr_gtk30.txt", ("MYANMAR",), "my", "Mymr"),
 }
-RTL = {"arabic", "persian", "hebrew"}
+RTL = {"arabic", "persian", "hebrew", "uyghur"}
 MAX_PARAGRAPHS = 30
 
 
@@ -349,7 +351,7 @@ def hb_shape(font_file: str, text: str, language: str) -> np.ndarray:
 
 
 @pytest.mark.skipif(HB_SHAPE is None, reason="hb-shape (libharfbuzz-bin) is not installed")
-@pytest.mark.parametrize("case", ["japanese", "korean", "hindi", *INDIC, "armenian", "georgian"])
+@pytest.mark.parametrize("case", ["japanese", "korean", "hindi", *INDIC, "armenian", "georgian", "greek"])
 def test_hb_shape_agrees(case: str) -> None:
     _, _, font_file, language = CASES[case]
     for paragraph in single_script_paragraphs(case)[:5]:

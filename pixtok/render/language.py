@@ -33,10 +33,10 @@ _TAG = re.compile(
 TESSERACT_LANGUAGES: dict[str, str] = {
     "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld",
     "pl": "pol", "tr": "tur", "ru": "rus", "uk": "ukr", "bg": "bul", "el": "ell", "ar": "ara",
-    "fa": "fas", "ur": "urd", "he": "heb", "hi": "hin", "mr": "mar", "ne": "nep", "bn": "ben",
-    "as": "asm", "pa": "pan", "gu": "guj", "or": "ori", "ta": "tam", "te": "tel", "kn": "kan",
-    "ml": "mal", "si": "sin", "am": "amh", "ti": "tir", "th": "tha", "lo": "lao", "km": "khm",
-    "my": "mya", "ka": "kat", "hy": "hye",
+    "fa": "fas", "ur": "urd", "ug": "uig", "ps": "pus", "he": "heb", "hi": "hin", "mr": "mar",
+    "ne": "nep", "bn": "ben", "as": "asm", "pa": "pan", "gu": "guj", "or": "ori", "ta": "tam",
+    "te": "tel", "kn": "kan", "ml": "mal", "si": "sin", "am": "amh", "ti": "tir", "th": "tha",
+    "lo": "lao", "km": "khm", "my": "mya", "ka": "kat", "hy": "hye",
     "ja": "jpn", "ko": "kor", "zh": "chi_sim", "zh-Hans": "chi_sim", "zh-Hant": "chi_tra",
 }  # fmt: skip
 # Regions whose Chinese is written in traditional characters by default.

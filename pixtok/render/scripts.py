@@ -144,6 +144,7 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, bool, bool]] = {
 #: Tesseract traineddata name → script key, for `--ocr-lang` given as a Tesseract code.
 TESSERACT_SCRIPTS: dict[str, str] = {lang: script for script, (lang, _, _) in SCRIPT_LANGUAGES.items()}
 TESSERACT_SCRIPTS.update({"chi_tra": "han", "ukr": "cyrillic", "bul": "cyrillic", "urd": "arabic"})
+TESSERACT_SCRIPTS.update({"uig": "arabic", "pus": "arabic"})
 TESSERACT_SCRIPTS.update({"mar": "devanagari", "nep": "devanagari", "asm": "bengali", "tir": "ethiopic"})
 TESSERACT_SCRIPTS.update({code: "latin" for code in ("deu", "fra", "spa", "ita", "por", "nld", "pol", "tur")})
 
