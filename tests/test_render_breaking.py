@@ -373,3 +373,59 @@ def test_forced_breaks_follow_every_newline_and_end_the_text_once(text: str) -> 
     if not expected or expected[-1] != len(text):
         expected.append(len(text))
     assert forced_breaks(codepoints(text)).tolist() == expected
+
+
+def _icu_hard_breaks(text: str) -> list[int]:
+    """Offsets after which ICU's line iterator reports a mandatory break (rule status
+    UBRK_LINE_HARD, 100-199), read through ICU's C API in the library icu4py carries."""
+    import ctypes
+    import re
+    from pathlib import Path
+
+    import icu4py
+
+    folder = Path(icu4py.__file__).resolve().parent.parent / "icu4py.libs"
+    paths = sorted(folder.glob("libicuuc*.so*"))
+    if not paths:
+        pytest.skip("this icu4py build carries no ICU library of its own to call")
+    version = re.search(r"\.so\.(\d+)", paths[0].name)
+    suffix = f"_{version.group(1)}" if version else ""
+    icu = ctypes.CDLL(str(paths[0]))
+    ubrk_open, ubrk_next = getattr(icu, f"ubrk_open{suffix}"), getattr(icu, f"ubrk_next{suffix}")
+    ubrk_status, ubrk_close = getattr(icu, f"ubrk_getRuleStatus{suffix}"), getattr(icu, f"ubrk_close{suffix}")
+    ubrk_open.restype = ctypes.c_void_p
+    error_pointer = ctypes.POINTER(ctypes.c_int)
+    ubrk_open.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int32, error_pointer]
+    for function in (ubrk_next, ubrk_status, ubrk_close):
+        function.argtypes = [ctypes.c_void_p]
+    units = text.encode("utf-16-le")
+    assert len(units) == 2 * len(text)  # the texts below stay in the Basic Multilingual Plane
+    buffer = ctypes.create_string_buffer(units)
+    error = ctypes.c_int(0)
+    iterator = ubrk_open(2, b"en", buffer, len(text), ctypes.byref(error))
+    assert error.value <= 0, error.value
+    hard = []
+    while (offset := ubrk_next(iterator)) != -1:
+        if 100 <= ubrk_status(iterator) < 200:
+            hard.append(offset)
+    ubrk_close(iterator)
+    return hard
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one\ntwo",
+        "one\r\ntwo\rthree",
+        "line\u2028separator\u2029paragraph",
+        "vertical\x0btab\x0cform feed\u0085next line",
+        "日本語\u2028テキスト\r\n\r\nend",
+    ],
+)
+def test_lines_start_where_icu_breaks_mandatorily(text: str) -> None:
+    """Every mandatory break of UAX #14 (LF, CR, CR LF, VT, FF, NEL, U+2028, U+2029) starts a
+    new line, and nothing else does on a page wide enough: the lines start where ICU's line
+    iterator reports a hard break, in the user's offsets."""
+    result = render(text, RenderConfig(page="4096x1024", layout="page"))
+    starts = result.line_char_span[1:, 0].tolist()
+    assert starts == [offset for offset in _icu_hard_breaks(text) if offset < len(text)]

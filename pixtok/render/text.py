@@ -1,14 +1,16 @@
 """Text before shaping: line ends, the newline mode, and what each character is to the layout.
 
-`prepare` normalises line ends (`\\r\\n` and `\\r` become `\\n`) and applies the newline mode;
-tabs stay tabs (the layout advances them to tab stops). The offset in the original text of
-every character is kept, so glyphs point back to what the user gave. Character classes the
-later stages need (spaces that hang at a line end, CJK characters that take justification,
-newlines) are found here with one vectorised pass over the code points.
+`prepare` normalises line ends (`\\r\\n`, `\\r` and the other mandatory breaks of UAX #14:
+vertical tab, form feed, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, become `\\n`) and applies
+the newline mode; tabs stay tabs (the layout advances them to tab stops). The offset in the
+original text of every character is kept, so glyphs point back to what the user gave.
+Character classes the later stages need (spaces that hang at a line end, CJK characters that
+take justification, newlines) are found here with one vectorised pass over the code points.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +56,11 @@ class PreparedText:
         return index if self.origin is None else self.origin[index]
 
 
+#: Line ends other than `\\n`: CR (alone or before LF) and the characters UAX #14 gives a
+#: mandatory break after (classes BK and NL: VT, FF, NEL, U+2028, U+2029), as ICU breaks them.
+OTHER_LINE_ENDS = "\r\x0b\x0c\x85\u2028\u2029"
+_OTHER_LINE_END = re.compile(f"[{OTHER_LINE_ENDS}]")
+
 _NO_MARKERS = np.zeros(0, dtype=np.int64)
 _NO_MARKERS.flags.writeable = False
 
@@ -64,7 +71,8 @@ def prepare(text: str, newlines: str = "keep", marker: str = "↵") -> PreparedT
     `keep` keeps paragraphs, `space` joins them with a space, `marker` joins them with a visible
     marker (as in Glyph's newline markup). Offsets into the original text are kept.
     """
-    if "\r" not in text and (newlines != "marker" or len(marker) == 1 or "\n" not in text):
+    simple = newlines != "marker" or len(marker) == 1 or "\n" not in text
+    if simple and _OTHER_LINE_END.search(text) is None:
         if newlines == "space":
             text = text.replace("\n", " ")
         elif newlines == "marker" and "\n" in text:
@@ -82,6 +90,8 @@ def prepare(text: str, newlines: str = "keep", marker: str = "↵") -> PreparedT
         skip_next_lf = False
         if char == "\r":
             char, skip_next_lf = "\n", True
+        elif char in OTHER_LINE_ENDS:
+            char = "\n"
         if char == "\n" and newlines != "keep":
             replacement = " " if newlines == "space" else marker
             out.append(replacement)
