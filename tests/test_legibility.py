@@ -57,6 +57,21 @@ def test_format_characters_are_not_scored() -> None:
     assert error_rates("می\u200cشود", "میشود")["cer"] == 0.0
 
 
+def test_control_characters_are_not_scored_and_every_line_end_is_a_line_break() -> None:
+    assert error_rates("bell\x07 and escape\x1b", "bell and escape")["cer"] == 0.0
+    for line_end in ("\r", "\x0b", "\x0c", "\u0085", "\u2028", "\u2029"):
+        assert normalize(f"控制台{line_end}基础") == "控制台基础"
+        assert normalize(f"end{line_end}next") == "end next"
+
+
+def test_a_text_that_draws_no_ink_is_read_as_nothing() -> None:
+    """Zero-width joiners, spaces and controls draw nothing: the page is blank, the reader finds
+    no line on it, and nothing is an error."""
+    for text in ("\u200d", "\u200b\u200d", "\x01\x02"):
+        report = ocr_roundtrip(text, RenderConfig.from_preset("page-1024"))
+        assert report["chars"] == 0 and report["char_errors"] == 0, report
+
+
 def test_empty_reference() -> None:
     assert error_rates("", "")["cer"] == 0.0
     assert error_rates("", "noise")["cer"] == 1.0

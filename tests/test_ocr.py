@@ -385,11 +385,17 @@ def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
         "pixtok: error: unknown OCR engine 'nope'; choose one of: auto, rapidocr, tesseract, openai"
     ]
     engine = get_ocr_engine("tesseract")
-    absent = next((c for c in ("ell", "tha", "kat", "hye") if c not in engine.languages), None)
+    absent = next((c for c in ("lao", "khm", "amh", "urd", "pus") if c not in engine.languages), None)
     if absent is not None:
-        missing = run_cli("ocr", source, "--ocr-lang", absent)
+        missing = run_cli("ocr", source, "--ocr-engine", "tesseract", "--ocr-lang", f"eng+{absent}")
         assert missing.exit_code == 1 and missing.exception is None
-        assert f"tesseract-ocr-{absent}" in missing.stderr
+        assert missing.error_lines == [
+            f"pixtok: error: Tesseract has no {absent} language data: apt-get install tesseract-ocr-{absent}"
+        ]
+    for malformed in ("eng+", "eng++rus"):
+        bad = run_cli("ocr", source, "--ocr-engine", "tesseract", "--ocr-lang", malformed)
+        assert bad.exit_code == 2 and bad.exception is None, bad.stderr
+        assert len(bad.error_lines) == 1 and "joined by '+'" in bad.stderr
 
 
 @pytest.mark.slow

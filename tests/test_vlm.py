@@ -258,6 +258,8 @@ def test_engine_flags_are_checked(run_cli, text, tmp_path) -> None:
             QWEN,
         ): "is for --ocr-engine openai",
         ("--ocr-url", "localhost:8000", "--ocr-model", QWEN): "must be an http(s) URL",
+        ("--ocr-url", "http://[::1", "--ocr-model", QWEN): "must be an http(s) URL",
+        ("--ocr-url", "http://h:port/v1", "--ocr-model", QWEN): "must be an http(s) URL",
         ("--ocr-url", "http://h/v1", "--ocr-model", QWEN, "--ocr-concurrency", "0"): "--ocr-concurrency",
         ("--ocr-url", "http://h/v1", "--ocr-model", QWEN, "--ocr-api-key-env", "PIXTOK_NO_SUCH_KEY"): (
             "PIXTOK_NO_SUCH_KEY: that environment variable is not set"

@@ -5,7 +5,10 @@ Scoring (`error_rates`):
 - Both texts are Unicode NFKC-normalised (so a ligature `ﬁ` read as `fi`, or a full-width `Ａ`
   read as `A`, is not an error).
 - Format characters (category Cf: bidi marks such as the U+200E/U+200F Tesseract puts around
-  Latin words in Hebrew, ZWJ, ZWNJ) are dropped from both: they draw nothing to be read.
+  Latin words in Hebrew, ZWJ, ZWNJ) and control characters other than whitespace (category Cc:
+  U+0001, ESC) are dropped from both: they draw nothing to be read.
+- Every line end of UAX #14 (LF, CR, VT, FF, NEL, U+2028, U+2029) is a line break, as the
+  renderer breaks lines there.
 - Whitespace: a run of whitespace becomes one space, and leading/trailing whitespace is dropped.
   A run that holds a line break next to a CJK character (Han, kana, CJK punctuation) is dropped
   altogether, on both sides: CJK typesetting breaks lines between characters without a space,
@@ -40,10 +43,11 @@ from pixtok.render import RenderResult, render
 from pixtok.render.config import RenderConfig
 from pixtok.render.fonts import needs_glyph
 from pixtok.render.scripts import ocr_language
+from pixtok.render.text import OTHER_LINE_ENDS
 
 #: How whitespace is scored, as reports state it.
 WHITESPACE_RULE = (
-    "NFKC; format characters dropped; whitespace runs count as one space; a line break next to "
+    "NFKC; format and control characters dropped; whitespace runs count as one space; a line break next to "
     "a CJK character counts as nothing; cer_nospace ignores all whitespace"
 )
 
@@ -51,14 +55,22 @@ _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3200-\u4dbf\u4e00-\u9fff"
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 )
-_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\\s*\\n\\s*|\\s*\\n\\s*(?=[{_CJK}])")
+_LINE_END = f"[\\n{OTHER_LINE_ENDS}]"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\\s*{_LINE_END}\\s*|\\s*{_LINE_END}\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
+
+
+def _drawn(char: str) -> bool:
+    """Whether a character can show on a page: not a format character, and not a control
+    character unless it is whitespace (tab, line ends)."""
+    category = unicodedata.category(char)
+    return category != "Cf" and (category != "Cc" or char.isspace())
 
 
 def normalize(text: str) -> str:
     """The form both reference and OCR output are compared in (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = "".join(c for c in text if _drawn(c))
     text = _CJK_BREAK.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
@@ -100,7 +112,7 @@ def _normalized_with_sources(text: str) -> tuple[str, list[tuple[int, int]]]:
         if index < len(text) and unicodedata.combining(text[index]):
             continue
         for char in unicodedata.normalize("NFKC", text[start:index]):
-            if unicodedata.category(char) != "Cf":
+            if _drawn(char):
                 chars.append(char)
                 sources.append((start, index))
         start = index
@@ -251,8 +263,8 @@ def _lines_of_pages(result: RenderResult, pages: range) -> list[list[tuple[LineB
     order = np.argsort(line, kind="stable")  # a line lies on one page; lines count through the text
     line, boxes, page = line[order], boxes[order].astype(np.int64), page[order]
     found: list[list[tuple[LineBox, np.ndarray]]] = [[] for _ in pages]
-    starts = np.flatnonzero(np.diff(line, prepend=-1))
-    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(line)], strict=True):
+    starts = np.flatnonzero(np.diff(line, prepend=-1)).tolist()
+    for start, end in zip(starts, [*starts[1:], len(line)][: len(starts)], strict=True):
         own = boxes[start:end]
         box = (int(own[:, 0].min()), int(own[:, 1].max()), int(own[:, 2].min()), int(own[:, 3].max()))
         found[int(page[start]) - pages.start].append((box, own))

@@ -41,6 +41,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -314,7 +315,13 @@ class TesseractEngine:
 
     def check_language(self, traineddata: str) -> None:
         """Raise MissingDependencyError naming the Debian pack when a traineddata is absent."""
-        missing = [code for code in traineddata.split("+") if code not in self.languages]
+        codes = traineddata.split("+")
+        if not all(re.fullmatch(r"[A-Za-z0-9_]+", code) for code in codes):
+            raise UsageError(
+                "--ocr-lang must name Tesseract models joined by '+', such as eng or eng+rus, "
+                f"not {traineddata!r}"
+            )
+        missing = [code for code in codes if code not in self.languages]
         if missing:
             packs = " ".join(_apt_package(code) for code in missing)
             raise MissingDependencyError(

@@ -97,8 +97,12 @@ class ServerOptions:
     cache_dir: str | None = None
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(self.url.strip())
+            hostname, _ = parts.hostname, parts.port
+        except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+            hostname = None
+        if hostname is None or parts.scheme not in ("http", "https"):
             raise UsageError(
                 f"--ocr-url must be an http(s) URL such as http://localhost:8000/v1, not {self.url!r}"
             )
