@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.encoders import Encoder, get_encoder
-from pixtok.errors import UsageError
+from pixtok.errors import InputError, UsageError
 from pixtok.limits import check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
@@ -96,7 +97,13 @@ _OCR_USAGE = ("prompt_tokens", "completion_tokens", "vision_tokens", "prompt_min
 
 @dataclass(frozen=True)
 class CompareOptions:
-    """What to measure: the render set-up, tokenizers, encoders and the patch size of `patches`."""
+    """What to measure: the render set-up, tokenizers, encoders and the patch size of `patches`.
+
+    Given loosely, values are normalised: None is the default (set-up, tokenizers, encoders), a
+    tokenizer or encoder list may be one name or a comma list (`"cl100k"`, `"cl100k,o200k"`) as
+    well as a sequence of names (kept as a tuple, so that options stay hashable), and a numpy
+    whole number is a patch size. Anything else of the wrong type is a UsageError naming the option.
+    """
 
     render: RenderConfig = field(default_factory=RenderConfig)
     tokenizers: tuple[str, ...] = DEFAULT_TOKENIZERS
@@ -106,16 +113,47 @@ class CompareOptions:
     ocr: OcrOptions | None = None
 
     def __post_init__(self) -> None:
+        if self.render is None:
+            object.__setattr__(self, "render", RenderConfig())
+        if not isinstance(self.render, RenderConfig):
+            raise UsageError(f"render must be a RenderConfig, not {type(self.render).__name__}")
+        for name, default in (("tokenizers", DEFAULT_TOKENIZERS), ("encoders", DEFAULT_ENCODERS)):
+            value = getattr(self, name)
+            object.__setattr__(self, name, default if value is None else _names(name, value))
         if not self.tokenizers and not self.encoders:
             raise UsageError("name at least one tokenizer or encoder")
-        if not 1 <= self.patch <= 1024:
-            raise UsageError(f"--patch must be between 1 and 1024 px, got {self.patch}")
+        patch = self.patch
+        if isinstance(patch, np.integer):
+            patch = int(patch)
+            object.__setattr__(self, "patch", patch)
+        if isinstance(patch, bool) or not isinstance(patch, int) or not 1 <= patch <= 1024:
+            shown = f"{patch!r}" if not isinstance(patch, int) or abs(patch) < 1 << 63 else "a larger number"
+            raise UsageError(f"--patch must be a whole number of pixels between 1 and 1024, got {shown}")
+        if not isinstance(self.density, (bool, np.bool_)):
+            raise UsageError(f"density must be true or false, not {self.density!r}")
+        object.__setattr__(self, "density", bool(self.density))
+        if self.ocr is not None and not isinstance(self.ocr, OcrOptions):
+            raise UsageError(f"ocr must be OcrOptions or None, not {type(self.ocr).__name__}")
 
     def record_settings(self) -> dict[str, Any]:
         """The options that decide the records (what a resumed run must share with the first)."""
         settings = dataclasses.asdict(dataclasses.replace(self, ocr=None))
         settings["ocr"] = None if self.ocr is None else self.ocr.record_settings()
         return settings
+
+
+def _names(option: str, value: Any) -> tuple[str, ...]:
+    """Tokenizer or encoder names as a tuple: one name or a comma list is split (never iterated
+    letter by letter), a sequence is kept; empty is allowed here (the other list may name some)."""
+    if isinstance(value, str):
+        return split_names(value, ()) if value.strip() else ()
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        names = tuple(value)
+        wrong = [name for name in names if not isinstance(name, str)]
+        if not wrong:
+            return split_names(names, ()) if names else ()
+        raise UsageError(f"{option} must be names (str), not {wrong[0]!r}")
+    raise UsageError(f"{option} must be a name, a comma list or a sequence of names, not {value!r}")
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -126,6 +164,8 @@ class Comparer:
     """Measures texts under fixed options, keeping fonts, caches and models loaded."""
 
     def __init__(self, options: CompareOptions | None = None) -> None:
+        if options is not None and not isinstance(options, CompareOptions):
+            raise UsageError(f"options must be CompareOptions, not {type(options).__name__}")
         self.options = options or CompareOptions()
         # Resolve every name first, so that a typo fails before any rendering.
         self.tokenizers: dict[str, Tokenizer] = {
@@ -282,11 +322,168 @@ def _with_ratios(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _count_problem(value: Any, key: str, *, optional: bool = False) -> str | None:
+    """Why `value` is not a count (a whole number >= 0, or None when `optional`), or None."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return f"{key} must be a whole number >= 0, not {_shown(value)}"
+    return None
+
+
+def _number_problem(value: Any, key: str) -> str | None:
+    """Why `value` is not a finite number >= 0, or None."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        return f"{key} must be a number >= 0, not {_shown(value)}"
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value) if not isinstance(value, int) or abs(value) < 1 << 63 else "a larger number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+#: The counts of a record's `density.total` that a total adds up.
+_DENSITY_COUNTS = (
+    "pages", "pixels", "ink_coverage", "ink_pixel_fraction", "patches", "nonblank_patches",
+    "mean_patch_entropy", "png_bytes", "png_ink_bits", "chars", "text_bytes", "text_bits",
+)  # fmt: skip
+
+
+def record_problem(record: Any) -> str | None:
+    """What makes `record` unusable as a successful compare record (or a total), in a few words
+    naming the field (`chars must be a whole number >= 0, not 'a'`, `vision.q.tokens is missing`);
+    None when it has every count `summarize` adds and a report shows, of the right types.
+
+    Records read back from files (`pixtok report`, docs/compare.md) are checked with this once,
+    where they are read, so that nothing later meets a KeyError or a TypeError.
+    """
+    if not isinstance(record, Mapping):
+        return f"a record must be a JSON object, not {_shown(record)}"
+    for key in ("chars", "bytes", "pages", "missing_glyphs"):
+        if key not in record:
+            return f"{key} is missing"
+        if problem := _count_problem(record[key], key):
+            return problem
+    tokens = record.get("tokens")
+    if not isinstance(tokens, Mapping):
+        return f"tokens must be a table of counts by tokenizer, not {_shown(tokens)}"
+    for tok, count in tokens.items():
+        if problem := _count_problem(count, f"tokens.{tok}"):
+            return problem
+    patches = record.get("patches")
+    if not isinstance(patches, Mapping):
+        return f"patches must be a table of size, total and nonblank, not {_shown(patches)}"
+    for key in ("size", "total", "nonblank"):
+        if key not in patches:
+            return f"patches.{key} is missing"
+        if problem := _count_problem(patches[key], f"patches.{key}"):
+            return problem
+    vision = record.get("vision")
+    if not isinstance(vision, Mapping):
+        return f"vision must be a table of counts by encoder, not {_shown(vision)}"
+    for enc, counts in vision.items():
+        if not isinstance(counts, Mapping):
+            return f"vision.{enc} must be a table of tokens, sequence_tokens, valid_tokens and tiles"
+        for key in ("tokens", "sequence_tokens", "valid_tokens", "tiles"):
+            if key not in counts:
+                return f"vision.{enc}.{key} is missing"
+            if problem := _count_problem(counts[key], f"vision.{enc}.{key}", optional=key == "valid_tokens"):
+                return problem
+    compression = record.get("compression")
+    if compression is not None:  # derived, but a report ranks records by it
+        if not isinstance(compression, Mapping):
+            return f"compression must be a table of ratios, not {_shown(compression)}"
+        for tok, ratios in compression.items():
+            if not isinstance(ratios, Mapping):
+                return f"compression.{tok} must be a table of ratios by encoder, not {_shown(ratios)}"
+            for enc, ratio in ratios.items():
+                if ratio is not None and (problem := _number_problem(ratio, f"compression.{tok}.{enc}")):
+                    return problem
+    if "density" in record:
+        total = record["density"].get("total") if isinstance(record["density"], Mapping) else None
+        if not isinstance(total, Mapping):
+            return "density.total must be a table of counts"
+        for key in _DENSITY_COUNTS:
+            if key not in total:
+                return f"density.total.{key} is missing"
+            if problem := _number_problem(total[key], f"density.total.{key}"):
+                return problem
+        if problem := _pages_problem(record["density"], "density"):
+            return problem
+    if "ocr" in record:
+        ocr = record["ocr"]
+        if not isinstance(ocr, Mapping):
+            return f"ocr must be a table of counts and rates, not {_shown(ocr)}"
+        for key in (*_OCR_COUNTS, "pages_read"):
+            if key not in ocr:
+                return f"ocr.{key} is missing"
+            if problem := _count_problem(ocr[key], f"ocr.{key}"):
+                return problem
+        for key in ("cer", "cer_nospace", "wer"):
+            if ocr.get(key) is not None and (problem := _number_problem(ocr[key], f"ocr.{key}")):
+                return problem
+        if problem := _pages_problem(ocr, "ocr"):
+            return problem
+        usage = ocr.get("usage")
+        if "usage" in ocr and not isinstance(usage, Mapping):
+            return f"ocr.usage must be a table of token counts, not {_shown(usage)}"
+        if isinstance(usage, Mapping):
+            for key in ("prompt_tokens", "completion_tokens", "vision_tokens", "truncated_pages"):
+                if problem := _count_problem(usage.get(key), f"ocr.usage.{key}", optional=True):
+                    return problem
+            span = usage.get("prompt_minus_vision")
+            if span is not None and not (
+                isinstance(span, list)
+                and len(span) == 2
+                and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in span)
+            ):
+                return f"ocr.usage.prompt_minus_vision must be a [low, high] pair, not {_shown(span)}"
+    return None
+
+
+def _pages_problem(part: Mapping[str, Any], key: str) -> str | None:
+    """Why the per-page entries of `ocr` or `density` cannot be read (each a table with a page
+    number, an OCR page's text a str), or None."""
+    pages = part.get("pages")
+    if pages is None:
+        return None
+    if not isinstance(pages, list):
+        return f"{key}.pages must be a list, not {_shown(pages)}"
+    for index, page in enumerate(pages):
+        if not isinstance(page, Mapping):
+            return f"{key}.pages[{index}] must be a table, not {_shown(page)}"
+        if problem := _count_problem(page.get("page"), f"{key}.pages[{index}].page"):
+            return problem
+        if "text" in page and not isinstance(page["text"], str):
+            return f"{key}.pages[{index}].text must be text, not {_shown(page['text'])}"
+    return None
+
+
 def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict[str, Any]:
-    """Totals over records: counts are added, ratios computed again from the sums."""
-    records = [r for r in records if "error" not in r]
+    """Totals over records: counts are added, ratios computed again from the sums.
+
+    A record without the counts a total adds (`record_problem`), or without a tokenizer or an
+    encoder the first record counts, is an InputError naming the record (from 1) and the field.
+    """
+    records = [r for r in records if not (isinstance(r, Mapping) and "error" in r)]
     if not records:
         raise UsageError("nothing to summarise: no successful records")
+    for number, record in enumerate(records, 1):
+        problem = record_problem(record)
+        if problem is None and number > 1:
+            problem = missing_names(record, records[0])
+        if problem is not None:
+            raise InputError(f"cannot summarise record {number}: {problem}")
     total: dict[str, Any] = {"input": name, "inputs": len(records)}
     for key in _ADDITIVE:
         total[key] = sum(int(r[key]) for r in records)
@@ -312,6 +509,16 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
     return _with_ratios(total)
 
 
+def missing_names(record: Mapping[str, Any], first: Mapping[str, Any]) -> str | None:
+    """The first tokenizer or encoder `first` counts that `record` does not (records of one run
+    count the same ones: a total adds each across all of them)."""
+    for key in ("tokens", "vision"):
+        missing = [name for name in first[key] if name not in record[key]]
+        if missing:
+            return f"{key}.{missing[0]} is missing (the first record counts it)"
+    return None
+
+
 @functools.lru_cache(maxsize=4)
 def _comparer(options: CompareOptions) -> Comparer:
     return Comparer(options)
@@ -324,4 +531,6 @@ def compare_text(text: str, options: CompareOptions | None = None, name: str | N
     >>> sorted(record["tokens"])
     ['cl100k', 'mistral-spm']
     """
+    if options is not None and not isinstance(options, CompareOptions):
+        raise UsageError(f"options must be CompareOptions, not {type(options).__name__}")
     return _comparer(options or CompareOptions()).measure(text, name)

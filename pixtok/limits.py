@@ -13,7 +13,9 @@ naming the limit instead of exhausting memory. Each limit can be raised (docs/li
 | `json-depth`   | nesting of JSON and TOML documents                             | 128              |
 | `jobs`         | worker processes of a corpus run                               | the usable cores |
 
-The limits in force are process-wide, like Pillow's `Image.MAX_IMAGE_PIXELS`: `current()` reads
+A limit is a whole number from 1 to `MAX_LIMIT` (2^62, about 4.6 x 10^18); a larger one, such as
+`--limit input=9223372036854775807`, is taken as `MAX_LIMIT`, which nothing reaches: no limit
+in practice. The limits in force are process-wide, like Pillow's `Image.MAX_IMAGE_PIXELS`: `current()` reads
 them, `using(...)` raises or lowers them for a block (the command line's `--limit NAME=VALUE`
 does this for the whole call), and worker processes are started with the parent's limits.
 """
@@ -33,6 +35,13 @@ from pixtok.errors import InputError, LimitError, UsageError
 
 MiB = 1 << 20
 DOCS = "docs/limits.md"
+#: The largest value a limit takes; a larger one is lowered to it. It is beyond any input or
+#: allocation (4 EiB), and `limit + 1` still fits the index-sized integer that `read` and
+#: `readline` take.
+MAX_LIMIT = 1 << 62
+#: The most bytes one `read` call asks for: a raised `input` limit must not make Python allocate
+#: the whole limit up front for a small input.
+_READ_AT_ONCE = 1 << 30
 
 
 def usable_cores() -> int:
@@ -57,8 +66,15 @@ class Limits:
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
+            if isinstance(value, np.integer):
+                value = int(value)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"limit {flag_name(item.name)} must be a whole number >= 1, not {value!r}")
+                shown = (
+                    repr(value) if not isinstance(value, int) or value > -MAX_LIMIT else "a negative number"
+                )
+                raise UsageError(f"limit {flag_name(item.name)} must be a whole number >= 1, not {shown}")
+            # Above the ceiling is "no limit": lowered to it (docs/limits.md), never an overflow.
+            object.__setattr__(self, item.name, min(value, MAX_LIMIT))
 
     def replace(self, **changes: int) -> Limits:
         return dataclasses.replace(self, **changes)
@@ -117,13 +133,18 @@ _SCALE = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 def parse_amount(text: str) -> int:
     """`1000`, `64MB`, `1.5G`, `512KiB`, `2M` as a whole number (k/M/G/T are powers of 1000, with
-    an `i` powers of 1024)."""
+    an `i` powers of 1024), at most `MAX_LIMIT`: a larger amount means no limit in practice."""
     match = _AMOUNT.match(text)
     if not match:
         raise UsageError(f"--limit: {text!r} is not an amount such as 1000, 64MB, 2M or 1GiB")
-    number, unit = float(match.group(1)), (match.group(2) or "").lower()
+    digits, unit = match.group(1), (match.group(2) or "").lower()
     scale = _SCALE[unit[:1]] if "i" not in unit else 1 << (10 * "kmgt".index(unit[0]) + 10)
-    return int(number * scale)
+    whole, _, fraction = digits.partition(".")
+    if len(whole.lstrip("0")) > 19:  # past 10^19 before scaling: beyond the ceiling already
+        return MAX_LIMIT
+    # Exact arithmetic: a float would lose digits of a large amount (and overflow a huge one).
+    amount = int(whole) * scale + int(fraction or "0") * scale // 10 ** len(fraction)
+    return min(amount, MAX_LIMIT)
 
 
 def parse_limits(specs: Iterable[str], base: Limits | None = None) -> Limits:
@@ -181,16 +202,28 @@ def suggest_bytes(limit: int) -> str:
 def read_bounded(stream: object, source: str | None = None) -> bytes:
     """Everything `stream` (a binary file object) holds, refused with `LimitError` past the input
     limit: at most limit + 1 bytes are ever read, so `/dev/zero` is refused at once."""
-    limit = current().input_bytes
-    data: bytes = stream.read(limit + 1)  # type: ignore[attr-defined]
+    wanted = current().input_bytes + 1
+    data: bytes = stream.read(min(wanted, _READ_AT_ONCE))  # type: ignore[attr-defined]
+    if wanted > _READ_AT_ONCE and len(data) == _READ_AT_ONCE:
+        # A limit raised past a gibibyte: the rest in pieces, so that a small input never makes
+        # Python allocate the whole limit.
+        parts, size = [data], len(data)
+        while size < wanted and (part := stream.read(min(wanted - size, _READ_AT_ONCE))):  # type: ignore[attr-defined]
+            parts.append(part)
+            size += len(part)
+        data = b"".join(parts)
     check_input_size(len(data), source)
     return data
 
 
 def check_text(text: str, source: str | None = None) -> None:
     """Refuse text that is not valid Unicode (a lone surrogate, which no encoder can write) or that
-    has a line longer than the `line` limit. `source` prefixes the message when given."""
+    has a line longer than the `line` limit. `source` prefixes the message when given. Anything
+    but a str (None, bytes) is a UsageError: the call is wrong, not the text."""
     prefix = _prefix(source)
+    if not isinstance(text, str):
+        hint = "; decode bytes first (pixtok.io.decode_text)" if isinstance(text, (bytes, bytearray)) else ""
+        raise UsageError(f"{prefix}expected text (a str), not {type(text).__name__}{hint}")
     surrogate = first_surrogate(text)
     if surrogate is not None:
         raise InputError(

@@ -91,7 +91,9 @@ def grid_shape(
     """The (rows, cols) grid `patchify` cuts from a height×width page, without touching pixels.
 
     With padding, a partial patch at the right or bottom edge counts as a patch (the page is padded
-    to cover it); with pad="none" it is dropped.
+    to cover it); with pad="none" it is dropped. A patch that would start past the edge (a stride
+    longer than the patch) holds no pixel of the page and is not counted, so the padded page is
+    never more than a patch larger than the page, whatever the stride (`stride=2**70` is one patch).
     """
     patch = _check_int(patch, "patch size")
     step = patch if stride is None else _check_int(stride, "stride")
@@ -101,7 +103,13 @@ def grid_shape(
         raise UsageError(f"patch size {patch} is larger than the {width}×{height} image")
     if pad == "none":
         return (height - patch) // step + 1, (width - patch) // step + 1
-    return ceil_div(height - patch, step) + 1, ceil_div(width - patch, step) + 1
+    return _padded_count(height, patch, step), _padded_count(width, patch, step)
+
+
+def _padded_count(length: int, patch: int, step: int) -> int:
+    """Patches along one axis when the edge is padded: enough to cover it (the last one may run
+    past it), but none that starts at or past it."""
+    return min(ceil_div(length - patch, step), (length - 1) // step) + 1
 
 
 def _pad_page(
@@ -141,7 +149,9 @@ def _patch_view(page: np.ndarray, rows: int, cols: int, patch: int, stride: int)
         shape = (rows, patch, cols, patch, *page.shape[2:])
         view = page.reshape(shape).swapaxes(1, 2)
     else:
-        windows = sliding_window_view(page, (patch, patch), axis=(0, 1))[::stride, ::stride]
+        # The view holds rows x cols windows; a step past the page (one window) is the page's size.
+        step = min(stride, max(page.shape[0], page.shape[1]))
+        windows = sliding_window_view(page, (patch, patch), axis=(0, 1))[::step, ::step]
         view = np.moveaxis(windows, 2, -1) if page.ndim == 3 else windows
     view = view.view()
     view.flags.writeable = False

@@ -35,7 +35,13 @@ FIT_SIZES: tuple[str, ...] = tuple(f"{n}px" for n in range(6, 33))
 #: How a sweep names an option (CLI spellings and the font alias) → RenderConfig field.
 ALIASES = {"font": "fonts", "fonts": "fonts"}
 _FIELDS = {f.name: f for f in dataclasses.fields(RenderConfig) if f.name != "preset"}
-_RANGE = re.compile(r"^\s*(-?[0-9.]+)([a-z%]*)\s*:\s*(-?[0-9.]+)([a-z%]*)\s*:\s*([0-9.]+)([a-z%]*)\s*$", re.I)
+#: A number as Python's float() writes one (exponent included: `1e1`), and a sweep range of
+#: three of them with optional units; a sign on the step is read, so that its message says what
+#: is wrong with it rather than that the range is not a length.
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?"
+_RANGE = re.compile(
+    rf"^\s*({_NUMBER})([a-z%]*)\s*:\s*({_NUMBER})([a-z%]*)\s*:\s*({_NUMBER})([a-z%]*)\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,19 @@ def _expand_range(spec: str, start: str, u1: str, stop: str, u2: str, step: str,
         a, b, s = Decimal(start), Decimal(stop), Decimal(step)
     except InvalidOperation:
         raise UsageError(f"--vary {spec!r}: start, stop and step must be numbers") from None
+    if not (a.is_finite() and b.is_finite() and s.is_finite()):
+        raise UsageError(f"--vary {spec!r}: start, stop and step must be finite numbers")
     if s <= 0:
         raise UsageError(f"--vary {spec!r}: the step must be positive")
     if b < a:
         raise UsageError(f"--vary {spec!r}: the range ends before it starts")
-    count = int((b - a) / s) + 1
-    if count > MAX_CONFIGS:
-        raise UsageError(f"--vary {spec!r}: {count} values; at most {MAX_CONFIGS}")
+    try:
+        steps = (b - a) / s
+    except ArithmeticError:  # an exponent past what decimal arithmetic holds (1e999999999)
+        steps = Decimal(MAX_CONFIGS)
+    if steps >= MAX_CONFIGS:  # compared before int(): the count may have millions of digits
+        raise UsageError(f"--vary {spec!r}: more than {MAX_CONFIGS} values; at most {MAX_CONFIGS}")
+    count = int(steps) + 1
     return [f"{(a + i * s).normalize():f}{unit}" for i in range(count)]
 
 

@@ -31,7 +31,7 @@ def test_lengths_convert_at_the_dpi(value, dpi: float, px: float) -> None:
     assert length_to_px(value, dpi) == pytest.approx(px)
 
 
-@pytest.mark.parametrize("value", ["", "px", "12 furlongs", "--3px", "1e3", "nan", True])
+@pytest.mark.parametrize("value", ["", "px", "12 furlongs", "--3px", "1e3e3", "nan", "inf", True])
 def test_bad_lengths_are_usage_errors(value) -> None:
     with pytest.raises(UsageError):
         length_to_px(value, 72)

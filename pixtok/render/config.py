@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from pixtok.errors import InputError, UsageError
 from pixtok.io import load_json, load_toml, read_bytes
 from pixtok.limits import check_page_pixels
@@ -36,6 +38,17 @@ NEWLINE_MODES: tuple[str, ...] = ("keep", "marker", "space")
 MAX_PAGE_PIXELS = 1 << 26
 #: Font sizes outside this range (pixels) are refused as mistakes.
 MIN_FONT_PX, MAX_FONT_PX = 1.0, 2048.0
+#: Line heights (the distance between baselines, in pixels) outside this range are refused: lines
+#: less than a pixel apart draw over one another's rows (and a vanishing pitch would put
+#: billions of lines on a page), and lines further apart than four of the largest fonts are a
+#: mistake in the unit.
+MIN_LINE_PX, MAX_LINE_PX = 1.0, 4 * MAX_FONT_PX
+#: The longest side a page may have (pixels), whatever the `page-pixels` limit: a larger one is a
+#: mistake in the unit (`1e9px`), not a page.
+MAX_PAGE_SIDE = 1 << 24
+#: Whole numbers beyond this magnitude are refused in any option: no option takes one (the
+#: largest ranges are a few million), and Python cannot print one of more than 4300 digits.
+_MAX_INT = 1 << 63
 
 #: Paper sizes in PostScript points (1/72 inch), ISO 216 and US sizes.
 PAPER_SIZES_PT: dict[str, tuple[float, float]] = {
@@ -49,27 +62,47 @@ PAPER_SIZES_PT: dict[str, tuple[float, float]] = {
 }
 
 # A sign is read here and ranges are checked by Geometry.check: letter spacing may be negative
-# (down to minus the font size), margins, sizes and indents may not.
-_LENGTH = re.compile(r"^\s*([+-]?[0-9]*\.?[0-9]+)\s*(px|pt|in|mm|cm)?\s*$", re.IGNORECASE)
+# (down to minus the font size), margins, sizes and indents may not. The number is any decimal
+# that Python's float() reads, exponent included (`1e1`, `2.5E-1pt`), but not `inf` or `nan`.
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?"
+_LENGTH = re.compile(rf"^\s*({_NUMBER})\s*(px|pt|in|mm|cm)?\s*$", re.IGNORECASE)
 _UNIT_TO_PT = {"pt": 1.0, "in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54}
 
 
 def length_to_px(value: float | int | str, dpi: float, what: str = "length") -> float:
     """Convert a length (`12`, `"12px"`, `"9pt"`, `"5mm"`, `"0.5in"`) to pixels at `dpi`."""
-    if isinstance(value, bool):
-        raise UsageError(f"{what}: expected a length such as 12px or 9pt, got {value!r}")
-    if isinstance(value, (int, float)):
-        number, unit = float(value), "px"
+    if isinstance(value, (bool, np.bool_)):
+        raise UsageError(f"{what}: expected a length such as 12px or 9pt, got {show(value)}")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number, unit = _float(value), "px"
     else:
         match = _LENGTH.match(str(value))
         if not match:
-            raise UsageError(f"{what}: expected a length such as 12px or 9pt, got {value!r}")
+            raise UsageError(f"{what}: expected a length such as 12px, 9pt or 1e1, got {show(value)}")
         number, unit = float(match.group(1)), (match.group(2) or "px").lower()
-    if not math.isfinite(number):
-        raise UsageError(f"{what}: {value!r} is not a finite length")
-    if unit == "px":
-        return number
-    return number * _UNIT_TO_PT[unit] * dpi / 72.0
+    pixels = number if unit == "px" else number * _UNIT_TO_PT[unit] * dpi / 72.0
+    if not math.isfinite(pixels):
+        raise UsageError(f"{what}: {show(value)} is too large a length to be used")
+    return pixels
+
+
+def _float(value: Any) -> float:
+    """`value` as a float; infinity when it is a whole number too large for one (a range check
+    then refuses it, instead of an OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def show(value: Any, width: int = 60) -> str:
+    """`value` for a one-line message: its repr, shortened; a whole number of more digits than
+    Python prints (`10**5000`) is described instead of printed."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
+        digits = math.floor(value.bit_length() * math.log10(2)) + 1
+        return f"a whole number of about {digits} digits"
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def parse_page(value: str, dpi: float) -> tuple[int, int]:
@@ -83,9 +116,13 @@ def parse_page(value: str, dpi: float) -> tuple[int, int]:
         parts = parts * 2
     if len(parts) != 2:
         raise UsageError(
-            f"--page: expected WxH, a number or one of {', '.join(PAPER_SIZES_PT)}; got {value!r}"
+            f"--page: expected WxH, a number or one of {', '.join(PAPER_SIZES_PT)}; got {show(value)}"
         )
     w, h = (length_to_px(p, dpi, "--page") for p in parts)
+    if max(abs(w), abs(h)) > MAX_PAGE_SIDE:
+        raise UsageError(
+            f"--page: each side must be at most {MAX_PAGE_SIDE:,} px, got {w:g}x{h:g} px from {show(value)}"
+        )
     return round(w), round(h)
 
 
@@ -100,7 +137,9 @@ def parse_margin(value: str | float | int | tuple[Any, ...], dpi: float) -> tupl
     elif len(parts) == 2:
         parts = [parts[0], parts[1], parts[0], parts[1]]
     if len(parts) != 4:
-        raise UsageError(f"--margin: give one, two or four lengths (top,right,bottom,left); got {value!r}")
+        raise UsageError(
+            f"--margin: give one, two or four lengths (top,right,bottom,left); got {show(value)}"
+        )
     values = tuple(length_to_px(p, dpi, "--margin") for p in parts)
     return values  # type: ignore[return-value]
 
@@ -111,10 +150,10 @@ def parse_color(value: str | int | tuple[int, ...]) -> tuple[int, int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         grey = value
     elif isinstance(value, (tuple, list)) and len(value) == 3:
-        rgb = tuple(int(c) for c in value)
+        rgb = tuple(c if isinstance(c, int) and not isinstance(c, bool) else -1 for c in value)
         if all(0 <= c <= 255 for c in rgb):
             return rgb  # type: ignore[return-value]
-        raise UsageError(f"colour {value!r}: components must be 0-255")
+        raise UsageError(f"colour {show(value)}: components must be 0-255")
     else:
         text = str(value).strip().lower()
         if text in names:
@@ -124,10 +163,10 @@ def parse_color(value: str | int | tuple[int, ...]) -> tuple[int, int, int]:
         if re.fullmatch(r"#[0-9a-f]{3}", text):
             return tuple(int(c * 2, 16) for c in text[1:])  # type: ignore[return-value]
         if not text.isdigit():
-            raise UsageError(f"colour {value!r}: use a grey level 0-255, #rrggbb or black/white")
+            raise UsageError(f"colour {show(value)}: use a grey level 0-255, #rrggbb or black/white")
         grey = int(text)
     if not 0 <= grey <= 255:
-        raise UsageError(f"colour {value!r}: grey level must be 0-255")
+        raise UsageError(f"colour {show(value)}: grey level must be 0-255")
     return (grey, grey, grey)
 
 
@@ -167,8 +206,29 @@ class RenderConfig:
     fit_min_size: str = "4px"
     preset: str | None = field(default=None, compare=False)
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> RenderConfig:
+        """Refuse an unknown option name (`RenderConfig(bogus=1)`, `render(text, bogus=1)`,
+        `config.replace(bogus=1)`) with the UsageError `from_dict` gives, naming the valid ones,
+        rather than the TypeError the generated `__init__` would raise."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(kwargs) - set(names))
+        if unknown:
+            raise UsageError(
+                f"unknown render option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
+            )
+        if len(args) > len(names):
+            raise UsageError(f"RenderConfig takes at most {len(names)} options, got {len(args)} positional")
+        twice = sorted(name for name in names[: len(args)] if name in kwargs)
+        if twice:
+            raise UsageError(f"render option(s) {', '.join(twice)} given twice")
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         # Normalise the types that files and flags may give loosely, then validate early.
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, np.generic):  # numpy scalars count as the Python numbers they hold
+                object.__setattr__(self, item.name, value.item())
         _check_types(self)
         if isinstance(self.fonts, (str, list)):
             object.__setattr__(
@@ -185,7 +245,10 @@ class RenderConfig:
             if not isinstance(value, str):
                 object.__setattr__(self, name, str(value))
         if isinstance(self.tab_size, str) and self.tab_size.strip().isdigit():
-            object.__setattr__(self, "tab_size", int(self.tab_size.strip()))
+            digits = self.tab_size.strip().lstrip("0") or "0"
+            if len(digits) > 18:  # out of range, and maybe more digits than int() reads
+                raise UsageError(f"--tab-size must be between 1 and 64 spaces, got {len(digits)} digits")
+            object.__setattr__(self, "tab_size", int(digits))
         if self.lang is not None:
             object.__setattr__(
                 self, "lang", normalize_language(self.lang) if str(self.lang).strip() else None
@@ -200,22 +263,28 @@ class RenderConfig:
         _choice("align", self.align, ALIGNS)
         _choice("color_mode", self.color_mode, COLOR_MODES)
         _choice("newlines", self.newlines, NEWLINE_MODES)
+        # Comparisons only: a whole number too large for a float is refused, not an OverflowError.
         if not (isinstance(self.dpi, (int, float)) and 1 <= self.dpi <= 2400):
-            raise UsageError(f"--dpi must be between 1 and 2400, got {self.dpi!r}")
-        if not 0.1 <= float(self.hscale) <= 10:
-            raise UsageError(f"horizontal scale must be between 0.1 and 10, got {self.hscale!r}")
+            raise UsageError(f"--dpi must be between 1 and 2400, got {show(self.dpi)}")
+        if not 0.1 <= self.hscale <= 10:
+            raise UsageError(
+                f"--hscale: horizontal scale must be between 0.1 and 10, got {show(self.hscale)}"
+            )
         if isinstance(self.tab_size, bool) or not isinstance(self.tab_size, (int, str)):
-            raise UsageError(f"tab size must be a number of spaces or a length, got {self.tab_size!r}")
+            raise UsageError(f"tab size must be a number of spaces or a length, got {show(self.tab_size)}")
         if isinstance(self.tab_size, int) and not 1 <= self.tab_size <= 64:
-            raise UsageError(f"tab size must be between 1 and 64 spaces, got {self.tab_size!r}")
+            raise UsageError(f"--tab-size must be between 1 and 64 spaces, got {show(self.tab_size)}")
         if isinstance(self.tab_size, str) and not length_to_px(self.tab_size, 72.0, "--tab-size") > 0:
-            raise UsageError(f"tab size must be a positive length, got {self.tab_size!r}")
+            raise UsageError(f"--tab-size must be a positive length, got {show(self.tab_size)}")
         if not self.newline_marker:
             raise UsageError("the newline marker cannot be empty")
         if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
-            raise UsageError("strip height must be 1-1024 px and strip patches 1-100000")
+            raise UsageError(
+                "strip height must be 1-1024 px and strip patches 1-100000, got "
+                f"{show(self.strip_height)} and {show(self.strip_patches)}"
+            )
         if not 1 <= self.patch_size <= 1024:
-            raise UsageError(f"patch size must be 1-1024 px, got {self.patch_size}")
+            raise UsageError(f"patch size must be 1-1024 px, got {show(self.patch_size)}")
         parse_color(self.foreground)
         parse_color(self.background)
         geometry = self.geometry()
@@ -251,9 +320,13 @@ class RenderConfig:
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> RenderConfig:
         """A named published set-up (see `PRESETS`), with optional overrides."""
+        if not isinstance(name, str):
+            raise UsageError(
+                f"a render preset is named by text, one of {', '.join(PRESETS)}; got {show(name)}"
+            )
         key = name.strip().lower()
         if key not in PRESETS:
-            raise UsageError(f"unknown render preset {name!r}; choose one of: {', '.join(PRESETS)}")
+            raise UsageError(f"unknown render preset {show(name)}; choose one of: {', '.join(PRESETS)}")
         values = {**PRESETS[key].values, **overrides, "preset": key}
         return cls.from_dict(values)
 
@@ -263,7 +336,14 @@ class RenderConfig:
 
         A `preset` key starts from that preset, and the other keys override it.
         """
+        if not isinstance(values, Mapping):
+            raise UsageError(
+                f"render options must be a mapping of option names to values, not {show(values)}"
+            )
         known = {f.name for f in dataclasses.fields(cls)}
+        names = [k for k in values if not isinstance(k, str)]
+        if names:
+            raise UsageError(f"render option names must be text, not {show(names[0])}")
         data = {k.replace("-", "_"): v for k, v in values.items()}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -272,9 +352,11 @@ class RenderConfig:
             )
         preset = data.get("preset")
         if preset:
-            key = str(preset).strip().lower()
+            if not isinstance(preset, str):
+                raise UsageError(f"render option preset must be text, not {show(preset)}")
+            key = preset.strip().lower()
             if key not in PRESETS:
-                raise UsageError(f"unknown render preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+                raise UsageError(f"unknown render preset {show(preset)}; choose one of: {', '.join(PRESETS)}")
             data = {**PRESETS[key].values, **data, "preset": key}
         try:
             return cls(**data)
@@ -359,8 +441,11 @@ class Geometry:
             raise UsageError(
                 f"--size: font size must be between {MIN_FONT_PX:g} and {MAX_FONT_PX:g} px, got {self.size:g}"
             )
-        if self.line_height <= 0 or self.line_height > 4 * MAX_FONT_PX:
-            raise UsageError(f"line height must be positive and sane, got {self.line_height:g} px")
+        if not MIN_LINE_PX <= self.line_height <= MAX_LINE_PX:
+            raise UsageError(
+                f"--line-height: lines must be {MIN_LINE_PX:g} to {MAX_LINE_PX:g} px apart, got "
+                f"{self.line_height:g} px (a bare number is a multiple of the {self.size:g} px size)"
+            )
         if min(self.margins) < 0:
             raise UsageError("--margin: margins cannot be negative")
         if self.text_width <= 0 or self.text_height <= 0:
@@ -412,8 +497,23 @@ def _check_types(config: RenderConfig) -> None:
             ok = all(isinstance(font, str) for font in value)
         if ok and isinstance(value, float) and not math.isfinite(value):
             ok, wanted = False, "a finite number"
+        if ok and isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
+            ok, wanted = False, _RANGES.get(item.name, "a number below 2**63")
         if not ok:
-            raise UsageError(f"render option {item.name} must be {wanted}, not {value!r}")
+            raise UsageError(f"render option {item.name} must be {wanted}, not {show(value)}")
+
+
+#: The accepted range of each numeric option, as the message for a far larger number states it.
+_RANGES = {
+    "dpi": "between 1 and 2400",
+    "hscale": "between 0.1 and 10",
+    "size": f"a font size between {MIN_FONT_PX:g} and {MAX_FONT_PX:g} px",
+    "line_height": f"a line height of {MIN_LINE_PX:g} to {MAX_LINE_PX:g} px",
+    "tab_size": "between 1 and 64 spaces",
+    "strip_height": "between 1 and 1024 px",
+    "strip_patches": "between 1 and 100000",
+    "patch_size": "between 1 and 1024 px",
+}
 
 
 def _line_height_px(value: str, size: float, dpi: float) -> float:
@@ -423,13 +523,13 @@ def _line_height_px(value: str, size: float, dpi: float) -> float:
     except ValueError:
         return length_to_px(text, dpi, "--line-height")
     if not math.isfinite(factor) or factor <= 0:
-        raise UsageError(f"--line-height must be positive, got {value!r}")
-    return factor * size
+        raise UsageError(f"--line-height must be positive, got {show(value)}")
+    return factor * size  # its range is Geometry.check's
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise UsageError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        raise UsageError(f"{name} must be one of {', '.join(allowed)}; got {show(value)}")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pixtok.corpus.aggregate import Totals
 from pixtok.corpus.batch import COMPARE_ID_KEY, EngineOptions, MeasureTask
 from pixtok.corpus.inputs import Record
 from pixtok.encoders import Encoder, get_encoder
-from pixtok.errors import MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
 from pixtok.measure.legibility import error_spans
 from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
@@ -497,7 +497,10 @@ def report_records(file: RecordsFile, options: ReportOptions, render: RenderConf
     says why it shows only numbers.
     """
     if file.options.get("render"):
-        render = RenderConfig.from_dict(file.options["render"])
+        try:
+            render = RenderConfig.from_dict(file.options["render"])
+        except UsageError as exc:  # the file's options are data: a bad one is the file's fault
+            raise InputError(f"{file.path}: options.render: {exc}") from None
     assembler = _Assembler(options)
     ok = [r for r in file.records if "error" not in r]
     first_tokens = list(ok[0]["tokens"]) if ok else []

@@ -11,7 +11,11 @@ from `pixtok sweep --json` documents). Records files come in three shapes:
 
 `load_record` brings a record to the current conventions (pages count from 1 in `ocr.pages`
 and `density.pages`), whichever version wrote it, so the rest of the report never looks at the
-raw shape.
+raw shape. It also checks every count the report reads (`pixtok.compare.record_problem`): a
+record with one missing or of the wrong type is kept as a failed record, with an `error` that
+names its line (or its place in the document) and the field, as a corpus run keeps a record it
+could not measure; the report lists it and the command exits 1. A total or group that is not
+usable, or options that are not a table, make the whole file unusable (InputError).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pixtok.compare import missing_names, record_problem
 from pixtok.errors import InputError
 from pixtok.io import read_text
 
@@ -107,26 +112,85 @@ def read_records_file(name: str) -> RecordsFile:
         rows = document.get("records", document.get("inputs"))
         if not isinstance(rows, list):
             raise InputError(f"{name}: a JSON document without a list of records")
-        options = dict(document.get("options") or {})
-        total = document.get("total") or None
+        options = _table(document.get("options") or {}, f"{name}: options")
+        total = _table(document.get("total") or {}, f"{name}: total") or None
         # A sweep names its primary pair and axes in `options` (earlier versions: at the top).
         described = document if "primary" in document else options
         sweep = None
         if "primary" in described and "axes" in described:
             sweep = {key: described[key] for key in ("primary", "axes", "ocr") if key in described}
+            primary = sweep["primary"]
+            if not (isinstance(primary, Mapping) and all(isinstance(primary.get(k), str) for k in _PAIR)):
+                raise InputError(f"{name}: the sweep's primary must name a tokenizer and an encoder")
         groups = document.get("groups") or (total or {}).get("groups") or []
+        if not isinstance(groups, list):
+            raise InputError(f"{name}: groups must be a list of totals")
+        wheres = [f"{name}: record {index}" for index in range(1, len(rows) + 1)]
+        records = [load_record(row, name, index, unit="record") for index, row in enumerate(rows, 1)]
         return RecordsFile(
             path=name,
-            records=[load_record(row, name, index) for index, row in enumerate(rows, 1)],
-            total=load_record({k: v for k, v in total.items() if k != "groups"}, name, 0) if total else None,
+            records=_consistent(records, wheres, sweep["primary"] if sweep else None),
+            total=_summary({k: v for k, v in total.items() if k != "groups"}, f"{name}: the total")
+            if total
+            else None,
             options=options,
-            groups=[load_record(g, name, 0) for g in groups],
+            groups=[_summary(g, f"{name}: group {index}") for index, g in enumerate(groups, 1)],
             sweep=sweep,
         )
-    return RecordsFile(path=name, records=list(_json_lines(text, name)))
+    lines = list(_json_lines(text, name))
+    return RecordsFile(path=name, records=_consistent([r for _, r in lines], [w for w, _ in lines]))
 
 
-def _json_lines(text: str, name: str) -> Iterator[dict[str, Any]]:
+#: The keys of a sweep's primary pair: the tokenizer and encoder its chart compares.
+_PAIR = ("tokenizer", "encoder")
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    """`value` as a dict, or an InputError saying `where` is not a table."""
+    if not isinstance(value, Mapping):
+        raise InputError(f"{where} must be a JSON object, not {type(value).__name__}")
+    return dict(value)
+
+
+def _summary(row: Any, where: str) -> dict[str, Any]:
+    """A stored total or group total, checked like a record: one that is not usable is an
+    InputError (it is not one record that can fail alone)."""
+    record = load_record(row, where)
+    if "error" in record:
+        raise InputError(f"{where} is a failed record: {record['error']}")
+    return record
+
+
+def _consistent(
+    records: list[dict[str, Any]], wheres: list[str], primary: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The records, with a successful one that lacks a tokenizer or encoder the first successful
+    one counts (or the sweep's primary pair) turned into a failed one: totals add each name over
+    every record."""
+    first = next((r for r in records if "error" not in r), None)
+    if first is None:
+        return records
+    out = []
+    for record, where in zip(records, wheres, strict=True):
+        problem = None
+        if "error" not in record:
+            problem = missing_names(record, first)
+            if problem is None and primary is not None:
+                if primary["tokenizer"] not in record["tokens"]:
+                    problem = f"tokens.{primary['tokenizer']} is missing (the sweep's primary tokenizer)"
+                elif primary["encoder"] not in record["vision"]:
+                    problem = f"vision.{primary['encoder']} is missing (the sweep's primary encoder)"
+        out.append(_failed(record, f"{where}: {problem}") if problem else record)
+    return out
+
+
+def _failed(record: Mapping[str, Any], message: str) -> dict[str, Any]:
+    """`record` marked failed: kept as it is (its input, its group), with `error` saying why."""
+    return {**record, "error": f"not a usable compare record: {message}"}
+
+
+def _json_lines(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each record of a JSON Lines file, with where it is (`FILE: line N`)."""
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -134,15 +198,27 @@ def _json_lines(text: str, name: str) -> Iterator[dict[str, Any]]:
             row = json.loads(line)
         except ValueError:
             raise InputError(f"{name}: line {number} is not JSON") from None
-        yield load_record(row, name, number)
+        yield f"{name}: line {number}", load_record(row, name, number)
 
 
-def load_record(row: Any, source: str = "<records>", number: int = 0) -> dict[str, Any]:
-    """One record in the current shape: checked keys, and page numbers counted from 1."""
-    where = f"{source}: line {number}" if number else source
+def load_record(
+    row: Any, source: str = "<records>", number: int = 0, *, unit: str = "line"
+) -> dict[str, Any]:
+    """One record in the current shape: checked keys, and page numbers counted from 1.
+
+    `number` is the record's line (`unit="line"`) or place in a document (`unit="record"`), from
+    1, for messages. A value that is not a record at all is an InputError; a record whose counts
+    are missing or mistyped (`pixtok.compare.record_problem`) comes back failed, with an `error`
+    naming where it is and the field.
+    """
+    where = f"{source}: {unit} {number}" if number else source
     if not isinstance(row, Mapping) or not (_is_record(row) or _is_sweep_record(row)):
         raise InputError(f"{where}: not a compare record (it needs input, tokens and vision)")
     record = dict(row)
+    if "error" not in record:
+        problem = record_problem(record)
+        if problem is not None:
+            return _failed(record, f"{where}: {problem}")
     for key in ("ocr", "density"):
         part = record.get(key)
         if isinstance(part, Mapping) and isinstance(part.get("pages"), list):
