@@ -12,7 +12,15 @@ half-written file behind. What the path names decides how (docs/limits.md):
   since there is no file to replace;
 * a folder, a block device or a socket is refused;
 * a lock beside the output (`.NAME.lock`, held with `flock`) makes a second run that writes the
-  same file fail at once instead of interleaving with the first.
+  same file fail at once instead of interleaving with the first;
+* `-` is standard output: the data is written there, as it is, instead of to a file named `-`
+  (`./-` names such a file).
+
+Temporary files are `.NAME.PID-XXXXXXXX.part`, named after the process that writes them: a run
+that takes over the lock of a killed one (its lock file still names a process that is gone)
+removes the parts that process left in the folder. Inside `deferred_outputs()` files are staged
+but renamed into place only when the block ends without an error, so that a command can write
+its summary to stdout first and a failure there leaves no output behind.
 
 Operating-system errors (a full disk, a read-only folder, a name too long) become `OutputError`,
 one line naming the path, never a traceback.
@@ -21,8 +29,10 @@ one line naming the path, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -33,7 +43,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pixtok.errors import InputError, LimitError, OutputBusyError, OutputError, UsageError
-from pixtok.limits import check_input_size, check_json_depth, check_text, printable, read_bounded
+from pixtok.limits import (
+    check_input_size,
+    check_json_depth,
+    check_text,
+    first_surrogate,
+    printable,
+    read_bounded,
+)
 
 try:
     import fcntl
@@ -64,6 +81,23 @@ def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") ->
         ) from None
     check_text(text, source)
     return text
+
+
+def check_unicode(text: str, source: str | None = None) -> None:
+    """Refuse text that is not valid Unicode: a lone surrogate, as Python spells the bytes of an
+    argument or file name that are not UTF-8. No tokenizer, encoder or file can take one, so text
+    is checked where it enters (the command line's arguments, the tokenizers) and refused with
+    the one message `check_text` gives, `InputError` (exit 1). Unlike `check_text` no line limit
+    applies: a tokenizer counts text of any shape."""
+    index = None if text.isascii() else first_surrogate(text)
+    if index is None:
+        return
+    check_text(text, source)  # the surrogate is what it refuses first
+    where = f"{source}: " if source else ""  # pragma: no cover - only if check_text changes
+    raise InputError(
+        f"{where}character {index + 1} is a lone surrogate (U+{ord(text[index]):04X}), "
+        "which is not valid Unicode text"
+    )
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -151,6 +185,10 @@ def output_target(path: str | os.PathLike[str]) -> OutputTarget:
     name = os.fspath(path)
     if not name:
         raise UsageError("the output path is empty; name a file")
+    if name == STDIO:
+        raise UsageError(
+            "'-' is standard output, which cannot take this output; name a file (./- for one named -)"
+        )
     shown = printable(name)
     if name.endswith(("/", os.sep)):
         raise UsageError(f"{shown}: ends in '/', which names a folder; name a file")
@@ -204,7 +242,9 @@ class OutputLock:
 
     A second run that tries to write the same output fails at once with `OutputBusyError`
     naming the process that holds it; the lock goes away with its holder (even one that was
-    killed), and `release()` removes the lock file.
+    killed), and `release()` removes the lock file. A lock file that still names a process when
+    it is taken over was left by a holder that was killed: the temporary parts that process
+    left in the folder are removed then (`remove_stale_parts`).
     """
 
     def __init__(self, target: OutputTarget | Path) -> None:
@@ -240,9 +280,15 @@ class OutputLock:
                 if same:
                     break
                 os.close(fd)
+            # A holder that released the lock removed its file first, so a pid still written
+            # here belongs to one that was killed (SIGKILL, a power cut) while it held the lock.
+            previous = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         self._fd = fd
+        if previous.isdigit():
+            remove_stale_parts(self.target.path, int(previous))
         return self
 
     def release(self) -> None:
@@ -260,47 +306,252 @@ class OutputLock:
         self.release()
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, as another user's
+        return True
+    return True
+
+
+#: A temporary part: `.NAME.PID-XXXXXXXX.part` (see `_part_prefix`); older runs wrote `.NAME.XXXXXXXX.part`.
+_PART = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>[0-9]+)-)?[a-z0-9_]{8}\.part$")
+
+
+def _part_prefix(target: Path) -> str:
+    """The name a temporary part of `target` starts with: hidden, the target's name, this process."""
+    return f".{target.name}.{os.getpid()}-"
+
+
+def remove_stale_parts(target: Path, dead: int) -> list[Path]:
+    """Remove the temporary parts process `dead` left beside `target` when it was killed.
+
+    Called by whoever takes over `target`'s lock from `dead`. Only parts named after that
+    process go (any output's in the folder: a set of files is staged under its first file's
+    lock), and only when no process of that id runs now; unnamed parts of older runs go when
+    they are `target`'s own. Returns what was removed; errors are ignored (a part that cannot be
+    removed is left as it was).
+    """
+    if dead == os.getpid() or process_alive(dead):
+        return []
+    removed: list[Path] = []
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            match = _PART.match(entry.name)
+            if match is None:
+                continue
+            pid = match["pid"]
+            if (pid is not None and int(pid) == dead) or (pid is None and match["name"] == target.name):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
 # -- writing -------------------------------------------------------------------------------------
+
+
+class _Deferred:
+    """The files of one `deferred_outputs()` block: staged parts waiting to be renamed into place,
+    the locks that guard them until then, and files to remove once they are in place."""
+
+    def __init__(self) -> None:
+        self.staged: dict[Path, tuple[str, OutputTarget]] = {}
+        self.locks: dict[Path, OutputLock] = {}
+        self.removals: list[Path] = []
+        self.folders: list[Path] = []  # made by the block: removed again if it fails (when empty)
+
+    def lock(self, target: OutputTarget) -> None:
+        """Hold `target`'s lock until the block ends (once, however often it is written)."""
+        if target.path not in self.locks:
+            if len(self.locks) >= MAX_DEFERRED_LOCKS:
+                self.commit()  # see MAX_DEFERRED_LOCKS
+            self.locks[target.path] = OutputLock(target).acquire()
+
+    def stage(self, tmp: str, target: OutputTarget) -> None:
+        """`tmp` becomes `target` when the block commits (replacing a part staged before it)."""
+        earlier = self.staged.pop(target.path, None)
+        if earlier is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(earlier[0])
+        self.staged[target.path] = (tmp, target)
+
+    def commit(self) -> None:
+        """Rename every staged part into place, then remove what was to go; release the locks."""
+        try:
+            for tmp, target in list(self.staged.values()):
+                with os_errors(target.name, "write"):
+                    os.chmod(tmp, 0o644)
+                    os.replace(tmp, target.path)
+                del self.staged[target.path]
+            for path in self.removals:
+                with os_errors(str(path), "remove"), contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            self.removals.clear()
+            self.folders.clear()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove every staged part and release the locks: nothing of the block appears (folders
+        it made are removed too, when nothing else was put in them)."""
+        for tmp, _ in self.staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        self.staged.clear()
+        self.removals.clear()
+        for lock in self.locks.values():
+            lock.release()
+        self.locks.clear()
+        for folder in reversed(self.folders):  # once the lock files in them are gone
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.folders.clear()
+
+
+#: Outputs held back by `deferred_outputs()` hold a lock (an open file) each until the block ends;
+#: past this many the files staged so far are put in place early, so a run over thousands of
+#: inputs cannot run out of file descriptors (only the last batch is then held back).
+MAX_DEFERRED_LOCKS = 256
+
+_DEFERRED: contextvars.ContextVar[_Deferred | None] = contextvars.ContextVar("pixtok_deferred", default=None)
+
+
+@contextlib.contextmanager
+def deferred_outputs() -> Iterator[None]:
+    """Hold back every file the block writes (through `atomic_writer`, `write_many_atomic` and
+    `remove_on_commit`) until the block ends, then put them all in place; if the block raises,
+    none appears and nothing is removed.
+
+    A command writes its files inside the block and its summary to stdout last in it: a summary
+    that cannot be written (stdout on a full disk) then fails the run with no file left behind.
+    Files are staged (written and fsynced) as they come and keep their locks until then; streams
+    (devices, FIFOs, stdout) are written through. Blocks do not nest: an inner one joins the outer.
+    """
+    if _DEFERRED.get() is not None:
+        yield
+        return
+    deferred = _Deferred()
+    token = _DEFERRED.set(deferred)
+    try:
+        yield
+    except BaseException:
+        deferred.discard()
+        raise
+    else:
+        deferred.commit()
+    finally:
+        _DEFERRED.reset(token)
+
+
+def make_folder(path: str | os.PathLike[str]) -> None:
+    """Create folder `path` and its missing parents; inside `deferred_outputs()`, a block that
+    fails removes the ones it created again (those still empty), as it removes its files."""
+    folder = Path(path)
+    missing: list[Path] = []
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            break
+        missing.append(parent)
+    folder.mkdir(parents=True, exist_ok=True)
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.folders.extend(reversed(missing))  # outermost first; discard removes innermost first
+
+
+def remove_on_commit(path: str | os.PathLike[str]) -> None:
+    """Remove `path` now, or inside `deferred_outputs()` once the block's files are in place."""
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.removals.append(Path(path))
+        return
+    with os_errors(os.fspath(path), "remove"), contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+@contextlib.contextmanager
+def stdout_writer() -> Iterator[BinaryIO]:
+    """Standard output as a binary stream for `-o -`; it is flushed, never closed, and an
+    operating-system error names `<stdout>`. A reader that went away (a broken pipe) is left to
+    the command line, which stays quiet about it."""
+    try:
+        sys.stdout.flush()  # what was written as text before comes first
+        stream = sys.stdout.buffer
+        yield stream
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"<stdout>: cannot write ({describe_os_error(exc)})") from None
 
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a binary stream whose content replaces `path` only if the block completes.
 
-    A stream target (a device or FIFO) is written through instead; see the module docstring.
+    `-` is standard output and a stream target (a device or FIFO) is written through instead;
+    inside `deferred_outputs()` the file is put in place when that block ends. See the module
+    docstring.
     """
+    if os.fspath(path) == STDIO:
+        with stdout_writer() as stream:
+            yield stream
+        return
     target = output_target(path)
     if target.stream:
         with os_errors(target.name, "write"), target.open_stream() as stream:
             yield stream
         return
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.lock(target)
+        with _staged(target, keep=True) as (stream, tmp):
+            yield stream
+            with os_errors(target.name, "write"):
+                _finish(stream)
+            deferred.stage(tmp, target)
+        return
     with OutputLock(target), _staged(target) as (stream, tmp):
         yield stream
         with os_errors(target.name, "write"):
-            stream.flush()
-            os.fsync(stream.fileno())
-            stream.close()
+            _finish(stream)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target.path)
 
 
+def _finish(stream: BinaryIO) -> None:
+    """Make a staged part durable and close it."""
+    stream.flush()
+    os.fsync(stream.fileno())
+    stream.close()
+
+
 @contextlib.contextmanager
-def _staged(target: OutputTarget) -> Iterator[tuple[BinaryIO, str]]:
-    """A temporary file beside the target, removed unless the block renamed it into place."""
+def _staged(target: OutputTarget, *, keep: bool = False) -> Iterator[tuple[BinaryIO, str]]:
+    """A temporary file beside the target, removed unless the block renamed it into place (or,
+    with `keep`, unless the block completed: it is then handed over to be renamed later)."""
     with os_errors(target.name, "write"):
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".part", dir=target.folder)
+        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(target.path), suffix=".part", dir=target.folder)
     stream = os.fdopen(fd, "wb")
+    done = False
     try:
         with os_errors(target.name, "write"):
             yield stream, tmp
+        done = keep
     finally:
         stream.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if not done:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` atomically."""
+    """Write `data` to `path` atomically (`-`: to standard output)."""
     with atomic_writer(path) as stream:
         stream.write(data)
 
@@ -310,25 +561,43 @@ def write_many_atomic(files: Mapping[Path, bytes] | Iterable[tuple[Path, bytes]]
 
     `files` may be a generator of (path, data): each file is staged as it comes, so only one
     file's data is held at a time. Stream targets among them are written through as they come.
-    The first file's lock guards the whole set.
+    The first file's lock guards the whole set. Inside `deferred_outputs()` the set is put in
+    place when that block ends.
     """
     items = files.items() if isinstance(files, Mapping) else files
+    deferred = _DEFERRED.get()
     staged: list[tuple[str, OutputTarget]] = []
     lock: OutputLock | None = None
+    locked = False
     try:
         for path, data in items:
+            if os.fspath(path) == STDIO:
+                raise UsageError(
+                    "'-' is standard output, which cannot take one of several files; name a file"
+                )
             target = output_target(path)
             if target.stream:
                 with os_errors(target.name, "write"), target.open_stream() as stream:
                     stream.write(data)
                 continue
-            if lock is None:
-                lock = OutputLock(target).acquire()
+            if not locked:
+                locked = True
+                if deferred is not None:
+                    deferred.lock(target)
+                else:
+                    lock = OutputLock(target).acquire()
             with os_errors(target.name, "write"):
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".part", dir=target.folder)
+                fd, tmp = tempfile.mkstemp(
+                    prefix=_part_prefix(target.path), suffix=".part", dir=target.folder
+                )
                 staged.append((tmp, target))
                 with os.fdopen(fd, "wb") as stream:
                     stream.write(data)
+        if deferred is not None:
+            for tmp, target in staged:
+                deferred.stage(tmp, target)
+            staged.clear()
+            return
         for tmp, target in staged:
             with os_errors(target.name, "write"):
                 os.chmod(tmp, 0o644)

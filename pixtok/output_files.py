@@ -1,6 +1,8 @@
 """Writing rendered pages: PNG per page, NPY/NPZ stacks, or one PNG on stdout.
 
-All files of one call appear together or not at all (see `pixtok.io.write_many_atomic`), and
+All files of one call appear together or not at all (see `pixtok.io.write_many_atomic`; inside
+`pixtok.io.deferred_outputs()` they appear when that block ends, and a folder made for them goes
+again if it fails), and
 pages are encoded and written one at a time, so a long text never holds more than one encoded
 page (or, for .npy/.npz, one padded page) beside the rendered ones. PNGs carry no timestamps or
 metadata and NPZ members carry a fixed date, so the same pages give byte-identical files.
@@ -25,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from pixtok.errors import UsageError
-from pixtok.io import atomic_writer, os_errors, write_many_atomic
+from pixtok.io import atomic_writer, make_folder, os_errors, write_many_atomic
 from pixtok.render import RenderResult
 
 #: The widest page number a pattern may ask for (`{page:010d}`).
@@ -172,7 +174,7 @@ def page_paths(target: str, count: int, name: str = "page") -> list[Path]:
     if is_folder_target(target):
         folder = Path(target)
         with os_errors(target, "create the folder"):
-            folder.mkdir(parents=True, exist_ok=True)
+            make_folder(folder)
         return [folder / PAGE_FILE.format(name=name, page=i + 1) for i in range(count)]
     if "{page" in target:
         pattern = PagePattern(target)

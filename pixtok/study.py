@@ -51,7 +51,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pixtok.corpus.aggregate import Totals
-from pixtok.corpus.batch import EngineOptions, Progress, run_corpus
+from pixtok.corpus.batch import NOTHING_TO_MEASURE, EngineOptions, Progress, run_corpus
 from pixtok.corpus.inputs import Record
 from pixtok.corpus.parallel import Worker
 from pixtok.encoders import Encoder, get_encoder
@@ -216,17 +216,49 @@ def parse_excerpts(spec: str) -> tuple[int, ...]:
 
 
 def excerpt_records(
-    records: Iterable[Record], lengths: Sequence[int], tokenizer: Tokenizer, bin_size: int
+    records: Iterable[Record],
+    lengths: Sequence[int],
+    tokenizer: Tokenizer,
+    bin_size: int,
+    *,
+    uncut: list[tuple[str, int]] | None = None,
 ) -> Iterator[Record]:
     """Each record cut into excerpts of each length (ids `ID#LENGTH.K`, K from 1); records that
-    could not be read pass through with their error."""
+    could not be read pass through with their error. A record that gives no excerpt at all is
+    added to `uncut` as (id, its tokens), so that a run left with nothing can say why."""
     for record in records:
         if record.error is not None or not lengths:
             yield record
             continue
+        cut = 0
         for length in lengths:
             for k, piece in enumerate(cut_excerpts(record.text, length, tokenizer, slack=bin_size // 2), 1):
+                cut += 1
                 yield Record(f"{record.id}#{length}.{k}", piece, dict(record.fields), record.source)
+        if not cut and uncut is not None:
+            uncut.append((record.id, tokenizer.count(record.text)))
+
+
+def uncut_message(
+    uncut: Sequence[tuple[str, int]], lengths: Sequence[int], tokenizer: str, bin_size: int
+) -> str:
+    """Why excerpting left nothing to measure: the texts are shorter than the shortest excerpt
+    (the usual case: a short text with --excerpts table2), or hold no break to end one at."""
+    shortest = min(lengths)
+    needed = max(1, shortest - bin_size // 2)
+    most = max(tokens for _, tokens in uncut)
+    which = "the text is" if len(uncut) == 1 else f"all {len(uncut):,} texts are"
+    has = "it has" if len(uncut) == 1 else "the longest has"
+    if most < needed:
+        return (
+            f"nothing to measure: {which} shorter than the shortest excerpt ({has} {most:,} {tokenizer} "
+            f"token{'' if most == 1 else 's'}; an excerpt of {shortest:,} needs at least {needed:,}): "
+            "give longer texts, shorter --excerpts, or leave --excerpts out to study each text whole"
+        )
+    return (
+        f"nothing to measure: no excerpt of {shortest:,} {tokenizer} tokens could be cut, as no space "
+        "or line end falls where one could end: leave --excerpts out to study each text whole"
+    )
 
 
 # -- scores ---------------------------------------------------------------------------------------
@@ -469,19 +501,27 @@ def compression_study(
     docstring. Records go to `on_record`, or to the JSON Lines file `output` (atomically,
     resumable with `resume=True`); returns the totals, whose `bins` are the table."""
     tokenizer = get_tokenizer(options.tokenizer)
-    stream = excerpt_records(records, options.excerpts, tokenizer, options.bin_size)
-    return run_corpus(
-        stream,
-        StudyTask(options),
-        summarize=summarize,
-        engine=engine,
-        id_key="input",
-        output=output,
-        resume=resume,
-        settings={"study": options.record_settings()},
-        on_record=on_record,
-        on_progress=on_progress,
-    )
+    uncut: list[tuple[str, int]] = []
+    stream = excerpt_records(records, options.excerpts, tokenizer, options.bin_size, uncut=uncut)
+    try:
+        return run_corpus(
+            stream,
+            StudyTask(options),
+            summarize=summarize,
+            engine=engine,
+            id_key="input",
+            output=output,
+            resume=resume,
+            settings={"study": options.record_settings()},
+            on_record=on_record,
+            on_progress=on_progress,
+        )
+    except InputError as exc:
+        if str(exc) != NOTHING_TO_MEASURE or not uncut:
+            raise
+        raise InputError(
+            uncut_message(uncut, options.excerpts, options.tokenizer, options.bin_size)
+        ) from None
 
 
 def plot_study(total: Mapping[str, Any], path: str, *, tokenizer: str) -> None:
@@ -538,4 +578,5 @@ __all__ = [
     "plot_study",
     "published",
     "summarize",
+    "uncut_message",
 ]

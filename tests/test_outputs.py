@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_errors import one_line_error
 
 from pixtok import RenderConfig, render
 from pixtok.errors import OutputBusyError, OutputError, UsageError
@@ -31,16 +32,6 @@ from pixtok.output_files import PagePattern, stack_pages, write_npy_stack, write
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT = "Outputs are written whole or not at all.\n"
-
-
-def one_line_error(result, code: int = 1) -> str:
-    """The single `pixtok: error:` line of a failed call (and no traceback)."""
-    assert result.exception is None, result.traceback
-    assert result.exit_code == code, (result.exit_code, result.stderr)
-    assert "Traceback" not in result.stderr
-    assert len(result.error_lines) == 1, result.stderr
-    assert result.error_lines[0].startswith("pixtok: error: "), result.stderr
-    return result.error_lines[0]
 
 
 def leftovers(folder: Path) -> list[str]:

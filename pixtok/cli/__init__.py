@@ -1,17 +1,21 @@
 """The `pixtok` command line: a thin shell that parses options, calls the library and formats.
 
 Each command lives in its own module and registers itself on `app`; `main` turns library
-errors into one line on stderr and an exit code (2 for usage, 1 for data, 130 for Ctrl-C),
-never a traceback: operating-system errors (a full disk, standard output on /dev/full) and
-running out of memory get one line too.
+errors into one line on stderr and an exit code (2 for usage, 1 for data, 130 for Ctrl-C, 143
+for SIGTERM), never a traceback: operating-system errors (a full disk, standard output on
+/dev/full) and running out of memory get one line too. SIGTERM (`kill`, `timeout`, a job
+scheduler) stops a run as Ctrl-C does: temporary files and locks are removed, a corpus run's
+journal is kept for --resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -67,8 +71,47 @@ def _register_commands() -> None:
     from pixtok.cli import commands  # noqa: F401
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is as Ctrl-C's KeyboardInterrupt is, so that the same
+    clean-up runs (every `finally`: staged parts, locks, worker processes)."""
+
+
+#: The signal that stopped the run, for its message and exit code (set by `_on_sigterm`).
+_stopped_by: list[int] = []
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _stopped_by.append(signum)
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Handle SIGTERM as Ctrl-C for the block (main thread only; one ignored by whoever started
+    pixtok stays ignored), and put the earlier handler back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN or previous is None:
+        yield
+        return
+    _stopped_by.clear()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:  # not once a SIGTERM is being acted on
+            signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `pixtok` console script."""
+    with _sigterm_as_interrupt():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else argv
     for stream in (sys.stdout, sys.stderr):
         # Text that is not valid Unicode (a lone surrogate) is written as a \\uXXXX escape, which
@@ -123,21 +166,24 @@ def _fail(message: str, code: int) -> None:
 
 def _interrupted(args: list[str]) -> None:
     _ignore_further_interrupts()
+    terminated = signal.SIGTERM in _stopped_by
     hint = "; run the same command with --resume to continue" if _resumable(args) else ""
-    sys.stderr.write(f"pixtok: interrupted{hint}\n")
+    sys.stderr.write(f"pixtok: {'terminated' if terminated else 'interrupted'}{hint}\n")
     sys.stderr.flush()
     _stdout_writable()
-    sys.exit(130)
+    sys.exit(128 + signal.SIGTERM if terminated else 130)
 
 
 def _ignore_further_interrupts() -> None:
-    """Ignore Ctrl-C from the first one's message to the end of the process. The exit is short
-    (a corpus run has stopped its workers by then), but it joins the worker pool's threads, and
-    a second press there was a traceback from inside `threading`, or from this message, or a
-    death by signal (exit code -2) once the interpreter had put back the default handler;
-    ignored, the exit finishes its clean-up and the code stays 130."""
+    """Ignore Ctrl-C (and SIGTERM) from the first one's message to the end of the process. The
+    exit is short (a corpus run has stopped its workers by then), but it joins the worker pool's
+    threads, and a second press there was a traceback from inside `threading`, or from this
+    message, or a death by signal (exit code -2) once the interpreter had put back the default
+    handler; ignored, the exit finishes its clean-up and the code stays 130 (143)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table, stdout_errors
+from pixtok.cli.output import OutputFormat, choose_format, flatten, is_stdout, print_table, stdout_errors
 from pixtok.compare import (
     DEFAULT_ENCODERS,
     DEFAULT_TOKENIZERS,
@@ -141,6 +141,10 @@ def compare_command(
         ocr_server,
     )  # fmt: skip
     run = corpus.engine_options(engine, jobs, scheduler)
+    if is_stdout(output):
+        if resume:
+            raise UsageError("--resume continues a file: -o - writes to standard output, so name a file")
+        output = None  # the records are printed as -o FILE would write them (fmt: the flag, else JSON Lines)
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
     if resume and fmt is not OutputFormat.jsonl:

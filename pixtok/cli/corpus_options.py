@@ -69,7 +69,7 @@ RecordsOutput = Annotated[
         "--output",
         "-o",
         help="Write the records to FILE (format: the flag, else the extension .json/.jsonl/.csv, else "
-        "JSON Lines), whole or not at all; stdout then shows the total.",
+        "JSON Lines), whole or not at all; stdout then shows the total. '-' is stdout.",
         rich_help_panel="Output",
     ),
 ]

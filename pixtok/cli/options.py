@@ -18,9 +18,10 @@ from typing import Annotated, Any
 import typer
 
 from pixtok.compare import DEFAULT_TOKENIZERS
-from pixtok.corpus.inputs import Input, TextInput
+from pixtok.corpus.inputs import LITERAL_TEXT_ID, Input, TextInput
 from pixtok.errors import InputError, UsageError
 from pixtok.io import STDIO as STDIN
+from pixtok.limits import check_text, printable
 from pixtok.measure.ocr import ENGINE_NAMES
 from pixtok.measure.vlm import (
     DEFAULT_API_KEY_ENV,
@@ -300,7 +301,7 @@ Output = Annotated[
         "--output",
         "-o",
         help="Write the records to FILE (format: the flag, else the extension .json/.jsonl/.csv, "
-        "else JSON Lines); stdout then shows the total.",
+        "else JSON Lines); stdout then shows the total. '-' is stdout.",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -562,18 +563,28 @@ def input_arguments(arguments: Sequence[str] | None, texts: Sequence[str] | None
 
     An argument is a path when it names one (`names_input`); an argument that does not but
     looks like a path is a mistake (`no such file`, exit 1); anything else is literal text.
-    --text values are always text.
+    --text values are always text. Literal text is checked as a file's text is (`literal_text`).
     """
     inputs: list[Input] = []
     for argument in arguments or ():
         if names_input(argument):
             inputs.append(argument)
         elif looks_like_path(argument):
-            raise InputError(f"no such file: {argument} (--text {shlex.quote(argument)} reads it as text)")
+            shown = printable(argument)
+            raise InputError(f"no such file: {shown} (--text {shlex.quote(shown)} reads it as text)")
         else:
-            inputs.append(TextInput(argument))
-    inputs.extend(TextInput(text) for text in texts or ())
+            inputs.append(literal_text(argument))
+    inputs.extend(literal_text(text) for text in texts or ())
     return inputs
+
+
+def literal_text(text: str) -> TextInput:
+    """Text given on the command line, checked as the text of a file is: an argument whose bytes
+    are not UTF-8 reaches Python as lone surrogates, which no tokenizer, renderer or output can
+    take, so every command refuses it here with one line (exit 1), as it refuses such a file; a
+    line longer than the `line` limit is refused too."""
+    check_text(text, LITERAL_TEXT_ID)
+    return TextInput(text)
 
 
 def read_input_or_stdin(

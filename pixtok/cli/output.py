@@ -5,7 +5,8 @@ is nested), the total over them (or None) and the options that made them. This m
 decides how that looks: a table on a terminal, JSON Lines when piped, one JSON document
 `{"records", "total", "options"}` with `--json`, CSV rows of scalar cells with `--csv`; with
 `-o FILE`, the records go to FILE in the format the flag, else the extension, names (else JSON
-Lines) and stdout shows only the total, as a table on a terminal.
+Lines) and stdout shows only the total, as a table on a terminal. `-o -` is standard output: the
+records are printed as `-o FILE` would write them (the flag's format, else JSON Lines).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rich.console import Console
 
 from pixtok.cli.tables import print_rows
 from pixtok.errors import UsageError
+from pixtok.io import STDIO, deferred_outputs
 
 
 class OutputFormat(StrEnum):
@@ -61,7 +63,7 @@ def choose_format(
     json_: bool = False, jsonl: bool = False, csv_: bool = False, output: str | Path | None = None
 ) -> OutputFormat:
     """The format of the records: the flag; else, with `-o FILE`, the file's extension, else JSON
-    Lines; else a table on a terminal and JSON Lines when piped."""
+    Lines (so `-o -` prints JSON Lines); else a table on a terminal and JSON Lines when piped."""
     flagged = _flagged(json_, jsonl, csv_)
     if flagged is not None:
         return flagged
@@ -166,12 +168,30 @@ def report_text(report: Report, fmt: OutputFormat) -> str:
 
 
 def write_report_file(report: Report, fmt: OutputFormat, path: str | Path) -> None:
-    """Write the records to `path`, whole or not at all."""
+    """Write the records to `path`, whole or not at all (`-`: to standard output)."""
     from pixtok.io import write_bytes_atomic
 
     if fmt is OutputFormat.table:
         raise UsageError("-o writes JSON, JSON Lines or CSV")
-    write_bytes_atomic(path, report_text(report, fmt).encode("utf-8"))
+    write_bytes_atomic(path, report_text(report, fmt).encode("utf-8", "backslashreplace"))
+
+
+def is_stdout(output: str | Path | None) -> bool:
+    """Whether `-o` names standard output (`-`), as it does for every command that writes text."""
+    return output is not None and str(output) == STDIO
+
+
+def one_on_stdout(files: Mapping[str, str | Path | None], output: str | Path | None) -> None:
+    """Refuse two things on standard output: an extra file (`--plot`, `--npy`, `--overlay`) given
+    as `-` while the records go there too (no `-o`, or `-o -`), or two such files."""
+    wanted = [flag for flag, value in files.items() if is_stdout(value)]
+    if wanted and (output is None or is_stdout(output)):
+        wanted.append("the records")
+    if len(wanted) > 1:
+        raise UsageError(
+            f"{' and '.join(wanted)} would all go to standard output: give the others a file "
+            "(the records: -o FILE)"
+        )
 
 
 @stdout_errors()
@@ -190,10 +210,17 @@ def emit_report(
     the last row when there are two records or more, limited to `columns` if given).
     """
     draw: TableWriter = table or default_table(title, columns)
+    if is_stdout(output):
+        write_report_file(report, fmt, STDIO)
+        return
     if output is not None:
-        write_report_file(report, fmt, output)
-        if sys.stdout.isatty() and report.total is not None:
-            draw([], report.total)
+        # The file is put in place only once the total is shown, so that a total that cannot be
+        # written fails the run with no file left behind.
+        with deferred_outputs():
+            write_report_file(report, fmt, output)
+            if sys.stdout.isatty() and report.total is not None:
+                draw([], report.total)
+                sys.stdout.flush()
         return
     out = sys.stdout
     if fmt is OutputFormat.table:

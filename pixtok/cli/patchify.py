@@ -10,10 +10,10 @@ import typer
 
 from pixtok.cli import app
 from pixtok.cli import options as opt
-from pixtok.cli.output import Report, choose_format, emit_report
+from pixtok.cli.output import Report, choose_format, emit_report, one_on_stdout
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
-from pixtok.io import STDIO, atomic_writer, read_bytes, write_bytes_atomic
+from pixtok.io import STDIO, atomic_writer, deferred_outputs, read_bytes, write_bytes_atomic
 from pixtok.patches import (
     PAD_MODES,
     check_patch_array,
@@ -73,6 +73,7 @@ def patchify_command(
 ) -> None:
     """Cut an image into patches: grid, patch and non-blank patch counts, and vision tokens per preset."""
     fmt = choose_format(json_, jsonl, csv_, output)
+    one_on_stdout({"--overlay": overlay, "--npy": npy}, output)
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     paper = parse_background(background)
@@ -111,11 +112,6 @@ def patchify_command(
                 "sequence_tokens": counted.sequence_tokens,
                 "valid_tokens": counted.valid_tokens,
             }
-    if overlay is not None:
-        write_bytes_atomic(overlay, encode_png(draw_overlay(page, grid)))
-    if npy is not None:
-        with atomic_writer(npy) as stream:
-            write_patch_tensor(stream, grid, f"--npy {npy}")
     options = {
         "patch": patch,
         "stride": stride,
@@ -124,4 +120,11 @@ def patchify_command(
         "rgb": rgb,
         "encoders": [enc.name for enc in chosen],
     }
-    emit_report(Report([record], None, options), fmt, output=output, title="patches")
+    # The overlay and the array are put in place only once the record is written.
+    with deferred_outputs():
+        if overlay is not None:
+            write_bytes_atomic(overlay, encode_png(draw_overlay(page, grid)))
+        if npy is not None:
+            with atomic_writer(npy) as stream:
+                write_patch_tensor(stream, grid, f"--npy {npy}")
+        emit_report(Report([record], None, options), fmt, output=output, title="patches")

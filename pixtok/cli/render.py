@@ -17,10 +17,10 @@ from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
 from pixtok.cli.output import OutputFormat, Report, choose_format, emit_report, print_table
 from pixtok.compare import sample_text
-from pixtok.corpus.batch import MANIFEST, ShardRun, render_shards
+from pixtok.corpus.batch import MANIFEST, ShardRun, check_glyphs, render_shards
 from pixtok.corpus.inputs import Record
 from pixtok.errors import FontError, InputError, UsageError
-from pixtok.io import STDIO
+from pixtok.io import STDIO, deferred_outputs, remove_on_commit
 from pixtok.output_files import is_folder_target, stale_pages, write_pages
 from pixtok.render import render
 from pixtok.render.config import RenderConfig
@@ -121,23 +121,40 @@ def render_command(
     summaries: list[dict[str, Any]] = []
     names: dict[str, int] = {}
     failed: list[dict[str, Any]] = []
-    for record in itertools.chain([first] if first is not None else [], rest or []):
-        summary = _render_one(record, render_config, target, names, strict=not several)
-        if summary is None:  # the page went to stdout
-            return
-        if "error" in summary:
-            failed.append(summary)
-        summaries.append(summary)
-    skipped.report()
-    if not summaries:
-        raise InputError("nothing to render: the inputs hold no text files")
-    done = [s for s in summaries if "error" not in s]
-    total = {
-        "inputs": len(done),
-        **{key: sum(s[key] for s in done) for key in ("pages", "chars", "lines", "glyphs", "missing_glyphs")},
-    }
-    options = {"render": render_config.to_dict() if render_config else {}, "output": target}
-    emit_report(Report(summaries, total, options), fmt, table=_render_table)
+    removed: list[str] = []  # what stale pages went, said once they have
+    # The pages are put in place (and stale ones removed) only once the summary is written, so
+    # that a summary that cannot be written (stdout on a full disk) leaves no page behind.
+    with deferred_outputs():
+        for record in itertools.chain([first] if first is not None else [], rest or []):
+            summary = _render_one(
+                record,
+                render_config,
+                target,
+                names,
+                strict=not several,
+                strict_glyphs=strict_glyphs,
+                removed=removed,
+            )
+            if summary is None:  # the page went to stdout
+                return
+            if "error" in summary:
+                failed.append(summary)
+            summaries.append(summary)
+        skipped.report()
+        if not summaries:
+            raise InputError("nothing to render: the inputs hold no text files")
+        done = [s for s in summaries if "error" not in s]
+        total = {
+            "inputs": len(done),
+            **{
+                key: sum(s[key] for s in done)
+                for key in ("pages", "chars", "lines", "glyphs", "missing_glyphs")
+            },
+        }
+        options = {"render": render_config.to_dict() if render_config else {}, "output": target}
+        emit_report(Report(summaries, total, options), fmt, table=_render_table)
+    for line in removed:
+        sys.stderr.write(line)
     if failed:
         first_failed = failed[0]
         raise InputError(
@@ -169,12 +186,22 @@ def page_name(record_id: str, taken: dict[str, int]) -> str:
 
 
 def _render_one(
-    record: Record, config: RenderConfig | None, target: str, names: dict[str, int], *, strict: bool
+    record: Record,
+    config: RenderConfig | None,
+    target: str,
+    names: dict[str, int],
+    *,
+    strict: bool,
+    strict_glyphs: bool = False,
+    removed: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """Render one record and write its pages; its summary, or None when the page went to stdout.
 
     With `strict` (a single input) a data error ends the command; otherwise it becomes the
-    record's `error` and the other inputs are rendered.
+    record's `error` and the other inputs are rendered. With `strict_glyphs` a character no font
+    can draw is such an error (--strict-glyphs, as with --shards and in compare). Stale pages of
+    an earlier render are removed with the new pages' commit; the warning saying so goes to
+    `removed` (else to stderr at once).
     """
     if record.error is not None:
         if strict:
@@ -182,6 +209,8 @@ def _render_one(
         return {"input": record.id, "error": record.error}
     try:
         result = render(record.text, config)
+        if strict_glyphs:
+            check_glyphs(result)
     except (InputError, FontError) as exc:
         if strict:
             raise
@@ -194,12 +223,16 @@ def _render_one(
     if is_folder_target(target):
         stale = stale_pages(target, name, result.page_count)
         for path in stale:
-            path.unlink()
+            remove_on_commit(path)
         if stale:
-            sys.stderr.write(
+            line = (
                 f"pixtok: warning: removed {len(stale)} stale pages of an earlier render of {name} "
                 f"({stale[0].name}{' … ' + stale[-1].name if len(stale) > 1 else ''})\n"
             )
+            if removed is None:
+                sys.stderr.write(line)
+            else:
+                removed.append(line)
     summary = {"input": record.id, "outputs": written, **result.summary()}
     summary.pop("config")
     _warn_missing(result.missing_glyphs, list(summary["missing_chars"]))

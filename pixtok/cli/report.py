@@ -12,11 +12,13 @@ from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
 from pixtok.cli.compare import Density, Encoders, Ocr, Patch, compare_options
+from pixtok.cli.output import is_stdout
 from pixtok.compare import (
     OcrOptions,
     sample_text,
 )
 from pixtok.errors import InputError, UsageError
+from pixtok.io import deferred_outputs
 from pixtok.measure.vlm import ServerOptions
 from pixtok.render.config import RenderConfig
 from pixtok.report.build import INPUTS_SHOWN, PAGES_PER_INPUT, WORST
@@ -39,7 +41,8 @@ def report_command(
     ] = None,
     text: opt.Texts = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="The HTML file to write.", show_default=False)
+        Path | None,
+        typer.Option("--output", "-o", help="The HTML file to write ('-': stdout).", show_default=False),
     ] = None,
     tokenizer: opt.Tokenizers = None,
     encoder: Encoders = None,
@@ -153,10 +156,12 @@ def report_command(
         )
         report = report_texts(records, options, source=", ".join([*(inputs or ()), *(text or ())]))
         skipped.report()
-    size = write_report(report, output)
-    if sys.stdout.isatty():
-        shown = sum(len(i.pages) for i in report.inputs)
-        print(f"{output}: {report.records} records, {shown} pages shown, {size / 1e6:.1f} MB")
+    with deferred_outputs():  # the page is put in place once the line about it is shown
+        size = write_report(report, output)
+        if sys.stdout.isatty() and not is_stdout(output):
+            shown = sum(len(i.pages) for i in report.inputs)
+            print(f"{output}: {report.records} records, {shown} pages shown, {size / 1e6:.1f} MB")
+            sys.stdout.flush()
     if report.failed:
         first = report.failed[0]
         raise InputError(

@@ -15,7 +15,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import corpus_options as corpus
 from pixtok.cli import options as opt
-from pixtok.cli.output import OutputFormat, choose_format, flatten, print_table
+from pixtok.cli.output import OutputFormat, choose_format, flatten, is_stdout, one_on_stdout, print_table
 from pixtok.compare import split_names
 from pixtok.errors import InputError, UsageError
 from pixtok.io import atomic_writer
@@ -121,6 +121,11 @@ def compression_command(
     from pixtok.study import StudyOptions, compression_study, parse_excerpts, plot_study
 
     fmt = choose_format(json_, jsonl, csv_, output)
+    one_on_stdout({"--plot": plot}, output)
+    if is_stdout(output):
+        if resume:
+            raise UsageError("--resume continues a file: -o - writes to standard output, so name a file")
+        output = None  # the records are printed as -o FILE would write them (fmt: the flag, else JSON Lines)
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
     if resume and fmt is not OutputFormat.jsonl:

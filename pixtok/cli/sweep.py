@@ -10,7 +10,7 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.compare import Encoders
-from pixtok.cli.output import Report, choose_format, emit_report, print_table
+from pixtok.cli.output import Report, choose_format, emit_report, one_on_stdout, print_table
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_ENCODERS, DEFAULT_TOKENIZERS, CompareOptions, split_names
 from pixtok.errors import InputError, UsageError
@@ -124,6 +124,7 @@ def sweep_command(
     opt.load_encoder_files(encoder_files)
     if plot is not None and not ocr:
         raise UsageError("--plot draws OCR accuracy: add --ocr")
+    one_on_stdout({"--plot": plot}, output)
     if ocr_server is not None and not ocr:
         raise UsageError("--ocr-url reads the pages back: add --ocr")
     options = _sweep_options(

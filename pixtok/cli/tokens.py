@@ -11,12 +11,25 @@ import typer
 
 from pixtok.cli import app, corpus_options
 from pixtok.cli import options as opt
-from pixtok.cli.output import Report, choose_format, emit_report, print_table, total_row, write_lines
+from pixtok.cli.output import (
+    OutputFormat,
+    Report,
+    choose_format,
+    emit_report,
+    print_table,
+    total_row,
+    write_lines,
+)
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.errors import InputError, UsageError
-from pixtok.io import STDIO
+from pixtok.io import STDIO, deferred_outputs
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
-from pixtok.tokenizers.training import DEFAULT_CHARACTER_COVERAGE, MODEL_TYPES, train_sentencepiece
+from pixtok.tokenizers.training import (
+    DEFAULT_CHARACTER_COVERAGE,
+    MODEL_TYPES,
+    TrainedModel,
+    train_sentencepiece,
+)
 
 
 @app.command("tokenizers")
@@ -217,15 +230,25 @@ def train_tokenizer_command(
 ) -> None:
     """Train a SentencePiece model on your texts; use it at once as `--tokenizer spm:NAME.model`."""
     fmt = choose_format(json_, jsonl, csv_)
-    trained = train_sentencepiece(
-        corpus,
-        output,
-        vocab_size=vocab_size,
-        model_type=model_type,
-        character_coverage=character_coverage,
-        verbose=verbose,
-        errors=errors,
-    )
+    # The model and its .vocab are put in place only once the summary is written: a summary that
+    # cannot be written (stdout on a full disk) leaves neither behind.
+    with deferred_outputs():
+        trained = train_sentencepiece(
+            corpus,
+            output,
+            vocab_size=vocab_size,
+            model_type=model_type,
+            character_coverage=character_coverage,
+            verbose=verbose,
+            errors=errors,
+        )
+        _print_trained(trained, fmt, vocab_size, model_type, character_coverage)
+
+
+def _print_trained(
+    trained: TrainedModel, fmt: OutputFormat, vocab_size: int, model_type: str, character_coverage: float
+) -> None:
+    """The summary of a trained model: where it went, what it is, the lines it learnt from."""
     record = {
         "model": str(trained.model),
         "vocab": str(trained.vocab),

@@ -11,13 +11,14 @@ import typer
 from pixtok.cli import app
 from pixtok.cli import options as opt
 from pixtok.cli.output import Report, choose_format, emit_report, print_table, stdout_errors
+from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.corpus.inputs import LITERAL_TEXT_ID, TextInput
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, read_text, write_bytes_atomic
 from pixtok.measure.distance import text_distance
 from pixtok.measure.keyboards import LAYOUTS
-from pixtok.measure.typos import KINDS, corrupt, typo_report
+from pixtok.measure.typos import KINDS, corrupt, report_steps, typo_report
 from pixtok.render.config import RenderConfig
 
 TYPOS = "Typos"
@@ -83,7 +84,9 @@ def distance_command(
     given = [arg for arg in (a, b) if arg is not None]
     if given.count(STDIO) > 1:
         raise UsageError("only one of A and B can be '-' (standard input)")
-    texts = [_one_text(arg, errors) for arg in given] + [(LITERAL_TEXT_ID, t) for t in text or ()]
+    texts = [_one_text(arg, errors) for arg in given] + [
+        (LITERAL_TEXT_ID, opt.literal_text(t).text) for t in text or ()
+    ]
     if len(texts) != 2:
         raise UsageError(f"distance compares two texts: give A and B (got {len(texts)})")
     (name_a, text_a), (name_b, text_b) = texts
@@ -140,7 +143,8 @@ def typos_command(
         typer.Option(
             "-o",
             "--output",
-            help="Write the corrupted text (with --report: the records) to FILE instead of stdout.",
+            help="Write the corrupted text (with --report: the records) to FILE instead of stdout "
+            "('-': stdout).",
         ),
     ] = None,
     report: Annotated[
@@ -181,23 +185,22 @@ def typos_command(
         what = f"is on the {corruption.layout} layout" if kind == "keyboard" else "can take this kind of typo"
         sys.stderr.write(f"pixtok: warning: no letter of the input {what}; the text is unchanged\n")
     if not report:
-        if output is not None:
-            write_bytes_atomic(output, corruption.text.encode("utf-8"))
-        else:
-            with stdout_errors():
-                sys.stdout.buffer.write(corruption.text.encode("utf-8"))
-                sys.stdout.flush()
+        with stdout_errors():
+            write_bytes_atomic(STDIO if output is None else output, corruption.text.encode("utf-8"))
         return
     fmt = choose_format(json_, jsonl, csv_, output)
     opt.load_encoder_files(encoder_files)
-    result = typo_report(
-        corruption,
-        tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
-        config=render_config,
-        patch=patch,
-        encoders=split_names(encoder, ()),
-        max_edits=max_edits,
-    )
+    # Each measured typo renders and tokenizes the whole text again: a bar on a terminal.
+    with progress_bar(report_steps(corruption, max_edits), "typos: texts measured") as advance:
+        result = typo_report(
+            corruption,
+            tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+            config=render_config,
+            patch=patch,
+            encoders=split_names(encoder, ()),
+            max_edits=max_edits,
+            progress=lambda done, total: advance(1),
+        )
     header = result.header()
     total = {"input": name, **{k: header[k] for k in ("chars", "eligible", "edits", "measured")}}
     options = {

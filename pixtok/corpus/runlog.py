@@ -82,6 +82,9 @@ class RunLog:
         self.batch = batch
         self.interval = interval
         self.resumed = 0
+        #: The journal was made by this run, a copy of a complete output: dropped if it is refused.
+        self._copied = False
+        self._refused = False
         self._unsynced = 0
         self._synced_at = time.monotonic()
         self._lock = OutputLock(self.target)
@@ -112,6 +115,7 @@ class RunLog:
             _truncate_torn_tail(self.journal)
         elif resume and self.output.is_file():
             # A completed earlier run: continue from its records (the input may have grown).
+            self._copied = True
             with open(self.output, "rb") as source, open(self.journal, "wb") as journal:
                 while block := source.read(1 << 20):
                     journal.write(block)
@@ -150,6 +154,9 @@ class RunLog:
             record = next(stream, None)
             saved_id = saved.get(self.id_key)
             if record is None or record.id != saved_id:
+                # A journal copied from the output for this resume holds nothing the output does
+                # not: `close` removes it, so a refused resume leaves the folder as it found it.
+                self._refused = self._copied
                 found = "the input ends there" if record is None else f"the input has {record.id!r}"
                 raise UsageError(
                     f"{self.target.name}: saved record {index + 1} is {saved_id!r} but {found}; "
@@ -195,7 +202,8 @@ class RunLog:
 
     def close(self) -> None:
         """Stop without completing: what was appended stays in the journal, for --resume (an
-        empty journal, of a run that failed before its first record, is removed)."""
+        empty journal, of a run that failed before its first record, is removed, as is one copied
+        from a complete output for a resume that the input then refused)."""
         try:
             if self._stream.closed:
                 return
@@ -205,7 +213,7 @@ class RunLog:
                 self.sync()
             with contextlib.suppress(OSError):
                 self._stream.close()
-            if not self.target.stream and self.journal.stat().st_size == 0:
+            if not self.target.stream and (self._refused or self.journal.stat().st_size == 0):
                 for path in (self.journal, self.meta):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)

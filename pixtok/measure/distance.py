@@ -30,6 +30,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
 from pixtok.errors import UsageError
+from pixtok.io import check_unicode
 from pixtok.measure.keyboards import Keyboard, get_layout
 from pixtok.patches import patchify
 from pixtok.render.config import RenderConfig, parse_color
@@ -513,10 +514,13 @@ def text_distance(
     """Every distance between two texts, as the record `pixtok distance` prints.
 
     Keys: `levenshtein`, `keyboard` ({layout, distance}), `tokens` ({tokenizer: TokenDistance}),
-    `pixels` (PixelDistance, when `pixels`).
+    `pixels` (PixelDistance, when `pixels`). Text that is not valid Unicode (a lone surrogate) is
+    refused with `InputError`, whichever distances are asked for.
     """
     from pixtok.tokenizers import get_tokenizer
 
+    check_unicode(a, "a")
+    check_unicode(b, "b")
     keyboard = _layout(layout)
     record: dict[str, Any] = {
         "chars_a": len(a),

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import statistics
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from pixtok.errors import UsageError
+from pixtok.io import check_unicode
 from pixtok.measure.distance import (
     TokenDistance,
     background_pixel,
@@ -170,7 +171,12 @@ def corrupt(
     layout: Keyboard | str = "qwerty",
     seed: int = 0,
 ) -> Corruption:
-    """Corrupt each eligible letter with probability `rate` (see the module doc for the kinds)."""
+    """Corrupt each eligible letter with probability `rate` (see the module doc for the kinds).
+
+    Text that is not valid Unicode (a lone surrogate) is refused with `InputError`: no output
+    or tokenizer could take the corrupted copy.
+    """
+    check_unicode(text)
     rate, seed = _check_rate(rate), _check_seed(seed)
     keyboard = None
     if kind == "keyboard":
@@ -398,6 +404,13 @@ def _summary(values: Sequence[int]) -> dict[str, Any]:
     return {"mean": _mean(values), "median": float(statistics.median(values)), "max": int(max(values))}
 
 
+def report_steps(corruption: Corruption, max_edits: int | None = None) -> int:
+    """How many texts `typo_report` renders and tokenizes: the original, each measured edit, and
+    all edits together (when there are any). Each costs about as much as the original alone."""
+    measured = len(pick_edits(corruption.edits, max_edits))
+    return 1 + measured + (1 if corruption.edits else 0)
+
+
 def typo_report(
     corruption: Corruption,
     *,
@@ -406,16 +419,36 @@ def typo_report(
     patch: int = 16,
     encoders: Iterable[Any] = (),
     max_edits: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TypoReport:
-    """Measure each edit of `corruption` alone (at most `max_edits`, evenly spread) and all together."""
+    """Measure each edit of `corruption` alone (at most `max_edits`, evenly spread) and all together.
+
+    Every measured text is rendered and tokenized whole, so a long text takes a while per edit:
+    `progress(done, total)` is called after each of the `report_steps` texts (for a progress bar).
+    """
+    chosen = pick_edits(corruption.edits, max_edits)
+    total = report_steps(corruption, max_edits)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     meter = EditMeter(
         corruption.original, tokenizers=tokenizers, config=config, patch=patch, encoders=encoders
     )
-    effects = [meter.measure_edit(edit) for edit in pick_edits(corruption.edits, max_edits)]
+    step()
+    effects = []
+    for edit in chosen:
+        effects.append(meter.measure_edit(edit))
+        step()
     combined: dict[str, Any] = {}
     if corruption.edits:
         tokens, patches = meter.measure(corruption.text)
         combined = {"tokens": {k: v.changed for k, v in tokens.items()}, "patches": patches}
+        step()
     return TypoReport(
         corruption=corruption,
         effects=effects,
@@ -437,5 +470,6 @@ __all__ = [
     "corrupt",
     "eligible_positions",
     "pick_edits",
+    "report_steps",
     "typo_report",
 ]

@@ -57,7 +57,9 @@ def render_html(report: Report) -> str:
 
 
 def write_report(report: Report, path: str | os.PathLike[str]) -> int:
-    """Write the report page to `path` atomically; returns its size in bytes."""
-    data = render_html(report).encode("utf-8")
+    """Write the report page to `path` atomically (`-`: to standard output); returns its size in
+    bytes. Text that is not valid Unicode (a lone surrogate a records file let through) is written
+    as a `\\uXXXX` escape, visible on the page, instead of failing the whole report."""
+    data = render_html(report).encode("utf-8", "backslashreplace")
     write_bytes_atomic(path, data)
     return len(data)

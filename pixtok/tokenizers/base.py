@@ -9,14 +9,17 @@ template, no special-token parsing.
 from __future__ import annotations
 
 import abc
+import functools
 import hashlib
 import importlib.metadata
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pixtok.io import check_unicode
 
 _CHUNK = 1 << 20
 #: Bytes past the expected position where `spans` still looks for a piece that did not match at once.
@@ -89,6 +92,25 @@ def char_spans(text: str, starts: Sequence[int], *, unit: str = "char") -> list[
     return list(zip(offsets.tolist(), ends.tolist(), strict=True))
 
 
+#: The methods that take a text: each checks it first (see `Tokenizer.__init_subclass__`).
+TEXT_METHODS = ("encode", "count", "pieces", "spans")
+
+
+def _checking(method: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+    """`method` refusing text that is not valid Unicode before the library sees it."""
+    if getattr(method, "_checks_text", False):
+        return method
+
+    @functools.wraps(method)
+    def checked(self: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(text, str):
+            check_unicode(text)
+        return method(self, text, *args, **kwargs)
+
+    checked._checks_text = True  # type: ignore[attr-defined]
+    return checked
+
+
 class Tokenizer(abc.ABC):
     """A text tokenizer known to pixtok by name.
 
@@ -96,7 +118,19 @@ class Tokenizer(abc.ABC):
     overridden where the library can count without building a Python list of ids. `spans`
     works for every subclass from `pieces`, and is overridden where the library itself knows
     each token's offsets.
+
+    Every one of those methods, in this class and in any subclass, first refuses text that is not
+    valid Unicode (a lone surrogate, as Python spells undecodable bytes) with pixtok's one-line
+    `InputError`: the libraries would otherwise fail each their own way (a C++ cast error from
+    SentencePiece, a UnicodeEncodeError, a silent U+FFFD), or count it.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in TEXT_METHODS:
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "__isabstractmethod__", False):
+                setattr(cls, name, _checking(method))
 
     def __init__(
         self,
@@ -175,3 +209,7 @@ class Tokenizer(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind} vocab_size={self.vocab_size}>"
+
+
+for _name in ("count", "spans"):  # the base class's own implementations check too
+    setattr(Tokenizer, _name, _checking(getattr(Tokenizer, _name)))

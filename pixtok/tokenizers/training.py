@@ -34,6 +34,10 @@ MIN_CHARACTER_COVERAGE = 0.98
 MAX_SENTENCE_BYTES = 4192
 """SentencePiece skips longer input lines (`max_sentence_length` default, sentencepiece_model.proto)."""
 
+MAX_VOCAB_SIZE = 2**31 - 1
+"""The largest --vocab-size SentencePiece can take at all: `vocab_size` is an int32 in its
+TrainerSpec (a larger number fails to parse; corpora limit it far below this, see `_TOO_HIGH`)."""
+
 _TOO_HIGH = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
 _TOO_SMALL = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
 
@@ -72,7 +76,12 @@ def _corpus_lines(corpus: Sequence[str | os.PathLike[str]], errors: str) -> list
     return lines
 
 
-def _training_error(exc: RuntimeError, vocab_size: int, model_type: str) -> Exception:
+def _training_error(
+    exc: Exception, vocab_size: int, model_type: str, skipped: int = 0, lines: int = 0
+) -> Exception:
+    """SentencePiece's failure as pixtok's error: a vocabulary too large or too small for the
+    corpus is a usage error naming the bound; anything else says how many lines were too long
+    to train on, when some were (SentencePiece itself does not say)."""
     message = sentencepiece_message(exc)
     if match := _TOO_HIGH.search(message):
         return UsageError(
@@ -84,7 +93,14 @@ def _training_error(exc: RuntimeError, vocab_size: int, model_type: str) -> Exce
             f"--vocab-size {vocab_size} is too small: the corpus needs {match.group(2)} pieces for its "
             "characters and special tokens (raise it, or lower --character-coverage)"
         )
-    return InputError(f"sentencepiece could not train on this corpus: {message or 'no usable text'}")
+    too_long = (
+        f"; {skipped:,} of its {lines:,} lines were skipped as longer than {MAX_SENTENCE_BYTES:,} bytes"
+        if skipped
+        else ""
+    )
+    return InputError(
+        f"sentencepiece could not train on this corpus: {message or 'no usable text'}{too_long}"
+    )
 
 
 def train_sentencepiece(
@@ -112,6 +128,11 @@ def train_sentencepiece(
         raise UsageError(
             f"--vocab-size must be at least 4 (<unk>, <s>, </s> and one piece), not {vocab_size}"
         )
+    if vocab_size > MAX_VOCAB_SIZE:
+        raise UsageError(
+            f"--vocab-size {vocab_size} is more than SentencePiece can hold (at most {MAX_VOCAB_SIZE:,}; "
+            "a corpus allows far fewer)"
+        )
     if not MIN_CHARACTER_COVERAGE <= character_coverage <= 1.0:
         raise UsageError(
             f"--character-coverage must be between {MIN_CHARACTER_COVERAGE} and 1.0, not {character_coverage}"
@@ -122,6 +143,12 @@ def train_sentencepiece(
     if not lines:
         raise InputError("the corpus has no text to train on")
     skipped = sum(1 for line in lines if len(line.encode("utf-8")) > MAX_SENTENCE_BYTES)
+    if skipped == len(lines):
+        which = "its one line is" if skipped == 1 else f"all {skipped:,} of its lines are"
+        raise InputError(
+            f"no line of the corpus can be trained on: SentencePiece skips lines longer than "
+            f"{MAX_SENTENCE_BYTES:,} bytes, and {which}; break the text into shorter lines"
+        )
 
     model = io.BytesIO()
     try:
@@ -133,8 +160,9 @@ def train_sentencepiece(
             character_coverage=character_coverage,
             minloglevel=0 if verbose else 3,
         )
-    except RuntimeError as exc:
-        raise _training_error(exc, vocab_size, model_type) from None
+    except (RuntimeError, ValueError) as exc:
+        # ValueError: an option SentencePiece cannot parse (checked above, so not expected).
+        raise _training_error(exc, vocab_size, model_type, skipped, len(lines)) from None
     data = model.getvalue()
     processor = sentencepiece.SentencePieceProcessor(model_proto=data)
     vocab_path = model_path.with_suffix(".vocab")

@@ -1,0 +1,344 @@
+"""Bad input on the command line: one line on stderr, an exit code, no traceback, no stray file.
+
+Text whose bytes are not UTF-8 (Python spells them as lone surrogates) is refused the same way by
+every command and by the tokenizers; `-o -` is standard output for every command that writes
+text; `render --strict-glyphs` holds without `--shards`; a run that fails after writing its files
+(stdout on a full disk, a refused `--resume`, SIGTERM, a run killed outright) leaves nothing
+behind; `train-tokenizer` and `study compression --excerpts` say what was wrong with their input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_errors import one_line_error
+
+from pixtok.errors import InputError
+from pixtok.measure.distance import text_distance
+from pixtok.measure.typos import corrupt, typo_report
+from pixtok.tokenizers import get_tokenizer
+
+REPO = Path(__file__).resolve().parents[1]
+#: An argument holding the byte 0xff, as Python receives it: a lone surrogate (U+DCFF).
+UNDECODABLE = "a\udcffb"
+SURROGATE_LINE = (
+    "pixtok: error: text: character 2 is a lone surrogate (U+DCFF), which is not valid Unicode text"
+)
+FULL_STDOUT = "pixtok: error: <stdout>: cannot write (No space left on device)"
+
+
+def files_in(folder: Path) -> set[str]:
+    """Every name in `folder`, hidden ones (temporaries, locks, journals) included."""
+    return {p.name for p in folder.iterdir()}
+
+
+def run_with_stdout_on_dev_full(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m pixtok ARGS` in a new process whose stdout is /dev/full."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with open("/dev/full", "wb") as full:
+        return subprocess.run(
+            [sys.executable, "-m", "pixtok", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+
+
+# -- text that is not valid Unicode ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", UNDECODABLE],
+        ["render", "--text", UNDECODABLE, "-o", "pages/"],
+        ["tokens", UNDECODABLE],
+        ["tokens", "hello", UNDECODABLE],
+        ["compare", UNDECODABLE, "-q"],
+        ["sweep", UNDECODABLE],
+        ["fit", UNDECODABLE, "-e", "qwen2.5-vl", "--budget", "100"],
+        ["ocr", UNDECODABLE],
+        ["confusable", UNDECODABLE],
+        ["fonts", UNDECODABLE],
+        ["typos", UNDECODABLE],
+        ["typos", "--text", UNDECODABLE, "--report"],
+        ["typos", UNDECODABLE, "-o", "typos.txt"],
+        ["distance", "--text", UNDECODABLE, "--text", "ab"],
+        ["distance", UNDECODABLE, "ab", "--no-pixels"],
+        ["report", "--text", UNDECODABLE, "-o", "r.html"],
+        ["study", "compression", UNDECODABLE],
+    ],
+    ids=lambda args: " ".join(a for a in args if a != UNDECODABLE),
+)
+def test_every_command_refuses_a_lone_surrogate_with_the_same_line(run_cli, tmp_path: Path, args) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert one_line_error(result, 1) == SURROGATE_LINE
+    assert result.stdout == ""
+    assert files_in(tmp_path) == set()
+
+
+def test_undecodable_argument_bytes_in_a_real_process(run_cli, tmp_path: Path) -> None:
+    """The bytes themselves (0xff in argv), decoded by Python as it decodes every argument."""
+    for args in (["typos", UNDECODABLE], ["tokens", UNDECODABLE], ["render", UNDECODABLE]):
+        result = run_cli(*args, cwd=tmp_path, fresh_process=True)
+        assert result.exit_code == 1, result.stderr
+        assert result.error_lines == [SURROGATE_LINE], result.stderr
+    assert files_in(tmp_path) == set()
+
+
+@pytest.mark.parametrize("name", ["mistral-spm", "cl100k", "bytes", "chars", "words"])
+@pytest.mark.parametrize("method", ["encode", "count", "pieces", "spans"])
+def test_tokenizers_refuse_a_lone_surrogate_with_pixtoks_error(name: str, method: str) -> None:
+    tokenizer = get_tokenizer(name)
+    with pytest.raises(InputError, match=r"^character 2 is a lone surrogate \(U\+D800\)"):
+        getattr(tokenizer, method)("a\ud800b")
+    assert getattr(tokenizer, method)("ab")  # valid text is untouched
+
+
+def test_the_measuring_functions_refuse_a_lone_surrogate() -> None:
+    with pytest.raises(InputError, match="lone surrogate"):
+        corrupt("a\udcffb", rate=0.5)
+    with pytest.raises(InputError, match=r"^b: character 1 is a lone surrogate"):
+        text_distance("ab", "\ud800", pixels=False)
+
+
+# -- `-o -` is standard output -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        (["tokens", "hello", "-o", "-"], '{"input": "text"'),
+        (["tokens", "hello", "-o", "-", "--csv"], "input,chars"),
+        (["compare", "hello", "-o", "-", "-q"], '{"input": "text"'),
+        (["typos", "hello there", "-o", "-", "--rate", "1"], ""),
+        (["typos", "hello there", "-o", "-", "--report"], '{"input": "text"'),
+        (["fonts", "hello", "-o", "-"], '{"input": "text"'),
+        (["distance", "hello", "hallo", "--no-pixels", "-o", "-"], '{"input": {"a"'),
+        (["report", "hello", "-o", "-"], "<!DOCTYPE html>"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_dash_as_output_is_stdout(run_cli, tmp_path: Path, args, first: str) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() and result.stdout.startswith(first), result.stdout[:200]
+    assert files_in(tmp_path) == set()  # no file named '-', no temporary
+
+
+def test_dash_as_output_prints_what_the_file_would_hold(run_cli, tmp_path: Path) -> None:
+    on_stdout = run_cli("tokens", "hello", "world", "-o", "-", "--json", cwd=tmp_path)
+    assert on_stdout.exit_code == 0, on_stdout.stderr
+    assert run_cli("tokens", "hello", "world", "-o", "t.json", cwd=tmp_path).exit_code == 0
+    assert json.loads(on_stdout.stdout) == json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "hello", "-o", "-", "--resume", "-q"],
+        ["patchify", "{image}", "--npy", "-"],
+        ["patchify", "{image}", "--overlay", "-", "-o", "-"],
+        ["sweep", "hello", "--ocr", "--plot", "-"],
+    ],
+    ids=["resume", "npy-and-records", "overlay-and-records", "plot-and-records"],
+)
+def test_two_things_on_stdout_or_a_resume_of_stdout_are_refused(run_cli, tmp_path: Path, args) -> None:
+    image = tmp_path / "page.png"
+    assert run_cli("render", "hello", "-o", image).exit_code == 0
+    result = run_cli(*(a.format(image=image) for a in args), cwd=tmp_path)
+    one_line_error(result, 2)
+    assert result.stdout == ""
+    assert files_in(tmp_path) == {"page.png"}
+
+
+# -- render --strict-glyphs ------------------------------------------------------------------------
+
+
+def test_strict_glyphs_fails_a_single_render(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "pua.txt"
+    source.write_text("\ue000\ue001", encoding="utf-8")
+    result = run_cli("render", source, "--strict-glyphs", cwd=tmp_path)
+    assert "have no glyph in any font (U+E000, U+E001)" in one_line_error(result, 1)
+    assert files_in(tmp_path) == {"pua.txt"}
+
+
+def test_strict_glyphs_fails_one_of_several_inputs_and_renders_the_others(run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "pua.txt"
+    source.write_text("\ue000\ue001", encoding="utf-8")
+    result = run_cli("render", source, "hello", "--strict-glyphs", "-o", "out/", "--jsonl", cwd=tmp_path)
+    assert "1 of 2 inputs failed" in one_line_error(result, 1)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "no glyph" in records[0]["error"] and records[1]["outputs"]
+    assert files_in(tmp_path / "out") == {"text-0001.png"}
+
+
+# -- a failed run leaves nothing -------------------------------------------------------------------
+
+
+def test_render_with_stdout_on_a_full_disk_leaves_no_page(tmp_path: Path) -> None:
+    stale = tmp_path / "text-0002.png"  # a page of an earlier, longer render: it must stay too
+    stale.write_bytes(b"earlier")
+    done = run_with_stdout_on_dev_full(["render", "Hello"], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        "pixtok: error: <stdout>: cannot write (No space left on device)"
+    ]
+    assert files_in(tmp_path) == {"text-0002.png"} and stale.read_bytes() == b"earlier"
+
+
+def test_render_into_a_new_folder_with_stdout_on_a_full_disk_leaves_no_folder(tmp_path: Path) -> None:
+    done = run_with_stdout_on_dev_full(["render", "Hello", "-o", "new/pages/"], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [FULL_STDOUT]
+    assert files_in(tmp_path) == set()
+
+
+def test_deferred_outputs_appear_together_or_not_at_all(tmp_path: Path, monkeypatch) -> None:
+    import pixtok.io as pio
+
+    with pytest.raises(RuntimeError), pio.deferred_outputs():
+        pio.write_bytes_atomic(tmp_path / "a.txt", b"a")
+        pio.write_many_atomic({tmp_path / "b.txt": b"b", tmp_path / "c.txt": b"c"})
+        assert not {"a.txt", "b.txt", "c.txt"} & files_in(tmp_path)  # staged, not yet in place
+        raise RuntimeError("the summary could not be written")
+    assert files_in(tmp_path) == set()
+    # Past the cap on locks held, what is staged is put in place early (file descriptors are finite).
+    monkeypatch.setattr(pio, "MAX_DEFERRED_LOCKS", 2)
+    with pio.deferred_outputs():
+        for name in ("a", "b", "c"):
+            pio.write_bytes_atomic(tmp_path / f"{name}.txt", name.encode())
+        assert files_in(tmp_path) & {"a.txt", "b.txt", "c.txt"} == {"a.txt", "b.txt"}
+    assert files_in(tmp_path) == {"a.txt", "b.txt", "c.txt"}
+
+
+def test_train_tokenizer_with_stdout_on_a_full_disk_leaves_no_model(tmp_path: Path) -> None:
+    (tmp_path / "corp.txt").write_text("hello world\nthe quick brown fox\n" * 20, encoding="utf-8")
+    done = run_with_stdout_on_dev_full(
+        ["train-tokenizer", "corp.txt", "--vocab-size", "30", "-o", "m.model"], tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        "pixtok: error: <stdout>: cannot write (No space left on device)"
+    ]
+    assert files_in(tmp_path) == {"corp.txt"}
+
+
+def test_report_file_with_stdout_on_a_full_disk_is_not_written(tmp_path: Path) -> None:
+    done = run_with_stdout_on_dev_full(["tokens", "hello", "-o", "-"], tmp_path)
+    assert done.returncode == 1 and b"No space left on device" in done.stderr
+    assert files_in(tmp_path) == set()
+
+
+def test_a_refused_resume_leaves_no_journal(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"input": 5}\n', encoding="utf-8")
+    result = run_cli("compare", "hi", "--resume", "-o", out, "-q", "--engine", "serial", cwd=tmp_path)
+    assert "the input changed" in one_line_error(result, 2)
+    assert files_in(tmp_path) == {"out.jsonl"}
+    assert out.read_text(encoding="utf-8") == '{"input": 5}\n'
+
+
+#: Renders into x.npz and is sent SIGTERM by itself halfway through writing it (a new process, so
+#: that the signal cannot reach the test runner whatever pixtok does with it).
+TERMINATED_MIDWAY = """
+import signal
+import pixtok.output_files
+real = pixtok.output_files.write_npz
+def terminated_midway(stream, result):
+    stream.write(b"PK half an archive")
+    signal.raise_signal(signal.SIGTERM)
+    real(stream, result)  # not reached: the handler raises at once
+pixtok.output_files.write_npz = terminated_midway
+from pixtok.cli import main
+main(["render", "hello", "-o", "x.npz"])
+"""
+
+
+def test_sigterm_during_a_write_cleans_up_as_ctrl_c_does(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATED_MIDWAY], capture_output=True, cwd=tmp_path, env=env, timeout=300
+    )
+    assert done.returncode == 143, (done.returncode, done.stderr.decode())
+    assert done.stderr.decode().splitlines() == ["pixtok: terminated"]
+    assert files_in(tmp_path) == set()  # neither x.npz nor .x.npz.lock nor a .part
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    done = subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert done.returncode == 0
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_that_takes_over_a_killed_runs_lock_removes_its_parts(run_cli, tmp_path: Path) -> None:
+    dead = _dead_pid()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        (tmp_path / ".x.npz.lock").write_text(f"{dead}\n")  # left by a run killed while writing x.npz
+        left = [f".x.npz.{dead}-abcd_123.part", ".x.npz.k2j4h5g6.part"]  # its part; an older run's
+        busy = f".x.npz.{alive.pid}-zz99yy88.part"  # a live process's part is not touched
+        for name in [*left, busy]:
+            (tmp_path / name).write_bytes(b"partial")
+        result = run_cli("render", "hello", "-o", "x.npz", cwd=tmp_path)
+        assert result.exit_code == 0, result.stderr
+        assert files_in(tmp_path) == {"x.npz", busy}
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+# -- train-tokenizer -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", ["999999999999999999999", "2147483648"])
+def test_a_vocab_size_past_sentencepieces_range_is_a_usage_error(run_cli, tmp_path: Path, size: str) -> None:
+    (tmp_path / "corp.txt").write_text("hello world\n", encoding="utf-8")
+    result = run_cli("train-tokenizer", "corp.txt", "--vocab-size", size, "-o", "m.model", cwd=tmp_path)
+    assert "2,147,483,647" in one_line_error(result, 2)
+    assert files_in(tmp_path) == {"corp.txt"}
+
+
+def test_a_corpus_of_only_overlong_lines_says_so(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "long.txt").write_text("word " * 1000 + "\n", encoding="utf-8")
+    result = run_cli("train-tokenizer", "long.txt", "--vocab-size", "30", "-o", "m.model", cwd=tmp_path)
+    line = one_line_error(result, 1)
+    assert "longer than 4,192 bytes" in line and "no usable text" not in line
+    assert files_in(tmp_path) == {"long.txt"}
+
+
+# -- study compression --excerpts --------------------------------------------------------------------
+
+
+def test_a_text_shorter_than_the_excerpts_says_so(run_cli, tmp_path: Path) -> None:
+    result = run_cli("study", "compression", "Hello", "--excerpts", "table2", cwd=tmp_path)
+    line = one_line_error(result, 1)
+    assert "shorter than the shortest excerpt" in line and "no text files" not in line
+    assert "it has 1 cl100k token;" in line and "650" in line
+    assert files_in(tmp_path) == set()
+
+
+# -- typos --report on a long text -----------------------------------------------------------------
+
+
+def test_typo_report_counts_its_steps_for_a_progress_bar() -> None:
+    from pixtok.measure.typos import report_steps
+
+    corruption = corrupt("the quick brown fox jumps over the lazy dog " * 4, rate=0.3, seed=1)
+    assert len(corruption.edits) > 3
+    seen: list[tuple[int, int]] = []
+    typo_report(corruption, tokenizers=["chars"], max_edits=3, progress=lambda d, t: seen.append((d, t)))
+    total = report_steps(corruption, 3)
+    assert total == 1 + 3 + 1
+    assert seen == [(done, total) for done in range(1, total + 1)]
