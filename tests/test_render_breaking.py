@@ -159,6 +159,35 @@ def test_a_word_wider_than_the_line_breaks_between_graphemes() -> None:
     assert all(end in bounds for _, end in result.line_char_span[:-1].tolist())
 
 
+@pytest.mark.parametrize("width", [48, 200, 700])
+def test_an_unbroken_word_is_cut_where_the_whole_words_graphemes_say(width: int, monkeypatch) -> None:
+    """A word wider than many lines is cut by looking for grapheme boundaries a little past each
+    line's width, not over the rest of the word: every cut equals the one the whole word's
+    boundaries (icu4py's iterator over all of it) give, and every line ends at one of them."""
+    from pixtok.render import layout
+
+    rng = np.random.default_rng(width)
+    # Letters and marks only: UAX #14 gives no break opportunity anywhere inside the word.
+    pieces = ["e\u0301", "\u0915\u094d\u0937\u093f", "a", "W", "\u0438\u0306", "o" + "\u0308" * 40]
+    word = "".join(pieces[i] for i in rng.integers(0, len(pieces), 3000))
+    cuts: list[tuple[int, int]] = []
+    cut_in_windows = layout._inside_word
+
+    def checked(text, facts, positions, s, c, avail):
+        got = cut_in_windows(text, facts, positions, s, c, avail)
+        ends = np.asarray(_icu4py_ends(text[s:c], CharacterBreaker, ""), dtype=np.int64) + s
+        ends = ends[(ends > s) & facts.boundary[ends]]
+        fits = ends[positions[ends] - positions[s] <= avail + 1e-6]
+        cuts.append((got, c if not len(ends) else int(fits[-1]) if len(fits) else int(ends[0])))
+        return got
+
+    monkeypatch.setattr(layout, "_inside_word", checked)
+    result = Renderer(RenderConfig(page=f"{width + 8}x4000", size="16px", margin="4px")).render(word)
+    assert len(cuts) > 5 and all(got == want for got, want in cuts), cuts
+    bounds = graphemes(word)
+    assert all(end in bounds for _, end in result.line_char_span[:-1].tolist())
+
+
 def test_newline_markers_are_break_opportunities() -> None:
     text = "first\nsecond\nthird"
     result = render(text, RenderConfig(page="90x300", size="16px", margin="4px", newlines="marker"))

@@ -27,6 +27,8 @@ from pixtok.render.shaping import INVISIBLE, ShapedText
 from pixtok.render.text import _CJK_RANGES, HANGING_SPACES, is_hanging_space
 
 _EPS = 1e-6
+#: Characters past a line's width that `_inside_word` looks at first for grapheme boundaries.
+_GRAPHEME_LOOKAHEAD = 32
 #: How far (in clusters) the edges of a line are followed to a place safe to break.
 _MAX_EDGE = 64
 #: Word separators that justification stretches (CSS Text 3: space and no-break space, and the
@@ -214,12 +216,27 @@ def _with_tabs(
 
 def _inside_word(text: str, facts: TextFacts, positions: np.ndarray, s: int, c: int, avail: float) -> int:
     """Where a line starting at s must end inside the word [s, c) that is wider than the line:
-    the last grapheme boundary that fits, or after one grapheme if none does (it overflows)."""
-    bounds = s + grapheme_boundaries(text[s:c])
-    bounds = bounds[(bounds > s) & facts.boundary[bounds]]
+    the last grapheme boundary that fits, or after one grapheme if none does (it overflows).
+
+    Grapheme boundaries are found in a window a little past the line's width, not over the whole
+    word, so that cutting an unbroken word of n characters into lines costs O(n), not O(n²); the
+    window grows until it holds a boundary that does not fit (pens only move forward, so none
+    after it can) or reaches the word's end. A boundary UAX #29 finds before the end of a window
+    is one of the whole word's: its rules look back, never ahead past the next character."""
+    room = avail + _EPS
+    over = s + int(np.searchsorted(positions[s : c + 1], positions[s] + room, side="right"))
+    end = min(c, over + _GRAPHEME_LOOKAHEAD)
+    while True:
+        bounds = s + grapheme_boundaries(text[s:end])
+        if end < c:
+            bounds = bounds[bounds < end]  # the end of a window is no boundary of the word
+        bounds = bounds[(bounds > s) & facts.boundary[bounds]]
+        if end == c or (len(bounds) and positions[bounds[-1]] - positions[s] > room):
+            break
+        end = min(c, end + max(end - s, _GRAPHEME_LOOKAHEAD))
     if not len(bounds):
         return c
-    fits = bounds[positions[bounds] - positions[s] <= avail + _EPS]
+    fits = bounds[positions[bounds] - positions[s] <= room]
     return int(fits[-1]) if len(fits) else int(bounds[0])
 
 
