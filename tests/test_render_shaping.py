@@ -432,3 +432,35 @@ def test_run_columns_leave_the_glyphs_alone_until_their_characters_are_described
     gid[:] = [0, 0, 0]
     table[[ord("a"), ord("b")]] = invisible
     assert run_columns(*one_each, *columns[3:], table, invisible, unseen, -1)[3] == (0,)
+
+
+@pytest.mark.parametrize("case", ["english", "arabic", "hindi", "thai", "chinese"])
+def test_a_paragraph_too_long_for_one_harfbuzz_call_shapes_as_harfbuzz_shapes_it_whole(case: str) -> None:
+    """A run longer than `MAX_RUN_CHARS` is shaped in pieces, cut after a space or between
+    graphemes; the glyphs equal what one uharfbuzz call gives for the whole paragraph (which
+    HarfBuzz still takes at this length, some 3x the piece)."""
+    from pixtok.render.itemize import MAX_RUN_CHARS
+
+    if case == "english":
+        font_file, language = "DejaVuSans.ttf", "en"
+        source = corpus("en_prose_debian-reference.txt").replace("\n", " ")
+    else:
+        font_file, language = CASES[case][2:]
+        source = " ".join(single_script_paragraphs(case))
+    paragraph = (source + " ") * (3 * MAX_RUN_CHARS // len(source) + 1)
+    chain = FontChain.from_specs([str(FONT_DIR / font_file)], fallback=False, system_fonts=False)
+    shaped = Shaper(chain).shape(prepare(paragraph), language)
+    assert len(shaped.runs) > 3 and int((shaped.runs.end - shaped.runs.start).max()) <= MAX_RUN_CHARS
+    ours, _ = pixtok_glyphs(font_file, paragraph, language, rtl=case in RTL)
+    theirs = reference(font_file, paragraph, language)
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours, theirs)
+
+
+def test_a_paragraph_harfbuzz_refuses_whole_is_shaped_in_pieces() -> None:
+    """HarfBuzz 15 refuses to shape one paragraph of 540,000 characters; pixtok shapes it in
+    pieces, every character drawn."""
+    paragraph = "The quick brown fox jumps over the lazy dog. " * 12_000
+    result = render(paragraph, RenderConfig.from_preset("page-1024"))
+    assert result.missing_glyphs == 0 and result.page_count > 40
+    assert result.line_char_span[-1, 1] == len(paragraph)

@@ -284,6 +284,10 @@ class Itemizer:
             base, pinned = self._base_fonts(text, cps, bool(flags & _EMOJI))
             result = itemize_pass(cps, props, base, pinned, levels, self._rules(language))
         start, end, font, level, script, lang, lacking = result
+        if len(start) and int((end - start).max()) > MAX_RUN_CHARS:
+            start, end, font, level, script, lang = _split_long_runs(
+                text, cps, (start, end, font, level, script, lang)
+            )
         missing: dict[str, int] = {}
         if lacking:
             for cp, count in zip(*np.unique(cps[lacking], return_counts=True), strict=True):
@@ -314,6 +318,44 @@ class Itemizer:
             _script_names(),
             (language,) if language is not None else CJK_LANGUAGES,
         )
+
+
+#: The longest run shaped in one HarfBuzz call. HarfBuzz refuses a buffer of much more than
+#: 2**19 characters (HarfBuzz 15 shaping one Latin paragraph of 540,000 characters fails; of
+#: 450,000 succeeds); longer runs are cut into pieces of at most this many.
+MAX_RUN_CHARS = 1 << 16
+
+
+def _split_long_runs(text: str, cps: np.ndarray, columns: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Cut every run longer than MAX_RUN_CHARS into pieces shaped one call each, after a space
+    where the last half of a piece has one (only kerning across that space could then differ
+    from one call's shaping), else at a grapheme boundary (no letter is split from its marks).
+    HarfBuzz still sees the characters around each piece as context."""
+    from pixtok.render.breaking import grapheme_boundaries
+
+    start, end, font, level, script, lang = columns
+    pieces: list[tuple[int, int, int]] = []  # (start, end, run)
+    for run, (a, b) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+        while b - a > MAX_RUN_CHARS:
+            low, high = a + MAX_RUN_CHARS // 2, a + MAX_RUN_CHARS
+            spaces = np.flatnonzero(cps[low - 1 : high - 1] == 0x20)
+            if len(spaces):
+                cut = low + int(spaces[-1])
+            else:
+                bounds = grapheme_boundaries(text[low:high])[:-1]  # the window's end is no boundary
+                cut = low + int(bounds[-1]) if len(bounds) else high
+            pieces.append((a, cut, run))
+            a = cut
+        pieces.append((a, b, run))
+    index = np.asarray([run for _, _, run in pieces], dtype=np.int64)
+    return (
+        np.asarray([a for a, _, _ in pieces], dtype=start.dtype),
+        np.asarray([b for _, b, _ in pieces], dtype=end.dtype),
+        font[index],
+        level[index],
+        [script[k] for k in index.tolist()],
+        [lang[k] for k in index.tolist()],
+    )
 
 
 @functools.cache
