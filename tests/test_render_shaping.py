@@ -21,7 +21,7 @@ import pytest
 import uharfbuzz as hb
 from installed_fonts import fontconfig_files_with
 
-from pixtok import RenderConfig, Renderer, render
+from pixtok import RenderConfig, Renderer, UsageError, render
 from pixtok.render._shape import run_columns
 from pixtok.render.fonts import FONT_DIR, FontChain
 from pixtok.render.itemize import character_table
@@ -183,6 +183,59 @@ def test_lang_option_overrides_inference() -> None:
     result = render("日本語のテキスト", RenderConfig(page="300x100", lang="zh-Hant"))
     assert result.languages == ["zh-Hant"]
     assert result.summary()["languages"] == ["zh-Hant"]
+
+
+#: The examples of RFC 5646 (Tags for Identifying Languages), Appendix A: well-formed tags, and
+#: two that are not (two regions; a one-letter language).
+RFC_5646_TAGS = [
+    "de",
+    "fr",
+    "ja",
+    "i-enochian",
+    "zh-Hant",
+    "zh-Hans",
+    "sr-Cyrl",
+    "sr-Latn",
+    "zh-cmn-Hans-CN",
+    "cmn-Hans-CN",
+    "zh-yue-HK",
+    "yue-HK",
+    "zh-Hans-CN",
+    "sr-Latn-RS",
+    "sl-rozaj",
+    "sl-rozaj-biske",
+    "sl-nedis",
+    "de-CH-1901",
+    "sl-IT-nedis",
+    "hy-Latn-IT-arevela",
+    "de-DE",
+    "en-US",
+    "es-419",
+    "de-CH-x-phonebk",
+    "az-Arab-x-AZE-derbend",
+    "x-whatever",
+    "qaa-Qaaa-QM-x-southern",
+    "de-Qaaa",
+    "sr-Latn-QM",
+    "sr-Qaaa-RS",
+    "en-US-u-islamcal",
+    "zh-CN-a-myext-x-private",
+    "en-a-myext-b-another",
+]
+NOT_RFC_5646_TAGS = ("de-419-DE", "a-DE")
+
+
+@pytest.mark.parametrize("tag", RFC_5646_TAGS)
+def test_every_well_formed_language_tag_of_rfc_5646_renders(tag: str) -> None:
+    result = render("日本語 text", RenderConfig(page="300x100", lang=tag))
+    assert result.summary()["languages"] == [RenderConfig(lang=tag).lang]
+    assert RenderConfig(lang=tag).lang.lower() == tag.lower()
+
+
+@pytest.mark.parametrize("tag", NOT_RFC_5646_TAGS)
+def test_a_tag_rfc_5646_calls_malformed_is_a_usage_error(tag: str) -> None:
+    with pytest.raises(UsageError, match="not a BCP 47 language tag"):
+        RenderConfig(lang=tag)
 
 
 def test_every_run_is_one_harfbuzz_call_per_paragraph() -> None:

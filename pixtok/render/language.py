@@ -23,9 +23,20 @@ import numpy as np
 
 from pixtok.errors import UsageError
 
+# RFC 5646's langtag: language (with up to three extended language subtags), script, region,
+# variants, extensions (`-u-ca-japanese`) and a private-use part (`-x-...`).
 _TAG = re.compile(
-    r"^(?P<language>[a-z]{2,3})(?:-(?P<script>[a-z]{4}))?(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
-    r"(?P<rest>(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*)$",
+    r"^(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-(?P<script>[a-z]{4}))?"
+    r"(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
+    r"(?P<rest>(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?)$",
+    re.IGNORECASE,
+)
+#: Tags RFC 5646 accepts whole: private use (`x-klingon`) and the grandfathered ones.
+_WHOLE_TAG = re.compile(
+    r"^(?:x(?:-[a-z0-9]{1,8})+|en-gb-oed|i-(?:ami|bnn|default|enochian|hak|klingon|lux|mingo|navajo"
+    r"|pwn|tao|tay|tsu)|sgn-(?:be-fr|be-nl|ch-de)|art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu"
+    r"|zh-hakka|zh-min|zh-min-nan|zh-xiang)$",
     re.IGNORECASE,
 )
 
@@ -51,6 +62,8 @@ def normalize_language(tag: str) -> str:
     """A BCP 47 tag in its canonical case (`zh-hans` → `zh-Hans`, `pt_br` → `pt-BR`); a tag that
     is not one is a UsageError that says what is expected."""
     text = str(tag).strip().replace("_", "-")
+    if _WHOLE_TAG.match(text):
+        return text.lower()
     match = _TAG.match(text)
     if not match:
         raise UsageError(
