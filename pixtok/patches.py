@@ -91,7 +91,8 @@ def grid_shape(
     """The (rows, cols) grid `patchify` cuts from a height×width page, without touching pixels.
 
     With padding, a partial patch at the right or bottom edge counts as a patch (the page is padded
-    to cover it); with pad="none" it is dropped. A patch that would start past the edge (a stride
+    to cover it; a page smaller than a patch is one patch, as a processor pads a small image);
+    with pad="none" it is dropped. A patch that would start past the edge (a stride
     longer than the patch) holds no pixel of the page and is not counted, so the padded page is
     never more than a patch larger than the page, whatever the stride (`stride=2**70` is one patch).
     """
@@ -99,9 +100,12 @@ def grid_shape(
     step = patch if stride is None else _check_int(stride, "stride")
     if pad not in PAD_MODES:
         raise UsageError(f"pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
-    if patch > height or patch > width:
-        raise UsageError(f"patch size {patch} is larger than the {width}×{height} image")
     if pad == "none":
+        if patch > height or patch > width:
+            raise UsageError(
+                f"patch size {patch} is larger than the {width}×{height} image, and pad='none' "
+                "keeps no partial patch"
+            )
         return (height - patch) // step + 1, (width - patch) // step + 1
     return _padded_count(height, patch, step), _padded_count(width, patch, step)
 

@@ -128,7 +128,7 @@ def test_no_image_at_all(run_cli):
     [
         (["--patch", "0"], 2, "patch size must be a positive"),
         (["--patch", "-5"], 2, "patch size must be a positive"),
-        (["--patch", "900"], 2, "larger than the 595×842 image"),
+        (["--patch", "900", "--pad", "none"], 2, "larger than the 595×842 image"),
         (["--stride", "0"], 2, "stride must be a positive"),
         (["--pad", "mirror"], 2, "--pad must be one of"),
         (["--encoder", "qwen3"], 2, "unknown encoder 'qwen3'"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import math
 
 import numpy as np
 import pytest
@@ -160,7 +162,7 @@ def test_real_rendered_page_counts_match_the_reference(corpus_text):
     [
         ({"patch": 0}, "positive"),
         ({"patch": -4}, "positive"),
-        ({"patch": 33}, "larger than the 32×32 image"),
+        ({"patch": 33, "pad": "none"}, "larger than the 32×32 image"),
         ({"patch": 4, "stride": 0}, "positive"),
         ({"patch": 4, "pad": "mirror"}, "pad must be one of"),
         ({"patch": 4, "background": 300}, "background"),
@@ -170,6 +172,26 @@ def test_real_rendered_page_counts_match_the_reference(corpus_text):
 def test_bad_options_are_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message):
         patchify(np.zeros((32, 32), np.uint8), **kwargs)
+
+
+@pytest.mark.parametrize("pad", ["background", "zero", "edge"])
+def test_a_page_smaller_than_a_patch_is_one_padded_patch(pad):
+    """As a processor pads a small image: a 23x11 crop (a short word, no margin) is one row of
+    two 16-px patches, whatever the padding, and its ink is where it was."""
+    page = np.full((11, 23), 255, np.uint8)
+    page[3:8, 18:21] = 0  # ink in the second patch only
+    grid = patchify(page, 16, pad=pad)
+    assert (grid.rows, grid.cols) == (1, 2) and grid.patches.shape == (1, 2, 16, 16)
+    # Zero padding is black: it marks the first patch too, as a processor padding with zeros would.
+    assert grid.nonblank.tolist() == ([[True, True]] if pad == "zero" else [[False, True]])
+    assert np.array_equal(grid.patches[0, 1, 3:8, 2:5], page[3:8, 18:21])
+
+
+def test_a_short_word_without_margins_is_compared(run_cli):
+    result = run_cli("compare", "Hello", "--margin", "0", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)["records"][0]
+    assert record["patches"]["total"] == math.ceil(record["width"] / 16) * math.ceil(record["height"] / 16)
 
 
 @pytest.mark.parametrize(
