@@ -112,7 +112,9 @@ def grid_shape(
 
 def _padded_count(length: int, patch: int, step: int) -> int:
     """Patches along one axis when the edge is padded: enough to cover it (the last one may run
-    past it), but none that starts at or past it."""
+    past it), but none that starts at or past it; one for an edge shorter than a patch."""
+    if length <= patch:
+        return 1
     return min(ceil_div(length - patch, step), (length - 1) // step) + 1
 
 
