@@ -473,8 +473,12 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
     """Totals over records: counts are added, ratios computed again from the sums.
 
     A record without the counts a total adds (`record_problem`), or without a tokenizer or an
-    encoder the first record counts, is an InputError naming the record (from 1) and the field.
+    encoder the first record counts, is an InputError naming the record (from 1) and the field;
+    anything but an iterable of records (None, a str, a single record) is a UsageError.
     """
+    if isinstance(records, (str, bytes, bytearray, Mapping)) or not isinstance(records, Iterable):
+        what = "a single record" if isinstance(records, Mapping) else _shown(records)
+        raise UsageError(f"summarize() takes an iterable of records (a list of dicts), not {what}")
     records = [r for r in records if not (isinstance(r, Mapping) and "error" in r)]
     if not records:
         raise UsageError("nothing to summarise: no successful records")

@@ -63,6 +63,19 @@ STDIO = "-"
 # -- reading ---------------------------------------------------------------------------------------
 
 
+def stdin_buffer() -> BinaryIO:
+    """Standard input's binary stream, for reading '-'. When it is closed (`<&-`: Python then has
+    no `sys.stdin` at all) reading it is refused with `InputError`, the one message every reader
+    of '-' gives."""
+    stream = sys.stdin
+    buffer = getattr(stream, "buffer", None) if stream is not None else None
+    if buffer is None:
+        raise InputError(
+            "standard input is closed; pipe the input in, or give a file (or the text) as an argument"
+        )
+    return buffer
+
+
 def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") -> str:
     """Decode UTF-8 bytes; invalid bytes raise an error naming the byte offset (or are replaced).
 
@@ -106,7 +119,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     At most the `input` limit is read (a regular file larger than that is refused before reading).
     """
     if str(path) == STDIO:
-        return read_bounded(sys.stdin.buffer, "<stdin>")
+        return read_bounded(stdin_buffer(), "<stdin>")
     name = shorten(printable(os.fspath(path)))
     try:
         with open(path, "rb") as stream:

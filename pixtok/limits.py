@@ -291,8 +291,10 @@ def check_image_pixels(width: int, height: int, source: str, what: str = "image"
     limit = current().image_pixels
     pixels = width * height
     if pixels > limit:
+        article = "an" if what[:1].lower() in "aeiou" else "a"
         raise _exceeded(
-            f"{source}: a {what} of {pixels:,} pixels is larger than the image-pixels limit of {limit:,}",
+            f"{source}: {article} {what} of {pixels:,} pixels "
+            f"is larger than the image-pixels limit of {limit:,}",
             "image_pixels",
             f"{pixels}",
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 from cli_errors import one_line_error
 
-from pixtok.errors import InputError
+from pixtok.errors import InputError, UsageError
 from pixtok.measure.distance import text_distance
 from pixtok.measure.typos import corrupt, typo_report
 from pixtok.tokenizers import get_tokenizer
@@ -342,3 +344,172 @@ def test_typo_report_counts_its_steps_for_a_progress_bar() -> None:
     total = report_steps(corruption, 3)
     assert total == 1 + 3 + 1
     assert seen == [(done, total) for done in range(1, total + 1)]
+
+
+# -- closed standard streams (`<&-`, `>&-`, `2>&-`: Python then has None for them) ---------------
+
+
+def run_with_closed_streams(redirects: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m pixtok ARGS REDIRECTS` through bash, so that the streams are really closed (a
+    subprocess given DEVNULL has them open); what is not closed is captured."""
+    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "pixtok", *args])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        ["bash", "-c", f"{command} {redirects}"],
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+CLOSED_STDOUT = (
+    "pixtok: error: standard output is closed; redirect it to a file or /dev/null instead of closing it"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["encoders"], ["encoders", "--json"], ["compare", "Hello"], ["render", "Hello", "-o", "p.png"]],
+    ids=" ".join,
+)
+def test_a_closed_stdout_is_one_line_and_exit_1(tmp_path: Path, args: list[str]) -> None:
+    done = run_with_closed_streams(">&-", args, tmp_path)
+    assert done.returncode == 1, done.stderr.decode()
+    assert done.stderr.decode().splitlines() == [CLOSED_STDOUT]
+    assert files_in(tmp_path) == set()
+
+
+def test_closed_stdout_and_stderr_exit_1_quietly(tmp_path: Path) -> None:
+    done = run_with_closed_streams(">&- 2>&-", ["encoders"], tmp_path)
+    assert done.returncode == 1
+    assert files_in(tmp_path) == set()
+
+
+def test_a_closed_stderr_drops_the_messages_but_not_the_exit_code(tmp_path: Path) -> None:
+    done = run_with_closed_streams("2>&-", ["tokens", "hello", "-t", "chars", "--count"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.decode() == "5\n"
+    failed = run_with_closed_streams("2>&-", ["render", "no-such.txt", "-o", "p.npy"], tmp_path)
+    assert failed.returncode == 1 and failed.stdout == b""
+    assert files_in(tmp_path) == set()
+
+
+CLOSED_STDIN = (
+    "pixtok: error: standard input is closed; pipe the input in, or give a file (or the text) as an argument"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "-"],
+        ["compare", "--field", "text"],
+        ["render", "-", "-o", "p.npy"],
+        ["tokens", "-"],
+        ["report", "-", "-o", "r.html"],
+        ["typos", "-"],
+        ["patchify", "-"],
+        ["distance", "-", "Hello"],
+        ["train-tokenizer", "-", "--vocab-size", "20", "-o", "m.model"],
+        ["fonts", "-"],
+        ["ocr", "-"],
+        ["sweep", "-"],
+        ["fit", "-", "-e", "qwen2.5-vl", "--budget", "100"],
+        ["confusable", "-"],
+        ["study", "compression", "-"],
+    ],
+    ids=" ".join,
+)
+def test_reading_a_closed_stdin_is_one_line_and_exit_1(tmp_path: Path, args: list[str]) -> None:
+    done = run_with_closed_streams("<&-", args, tmp_path)
+    assert done.returncode == 1, done.stderr.decode()
+    assert done.stderr.decode().splitlines() == [CLOSED_STDIN]
+    assert done.stdout == b""
+    assert files_in(tmp_path) == set()
+
+
+def test_reading_dash_from_a_closed_stdin_is_an_input_error(monkeypatch) -> None:
+    from pixtok.corpus.inputs import iter_records
+    from pixtok.io import read_bytes
+
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(InputError, match=r"^standard input is closed; "):
+        read_bytes("-")
+    with pytest.raises(InputError, match=r"^standard input is closed; "):
+        list(iter_records(["-"]))
+
+
+# -- inputs that hold nothing ----------------------------------------------------------------------
+
+NOTHING = "pixtok: error: nothing to measure: the inputs hold no records (no text files, no rows)"
+
+
+@pytest.mark.parametrize("kind", ["folder", "jsonl", "parquet"])
+def test_report_refuses_inputs_that_hold_nothing_as_compare_does(run_cli, tmp_path: Path, kind: str) -> None:
+    if kind == "folder":
+        (tmp_path / "empty").mkdir()
+        source = "empty"
+    elif kind == "jsonl":
+        (tmp_path / "empty.jsonl").write_bytes(b"")
+        source = "empty.jsonl"
+    else:
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({"text": pa.array([], pa.string())}), tmp_path / "empty.parquet")
+        source = "empty.parquet"
+    before = files_in(tmp_path)
+    assert one_line_error(run_cli("compare", source, "-q", cwd=tmp_path), 1) == NOTHING
+    result = run_cli("report", source, "-o", "r.html", cwd=tmp_path)
+    assert one_line_error(result, 1) == NOTHING
+    assert files_in(tmp_path) == before  # no r.html, no temporary
+
+
+@pytest.mark.parametrize("content", ["", "   \n", "\t\t"], ids=["empty", "spaces", "tabs"])
+def test_typo_report_of_an_empty_text_is_only_the_error(run_cli, tmp_path: Path, content: str) -> None:
+    (tmp_path / "e.txt").write_text(content, encoding="utf-8")
+    result = run_cli("typos", "e.txt", "--report", "--max-edits", "5", cwd=tmp_path)
+    assert result.error_lines == ["pixtok: error: the input text is empty (nothing but whitespace)"]
+    one_line_error(result, 1)
+    assert result.stdout == ""
+
+
+# -- the API refuses what is not text, with pixtok's errors --------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["cl100k", "mistral-spm", "bytes", "chars", "words"])
+@pytest.mark.parametrize("method", ["encode", "count", "pieces", "spans"])
+@pytest.mark.parametrize("value", [None, b"hi", 5], ids=["None", "bytes", "int"])
+def test_tokenizers_refuse_what_is_not_a_str(name: str, method: str, value: object) -> None:
+    with pytest.raises(UsageError, match=r"^expected text \(a str\), not \w+; decode bytes first"):
+        getattr(get_tokenizer(name), method)(value)
+
+
+@pytest.mark.parametrize("name", [5, None, b"cl100k"], ids=["int", "None", "bytes"])
+def test_a_tokenizer_name_must_be_a_str(name: object) -> None:
+    with pytest.raises(UsageError, match=r"^a tokenizer needs a name \(a str\), not \w+; valid names"):
+        get_tokenizer(name)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "None"), (5, "5"), ("text", "'text'"), ({"input": "x"}, "a single record")],
+    ids=["None", "int", "str", "one-record"],
+)
+def test_summarize_refuses_what_is_not_records(value: object, shown: str) -> None:
+    from pixtok import summarize
+
+    with pytest.raises(UsageError, match=f"takes an iterable of records .*, not {re.escape(shown)}$"):
+        summarize(value)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="a record must be a JSON object, not None"):
+        summarize([None])  # type: ignore[list-item]
+
+
+def test_the_image_pixels_limit_says_an_image() -> None:
+    from pixtok import limits
+
+    with limits.using(image_pixels=100), pytest.raises(InputError, match=r"^x.png: an image of 400 "):
+        limits.check_image_pixels(20, 20, "x.png")
+    with limits.using(image_pixels=100), pytest.raises(InputError, match=r"^x: a patch array of 400 "):
+        limits.check_image_pixels(20, 20, "x", "patch array")

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    _check_standard_streams()
     for stream in (sys.stdout, sys.stderr):
         # Text that is not valid Unicode (a lone surrogate) is written as a \\uXXXX escape, which
         # is also how JSON spells it, instead of failing the write.
@@ -155,6 +156,23 @@ def _main(argv: list[str] | None) -> None:
         _fail(f"out of memory; lower the input, or the limits that allow it ({limits.DOCS})", 1)
     finally:
         limits.set_limits(in_force)
+
+
+def _check_standard_streams() -> None:
+    """A closed standard stream (`>&-`, `2>&-`: Python then has None for it) is settled here,
+    before any command runs. A closed stderr is pointed at /dev/null, so messages are dropped
+    rather than crashing the run. A closed stdout is refused with one line on stderr and exit 1
+    (quietly if stderr is closed too): every command writes records, a table or a total there,
+    and an output file opened while descriptor 1 is free would take its place."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - kept open for the whole run
+    if sys.stdout is None:
+        sys.stderr.write(
+            "pixtok: error: standard output is closed; "
+            "redirect it to a file or /dev/null instead of closing it\n"
+        )
+        sys.stderr.flush()
+        sys.exit(1)
 
 
 def _fail(message: str, code: int) -> None:

@@ -14,7 +14,7 @@ from pixtok.cli.output import Report, choose_format, emit_report, print_table, s
 from pixtok.cli.progress import progress_bar
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.corpus.inputs import LITERAL_TEXT_ID, TextInput
-from pixtok.errors import UsageError
+from pixtok.errors import InputError, UsageError
 from pixtok.io import STDIO, read_text, write_bytes_atomic
 from pixtok.measure.distance import text_distance
 from pixtok.measure.keyboards import LAYOUTS
@@ -180,6 +180,8 @@ def typos_command(
     if per_edit and not report:
         raise UsageError("--per-edit is a form of --report; add --report")
     name, body = opt.read_input_or_stdin(input, errors, texts=text)
+    if report and not body.strip():  # refused before the warning that no letter can take a typo
+        raise InputError("the input text is empty (nothing but whitespace)")
     corruption = corrupt(body, rate=rate, kind=kind, layout=keyboard, seed=seed)
     if not corruption.eligible:
         what = f"is on the {corruption.layout} layout" if kind == "keyboard" else "can take this kind of typo"

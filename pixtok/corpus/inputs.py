@@ -34,14 +34,13 @@ import contextlib
 import glob
 import gzip
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, overload
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
-from pixtok.io import load_json, read_bytes
+from pixtok.io import load_json, read_bytes, stdin_buffer
 from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
 
 STDIN = "-"
@@ -252,10 +251,11 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
         return
     path = source.path
     if path == STDIN:
+        stdin = stdin_buffer()  # a closed stdin fails the run, as it does every reader of '-'
         if options.stdin_jsonl:
-            yield from _jsonl_records(sys.stdin.buffer, STDIN, options)
+            yield from _jsonl_records(stdin, STDIN, options)
         else:
-            yield _text_record(STDIN, lambda: read_bounded(sys.stdin.buffer, STDIN), options)
+            yield _text_record(STDIN, lambda: read_bounded(stdin, STDIN), options)
         return
     if os.path.isdir(path):
         yield from _hf_records(Path(path), options)

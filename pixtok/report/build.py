@@ -21,7 +21,7 @@ import numpy as np
 
 from pixtok.compare import CompareOptions, Comparer, summarize
 from pixtok.corpus.aggregate import Totals
-from pixtok.corpus.batch import COMPARE_ID_KEY, EngineOptions, MeasureTask
+from pixtok.corpus.batch import COMPARE_ID_KEY, NOTHING_TO_MEASURE, EngineOptions, MeasureTask
 from pixtok.corpus.inputs import Record
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
@@ -462,6 +462,8 @@ def report_texts(records: Iterable[Record], options: ReportOptions, source: str 
     for record in options.run.run(stream, task, id_key=COMPARE_ID_KEY, keep=keep):
         number += 1
         collector.add(number, record, False)
+    if not number:  # an empty folder, JSON Lines file or table: refused as compare refuses it
+        raise InputError(NOTHING_TO_MEASURE)
     described = {
         "render": compare.render.to_dict(),
         "tokenizers": list(compare.tokenizers),

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pixtok.errors import UsageError
 from pixtok.io import check_unicode
 
 _CHUNK = 1 << 20
@@ -96,6 +97,16 @@ def char_spans(text: str, starts: Sequence[int], *, unit: str = "char") -> list[
 TEXT_METHODS = ("encode", "count", "pieces", "spans")
 
 
+def check_text_argument(text: object) -> None:
+    """Refuse what a tokenizer cannot take: anything but a str (`UsageError`: bytes, None, a
+    number, which the libraries would each refuse their own way or count), and a str that is not
+    valid Unicode (`InputError`, from `check_unicode`)."""
+    if not isinstance(text, str):
+        kind = "None" if text is None else type(text).__name__
+        raise UsageError(f"expected text (a str), not {kind}; decode bytes first (pixtok.io.decode_text)")
+    check_unicode(text)
+
+
 def _checking(method: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
     """`method` refusing text that is not valid Unicode before the library sees it."""
     if getattr(method, "_checks_text", False):
@@ -103,8 +114,7 @@ def _checking(method: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
 
     @functools.wraps(method)
     def checked(self: Any, text: str, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(text, str):
-            check_unicode(text)
+        check_text_argument(text)
         return method(self, text, *args, **kwargs)
 
     checked._checks_text = True  # type: ignore[attr-defined]
@@ -119,10 +129,11 @@ class Tokenizer(abc.ABC):
     works for every subclass from `pieces`, and is overridden where the library itself knows
     each token's offsets.
 
-    Every one of those methods, in this class and in any subclass, first refuses text that is not
-    valid Unicode (a lone surrogate, as Python spells undecodable bytes) with pixtok's one-line
-    `InputError`: the libraries would otherwise fail each their own way (a C++ cast error from
-    SentencePiece, a UnicodeEncodeError, a silent U+FFFD), or count it.
+    Every one of those methods, in this class and in any subclass, first refuses anything but a
+    str with `UsageError` ("decode bytes first"), and text that is not valid Unicode (a lone
+    surrogate, as Python spells undecodable bytes) with pixtok's one-line `InputError`: the
+    libraries would otherwise fail each their own way (a TypeError from tiktoken, a C++ cast
+    error from SentencePiece, a UnicodeEncodeError, a silent U+FFFD), or count it.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -153,6 +164,7 @@ class Tokenizer(abc.ABC):
     def encode(self, text: str) -> list[int]:
         """The token ids of the whole text, exactly as the library produces them."""
 
+    @_checking
     def count(self, text: str) -> int:
         """How many tokens the text costs: always equal to `len(self.encode(text))`."""
         return len(self.encode(text))
@@ -161,6 +173,7 @@ class Tokenizer(abc.ABC):
     def pieces(self, text: str) -> list[str]:
         """The tokens as strings, one per id, for inspection."""
 
+    @_checking
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where each token lies in `text`: (start, end) character offsets, one pair per token.
 

@@ -267,7 +267,12 @@ class TokenizerRegistry:
 
     def get(self, name: str) -> Tokenizer:
         """The tokenizer called `name` (or `PREFIX:PATH`), loaded on first use and then cached."""
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str):
+            raise UsageError(
+                f"a tokenizer needs a name (a str), not {'None' if name is None else type(name).__name__}; "
+                + self._valid_names()
+            )
+        if not name.strip():
             raise UsageError("empty tokenizer name; " + self._valid_names())
         prefix, sep, rest = name.partition(":")
         if sep:
