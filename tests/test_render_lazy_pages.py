@@ -122,9 +122,20 @@ def test_a_result_is_pickled_with_its_pages() -> None:
     assert copy.inked_patches(16)[0].tolist() == result.inked_patches(16)[0].tolist()
 
 
-@pytest.mark.parametrize("patch", [0, -16, 2.5, True, "16", 64])
+@pytest.mark.parametrize("patch", [64, 300])
+def test_patches_larger_than_the_page_agree_with_patchify(patch) -> None:
+    """Patches taller (64 px) or larger (300 px) than a 200 x 48 page: the page is one padded
+    row of them, from the glyphs as from the drawn page."""
+    result = Renderer(RenderConfig(layout="page", page="200x48")).render("A short line.")
+    from_glyphs = result.inked_patches(patch)[0]
+    assert result._pages is None
+    assert from_glyphs.tolist() == patchify(result.pages[0], patch).nonblank.tolist()
+    assert from_glyphs.shape == (1, -(-200 // patch)) and from_glyphs[0, 0]
+
+
+@pytest.mark.parametrize("patch", [0, -16, 2.5, True, "16"])
 def test_a_patch_patchify_refuses_is_refused_in_the_same_words(patch) -> None:
-    """No positive whole number, or larger than the page (64 px on a 200 x 48 page)."""
+    """No positive whole number."""
     from pixtok.errors import UsageError
 
     result = Renderer(RenderConfig(layout="page", page="200x48")).render("A short line.")
