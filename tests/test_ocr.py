@@ -392,6 +392,9 @@ def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
         assert missing.error_lines == [
             f"pixtok: error: Tesseract has no {absent} language data: apt-get install tesseract-ocr-{absent}"
         ]
+    unknown = run_cli("ocr", source, "--ocr-engine", "tesseract", "--ocr-lang", "klingon")
+    assert unknown.exit_code == 2 and len(unknown.error_lines) == 1, unknown.stderr
+    assert "no model named klingon" in unknown.stderr and "apt-get" not in unknown.stderr
     for malformed in ("eng+", "eng++rus"):
         bad = run_cli("ocr", source, "--ocr-engine", "tesseract", "--ocr-lang", malformed)
         assert bad.exit_code == 2 and bad.exception is None, bad.stderr

@@ -322,6 +322,12 @@ class TesseractEngine:
                 f"not {traineddata!r}"
             )
         missing = [code for code in codes if code not in self.languages]
+        unnamed = [code for code in missing if not re.fullmatch(r"[a-z]{3}(_[a-z]+)*", code)]
+        if unnamed:  # no Debian pack can be named after it
+            raise UsageError(
+                f"Tesseract has no model named {unnamed[0]}: its models are named by ISO 639-2 "
+                "codes such as eng, rus or chi_sim (tesseract --list-langs lists those installed)"
+            )
         if missing:
             packs = " ".join(_apt_package(code) for code in missing)
             raise MissingDependencyError(
