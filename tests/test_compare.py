@@ -206,14 +206,24 @@ def test_docs_examples_run(run_cli, tmp_path: Path) -> None:
     [
         (["compare", "corpus/", "-o", "out.jsonl"], True),
         (["compare", "corpus/", "--output=out.jsonl"], True),
+        (["compare", "corpus/", "-oout.jsonl"], True),
+        (["--limit", "jobs=2", "study", "compression", "corpus/", "-o", "out.jsonl"], True),
+        (["compare", "corpus/", "-o", "other.jsonl"], False),  # no journal: nothing measured yet
         (["render", "corpus/", "--shards", "shards/"], True),
         (["render", "a.txt", "-o", "a.png"], False),
         (["compare", "a.txt", "--json"], False),
+        (["compare", "a.txt", "-o", "-"], False),
     ],
 )
-def test_an_interrupted_run_mentions_resume_only_where_it_works(args: list[str], resumable: bool) -> None:
+def test_an_interrupted_run_mentions_resume_only_where_it_works(
+    args: list[str], resumable: bool, tmp_path: Path, monkeypatch
+) -> None:
+    """The hint names --resume where the run left a journal to continue (out.jsonl's here)."""
     from pixtok.cli import _resumable
+    from pixtok.corpus.runlog import journal_path
 
+    monkeypatch.chdir(tmp_path)
+    journal_path("out.jsonl").write_text('{"input": "a.txt"}\n', encoding="utf-8")
     assert _resumable(args) is resumable
 
 

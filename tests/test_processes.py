@@ -99,6 +99,15 @@ def test_workers_and_the_resource_tracker_die_with_their_parent(
         run.communicate()
 
 
+def holds_a_record(journal: Path) -> bool:
+    """Whether a run's journal exists and has kept a record (a run stopped before its first one
+    has nothing to resume)."""
+    try:
+        return journal.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
 def interrupt_when(run: subprocess.Popen, ready, what: str) -> list[str]:
     """Send Ctrl-C (SIGINT) to `run` once `ready()` holds; return its stderr lines."""
     try:
@@ -116,7 +125,7 @@ def test_ctrl_c_exits_130_saying_how_to_resume(corpus: Path, tmp_path: Path) -> 
     out = tmp_path / "records.jsonl"
     run = start_run(corpus, out)
     journal = tmp_path / ".records.jsonl.partial"
-    lines = interrupt_when(run, journal.exists, "the run to start its journal")
+    lines = interrupt_when(run, lambda: holds_a_record(journal), "the run to keep a record")
     assert run.returncode == 130
     assert lines == ["pixtok: interrupted; run the same command with --resume to continue"]
     assert not out.exists()
@@ -131,7 +140,7 @@ def test_a_second_ctrl_c_while_the_run_exits_changes_nothing(corpus: Path, tmp_p
     run = start_run(corpus, out)
     journal = tmp_path / ".records.jsonl.partial"
     try:
-        wait_for(lambda: journal.exists() or run.poll() is not None, "the run to start its journal")
+        wait_for(lambda: holds_a_record(journal) or run.poll() is not None, "the run to keep a record")
         run.send_signal(signal.SIGINT)
         assert run.stderr is not None
         first = run.stderr.readline().decode()

@@ -249,7 +249,9 @@ def usage_message(exc: Exception) -> str:
 
 
 def _resumable(args: list[str]) -> bool:
-    """Whether an interrupted call can be continued with --resume (corpus runs that write a file)."""
+    """Whether an interrupted call can be continued with --resume: a sharded render, or a corpus
+    run (`compare`, `study`) whose output file's journal holds what it measured so far (a run
+    stopped before its first record keeps none, and has nothing to continue)."""
     words = iter(args)
     command = ""
     for word in words:
@@ -260,4 +262,22 @@ def _resumable(args: list[str]) -> bool:
             break
     if any(a == "--shards" or a.startswith("--shards=") for a in args):
         return True
-    return command == "compare" and any(a in ("-o", "--output") or a.startswith("--output=") for a in args)
+    output = _output_argument(args)
+    if command not in ("compare", "study") or output in (None, "", "-"):
+        return False
+    from pixtok.corpus.runlog import journal_path
+
+    return journal_path(output).is_file()
+
+
+def _output_argument(args: list[str]) -> str | None:
+    """The value of -o/--output in a command line (`-o F`, `-oF`, `--output F`, `--output=F`)."""
+    words = iter(args)
+    for word in words:
+        if word in ("-o", "--output"):
+            return next(words, None)
+        if word.startswith("--output="):
+            return word.split("=", 1)[1]
+        if word.startswith("-o") and not word.startswith("--"):
+            return word[2:]
+    return None
