@@ -47,7 +47,6 @@ from pixtok.limits import (
     check_input_size,
     check_json_depth,
     check_text,
-    first_surrogate,
     printable,
     read_bounded,
 )
@@ -94,23 +93,6 @@ def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") ->
         ) from None
     check_text(text, source)
     return text
-
-
-def check_unicode(text: str, source: str | None = None) -> None:
-    """Refuse text that is not valid Unicode: a lone surrogate, as Python spells the bytes of an
-    argument or file name that are not UTF-8. No tokenizer, encoder or file can take one, so text
-    is checked where it enters (the command line's arguments, the tokenizers) and refused with
-    the one message `check_text` gives, `InputError` (exit 1). Unlike `check_text` no line limit
-    applies: a tokenizer counts text of any shape."""
-    index = None if text.isascii() else first_surrogate(text)
-    if index is None:
-        return
-    check_text(text, source)  # the surrogate is what it refuses first
-    where = f"{source}: " if source else ""  # pragma: no cover - only if check_text changes
-    raise InputError(
-        f"{where}character {index + 1} is a lone surrogate (U+{ord(text[index]):04X}), "
-        "which is not valid Unicode text"
-    )
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:

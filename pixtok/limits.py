@@ -216,20 +216,29 @@ def read_bounded(stream: object, source: str | None = None) -> bytes:
     return data
 
 
-def check_text(text: str, source: str | None = None) -> None:
-    """Refuse text that is not valid Unicode (a lone surrogate, which no encoder can write) or that
-    has a line longer than the `line` limit. `source` prefixes the message when given. Anything
-    but a str (None, bytes) is a UsageError: the call is wrong, not the text."""
+def check_unicode(text: str, source: str | None = None) -> None:
+    """Refuse what no tokenizer, encoder or file can take: anything but a str (`UsageError`: the
+    call is wrong, not the text) and a lone surrogate, as Python spells bytes of an argument or
+    file name that are not UTF-8 (`InputError`). `source` prefixes the message when given.
+    Checked where text enters (the command line's arguments, `check_text`, the tokenizers)."""
     prefix = _prefix(source)
     if not isinstance(text, str):
-        hint = "; decode bytes first (pixtok.io.decode_text)" if isinstance(text, (bytes, bytearray)) else ""
-        raise UsageError(f"{prefix}expected text (a str), not {type(text).__name__}{hint}")
-    surrogate = first_surrogate(text)
+        raise UsageError(
+            f"{prefix}expected text (a str), not {type(text).__name__}; "
+            "decode bytes first (pixtok.io.decode_text)"
+        )
+    surrogate = None if text.isascii() else first_surrogate(text)
     if surrogate is not None:
         raise InputError(
             f"{prefix}character {surrogate + 1} is a lone surrogate "
             f"(U+{ord(text[surrogate]):04X}), which is not valid Unicode text"
         )
+
+
+def check_text(text: str, source: str | None = None) -> None:
+    """`check_unicode`, and refuse a line longer than the `line` limit."""
+    check_unicode(text, source)
+    prefix = _prefix(source)
     limit = current().line_chars
     if len(text) <= limit:
         return

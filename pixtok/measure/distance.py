@@ -30,7 +30,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
 from pixtok.errors import UsageError
-from pixtok.io import check_unicode
+from pixtok.limits import check_unicode
 from pixtok.measure.keyboards import Keyboard, get_layout
 from pixtok.patches import patchify
 from pixtok.render.config import RenderConfig, parse_color

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import UsageError
-from pixtok.io import check_unicode
+from pixtok.limits import check_unicode
 from pixtok.measure.distance import (
     TokenDistance,
     background_pixel,

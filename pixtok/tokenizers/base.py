@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.errors import UsageError
-from pixtok.io import check_unicode
+from pixtok.limits import check_unicode
 
 _CHUNK = 1 << 20
 #: Bytes past the expected position where `spans` still looks for a piece that did not match at once.
@@ -97,24 +96,14 @@ def char_spans(text: str, starts: Sequence[int], *, unit: str = "char") -> list[
 TEXT_METHODS = ("encode", "count", "pieces", "spans")
 
 
-def check_text_argument(text: object) -> None:
-    """Refuse what a tokenizer cannot take: anything but a str (`UsageError`: bytes, None, a
-    number, which the libraries would each refuse their own way or count), and a str that is not
-    valid Unicode (`InputError`, from `check_unicode`)."""
-    if not isinstance(text, str):
-        kind = "None" if text is None else type(text).__name__
-        raise UsageError(f"expected text (a str), not {kind}; decode bytes first (pixtok.io.decode_text)")
-    check_unicode(text)
-
-
 def _checking(method: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-    """`method` refusing text that is not valid Unicode before the library sees it."""
+    """`method` refusing what is not valid text (`check_unicode`) before the library sees it."""
     if getattr(method, "_checks_text", False):
         return method
 
     @functools.wraps(method)
     def checked(self: Any, text: str, *args: Any, **kwargs: Any) -> Any:
-        check_text_argument(text)
+        check_unicode(text)
         return method(self, text, *args, **kwargs)
 
     checked._checks_text = True  # type: ignore[attr-defined]
@@ -164,7 +153,6 @@ class Tokenizer(abc.ABC):
     def encode(self, text: str) -> list[int]:
         """The token ids of the whole text, exactly as the library produces them."""
 
-    @_checking
     def count(self, text: str) -> int:
         """How many tokens the text costs: always equal to `len(self.encode(text))`."""
         return len(self.encode(text))
@@ -222,7 +210,3 @@ class Tokenizer(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind} vocab_size={self.vocab_size}>"
-
-
-for _name in ("count", "spans"):  # the base class's own implementations check too
-    setattr(Tokenizer, _name, _checking(getattr(Tokenizer, _name)))
