@@ -26,7 +26,7 @@ from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
 from pixtok.patches import patchify
 from pixtok.render import Renderer, RenderResult
-from pixtok.render.config import RenderConfig
+from pixtok.render.config import RenderConfig, show
 from pixtok.tokenizers import Tokenizer, get_tokenizer
 
 #: The preset whose values `RenderConfig()` holds: every command's default set-up.
@@ -127,8 +127,7 @@ class CompareOptions:
             patch = int(patch)
             object.__setattr__(self, "patch", patch)
         if isinstance(patch, bool) or not isinstance(patch, int) or not 1 <= patch <= 1024:
-            shown = f"{patch!r}" if not isinstance(patch, int) or abs(patch) < 1 << 63 else "a larger number"
-            raise UsageError(f"--patch must be a whole number of pixels between 1 and 1024, got {shown}")
+            raise UsageError(f"--patch must be a whole number of pixels from 1 to 1024, got {show(patch)}")
         if not isinstance(self.density, (bool, np.bool_)):
             raise UsageError(f"density must be true or false, not {self.density!r}")
         object.__setattr__(self, "density", bool(self.density))
@@ -344,12 +343,12 @@ def _number_problem(value: Any, key: str) -> str | None:
 
 
 def _shown(value: Any) -> str:
+    """`show(value)`, a table or list named as such (a record's field holds one by mistake)."""
     if isinstance(value, Mapping):
         return "a table"
     if isinstance(value, list):
         return "a list"
-    text = repr(value) if not isinstance(value, int) or abs(value) < 1 << 63 else "a larger number"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return show(value, 40)
 
 
 #: The counts of a record's `density.total` that a total adds up.

@@ -239,9 +239,9 @@ def test_one_tokenizer_name_is_one_name() -> None:
 @pytest.mark.parametrize(
     ("options", "phrase"),
     [
-        ({"patch": "16"}, "--patch must be a whole number of pixels between 1 and 1024"),
-        ({"patch": None}, "--patch must be a whole number of pixels between 1 and 1024"),
-        ({"patch": 10**400}, "--patch must be a whole number of pixels between 1 and 1024"),
+        ({"patch": "16"}, "--patch must be a whole number of pixels from 1 to 1024"),
+        ({"patch": None}, "--patch must be a whole number of pixels from 1 to 1024"),
+        ({"patch": 10**400}, "--patch must be a whole number of pixels from 1 to 1024"),
         ({"render": {}}, "render must be a RenderConfig"),
         ({"tokenizers": [1]}, "tokenizers must be names"),
         ({"encoders": 5}, "encoders must be a name"),
