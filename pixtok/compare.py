@@ -471,9 +471,10 @@ def _pages_problem(part: Mapping[str, Any], key: str) -> str | None:
 def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict[str, Any]:
     """Totals over records: counts are added, ratios computed again from the sums.
 
-    A record without the counts a total adds (`record_problem`), or without a tokenizer or an
-    encoder the first record counts, is an InputError naming the record (from 1) and the field;
-    anything but an iterable of records (None, a str, a single record) is a UsageError.
+    Records that cannot be added (a count missing or not a number, a tokenizer or an encoder the
+    first record counts missing) are an InputError naming the first such record (from 1) and its
+    field, as `record_problem` finds it; anything but an iterable of records (None, a str, a
+    single record) is a UsageError.
     """
     if isinstance(records, (str, bytes, bytearray, Mapping)) or not isinstance(records, Iterable):
         what = "a single record" if isinstance(records, Mapping) else _shown(records)
@@ -481,12 +482,20 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
     records = [r for r in records if not (isinstance(r, Mapping) and "error" in r)]
     if not records:
         raise UsageError("nothing to summarise: no successful records")
-    for number, record in enumerate(records, 1):
-        problem = record_problem(record)
-        if problem is None and number > 1:
-            problem = missing_names(record, records[0])
-        if problem is not None:
-            raise InputError(f"cannot summarise record {number}: {problem}")
+    try:
+        return _summed(records, name)
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError, IndexError):
+        # Only now look for the record to blame: records pixtok made, and records files (checked
+        # where they are read), always sum, and a corpus run sums every record it measures.
+        for number, record in enumerate(records, 1):
+            problem = record_problem(record) or (missing_names(record, records[0]) if number > 1 else None)
+            if problem is not None:
+                raise InputError(f"cannot summarise record {number}: {problem}") from None
+        raise
+
+
+def _summed(records: list[Mapping[str, Any]], name: str) -> dict[str, Any]:
+    """The totals of `summarize`, over records that hold what it adds."""
     total: dict[str, Any] = {"input": name, "inputs": len(records)}
     for key in _ADDITIVE:
         total[key] = sum(int(r[key]) for r in records)
