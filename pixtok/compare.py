@@ -172,6 +172,10 @@ class Comparer:
         }
         self.encoders: dict[str, Encoder] = {name: get_encoder(name) for name in self.options.encoders}
         self.renderer = Renderer(self.options.render)
+        if self.options.ocr is not None:
+            from pixtok.measure.ocr import check_server
+
+            check_server(self.options.ocr.engine, self.options.ocr.server)
         #: The counts of the presets that count a page by its size alone, per list of page sizes.
         self._size_counts: dict[tuple[tuple[int, int], ...], dict[str, dict[str, Any]]] = {}
 

@@ -57,7 +57,7 @@ from pixtok.corpus.parallel import Worker
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import InputError, UsageError
 from pixtok.measure.legibility import error_rates, line_boxes, normalize
-from pixtok.measure.ocr import read_pages, resolve_engine
+from pixtok.measure.ocr import check_server, read_pages, resolve_engine
 from pixtok.measure.vlm import ServerOptions, usage_record
 from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig
@@ -348,6 +348,7 @@ class StudyTask:
         tokenizer = get_tokenizer(options.tokenizer)
         modes = [(name, get_encoder(name)) for name in options.modes]
         inputs = {name: model_input(encoder) for name, encoder in modes}
+        check_server(options.engine, options.server)
         fit = options.render.replace(layout="fit")
         renderers: dict[str, Renderer] = {}
 

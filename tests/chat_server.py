@@ -21,6 +21,7 @@ Behaviours for the retry tests: `script` is a list of canned answers (`(status, 
 before real ones; `stall` makes chat requests hang for that many seconds. Every request is logged
 (`requests`), and `max_in_flight` counts concurrent chat requests; with `barrier=n`, chat requests
 wait (up to 5 s) until n are in flight, which shows whether a client really sends n at once.
+With `query`, every request must carry that query string, as Azure OpenAI's `api-version`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Logged:
     path: str
     at: float
     authorization: str | None
+    query: str = ""
     status: int = 0
     body: dict[str, Any] | None = None
     image: Image.Image | None = None
@@ -99,6 +101,8 @@ class ChatServer:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     stall: float = 0.0
     barrier: int = 0
+    #: A query every request must carry (Azure OpenAI's `api-version=...`), None: any.
+    query: str | None = None
     requests: list[Logged] = field(default_factory=list)
     max_in_flight: int = 0
 
@@ -145,7 +149,8 @@ class ChatServer:
     # -- answering --
 
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        logged = Logged(method, handler.path, time.monotonic(), handler.headers.get("Authorization"))
+        path, _, query = handler.path.partition("?")
+        logged = Logged(method, path, time.monotonic(), handler.headers.get("Authorization"), query)
         with self._lock:
             self.requests.append(logged)
         length = int(handler.headers.get("Content-Length") or 0)
@@ -168,9 +173,11 @@ class ChatServer:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if self.api_key is not None and handler.headers.get("Authorization") != f"Bearer {self.api_key}":
             return 401, {}, _error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
-        if method == "GET" and handler.path == "/v1/models":
+        if self.query is not None and logged.query != self.query:
+            return 404, {}, _error(f"Resource not found: {handler.path}", "NotFoundError", 404)
+        if method == "GET" and logged.path == "/v1/models":
             return 200, {}, {"object": "list", "data": [{"id": m, "object": "model"} for m in self.models]}
-        if method != "POST" or handler.path != "/v1/chat/completions":
+        if method != "POST" or logged.path != "/v1/chat/completions":
             return 404, {}, _error(f"Not Found: {method} {handler.path}", "NotFoundError", 404)
         with self._lock:
             self._in_flight += 1

@@ -436,6 +436,14 @@ def get_ocr_engine(name: str = "auto", server: ServerOptions | None = None) -> O
     return _local_engine(key, name)
 
 
+def check_server(name: str, server: ServerOptions | None) -> None:
+    """For the `openai` engine, build it now: it asks the server for its models, so a server
+    that cannot be reached, refuses the key or does not serve the model stops a corpus run
+    before its first text, rather than failing every text alike."""
+    if server is not None and (name or "").strip().lower() == "openai":
+        get_ocr_engine("openai", server)
+
+
 @functools.cache
 def _local_engine(key: str, name: str) -> OcrEngine:
     if key == "auto":

@@ -10,7 +10,9 @@ Made for real servers:
 
 - at most `concurrency` requests in flight (one `httpx.Client` with as many connections, and a
   thread per request);
-- a timeout per request; retries on 429, 5xx, timeouts and dropped connections, waiting
+- a deadline per request (`timeout` covers connecting, sending and the whole answer, so a
+  server that drips its answer a byte at a time is cut off too), and a cap on the size of an
+  answer; retries on 429, 5xx, timeouts and dropped connections, waiting
   `Retry-After` when the server sends one (up to `MAX_RETRY_AFTER`), otherwise exponential
   backoff with jitter (`BACKOFF_BASE` · 2^attempt, capped at `BACKOFF_CAP`, half of it random);
 - before the first page, `GET {base}/models` checks that the server is there, takes the key and
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -39,7 +42,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import numpy as np
 
@@ -62,6 +65,17 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 #: Statuses worth another try: rate limits, timeouts and server-side failures.
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+#: The longest URL taken: what common servers and proxies accept in a request line (8 KiB).
+MAX_URL_CHARS = 8192
+#: Bytes an answer may take: a megabyte for the JSON around the text, and 256 bytes a token of
+#: the longest answer asked for (a token of JSON-escaped text is rarely more than 30).
+ANSWER_BASE_BYTES = 1 << 20
+ANSWER_BYTES_PER_TOKEN = 256
+#: Bytes read of an error answer (its message is cut to 200 characters) and of the model list.
+ERROR_BYTES = 64 << 10
+MODELS_BYTES = 16 << 20
+#: How often a request waiting on the server looks whether its batch was given up (seconds).
+STOP_POLL = 0.25
 
 
 # -- options --------------------------------------------------------------------------------------
@@ -97,16 +111,8 @@ class ServerOptions:
     cache_dir: str | None = None
 
     def __post_init__(self) -> None:
-        try:
-            parts = urlsplit(self.url.strip())
-            hostname, _ = parts.hostname, parts.port
-        except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
-            hostname = None
-        if hostname is None or parts.scheme not in ("http", "https"):
-            raise UsageError(
-                f"--ocr-url must be an http(s) URL such as http://localhost:8000/v1, not {self.url!r}"
-            )
-        object.__setattr__(self, "url", self.url.strip().rstrip("/"))
+        _check_types(self)
+        object.__setattr__(self, "url", _checked_url(self.url))
         if not self.model.strip():
             raise UsageError("--ocr-model must name the model the server serves")
         if self.prompt is not None and not self.prompt.strip():
@@ -133,16 +139,65 @@ class ServerOptions:
         }
 
 
+#: The type each option takes (an int where a count is meant: 2.5 requests cannot be in flight).
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "url": (str,),
+    "model": (str,),
+    "prompt": (str, type(None)),
+    "api_key_env": (str,),
+    "concurrency": (int,),
+    "timeout": (int, float),
+    "retries": (int,),
+    "max_tokens": (int,),
+    "encoder": (str, type(None)),
+    "cache": (bool,),
+    "cache_dir": (str, os.PathLike, type(None)),
+}
+
+
+def _check_types(options: ServerOptions) -> None:
+    for name, types in _OPTION_TYPES.items():
+        value = getattr(options, name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            raise UsageError(f"ServerOptions.{name} must be {wanted}, not {type(value).__name__}")
+
+
+def _checked_url(url: str) -> str:
+    """The base URL requests are made from (no fragment, no slash ending the path; a query is
+    kept and sent with every request), or a UsageError for one no request could be sent to."""
+    wrong = UsageError(f"--ocr-url must be an http(s) URL such as http://localhost:8000/v1, not {url!r}")
+    text = url.strip()
+    if len(text) > MAX_URL_CHARS:
+        raise UsageError(f"--ocr-url is {len(text):,} characters long; at most {MAX_URL_CHARS:,} are taken")
+    if any(not char.isprintable() or char.isspace() for char in text):
+        raise wrong
+    try:
+        parts = urlsplit(text)
+        hostname, _ = parts.hostname, parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        raise wrong from None
+    if hostname is None or parts.scheme.lower() not in ("http", "https"):
+        raise wrong
+    if ":" not in hostname:  # a name, not an IPv6 address: labels of 1-63 characters
+        try:
+            hostname.encode("idna")
+        except UnicodeError:
+            raise wrong from None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
 def redact(url: str) -> str:
-    """`url` without user and password, fit for reports and messages."""
+    """`url` without user, password and query (a query may carry a key), fit for reports and
+    messages."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    if parts.username is None and parts.password is None and not parts.query:
         return url
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 # -- usage beside pixtok's counts ------------------------------------------------------------------
@@ -222,7 +277,7 @@ class AnswerCache:
         """The entry for `key`, or None when there is none or it cannot be read (then it is rewritten)."""
         try:
             entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("text"), str):
             return None
@@ -243,27 +298,48 @@ class AnswerCache:
 # -- the engine -----------------------------------------------------------------------------------
 
 
+def _printable(text: str) -> str:
+    """`text` fit for one line of a terminal: whitespace runs become one space, and other
+    characters that are not printable (escape sequences a server sends) become `?`."""
+    return "".join(char if char.isprintable() else "?" for char in " ".join(text.split()))
+
+
+def _valid_unicode(text: str) -> str:
+    """`text` with every lone surrogate (JSON can escape one: `"\\ud800"`) as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(body: bytes) -> Any:
+    """The JSON value of an answer's body (UTF-8, -16 or -32), or None when it holds none
+    (nesting deeper than Python's parser goes counts as none)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _reason(exc: BaseException) -> str:
     """`[Errno 111] Connection refused` → `connection refused`."""
     text = str(exc) or type(exc).__name__
     text = re.sub(r"^\[Errno -?\d+\]\s*", "", text.splitlines()[0])
-    return text[:1].lower() + text[1:]
+    return _printable(text[:1].lower() + text[1:])[:200]
 
 
-def _error_message(response: Any) -> str:
-    """The one-line message of an error answer (OpenAI's `{"error": {"message": ...}}` and others)."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+def _error_message(response: Any, body: bytes) -> str:
+    """The one-line message of an error answer (OpenAI's `{"error": {"message": ...}}` and
+    others), from the first `ERROR_BYTES` of its body."""
+    data = _json(body)
     message: Any = None
     if isinstance(data, dict):
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else error
         message = message or data.get("message") or data.get("detail")
     if not message:
-        message = response.text or response.reason_phrase
-    return " ".join(str(message).split())[:200]
+        message = body.decode(response.encoding or "utf-8", "replace") or response.reason_phrase
+    return _printable(str(message)[:1000])[:200]
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -275,13 +351,115 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         try:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
+    if not math.isfinite(seconds):
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _label(value: Any, longest: int) -> str | None:
+    """A short name a server gives (a model id, a finish reason), or None for anything else."""
+    if isinstance(value, str) and value and len(value) <= longest and value.isprintable():
+        return value
+    return None
+
+
+class _Requests(threading.local):
+    """What the request a thread is making may take: its deadline (`time.monotonic()`), and the
+    event that says its batch was given up. The connections' reads and writes ask it."""
+
+    deadline = math.inf
+    stop: threading.Event | None = None
+
+    def left(self, timeout: float | None, expired: type[Exception]) -> float:
+        """Seconds the next read or write may wait (the connection's own `timeout`, or less),
+        or `expired` raised when the deadline has passed or the batch was given up."""
+        left = self.deadline - time.monotonic()
+        if timeout is not None:
+            left = min(left, timeout)
+        if left <= 0 or (self.stop is not None and self.stop.is_set()):
+            raise expired("the request's deadline passed")
+        return left
+
+
+def _transport(httpx: Any, limits: Any, requests: _Requests) -> Any:
+    """httpx's transport over a connection pool whose connections keep `requests`' deadlines.
+
+    httpx's timeouts bound each connect, write and read, not a whole request: a server that
+    sends a byte every few seconds never trips them. Here every read waits at most what is left
+    of its thread's deadline, and no more than `STOP_POLL` at a time, so a request whose batch
+    was given up ends within that. The pool is httpcore's, given these connections through its
+    `network_backend` hook; httpx's `HTTPTransport` maps requests and errors as it always does.
+    """
+    import httpcore
+
+    class Stream(httpcore.NetworkStream):
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            while True:
+                left = requests.left(timeout, httpcore.ReadTimeout)
+                try:
+                    return self._inner.read(max_bytes, min(left, STOP_POLL))
+                except httpcore.ReadTimeout:
+                    if left <= STOP_POLL:
+                        raise
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self._inner.write(buffer, requests.left(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self._inner.close()
+
+        def start_tls(
+            self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+        ) -> Any:
+            left = requests.left(timeout, httpcore.ConnectTimeout)
+            return Stream(self._inner.start_tls(ssl_context, server_hostname, left))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self._inner.get_extra_info(info)
+
+    class Backend(httpcore.NetworkBackend):
+        def __init__(self) -> None:
+            self._inner = httpcore.SyncBackend()
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> Any:
+            left = requests.left(timeout, httpcore.ConnectTimeout)
+            return Stream(self._inner.connect_tcp(host, port, left, local_address, socket_options))
+
+        def connect_unix_socket(
+            self, path: str, timeout: float | None = None, socket_options: Any = None
+        ) -> Any:
+            left = requests.left(timeout, httpcore.ConnectTimeout)
+            return Stream(self._inner.connect_unix_socket(path, left, socket_options))
+
+        def sleep(self, seconds: float) -> None:
+            self._inner.sleep(seconds)
+
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    # The one private name used: the pool HTTPTransport sends through (httpx 0.27 and 0.28).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=Backend(),
+    )
+    return transport
 
 
 class OpenAIEngine:
@@ -322,20 +500,31 @@ class OpenAIEngine:
         self._cache = None
         if options.cache:
             self._cache = AnswerCache(options.cache_dir or default_cache_dir())
+        parts = urlsplit(options.url)
+        base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + "/"
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        self._client = httpx.Client(
-            base_url=options.url + "/",
-            headers=headers,
-            timeout=httpx.Timeout(options.timeout),
-            limits=httpx.Limits(
-                max_connections=options.concurrency, max_keepalive_connections=options.concurrency
-            ),
-            trust_env=False,
+        limits = httpx.Limits(
+            max_connections=options.concurrency, max_keepalive_connections=options.concurrency
         )
+        self._requests = _Requests()
+        try:
+            self._client = httpx.Client(
+                base_url=base,
+                params=parse_qsl(parts.query, keep_blank_values=True),  # ?api-version=..., on every request
+                headers=headers,
+                timeout=httpx.Timeout(options.timeout),
+                transport=_transport(httpx, limits, self._requests),
+                trust_env=False,
+            )
+            self._client.build_request("GET", "models")
+        except (httpx.InvalidURL, ValueError):  # a host name IDNA refuses (`xn--`, say)
+            raise UsageError(
+                f"--ocr-url must be an http(s) URL such as http://localhost:8000/v1, not {self.url!r}"
+            ) from None
         self._random = random.Random()
         self._random_lock = threading.Lock()
-        #: Set when a batch of pages stops early: pending retries give up instead of waiting.
-        self._stop = threading.Event()
+        #: The bytes a chat answer may take.
+        self.answer_bytes = ANSWER_BASE_BYTES + ANSWER_BYTES_PER_TOKEN * options.max_tokens
         self.served_model = options.model
         self._check_server()
 
@@ -376,20 +565,21 @@ class OpenAIEngine:
         total = len(pages)
         if total == 0:
             return []
+        #: Set when the batch stops early: its requests in flight end and its retries give up.
+        stop = threading.Event()
         workers = min(self.options.concurrency, total)
         if workers == 1:
             readings = []
             for index, page in enumerate(pages):
-                readings.append(self._read_one(page))
+                readings.append(self._read_one(page, stop))
                 if progress is not None:
                     progress(index + 1, total)
             return readings
-        self._stop.clear()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixtok-ocr")
         futures: list[Future[PageReading]] = []
         finished = False
         try:
-            futures = [pool.submit(self._read_one, page) for page in pages]
+            futures = [pool.submit(self._read_one, page, stop) for page in pages]
             for done, future in enumerate(as_completed(futures), start=1):
                 future.result()
                 if progress is not None:
@@ -397,8 +587,8 @@ class OpenAIEngine:
             finished = True
             return [future.result() for future in futures]
         finally:
-            if not finished:  # a page failed, or Ctrl-C: the others stop retrying
-                self._stop.set()
+            if not finished:  # a page failed, or Ctrl-C: the others end within STOP_POLL
+                stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _cache_key(self, page_sha256: str) -> tuple[str, dict[str, Any]]:
@@ -413,12 +603,12 @@ class OpenAIEngine:
         key = hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return key, identity
 
-    def _read_one(self, page: np.ndarray) -> PageReading:
+    def _read_one(self, page: np.ndarray, stop: threading.Event) -> PageReading:
         png = png_bytes(page)
         key, identity = self._cache_key(hashlib.sha256(png).hexdigest())
         entry = self._cache.get(key) if self._cache is not None else None
         if entry is None:
-            answer = self._post(self._request(png))
+            answer = self._post(self._request(png), stop)
             entry = {**identity, **answer}
             if self._cache is not None:
                 self._cache.put(key, entry)
@@ -454,7 +644,25 @@ class OpenAIEngine:
         with self._random_lock:
             return ceiling / 2 + self._random.uniform(0, ceiling / 2)
 
-    def _post(self, body: bytes) -> dict[str, Any]:
+    def _send(
+        self, method: str, path: str, cap: int, stop: threading.Event | None = None, **kwargs: Any
+    ) -> tuple[Any, bytes | None]:
+        """One request, within `timeout` from connecting to the last byte of its answer: the
+        response and its body, or None for a body longer than `cap` bytes (no more is read)."""
+        requests = self._requests
+        requests.deadline, requests.stop = time.monotonic() + self.options.timeout, stop
+        try:
+            with self._client.stream(method, path, **kwargs) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > cap:
+                        return response, None
+                return response, bytes(body)
+        finally:
+            requests.deadline, requests.stop = math.inf, None
+
+    def _post(self, body: bytes, stop: threading.Event) -> dict[str, Any]:
         """POST a chat completion, retrying what is worth retrying; the answer's text and usage."""
         httpx = self._httpx
         tries = self.options.retries + 1
@@ -462,47 +670,64 @@ class OpenAIEngine:
         for attempt in range(tries):
             retry_after = None
             try:
-                response = self._client.post(
-                    "chat/completions", content=body, headers={"Content-Type": "application/json"}
-                )
+                response, answer = self._send(
+                    "POST", "chat/completions", self.answer_bytes, stop,
+                    content=body, headers={"Content-Type": "application/json"},
+                )  # fmt: skip
             except httpx.TimeoutException:
                 failure = f"{self.url} did not answer within {self.options.timeout:g} s"
             except httpx.TransportError as exc:
                 failure = f"cannot reach {self.url}: {_reason(exc)}"
             else:
                 if response.status_code == 200:
-                    return self._answer(response)
+                    if answer is None:
+                        raise ServerError(f"{self.url} answered more than {self.answer_bytes:,} bytes")
+                    return self._answer(answer)
+                message = _error_message(response, (answer or b"")[:ERROR_BYTES])
                 if response.status_code not in RETRY_STATUSES and response.status_code < 500:
-                    raise self._refusal(response)
-                failure = f"{self.url} answered {response.status_code}: {_error_message(response)}"
+                    raise self._refusal(response.status_code, message)
+                failure = f"{self.url} answered {response.status_code}: {message}"
                 retry_after = _retry_after(response.headers.get("retry-after"))
-            if attempt + 1 < tries and self._stop.wait(self._wait(attempt, retry_after)):
+            if attempt + 1 < tries and stop.wait(self._wait(attempt, retry_after)):
                 tries = attempt + 1  # the batch was given up: no more tries
                 break
         raise ServerError(f"{failure} ({tries} {'try' if tries == 1 else 'tries'})")
 
-    def _answer(self, response: Any) -> dict[str, Any]:
-        try:
-            data = response.json()
-            choice = data["choices"][0]
-            message = choice.get("message") or {}
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-            raise ServerError(f"{self.url} answered with something that is not a chat completion") from None
-        content = message.get("content") if isinstance(message, dict) else None
+    def _answer(self, body: bytes) -> dict[str, Any]:
+        """The text, usage and finish reason of a chat completion's first choice. Its content is
+        a string, a list of parts whose text parts are strings, or null: a model that spent its
+        tokens elsewhere (reasoning, say) answers nothing, which reads as an empty page."""
+        data = _json(body)
+        choices = data.get("choices") if isinstance(data, dict) else None
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(data, dict) or not isinstance(choice, dict) or not isinstance(message, dict):
+            raise self._not_a_completion()
+        content = message.get("content")
         if isinstance(content, list):  # some servers answer in parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            texts = [
+                p.get("text") for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
+            ]
+            if not all(isinstance(text, str) for text in texts):
+                raise self._not_a_completion()
+            content = "".join(texts)
+        if content is not None and not isinstance(content, str):
+            raise self._not_a_completion()
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        if isinstance(data.get("model"), str) and data["model"]:
-            self.served_model = data["model"]
+        served = _label(data.get("model"), 256)
+        if served is not None:
+            self.served_model = served
         return {
-            "text": content if isinstance(content, str) else "",
+            "text": _valid_unicode(content or ""),
             "prompt_tokens": _count(usage.get("prompt_tokens")),
             "completion_tokens": _count(usage.get("completion_tokens")),
-            "finish_reason": choice.get("finish_reason") if isinstance(choice, dict) else None,
+            "finish_reason": _label(choice.get("finish_reason"), 64),
         }
 
-    def _refusal(self, response: Any) -> Exception:
-        status, message = response.status_code, _error_message(response)
+    def _not_a_completion(self) -> ServerError:
+        return ServerError(f"{self.url} answered with something that is not a chat completion")
+
+    def _refusal(self, status: int, message: str) -> Exception:
         if status in (401, 403):
             where = (
                 f"the key comes from ${self.options.api_key_env}"
@@ -521,22 +746,24 @@ class OpenAIEngine:
         """GET /models: the server is there, takes the key and serves the model (when it lists models)."""
         httpx = self._httpx
         try:
-            response = self._client.get("models")
+            response, body = self._send("GET", "models", MODELS_BYTES)
         except httpx.TimeoutException:
             raise ServerError(f"{self.url} did not answer within {self.options.timeout:g} s") from None
         except httpx.TransportError as exc:
             raise ServerError(f"cannot reach {self.url}: {_reason(exc)}") from None
         if response.status_code in (401, 403):
-            raise self._refusal(response)
-        if response.status_code != 200:
-            return  # not every server lists its models; the first page will tell
-        try:
-            listed = [m["id"] for m in response.json()["data"] if isinstance(m, dict) and "id" in m]
-        except (ValueError, KeyError, TypeError):
+            raise self._refusal(response.status_code, _error_message(response, (body or b"")[:ERROR_BYTES]))
+        if response.status_code != 200 or body is None:
+            return  # not every server lists its models (or not in so many bytes): the first page tells
+        data = _json(body)
+        models = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(models, list):
             return
+        listed = [m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
         if listed and self.options.model not in listed:
-            shown = ", ".join(listed[:10]) + (" ..." if len(listed) > 10 else "")
-            raise UsageError(f"{self.url} does not serve {self.options.model!r}; it serves: {shown}")
+            shown = ", ".join(_printable(name)[:100] for name in listed[:10])
+            more = " ..." if len(listed) > 10 else ""
+            raise UsageError(f"{self.url} does not serve {self.options.model!r}; it serves: {shown}{more}")
 
     def close(self) -> None:
         self._client.close()
