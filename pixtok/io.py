@@ -95,6 +95,16 @@ def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") ->
     return text
 
 
+def user_path(text: str | os.PathLike[str]) -> Path:
+    """A path the user wrote, `~` and `~user` expanded; a UsageError where there is no such
+    home folder (an unknown user, or no HOME)."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        home = str(text).split("/", 1)[0]
+        raise UsageError(f"{shorten(str(text))}: there is no home folder {home} to expand") from None
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Read a file, or standard input for '-', with errors that say what went wrong.
 

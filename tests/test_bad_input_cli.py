@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -240,38 +241,57 @@ def test_report_file_with_stdout_on_a_full_disk_is_not_written(tmp_path: Path) -
     assert files_in(tmp_path) == set()
 
 
-def test_a_refused_resume_leaves_no_journal(run_cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [
+        ('{"input": 5}', "saved record 1 is 5 but the input has 'text'; the input changed"),
+        ("[1, 2]", "saved record 1 is list, not a record (a JSON object)"),
+        ('"text"', "saved record 1 is str, not a record (a JSON object)"),
+        ("null", "saved record 1 is NoneType, not a record (a JSON object)"),
+        ('{"chars": 2}', "saved record 1 has no 'input'"),
+    ],
+    ids=["other-input", "list", "str", "null", "no-input"],
+)
+def test_a_refused_resume_leaves_no_journal(run_cli, saved, said, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('{"input": 5}\n', encoding="utf-8")
-    result = run_cli("compare", "hi", "--resume", "-o", out, "-q", "--engine", "serial", cwd=tmp_path)
-    assert "the input changed" in one_line_error(result, 2)
-    assert files_in(tmp_path) == {"out.jsonl"}
-    assert out.read_text(encoding="utf-8") == '{"input": 5}\n'
+    out.write_text(saved + "\n", encoding="utf-8")
+    for _ in range(2):  # refused alike again: nothing of the first refusal is left to trip on
+        result = run_cli("compare", "hi", "--resume", "-o", out, "-q", "--engine", "serial", cwd=tmp_path)
+        assert one_line_error(result, 2) == (
+            f"pixtok: error: {out}: {said}, so run without --resume to start over"
+        )
+        assert files_in(tmp_path) == {"out.jsonl"}
+        assert out.read_text(encoding="utf-8") == saved + "\n"
 
 
-#: Renders into x.npz and is sent SIGTERM by itself halfway through writing it (a new process, so
-#: that the signal cannot reach the test runner whatever pixtok does with it).
-TERMINATED_MIDWAY = """
+#: Renders into x.npz and is sent a signal (SIGNAL) by itself halfway through writing it (a new
+#: process, so that the signal cannot reach the test runner whatever pixtok does with it).
+STOPPED_MIDWAY = """
 import signal
 import pixtok.output_files
 real = pixtok.output_files.write_npz
-def terminated_midway(stream, result):
+def stopped_midway(stream, result):
     stream.write(b"PK half an archive")
-    signal.raise_signal(signal.SIGTERM)
+    signal.raise_signal(signal.SIGNAL)
     real(stream, result)  # not reached: the handler raises at once
-pixtok.output_files.write_npz = terminated_midway
+pixtok.output_files.write_npz = stopped_midway
 from pixtok.cli import main
 main(["render", "hello", "-o", "x.npz"])
 """
 
 
-def test_sigterm_during_a_write_cleans_up_as_ctrl_c_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGHUP", 129, "hung up")]
+)
+def test_a_stop_signal_during_a_write_cleans_up_as_ctrl_c_does(name, code, said, tmp_path: Path) -> None:
+    """SIGTERM (`kill`, a scheduler) and SIGHUP (a terminal closed under the run)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    script = STOPPED_MIDWAY.replace("SIGNAL", name)
     done = subprocess.run(
-        [sys.executable, "-c", TERMINATED_MIDWAY], capture_output=True, cwd=tmp_path, env=env, timeout=300
+        [sys.executable, "-c", script], capture_output=True, cwd=tmp_path, env=env, timeout=300
     )
-    assert done.returncode == 143, (done.returncode, done.stderr.decode())
-    assert done.stderr.decode().splitlines() == ["pixtok: terminated"]
+    assert done.returncode == code, (done.returncode, done.stderr.decode())
+    assert done.stderr.decode().splitlines() == [f"pixtok: {said}"]
     assert files_in(tmp_path) == set()  # neither x.npz nor .x.npz.lock nor a .part
 
 
@@ -513,3 +533,75 @@ def test_the_image_pixels_limit_says_an_image() -> None:
         limits.check_image_pixels(20, 20, "x.png")
     with limits.using(image_pixels=100), pytest.raises(InputError, match=r"^x: a patch array of 400 "):
         limits.check_image_pixels(20, 20, "x", "patch array")
+
+
+@pytest.mark.parametrize("columns", ["0", "5", "-1", "abc"])
+def test_a_terminal_width_too_narrow_to_use_is_set_aside(run_cli, columns) -> None:
+    """COLUMNS=0 once gave an empty help and no table; numbers were cut across lines at 5."""
+    result = run_cli("render", "--help", env={"COLUMNS": columns}, fresh_process=True)
+    assert result.exit_code == 0, result.stderr
+    assert "Usage: pixtok render" in result.stdout and "--preset" in result.stdout
+    assert len(max(result.stdout.splitlines(), key=len)) >= 40
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code"),
+    [
+        (["tokens", "hi", "-t", "spm:~nosuchuser/x.model"], {}, 2),
+        (["compare", "hi", "-q"], {"PIXTOK_ENCODERS": "~nosuchuser/x.toml"}, 2),
+        (["render", "hi", "--font", "~nosuchuser/x.ttf", "-o", "x.png"], {}, 1),
+    ],
+    ids=["tokenizer", "encoders", "font"],
+)
+def test_a_home_folder_of_no_user_is_one_line(run_cli, args, env, code, tmp_path: Path) -> None:
+    # $PIXTOK_ENCODERS is read once per process: a process of its own
+    result = run_cli(*args, env=env, cwd=tmp_path, fresh_process=bool(env))
+    assert one_line_error(result, code).endswith("there is no home folder ~nosuchuser to expand")
+    assert files_in(tmp_path) == set()
+
+
+def test_a_link_loop_in_a_folder_is_one_failed_record(run_cli, tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("hello world", encoding="utf-8")
+    (folder / "l1.txt").symlink_to("l2.txt")
+    (folder / "l2.txt").symlink_to("l1.txt")
+    result = run_cli("tokens", folder, "--jsonl", cwd=tmp_path)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["input"] for r in records] == [f"{folder}/a.txt", f"{folder}/l1.txt", f"{folder}/l2.txt"]
+    assert records[0]["chars"] == 11
+    assert records[1]["error"] == records[2]["error"] == "cannot read (Too many levels of symbolic links)"
+    assert one_line_error(result, 1).startswith("pixtok: error: 2 of 3 records failed")
+
+
+#: Runs a command as root without the capabilities that let root read what it may not (so
+#: permissions apply as to any user): util-linux's setpriv.
+WITHOUT_OVERRIDES = [
+    "setpriv",
+    "--bounding-set=-dac_override,-dac_read_search,-fowner",
+    "--inh-caps=-dac_override,-dac_read_search,-fowner",
+]
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux's setpriv")
+def test_an_unreadable_folder_in_a_walk_is_one_failed_record(tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("hello world", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("hidden", encoding="utf-8")
+    (folder / "sub").chmod(0)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        command = [*WITHOUT_OVERRIDES, sys.executable, "-m", "pixtok", "tokens", str(folder), "--jsonl"]
+        done = subprocess.run(command, capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    finally:
+        (folder / "sub").chmod(0o755)
+    records = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert done.returncode == 1, done.stderr.decode()
+    assert records == [
+        {"input": f"{folder}/a.txt", "chars": 11, "bytes": 11, "tokens": records[0]["tokens"]},
+        {"input": f"{folder}/sub", "error": "cannot read (Permission denied)"},
+    ]
+    assert done.stderr.decode().splitlines() == [
+        f"pixtok: error: 1 of 2 records failed (first: {folder}/sub: cannot read (Permission denied))"
+    ]

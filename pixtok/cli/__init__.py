@@ -2,10 +2,10 @@
 
 Each command lives in its own module and registers itself on `app`; `main` turns library
 errors into one line on stderr and an exit code (2 for usage, 1 for data, 130 for Ctrl-C, 143
-for SIGTERM), never a traceback: operating-system errors (a full disk, standard output on
-/dev/full) and running out of memory get one line too. SIGTERM (`kill`, `timeout`, a job
-scheduler) stops a run as Ctrl-C does: temporary files and locks are removed, a corpus run's
-journal is kept for --resume.
+for SIGTERM, 129 for SIGHUP), never a traceback: operating-system errors (a full disk, standard
+output on /dev/full) and running out of memory get one line too. SIGTERM (`kill`, `timeout`, a
+job scheduler) and SIGHUP (a terminal closed under the run) stop a run as Ctrl-C does:
+temporary files and locks are removed, a corpus run's journal is kept for --resume.
 """
 
 from __future__ import annotations
@@ -72,12 +72,17 @@ def _register_commands() -> None:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is as Ctrl-C's KeyboardInterrupt is, so that the same
-    clean-up runs (every `finally`: staged parts, locks, worker processes)."""
+    """SIGTERM or SIGHUP, raised where the program is as Ctrl-C's KeyboardInterrupt is, so that
+    the same clean-up runs (every `finally`: staged parts, locks, worker processes)."""
 
 
 #: The signal that stopped the run, for its message and exit code (set by `_on_sigterm`).
 _stopped_by: list[int] = []
+#: Signals that stop a run as Ctrl-C does: `kill` and job schedulers (SIGTERM), and a terminal
+#: closed under the run (SIGHUP, where the system has it), with what the message says of each.
+_STOP_SIGNALS: dict[int, str] = {signal.SIGTERM: "terminated"}
+if hasattr(signal, "SIGHUP"):
+    _STOP_SIGNALS[signal.SIGHUP] = "hung up"
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -87,22 +92,23 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Handle SIGTERM as Ctrl-C for the block (main thread only; one ignored by whoever started
-    pixtok stays ignored), and put the earlier handler back afterwards."""
+    """Handle SIGTERM and SIGHUP as Ctrl-C for the block (main thread only; one ignored by
+    whoever started pixtok, as `nohup` ignores SIGHUP, stays ignored), and put the earlier
+    handlers back afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous == signal.SIG_IGN or previous is None:
-        yield
-        return
+    previous = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
+    taken = [n for n, handler in previous.items() if handler != signal.SIG_IGN and handler is not None]
     _stopped_by.clear()
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    for number in taken:
+        signal.signal(number, _on_sigterm)
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGTERM) is _on_sigterm:  # not once a SIGTERM is being acted on
-            signal.signal(signal.SIGTERM, previous)
+        for number in taken:
+            if signal.getsignal(number) is _on_sigterm:  # not once a signal is being acted on
+                signal.signal(number, previous[number])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,9 +117,27 @@ def main(argv: list[str] | None = None) -> None:
         _main(argv)
 
 
+#: The narrowest COLUMNS taken: help, tables and progress bars need room for a number and its
+#: name; a narrower (or unreadable) value is set aside, and the terminal's own width used.
+MIN_COLUMNS = 20
+
+
+def _set_aside_unusable_columns() -> None:
+    value = os.environ.get("COLUMNS")
+    if value is None:
+        return
+    try:
+        usable = int(value) >= MIN_COLUMNS
+    except ValueError:
+        usable = False
+    if not usable:
+        del os.environ["COLUMNS"]
+
+
 def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _check_standard_streams()
+    _set_aside_unusable_columns()
     for stream in (sys.stdout, sys.stderr):
         # Text that is not valid Unicode (a lone surrogate) is written as a \\uXXXX escape, which
         # is also how JSON spells it, instead of failing the write.
@@ -184,12 +208,12 @@ def _fail(message: str, code: int) -> None:
 
 def _interrupted(args: list[str]) -> None:
     _ignore_further_interrupts()
-    terminated = signal.SIGTERM in _stopped_by
+    stopped_by = _stopped_by[0] if _stopped_by else signal.SIGINT
     hint = "; run the same command with --resume to continue" if _resumable(args) else ""
-    sys.stderr.write(f"pixtok: {'terminated' if terminated else 'interrupted'}{hint}\n")
+    sys.stderr.write(f"pixtok: {_STOP_SIGNALS.get(stopped_by, 'interrupted')}{hint}\n")
     sys.stderr.flush()
     _stdout_writable()
-    sys.exit(128 + signal.SIGTERM if terminated else 130)
+    sys.exit(128 + int(stopped_by))
 
 
 def _ignore_further_interrupts() -> None:
@@ -200,8 +224,9 @@ def _ignore_further_interrupts() -> None:
     handler; ignored, the exit finishes its clean-up and the code stays 130 (143)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for number in _STOP_SIGNALS:
+            if signal.getsignal(number) is _on_sigterm:
+                signal.signal(number, signal.SIG_IGN)
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

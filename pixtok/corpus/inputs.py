@@ -167,11 +167,13 @@ def expand_inputs(inputs: Sequence[Input]) -> list[str | TextInput]:
 
 @dataclass(frozen=True)
 class _Source:
-    """One thing to read: a path (`scanned` when a folder walk found it), or a given text."""
+    """One thing to read: a path (`scanned` when a folder walk found it), or a given text;
+    `error` says why a path a folder walk met cannot be read (it is then a failed record)."""
 
     path: str
     scanned: bool = False
     text: TextInput | None = None
+    error: str | None = None
 
 
 def _expand(inputs: Sequence[Input]) -> list[_Source]:
@@ -201,29 +203,41 @@ def _expand(inputs: Sequence[Input]) -> list[_Source]:
 def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[_Source]:
     """Files under `folder`, recursively and sorted; a Hugging Face dataset folder is one entry.
 
-    A folder reached twice (through a symbolic link that loops back) is walked once.
+    A folder reached twice (through a symbolic link that loops back) is walked once. The folder
+    given must be readable; below it, a folder that cannot be read or a link that leads nowhere
+    it can follow (a loop) is one failed record, and the walk goes on.
     """
+    top = seen is None
     seen = set() if seen is None else seen
     try:
         info = folder.stat()
-    except OSError as exc:
-        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
-    if (info.st_dev, info.st_ino) in seen:
-        return []
-    seen.add((info.st_dev, info.st_ino))
-    if _is_hf_dataset(folder):
-        return [_Source(str(folder))]
-    found: list[_Source] = []
-    try:
+        if (info.st_dev, info.st_ino) in seen:
+            return []
+        seen.add((info.st_dev, info.st_ino))
+        if _is_hf_dataset(folder):
+            return [_Source(str(folder))]
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        raise InputError(f"{printable(str(folder))}: cannot read ({exc.strerror or exc})") from None
+        reason = f"cannot read ({exc.strerror or exc})"
+        if top:
+            raise InputError(f"{printable(str(folder))}: {reason}") from None
+        return [_Source(os.path.normpath(folder), scanned=True, error=reason)]
+    found: list[_Source] = []
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError as exc:  # a symbolic link loop, say
+            found.append(
+                _Source(
+                    os.path.normpath(entry.path), scanned=True, error=f"cannot read ({exc.strerror or exc})"
+                )
+            )
+            continue
+        if is_dir:
             found.extend(_walk(Path(entry.path), seen))
-        elif entry.is_file():
+        elif is_file:
             found.append(_Source(os.path.normpath(entry.path), scanned=True))
     return found
 
@@ -250,6 +264,9 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
         yield Record(source.text.name, source.text.text, {}, source.text.name)
         return
     path = source.path
+    if source.error is not None:
+        yield _failed(path, path, source.error)
+        return
     if path == STDIN:
         stdin = stdin_buffer()  # a closed stdin fails the run, as it does every reader of '-'
         if options.stdin_jsonl:

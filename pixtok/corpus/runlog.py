@@ -152,15 +152,21 @@ class RunLog:
         stream = iter(records)
         for index, saved in enumerate(self.done()):
             record = next(stream, None)
-            saved_id = saved.get(self.id_key)
-            if record is None or record.id != saved_id:
+            problem = None
+            if not isinstance(saved, dict):
+                problem = f"is {type(saved).__name__}, not a record (a JSON object)"
+            elif self.id_key not in saved:
+                problem = f"has no {self.id_key!r}"
+            elif record is None or record.id != saved[self.id_key]:
+                found = "the input ends there" if record is None else f"the input has {record.id!r}"
+                problem = f"is {saved[self.id_key]!r} but {found}; the input changed"
+            if problem is not None:
                 # A journal copied from the output for this resume holds nothing the output does
                 # not: `close` removes it, so a refused resume leaves the folder as it found it.
                 self._refused = self._copied
-                found = "the input ends there" if record is None else f"the input has {record.id!r}"
                 raise UsageError(
-                    f"{self.target.name}: saved record {index + 1} is {saved_id!r} but {found}; "
-                    "the input changed, so run without --resume to start over"
+                    f"{self.target.name}: saved record {index + 1} {problem}, "
+                    "so run without --resume to start over"
                 )
             self.resumed += 1
             if on_done is not None:

@@ -29,6 +29,7 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
 from pixtok.errors import PixtokError, UsageError
+from pixtok.io import user_path
 
 ENTRY_POINT_GROUP = "pixtok.encoders"
 USER_ENCODERS_VARIABLE = "PIXTOK_ENCODERS"
@@ -128,7 +129,7 @@ def user_encoder_files(environ: Mapping[str, str] | None = None) -> list[Path]:
     value = (os.environ if environ is None else environ).get(USER_ENCODERS_VARIABLE, "")
     files: list[Path] = []
     for entry in (part for part in value.split(os.pathsep) if part.strip()):
-        path = Path(entry).expanduser()
+        path = user_path(entry)
         if path.is_dir():
             files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in ENCODER_FILE_SUFFIXES))
         elif path.is_file():

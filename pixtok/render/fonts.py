@@ -536,7 +536,11 @@ def resolve_font(spec: str) -> Font:
     )
     if looks_like_path or os.path.isfile(text) or os.path.islink(text):
         try:
-            path = Path(text).expanduser().resolve()
+            path = Path(text).expanduser()
+        except RuntimeError:  # ~user of no user
+            raise FontError(f"{text}: there is no home folder {text.split('/', 1)[0]} to expand") from None
+        try:
+            path = path.resolve()
         except (RuntimeError, OSError) as exc:  # a symbolic link loop, an unreadable folder
             raise FontError(f"{text}: cannot resolve the font path ({_reason(exc)})") from None
         return load_font(str(path))

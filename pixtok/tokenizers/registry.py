@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.io import user_path
 from pixtok.tokenizers.base import Tokenizer
 
 ENTRY_POINT_GROUP = "pixtok.tokenizers"
@@ -306,7 +307,7 @@ class TokenizerRegistry:
         reason = _run_check(loader.check)
         if reason is not None:
             raise MissingDependencyError(f"{prefix}: tokenizers are unavailable: {reason}")
-        path = Path(raw_path).expanduser()
+        path = user_path(raw_path)
         try:
             stat = os.stat(path)
             key: Any = (name, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
