@@ -605,3 +605,18 @@ def test_an_unreadable_folder_in_a_walk_is_one_failed_record(tmp_path: Path) -> 
     assert done.stderr.decode().splitlines() == [
         f"pixtok: error: 1 of 2 records failed (first: {folder}/sub: cannot read (Permission denied))"
     ]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_to_a_pipe_is_utf8_whatever_the_locale_says(run_cli, encoding, tmp_path: Path) -> None:
+    """An ASCII stdout once turned 😀 into `\\U0001f600` (invalid JSON) and 中文 into `\\u4e2d\\u6587`
+    (not the data) in CSV."""
+    for name in ("😀.txt", "中文.txt"):
+        (tmp_path / name).write_text("你好 world", encoding="utf-8")
+    env = {"PYTHONIOENCODING": encoding}
+    jsonl = run_cli("tokens", "😀.txt", "中文.txt", "--jsonl", cwd=tmp_path, env=env, fresh_process=True)
+    csv_out = run_cli("tokens", "中文.txt", "--csv", cwd=tmp_path, env=env, fresh_process=True)
+    assert jsonl.exit_code == 0 and csv_out.exit_code == 0, jsonl.stderr + csv_out.stderr
+    records = [json.loads(line) for line in jsonl.stdout_bytes.decode("utf-8").splitlines()]
+    assert [r["input"] for r in records] == ["😀.txt", "中文.txt"]
+    assert csv_out.stdout_bytes.decode("utf-8").splitlines()[1].startswith("中文.txt,8,12,")

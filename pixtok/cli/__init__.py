@@ -143,6 +143,7 @@ def _main(argv: list[str] | None) -> None:
         # is also how JSON spells it, instead of failing the write.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    _utf8_when_not_a_terminal(sys.stdout)
     in_force = limits.current()
     try:
         _register_commands()
@@ -180,6 +181,19 @@ def _main(argv: list[str] | None) -> None:
         _fail(f"out of memory; lower the input, or the limits that allow it ({limits.DOCS})", 1)
     finally:
         limits.set_limits(in_force)
+
+
+def _utf8_when_not_a_terminal(stream: object) -> None:
+    """Records, JSON and CSV written to a pipe or a file are UTF-8 whatever the locale's encoding
+    (JSON is UTF-8 by its standard, RFC 8259; an ASCII locale would escape every other character
+    into text that is no longer the data, `\\U0001f600` into invalid JSON). A terminal keeps its
+    own encoding: what it shows is for reading."""
+    try:
+        if stream.isatty() or (stream.encoding or "").lower().replace("-", "") == "utf8":  # type: ignore[attr-defined]
+            return
+        stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # not a text file of the system (tests, embedding)
+        return
 
 
 def _check_standard_streams() -> None:
