@@ -95,6 +95,45 @@ def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") ->
     return text
 
 
+#: The files a command has read as inputs (device and inode), while one is tracking them (the
+#: command line does, for each command): an output is never put in place over one of them.
+_INPUTS_READ: contextvars.ContextVar[set[tuple[int, int]] | None] = contextvars.ContextVar(
+    "pixtok_inputs_read", default=None
+)
+
+
+@contextlib.contextmanager
+def guarded_inputs() -> Iterator[None]:
+    """Within the block, refuse to write an output over a file the block has read as an input
+    (`-o in.txt` for an input in.txt, or a link to it): the output would replace the data it
+    was made from."""
+    token = _INPUTS_READ.set(set())
+    try:
+        yield
+    finally:
+        _INPUTS_READ.reset(token)
+
+
+def note_input(info: os.stat_result) -> None:
+    """Remember a regular file read as an input (`guarded_inputs`)."""
+    read = _INPUTS_READ.get()
+    if read is not None and stat.S_ISREG(info.st_mode):
+        read.add((info.st_dev, info.st_ino))
+
+
+def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
+    """Refuse `path` as an output when it is a file read as an input (see `guarded_inputs`)."""
+    read = _INPUTS_READ.get()
+    if not read:
+        return
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if (info.st_dev, info.st_ino) in read:
+        raise UsageError(f"{name}: is also an input, which the output would replace; write it elsewhere")
+
+
 def user_path(text: str | os.PathLike[str]) -> Path:
     """A path the user wrote, `~` and `~user` expanded; a UsageError where there is no such
     home folder (an unknown user, or no HOME)."""
@@ -116,6 +155,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
         with open(path, "rb") as stream:
             info = os.fstat(stream.fileno())
+            note_input(info)
             if stat.S_ISDIR(info.st_mode):
                 raise InputError(f"{name}: is a directory, not a file")
             if stat.S_ISREG(info.st_mode):
@@ -208,6 +248,7 @@ def output_target(path: str | os.PathLike[str]) -> OutputTarget:
     mode = info.st_mode
     if stat.S_ISDIR(mode):
         raise UsageError(f"{shown}: is a folder; name a file")
+    check_not_an_input(real, shown)
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return OutputTarget(shown, real, stream=True)
     if stat.S_ISBLK(mode):
@@ -392,6 +433,7 @@ class _Deferred:
             for tmp, target in list(self.staged.values()):
                 with os_errors(target.name, "write"):
                     os.chmod(tmp, 0o644)
+                    check_not_an_input(target.path, target.name)
                     os.replace(tmp, target.path)
                 del self.staged[target.path]
             for path in self.removals:
@@ -526,6 +568,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with os_errors(target.name, "write"):
             _finish(stream)
             os.chmod(tmp, 0o644)
+            check_not_an_input(target.path, target.name)
             os.replace(tmp, target.path)
 
 
@@ -606,6 +649,7 @@ def write_many_atomic(files: Mapping[Path, bytes] | Iterable[tuple[Path, bytes]]
         for tmp, target in staged:
             with os_errors(target.name, "write"):
                 os.chmod(tmp, 0o644)
+                check_not_an_input(target.path, target.name)
                 os.replace(tmp, target.path)
         staged.clear()
     finally:

@@ -620,3 +620,30 @@ def test_output_to_a_pipe_is_utf8_whatever_the_locale_says(run_cli, encoding, tm
     records = [json.loads(line) for line in jsonl.stdout_bytes.decode("utf-8").splitlines()]
     assert [r["input"] for r in records] == ["😀.txt", "中文.txt"]
     assert csv_out.stdout_bytes.decode("utf-8").splitlines()[1].startswith("中文.txt,8,12,")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["typos", "in.txt", "-o", "in.txt"],
+        ["typos", "link.txt", "-o", "in.txt"],
+        ["tokens", "in.txt", "-o", "in.txt"],
+        ["compare", "in.txt", "-o", "in.txt", "--engine", "serial"],
+        ["compare", "in.txt", "-o", "link.txt", "--engine", "serial"],
+        ["report", "in.txt", "-o", "in.txt"],
+        ["patchify", "page.png", "--overlay", "page.png"],
+        ["patchify", "page.png", "--npy", "page.png"],
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_an_output_is_never_written_over_an_input(run_cli, args, tmp_path: Path) -> None:
+    """It would replace the data it was made from (once it did, exit 0)."""
+    (tmp_path / "in.txt").write_text("hello world, a text to measure", encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to("in.txt")
+    assert run_cli("render", "hi", "-o", "page.png", cwd=tmp_path).exit_code == 0
+    before = {name: (tmp_path / name).read_bytes() for name in ("in.txt", "page.png")}
+    result = run_cli(*args, cwd=tmp_path)
+    line = one_line_error(result, 2)
+    assert line.endswith("is also an input, which the output would replace; write it elsewhere")
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert files_in(tmp_path) == {"in.txt", "link.txt", "page.png"}  # no journal, part or lock

@@ -22,7 +22,7 @@ import typer
 
 from pixtok import __version__, limits
 from pixtok.errors import PixtokError
-from pixtok.io import describe_os_error, shorten
+from pixtok.io import describe_os_error, guarded_inputs, shorten
 
 #: The exception types of the click that typer runs on (typer vendors its own copy in newer
 #: releases, so they are found through a class typer exports rather than imported from click).
@@ -147,7 +147,8 @@ def _main(argv: list[str] | None) -> None:
     in_force = limits.current()
     try:
         _register_commands()
-        code = app(args=argv, prog_name="pixtok", standalone_mode=False)
+        with guarded_inputs():
+            code = app(args=argv, prog_name="pixtok", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into exit code 130
             raise KeyboardInterrupt
         if isinstance(code, int) and code:

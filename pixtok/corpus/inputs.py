@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, overload
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
-from pixtok.io import load_json, read_bytes, stdin_buffer
+from pixtok.io import load_json, note_input, read_bytes, stdin_buffer
 from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
 
 STDIN = "-"
@@ -300,6 +300,7 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
 
 
 def _open(path: str) -> BinaryIO:
+    note_input(os.stat(path))
     if path.lower().endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")

@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from pixtok.corpus.inputs import Record
 from pixtok.errors import OutputError, UsageError
-from pixtok.io import OutputLock, OutputTarget, load_json, os_errors, output_target
+from pixtok.io import OutputLock, OutputTarget, check_not_an_input, load_json, os_errors, output_target
 
 
 def journal_path(output: str | os.PathLike[str]) -> Path:
@@ -197,6 +197,13 @@ class RunLog:
             self._stream.close()
             if self.target.stream:
                 return
+            try:
+                check_not_an_input(self.output, self.target.name)
+            except UsageError:  # no run could ever be put there: nothing to resume
+                for path in (self.journal, self.meta):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                raise
             with os_errors(self.target.name, "write"):
                 os.chmod(self.journal, 0o644)
                 os.replace(self.journal, self.output)
