@@ -50,6 +50,7 @@ from pixtok.limits import (
     printable,
     read_bounded,
 )
+from pixtok.limits import current as current_limits
 
 try:
     import fcntl
@@ -144,10 +145,17 @@ def user_path(text: str | os.PathLike[str]) -> Path:
         raise UsageError(f"{shorten(str(text))}: there is no home folder {home} to expand") from None
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
+#: What a tokenizer model file may hold at least, whatever the `input` limit: a user may lower
+#: that limit below the size of the bundled models (the SentencePiece model is 493 KB), and the
+#: largest models in use (a tokenizer.json of a 256K-piece vocabulary) take tens of megabytes.
+MODEL_BYTES = 64 << 20
+
+
+def read_bytes(path: str | os.PathLike[str], *, model: bool = False) -> bytes:
     """Read a file, or standard input for '-', with errors that say what went wrong.
 
-    At most the `input` limit is read (a regular file larger than that is refused before reading).
+    At most the `input` limit is read (a regular file larger than that is refused before
+    reading); a tokenizer `model` file may take `MODEL_BYTES` under a lower limit.
     """
     if str(path) == STDIO:
         return read_bounded(stdin_buffer(), "<stdin>")
@@ -158,6 +166,11 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
             note_input(info)
             if stat.S_ISDIR(info.st_mode):
                 raise InputError(f"{name}: is a directory, not a file")
+            if model and current_limits().input_bytes < MODEL_BYTES:
+                data = stream.read(MODEL_BYTES + 1)
+                if len(data) > MODEL_BYTES:
+                    raise InputError(f"{name}: larger than {MODEL_BYTES >> 20} MiB, as no tokenizer model is")
+                return data
             if stat.S_ISREG(info.st_mode):
                 check_input_size(info.st_size, name)
             return read_bounded(stream, name)

@@ -162,6 +162,16 @@ def test_input_limit_is_raised_by_the_flag(run_cli, files: dict[str, Path], tmp_
     assert run_cli("--limit", "input=1KiB", "render", files["text"], "-o", out).exit_code == 0
 
 
+def test_a_lowered_input_limit_leaves_tokenizer_models_alone(run_cli, tmp_path: Path) -> None:
+    """Models are not inputs: the default tokenizers' files (the SentencePiece model is 493 KB)
+    load under a limit lowered below their size; a file larger than any model is refused."""
+    result = run_cli("--limit", "input=200KiB", "tokens", "hello world", "--jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["tokens"]["mistral-spm"] > 0
+    refused = run_cli("--limit", "input=200KiB", "tokens", "hi", "-t", "spm:/dev/zero")
+    assert refused.error_lines == ["pixtok: error: /dev/zero: larger than 64 MiB, as no tokenizer model is"]
+
+
 def test_line_limit_is_raised_by_the_flag(run_cli, files: dict[str, Path]) -> None:
     low = run_cli("--limit", "line=5", "tokens", files["text"])
     assert low.exit_code == 1 and "line limit of 5" in low.stderr

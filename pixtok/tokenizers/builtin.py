@@ -122,7 +122,7 @@ def load_o200k() -> Tokenizer:
     from pixtok.tokenizers.tiktoken_bpe import O200K_PATTERN, TiktokenTokenizer, parse_tiktoken_ranks
 
     source = o200k_file()
-    data = gzip.decompress(read_bytes(source))
+    data = gzip.decompress(read_bytes(source, model=True))
     if hashlib.sha256(data).hexdigest() != O200K_SHA256:
         raise InputError(f"{source}: not OpenAI's o200k_base ranks (its SHA-256 differs from tiktoken's)")
     encoding = tiktoken.Encoding(

@@ -52,7 +52,7 @@ class HuggingFaceTokenizer(Tokenizer):
     def from_file(cls, name: str, path: str | os.PathLike[str]) -> HuggingFaceTokenizer:
         """Load a tokenizer.json; a missing or malformed file raises InputError with one line."""
         tokenizers = require_tokenizers()
-        data = read_bytes(path)
+        data = read_bytes(path, model=True)
         text = decode_text(data, source=str(path))
         try:
             tokenizer = tokenizers.Tokenizer.from_str(text)

@@ -109,7 +109,7 @@ class Llama3Tokenizer(TiktokenTokenizer):
 
 def load_llama3_file(name: str, path: Path) -> Llama3Tokenizer:
     """The Llama 3 tokenizer from a rank file in Meta's format (`tokenizer.model`)."""
-    data = read_bytes(path)
+    data = read_bytes(path, model=True)
     ranks = parse_tiktoken_ranks(data, str(path))
     encoding = tiktoken.Encoding(
         name=f"{name}_offline",

@@ -54,7 +54,7 @@ class SentencePieceTokenizer(Tokenizer):
     @classmethod
     def from_file(cls, name: str, path: str | os.PathLike[str]) -> SentencePieceTokenizer:
         """Load a `.model` file; a missing or corrupt file raises InputError with one line."""
-        data = read_bytes(path)
+        data = read_bytes(path, model=True)
         processor = sentencepiece.SentencePieceProcessor()
         try:
             processor.LoadFromSerializedProto(data)

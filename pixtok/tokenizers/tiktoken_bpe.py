@@ -113,7 +113,7 @@ def load_tiktoken_file(
     name: str, path: str | os.PathLike[str], pattern: str = CL100K_PATTERN
 ) -> TiktokenTokenizer:
     """Build a tokenizer from a `.tiktoken` rank file and a pre-tokenisation pattern."""
-    data = read_bytes(path)
+    data = read_bytes(path, model=True)
     ranks = parse_tiktoken_ranks(data, str(path))
     try:
         encoding = tiktoken.Encoding(name=name, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
