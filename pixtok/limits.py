@@ -127,7 +127,8 @@ def using(limits: Limits | None = None, **changes: int) -> Iterator[Limits]:
 
 # -- parsing `--limit NAME=VALUE` -----------------------------------------------------------------
 
-_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+#: ASCII digits only (`\d` would take ١٠ and full-width １０ too).
+_AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE | re.ASCII)
 _SCALE = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 

@@ -256,7 +256,10 @@ def test_limit_values_and_names_are_checked(run_cli, files: dict[str, Path]) -> 
     assert limits.parse_amount("64MiB") == 64 << 20
     assert limits.parse_amount("1.5G") == 1_500_000_000
     assert limits.parse_amount("2M") == 2_000_000
-    for bad in ("input", "input=", "input=lots", "bogus=1", "jobs=0"):
+    for digits in ("１０", "٣", "1\u0663"):  # full-width and Arabic-Indic digits are no amount
+        with pytest.raises(UsageError, match="is not an amount"):
+            limits.parse_amount(digits)
+    for bad in ("input", "input=", "input=lots", "bogus=1", "jobs=0", "input=１０"):
         result = run_cli("--limit", bad, "tokens", files["text"])
         assert result.exit_code == 2 and len(result.error_lines) == 1, result.stderr
     with pytest.raises(UsageError):
