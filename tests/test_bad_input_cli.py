@@ -647,3 +647,21 @@ def test_an_output_is_never_written_over_an_input(run_cli, args, tmp_path: Path)
     assert line.endswith("is also an input, which the output would replace; write it elsewhere")
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
     assert files_in(tmp_path) == {"in.txt", "link.txt", "page.png"}  # no journal, part or lock
+
+
+@pytest.mark.parametrize(
+    "args", [["render", "--help"], ["compare", "hello world", "another text", "--json"]], ids=["help", "json"]
+)
+def test_a_reader_gone_before_the_output_is_exit_0_and_silent(args, tmp_path: Path) -> None:
+    """`pixtok ... | head -c1`: the pipe's reader is gone when pixtok writes (here, before
+    pixtok starts). Click answered such a help or report with exit 1."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pixtok", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()
+    err = run.stderr.read()
+    assert run.wait(timeout=300) == 0, err.decode()
+    assert err == b""

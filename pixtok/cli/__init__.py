@@ -167,6 +167,10 @@ def _main(argv: list[str] | None) -> None:
     except SystemExit as exc:
         if exc.code == 130 and _caused_by_interrupt(exc):
             _interrupted(args)  # typer turned Ctrl-C into a silent Exit(130)
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            # Click's own answer to a reader that went away (help, a report): as below.
+            _silence_stdout()
+            sys.exit(0)
         raise
     except BrokenPipeError:
         # The reader went away (`pixtok ... | head`): not an error worth a message.
