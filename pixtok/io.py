@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import json
 import os
 import re
@@ -133,6 +134,20 @@ def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
         return
     if (info.st_dev, info.st_ino) in read:
         raise UsageError(f"{name}: is also an input, which the output would replace; write it elsewhere")
+
+
+def unreachable(name: str) -> str | None:
+    """Why a path that `os.path.exists` says is not there cannot be reached, when it is not
+    that it is missing: a folder on its way that may not be searched, or a name too long."""
+    shown = shorten(printable(name))
+    try:
+        os.stat(name)
+    except PermissionError:
+        return f"{shown}: permission denied (a folder on its way cannot be searched)"
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return f"{shown}: the name is too long for this system"
+    return None
 
 
 def user_path(text: str | os.PathLike[str]) -> Path:

@@ -665,3 +665,26 @@ def test_a_reader_gone_before_the_output_is_exit_0_and_silent(args, tmp_path: Pa
     err = run.stderr.read()
     assert run.wait(timeout=300) == 0, err.decode()
     assert err == b""
+
+
+def test_a_name_too_long_for_the_system_is_said_so_in_a_short_line(run_cli, tmp_path: Path) -> None:
+    name = "a/" * 3000 + "x.txt"
+    line = one_line_error(run_cli("tokens", name, cwd=tmp_path), 1)
+    assert line.endswith("x.txt: the name is too long for this system") and len(line) < 300
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux's setpriv")
+def test_a_file_behind_a_folder_that_cannot_be_searched_is_not_said_missing(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.txt").write_text("hello", encoding="utf-8")
+    (tmp_path / "sub").chmod(0)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        command = [*WITHOUT_OVERRIDES, sys.executable, "-m", "pixtok", "tokens", "sub/x.txt"]
+        done = subprocess.run(command, capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    finally:
+        (tmp_path / "sub").chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        "pixtok: error: sub/x.txt: permission denied (a folder on its way cannot be searched)"
+    ]

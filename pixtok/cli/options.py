@@ -21,6 +21,7 @@ from pixtok.compare import DEFAULT_TOKENIZERS
 from pixtok.corpus.inputs import LITERAL_TEXT_ID, Input, TextInput
 from pixtok.errors import InputError, UsageError
 from pixtok.io import STDIO as STDIN
+from pixtok.io import shorten, unreachable
 from pixtok.limits import check_text, printable
 from pixtok.measure.ocr import ENGINE_NAMES
 from pixtok.measure.vlm import (
@@ -570,7 +571,12 @@ def input_arguments(arguments: Sequence[str] | None, texts: Sequence[str] | None
         if names_input(argument):
             inputs.append(argument)
         elif looks_like_path(argument):
+            reason = unreachable(argument)
+            if reason is not None:
+                raise InputError(reason)
             shown = printable(argument)
+            if shorten(shown) != shown:
+                raise InputError(f"no such file: {shorten(shown)}")
             raise InputError(f"no such file: {shown} (--text {shlex.quote(shown)} reads it as text)")
         else:
             inputs.append(literal_text(argument))

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, overload
 
 from pixtok.errors import InputError, MissingDependencyError, UsageError
-from pixtok.io import load_json, note_input, read_bytes, stdin_buffer
+from pixtok.io import load_json, note_input, read_bytes, shorten, stdin_buffer, unreachable
 from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
 
 STDIN = "-"
@@ -196,8 +196,12 @@ def _expand(inputs: Sequence[Input]) -> list[_Source]:
             for match in matches:
                 sources.extend(_walk(Path(match)) if os.path.isdir(match) else [_Source(match)])
         else:
-            raise InputError(f"no such file: {printable(name)}")
+            raise InputError(_missing(name))
     return sources
+
+
+def _missing(name: str) -> str:
+    return unreachable(name) or f"no such file: {shorten(printable(name))}"
 
 
 def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[_Source]:
