@@ -688,3 +688,15 @@ def test_a_file_behind_a_folder_that_cannot_be_searched_is_not_said_missing(tmp_
     assert done.stderr.decode().splitlines() == [
         "pixtok: error: sub/x.txt: permission denied (a folder on its way cannot be searched)"
     ]
+
+
+def test_an_output_folder_named_in_bytes_that_are_not_utf8_is_spelled_as_ids_are(
+    run_cli, tmp_path: Path
+) -> None:
+    """Its name reaches Python as a lone surrogate, which records must not carry."""
+    folder = os.fsdecode(b"out\xff")
+    result = run_cli("render", "hello", "-o", f"{folder}/", "--jsonl", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["outputs"] == ["out\\xff/text-0001.png"]
+    assert (tmp_path / folder / "text-0001.png").is_file()

@@ -21,6 +21,7 @@ from pixtok.corpus.batch import MANIFEST, ShardRun, check_glyphs, render_shards
 from pixtok.corpus.inputs import Record
 from pixtok.errors import FontError, InputError, UsageError
 from pixtok.io import STDIO, deferred_outputs, remove_on_commit
+from pixtok.limits import printable
 from pixtok.output_files import is_folder_target, stale_pages, write_pages
 from pixtok.render import render
 from pixtok.render.config import RenderConfig
@@ -233,7 +234,8 @@ def _render_one(
                 sys.stderr.write(line)
             else:
                 removed.append(line)
-    summary = {"input": record.id, "outputs": written, **result.summary()}
+    # A folder named in bytes that are not UTF-8 is spelled as the input's id is (\xff).
+    summary = {"input": record.id, "outputs": [printable(str(path)) for path in written], **result.summary()}
     summary.pop("config")
     _warn_missing(result.missing_glyphs, list(summary["missing_chars"]))
     return summary
