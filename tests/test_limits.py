@@ -269,6 +269,15 @@ def test_limit_values_and_names_are_checked(run_cli, files: dict[str, Path]) -> 
 def test_limits_come_from_the_environment_too(run_cli, files: dict[str, Path]) -> None:
     result = run_cli("tokens", files["text"], env={"PIXTOK_LIMIT": "input=10 line=1000"})
     assert result.exit_code == 1 and "input limit of 10 bytes" in result.stderr
+    # A bad value is blamed on the variable, not on a flag the user never passed.
+    garbage = run_cli("tokens", "hi", env={"PIXTOK_LIMIT": "garbage"})
+    assert garbage.exit_code == 2 and garbage.error_lines[0].startswith(
+        "pixtok: error: $PIXTOK_LIMIT takes NAME=VALUE with NAME one of input"
+    )
+    lots = run_cli("tokens", "hi", env={"PIXTOK_LIMIT": "input=lots"})
+    assert lots.error_lines == [
+        "pixtok: error: $PIXTOK_LIMIT: 'lots' is not an amount such as 1000, 64MB, 2M or 1GiB"
+    ]
 
 
 def test_limits_in_python(files: dict[str, Path]) -> None:

@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from pixtok import __version__, limits
-from pixtok.errors import PixtokError
+from pixtok.errors import PixtokError, UsageError
 from pixtok.io import describe_os_error, guarded_inputs, shorten
 
 #: The exception types of the click that typer runs on (typer vendors its own copy in newer
@@ -51,6 +51,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     limit: Annotated[
         list[str] | None,
         typer.Option("--limit", metavar="NAME=VALUE", help=LIMIT_HELP, envvar="PIXTOK_LIMIT"),
@@ -63,7 +64,13 @@ def _global_options(
     ] = False,
 ) -> None:
     """Measure what text costs, and what survives, when a model reads it as pixels instead of tokens."""
-    limits.set_limits(limits.parse_limits(limit or [], base=limits.Limits()))
+    try:
+        limits.set_limits(limits.parse_limits(limit or [], base=limits.Limits()))
+    except UsageError as exc:
+        if getattr(ctx.get_parameter_source("limit"), "name", None) != "ENVIRONMENT":
+            raise
+        # The user passed no --limit: say where the value came from.
+        raise UsageError("$PIXTOK_LIMIT" + str(exc).removeprefix("--limit")) from None
 
 
 def _register_commands() -> None:
