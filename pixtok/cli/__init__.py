@@ -83,7 +83,7 @@ class Terminated(KeyboardInterrupt):
     the same clean-up runs (every `finally`: staged parts, locks, worker processes)."""
 
 
-#: The signal that stopped the run, for its message and exit code (set by `_on_sigterm`).
+#: The signal that stopped the run, for its message and exit code (set by `_on_stop_signal`).
 _stopped_by: list[int] = []
 #: Signals that stop a run as Ctrl-C does: `kill` and job schedulers (SIGTERM), and a terminal
 #: closed under the run (SIGHUP, where the system has it), with what the message says of each.
@@ -92,13 +92,13 @@ if hasattr(signal, "SIGHUP"):
     _STOP_SIGNALS[signal.SIGHUP] = "hung up"
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _on_stop_signal(signum: int, frame: object) -> None:
     _stopped_by.append(signum)
     raise Terminated
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _stop_signals_as_interrupt() -> Iterator[None]:
     """Handle SIGTERM and SIGHUP as Ctrl-C for the block (main thread only; one ignored by
     whoever started pixtok, as `nohup` ignores SIGHUP, stays ignored), and put the earlier
     handlers back afterwards."""
@@ -109,18 +109,18 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     taken = [n for n, handler in previous.items() if handler != signal.SIG_IGN and handler is not None]
     _stopped_by.clear()
     for number in taken:
-        signal.signal(number, _on_sigterm)
+        signal.signal(number, _on_stop_signal)
     try:
         yield
     finally:
         for number in taken:
-            if signal.getsignal(number) is _on_sigterm:  # not once a signal is being acted on
+            if signal.getsignal(number) is _on_stop_signal:  # not once a signal is being acted on
                 signal.signal(number, previous[number])
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `pixtok` console script."""
-    with _sigterm_as_interrupt():
+    with _stop_signals_as_interrupt():
         _main(argv)
 
 
@@ -251,7 +251,7 @@ def _ignore_further_interrupts() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for number in _STOP_SIGNALS:
-            if signal.getsignal(number) is _on_sigterm:
+            if signal.getsignal(number) is _on_stop_signal:
                 signal.signal(number, signal.SIG_IGN)
 
 
