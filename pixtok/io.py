@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import errno
 import json
 import os
 import re
@@ -138,15 +137,14 @@ def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
 
 def unreachable(name: str) -> str | None:
     """Why a path that `os.path.exists` says is not there cannot be reached, when it is not
-    that it is missing: a folder on its way that may not be searched, or a name too long."""
-    shown = shorten(printable(name))
+    that it is missing (a folder on its way that may not be searched, a name too long, a link
+    loop), or None."""
     try:
         os.stat(name)
-    except PermissionError:
-        return f"{shown}: permission denied (a folder on its way cannot be searched)"
+    except FileNotFoundError:
+        return None
     except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            return f"{shown}: the name is too long for this system"
+        return f"{shorten(printable(name))}: cannot read ({describe_os_error(exc)})"
     return None
 
 

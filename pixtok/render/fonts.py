@@ -40,6 +40,7 @@ import regex
 import uharfbuzz as hb
 
 from pixtok.errors import FontError
+from pixtok.io import user_path
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "fonts"
 
@@ -536,11 +537,7 @@ def resolve_font(spec: str) -> Font:
     )
     if looks_like_path or os.path.isfile(text) or os.path.islink(text):
         try:
-            path = Path(text).expanduser()
-        except RuntimeError:  # ~user of no user
-            raise FontError(f"{text}: there is no home folder {text.split('/', 1)[0]} to expand") from None
-        try:
-            path = path.resolve()
+            path = user_path(text).resolve()
         except (RuntimeError, OSError) as exc:  # a symbolic link loop, an unreadable folder
             raise FontError(f"{text}: cannot resolve the font path ({_reason(exc)})") from None
         return load_font(str(path))
