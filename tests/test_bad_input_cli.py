@@ -685,9 +685,7 @@ def test_a_file_behind_a_folder_that_cannot_be_searched_is_not_said_missing(tmp_
     finally:
         (tmp_path / "sub").chmod(0o755)
     assert done.returncode == 1
-    assert done.stderr.decode().splitlines() == [
-        "pixtok: error: sub/x.txt: cannot read (Permission denied)"
-    ]
+    assert done.stderr.decode().splitlines() == ["pixtok: error: sub/x.txt: cannot read (Permission denied)"]
 
 
 def test_an_output_folder_named_in_bytes_that_are_not_utf8_is_spelled_as_ids_are(
