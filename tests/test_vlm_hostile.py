@@ -48,6 +48,7 @@ class HostileServer:
         self.chat = chat if isinstance(chat, list) else [chat]
         self.models = models
         self.posts = 0
+        self._posts_lock = threading.Lock()
         self.closed = threading.Event()  # set when the client hung up on a dripping answer
         owner = self
 
@@ -71,8 +72,9 @@ class HostileServer:
                 if b" /v1/models" in head.split(b"\r\n")[0]:
                     answer = owner.models
                 else:
-                    answer = owner.chat[min(owner.posts, len(owner.chat) - 1)]
-                    owner.posts += 1
+                    with owner._posts_lock:
+                        answer = owner.chat[min(owner.posts, len(owner.chat) - 1)]
+                        owner.posts += 1
                 try:
                     if callable(answer):
                         answer(sock)
@@ -153,17 +155,26 @@ def test_an_answer_longer_than_any_completion_is_not_read_to_its_end(tmp_path) -
 
 
 def test_a_failed_page_stops_the_requests_still_in_flight(tmp_path) -> None:
-    """One page is refused at once while the server holds the others: the batch fails with the
-    refusal and its other requests end (their connections closed) instead of waiting for the
-    server or the timeout."""
+    """One page is refused while the server holds the others: the batch fails with the refusal
+    and its other requests end (their connections closed) instead of waiting for the server or
+    the timeout. The refusal waits until the held requests have all arrived, so that they are in
+    flight when it comes (a request not yet sent when the batch fails is never sent at all)."""
+    held = threading.Semaphore(0)
 
     def hold(sock: Any) -> None:
+        held.release()
         sock.settimeout(30)
         sock.recv(1)  # returns when the client closes the connection (or after 30 s)
         raise OSError("closed")
 
-    refusal = (400, {}, b'{"error": {"message": "bad page"}}')
-    with HostileServer([refusal, hold, hold, hold]) as server:
+    def refuse(sock: Any) -> None:
+        for _ in range(3):
+            assert held.acquire(timeout=10), "the other pages were not sent together"
+        body = b'{"error": {"message": "bad page"}}'
+        head = f"HTTP/1.1 400 X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        sock.sendall(head.encode() + body)
+
+    with HostileServer([refuse, hold, hold, hold]) as server:
         reader = engine(server, tmp_path, concurrency=4, timeout=60, cache=False)
         pages = [np.full((40, 80), value, dtype=np.uint8) for value in (200, 210, 220, 230)]
         with pytest.raises(ServerError, match=r"refused the request \(400: bad page\)"):
