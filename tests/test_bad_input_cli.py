@@ -97,6 +97,29 @@ def test_undecodable_argument_bytes_in_a_real_process(run_cli, tmp_path: Path) -
     assert files_in(tmp_path) == set()
 
 
+def test_utf8_argument_bytes_under_an_ascii_locale_are_read_as_utf8(tmp_path: Path) -> None:
+    """Under `LC_ALL=C` with Python's UTF-8 mode off, Python decodes arguments as ASCII and the
+    bytes of non-ASCII text reach pixtok as lone surrogates: they are UTF-8, and are read as such.
+    Bytes that are not UTF-8 are still refused."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONPATH": str(REPO)}
+    env.pop("PYTHONIOENCODING", None)
+
+    def tokens(*args: bytes) -> subprocess.CompletedProcess:
+        command = [sys.executable.encode(), b"-m", b"pixtok", b"tokens", *args, b"--json"]
+        return subprocess.run(command, capture_output=True, env=env, cwd=tmp_path, timeout=300, check=False)
+
+    text = "汉字 text, ünïcode"
+    for args in ([text.encode()], [b"--text", text.encode()]):
+        result = tokens(*args)
+        assert result.returncode == 0, result.stderr
+        (record,) = json.loads(result.stdout)["records"]
+        assert record["chars"] == len(text)
+        assert record["tokens"]["cl100k"] == get_tokenizer("cl100k").count(text)
+    refused = tokens(b"a\xffb")
+    assert refused.returncode == 1
+    assert refused.stderr.decode().splitlines() == [SURROGATE_LINE]
+
+
 @pytest.mark.parametrize("name", ["mistral-spm", "cl100k", "bytes", "chars", "words"])
 @pytest.mark.parametrize("method", ["encode", "count", "pieces", "spans"])
 def test_tokenizers_refuse_a_lone_surrogate_with_pixtoks_error(name: str, method: str) -> None:

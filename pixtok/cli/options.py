@@ -3,6 +3,7 @@ ocr, sweep and the corpus commands, so a flag means the same thing everywhere.""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import inspect
@@ -22,7 +23,7 @@ from pixtok.corpus.inputs import LITERAL_TEXT_ID, Input, TextInput
 from pixtok.errors import InputError, UsageError
 from pixtok.io import STDIO as STDIN
 from pixtok.io import shorten, unreachable
-from pixtok.limits import check_text, printable
+from pixtok.limits import check_text, first_surrogate, printable
 from pixtok.measure.ocr import ENGINE_NAMES
 from pixtok.measure.vlm import (
     DEFAULT_API_KEY_ENV,
@@ -588,7 +589,15 @@ def literal_text(text: str) -> TextInput:
     """Text given on the command line, checked as the text of a file is: an argument whose bytes
     are not UTF-8 reaches Python as lone surrogates, which no tokenizer, renderer or output can
     take, so every command refuses it here with one line (exit 1), as it refuses such a file; a
-    line longer than the `line` limit is refused too."""
+    line longer than the `line` limit is refused too.
+
+    Under a locale whose encoding is not UTF-8 (`LC_ALL=C` with Python's UTF-8 mode off), Python
+    decodes every argument in that encoding, and the bytes it cannot decode become lone
+    surrogates too; the bytes are then read as UTF-8, which is what pixtok reads files and
+    writes its outputs in, and the argument is refused only when they are not UTF-8 either."""
+    if first_surrogate(text) is not None:
+        with contextlib.suppress(UnicodeError):
+            text = os.fsencode(text).decode("utf-8")
     check_text(text, LITERAL_TEXT_ID)
     return TextInput(text)
 
