@@ -126,10 +126,12 @@ def test_dev_zero_is_refused_at_the_input_limit(files: dict[str, Path], tmp_path
     assert "input limit of 64 MiB" in line and "--limit input=" in line
 
 
-def test_dev_zero_on_stdin_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["render", "tokens"])
+def test_dev_zero_on_stdin_is_refused(command: str, tmp_path: Path) -> None:
+    """Named once, as standard input (`tokens` reads stdin as a corpus record, `render` as a text)."""
     with open("/dev/zero", "rb") as zero:
-        line = refused(run_capped("render", "-", "-o", tmp_path / "z.png", stdin=zero))
-    assert "<stdin>" in line and "input limit" in line
+        line = refused(run_capped(command, "-", "-o", tmp_path / "z.out", stdin=zero))
+    assert line.startswith("pixtok: error: <stdin>: larger than the input limit of 64 MiB"), line
 
 
 def test_a_20_mb_line_is_refused_at_the_line_limit(files: dict[str, Path], tmp_path: Path) -> None:

@@ -276,7 +276,7 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
         if options.stdin_jsonl:
             yield from _jsonl_records(stdin, STDIN, options)
         else:
-            yield _text_record(STDIN, lambda: read_bounded(stdin, STDIN), options)
+            yield _text_record(STDIN, lambda: read_bounded(stdin), options)
         return
     if os.path.isdir(path):
         yield from _hf_records(Path(path), options)
