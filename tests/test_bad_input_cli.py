@@ -221,6 +221,12 @@ def test_render_with_stdout_on_a_full_disk_leaves_no_page(tmp_path: Path) -> Non
     assert files_in(tmp_path) == {"text-0002.png"} and stale.read_bytes() == b"earlier"
 
 
+def test_version_on_a_full_disk_names_stdout(tmp_path: Path) -> None:
+    done = run_with_stdout_on_dev_full(["--version"], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [FULL_STDOUT]
+
+
 def test_render_into_a_new_folder_with_stdout_on_a_full_disk_leaves_no_folder(tmp_path: Path) -> None:
     done = run_with_stdout_on_dev_full(["render", "Hello", "-o", "new/pages/"], tmp_path)
     assert done.returncode == 1

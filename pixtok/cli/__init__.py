@@ -45,7 +45,11 @@ LIMIT_HELP = (
 
 def _print_version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"pixtok {__version__}\n")
+        from pixtok.cli.output import stdout_errors
+
+        with stdout_errors():
+            sys.stdout.write(f"pixtok {__version__}\n")
+            sys.stdout.flush()
         raise typer.Exit()
 
 
