@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import json
 import os
 import re
@@ -531,10 +532,25 @@ def make_folder(path: str | os.PathLike[str]) -> None:
         if parent.exists():
             break
         missing.append(parent)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _in_the_way(folder) from None
     deferred = _DEFERRED.get()
     if deferred is not None:
         deferred.folders.extend(reversed(missing))  # outermost first; discard removes innermost first
+
+
+def _in_the_way(folder: Path) -> OSError:
+    """Why a folder cannot be made where something of that name already is: a file, or a link
+    that loops or leads nowhere (which `mkdir` calls alike "File exists")."""
+    try:
+        os.stat(folder)
+    except FileNotFoundError:
+        return OSError(errno.ENOENT, "a link to a path that does not exist")
+    except OSError as exc:  # a link that loops
+        return exc
+    return OSError(errno.EEXIST, "a file of that name is in the way")
 
 
 def remove_on_commit(path: str | os.PathLike[str]) -> None:

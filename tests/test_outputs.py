@@ -361,6 +361,23 @@ def test_a_read_only_folder_is_one_line(run_cli, tmp_path: Path, text_file: Path
     assert "Read-only file system" in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.symlink_to(path.name), "Too many levels of symbolic links"),
+        (lambda path: path.symlink_to("nowhere"), "a link to a path that does not exist"),
+        (lambda path: path.write_text("x"), "a file of that name is in the way"),
+    ],
+    ids=["link-loop", "dangling-link", "file"],
+)
+def test_what_stands_where_an_output_folder_goes_is_named(run_cli, tmp_path: Path, make, reason) -> None:
+    """`mkdir` says "File exists" of all three; the message says which it is."""
+    make(tmp_path / "out")
+    done = run_cli("render", "Hello", "-o", "out/", cwd=tmp_path)
+    assert done.exit_code == 1
+    assert done.error_lines == [f"pixtok: error: out/: cannot create the folder ({reason})"]
+
+
 # -- page patterns and the files themselves ------------------------------------------------------
 
 
