@@ -136,6 +136,19 @@ def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(run_cli, tmp_path: Path
     assert resumed.exit_code == 0 and out.read_bytes() == data
 
 
+def test_pages_of_a_file_named_in_bytes_not_utf8_take_its_stem(run_cli, tmp_path: Path) -> None:
+    """The page files take the stem, as for any file: `b-xffc-0001.png`, not `b-xffc.txt-0001.png`."""
+    bad_name = os.fsencode(tmp_path) + b"/b\xffc.txt"
+    with open(bad_name, "wb") as stream:
+        stream.write(GOOD[1].encode("utf-8"))
+    (tmp_path / "a.txt").write_text(GOOD[0], encoding="utf-8")
+    result = run_cli(
+        "render", os.fsdecode(bad_name), tmp_path / "a.txt", "-o", f"{tmp_path}/pages/", "--json"
+    )
+    assert result.exception is None and result.exit_code == 0, result.stderr
+    assert sorted(os.listdir(tmp_path / "pages")) == ["a-0001.png", "b-xffc-0001.png"]
+
+
 def test_the_process_engine_carries_failed_records_across(run_cli, tmp_path: Path) -> None:
     corpus = write_jsonl(tmp_path / "c.jsonl", rows_with(BAD_ROWS["surrogate-in-text"]))
     out = tmp_path / "records.jsonl"

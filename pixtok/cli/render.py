@@ -173,17 +173,27 @@ def _first_and_rest(records: Iterator[Record]) -> tuple[Record | None, Iterator[
     return first, itertools.chain([second], records)
 
 
-def page_name(record_id: str, taken: dict[str, int]) -> str:
+def page_name(record: Record, taken: dict[str, int]) -> str:
     """The NAME of an input's page files: a file's stem, `stdin`, `text` (literal text), or the
-    record id made safe for a file name; a name met again gets `-2`, `-3`..."""
-    if record_id == STDIO:
+    record id made safe for a file name; a name met again gets `-2`, `-3`...
+
+    A file named in bytes that are not UTF-8 has an id that spells them as escapes (`a\\xffb.txt`);
+    its stem is taken from the file's own name, then made safe as an id is (`a-xffb`)."""
+    path = record.source if record.id == printable(record.source) else record.id
+    if record.id == STDIO:
         base = "stdin"
-    elif os.path.exists(record_id):
-        base = Path(record_id).stem
+    elif os.path.exists(path):
+        base = Path(path).stem
+        if printable(base) != base:
+            base = _safe_name(printable(base))
     else:
-        base = re.sub(r"[^\w.-]+", "-", record_id).strip("-.") or "text"
+        base = _safe_name(record.id)
     taken[base] = taken.get(base, 0) + 1
     return base if taken[base] == 1 else f"{base}-{taken[base]}"
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "text"
 
 
 def _render_one(
@@ -216,7 +226,7 @@ def _render_one(
         if strict:
             raise
         return {"input": record.id, "error": str(exc)}
-    name = page_name(record.id, names)
+    name = page_name(record, names)
     written = write_pages(result, target, name)
     if target == "-":
         _warn_missing(result.missing_glyphs, [])
