@@ -225,7 +225,7 @@ def test_resume_after_an_interruption_gives_the_clean_run(corpus_jsonl: Path, tm
     every = [json.loads(line) for line in clean.read_bytes().splitlines()]
     assert totals.total() == summarize(every)
 
-    # Resuming a complete output re-measures nothing and changes nothing.
+    # Resuming a complete output re-measures only its last record (to check it) and changes nothing.
     again = measure_corpus(records_of(corpus_jsonl), OPTIONS, output=target, resume=True)
     assert target.read_bytes() == clean.read_bytes() and again.total() == totals.total()
 
@@ -246,6 +246,86 @@ def test_resume_refuses_other_options_or_other_input(corpus_jsonl: Path, tmp_pat
     with pytest.raises(UsageError, match="input changed"):
         measure_corpus(records_of(corpus_jsonl)[1:], OPTIONS, output=target, resume=True)
     assert not target.exists()
+
+
+def test_a_complete_output_is_resumed_only_with_the_options_that_made_it(
+    corpus_jsonl: Path, tmp_path: Path
+) -> None:
+    """A complete output keeps its options' signature (an extended attribute); one that lost it
+    (copied elsewhere) is checked by measuring its last record again. Either way, a resume with
+    other options is refused and leaves the output as it was, and one with the same options
+    measures what the input gained and ends as a clean run does."""
+    records = records_of(corpus_jsonl)
+    clean = tmp_path / "clean.jsonl"
+    measure_corpus(records, OPTIONS, output=clean, engine=EngineOptions(jobs=1))
+    other = CompareOptions(render=OPTIONS.render, tokenizers=("chars",), encoders=OPTIONS.encoders)
+    kept = tmp_path / "kept.jsonl"
+    measure_corpus(records[:4], OPTIONS, output=kept, engine=EngineOptions(jobs=1))
+    copied = tmp_path / "copied.jsonl"
+    copied.write_bytes(kept.read_bytes())  # a copy: no extended attribute
+    for target, refusal in (
+        (kept, "other options"),
+        (copied, "saved record 4 is not what these options make"),
+    ):
+        before = target.read_bytes()
+        with pytest.raises(UsageError, match=refusal):
+            measure_corpus(records, other, output=target, resume=True, engine=EngineOptions(jobs=1))
+        assert target.read_bytes() == before and not journal_path(target).exists()
+        measure_corpus(records, OPTIONS, output=target, resume=True, engine=EngineOptions(jobs=1))
+        assert target.read_bytes() == clean.read_bytes()
+
+
+def test_a_journal_without_its_sidecar_is_checked_by_measuring_again(
+    corpus_jsonl: Path, tmp_path: Path
+) -> None:
+    records = records_of(corpus_jsonl)
+    clean = tmp_path / "clean.jsonl"
+    measure_corpus(records, OPTIONS, output=clean, engine=EngineOptions(jobs=1))
+    target = tmp_path / "out.jsonl"
+
+    def stop_at_three(n: int, seen=[0]) -> None:  # noqa: B006
+        seen[0] += n
+        if seen[0] == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        measure_corpus(
+            records, OPTIONS, output=target, on_progress=stop_at_three, engine=EngineOptions(jobs=1)
+        )
+    journal = journal_path(target)
+    journal.with_name(journal.name + ".json").unlink()
+    saved = journal.read_bytes()
+    other = CompareOptions(render=OPTIONS.render, tokenizers=("chars",), encoders=OPTIONS.encoders)
+    for _ in range(2):  # refused alike again: the refusal vouches for nothing
+        with pytest.raises(UsageError, match="saved record 3 is not what these options make"):
+            measure_corpus(records, other, output=target, resume=True, engine=EngineOptions(jobs=1))
+        assert journal.read_bytes() == saved and not target.exists()
+    progress: list[tuple[int, bool]] = []
+    measure_corpus(
+        records, OPTIONS, output=target, resume=True, engine=EngineOptions(jobs=1),
+        on_progress=lambda n, resumed=False: progress.append((n, resumed)),
+    )  # fmt: skip
+    assert progress[0] == (2, True)  # the third is measured again, and counted once
+    assert sum(n for n, _ in progress) == len(records)
+    assert target.read_bytes() == clean.read_bytes()
+
+
+def test_the_output_of_another_command_is_not_resumed(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello there", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("more text", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert run_cli("tokens", "a.txt", "-t", "cl100k", "-o", out, cwd=tmp_path).exit_code == 0
+    before = out.read_bytes()
+    resumed = run_cli(
+        "compare", "a.txt", "b.txt", "-t", "cl100k", "-q", "--engine", "serial", "-o", out, "--resume",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert resumed.exit_code == 2
+    assert resumed.error_lines == [
+        f"pixtok: error: {out}: saved record 1 is not what these options make of it (it was made with "
+        "other options, or by another command); run without --resume to start over"
+    ]
+    assert out.read_bytes() == before
 
 
 def test_group_by_totals_in_every_format(run_cli, corpus_jsonl: Path, tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def run_corpus(
     log = None
     if output is not None:
         fingerprint = signature({**(settings or {}), "group_by": group_by})
-        log = RunLog(output, resume=resume, id_key=id_key, signature=fingerprint)
+        log = RunLog(output, resume=resume, id_key=id_key, signature=fingerprint, verify=True)
     with log or contextlib.nullcontext():
         if log is not None:
             records = log.skip_done(records, on_done=totals.add)

@@ -14,6 +14,13 @@ The guarantee, exactly:
   resumed run ends with exactly the bytes a clean run writes.
 * A sidecar `.NAME.partial.json` holds a signature of the options; resuming with other options is
   refused, as is resuming against an input whose first ids differ from the saved ones.
+* A complete output keeps the signature as an extended attribute (`user.pixtok.signature`, set
+  on the journal and so carried by its rename), which a resume of it checks as it checks the
+  sidecar. Saved records that neither vouches for (a copy of the output that lost the
+  attribute, a file system without them, a journal whose sidecar is gone) are checked by
+  measuring the last of them again (`verify=True`): records are deterministic, so a record that
+  comes out different was made with other options or by another command, and the resume is
+  refused.
 * `resume=False` starts a new journal (an old one is discarded); the old output stays in place
   until the new run completes and replaces it.
 * One run at a time: a lock beside the output (`.NAME.lock`, see `pixtok.io.OutputLock`) makes a
@@ -28,6 +35,7 @@ The guarantee, exactly:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import time
@@ -71,6 +79,7 @@ class RunLog:
         resume: bool = False,
         id_key: str = "id",
         signature: str | None = None,
+        verify: bool = False,
         batch: int = 64,
         interval: float = 2.0,
     ) -> None:
@@ -84,6 +93,13 @@ class RunLog:
         self.resumed = 0
         #: The journal was made by this run, a copy of a complete output: dropped if it is refused.
         self._copied = False
+        self._verify = verify
+        self._signature = signature
+        #: The saved records are not vouched for by a sidecar of the same options.
+        self._unvouched = False
+        #: The line the first record measured must be: the last saved record, measured again.
+        self._expected: bytes | None = None
+        self._expected_index = 0
         self._refused = False
         self._unsynced = 0
         self._synced_at = time.monotonic()
@@ -107,15 +123,15 @@ class RunLog:
     def _prepare(self, resume: bool, signature: str | None) -> None:
         if resume and self.journal.exists():
             saved = self._saved_signature()
-            if signature is not None and saved is not None and saved != signature:
-                raise UsageError(
-                    f"{self.target.name}: the saved records were made with other options; "
-                    "run without --resume to start over"
-                )
+            self._check_signature(saved)
+            self._unvouched = signature is not None and saved is None
             _truncate_torn_tail(self.journal)
         elif resume and self.output.is_file():
             # A completed earlier run: continue from its records (the input may have grown).
+            saved = _signature_attribute(self.output)
+            self._check_signature(saved)
             self._copied = True
+            self._unvouched = signature is not None and saved is None
             with open(self.output, "rb") as source, open(self.journal, "wb") as journal:
                 while block := source.read(1 << 20):
                     journal.write(block)
@@ -123,8 +139,21 @@ class RunLog:
         else:
             with open(self.journal, "wb"):
                 pass
-        if signature is not None:
-            self.meta.write_text(json.dumps({"signature": signature}) + "\n", encoding="utf-8")
+        if not self._unvouched:
+            self._vouch()
+
+    def _check_signature(self, saved: str | None) -> None:
+        if self._signature is not None and saved is not None and saved != self._signature:
+            raise UsageError(
+                f"{self.target.name}: the saved records were made with other options; "
+                "run without --resume to start over"
+            )
+
+    def _vouch(self) -> None:
+        """Write the sidecar: the saved records are known to be of these options."""
+        self._unvouched = False
+        if self._signature is not None:
+            self.meta.write_text(json.dumps({"signature": self._signature}) + "\n", encoding="utf-8")
 
     def _saved_signature(self) -> str | None:
         try:
@@ -148,8 +177,19 @@ class RunLog:
         The saved part is checked at once (reading as many input records as were saved), so
         `resumed` is known on return. `on_done(saved_record)` sees every saved record, so that
         totals include them.
+
+        Saved records no sidecar vouches for are refused, unless the log `verify`s them: then the
+        last one is not skipped but handed back first, to be measured again; `append` compares
+        what it gives with what was saved (and `resumed`, and `on_done`, leave it out).
         """
+        if self._unvouched and not self._verify:
+            self._refused = self._copied
+            raise UsageError(
+                f"{self.target.name}: the options of the saved records are not known; "
+                "run without --resume to start over"
+            )
         stream = iter(records)
+        held: tuple[dict[str, Any], Record] | None = None
         for index, saved in enumerate(self.done()):
             record = next(stream, None)
             problem = None
@@ -168,13 +208,41 @@ class RunLog:
                     f"{self.target.name}: saved record {index + 1} {problem}, "
                     "so run without --resume to start over"
                 )
-            self.resumed += 1
-            if on_done is not None:
-                on_done(saved)
+            assert record is not None
+            if held is not None:
+                self.resumed += 1
+                if on_done is not None:
+                    on_done(held[0])
+            held = (saved, record)
+        if held is None:
+            if self._unvouched:
+                self._vouch()  # nothing saved: nothing to vouch for but the options of this run
+            return stream
+        if self._unvouched:
+            self._expected, self._expected_index = record_line(held[0]), self.resumed + 1
+            return itertools.chain([held[1]], stream)
+        self.resumed += 1
+        if on_done is not None:
+            on_done(held[0])
         return stream
 
     def append(self, record: dict[str, Any]) -> None:
-        """Add one record; every `batch` records or `interval` seconds the journal is fsynced."""
+        """Add one record; every `batch` records or `interval` seconds the journal is fsynced.
+
+        The first record of a resume whose saved records are being verified is not added but
+        compared with the saved record it measured again (see `skip_done`)."""
+        if self._expected is not None:
+            if record_line(record) != self._expected:
+                self._refused = self._copied
+                raise UsageError(
+                    f"{self.target.name}: saved record {self._expected_index} is not what these "
+                    "options make of it (it was made with other options, or by another command); "
+                    "run without --resume to start over"
+                )
+            self._expected = None
+            with os_errors(self.target.name, "write"):
+                self._vouch()
+            return
         with os_errors(self.target.name, "write"):
             self._stream.write(record_line(record))
         self._unsynced += 1
@@ -206,6 +274,8 @@ class RunLog:
                 raise
             with os_errors(self.target.name, "write"):
                 os.chmod(self.journal, 0o644)
+                if self._signature is not None:
+                    _set_signature_attribute(self.journal, self._signature)
                 os.replace(self.journal, self.output)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.meta)
@@ -238,6 +308,24 @@ class RunLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: The extended attribute that holds the signature of a complete output's options.
+_SIGNATURE_ATTRIBUTE = b"user.pixtok.signature"
+
+
+def _signature_attribute(path: Path) -> str | None:
+    """The signature a complete output keeps, or None (none kept, or no extended attributes
+    here: then its records are verified by measuring one again)."""
+    try:
+        return os.getxattr(path, _SIGNATURE_ATTRIBUTE).decode("utf-8", "replace")
+    except (OSError, AttributeError):  # AttributeError: an OS without os.getxattr
+        return None
+
+
+def _set_signature_attribute(path: Path, signature: str) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # a file system without them: verified instead
+        os.setxattr(path, _SIGNATURE_ATTRIBUTE, signature.encode("utf-8"))
 
 
 def _truncate_torn_tail(path: Path) -> None:
