@@ -121,6 +121,28 @@ def test_gzipped_jsonl_and_other_text_field(tmp_path: Path, texts) -> None:
     assert [r.fields["lang"] for r in records] == ["ja", "he"]
 
 
+def test_damaged_gzip_data_fails_its_record_and_the_run_goes_on(tmp_path: Path) -> None:
+    """A .gz whose compressed bytes are damaged (zlib's own error, not a truncation) is one
+    failed record, and the inputs after it are read."""
+
+    def damaged(data: bytes) -> bytes:
+        packed = bytearray(gzip.compress(data))
+        for i in range(30, 60):
+            packed[i] ^= 0x55
+        return bytes(packed)
+
+    lines = b"".join(b'{"text": "line %d"}\n' % i for i in range(2000))
+    (tmp_path / "a.jsonl.gz").write_bytes(damaged(lines))
+    (tmp_path / "b.txt.gz").write_bytes(damaged(b"hello world " * 5000))
+    (tmp_path / "c.txt").write_text("still read", encoding="utf-8")
+    paths = [tmp_path / name for name in ("a.jsonl.gz", "b.txt.gz", "c.txt")]
+    records = list(iter_records(paths))
+    failed = [r for r in records if not r.ok]
+    assert [r.source for r in failed] == [str(paths[0]), str(paths[1])]
+    assert all(r.error.startswith("corrupt compressed data (Error -3") for r in failed)
+    assert records[-1].text == "still read"
+
+
 def test_parquet_rows_in_order_across_batches(tmp_path: Path, texts) -> None:
     rows = 700  # more than one decoding batch
     langs = [LANGS[i % len(LANGS)] for i in range(rows)]

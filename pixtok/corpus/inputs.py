@@ -34,6 +34,7 @@ import contextlib
 import glob
 import gzip
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -351,6 +352,8 @@ def _text_record(path: str, read: Any, options: CorpusOptions, binary_fails: boo
         return _failed(path, path, f"cannot read ({exc.strerror or exc})")
     except EOFError as exc:  # a truncated .gz
         return _failed(path, path, f"truncated ({exc})")
+    except zlib.error as exc:  # a .gz whose compressed data is damaged
+        return _failed(path, path, f"corrupt compressed data ({exc})")
     except InputError as exc:  # over the input limit
         return _failed(path, path, str(exc))
     if not binary_fails and b"\0" in data[:_SNIFF_BYTES]:
@@ -383,6 +386,8 @@ def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Ite
             yield _jsonl_record(raw, lineno, start, source, options)
     except (OSError, EOFError) as exc:
         yield _failed(f"{source}:{lineno + 1}", source, f"cannot read ({exc})")
+    except zlib.error as exc:  # a .gz whose compressed data is damaged
+        yield _failed(f"{source}:{lineno + 1}", source, f"corrupt compressed data ({exc})")
 
 
 def _skip_line(stream: BinaryIO, block: int = 1 << 20) -> int:
