@@ -280,6 +280,10 @@ def test_limits_come_from_the_environment_too(run_cli, files: dict[str, Path]) -
     assert lots.error_lines == [
         "pixtok: error: $PIXTOK_LIMIT: 'lots' is not an amount such as 1000, 64MB, 2M or 1GiB"
     ]
+    zero = run_cli("tokens", "hi", env={"PIXTOK_LIMIT": "input=0"})
+    assert zero.error_lines == [
+        "pixtok: error: $PIXTOK_LIMIT: limit input must be a whole number >= 1, not 0"
+    ]
 
 
 def test_limits_in_python(files: dict[str, Path]) -> None:

@@ -74,7 +74,10 @@ def _global_options(
         if getattr(ctx.get_parameter_source("limit"), "name", None) != "ENVIRONMENT":
             raise
         # The user passed no --limit: say where the value came from.
-        raise UsageError("$PIXTOK_LIMIT" + str(exc).removeprefix("--limit")) from None
+        message = str(exc)
+        if message.startswith("--limit"):
+            raise UsageError("$PIXTOK_LIMIT" + message.removeprefix("--limit")) from None
+        raise UsageError(f"$PIXTOK_LIMIT: {message}") from None
 
 
 def _register_commands() -> None:
