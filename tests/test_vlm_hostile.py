@@ -15,6 +15,8 @@ import socket
 import socketserver
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,55 @@ def test_an_answer_longer_than_any_completion_is_not_read_to_its_end(tmp_path) -
             with pytest.raises(ServerError, match=f"answered more than {limit} bytes"):
                 reader.read_pages([PAGE])
     assert reader.answer_bytes == (1 << 20) + 256 * 16
+
+
+def test_compressed_answers_are_unpacked_within_the_cap(tmp_path) -> None:
+    """gzip and deflate (with or without its zlib wrapper) are read; a bomb is unpacked no
+    further than the cap allows, and layered or unknown encodings are the server's error."""
+    answer = completion("Hello")
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    good = [
+        (200, {"Content-Encoding": "gzip"}, gzip.compress(answer)),
+        (200, {"Content-Encoding": "deflate"}, zlib.compress(answer)),
+        (200, {"Content-Encoding": "deflate"}, raw_deflate.compress(answer) + raw_deflate.flush()),
+    ]
+    with HostileServer(good) as server:
+        reader = engine(server, tmp_path, cache=False)
+        assert [reader.read_pages([PAGE])[0].text for _ in good] == ["Hello"] * 3
+    bomb = gzip.compress(gzip.compress(b" " * (256 << 20)))  # 256 MB in two layers of 256 B
+    refused = [
+        (200, {"Content-Encoding": "gzip, gzip"}, bomb),
+        (200, {"Content-Encoding": "br"}, answer),
+        (200, {"Content-Encoding": "gzip"}, gzip.compress(b" " * (256 << 20))),
+        (200, {"Content-Encoding": "gzip"}, b"\x1f\x8b\x08\x00 not gzip at all"),
+    ]
+    messages = [
+        r"answered in an encoding pixtok does not read \(Content-Encoding: gzip, gzip\)",
+        r"answered in an encoding pixtok does not read \(Content-Encoding: br\)",
+        r"answered more than [0-9,]+ bytes",
+        r"sent a damaged gzip answer",
+    ]
+    with HostileServer(refused) as server:
+        reader = engine(server, tmp_path, cache=False)
+        tracemalloc.start()
+        try:
+            for message in messages:
+                with pytest.raises(ServerError, match=message):
+                    reader.read_pages([PAGE])
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 32 << 20, f"{peak:,} bytes at the peak"
+
+
+def test_token_counts_no_float_holds_are_no_counts(tmp_path) -> None:
+    """A usage count past 2**53 would overflow the ratios made from it: it is left out, as a
+    negative or non-integer one is."""
+    usage = {"prompt_tokens": 10**30, "completion_tokens": 2**53}
+    body = json.dumps({"choices": [{"message": {"content": "Hi"}}], "usage": usage}).encode()
+    with HostileServer((200, {}, body)) as server:
+        (reading,) = engine(server, tmp_path, cache=False).read_pages([PAGE])
+    assert (reading.text, reading.prompt_tokens, reading.completion_tokens) == ("Hi", None, 2**53)
 
 
 def test_a_failed_page_stops_the_requests_still_in_flight(tmp_path) -> None:

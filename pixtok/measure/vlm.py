@@ -36,6 +36,7 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -359,8 +360,54 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+#: The largest count of tokens taken from a server (the largest integer a float holds exactly):
+#: a larger one is no count, and would overflow the ratios made from it.
+_MAX_COUNT = 2**53
+
+
 def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
+        return value
+    return None
+
+
+def _decoded_body(response: Any, cap: int, url: str) -> bytes | None:
+    """The body of a response, its Content-Encoding (gzip or deflate) undone as it arrives, or
+    None once it passes `cap` bytes: no more is read or unpacked than that. (httpx's own decoders
+    unpack a whole network chunk at once, and one layer after another: a few KB of nested gzip
+    would unpack to gigabytes before a check after the chunk could stop it.) An encoding it
+    does not undo, or more than one, is the server's error."""
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+        named = _label(", ".join(codings), 64) or "?"
+        raise ServerError(f"{url} answered in an encoding pixtok does not read (Content-Encoding: {named})")
+    coding = codings[0] if codings else None
+    decoder = None if coding is None else zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in coding else 0))
+    body = bytearray()
+    try:
+        for chunk in response.iter_raw():
+            data = chunk
+            while data:
+                if decoder is None:
+                    body += data
+                    data = b""
+                else:
+                    try:
+                        body += decoder.decompress(data, cap + 1 - len(body))
+                    except zlib.error:
+                        if coding != "deflate" or body:
+                            raise
+                        # Deflate without its zlib wrapper, as some servers send it (httpx reads
+                        # both too).
+                        decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                        continue
+                    data = decoder.unconsumed_tail
+                if len(body) > cap:
+                    return None
+    except zlib.error as exc:
+        raise ServerError(f"{url} sent a damaged {coding} answer ({exc})") from None
+    return bytes(body)
 
 
 def _label(value: Any, longest: int) -> str | None:
@@ -503,7 +550,11 @@ class OpenAIEngine:
             self._cache = AnswerCache(options.cache_dir or default_cache_dir())
         parts = urlsplit(options.url)
         base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + "/"
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        # Only the encodings `_decoded_body` undoes within the answer's cap (not brotli or zstd,
+        # which httpx would otherwise offer and unpack without a bound).
+        headers = {"Accept-Encoding": "gzip, deflate"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key}"
         limits = httpx.Limits(
             max_connections=options.concurrency, max_keepalive_connections=options.concurrency
         )
@@ -654,12 +705,7 @@ class OpenAIEngine:
         requests.deadline, requests.stop = time.monotonic() + self.options.timeout, stop
         try:
             with self._client.stream(method, path, **kwargs) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > cap:
-                        return response, None
-                return response, bytes(body)
+                return response, _decoded_body(response, cap, self.url)
         finally:
             requests.deadline, requests.stop = math.inf, None
 
