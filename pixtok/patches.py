@@ -19,9 +19,11 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
+import struct
 import warnings
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -214,6 +216,12 @@ def patchify(
     background = _check_background(background, page)
     rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)
     step = patch if stride is None else int(stride)
+    # The page the grid covers, padded: a patch far larger than the page would pad it to
+    # patch² pixels, which the image-pixels limit bounds as it bounds a decoded image (padding of
+    # less than a patch, on a page already drawn or decoded within the limits, is not held back).
+    padded_width, padded_height = (cols - 1) * step + patch, (rows - 1) * step + patch
+    if padded_width * padded_height > 4 * page.shape[0] * page.shape[1]:
+        check_image_pixels(padded_width, padded_height, "the page", "padded page")
     patches = None
     if step == patch and page.ndim == 2 and pad in ("background", "none"):
         # Padding with the paper's level adds no ink: the page itself says which patches hold some.
@@ -310,26 +318,62 @@ def decode_page(data: bytes, *, name: str = "<image>", rgb: bool = False) -> np.
         Image.MAX_IMAGE_PIXELS = limit  # Pillow must not refuse what the raised limit allows
     try:
         with warnings.catch_warnings():
-            # Pillow warns past its own threshold; pixtok's limit decides, just below.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow's own size check is set to pixtok's limit, whose message comes from
+            # `check_image_pixels`; its warnings about odd metadata are not pixtok's to print.
+            warnings.simplefilter("ignore")
             image_file = Image.open(io.BytesIO(data))
-        with image_file as image:
-            check_image_pixels(image.width, image.height, name)
-            image.load()
-            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-                rgba = image.convert("RGBA")
-                flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                flat.alpha_composite(rgba)
-                image = flat
-            page = np.asarray(image.convert("RGB" if rgb else "L"), dtype=np.uint8)
+            with image_file as image:
+                check_image_pixels(image.width, image.height, name)
+                image.load()
+                page = _grey_or_rgb(image, rgb, name)
     except Image.DecompressionBombError as exc:
+        # Pillow's check runs as it opens the file, before pixtok's, and names the size it read
+        # from the header: pixtok's message is made from it.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        if found:
+            check_image_pixels(int(found[1]), 1, name)
         raise LimitError(
-            f"{name}: {exc}; raise the limit with `pixtok --limit image-pixels=N ...` (docs/limits.md)"
+            f"{name}: an image larger than the image-pixels limit of {limit:,}; raise the limit with "
+            "`pixtok --limit image-pixels=N ...` (docs/limits.md)"
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        detail = "not a readable image (PNG, JPEG, ...)" if isinstance(exc, UnidentifiedImageError) else exc
-        raise InputError(f"{name}: {detail}") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{name}: not a readable image (PNG, JPEG, ...)") from None
+    except (OSError, ValueError, SyntaxError, TypeError, EOFError, IndexError, KeyError, ZeroDivisionError,
+            struct.error) as exc:  # fmt: skip
+        # What Pillow's decoders raise on a damaged file (a broken PNG chunk is a SyntaxError, a
+        # TIFF tag of the wrong type a TypeError, a short header a struct.error).
+        raise InputError(f"{name}: a damaged or unreadable image ({exc})") from None
     return np.ascontiguousarray(page)
+
+
+#: Image modes of more than 8 bits a channel that are read by scaling to 8 bits (Pillow's own
+#: conversion to "L" clips them: every level above 255 would be white).
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def _grey_or_rgb(image: Any, rgb: bool, name: str) -> np.ndarray:
+    """An opened image as a uint8 grey (H, W) or RGB (H, W, 3) page: transparency laid on
+    white, 16-bit grey scaled to 8 bits (its top byte), and 32-bit integer or float pixels, whose
+    range no file says, refused."""
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        flat.alpha_composite(rgba)
+        image = flat
+    if image.mode in _SIXTEEN_BIT_MODES or image.mode == "I":
+        levels = np.asarray(image)
+        if image.mode == "I" and levels.size and (levels.min() < 0 or levels.max() > 0xFFFF):
+            raise InputError(
+                f"{name}: 32-bit pixels ({levels.min()} to {levels.max()}); pixtok reads images of "
+                "8 or 16 bits a channel"
+            )
+        grey = (levels.astype(np.uint32) >> 8).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=-1) if rgb else grey
+    if image.mode == "F":
+        raise InputError(f"{name}: floating-point pixels; pixtok reads images of 8 or 16 bits a channel")
+    return np.asarray(image.convert("RGB" if rgb else "L"), dtype=np.uint8)
 
 
 def check_patch_array(rows: int, cols: int, patch: int, source: str = "the patches") -> None:

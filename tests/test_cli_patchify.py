@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import doc_examples
@@ -14,7 +16,7 @@ from PIL import Image
 
 import pixtok
 from pixtok.encoders import builtin, get_encoder, list_encoders
-from pixtok.patches import patchify
+from pixtok.patches import patchify, read_page
 
 REPO = Path(__file__).resolve().parents[1]
 OWN_DOCS = [REPO / "docs" / "encoders.md", REPO / "docs" / "patches.md"]
@@ -156,6 +158,86 @@ def test_bad_inputs_exit_1_with_one_line(run_cli, tmp_path):
         assert result.exit_code == 1
         assert len(result.error_lines) == 1 and message in result.error_lines[0]
     assert run_cli("patchify", tmp_path).exit_code == 1  # a folder
+
+
+def _damaged_png() -> bytes:
+    """A PNG whose IDAT length is halved: the next "chunk" starts inside the compressed data."""
+    buffer = io.BytesIO()
+    Image.new("P", (40, 40), 3).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"IDAT") - 4
+    data[at : at + 4] = struct.pack(">I", struct.unpack(">I", data[at : at + 4])[0] // 2)
+    return bytes(data)
+
+
+def _tiff_with_rational_strip_offsets() -> bytes:
+    """A TIFF whose StripOffsets tag (273) is typed RATIONAL rather than LONG."""
+    buffer = io.BytesIO()
+    Image.new("L", (40, 40), 0).save(buffer, "TIFF")
+    data = bytearray(buffer.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for k in range(struct.unpack("<H", data[ifd : ifd + 2])[0]):
+        entry = ifd + 2 + 12 * k
+        if struct.unpack("<H", data[entry : entry + 2])[0] == 273:
+            value = struct.unpack("<I", data[entry + 8 : entry + 12])[0]
+            data[entry + 2 : entry + 4] = struct.pack("<H", 5)
+            data[entry + 8 : entry + 12] = struct.pack("<I", len(data))
+            data += struct.pack("<II", value, 1)
+    return bytes(data)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+
+
+def test_damaged_and_oversized_images_are_one_line(run_cli, tmp_path):
+    """What Pillow's decoders raise on a damaged file (SyntaxError, TypeError...) is one line, and
+    an image whose header alone is past the limit is refused with pixtok's own numbers."""
+    (tmp_path / "broken.png").write_bytes(_damaged_png())
+    (tmp_path / "rational.tif").write_bytes(_tiff_with_rational_strip_offsets())
+    (tmp_path / "huge.png").write_bytes(_png_header_only(60000, 60000))
+    for name, line in [
+        ("broken.png", "broken.png: a damaged or unreadable image (broken PNG file"),
+        ("rational.tif", "rational.tif: a damaged or unreadable image ('IFDRational'"),
+        ("huge.png", "huge.png: an image of 3,600,000,000 pixels is larger than the image-pixels limit of "
+         "100,000,000; raise the limit with `pixtok --limit image-pixels=3600000000 ...`"),
+    ]:  # fmt: skip
+        result = run_cli("patchify", tmp_path / name)
+        assert result.exit_code == 1 and len(result.error_lines) == 1, result.stderr
+        assert line in result.error_lines[0]
+
+
+def test_sixteen_bit_grey_is_scaled_and_wider_pixels_refused(run_cli, tmp_path):
+    """16-bit grey keeps its levels (Pillow's own conversion clips every level past 255 to
+    white); 32-bit integer and float pixels, whose range no file says, are refused."""
+    levels = np.full((32, 64), 65535, dtype=np.uint16)
+    levels[:, :32] = 32768  # mid grey: the left half of the patches hold ink
+    Image.fromarray(levels).save(tmp_path / "grey16.png")
+    result = run_cli("patchify", tmp_path / "grey16.png", "--json")
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)["records"]
+    assert (record["patches"], record["nonblank_patches"]) == (8, 4)
+    page = read_page(tmp_path / "grey16.png", rgb=True)
+    assert page.shape == (32, 64, 3) and page[0, 0, 0] == 128 and page[0, 40, 2] == 255
+    Image.fromarray(np.full((4, 4), 70000, dtype=np.int32)).save(tmp_path / "wide.tif")
+    Image.fromarray(np.full((4, 4), 0.5, dtype=np.float32)).save(tmp_path / "float.tif")
+    for name, reason in [("wide.tif", "32-bit pixels"), ("float.tif", "floating-point pixels")]:
+        refused = run_cli("patchify", tmp_path / name)
+        assert refused.exit_code == 1 and len(refused.error_lines) == 1
+        assert f"{name}: {reason}" in refused.error_lines[0]
+
+
+@pytest.mark.parametrize("args", [["--patch", "20000", "--rgb"], ["--patch", str(2**63)],
+                                  ["--stride", "5", "--patch", str(10**20), "--pad", "zero"]])  # fmt: skip
+def test_a_patch_far_larger_than_the_image_is_refused_before_padding(run_cli, tmp_path, args):
+    Image.new("RGB", (40, 40)).save(tmp_path / "small.jpg")
+    result = run_cli("patchify", tmp_path / "small.jpg", *args)
+    assert result.exit_code == 1 and len(result.error_lines) == 1, result.stderr
+    assert "a padded page of" in result.error_lines[0] and "image-pixels limit" in result.error_lines[0]
 
 
 def test_encoders_lists_every_preset_with_its_source(run_cli):
