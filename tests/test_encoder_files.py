@@ -97,6 +97,35 @@ def test_a_broken_definition_file_is_one_line(run_cli, tmp_path):
     ]
 
 
+def test_more_tiles_than_any_model_reads_is_refused_at_once(run_cli, tmp_path):
+    """Choosing among the layouts of n tiles takes time that grows with n: a definition of
+    10,000 tiles had every command that read it run for minutes."""
+    path = tmp_path / "many.toml"
+    path.write_text(DEFINITION.replace("max_tiles = 6", "max_tiles = 10000"), encoding="utf-8")
+    result = run_cli("encoders", "--encoders", path)
+    assert result.exit_code == 1
+    assert result.error_lines == [
+        f"pixtok: error: {path}: encoder #1: encoder 'tiles-32': max_tiles must be at most 1,024, not 10,000"
+    ]
+
+
+@pytest.mark.parametrize("low", [1, 2, 5, 9])
+def test_tile_layouts_are_internvls_own_set_in_its_own_order(low):
+    """InternVL's `find_closest_aspect_ratio` breaks ties by the order of its set of layouts:
+    the set pixtok makes is that set, iterated in the same order."""
+    from pixtok.encoders.resize import _tile_layouts
+
+    for high in range(low, 64):
+        internvl = {
+            (i, j)
+            for n in range(low, high + 1)
+            for i in range(1, n + 1)
+            for j in range(1, n + 1)
+            if low <= i * j <= high
+        }
+        assert list(_tile_layouts(low, high)) == list(internvl)
+
+
 def test_a_definition_may_not_take_a_builtin_name(run_cli, tmp_path):
     path = tmp_path / "clash.toml"
     path.write_text('[[encoder]]\nname = "qwen2.5-vl"\npatch = 14\nsource = "mine"\n', encoding="utf-8")

@@ -117,6 +117,10 @@ class GridEncoder(Encoder):
                 raise UsageError(f"encoder {self.name!r}: tile {self.tile} is smaller than one patch")
             if self.min_tiles > self.max_tiles:
                 raise UsageError(f"encoder {self.name!r}: min_tiles is larger than max_tiles")
+            if self.max_tiles > MAX_TILES:
+                raise UsageError(
+                    f"encoder {self.name!r}: max_tiles must be at most {MAX_TILES:,}, not {self.max_tiles:,}"
+                )
         if not isinstance(self.thumbnail, bool):
             raise UsageError(f"encoder {self.name!r}: thumbnail is true or false, not {self.thumbnail!r}")
         if self.resize == "fit" and self.rounding not in ("round", "floor"):
@@ -366,6 +370,11 @@ def squashed_tiles(
         for row in range(rows)
         for col in range(cols)
     ]
+
+
+#: The most tiles a `tiles` encoder may lay an image out in: the presets use at most 36 (Phi-4's
+#: crops), and choosing among the layouts of n tiles takes time and memory that grow with n.
+MAX_TILES = 1024
 
 
 def _positive(encoder: GridEncoder, key: str) -> None:

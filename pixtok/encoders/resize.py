@@ -110,6 +110,26 @@ def max_patches_grid(width: int, height: int, patch: int, max_patches: int) -> t
     return rows, cols
 
 
+def _tile_layouts(min_tiles: int, max_tiles: int) -> set[tuple[int, int]]:
+    """The layouts InternVL's `find_closest_aspect_ratio` chooses among, as the same set: its
+    `{(i, j) for n in range(min, max + 1) for i in 1..n for j in 1..n if min <= i*j <= max}`
+    visits each layout first at n = max(i, j, min), i then j ascending, and here each is added in
+    that order, once (the set, and so the order `sorted` keeps among layouts of one area, is
+    the one InternVL makes), in time that grows with the layouts rather than with max³."""
+    layouts: set[tuple[int, int]] = set()
+    for i in range(1, min_tiles + 1):  # n = min: every i, j up to it
+        for j in range(1, min(min_tiles, max_tiles // i) + 1):
+            if i * j >= min_tiles:
+                layouts.add((i, j))
+    for n in range(min_tiles + 1, max_tiles + 1):  # then the layouts whose larger side is n
+        most = max_tiles // n
+        for i in range(1, min(n - 1, most) + 1):
+            layouts.add((i, n))  # i * n > min, since n > min
+        for j in range(1, min(n, most) + 1):
+            layouts.add((n, j))
+    return layouts
+
+
 def closest_tile_grid(
     width: int, height: int, *, tile: int, min_tiles: int, max_tiles: int
 ) -> tuple[int, int]:
@@ -122,16 +142,7 @@ def closest_tile_grid(
     image area exceeds half of that layout's pixel area.
     """
     aspect_ratio = width / height
-    candidates = sorted(
-        {
-            (i, j)
-            for n in range(min_tiles, max_tiles + 1)
-            for i in range(1, n + 1)
-            for j in range(1, n + 1)
-            if min_tiles <= i * j <= max_tiles
-        },
-        key=lambda ratio: ratio[0] * ratio[1],
-    )
+    candidates = sorted(_tile_layouts(min_tiles, max_tiles), key=lambda ratio: ratio[0] * ratio[1])
     best_diff = float("inf")
     best = (1, 1)
     area = width * height
