@@ -62,3 +62,24 @@ class ServerError(PixtokError):
     """
 
     exit_code = 1
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """Whether `exc` is a Rust panic raised through PyO3 (`pyo3_runtime.PanicException`).
+
+    Rust libraries (`tokenizers`, `tiktoken`) turn a panic into that exception, which derives
+    from BaseException, so `except Exception` lets it through. Each extension module creates its
+    own copy of the class and none can be imported, so it is recognised by module and name; a
+    handler that catches BaseException must re-raise whatever this refuses, so KeyboardInterrupt
+    and SystemExit keep their meaning.
+    """
+    return any(
+        getattr(cls, "__module__", None) == "pyo3_runtime" and cls.__name__ == "PanicException"
+        for cls in type(exc).__mro__
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message, or its type's name if it has none."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

@@ -10,10 +10,12 @@ order**, whatever the engine and the number of jobs; a task gives the same resul
 * Workers return measurements (small dicts), never pages: only text goes out and numbers come back.
 * Records are sent in chunks (up to 16 records or ~50k characters) and only a bounded number
   of chunks is in flight, so memory stays flat however long the stream is.
-* A record that fails — it could not be read (`Record.error`), or its worker raised — gives
-  `{id_key: id, ..., "error": message}` (the message only, no traceback) and the run goes on.
+* A record that fails — it could not be read (`Record.error`), or its worker raised (an
+  Exception, or a Rust panic from a library) — gives `{id_key: id, ..., "error": message}` (the
+  message only, no traceback) and the run goes on.
   A worker that cannot even be built (an unknown tokenizer, a missing font) stops the run with
-  its own error, since every record would fail the same way.
+  its own error, since every record would fail the same way; from a worker process, an error
+  that cannot be sent back as it is arrives as a PixtokError with its message (`sendable_error`).
 
 Engines: `serial` (this process), `process` (a pool of `jobs` spawned processes; the default, with
 `jobs` = all cores), `dask` (an existing cluster at `scheduler`, through `distributed.Client`; an
@@ -50,7 +52,14 @@ from typing import Any
 
 from pixtok import limits
 from pixtok.corpus.inputs import Record
-from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import (
+    InputError,
+    MissingDependencyError,
+    PixtokError,
+    UsageError,
+    first_line,
+    is_rust_panic,
+)
 
 ENGINES = ("serial", "process", "dask")
 DEFAULT_ENGINE = "process"
@@ -135,6 +144,11 @@ def apply_worker(worker: Worker, record: Record, id_key: str, keep: Sequence[str
     except Exception as exc:  # one bad record must not stop a corpus run; the message says what
         result["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return result
+    except BaseException as exc:  # a Rust panic on this record's text fails the record alone
+        if not is_rust_panic(exc):
+            raise
+        result["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return result
     result.update((key, item) for key, item in value.items() if key != id_key)
     return result
 
@@ -178,7 +192,25 @@ def _init_process(factory: WorkerFactory, parent: int, in_force: limits.Limits) 
     try:
         _process_worker = factory()
     except BaseException as exc:
-        _process_error = exc
+        _process_error = sendable_error(exc)
+
+
+def sendable_error(exc: BaseException) -> BaseException:
+    """`exc` if it survives the trip to the parent process, else a PixtokError with its message.
+
+    A worker's error is pickled to the parent and rebuilt there. Some exceptions cannot make the
+    trip: a Rust panic (`pyo3_runtime.PanicException`, from a module that cannot be imported), or
+    a class whose constructor needs other arguments than the ones it keeps. The parent would then
+    report a PicklingError instead of the worker's reason, so such an error is replaced by a
+    PixtokError carrying its type and the first line of its message (exit code 1).
+    """
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return PixtokError(
+            f"{type(exc).__name__}: {first_line(exc)}" if str(exc).strip() else type(exc).__name__
+        )
+    return exc
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

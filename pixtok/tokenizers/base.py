@@ -9,22 +9,29 @@ template, no special-token parsing.
 from __future__ import annotations
 
 import abc
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import os
 import re
+import sys
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from pixtok.errors import is_rust_panic
 from pixtok.limits import check_unicode
 
 _CHUNK = 1 << 20
 #: Bytes past the expected position where `spans` still looks for a piece that did not match at once.
 _SPAN_WINDOW = 64
 _BYTE_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|<0x([0-9A-F]{2})>")
+T = TypeVar("T")
 
 
 def file_sha256(path: Path) -> str:
@@ -44,6 +51,53 @@ def library_version(distribution: str | None) -> str | None:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+_STDERR_LOCK = threading.RLock()
+
+
+def without_panic_report(call: Callable[[], T]) -> T:
+    """`call()`, with Rust's own report of a panic kept off stderr.
+
+    Rust's panic hook writes "thread ... panicked at ..." (and a backtrace under RUST_BACKTRACE)
+    straight to file descriptor 2 before PyO3 raises `PanicException`, so a caller that turns the
+    panic into pixtok's one-line error would still leave several lines above it. File descriptor 2
+    goes to a temporary file while `call` runs; what was written there is copied back to stderr
+    afterwards unless `call` ended in a panic, whose message the caller's error repeats. Meant
+    for rare calls such as loading a model, not for every text: it costs a file and a few
+    system calls, and other threads' writes to stderr wait (or, after a panic, are dropped).
+    Without a usable descriptor 2 (closed, or no `dup`), `call` simply runs.
+    """
+    with _STDERR_LOCK:
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):
+            return call()
+        panicked = False
+        try:
+            with tempfile.TemporaryFile() as held:
+                os.dup2(held.fileno(), 2)
+                try:
+                    return call()
+                except BaseException as exc:
+                    panicked = is_rust_panic(exc)
+                    raise
+                finally:
+                    os.dup2(saved, 2)
+                    if not panicked:
+                        held.seek(0)
+                        _write_all(2, held.read())
+        finally:
+            os.close(saved)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write `data` to `fd`, as much as the descriptor takes; a failing stderr is not an error here."""
+    with contextlib.suppress(OSError):
+        while data:
+            data = data[os.write(fd, data) :]
 
 
 def byte_piece(data: bytes) -> str:

@@ -3,6 +3,22 @@
 Counts are taken with `add_special_tokens=False`, so a template's [CLS]/[SEP] or <s> is not
 added, and with truncation and padding switched off even when the file turns them on: pixtok
 measures the text, not a model's input window.
+
+The library can fail in two places, and both become pixtok's one-line `InputError` naming the file:
+
+* **Loading.** A file that is not a tokenizer.json gives a plain `Exception`; some damaged parts
+  (a `Precompiled` normalizer whose charsmap cannot be parsed) make the Rust code panic, which
+  reaches Python as `pyo3_runtime.PanicException`, a BaseException. Both mean "not a Hugging Face
+  tokenizer.json (reason)"; Rust's own multi-line report of the panic is kept off stderr
+  (`without_panic_report`).
+* **Encoding.** A file can load and still fail on some texts: a WordPiece or WordLevel model whose
+  unknown token is not in its vocabulary, a BPE model naming an unknown token it does not have, a
+  Unigram model with `unk_id: null`. Each fails with a plain `Exception` only when the text holds
+  something outside the vocabulary; the text "ab" may encode while "ab c" does not. That is a
+  property of the model *and* the text, so the file is accepted at load time: probing it with
+  some text would refuse models that count every text they are actually given. The error is
+  raised for the text that fails instead, naming the file and the library's reason; a corpus run
+  records it against that record and goes on, a single text ends the command with exit code 1.
 """
 
 from __future__ import annotations
@@ -12,9 +28,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pixtok.errors import InputError, MissingDependencyError
+from pixtok.errors import InputError, MissingDependencyError, first_line, is_rust_panic
 from pixtok.io import decode_text, read_bytes
-from pixtok.tokenizers.base import Tokenizer, char_spans
+from pixtok.tokenizers.base import Tokenizer, char_spans, without_panic_report
 
 INSTALL_HINT = "pip install 'pixtok[hf]'"
 
@@ -31,10 +47,20 @@ def require_tokenizers() -> Any:
 
 
 class HuggingFaceTokenizer(Tokenizer):
-    """A `tokenizers.Tokenizer` loaded from a tokenizer.json file."""
+    """A `tokenizers.Tokenizer` loaded from a tokenizer.json file.
+
+    `label` is how error messages name the model (the path as the user gave it); it defaults to
+    the resolved `source`, or to the tokenizer's name when there is no file.
+    """
 
     def __init__(
-        self, name: str, tokenizer: Any, *, source: Path | None = None, sha256: str | None = None
+        self,
+        name: str,
+        tokenizer: Any,
+        *,
+        source: Path | None = None,
+        sha256: str | None = None,
+        label: str | None = None,
     ) -> None:
         tokenizer.no_truncation()
         tokenizer.no_padding()
@@ -47,31 +73,57 @@ class HuggingFaceTokenizer(Tokenizer):
             library="tokenizers",
         )
         self.tokenizer = tokenizer
+        self.label = label if label is not None else str(source) if source is not None else name
 
     @classmethod
     def from_file(cls, name: str, path: str | os.PathLike[str]) -> HuggingFaceTokenizer:
-        """Load a tokenizer.json; a missing or malformed file raises InputError with one line."""
+        """Load a tokenizer.json; a missing, malformed or damaged file raises InputError with one line."""
         tokenizers = require_tokenizers()
         data = read_bytes(path, model=True)
         text = decode_text(data, source=str(path))
         try:
-            tokenizer = tokenizers.Tokenizer.from_str(text)
+            tokenizer = without_panic_report(lambda: tokenizers.Tokenizer.from_str(text))
         except Exception as exc:  # the library raises a bare Exception for any parse error
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise InputError(f"{path}: not a Hugging Face tokenizer.json ({reason})") from None
-        return cls(name, tokenizer, source=Path(path).resolve(), sha256=hashlib.sha256(data).hexdigest())
+            raise InputError(f"{path}: not a Hugging Face tokenizer.json ({first_line(exc)})") from None
+        except BaseException as exc:
+            if not is_rust_panic(exc):
+                raise
+            raise InputError(f"{path}: not a Hugging Face tokenizer.json ({first_line(exc)})") from None
+        return cls(
+            name,
+            tokenizer,
+            source=Path(path).resolve(),
+            sha256=hashlib.sha256(data).hexdigest(),
+            label=str(path),
+        )
+
+    def _encoding(self, text: str) -> Any:
+        """The library's `Encoding` of the whole text; a failure is an InputError naming the file."""
+        try:
+            return self.tokenizer.encode(text, add_special_tokens=False)
+        except Exception as exc:  # the library raises a bare Exception (a missing unknown token)
+            raise self._cannot_encode(exc) from None
+        except BaseException as exc:
+            if not is_rust_panic(exc):
+                raise
+            raise self._cannot_encode(exc) from None
+
+    def _cannot_encode(self, exc: BaseException) -> InputError:
+        return InputError(
+            f"{self.label}: this Hugging Face tokenizer cannot encode the text ({first_line(exc)})"
+        )
 
     def encode(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text, add_special_tokens=False).ids
+        return self._encoding(text).ids
 
     def count(self, text: str) -> int:
         # len() of the native Encoding: no Python list of ids is built.
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        return len(self._encoding(text))
 
     def pieces(self, text: str) -> list[str]:
-        return self.tokenizer.encode(text, add_special_tokens=False).tokens
+        return self._encoding(text).tokens
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Offsets from the library's `Encoding.offsets` (character offsets in the input)."""
-        offsets = self.tokenizer.encode(text, add_special_tokens=False).offsets
+        offsets = self._encoding(text).offsets
         return char_spans(text, [start for start, _ in offsets])

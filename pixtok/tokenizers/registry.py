@@ -26,7 +26,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pixtok.errors import InputError, MissingDependencyError, PixtokError, UsageError
+from pixtok.errors import (
+    InputError,
+    MissingDependencyError,
+    PixtokError,
+    UsageError,
+    first_line,
+    is_rust_panic,
+)
 from pixtok.io import user_path
 from pixtok.tokenizers.base import Tokenizer
 
@@ -76,18 +83,13 @@ class _FileLoader:
     check: Check | None
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
 def _run_check(check: Check | None) -> str | None:
     if check is None:
         return None
     try:
         return check()
     except Exception as exc:  # a plugin's check must not break listing
-        return f"availability check failed: {_first_line(exc)}"
+        return f"availability check failed: {first_line(exc)}"
 
 
 def _load_spm(name: str, path: Path) -> Tokenizer:
@@ -206,7 +208,7 @@ class TokenizerRegistry:
             try:
                 plugin = point.load()
             except Exception as exc:
-                self._broken_plugins[point.name] = (origin, f"plugin failed to import: {_first_line(exc)}")
+                self._broken_plugins[point.name] = (origin, f"plugin failed to import: {first_line(exc)}")
                 continue
             self._run_plugin(origin, plugin, point.name)
 
@@ -216,7 +218,7 @@ class TokenizerRegistry:
             try:
                 plugin(self.register)
             except Exception as exc:
-                self._broken_plugins[label] = (origin, f"plugin failed to register: {_first_line(exc)}")
+                self._broken_plugins[label] = (origin, f"plugin failed to register: {first_line(exc)}")
             finally:
                 self._origin = previous
 
@@ -339,13 +341,21 @@ def _distribution(point: importlib.metadata.EntryPoint) -> str:
 
 
 def _call(name: str, factory: Callable[[], Any]) -> Tokenizer:
-    """Run a factory; anything but a pixtok error becomes one line naming the tokenizer."""
+    """Run a factory; anything but a pixtok error becomes one line naming the tokenizer.
+
+    A Rust panic in a library the factory calls (a BaseException, see `is_rust_panic`) counts as
+    a failure too; KeyboardInterrupt and SystemExit pass through.
+    """
     try:
         tokenizer = factory()
     except PixtokError:
         raise
     except Exception as exc:
-        raise InputError(f"tokenizer {name!r} could not be loaded: {_first_line(exc)}") from None
+        raise InputError(f"tokenizer {name!r} could not be loaded: {first_line(exc)}") from None
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        raise InputError(f"tokenizer {name!r} could not be loaded: {first_line(exc)}") from None
     if not isinstance(tokenizer, Tokenizer):
         raise InputError(
             f"tokenizer {name!r}: its factory returned {type(tokenizer).__name__}, not a Tokenizer"
