@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import io
 import json
 import os
 import re
@@ -74,6 +75,9 @@ def stdin_buffer() -> BinaryIO:
         raise InputError(
             "standard input is closed; pipe the input in, or give a file (or the text) as an argument"
         )
+    # A file redirected in (`< in.txt`) is an input like any other: no output may replace it.
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        note_input(os.fstat(buffer.fileno()))
     return buffer
 
 

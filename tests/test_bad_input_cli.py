@@ -679,6 +679,30 @@ def test_an_output_is_never_written_over_an_input(run_cli, args, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
+    "args",
+    [["typos", "-", "-o", "in.txt"], ["tokens", "-", "-o", "in.txt"], ["compare", "-", "-q", "-o", "in.txt"]],
+    ids=lambda args: args[0],
+)
+def test_a_file_redirected_to_stdin_is_an_input_too(args, tmp_path: Path) -> None:
+    """`pixtok typos - -o in.txt < in.txt` replaced in.txt with its own typos, exit 0."""
+    source = tmp_path / "in.txt"
+    source.write_text("hello world, a text to measure", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with open(source, "rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "pixtok", *args, "--engine", "serial"] if args[0] == "compare"
+            else [sys.executable, "-m", "pixtok", *args],
+            stdin=stdin, capture_output=True, cwd=tmp_path, env=env, timeout=300, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr.decode()
+    assert done.stderr.decode().splitlines() == [
+        "pixtok: error: in.txt: is also an input, which the output would replace; write it elsewhere"
+    ]
+    assert source.read_text(encoding="utf-8") == "hello world, a text to measure"
+    assert files_in(tmp_path) == {"in.txt"}
+
+
+@pytest.mark.parametrize(
     "args", [["render", "--help"], ["compare", "hello world", "another text", "--json"]], ids=["help", "json"]
 )
 def test_a_reader_gone_before_the_output_is_exit_0_and_silent(args, tmp_path: Path) -> None:
