@@ -127,16 +127,21 @@ def note_input(info: os.stat_result) -> None:
         read.add((info.st_dev, info.st_ino))
 
 
-def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
-    """Refuse `path` as an output when it is a file read as an input (see `guarded_inputs`)."""
+def is_input(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is a file read as an input (see `guarded_inputs`)."""
     read = _INPUTS_READ.get()
     if not read:
-        return
+        return False
     try:
         info = os.stat(path)
     except OSError:
-        return
-    if (info.st_dev, info.st_ino) in read:
+        return False
+    return (info.st_dev, info.st_ino) in read
+
+
+def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
+    """Refuse `path` as an output when it is a file read as an input (see `guarded_inputs`)."""
+    if is_input(path):
         raise UsageError(f"{name}: is also an input, which the output would replace; write it elsewhere")
 
 
@@ -468,6 +473,8 @@ class _Deferred:
                     os.replace(tmp, target.path)
                 del self.staged[target.path]
             for path in self.removals:
+                if is_input(path):  # an input read after its removal was asked for
+                    continue
                 with os_errors(str(path), "remove"), contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
             self.removals.clear()
@@ -558,10 +565,13 @@ def _in_the_way(folder: Path) -> OSError:
 
 
 def remove_on_commit(path: str | os.PathLike[str]) -> None:
-    """Remove `path` now, or inside `deferred_outputs()` once the block's files are in place."""
+    """Remove `path` now, or inside `deferred_outputs()` once the block's files are in place;
+    a file read as an input (see `guarded_inputs`) is never removed."""
     deferred = _DEFERRED.get()
     if deferred is not None:
         deferred.removals.append(Path(path))
+        return
+    if is_input(path):
         return
     with os_errors(os.fspath(path), "remove"), contextlib.suppress(FileNotFoundError):
         os.unlink(path)

@@ -240,6 +240,37 @@ def test_a_shorter_render_removes_the_stale_pages_and_says_so(run_cli, tmp_path:
     ]
 
 
+def test_inputs_whose_names_meet_get_page_names_of_their_own(run_cli, tmp_path: Path) -> None:
+    """Inputs x, x and x-2: the second x took x-2, and the third's pages once replaced its own."""
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "a" / "x.txt").write_text("one", encoding="utf-8")
+    (tmp_path / "b" / "x.txt").write_text("two", encoding="utf-8")
+    (tmp_path / "c" / "x-2.txt").write_text("three", encoding="utf-8")
+    args = ("render", "a/x.txt", "b/x.txt", "c/x-2.txt", "-o", "out/", "--jsonl")
+    for _ in range(2):  # and again over the first run's pages: the same pages, nothing removed
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.exit_code == 0 and result.error_lines == [], result.stderr
+        outputs = [json.loads(line)["outputs"] for line in result.stdout.splitlines()]
+        assert outputs == [["out/x-0001.png"], ["out/x-2-0001.png"], ["out/x-2-2-0001.png"]]
+        assert files_in(tmp_path / "out") == {"x-0001.png", "x-2-0001.png", "x-2-2-0001.png"}
+
+
+def test_an_input_named_as_a_stale_page_is_kept(run_cli, tmp_path: Path) -> None:
+    """`render in.txt x.txt pages/in-0003.png -o pages/`: in-0003.png looks like a stale page of
+    in.txt's, but it is an input of the run (read after in.txt was drawn)."""
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "in.txt").write_text("hi", encoding="utf-8")
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "pages" / "in-0003.png").write_text("a text named as a page", encoding="utf-8")
+    result = run_cli(
+        "render", "in.txt", "x.txt", "pages/in-0003.png", "-o", "pages/", "--jsonl", cwd=tmp_path
+    )
+    assert result.exit_code == 0 and result.error_lines == [], result.stderr
+    assert (tmp_path / "pages" / "in-0003.png").read_text(encoding="utf-8") == "a text named as a page"
+    assert files_in(tmp_path / "pages") == {"in-0001.png", "x-0001.png", "in-0003.png", "in-0003-0001.png"}
+
+
 def test_folder_pattern_npy_and_npz_outputs(run_cli, tmp_path: Path, hello: Path) -> None:
     common = BIG
     assert run_cli("render", hello, *common, "-o", f"{tmp_path}/pages/").exit_code == 0

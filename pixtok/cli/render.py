@@ -20,7 +20,7 @@ from pixtok.compare import sample_text
 from pixtok.corpus.batch import MANIFEST, ShardRun, check_glyphs, render_shards
 from pixtok.corpus.inputs import Record
 from pixtok.errors import FontError, InputError, UsageError
-from pixtok.io import STDIO, deferred_outputs, remove_on_commit
+from pixtok.io import STDIO, deferred_outputs, is_input, remove_on_commit
 from pixtok.limits import printable
 from pixtok.output_files import is_folder_target, stale_pages, write_pages
 from pixtok.render import render
@@ -120,9 +120,9 @@ def render_command(
             f"several inputs render into a folder, one page series each: -o DIR/ (not -o {target})"
         )
     summaries: list[dict[str, Any]] = []
-    names: dict[str, int] = {}
+    names: set[str] = set()
     failed: list[dict[str, Any]] = []
-    removed: list[str] = []  # what stale pages went, said once they have
+    removed: list[tuple[str, list[Path]]] = []  # what stale pages went, said once they have
     # The pages are put in place (and stale ones removed) only once the summary is written, so
     # that a summary that cannot be written (stdout on a full disk) leaves no page behind.
     with deferred_outputs():
@@ -154,8 +154,8 @@ def render_command(
         }
         options = {"render": render_config.to_dict() if render_config else {}, "output": target}
         emit_report(Report(summaries, total, options), fmt, table=_render_table)
-    for line in removed:
-        sys.stderr.write(line)
+    for name, stale in removed:
+        _say_removed(name, stale)
     if failed:
         first_failed = failed[0]
         raise InputError(
@@ -173,9 +173,10 @@ def _first_and_rest(records: Iterator[Record]) -> tuple[Record | None, Iterator[
     return first, itertools.chain([second], records)
 
 
-def page_name(record: Record, taken: dict[str, int]) -> str:
+def page_name(record: Record, taken: set[str]) -> str:
     """The NAME of an input's page files: a file's stem, `stdin`, `text` (literal text), or the
-    record id made safe for a file name; a name met again gets `-2`, `-3`...
+    record id made safe for a file name; a name already `taken` in this run gets `-2`, `-3`...
+    (the first of them not taken either: inputs `x`, `x` and `x-2` are `x`, `x-2` and `x-2-2`).
 
     A file named in bytes that are not UTF-8 has an id that spells them as escapes (`a\\xffb.txt`);
     its stem is taken from the file's own name, then made safe as an id is (`a-xffb`)."""
@@ -188,8 +189,12 @@ def page_name(record: Record, taken: dict[str, int]) -> str:
             base = _safe_name(printable(base))
     else:
         base = _safe_name(record.id)
-    taken[base] = taken.get(base, 0) + 1
-    return base if taken[base] == 1 else f"{base}-{taken[base]}"
+    name, count = base, 1
+    while name in taken:
+        count += 1
+        name = f"{base}-{count}"
+    taken.add(name)
+    return name
 
 
 def _safe_name(name: str) -> str:
@@ -200,11 +205,11 @@ def _render_one(
     record: Record,
     config: RenderConfig | None,
     target: str,
-    names: dict[str, int],
+    names: set[str],
     *,
     strict: bool,
     strict_glyphs: bool = False,
-    removed: list[str] | None = None,
+    removed: list[tuple[str, list[Path]]] | None = None,
 ) -> dict[str, Any] | None:
     """Render one record and write its pages; its summary, or None when the page went to stdout.
 
@@ -232,23 +237,30 @@ def _render_one(
         _warn_missing(result.missing_glyphs, [])
         return None
     if is_folder_target(target):
-        stale = stale_pages(target, name, result.page_count)
+        # A file of this run's inputs that happens to be named as a page is no stale page.
+        stale = [path for path in stale_pages(target, name, result.page_count) if not is_input(path)]
         for path in stale:
             remove_on_commit(path)
-        if stale:
-            line = (
-                f"pixtok: warning: removed {len(stale)} stale pages of an earlier render of {name} "
-                f"({stale[0].name}{' … ' + stale[-1].name if len(stale) > 1 else ''})\n"
-            )
-            if removed is None:
-                sys.stderr.write(line)
-            else:
-                removed.append(line)
+        if stale and removed is None:
+            _say_removed(name, stale)
+        elif stale:
+            removed.append((name, stale))
     # A folder named in bytes that are not UTF-8 is spelled as the input's id is (\xff).
     summary = {"input": record.id, "outputs": [printable(str(path)) for path in written], **result.summary()}
     summary.pop("config")
     _warn_missing(result.missing_glyphs, list(summary["missing_chars"]))
     return summary
+
+
+def _say_removed(name: str, stale: list[Path]) -> None:
+    """Warn of the stale pages that went (an input of the run read after they were found, which
+    `remove_on_commit` keeps, is not among them)."""
+    gone = [path for path in stale if not is_input(path)]
+    if gone:
+        sys.stderr.write(
+            f"pixtok: warning: removed {len(gone)} stale pages of an earlier render of {name} "
+            f"({gone[0].name}{' … ' + gone[-1].name if len(gone) > 1 else ''})\n"
+        )
 
 
 def _warn_missing(count: int, chars: list[str]) -> None:
