@@ -144,6 +144,37 @@ def test_the_reported_minimum_is_the_minimum_over_all_pairs() -> None:
     assert confusability("".join(chars), config)["min_l1"] == pytest.approx(brute, abs=1e-4)
 
 
+def test_pairs_made_a_few_rows_at_a_time_are_every_pair_within_the_threshold(monkeypatch) -> None:
+    """The distance matrix is made a block of rows at a time (memory grows with the characters,
+    not their square); with blocks of 3 rows, the near and identical pairs are still exactly
+    those that an L1 over every pair finds."""
+    import numpy as np
+
+    from pixtok.measure import legibility
+    from pixtok.measure.legibility import _glyph_bitmaps
+
+    monkeypatch.setattr(legibility, "_DISTANCE_ROWS", 3)
+    chars = sorted(set("Il1|O0o rnmcldvvw,.;:AΑАoоеeрpсc") - {" "})
+    config = RenderConfig(size="10px")
+    matrix, drawn = _glyph_bitmaps(chars, config, 10.0)
+    every = {
+        (drawn[i], drawn[j]): float(np.abs(matrix[i] - matrix[j]).sum())
+        for i, j in itertools.combinations(range(len(drawn)), 2)
+    }
+    report = confusability("".join(chars), config, threshold=6.0, limit=10_000)
+    assert report["near_count"] == sum(1 for d in every.values() if 0 < d <= 6.0 + 1e-9)
+    assert report["identical_count"] == sum(1 for d in every.values() if d == 0)
+    for pair in report["near"] + report["identical"]:
+        assert pair["l1"] == pytest.approx(every[(pair["a"], pair["b"])], abs=1e-4)
+    assert report["min_l1"] == pytest.approx(min(every.values()), abs=1e-4)
+
+
+def test_a_glyph_stack_past_the_image_limit_is_refused(run_cli) -> None:
+    result = run_cli("--limit", "image-pixels=1000", "confusable", "abcdef")
+    assert result.exit_code == 1
+    assert len(result.error_lines) == 1 and "a stack of glyph cells of" in result.error_lines[0]
+
+
 def test_characters_without_glyphs_and_whitespace_are_left_out() -> None:
     # Bundled fonts only: fontconfig may find an installed Egyptian hieroglyphs face.
     report = confusability("ab \n\U00013000", RenderConfig(size="12px", system_fonts=False))

@@ -30,13 +30,14 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from pixtok.errors import InputError, UsageError
+from pixtok.limits import check_image_pixels
 from pixtok.measure.ocr import LineBox, PageReading, read_pages, resolve_engine
 from pixtok.measure.vlm import ServerOptions, usage_record, usage_total
 from pixtok.render import RenderResult, render
@@ -388,6 +389,8 @@ def _glyph_bitmaps(chars: list[str], config: RenderConfig, size_px: float) -> tu
         newlines="keep",
         preset=None,
     )
+    # The glyphs' pixels, all held at once: bounded as an image of that many pixels is.
+    check_image_pixels(width * height, len(chars), "confusable", "stack of glyph cells")
     renderer = Renderer(cell)
     bitmaps: list[np.ndarray] = []
     drawn: list[str] = []
@@ -449,33 +452,55 @@ def confusability(
         return {**report, "min_l1": None, "min_l2": None, "closest": None, "identical_count": 0,
                 "identical": [], "near_count": 0, "near": []}  # fmt: skip
     squares = (matrix**2).sum(axis=1)
-    d2 = squares[:, None] + squares[None, :] - 2.0 * (matrix @ matrix.T)
-    upper = np.triu_indices(n, 1)
-    d2 = np.maximum(d2[upper], 0.0)
-    i_all, j_all = upper
-    # L1 >= L2² for differences in [-1, 1], so every pair with L1 <= t has L2² <= t.
-    first = int(np.argmin(d2))
-    best_l1 = float(np.abs(matrix[i_all[first]] - matrix[j_all[first]]).sum())
+    # The closest pair by L2, then every pair within the L1 bound it sets: L1 >= L2² for
+    # differences in [-1, 1], so every pair with L1 <= t has L2² <= t.
+    min_d2, first_i, first_j = math.inf, 0, 1
+    for i, j, d2 in _upper_distances(matrix, squares):
+        k = int(np.argmin(d2))
+        if d2[k] < min_d2:
+            min_d2, first_i, first_j = float(d2[k]), int(i[k]), int(j[k])
+    best_l1 = float(np.abs(matrix[first_i] - matrix[first_j]).sum())
     bound = max(threshold, best_l1) + 1e-6
-    candidates = np.flatnonzero(d2 <= bound)
-    diffs = np.abs(matrix[i_all[candidates]] - matrix[j_all[candidates]])
+    found = [(i[d2 <= bound], j[d2 <= bound]) for i, j, d2 in _upper_distances(matrix, squares)]
+    i_all = np.concatenate([i for i, _ in found])
+    j_all = np.concatenate([j for _, j in found])
+    diffs = np.abs(matrix[i_all] - matrix[j_all])
     l1 = diffs.sum(axis=1)
     l2 = np.sqrt((diffs**2).sum(axis=1))
-    order = np.lexsort((j_all[candidates], i_all[candidates], l2, np.round(l1, 9)))
-    pairs = [_pair(drawn[i_all[candidates[k]]], drawn[j_all[candidates[k]]], l1[k], l2[k]) for k in order]
+    order = np.lexsort((j_all, i_all, l2, np.round(l1, 9)))
+    pairs = [_pair(drawn[i_all[k]], drawn[j_all[k]], l1[k], l2[k]) for k in order]
     closest = pairs[0]
     identical = [p for p in pairs if p["l1"] == 0]
     near = [p for p in pairs if 0 < p["l1"] <= threshold]
     return {
         **report,
         "min_l1": closest["l1"],
-        "min_l2": round(float(np.sqrt(d2.min())), 4) if closest["l1"] > 0 else 0.0,
+        "min_l2": round(math.sqrt(max(min_d2, 0.0)), 4) if closest["l1"] > 0 else 0.0,
         "closest": closest,
         "identical_count": len(identical),
         "identical": identical[:limit],
         "near_count": len(near),
         "near": near[:limit],
     }
+
+
+#: Rows of the pairwise distance matrix made at once: memory grows with the characters, not
+#: with their square (8,000 distinct characters had taken 1.7 GB).
+_DISTANCE_ROWS = 256
+
+
+def _upper_distances(
+    matrix: np.ndarray, squares: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Squared L2 distances of the pairs i < j of the rows of `matrix`, a block of rows at a
+    time, in row-major order: (i, j, d2) for each block, `d2` clipped at 0 (rounding)."""
+    n = len(matrix)
+    columns = np.arange(n)
+    for i0 in range(0, n - 1, _DISTANCE_ROWS):
+        i1 = min(i0 + _DISTANCE_ROWS, n - 1)
+        block = squares[i0:i1, None] + squares[None, :] - 2.0 * (matrix[i0:i1] @ matrix.T)
+        i, j = np.nonzero(columns[None, :] > np.arange(i0, i1)[:, None])
+        yield i + i0, j, np.maximum(block[i, j], 0.0)
 
 
 def _pair(a: str, b: str, l1: float, l2: float) -> dict[str, Any]:
