@@ -325,24 +325,36 @@ def _with_ratios(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+#: The largest count or number a record read back may hold: 2**53, the largest whole number a
+#: float holds exactly. Totals add counts and divide them into ratios; a count too large for a
+#: float (`10**400` in a records file) would make that division overflow.
+MAX_COUNT = 2**53
+
+
 def _count_problem(value: Any, key: str, *, optional: bool = False) -> str | None:
-    """Why `value` is not a count (a whole number >= 0, or None when `optional`), or None."""
+    """Why `value` is not a count (a whole number from 0 to `MAX_COUNT`, or None when
+    `optional`), or None."""
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return f"{key} must be a whole number >= 0, not {_shown(value)}"
+    if value > MAX_COUNT:
+        return f"{key} must be a whole number from 0 to 2**53, not {_shown(value)}"
     return None
 
 
 def _number_problem(value: Any, key: str) -> str | None:
-    """Why `value` is not a finite number >= 0, or None."""
+    """Why `value` is not a finite number from 0 to `MAX_COUNT`, or None."""
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or not math.isfinite(value)
+        or (isinstance(value, float) and not math.isfinite(value))
         or value < 0
     ):
         return f"{key} must be a number >= 0, not {_shown(value)}"
+    # `math.isfinite` is asked of floats only: it cannot take a whole number too large for one.
+    if value > MAX_COUNT:
+        return f"{key} must be a number from 0 to 2**53, not {_shown(value)}"
     return None
 
 
@@ -365,7 +377,8 @@ _DENSITY_COUNTS = (
 def record_problem(record: Any) -> str | None:
     """What makes `record` unusable as a successful compare record (or a total), in a few words
     naming the field (`chars must be a whole number >= 0, not 'a'`, `vision.q.tokens is missing`);
-    None when it has every count `summarize` adds and a report shows, of the right types.
+    None when it has every count `summarize` adds and a report shows, of the right types and
+    sizes (counts and rates at most `MAX_COUNT`, so that totals and ratios stay floats).
 
     Records read back from files (`pixtok report`, docs/compare.md) are checked with this once,
     where they are read, so that nothing later meets a KeyError or a TypeError.

@@ -321,6 +321,10 @@ class _Collector:
             self._keep(self._misread, row["cer"], number, row)
 
     def _keep(self, heap: list[Any], key: float, number: int, row: dict[str, Any]) -> None:
+        """Keep `row` in `heap` if it is among the `worst` highest keys so far (`--worst 0`: no
+        tables, so nothing is kept)."""
+        if self.options.worst == 0:
+            return
         item = (key, -number, row)
         if len(heap) < self.options.worst:
             heapq.heappush(heap, item)

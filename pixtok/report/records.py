@@ -20,21 +20,23 @@ usable, or options that are not a table, make the whole file unusable (InputErro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pixtok.compare import missing_names, record_problem
-from pixtok.errors import InputError
-from pixtok.io import read_text
+from pixtok.errors import InputError, LimitError
+from pixtok.io import load_json, read_text
+from pixtok.limits import current as current_limits
 
 #: Keys every successful compare record has.
 RECORD_KEYS = ("input", "tokens", "vision")
 #: Extensions a records file may have (the text inputs of compare may have them too: the
 #: content decides, see `is_records_file`).
 RECORDS_SUFFIXES = (".json", ".jsonl", ".ndjson")
+#: The extensions of JSON Lines, which may also be a corpus of texts, one per line.
+_LINES_SUFFIXES = (".jsonl", ".ndjson")
 
 
 @dataclass
@@ -61,35 +63,111 @@ def _is_sweep_record(value: Any) -> bool:
     return isinstance(value, Mapping) and "config" in value and ("tokens" in value or "error" in value)
 
 
-def _first_json_value(path: Path) -> Any:
-    """The first JSON value of a file: its first line for JSON Lines, else the whole document."""
+def _first_json_value(path: Path, name: str) -> Any:
+    """The first JSON value of a file: its first line for JSON Lines, else the whole document;
+    None when it is not JSON (or not readable, or too large: the text reader then says why).
+
+    Both reads stop at the `input` limit, and both parses at the `json-depth` limit: JSON nested
+    deeper than that is a `LimitError`, except in the first line of a JSON Lines file, which is
+    then read as a corpus whose reader fails that row alone, with the same message.
+    """
+    limit = current_limits().input_bytes
     try:
         with open(path, "rb") as stream:
-            head = stream.readline()
+            head = stream.readline(limit + 1)
     except OSError:
         return None
+    if len(head) > limit:
+        return None
     try:
-        return json.loads(head)
+        return load_json(head, name)
     except ValueError:
         pass
+    except LimitError:
+        if name.lower().endswith(_LINES_SUFFIXES):
+            return None
+        raise
     try:
-        return json.loads(read_text(path))
-    except (ValueError, InputError):
+        text = read_text(path)
+    except InputError:
         return None
+    try:
+        return load_json(text, name)
+    except ValueError:
+        return None
+
+
+#: What other pixtok commands write as records (the first record's keys that only they have),
+#: so that their `--json` documents are named when given to `report`, which cannot show them.
+_OTHER_COMMANDS = (
+    ("distance", ("levenshtein",)),
+    ("patchify", ("rows", "cols", "stride")),
+    ("render", ("outputs", "page_sizes")),
+    ("confusable", ("codepoints", "l1")),
+    ("typos --report", ("measure", "mean_edit")),
+    ("study compression", ("text_tokens", "modes")),
+    ("ocr", ("cer", "wer")),
+    ("fonts", ("family",)),
+    ("tokenizers", ("vocab_size",)),
+    ("encoders", ("formula",)),
+    ("presets", ("values", "description")),
+    ("tokens", ("input", "chars", "bytes", "tokens")),
+)
+#: The keys of every `--json` document (docs/conventions.md).
+_DOCUMENT_KEYS = frozenset(("records", "total", "options"))
+
+
+def _other_document(value: Any, name: str) -> str | None:
+    """Why a `--json` document of another pixtok command is not a records file of `report`
+    (naming the command, when its records say which), or None when `value` is not one."""
+    if not (isinstance(value, Mapping) and set(value) == _DOCUMENT_KEYS):
+        return None
+    rows = value["records"]
+    if not isinstance(rows, list):
+        return None
+    reads = "report reads the records of compare (--json, --jsonl, -o) and of sweep --json"
+    if not rows:
+        return f"{name}: a pixtok --json document with no records; {reads}"
+    first, options, total = rows[0], value["options"], value["total"]
+    if not isinstance(first, Mapping):
+        return None
+    if _is_sweep_record(first):
+        # One record per setting, as a sweep writes them; a document that names no sweep (its
+        # primary pair and axes) is fit's, whose total is not a compare total.
+        if not isinstance(options, Mapping) or ("primary" in options and "axes" in options):
+            return None
+        made_by = "fit" if isinstance(total, Mapping) and "budget" in total else None
+    elif _is_record(first):
+        return None
+    else:
+        made_by = next(
+            (command for command, keys in _OTHER_COMMANDS if all(key in first for key in keys)), None
+        )
+    by = f"written by pixtok {made_by}" if made_by else "of another pixtok command"
+    return (
+        f"{name}: a --json document {by}, whose records are not compare's; {reads}: "
+        "give it those, or the texts"
+    )
 
 
 def is_records_file(name: str) -> bool:
     """Whether an input names a file of compare or sweep records (rather than texts to measure).
 
     Only `.json`/`.jsonl`/`.ndjson` files are looked at, and only their first line (JSON Lines)
-    or document: a JSON Lines corpus of texts has no `tokens` and `vision` keys.
+    or document: a JSON Lines corpus of texts has no `tokens` and `vision` keys, and any other
+    JSON is a text. Two kinds of file are refused here rather than measured as a text (an
+    InputError): a `--json` document of another pixtok command (`{"records": ..., "total": ...,
+    "options": ...}` whose records are not compare's), and JSON nested deeper than the
+    `json-depth` limit (a `LimitError`).
     """
     path = Path(name)
     if not name.lower().endswith(RECORDS_SUFFIXES) or not path.is_file():
         return False
-    value = _first_json_value(path)
+    value = _first_json_value(path, name)
     if _is_record(value):
         return True
+    if (problem := _other_document(value, name)) is not None:
+        raise InputError(problem)
     if isinstance(value, Mapping):
         rows = value.get("records", value.get("inputs"))
         if isinstance(rows, list) and rows:
@@ -103,9 +181,14 @@ def read_records_file(name: str) -> RecordsFile:
     text = read_text(path)
     stripped = text.lstrip()
     document: Any = None
+    # JSON Lines start with "{" too: the whole text as one document nested too deeply is only
+    # the file's fault when it is not JSON Lines either.
+    too_deep: LimitError | None = None
     if stripped.startswith("{"):
         try:
-            document = json.loads(text)
+            document = load_json(text, name)
+        except LimitError as exc:
+            too_deep = exc
         except ValueError:
             document = None
     if isinstance(document, Mapping) and not _is_record(document):
@@ -137,7 +220,14 @@ def read_records_file(name: str) -> RecordsFile:
             groups=[_summary(g, f"{name}: group {index}") for index, g in enumerate(groups, 1)],
             sweep=sweep,
         )
-    lines = list(_json_lines(text, name))
+    try:
+        lines = list(_json_lines(text, name))
+    except LimitError:
+        raise
+    except InputError:
+        if too_deep is not None:
+            raise too_deep from None
+        raise
     return RecordsFile(path=name, records=_consistent([r for _, r in lines], [w for w, _ in lines]))
 
 
@@ -195,7 +285,7 @@ def _json_lines(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = load_json(line, f"{name}: line {number}")
         except ValueError:
             raise InputError(f"{name}: line {number} is not JSON") from None
         yield f"{name}: line {number}", load_record(row, name, number)

@@ -19,7 +19,11 @@ from typing import Any
 
 from pixtok.compare import sample_text
 from pixtok.corpus.inputs import CorpusOptions, iter_records
-from pixtok.errors import PixtokError
+from pixtok.errors import InputError, LimitError, PixtokError
+from pixtok.io import read_bytes
+
+#: The UTF-8 byte-order mark a text file may start with; the text is read without it.
+_BOM = "\ufeff".encode()
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,18 @@ def _row_text(name: str, roots: Sequence[Path], field: str) -> str | None:
     return None
 
 
+def _size_changed(path: Path, counted: Any) -> int | None:
+    """The size in bytes of `path` when it cannot hold a text of `counted` UTF-8 bytes (with or
+    without a byte-order mark), so that a file that changed is not read at all; else None."""
+    if isinstance(counted, bool) or not isinstance(counted, int):
+        return None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    return None if size in (counted, counted + len(_BOM)) else size
+
+
 def locate_text(
     record: Mapping[str, Any], roots: Sequence[str | os.PathLike[str]], field: str = "text"
 ) -> Located:
@@ -67,16 +83,34 @@ def locate_text(
         return Located(None, "literal text and standard input are not kept in records")
     else:
         text = None
+        unusable = None  # why the last file of that name found was not read
         for candidate in _candidates(name, root_paths):
-            if candidate.is_file():
-                try:
-                    text = candidate.read_bytes().decode("utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                text = text.removeprefix("\ufeff")
-                break
+            if not candidate.is_file():
+                continue
+            changed = _size_changed(candidate, record.get("bytes"))
+            if changed is not None:  # not read at all: another root may hold the text
+                unusable = (
+                    f"{name} now holds {changed:,} bytes where the record counted "
+                    f"{record.get('bytes'):,}: it changed"
+                )
+                continue
+            try:
+                # Bounded by the `input` limit, and noted as an input: `-o` may not replace it.
+                data = read_bytes(candidate)
+            except LimitError as exc:
+                unusable = f"its text cannot be read: {exc}"
+                continue
+            except InputError:
+                continue
+            try:
+                text = data.decode("utf-8").removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                continue
+            break
         if text is None:
             text = _row_text(name, root_paths, field)
+        if text is None and unusable is not None:
+            return Located(None, unusable)
         if text is None:
             places = ", ".join(str(r) for r in root_paths) or "."
             return Located(None, f"its text {name} is not found under {places} (see --texts)")
