@@ -81,10 +81,13 @@ def stdin_buffer() -> BinaryIO:
     return buffer
 
 
-def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") -> str:
+def decode_text(
+    data: bytes, errors: str = "strict", source: str = "<input>", *, replaceable: bool = True
+) -> str:
     """Decode UTF-8 bytes; invalid bytes raise an error naming the byte offset (or are replaced).
 
-    The text is checked against the `line` limit.
+    The text is checked against the `line` limit. `replaceable=False` is for files `--errors`
+    does not apply to (a tokenizer model): the error then does not suggest it.
     """
     if errors not in ("strict", "replace"):
         raise UsageError(f"--errors must be 'strict' or 'replace', not {errors!r}")
@@ -93,9 +96,9 @@ def decode_text(data: bytes, errors: str = "strict", source: str = "<input>") ->
     try:
         text = data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
+        hint = "; use --errors replace to substitute U+FFFD" if replaceable else ""
         raise InputError(
-            f"{source}: invalid UTF-8 at byte offset {exc.start} "
-            f"(byte 0x{data[exc.start]:02x}); use --errors replace to substitute U+FFFD"
+            f"{source}: invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x}){hint}"
         ) from None
     check_text(text, source)
     return text

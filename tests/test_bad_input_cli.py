@@ -678,6 +678,23 @@ def test_an_output_is_never_written_over_an_input(run_cli, args, tmp_path: Path)
     assert files_in(tmp_path) == {"in.txt", "link.txt", "page.png"}  # no journal, part or lock
 
 
+def test_a_saved_record_nested_too_deep_is_named(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    (tmp_path / ".out.jsonl.partial").write_text('{"input": "text", "x": ' + "[" * 400 + "]" * 400 + "}\n")
+    result = run_cli("compare", "hi", "-q", "--engine", "serial", "-o", out, "--resume", cwd=tmp_path)
+    line = one_line_error(result, 1)
+    assert line.startswith(f"pixtok: error: {out}: saved record 1: JSON nested 401 deep"), line
+
+
+def test_a_model_file_that_is_not_utf8_does_not_suggest_errors_replace(run_cli, tmp_path: Path) -> None:
+    """--errors applies to texts, not to a tokenizer model."""
+    (tmp_path / "model.json").write_bytes("{}".encode("utf-16"))
+    result = run_cli("tokens", "hi", "-t", f"hf:{tmp_path / 'model.json'}")
+    assert one_line_error(result, 1) == (
+        f"pixtok: error: {tmp_path / 'model.json'}: invalid UTF-8 at byte offset 0 (byte 0xff)"
+    )
+
+
 @pytest.mark.parametrize(
     "args",
     [["typos", "-", "-o", "in.txt"], ["tokens", "-", "-o", "in.txt"], ["compare", "-", "-q", "-o", "in.txt"]],

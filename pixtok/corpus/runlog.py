@@ -125,7 +125,7 @@ class RunLog:
             saved = self._saved_signature()
             self._check_signature(saved)
             self._unvouched = signature is not None and saved is None
-            _truncate_torn_tail(self.journal)
+            _truncate_torn_tail(self.journal, self.target.name)
         elif resume and self.output.is_file():
             # A completed earlier run: continue from its records (the input may have grown).
             saved = _signature_attribute(self.output)
@@ -135,7 +135,7 @@ class RunLog:
             with open(self.output, "rb") as source, open(self.journal, "wb") as journal:
                 while block := source.read(1 << 20):
                     journal.write(block)
-            _truncate_torn_tail(self.journal)
+            _truncate_torn_tail(self.journal, self.target.name)
         else:
             with open(self.journal, "wb"):
                 pass
@@ -166,8 +166,8 @@ class RunLog:
         if self.target.stream:
             return
         with open(self.journal, "rb") as stream:
-            for line in stream:
-                yield load_json(line)
+            for number, line in enumerate(stream, 1):
+                yield load_json(line, f"{self.target.name}: saved record {number}")
 
     def skip_done(
         self, records: Iterable[Record], on_done: Callable[[dict[str, Any]], None] | None = None
@@ -328,15 +328,16 @@ def _set_signature_attribute(path: Path, signature: str) -> None:
         os.setxattr(path, _SIGNATURE_ATTRIBUTE, signature.encode("utf-8"))
 
 
-def _truncate_torn_tail(path: Path) -> None:
-    """Cut a journal back to its last complete, valid JSON line (a crash may tear the last one)."""
+def _truncate_torn_tail(path: Path, name: str) -> None:
+    """Cut a journal back to its last complete, valid JSON line (a crash may tear the last one);
+    a whole line nested past the json-depth limit is refused, naming the output `name`."""
     good = 0
     with open(path, "rb") as stream:
-        for line in stream:
+        for number, line in enumerate(stream, 1):
             if not line.endswith(b"\n"):
                 break
             try:
-                load_json(line)
+                load_json(line, f"{name}: saved record {number}")
             except ValueError:
                 break
             good += len(line)

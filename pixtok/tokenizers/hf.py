@@ -80,7 +80,7 @@ class HuggingFaceTokenizer(Tokenizer):
         """Load a tokenizer.json; a missing, malformed or damaged file raises InputError with one line."""
         tokenizers = require_tokenizers()
         data = read_bytes(path, model=True)
-        text = decode_text(data, source=str(path))
+        text = decode_text(data, source=str(path), replaceable=False)
         try:
             tokenizer = without_panic_report(lambda: tokenizers.Tokenizer.from_str(text))
         except Exception as exc:  # the library raises a bare Exception for any parse error
