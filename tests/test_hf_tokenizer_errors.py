@@ -129,11 +129,16 @@ def test_tokens_of_one_text_is_one_error_line(run_cli, wordpiece_without_unk: Pa
     assert_one_error_line(result, str(wordpiece_without_unk), "Missing [UNK] token")
 
 
-def test_tokens_of_several_files_is_one_error_line(
+def test_tokens_of_several_inputs_fails_each_text_alone(
     run_cli, wordpiece_without_unk: Path, two_texts: tuple[Path, Path]
 ) -> None:
-    result = run_cli("tokens", *two_texts, "-t", f"hf:{wordpiece_without_unk}")
-    assert_one_error_line(result, str(wordpiece_without_unk), "Missing [UNK] token")
+    """The texts the model cannot encode are failed records; one it can is counted."""
+    result = run_cli("tokens", *two_texts, KNOWN, "-t", f"hf:{wordpiece_without_unk}")
+    assert_one_error_line(result, "2 of 3 records failed", "Missing [UNK] token")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [record["input"] for record in records] == [*map(str, two_texts), "text"]
+    assert all(record["error"].startswith(f"{wordpiece_without_unk}: ") for record in records[:2])
+    assert records[2]["tokens"] == {f"hf:{wordpiece_without_unk}": 2}
 
 
 def test_typos_report_is_one_error_line(run_cli, wordpiece_without_unk: Path) -> None:

@@ -167,12 +167,19 @@ def tokens_command(
     several = second is not None
     records: list[dict[str, Any]] = []
     for record in itertools.chain([r for r in (first, second) if r is not None], read):
-        if record.error is None:
-            records.append(token_record(record.id, record.text, tokenizers, pieces, ids))
-        elif several and not count:
-            records.append({"input": record.id, "error": record.error})
+        error = record.error
+        if error is None:
+            try:
+                records.append(token_record(record.id, record.text, tokenizers, pieces, ids))
+                continue
+            except InputError as exc:  # a text a tokenizer cannot encode fails alone
+                if not several or count:
+                    raise
+                error = str(exc)
+        if several and not count:
+            records.append({"input": record.id, "error": error})
         else:
-            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {error}")
     skipped.report()
     if not records:
         raise InputError("nothing to count: the inputs hold no text")
