@@ -139,6 +139,8 @@ def test_no_image_at_all(run_cli):
         (["--json", "--csv"], 2, "choose one of"),
         (["--background", "white"], 2, "--background is a grey level"),
         (["--background", "255,255,255"], 2, "1 channel"),
+        (["--overlay", "x.png", "--npy", "x.png"], 2, "x.png: is both --overlay and --npy"),
+        (["--npy", "x.npy", "-o", "./x.npy"], 2, "x.npy: is both --npy and -o"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(run_cli, a4_page, args, code, message):

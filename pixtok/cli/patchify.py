@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from pixtok.cli.output import Report, choose_format, emit_report, one_on_stdout
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
 from pixtok.io import STDIO, atomic_writer, deferred_outputs, read_bytes, write_bytes_atomic
+from pixtok.limits import printable
 from pixtok.patches import (
     PAD_MODES,
     check_patch_array,
@@ -74,6 +77,7 @@ def patchify_command(
     """Cut an image into patches: grid, patch and non-blank patch counts, and vision tokens per preset."""
     fmt = choose_format(json_, jsonl, csv_, output)
     one_on_stdout({"--overlay": overlay, "--npy": npy}, output)
+    _distinct_files({"--overlay": overlay, "--npy": npy, "-o": output})
     if pad not in PAD_MODES:
         raise UsageError(f"--pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     paper = parse_background(background)
@@ -128,3 +132,18 @@ def patchify_command(
             with atomic_writer(npy) as stream:
                 write_patch_tensor(stream, grid, f"--npy {npy}")
         emit_report(Report([record], None, options), fmt, output=output, title="patches")
+
+
+def _distinct_files(files: dict[str, str | Path | None]) -> None:
+    """Refuse two of the command's outputs named as one file: the second would replace the first."""
+    named = [(flag, value) for flag, value in files.items() if value is not None and str(value) != STDIO]
+    for k, (flag, value) in enumerate(named):
+        for other, other_value in named[k + 1 :]:
+            same = os.path.abspath(value) == os.path.abspath(other_value)
+            with contextlib.suppress(OSError, ValueError):
+                same = same or os.path.samefile(value, other_value)
+            if same:
+                raise UsageError(
+                    f"{printable(str(value))}: is both {flag} and {other}, and one would replace the "
+                    "other; give them different files"
+                )
