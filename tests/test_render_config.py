@@ -72,6 +72,14 @@ def test_three_margins_are_refused() -> None:
         parse_margin("1,2,3", 72)
 
 
+@pytest.mark.parametrize("margin", ["0,0,0,nan", "-5", "1,2,3"])
+def test_a_strip_refuses_the_margins_every_layout_refuses(margin) -> None:
+    """A strip has no margins (its text runs edge to edge), but a bad value is still an error."""
+    with pytest.raises(UsageError, match="--margin"):
+        RenderConfig(layout="strip", margin=margin).geometry()
+    assert RenderConfig(layout="strip", margin="5px").geometry().margins == (0.0, 0.0, 0.0, 0.0)
+
+
 def test_line_height_is_a_factor_or_a_length() -> None:
     assert RenderConfig(size="20px", line_height="1.5").geometry().line_height == 30
     assert RenderConfig(size="9pt", line_height="10pt", dpi=144).geometry().line_height == 20

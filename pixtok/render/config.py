@@ -294,12 +294,12 @@ class RenderConfig:
         """Resolve every length to pixels at this config's dpi."""
         dpi = float(self.dpi)
         size = length_to_px(self.size, dpi, "--size")
+        margins = parse_margin(self.margin, dpi)  # checked in every layout, as every option is
         if self.layout == "strip":
             width, height = self.strip_patches * self.patch_size, self.strip_height
-            margins = (0.0, 0.0, 0.0, 0.0)
+            margins = (0.0, 0.0, 0.0, 0.0)  # a strip is text edge to edge
         else:
             width, height = parse_page(self.page, dpi)
-            margins = parse_margin(self.margin, dpi)
         line_height = _line_height_px(self.line_height, size, dpi)
         if self.layout == "strip":
             line_height = float(self.strip_height)
