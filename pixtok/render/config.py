@@ -126,6 +126,9 @@ def parse_page(value: str, dpi: float) -> tuple[int, int]:
     return round(w), round(h)
 
 
+NEGATIVE_MARGIN = "--margin: margins cannot be negative"
+
+
 def parse_margin(value: str | float | int | tuple[Any, ...], dpi: float) -> tuple[float, float, float, float]:
     """Margins (top, right, bottom, left) in pixels from one, two or four values, CSS order."""
     if isinstance(value, (tuple, list)):
@@ -141,6 +144,8 @@ def parse_margin(value: str | float | int | tuple[Any, ...], dpi: float) -> tupl
             f"--margin: give one, two or four lengths (top,right,bottom,left); got {show(value)}"
         )
     values = tuple(length_to_px(p, dpi, "--margin") for p in parts)
+    if min(values) < 0:
+        raise UsageError(NEGATIVE_MARGIN)
     return values  # type: ignore[return-value]
 
 
@@ -447,7 +452,7 @@ class Geometry:
                 f"{self.line_height:g} px (a bare number is a multiple of the {self.size:g} px size)"
             )
         if min(self.margins) < 0:
-            raise UsageError("--margin: margins cannot be negative")
+            raise UsageError(NEGATIVE_MARGIN)
         if self.text_width <= 0 or self.text_height <= 0:
             raise UsageError(
                 f"margins {tuple(round(m, 1) for m in self.margins)} leave no room on a "
