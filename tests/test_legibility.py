@@ -204,6 +204,8 @@ def test_confusable_cli(run_cli) -> None:
     assert csv_out.stdout.splitlines()[0].startswith("input,kind,a,b,codepoints,l1,l2")
     both = run_cli("confusable", "ab", "--text", "cd")
     assert both.exit_code == 2
+    no_pairs = run_cli("confusable", "ab", "--csv")  # no pair is near: a header, no rows
+    assert no_pairs.exit_code == 0 and no_pairs.stdout == "input,kind,a,b,codepoints,l1,l2\n"
 
 
 @pytest.mark.slow

@@ -173,4 +173,5 @@ def confusable_command(
         else:
             typer.echo(title)
 
-    emit_report(Report(records, total, options), fmt, output=output, table=table)
+    columns = ("input", "kind", "a", "b", "codepoints", "l1", "l2")
+    emit_report(Report(records, total, options, columns), fmt, output=output, table=table)

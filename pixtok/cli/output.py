@@ -75,11 +75,13 @@ def choose_format(
 @dataclass
 class Report:
     """What a command measured: records, their total (None where nothing adds up), and the
-    options that made them."""
+    options that made them. `columns` are the CSV header when there are no records (a command
+    whose records may be none, as confusable's pairs, still writes a CSV a reader can parse)."""
 
     records: list[dict[str, Any]]
     total: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The `--json` document: the same three keys in every command."""
@@ -141,10 +143,11 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def csv_text(records: Iterable[Mapping[str, Any]]) -> str:
-    """CSV with a header that is the union of the records' dotted keys, in first-seen order."""
+def csv_text(records: Iterable[Mapping[str, Any]], columns: Sequence[str] = ()) -> str:
+    """CSV with a header that is `columns` then the union of the records' dotted keys, in
+    first-seen order."""
     flat = [flatten(r) for r in records]
-    header: list[str] = []
+    header: list[str] = list(columns)
     for row in flat:
         header.extend(k for k in row if k not in header)
     buffer = io.StringIO()
@@ -163,7 +166,7 @@ def report_text(report: Report, fmt: OutputFormat) -> str:
     if fmt is OutputFormat.json:
         return to_json(report.document()) + "\n"
     if fmt is OutputFormat.csv:
-        return csv_text(report.records)
+        return csv_text(report.records, report.columns)
     return jsonl_text(report.records)
 
 
