@@ -197,6 +197,18 @@ class SweepOptions:
             get_encoder(name)
         Comparer(self.compare)
 
+    def check_ocr(self, text: str) -> None:
+        """With OCR and an --ocr-lang, resolve the engine that will read `text` in that language
+        now, as `pixtok ocr` does before it reads a page: a malformed language (`eng+`), one no
+        engine knows, or one whose data is not installed fails here, once and before anything
+        is rendered, instead of failing every configuration alike after each was rendered."""
+        if not self.ocr or not self.lang:
+            return
+        from pixtok.measure.ocr import resolve_engine
+        from pixtok.render.scripts import ocr_language
+
+        resolve_engine(self.engine, ocr_language(text, self.lang, self.compare.render.lang), self.server)
+
     @property
     def primary(self) -> tuple[str, str]:
         """The (tokenizer, encoder) pair whose compression the front and the plot use: the first named."""
@@ -229,6 +241,7 @@ def sweep(
     does not fit a `fit` page, say) gets an `error` instead of measures.
     """
     options.check_names()
+    options.check_ocr(text)
     grid = configurations(options.compare.render, options.axes)
     records: list[dict[str, Any]] = []
     for done, (values, config) in enumerate(grid, 1):
@@ -280,6 +293,7 @@ def fit(
     if candidates < 1:
         raise UsageError(f"--candidates must be at least 1, not {candidates}")
     options.check_names(encoder)
+    options.check_ocr(text)
     encoders = (encoder, *(e for e in options.compare.encoders if e != encoder))
     compare_options = dataclasses.replace(options.compare, encoders=encoders)
     axes = options.axes or (Axis("size", FIT_SIZES),)

@@ -325,3 +325,54 @@ def test_the_terminal_table_sets_the_paper_beside_each_mode() -> None:
     assert row["text tokens"] == "600-700" and row["pages"] == 1
     assert row["tiny %"] == 90.0 and row["paper tiny %"] == 96.5 and row["paper tiny ×"] == 10.5
     assert row["small %"] == 70.0 and row["paper small %"] == 98.5
+
+
+# -- where the plot goes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        ("o.jsonl", "is both --plot and -o, and one would replace the other; write the plot elsewhere"),
+        ("plots/", "ends in '/', which names a folder; name a file"),
+        ("s.jsonl", "is also an input, which the output would replace; write it elsewhere"),
+        ("missing/p.png", "folder {tmp}/missing does not exist"),
+    ],
+)
+def test_a_plot_path_that_cannot_take_the_plot_is_refused_before_the_study(
+    run_cli, tmp_path, plot: str, message: str
+) -> None:
+    """The plot is drawn at the end of the run: it once replaced the records `-o` had just
+    written (exit 0), was written as a file named `plots` for `plots/`, and was refused as the
+    input only after every text had been read back and its records printed."""
+    source = tmp_path / "s.jsonl"
+    source.write_text('{"id": "a", "text": "A few words to read back."}\n', encoding="utf-8")
+    result = run_cli(
+        "study", "compression", "s.jsonl", "--id-field", "id", "-e", "deepseek-ocr-tiny",
+        "--ocr-engine", "tesseract", "-o", "o.jsonl", "--plot", plot, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.exit_code == 2 and result.exception is None, result.stderr
+    assert result.error_lines == [f"pixtok: error: {plot}: {message.format(tmp=tmp_path.resolve())}"]
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.jsonl"]  # no records, no plot, no journal
+    assert source.read_text(encoding="utf-8").startswith('{"id": "a"')
+
+
+def test_a_plot_over_a_file_of_an_input_folder_is_refused_before_the_study(run_cli, tmp_path) -> None:
+    """A file the folder walk will read is an input too, even when the plot is named through a
+    link; the records printed on stdout show whether the study ran first."""
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A few words to read back.\n", encoding="utf-8")
+    (tmp_path / "link.png").symlink_to(folder / "a.txt")
+    result = run_cli(
+        "study", "compression", folder, "-e", "deepseek-ocr-tiny", "--ocr-engine", "tesseract",
+        "--jsonl", "--plot", tmp_path / "link.png",
+    )  # fmt: skip
+    assert result.exit_code == 2 and result.exception is None, result.stderr
+    assert result.error_lines == [
+        f"pixtok: error: {tmp_path / 'link.png'}: is also an input, which the output would replace; "
+        "write it elsewhere"
+    ]
+    assert result.stdout == ""
+    assert (folder / "a.txt").read_text(encoding="utf-8") == "A few words to read back.\n"

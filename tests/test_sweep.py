@@ -218,3 +218,55 @@ def test_fit_cli(run_cli, tmp_path, corpus_text) -> None:
     assert document["total"]["fits"] and chosen["vision_tokens"] <= 2000
     assert chosen["vision"]["deepseek-ocr-base"]["tokens"] == chosen["vision_tokens"]
     assert run_cli("fit", source, "--budget", "100").exit_code == 2  # no encoder
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        ("r.jsonl", "is both --plot and -o, and one would replace the other; write the plot elsewhere"),
+        ("plots/", "ends in '/', which names a folder; name a file"),
+        ("a.txt", "is also an input, which the output would replace; write it elsewhere"),
+    ],
+)
+def test_sweep_refuses_a_plot_path_that_cannot_take_the_plot(
+    run_cli, tmp_path, plot: str, message: str
+) -> None:
+    """The records replaced the plot written at the same path (exit 0), and `plots/` was
+    written as a file named `plots`."""
+    (tmp_path / "a.txt").write_text("Hello world\n", encoding="utf-8")
+    result = run_cli(
+        "sweep", "a.txt", "--vary", "size=8,10", "-t", "cl100k", "-e", "qwen2.5-vl", "--ocr",
+        "--ocr-engine", "tesseract", "-o", "r.jsonl", "--plot", plot, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.exit_code == 2 and result.exception is None, result.stderr
+    assert result.error_lines == [f"pixtok: error: {plot}: {message}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "Hello world\n"
+
+
+#: What `pixtok ocr --ocr-engine tesseract --ocr-lang eng+` says, exit 2.
+NOT_JOINED = "--ocr-lang must name Tesseract models joined by '+', such as eng or eng+rus, not 'eng+'"
+
+
+@pytest.mark.parametrize(
+    ("command", "lang", "message"),
+    [
+        ("sweep", "eng+", NOT_JOINED),
+        ("sweep", "../../etc/passwd", "--ocr-lang '../../etc/passwd': give a script ("),
+        ("fit", "eng+", NOT_JOINED),
+    ],
+)
+def test_a_bad_ocr_language_is_a_usage_error_before_any_configuration(
+    run_cli, tmp_path, command: str, lang: str, message: str
+) -> None:
+    """It was reported per configuration, after every one was rendered: `no configuration could
+    be measured: --ocr-lang must ...`, exit 1."""
+    (tmp_path / "a.txt").write_text("Hello world\n", encoding="utf-8")
+    extra = ("--vary", "size=8,10", "--ocr") if command == "sweep" else ("--budget", "100")
+    result = run_cli(
+        command, tmp_path / "a.txt", *extra, "-t", "cl100k", "-e", "qwen2.5-vl",
+        "--ocr-engine", "tesseract", "--ocr-lang", lang,
+    )  # fmt: skip
+    assert result.exit_code == 2 and result.exception is None, result.stderr
+    assert len(result.error_lines) == 1 and result.error_lines[0].startswith(f"pixtok: error: {message}")
+    assert result.stdout == ""

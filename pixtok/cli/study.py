@@ -7,7 +7,6 @@ import contextlib
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
@@ -81,9 +80,12 @@ def compression_command(
         int, typer.Option("--bin-size", help="Text tokens per bin.", rich_help_panel=STUDY)
     ] = 100,
     plot: Annotated[
-        Path | None,
+        str | None,  # the text as given: a Path would drop the '/' that makes `plots/` a folder
         typer.Option(
-            "--plot", help="Draw precision per bin beside the paper's, as a PNG.", rich_help_panel=STUDY
+            "--plot",
+            help="Draw precision per bin beside the paper's, as a PNG.",
+            rich_help_panel=STUDY,
+            show_default=False,
         ),
     ] = None,
     ocr_engine: opt.OcrEngine = "auto",
@@ -118,6 +120,8 @@ def compression_command(
     640², 100 tokens), read back by the OCR engine (a local one, or a model at --ocr-url) and
     scored as Fox scores it. DeepSeek-OCR's published figures are shown beside (docs/study.md).
     """
+    from pixtok.corpus.inputs import expand_inputs
+    from pixtok.plots import check_plot_path
     from pixtok.study import StudyOptions, compression_study, parse_excerpts, plot_study
 
     fmt = choose_format(json_, jsonl, csv_, output)
@@ -145,6 +149,8 @@ def compression_command(
     run = corpus.engine_options(engine, jobs, scheduler)
     reading = corpus.corpus_options(field, id_field, errors, ())
     given = opt.input_arguments(inputs, text)
+    if plot is not None:  # drawn at the end: a path that cannot take it is refused before the run
+        check_plot_path(plot, output=output, inputs=lambda: expand_inputs(given))
     skipped = corpus.SkipCounter()
     records = corpus.input_records(
         given, reading, read_default=lambda: opt.read_input_or_stdin(None, errors), on_skip=skipped
@@ -186,7 +192,7 @@ def compression_command(
             spool.write(out)
     skipped.report()
     if plot is not None and total is not None:
-        plot_study(total, str(plot), tokenizer=tokenizer)
+        plot_study(total, plot, tokenizer=tokenizer)
     if total is not None and (fmt is OutputFormat.table or (output is not None and sys.stdout.isatty())):
         title = (
             _title(tokenizer)

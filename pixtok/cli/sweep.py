@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -101,7 +100,8 @@ def sweep_command(
     max_pages: MaxPages = 1,
     metric: Metric = "cer",
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write compression against OCR accuracy as a PNG.")
+        str | None,  # the text as given: a Path would drop the '/' that makes `plots/` a folder
+        typer.Option("--plot", help="Write compression against OCR accuracy as a PNG.", show_default=False),
     ] = None,
     quiet: Quiet = False,
     errors: opt.Errors = "strict",
@@ -118,6 +118,7 @@ def sweep_command(
     encoder's vision tokens; with --ocr, configurations on the Pareto front (no other compresses
     more at a lower error) are marked. Defaults: the glyph set-up; OCR reads the first page.
     """
+    from pixtok.plots import check_plot_path
     from pixtok.sweep import configurations, plot_sweep, sweep
 
     fmt = choose_format(json_, jsonl, csv_, output)
@@ -132,10 +133,12 @@ def sweep_command(
     )
     total = len(configurations(options.compare.render, options.axes))
     name, body = opt.read_input_or_stdin(input, errors, texts=text)
+    if plot is not None:  # drawn at the end: a path that cannot take it (the input among them) is refused now
+        check_plot_path(plot, output=output)
     with progress_bar(total, "configurations", quiet=quiet) as advance:
         report = sweep(body, options, progress=lambda done, total: advance(1))
     if plot is not None:
-        plot_sweep(report, str(plot))
+        plot_sweep(report, plot)
     tok, enc = options.primary
     records = [{"input": name, **record} for record in report["records"]]
     described = {
