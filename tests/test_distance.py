@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from pixtok.errors import UsageError
 from pixtok.measure.distance import (
+    _common_affixes,
+    _cost_matrix,
     compare_pages,
     gaussian_window,
     keyboard_distance,
@@ -128,6 +131,109 @@ def test_keyboard_distance_on_long_texts_strips_common_affixes(corpus_text: Call
     typo = text[:5000] + "w" + text[5001:]
     assert text[5000] != "w"
     assert keyboard_distance(text, typo) == pytest.approx(substitution_cost(text[5000], "w"))
+
+
+def full_table_distance(a: str, b: str, layout: str) -> float:
+    """`keyboard_distance` as it was computed over the whole table, row by row (the operations
+    the banded DP must reproduce to the last bit): same canonical order, same stripped affixes,
+    same cost matrix."""
+    if a == b:
+        return 0.0
+    if b < a:
+        a, b = b, a
+    a, b = _common_affixes(a, b)
+    if not a or not b:
+        return float(len(a) + len(b))
+    alphabet = sorted(set(a) | set(b))
+    index = {c: i for i, c in enumerate(alphabet)}
+    costs = _cost_matrix(alphabet, get_layout(layout))
+    ia, ib = [index[c] for c in a], np.array([index[c] for c in b], dtype=np.intp)
+    if len(ia) > len(ib):
+        ia, ib = list(ib), np.array(ia, dtype=np.intp)
+    columns = np.arange(len(ib) + 1, dtype=np.float64)
+    row = columns * 1.0
+    for i in range(1, len(ia) + 1):
+        best = np.empty(len(ib) + 1, dtype=np.float64)
+        best[0] = i * 1.0
+        np.minimum(row[1:] + 1.0, row[:-1] + costs[ia[i - 1], ib], out=best[1:])
+        row = np.minimum.accumulate(best - columns) + columns
+    return float(row[-1])
+
+
+def typed_over(text: str, rng: np.random.Generator, edits: int, alphabet: str) -> str:
+    """`text` with `edits` random substitutions, insertions and deletions."""
+    chars = list(text)
+    for _ in range(edits):
+        at = int(rng.integers(0, len(chars) + 1))
+        kind = int(rng.integers(0, 3))
+        if kind == 0 and at < len(chars):
+            chars[at] = alphabet[int(rng.integers(0, len(alphabet)))]
+        elif kind == 1:
+            chars.insert(at, alphabet[int(rng.integers(0, len(alphabet)))])
+        elif at < len(chars):
+            del chars[at]
+    return "".join(chars)
+
+
+def test_the_banded_dp_gives_the_full_table_s_distance_to_the_last_bit() -> None:
+    """Only the band of diagonals an upper bound allows is computed: the result must still be the
+    full table's, bit for bit, on texts that differ by a few edits, by many, or entirely, in any
+    script, and when one is empty."""
+    rng = np.random.default_rng(20251202)
+    alphabets = (ALPHABET, "ab", "asdf ", "The quick brown fox; ЖЭЮ, 中文, ñ€\t", "xy")
+    checked = 0
+    for trial in range(400):
+        alphabet = alphabets[trial % len(alphabets)]
+        length = int(rng.choice([0, 1, 2, 7, 40, 150, 400]))
+        a = "".join(alphabet[int(k)] for k in rng.integers(0, len(alphabet), length))
+        shape = trial % 4
+        if shape == 0:
+            b = typed_over(a, rng, int(rng.integers(0, 6)), alphabet)
+        elif shape == 1:
+            b = typed_over(a, rng, int(rng.integers(0, length // 2 + 2)), alphabet)
+        elif shape == 2:
+            b = "".join(alphabet[int(k)] for k in rng.integers(0, len(alphabet), int(rng.integers(0, 300))))
+        else:  # every character near its key: a bound well below Levenshtein's
+            b = "".join(c if rng.random() < 0.7 else alphabet[int(rng.integers(0, len(alphabet)))] for c in a)
+        layout = LAYOUT_NAMES[trial % len(LAYOUT_NAMES)]
+        expected = full_table_distance(a, b, layout)
+        assert keyboard_distance(a, b, layout) == expected, (a, b, layout)
+        assert keyboard_distance(b, a, layout) == expected
+        checked += a != b
+    assert checked > 300
+
+
+def test_keyboard_distance_reports_progress_only_on_a_long_dp(monkeypatch) -> None:
+    import pixtok.measure.distance as distance
+
+    calls: list[tuple[int, int]] = []
+    keyboard_distance("abcdef" * 50, "zbcdex" * 50, progress=lambda done, total: calls.append((done, total)))
+    assert calls == []  # a few thousand cells: no report
+    monkeypatch.setattr(distance, "PROGRESS_CELLS", 1000)
+    keyboard_distance("abcdef" * 50, "zbcdex" * 50, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 300) and calls[-1] == (300, 300) and len(calls) > 3
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_distance_of_two_long_texts_a_few_typos_apart(run_cli, tmp_path) -> None:
+    """Two 50,000-character texts 20 scattered typos apart: the keyboard DP (computed over a band
+    as wide as the distance allows, not over 2.5·10^9 cells) gives the typos' own costs."""
+    rng = np.random.default_rng(7)
+    letters = "etaoin shrdlu"
+    text = "".join(letters[int(k)] for k in rng.integers(0, len(letters), 50_000))
+    typo = list(text)
+    expected = 0.0
+    for at in range(1_000, 50_000, 2_500):  # 20 substitutions, far apart
+        swap = "w" if typo[at] != "w" else "q"
+        expected += substitution_cost(typo[at], swap)
+        typo[at] = swap
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("".join(typo), encoding="utf-8")
+    result = run_cli("distance", "a.txt", "b.txt", "--no-pixels", "-t", "cl100k", "--jsonl", cwd=tmp_path)
+    assert result.exit_code == 0 and result.exception is None, result.stderr
+    record = json.loads(result.stdout)
+    assert record["levenshtein"] == 20
+    assert record["keyboard"]["distance"] == pytest.approx(expected, abs=1e-5)
 
 
 # -- tokens ---------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,19 +96,21 @@ def distance_command(
         if encoder:
             raise UsageError("--encoder compares renders; it cannot be combined with --no-pixels")
         render_config = None
-    record = {
-        "input": {"a": name_a, "b": name_b},
-        **text_distance(
-            text_a,
-            text_b,
-            layout=keyboard,
-            tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
-            config=render_config,
-            patch=patch,
-            encoders=split_names(encoder, ()),
-            pixels=not no_pixels,
-        ),
-    }
+    with contextlib.ExitStack() as bars:
+        record = {
+            "input": {"a": name_a, "b": name_b},
+            **text_distance(
+                text_a,
+                text_b,
+                layout=keyboard,
+                tokenizers=split_names(tokenizer, DEFAULT_TOKENIZERS),
+                config=render_config,
+                patch=patch,
+                encoders=split_names(encoder, ()),
+                pixels=not no_pixels,
+                progress=_keyboard_progress(bars),
+            ),
+        }
     options = {
         "keyboard": keyboard,
         "tokenizers": list(split_names(tokenizer, DEFAULT_TOKENIZERS)),
@@ -115,6 +119,24 @@ def distance_command(
         "render": None if render_config is None else render_config.to_dict(),
     }
     emit_report(Report([record], None, options), fmt, output=output, title="distance")
+
+
+def _keyboard_progress(bars: contextlib.ExitStack) -> Callable[[int, int], None]:
+    """A `progress(rows done, rows)` callback for the keyboard distance's DP: the first call opens
+    a bar on stderr (the DP calls it only when its table is large, seconds of work or more: two
+    long texts that differ throughout take time in proportion to the product of their lengths),
+    which `bars` closes."""
+    shown = 0
+    advance: Callable[[int], None] | None = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown, advance
+        if advance is None:
+            advance = bars.enter_context(progress_bar(total, "keyboard distance"))
+        advance(done - shown)
+        shown = done
+
+    return report
 
 
 def _one_text(argument: str, errors: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ trailing space draws nothing), so zero does not imply equal texts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -84,22 +84,98 @@ def _cost_matrix(alphabet: Sequence[str], keyboard: Keyboard) -> np.ndarray:
     return costs
 
 
-def weighted_edit_distance(a: np.ndarray, b: np.ndarray, costs: np.ndarray) -> float:
+#: Cells of the keyboard DP between two calls of its `progress` callback (a few seconds' work).
+PROGRESS_CELLS = 50_000_000
+#: Largest table of substitution costs (alphabet × second text) the DP looks rows up in (32 MB);
+#: beyond it each row gathers its costs.
+COST_TABLE_CELLS = 4_000_000
+
+
+def weighted_edit_distance(
+    a: np.ndarray,
+    b: np.ndarray,
+    costs: np.ndarray,
+    *,
+    bound: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> float:
     """Edit distance between index sequences `a` and `b`: insert/delete 1, substitute `costs[a_i, b_j]`.
 
     The row recurrence D[i][j] = min(D[i-1][j] + 1, D[i-1][j-1] + c, D[i][j-1] + 1) is vectorised:
     with unit insertions, the left-to-right term is a running minimum, D[i][j] = j + min_{k≤j}
-    (T[k] − k) where T holds the first two terms. Memory is one row; time is len(a)·len(b).
+    (T[k] − k) where T holds the first two terms. Memory is one row.
+
+    `bound`, an upper bound on the distance (the cost of any one alignment, with costs at most 1),
+    limits the work to a band of diagonals (Ukkonen 1985): a path through cell (i, j) makes at
+    least |j − i| + |(m − n) − (j − i)| insertions and deletions, each costing 1, so cells where
+    that exceeds the bound (with a margin larger than any rounding) lie on no optimal path. The
+    cells inside the band are computed with exactly the operations of the full table, and the
+    minimum is over paths the band keeps, which include every optimal one: the result is the full
+    table's to the last bit, in time len(a)·(bound + 1) instead of len(a)·len(b).
+
+    `progress(rows done, rows)` is called at the start, every `PROGRESS_CELLS` cells or so and at
+    the end, when the work is at least that large (not at all for a smaller one).
     """
-    m = len(b)
+    n, m = len(a), len(b)
     columns = np.arange(m + 1, dtype=np.float64)
     row = columns * INDEL_COST
-    for i in range(1, len(a) + 1):
-        best = np.empty(m + 1, dtype=np.float64)
-        best[0] = i * INDEL_COST
-        np.minimum(row[1:] + INDEL_COST, row[:-1] + costs[a[i - 1], b], out=best[1:])
-        row = np.minimum.accumulate(best - columns) + columns
+    low, high = -n, m  # the diagonals j − i kept: all of them, unless a bound narrows them
+    if bound is not None:
+        shift = m - n
+        # Each float operation is off by at most half an ulp of a value below n + m, and a path
+        # takes at most 3(n + m) of them: the margin covers that error for the bound, the optimal
+        # path and any path left out, plus one whole insertion.
+        margin = 1.0 + 9.0 * float(n + m) ** 2 * 2.0**-53
+        slack = max(0, (math.floor(bound + margin) - abs(shift)) // 2)
+        low, high = max(low, min(0, shift) - slack), min(high, max(0, shift) + slack)
+    if high < m:
+        row[high + 1 :] = math.inf  # never computed: the cells beyond the band's right edge
+    width = min(m, high - low) + 1
+    best = np.empty(width, dtype=np.float64)  # buffers reused by every row
+    diagonal = np.empty(width, dtype=np.float64)
+    # Substitution costs of each character against all of `b`, looked up once when that is small.
+    table = costs[:, b] if costs.shape[0] * m <= COST_TABLE_CELLS else None
+    every = max(1, PROGRESS_CELLS // width)
+    report = progress if n * width >= PROGRESS_CELLS else None
+    if report is not None:
+        report(0, n)
+    for i in range(1, n + 1):
+        lo, hi = max(0, i + low), min(m, i + high)
+        cells = best[: hi - lo + 1]
+        first = 1 if lo == 0 else 0
+        if first:
+            cells[0] = i * INDEL_COST
+        start = lo + first  # the first column with a cell above-left of it
+        substitute = diagonal[: hi - start + 1]
+        if table is not None:
+            np.add(row[start - 1 : hi], table[a[i - 1], start - 1 : hi], out=substitute)
+        else:
+            np.add(row[start - 1 : hi], costs[a[i - 1], b[start - 1 : hi]], out=substitute)
+        np.add(row[start : hi + 1], INDEL_COST, out=cells[first:])
+        np.minimum(cells[first:], substitute, out=cells[first:])
+        span = columns[lo : hi + 1]
+        np.subtract(cells, span, out=cells)
+        np.minimum.accumulate(cells, out=cells)
+        np.add(cells, span, out=row[lo : hi + 1])
+        if report is not None and i % every == 0:
+            report(i, n)
+    if report is not None:
+        report(n, n)
     return float(row[m])
+
+
+def alignment_bound(a: np.ndarray, b: np.ndarray, costs: np.ndarray) -> float:
+    """An upper bound on the weighted edit distance of index sequences `a` and `b`: the cheaper of
+    two alignments that pair characters in order, flush left and flush right, inserting the rest
+    (each costs what the DP would charge for it, so the distance is at most that)."""
+    n, m = len(a), len(b)
+    k = min(n, m)
+    gap = float(abs(m - n)) * INDEL_COST
+    if k == 0:
+        return gap
+    left = float(costs[a[:k], b[:k]].sum())
+    right = float(costs[a[n - k :], b[m - k :]].sum())
+    return min(left, right) + gap
 
 
 def _common_affixes(a: str, b: str) -> tuple[str, str]:
@@ -114,11 +190,22 @@ def _common_affixes(a: str, b: str) -> tuple[str, str]:
     return a[start : len(a) - end], b[start : len(b) - end]
 
 
-def keyboard_distance(a: str, b: str, layout: Keyboard | str = "qwerty") -> float:
+def keyboard_distance(
+    a: str,
+    b: str,
+    layout: Keyboard | str = "qwerty",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> float:
     """Keyboard-aware edit distance: substitutions cost the normalised key distance (see the module doc).
 
     The result does not depend on the order of the arguments, to the last bit: the pair is put in a
-    canonical order before the floating-point DP runs.
+    canonical order before the floating-point DP runs. The DP is confined to the band of diagonals
+    that an upper bound on the distance allows (`weighted_edit_distance`): the Levenshtein
+    distance, since no substitution costs more than 1, or an in-order alignment, whichever is
+    lower. Texts that differ by a few edits then cost time in proportion to their length, while
+    two unrelated texts still cost the product of their lengths. `progress(rows done, rows)`
+    reports on a long DP (see `weighted_edit_distance`).
     """
     keyboard = _layout(layout)
     if a == b:
@@ -135,7 +222,11 @@ def keyboard_distance(a: str, b: str, layout: Keyboard | str = "qwerty") -> floa
     ib = np.fromiter((index[c] for c in b), dtype=np.intp, count=len(b))
     if len(ia) > len(ib):  # loop over the shorter sequence, vectorise over the longer (costs are symmetric)
         ia, ib = ib, ia
-    return weighted_edit_distance(ia, ib, costs)
+    bound = alignment_bound(ia, ib, costs)
+    # Unit substitutions cost at least as much as keyed ones: Levenshtein bounds the distance too.
+    # rapidfuzz stops once past the cutoff, so this costs little when it does not help.
+    unit = _Levenshtein.distance(a, b, score_cutoff=math.ceil(bound))
+    return weighted_edit_distance(ia, ib, costs, bound=min(bound, float(unit)), progress=progress)
 
 
 # -- tokens -----------------------------------------------------------------------------------------
@@ -510,12 +601,14 @@ def text_distance(
     patch: int = 16,
     encoders: Iterable[Any] = (),
     pixels: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every distance between two texts, as the record `pixtok distance` prints.
 
     Keys: `levenshtein`, `keyboard` ({layout, distance}), `tokens` ({tokenizer: TokenDistance}),
     `pixels` (PixelDistance, when `pixels`). Text that is not valid Unicode (a lone surrogate) is
-    refused with `InputError`, whichever distances are asked for.
+    refused with `InputError`, whichever distances are asked for. `progress(rows done, rows)`
+    reports on a keyboard distance that takes long (`keyboard_distance`).
     """
     from pixtok.tokenizers import get_tokenizer
 
@@ -526,7 +619,10 @@ def text_distance(
         "chars_a": len(a),
         "chars_b": len(b),
         "levenshtein": levenshtein(a, b),
-        "keyboard": {"layout": keyboard.name, "distance": round(keyboard_distance(a, b, keyboard), DECIMALS)},
+        "keyboard": {
+            "layout": keyboard.name,
+            "distance": round(keyboard_distance(a, b, keyboard, progress=progress), DECIMALS),
+        },
         "tokens": {},
     }
     for tok in tokenizers:
@@ -538,7 +634,9 @@ def text_distance(
 
 
 __all__ = [
+    "COST_TABLE_CELLS",
     "INDEL_COST",
+    "PROGRESS_CELLS",
     "SSIM_K1",
     "SSIM_K2",
     "SSIM_SIGMA",
@@ -547,6 +645,7 @@ __all__ = [
     "GridDifference",
     "PixelDistance",
     "TokenDistance",
+    "alignment_bound",
     "background_pixel",
     "compare_pages",
     "differing_patches",
@@ -564,4 +663,5 @@ __all__ = [
     "text_distance",
     "token_distance",
     "token_distance_ids",
+    "weighted_edit_distance",
 ]
