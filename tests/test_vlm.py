@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from chat_server import TEMPLATE_TOKENS, ChatServer, qwen_image_tokens
 from PIL import Image
+from xattrs import keeps_user_xattrs
 
 from pixtok import RenderConfig, ServerError, UsageError, render
 from pixtok.encoders import get_encoder
@@ -474,7 +475,10 @@ def test_compare_records_resume_without_asking_twice(run_cli, corpus_text, tmp_p
         assert clean.exit_code == 0, clean.stderr
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["input"] for r in records] == ["t0", "t1", "t2"]
-    assert pages_of_third == records[2]["ocr"]["pages_read"]
+    # Only the third record's pages are asked for; where the file system keeps no extended
+    # attributes, the second is read again to check the saved records' options.
+    checked = 0 if keeps_user_xattrs(tmp_path) else records[1]["ocr"]["pages_read"]
+    assert pages_of_third == records[2]["ocr"]["pages_read"] + checked
     assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
     for record in records:
         ocr = record["ocr"]
