@@ -173,9 +173,15 @@ class Comparer:
         self.encoders: dict[str, Encoder] = {name: get_encoder(name) for name in self.options.encoders}
         self.renderer = Renderer(self.options.render)
         if self.options.ocr is not None:
-            from pixtok.measure.ocr import check_server
+            from pixtok.measure.ocr import check_server, resolve_engine
+            from pixtok.render.scripts import ocr_language
 
-            check_server(self.options.ocr.engine, self.options.ocr.server)
+            ocr = self.options.ocr
+            check_server(ocr.engine, ocr.server)
+            if ocr.lang:
+                # A malformed --ocr-lang (`eng+`), or one whose data is not installed, fails
+                # here, once, rather than every text alike.
+                resolve_engine(ocr.engine, ocr_language("", ocr.lang, self.options.render.lang), ocr.server)
         #: The counts of the presets that count a page by its size alone, per list of page sizes.
         self._size_counts: dict[tuple[tuple[int, int], ...], dict[str, dict[str, Any]]] = {}
 

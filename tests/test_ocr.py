@@ -401,6 +401,23 @@ def test_cli_reports_missing_packs_and_bad_engines(run_cli, tmp_path) -> None:
         assert len(bad.error_lines) == 1 and "joined by '+'" in bad.stderr
 
 
+def test_compare_refuses_a_bad_ocr_lang_before_any_text(run_cli, tmp_path) -> None:
+    """It failed every record alike (exit 1 after measuring them all); now once, up front, as
+    `pixtok ocr` does."""
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Some text to read back.\n", encoding="utf-8")
+    common = ("compare", "a.txt", "b.txt", "-q", "--engine", "serial", "--ocr", "--ocr-engine", "tesseract")
+    for lang, code, said in [
+        ("eng+", 2, "joined by '+'"),
+        ("klingon", 2, "no model named klingon"),
+        ("../x", 2, "give a script"),
+    ]:
+        result = run_cli(*common, "--ocr-lang", lang, cwd=tmp_path)
+        assert result.exit_code == code and result.exception is None, result.stderr
+        assert len(result.error_lines) == 1 and said in result.error_lines[0], result.stderr
+        assert result.stdout == ""
+
+
 @pytest.mark.slow
 def test_cli_ocr_json_has_rates_per_page_and_in_total(run_cli, corpus_text, tmp_path) -> None:
     import json
