@@ -678,6 +678,49 @@ def test_an_output_is_never_written_over_an_input(run_cli, args, tmp_path: Path)
     assert files_in(tmp_path) == {"in.txt", "link.txt", "page.png"}  # no journal, part or lock
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "a.txt", "in.txt", "-q", "-o", "in.txt"],
+        [
+            "study",
+            "compression",
+            "in.txt",
+            "-e",
+            "deepseek-ocr-tiny",
+            "--ocr-engine",
+            "tesseract",
+            "-o",
+            "in.txt",
+        ],
+    ],
+    ids=["compare", "study"],
+)
+def test_a_corpus_output_over_an_input_is_refused_before_the_run(
+    run_cli, args, tmp_path: Path, monkeypatch
+) -> None:
+    """It was refused only when the run ended, every record measured for nothing: now no worker
+    is even built, and nothing is written."""
+    (tmp_path / "in.txt").write_text("hello world, a text to measure", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("another text", encoding="utf-8")
+    from pixtok.corpus import batch
+
+    built: list[object] = []
+    real_run = batch.EngineOptions.run
+
+    def run(self, records, factory, **kw):  # type: ignore[no-untyped-def]
+        built.append(factory)
+        return real_run(self, records, factory, **kw)
+
+    monkeypatch.setattr(batch.EngineOptions, "run", run)
+    result = run_cli(*args, "--engine", "serial", cwd=tmp_path)
+    assert one_line_error(result, 2).endswith(
+        "in.txt: is also an input, which the output would replace; write it elsewhere"
+    )
+    assert built == [] and result.stdout == ""
+    assert files_in(tmp_path) == {"in.txt", "a.txt"}
+
+
 def test_a_saved_record_nested_too_deep_is_named(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     (tmp_path / ".out.jsonl.partial").write_text('{"input": "text", "x": ' + "[" * 400 + "]" * 400 + "}\n")

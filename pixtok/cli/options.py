@@ -22,7 +22,7 @@ from pixtok.compare import DEFAULT_TOKENIZERS
 from pixtok.corpus.inputs import LITERAL_TEXT_ID, Input, TextInput
 from pixtok.errors import InputError, UsageError
 from pixtok.io import STDIO as STDIN
-from pixtok.io import shorten, unreachable
+from pixtok.io import note_input, shorten, unreachable
 from pixtok.limits import check_text, first_surrogate, printable
 from pixtok.measure.ocr import ENGINE_NAMES
 from pixtok.measure.vlm import (
@@ -571,6 +571,11 @@ def input_arguments(arguments: Sequence[str] | None, texts: Sequence[str] | None
     for argument in arguments or ():
         if names_input(argument):
             inputs.append(argument)
+            # A file named here is an input from the start, so an output that would replace it
+            # is refused before the run rather than when it ends (folders and globs are noted
+            # as their files are read).
+            with contextlib.suppress(OSError, ValueError):
+                note_input(os.stat(argument))
         elif looks_like_path(argument):
             reason = unreachable(argument)
             if reason is not None:
