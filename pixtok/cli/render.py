@@ -237,8 +237,8 @@ def _render_one(
         _warn_missing(result.missing_glyphs, [])
         return None
     if is_folder_target(target):
-        # A file of this run's inputs that happens to be named as a page is no stale page.
-        stale = [path for path in stale_pages(target, name, result.page_count) if not is_input(path)]
+        # A file of this run's inputs named as a page stays (`remove_on_commit`, `_say_removed`).
+        stale = stale_pages(target, name, result.page_count)
         for path in stale:
             remove_on_commit(path)
         if stale and removed is None:

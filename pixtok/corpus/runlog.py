@@ -104,8 +104,6 @@ class RunLog:
         self._unsynced = 0
         self._synced_at = time.monotonic()
         self._lock = OutputLock(self.target)
-        if not self.target.stream:  # before any journal or lock is made beside it
-            check_not_an_input(self.output, self.target.name)
         if self.target.stream:
             if resume:
                 raise UsageError(
