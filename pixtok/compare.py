@@ -21,7 +21,7 @@ import numpy as np
 
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import InputError, UsageError
-from pixtok.limits import check_text
+from pixtok.limits import MAX_COUNT, check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
 from pixtok.patches import patchify
@@ -329,12 +329,6 @@ def _with_ratios(record: dict[str, Any]) -> dict[str, Any]:
             enc: _ratio(bits, v["tokens"]) for enc, v in vision.items()
         }
     return record
-
-
-#: The largest count or number a record read back may hold: 2**53, the largest whole number a
-#: float holds exactly. Totals add counts and divide them into ratios; a count too large for a
-#: float (`10**400` in a records file) would make that division overflow.
-MAX_COUNT = 2**53
 
 
 def _count_problem(value: Any, key: str, *, optional: bool = False) -> str | None:

@@ -179,6 +179,13 @@ def human_bytes(count: int) -> str:
     return f"{count:,} bytes"
 
 
+#: The largest count (of tokens, characters, bytes...) pixtok takes from a file or a server: 2**53,
+#: the largest whole number a float holds exactly. Totals add counts and divide them into ratios;
+#: a count too large for a float (`10**400` in a records file, `10**30` from a server) would make
+#: that division overflow.
+MAX_COUNT = 2**53
+
+
 def _prefix(source: str | None) -> str:
     return f"{source}: " if source else ""
 

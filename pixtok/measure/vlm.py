@@ -49,6 +49,7 @@ import numpy as np
 
 from pixtok.errors import MissingDependencyError, ServerError, UsageError
 from pixtok.io import write_bytes_atomic
+from pixtok.limits import MAX_COUNT
 from pixtok.measure.ocr import PageReading
 from pixtok.measure.prompts import GENERIC_PROMPT, clean_answer, model_family
 from pixtok.output_files import png_bytes
@@ -360,13 +361,8 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-#: The largest count of tokens taken from a server (the largest integer a float holds exactly):
-#: a larger one is no count, and would overflow the ratios made from it.
-_MAX_COUNT = 2**53
-
-
 def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
         return value
     return None
 
@@ -386,25 +382,21 @@ def _decoded_body(response: Any, cap: int, url: str) -> bytes | None:
     decoder = None if coding is None else zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in coding else 0))
     body = bytearray()
     try:
-        for chunk in response.iter_raw():
-            data = chunk
-            while data:
-                if decoder is None:
-                    body += data
-                    data = b""
-                else:
-                    try:
-                        body += decoder.decompress(data, cap + 1 - len(body))
-                    except zlib.error:
-                        if coding != "deflate" or body:
-                            raise
-                        # Deflate without its zlib wrapper, as some servers send it (httpx reads
-                        # both too).
-                        decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-                        continue
-                    data = decoder.unconsumed_tail
-                if len(body) > cap:
-                    return None
+        for data in response.iter_raw():
+            if decoder is None:
+                body += data
+            while decoder is not None and data and len(body) <= cap:
+                try:
+                    body += decoder.decompress(data, cap + 1 - len(body))
+                except zlib.error:
+                    if coding != "deflate" or body:
+                        raise
+                    # Deflate without its zlib wrapper, as some servers send it (httpx reads both).
+                    decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                data = decoder.unconsumed_tail
+            if len(body) > cap:
+                return None
     except zlib.error as exc:
         raise ServerError(f"{url} sent a damaged {coding} answer ({exc})") from None
     return bytes(body)
