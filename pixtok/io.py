@@ -148,6 +148,17 @@ def check_not_an_input(path: str | os.PathLike[str], name: str) -> None:
         raise UsageError(f"{name}: is also an input, which the output would replace; write it elsewhere")
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same path, or existing files that are one (through
+    links, hard ones included). Two outputs so named would replace each other."""
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 def unreachable(name: str) -> str | None:
     """Why a path that `os.path.exists` says is not there cannot be reached, when it is not
     that it is missing (a folder on its way that may not be searched, a name too long, a link

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pixtok.errors import MissingDependencyError, UsageError
-from pixtok.io import STDIO, note_input, output_target, write_bytes_atomic
+from pixtok.io import STDIO, note_input, output_target, same_file, write_bytes_atomic
 from pixtok.limits import printable
 
 
@@ -73,7 +73,7 @@ def check_plot_path(
     records = output_target(output)
     if records.stream:
         return
-    if records.path == target.path or _same_file(target.path, records.path):
+    if same_file(target.path, records.path):
         raise UsageError(
             f"{printable(plot)}: is both --plot and -o, and one would replace the other; "
             "write the plot elsewhere"
@@ -84,14 +84,6 @@ def _regular_file(path: str | os.PathLike[str]) -> bool:
     """Whether `path` names an existing regular file (through links)."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Whether two existing paths are one file (hard links included); False when either is missing."""
-    try:
-        return os.path.samefile(a, b)
     except (OSError, ValueError):
         return False
 

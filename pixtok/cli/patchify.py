@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from pixtok.cli import options as opt
 from pixtok.cli.output import Report, choose_format, emit_report, one_on_stdout
 from pixtok.encoders import get_encoders
 from pixtok.errors import UsageError
-from pixtok.io import STDIO, atomic_writer, deferred_outputs, read_bytes, write_bytes_atomic
+from pixtok.io import STDIO, atomic_writer, deferred_outputs, read_bytes, same_file, write_bytes_atomic
 from pixtok.limits import printable
 from pixtok.patches import (
     PAD_MODES,
@@ -139,10 +137,7 @@ def _distinct_files(files: dict[str, str | Path | None]) -> None:
     named = [(flag, value) for flag, value in files.items() if value is not None and str(value) != STDIO]
     for k, (flag, value) in enumerate(named):
         for other, other_value in named[k + 1 :]:
-            same = os.path.abspath(value) == os.path.abspath(other_value)
-            with contextlib.suppress(OSError, ValueError):
-                same = same or os.path.samefile(value, other_value)
-            if same:
+            if same_file(value, other_value):
                 raise UsageError(
                     f"{printable(str(value))}: is both {flag} and {other}, and one would replace the "
                     "other; give them different files"
