@@ -17,6 +17,7 @@ import socket
 import socketserver
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Iterator
@@ -163,6 +164,56 @@ def test_ctrl_c_in_a_command_that_cannot_resume(tmp_path: Path) -> None:
     lines = interrupt_when(run, lambda: _waiting_on_read(run.pid), "the command to read stdin")
     assert run.returncode == 130
     assert lines == ["pixtok: interrupted"]
+
+
+def test_ctrl_c_while_pixtok_loads_is_one_line() -> None:
+    """The `pixtok` console script interrupted while it is still importing its libraries
+    (numpy is loaded, the rest is not yet): one line and exit code 130, not a traceback from
+    inside an import. Whatever moment the signal lands at, the command is blocked on stdin
+    afterwards, so the answer is the same."""
+    script = Path(sysconfig.get_path("scripts")) / "pixtok"
+    if not script.exists():
+        pytest.skip(f"the pixtok console script is not installed at {script} (pip install -e .)")
+    run = subprocess.Popen(
+        [str(script), "tokens", "-"], env=ENV, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    lines = interrupt_when(run, lambda: _has_loaded(run.pid, "_multiarray_umath"), "numpy to be loaded")
+    assert run.returncode == 130
+    assert lines == ["pixtok: interrupted"]
+
+
+@pytest.mark.parametrize(
+    "raised",
+    ["KeyboardInterrupt", "ImportError('numpy failed to import') from KeyboardInterrupt()"],
+    ids=["interrupt", "import-error-from-interrupt"],
+)
+def test_ctrl_c_inside_an_import_is_one_line(raised: str) -> None:
+    """The same, with the interrupt raised at a set place: the import of typer, which comes
+    after the package's own modules have begun to load. numpy makes an ImportError of an
+    interrupt inside its compiled module's import (blaming its installation): that too is
+    the interrupt."""
+    program = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        f"            raise {raised}\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "import _pixtok_console\n"
+        "_pixtok_console.main()\n"
+    )
+    command = [sys.executable, "-c", program, "--version"]
+    done = subprocess.run(command, env=ENV, capture_output=True, timeout=DEADLINE)
+    assert done.returncode == 130
+    assert done.stderr.decode() == "pixtok: interrupted\n"
+    assert done.stdout == b""
+
+
+def _has_loaded(pid: int, library: str) -> bool:
+    """Whether a process has mapped a shared library whose name contains `library`."""
+    with contextlib.suppress(OSError):
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    return False
 
 
 def _waiting_on_read(pid: int) -> bool:

@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 
+from _pixtok_console import caused_by_interrupt
 from pixtok import __version__, limits
 from pixtok.errors import PixtokError, UsageError
 from pixtok.io import describe_os_error, guarded_inputs, shorten
@@ -179,7 +180,7 @@ def _main(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         _interrupted(args)
     except SystemExit as exc:
-        if exc.code == 130 and _caused_by_interrupt(exc):
+        if exc.code == 130 and caused_by_interrupt(exc):
             _interrupted(args)  # typer turned Ctrl-C into a silent Exit(130)
         if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
             # Click's own answer to a reader that went away (help, a report): as below.
@@ -260,18 +261,6 @@ def _ignore_further_interrupts() -> None:
         for number in _STOP_SIGNALS:
             if signal.getsignal(number) is _on_stop_signal:
                 signal.signal(number, signal.SIG_IGN)
-
-
-def _caused_by_interrupt(exc: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is among the exceptions that led to `exc`."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _stdout_writable() -> bool:
