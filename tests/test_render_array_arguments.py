@@ -82,13 +82,15 @@ def test_the_glyph_fields_may_be_columns_cut_from_a_wider_table() -> None:
     pool = np.full((len(_glyph_pixels.GLYPH_FIELDS), 10), -7, dtype=np.int64)
     table = np.full(4, -1, dtype=np.int64)
     ids = np.zeros(0, dtype=np.int64)
-    bitmaps = _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:, 3:3], table, 3)
-    assert len(bitmaps) == 0 and (pool == -7).all()
+    bitmaps, oversized = _glyph_pixels.rasterize(
+        0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:, 3:3], table, 3, 0
+    )
+    assert len(bitmaps) == 0 and oversized == -1 and (pool == -7).all()
     two = np.array([0, 1], dtype=np.int64)  # refused before FreeType is called
     with pytest.raises(ValueError, match="contiguous rows"):
-        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, two, 0, 0, 0, pool[:, ::2][:, :2], table, 3)
+        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, two, 0, 0, 0, pool[:, ::2][:, :2], table, 3, 0)
     with pytest.raises(ValueError, match="a row per field"):
-        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:3, 3:3], table, 3)
+        _glyph_pixels.rasterize(0, 0, 0, 0, (0,) * 7, ids, 0, 0, 0, pool[:3, 3:3], table, 3, 0)
 
 
 def test_glyph_columns_a_pass_rewrites_are_checked_like_the_others() -> None:

@@ -68,6 +68,7 @@ def rasterize(
     fields_array,
     slot_table_array,
     int64_t first_slot,
+    int64_t max_pixels,
 ):
     """Draw `glyph_ids` of a sized FreeType face with FT_Load_Glyph and FT_Render_Glyph.
 
@@ -75,7 +76,11 @@ def rasterize(
     its glyph slot. `layout` gives byte offsets: the bitmap, bitmap_left and bitmap_top of the
     slot, then the rows, width, pitch and buffer of the bitmap.
 
-    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first). `fields`
+    Returns the bitmaps, glyph after glyph (rows of `width` bytes, top row first), and -1, or
+    the position in `glyph_ids` of a glyph whose bitmap would have more than `max_pixels`
+    pixels (known from its outline's box once loaded, before it is drawn: a hostile font's
+    one glyph could otherwise take gigabytes). The glyphs before that one are drawn and kept;
+    it and the glyphs after it are not, and their `slot_table` entries stay unset. `fields`
     gets a row for each of GLYPH_FIELDS and a column per glyph: where its bitmap starts
     (`first_pixel` plus its offset in the bitmaps: where the bitmaps will sit in the pool they
     are added to), its inked (non-zero) pixel count, left and top bearings, width, rows, and
@@ -100,6 +105,7 @@ def rasterize(
     cdef uint8_t* row
     cdef uint8_t value
     cdef int64_t inked, inked_pixels
+    cdef Py_ssize_t oversized = -1
 
     cdef Py_ssize_t rows_of_fields, columns, step
     cdef int64_t* fields = write_int64_rows(fields_array, &rows_of_fields, &columns, &step)
@@ -120,9 +126,18 @@ def rasterize(
     cdef _Growing pixels = _Growing()
 
     for k in range(n):
-        slot_table[glyph_ids[k]] = first_slot + k
         start_v[k] = first_pixel + pixels.size
-        if load(<void*> face, <unsigned int> glyph_ids[k], load_flags) or render(<void*> slot, render_mode):
+        if load(<void*> face, <unsigned int> glyph_ids[k], load_flags):
+            slot_table[glyph_ids[k]] = first_slot + k
+            continue
+        # FreeType has set the size of the bitmap it would draw (FT_Load_Glyph presets it).
+        rows = (<int32_t*> (bitmap + bitmap_rows))[0]
+        width = (<int32_t*> (bitmap + bitmap_width))[0]
+        if <int64_t> max(rows, 0) * <int64_t> max(width, 0) > max_pixels:
+            oversized = k
+            break
+        slot_table[glyph_ids[k]] = first_slot + k
+        if render(<void*> slot, render_mode):
             continue
         left_v[k] = (<int32_t*> (glyph_slot + slot_left))[0]
         top_v[k] = (<int32_t*> (glyph_slot + slot_top))[0]
@@ -154,4 +169,4 @@ def rasterize(
     cdef uint8_t* bitmaps_v = write_uint8(bitmaps, NULL)
     if pixels.size:
         memcpy(&bitmaps_v[0], pixels.data, pixels.size)
-    return bitmaps
+    return bitmaps, oversized

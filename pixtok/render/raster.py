@@ -19,6 +19,9 @@ from dataclasses import dataclass
 import freetype
 import numpy as np
 
+from pixtok import limits
+from pixtok.errors import FontError
+from pixtok.io import shorten
 from pixtok.render import _composite, _glyph_boxes, _glyph_pixels
 from pixtok.render.fonts import Font
 
@@ -105,16 +108,31 @@ class GlyphAtlas:
 
     def _render(self, font_index: int, gids: np.ndarray) -> None:
         """Render glyphs (int64 ids) into the pools: FreeType draws each, and its bitmap is
-        kept, in one compiled loop (`_glyph_pixels`)."""
+        kept, in one compiled loop (`_glyph_pixels`). A glyph whose bitmap would be larger than
+        a whole page may be (the `page-pixels` limit) is refused, before FreeType draws it."""
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
         first_slot = len(self._glyphs)
-        bitmaps = _glyph_pixels.rasterize(
+        max_pixels = limits.current().page_pixels
+        bitmaps, oversized = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
             gids, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
-            self._glyphs.claim(len(gids)), self._table(font_index), first_slot,
+            self._glyphs.claim(len(gids)), self._table(font_index), first_slot, max_pixels,
         )  # fmt: skip
         self._bitmaps.extend(bitmaps)
+        if oversized >= 0:
+            self._refuse(font_index, int(gids[oversized]), max_pixels)
+
+    def _refuse(self, font_index: int, gid: int, max_pixels: int) -> None:
+        """Raise the FontError of a glyph FreeType would draw larger than `max_pixels`."""
+        bitmap = self._faces[font_index].glyph.bitmap  # as the compiled loop left it: loaded
+        font = self.fonts[font_index]
+        raise FontError(
+            f"{shorten(str(font.path))}: glyph {gid} would be a {bitmap.width}x{bitmap.rows} px "
+            f"bitmap at {self.size_px:g} px, more pixels than a whole page may have (the "
+            f"page-pixels limit, {max_pixels:,}); the font's outlines are far outside its em "
+            f"square (raise the limit with `pixtok --limit page-pixels=N ...`, {limits.DOCS})"
+        )
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """Cache slot of each (font, glyph) pair (of the pairs at `index`, when given), rendering
