@@ -216,6 +216,23 @@ def test_another_command_s_json_document_is_refused_naming_it(run_cli, tmp_path:
     assert not (tmp_path / "r.html").exists()
 
 
+def test_another_command_s_json_lines_are_refused_naming_it(run_cli, tmp_path: Path) -> None:
+    """`tokens --jsonl` records have no `text`: they were read as a corpus whose every row
+    failed. They are named instead; with `--field` naming a column they have, they are a corpus."""
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    made = run_cli("tokens", "a.txt", "-t", "cl100k", "--jsonl", "-o", "tok.jsonl", cwd=tmp_path)
+    assert made.exit_code == 0, made.stderr
+    line = one_error_line(run_cli("report", "tok.jsonl", "-o", "r.html", cwd=tmp_path), 1)
+    assert "tok.jsonl: records written by pixtok tokens, not compare's, and no 'text' field" in line
+    assert not (tmp_path / "r.html").exists()
+    read = run_cli(
+        "report", "tok.jsonl", "--field", "input", "-t", "cl100k", "-e", "qwen2.5-vl", "-o", "r.html",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert read.exit_code == 0, read.stderr
+    assert (tmp_path / "r.html").is_file()
+
+
 def test_other_json_is_still_a_text(run_cli, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "x", "records": [1, 2]}\n', encoding="utf-8")
     result = run_cli(

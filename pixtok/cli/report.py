@@ -126,7 +126,7 @@ def report_command(
         field=field or "text",
         run=corpus.engine_options(engine, jobs, scheduler),
     )
-    records_files = [name for name in inputs or () if is_records_file(name)]
+    records_files = [name for name in inputs or () if is_records_file(name, options.field)]
     if records_files:
         if len(records_files) != len(inputs or ()) or len(records_files) > 1 or text:
             raise UsageError("give either texts to measure or one records file, not both or several")

@@ -150,15 +150,31 @@ def _other_document(value: Any, name: str) -> str | None:
     )
 
 
-def is_records_file(name: str) -> bool:
+def _other_records(value: Any, name: str, field: str) -> str | None:
+    """Why JSON Lines whose first line is a record of another pixtok command (`--jsonl`), with
+    no `field` to read a text from, are not a corpus of texts, or None when they are not."""
+    if not isinstance(value, Mapping) or field in value:
+        return None
+    made_by = next((command for command, keys in _OTHER_COMMANDS if all(key in value for key in keys)), None)
+    if made_by is None:
+        return None
+    return (
+        f"{name}: records written by pixtok {made_by}, not compare's, and no '{field}' field to "
+        "read a text from; report reads the records of compare (--json, --jsonl, -o) and of sweep "
+        "--json: give it those, or the texts"
+    )
+
+
+def is_records_file(name: str, field: str = "text") -> bool:
     """Whether an input names a file of compare or sweep records (rather than texts to measure).
 
     Only `.json`/`.jsonl`/`.ndjson` files are looked at, and only their first line (JSON Lines)
     or document: a JSON Lines corpus of texts has no `tokens` and `vision` keys, and any other
-    JSON is a text. Two kinds of file are refused here rather than measured as a text (an
+    JSON is a text. Three kinds of file are refused here rather than measured as a text (an
     InputError): a `--json` document of another pixtok command (`{"records": ..., "total": ...,
-    "options": ...}` whose records are not compare's), and JSON nested deeper than the
-    `json-depth` limit (a `LimitError`).
+    "options": ...}` whose records are not compare's), the `--jsonl` records of another command
+    when they have no `field` (the corpus column of texts) to read, and JSON nested deeper than
+    the `json-depth` limit (a `LimitError`).
     """
     path = Path(name)
     if not name.lower().endswith(RECORDS_SUFFIXES) or not path.is_file():
@@ -166,7 +182,7 @@ def is_records_file(name: str) -> bool:
     value = _first_json_value(path, name)
     if _is_record(value):
         return True
-    if (problem := _other_document(value, name)) is not None:
+    if (problem := _other_document(value, name) or _other_records(value, name, field)) is not None:
         raise InputError(problem)
     if isinstance(value, Mapping):
         rows = value.get("records", value.get("inputs"))
