@@ -110,8 +110,10 @@ def engine_options(engine: str | None, jobs: int | None, scheduler: str | None) 
 def corpus_options(
     field: str | None, id_field: str | None, errors: str, keep: tuple[str, ...] | None
 ) -> CorpusOptions:
+    """How a command reads its corpus: `--field` (default `text`), `--id-field`, `--errors`, and
+    the columns to keep. `--field ''` is refused (CorpusOptions says so), not read as the default."""
     return CorpusOptions(
-        field=field or "text",
+        field="text" if field is None else field,
         id_field=id_field,
         keep=keep,
         errors=errors,

@@ -20,7 +20,7 @@ import numpy as np
 
 from pixtok.compare import CompareOptions, Comparer, summarize
 from pixtok.corpus.aggregate import Summarize, Totals
-from pixtok.corpus.inputs import Record
+from pixtok.corpus.inputs import Record, reading_settings
 from pixtok.corpus.parallel import Worker, WorkerFactory, run_records
 from pixtok.corpus.runlog import RunLog, record_line
 from pixtok.corpus.shards import Sample, ShardWriter, existing_shards, shard_index
@@ -172,11 +172,13 @@ def run_corpus(
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE")
+    if group_by == "":
+        raise UsageError("--group-by needs a column name")
     engine = engine or EngineOptions()
     totals = Totals(summarize, group_by, id_key=id_key)
     log = None
     if output is not None:
-        fingerprint = signature({**(settings or {}), "group_by": group_by})
+        fingerprint = signature({**(settings or {}), "group_by": group_by, **reading_settings(records)})
         log = RunLog(output, resume=resume, id_key=id_key, signature=fingerprint, verify=True)
     with log or contextlib.nullcontext():
         if log is not None:
@@ -282,15 +284,42 @@ def render_shards(
         raise UsageError(f"--shards {folder}: not a folder")
     if not resume and (existing_shards(folder) or (folder / MANIFEST).exists()):
         raise UsageError(f"--shards {folder} already holds shards; use --resume, or an empty folder")
+    created = not folder.exists()
     with os_errors(str(folder), "write"):
         folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_shards(records, config, folder, shard_size, strict_glyphs, engine, resume, on_progress)
+    except BaseException:
+        if created:  # a run that wrote nothing (no records, a bad option) leaves no folder behind
+            _remove_if_empty(folder)
+        raise
+
+
+def _write_shards(
+    records: Iterable[Record],
+    config: RenderConfig,
+    folder: Path,
+    shard_size: int,
+    strict_glyphs: bool,
+    engine: EngineOptions,
+    resume: bool,
+    on_progress: Progress | None,
+) -> ShardRun:
+    """`render_shards` into a folder that exists."""
     run = ShardRun(folder)
     config_dict = config.to_dict()
     log = RunLog(
         folder / MANIFEST,
         resume=resume,
         id_key="id",
-        signature=signature({"render": config_dict, "strict": strict_glyphs, "shard_size": shard_size}),
+        signature=signature(
+            {
+                "render": config_dict,
+                "strict": strict_glyphs,
+                "shard_size": shard_size,
+                **reading_settings(records),
+            }
+        ),
     )
     last_shard = -1
 
@@ -337,6 +366,13 @@ def render_shards(
         log.commit()
     run.shards = len(existing_shards(folder))
     return run
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove `folder` if nothing is in it; a folder holding anything (a journal to resume, a
+    complete shard) stays."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # refused (ENOTEMPTY) unless the folder is empty
 
 
 def _save_completed(

@@ -31,18 +31,29 @@ backslash escapes (`bad\\xff.txt`). Only a missing input or a glob that matches 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import glob
 import gzip
+import json
+import math
 import os
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, overload
 
-from pixtok.errors import InputError, MissingDependencyError, UsageError
+from pixtok.errors import InputError, LimitError, MissingDependencyError, UsageError
 from pixtok.io import load_json, note_input, read_bytes, shorten, stdin_buffer, unreachable
-from pixtok.limits import check_text, current, first_surrogate, printable, read_bounded
+from pixtok.limits import (
+    check_input_size,
+    check_text,
+    current,
+    first_surrogate,
+    printable,
+    read_bounded,
+)
 
 STDIN = "-"
 DEFAULT_FIELD = "text"
@@ -126,7 +137,48 @@ def iter_records(
     """
     options = options or CorpusOptions()
     sources = _expand(inputs)
-    return (_checked(record) for source in sources for record in _records_of(source, options, on_skip))
+    records = (_checked(record) for source in sources for record in _records_of(source, options, on_skip))
+    return RecordStream(records, options)
+
+
+class RecordStream(Iterator[Record]):
+    """The records `iter_records` yields, and the `CorpusOptions` they were read with, so that a
+    resumable run can tell a journal made with another `--field`, `--id-field` or `--errors`
+    (the same ids, other texts) from its own (`reading_settings`)."""
+
+    def __init__(self, records: Iterator[Record], options: CorpusOptions) -> None:
+        self._records = records
+        self.options = options
+
+    def __iter__(self) -> RecordStream:
+        return self
+
+    def __next__(self) -> Record:
+        return next(self._records)
+
+    def close(self) -> None:
+        """Close the underlying generator (its open file, if any)."""
+        close = getattr(self._records, "close", None)
+        if close is not None:
+            close()
+
+
+#: The reading options that decide what a record's text is, for `reading_settings`.
+_READING = ("field", "id_field", "errors")
+
+
+def reading_settings(records: object) -> dict[str, Any]:
+    """The reading options of a `RecordStream` that differ from the defaults, as settings that
+    guard a resume (`{"reading": {"field": "body"}}`), or `{}` for defaults or another iterable:
+    a run with default options keeps the signature it always had."""
+    options = getattr(records, "options", None)
+    if not isinstance(options, CorpusOptions):
+        return {}
+    default = CorpusOptions()
+    changed = {
+        name: getattr(options, name) for name in _READING if getattr(options, name) != getattr(default, name)
+    }
+    return {"reading": changed} if changed else {}
 
 
 def _checked(record: Record) -> Record:
@@ -137,19 +189,44 @@ def _checked(record: Record) -> Record:
         return Record(record_id, "", record.fields, record.source, printable(record.error))
     problem = None
     for name, value in record.fields.items():
-        if problem is None and isinstance(value, str) and first_surrogate(value) is not None:
-            problem = _not_unicode(f"field {name!r}", value)
+        if problem is None and _has_surrogate(value):
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            problem = _not_unicode(f"field {name!r}", shown)
     if problem is None:
         try:
             check_text(record.text)
         except InputError as exc:
             problem = f"text: {exc}"
     if problem is not None:
-        fields = {k: printable(v) if isinstance(v, str) else v for k, v in record.fields.items()}
+        fields = {key: _printable_value(value) for key, value in record.fields.items()}
         return Record(record_id, "", fields, record.source, problem)
     if record_id != record.id:
         return Record(record_id, record.text, record.fields, record.source)
     return record
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Whether a field value, or any string nested in it (a list or an object), holds a lone
+    surrogate, which no UTF-8 output can hold."""
+    if isinstance(value, str):
+        return first_surrogate(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(key) or _has_surrogate(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_surrogate(item) for item in value)
+    return False
+
+
+def _printable_value(value: Any) -> Any:
+    """A field value with every string in it made valid Unicode (`printable`), for a failed
+    record, whose fields are still written (a group-by column, say)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(key)): _printable_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_value(item) for item in value]
+    return value
 
 
 def _not_unicode(what: str, value: str) -> str:
@@ -169,12 +246,15 @@ def expand_inputs(inputs: Sequence[Input]) -> list[str | TextInput]:
 @dataclass(frozen=True)
 class _Source:
     """One thing to read: a path (`scanned` when a folder walk found it), or a given text;
-    `error` says why a path a folder walk met cannot be read (it is then a failed record)."""
+    `error` says why a path a folder walk met cannot be read (it is then a failed record);
+    `special` marks a FIFO, socket or device a walk met, which is skipped."""
 
     path: str
     scanned: bool = False
     text: TextInput | None = None
     error: str | None = None
+    #: Not a regular file (a FIFO, a socket, a device) found by a folder walk: skipped, not read.
+    special: bool = False
 
 
 def _expand(inputs: Sequence[Input]) -> list[_Source]:
@@ -185,6 +265,10 @@ def _expand(inputs: Sequence[Input]) -> list[_Source]:
             continue
         name = os.fspath(raw)
         if name == STDIN:
+            if any(source.path == STDIN and source.text is None for source in sources):
+                # A second read of standard input would find it drained: an empty record, or
+                # none, under the same id as the first, instead of the text the user meant.
+                raise UsageError("'-' (standard input) is given twice; it can be read only once")
             sources.append(_Source(STDIN))
         elif os.path.isdir(name):
             sources.extend(_walk(Path(name)))
@@ -195,10 +279,23 @@ def _expand(inputs: Sequence[Input]) -> list[_Source]:
             if not matches:
                 raise InputError(f"no files match {printable(name)}")
             for match in matches:
-                sources.extend(_walk(Path(match)) if os.path.isdir(match) else [_Source(match)])
+                sources.extend(_walk(Path(match)) if os.path.isdir(match) else [_matched(match)])
         else:
             raise InputError(_missing(name))
     return sources
+
+
+def _matched(path: str) -> _Source:
+    """A file a glob matched: read like a named file, except what a folder walk would not read
+    either — a FIFO, socket or device (skipped: reading a FIFO nobody writes would hang) — and a
+    link that leads nowhere (a failed record)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return _Source(path, scanned=True, error=f"cannot read ({exc.strerror or exc})")
+    if stat.S_ISREG(mode):
+        return _Source(path)
+    return _Source(path, scanned=True, special=True)
 
 
 def _missing(name: str) -> str:
@@ -240,10 +337,19 @@ def _walk(folder: Path, seen: set[tuple[int, int]] | None = None) -> list[_Sourc
                 )
             )
             continue
+        path = os.path.normpath(entry.path)
         if is_dir:
             found.extend(_walk(Path(entry.path), seen))
         elif is_file:
-            found.append(_Source(os.path.normpath(entry.path), scanned=True))
+            found.append(_Source(path, scanned=True))
+        elif not os.path.exists(entry.path):
+            # A link whose target is gone: a text of the corpus is missing, which must not pass
+            # unnoticed (a git-annex folder whose content was never fetched, say).
+            found.append(_Source(path, scanned=True, error="cannot read (a symbolic link to nothing)"))
+        else:
+            # A FIFO, socket or device: reading it could block forever or never end, so it is
+            # skipped like a file that is not text, and said so.
+            found.append(_Source(path, scanned=True, special=True))
     return found
 
 
@@ -271,6 +377,10 @@ def _records_of(source: _Source, options: CorpusOptions, on_skip: Skipped | None
     path = source.path
     if source.error is not None:
         yield _failed(path, path, source.error)
+        return
+    if source.special:
+        if on_skip is not None:
+            on_skip(path)
         return
     if path == STDIN:
         stdin = stdin_buffer()  # a closed stdin fails the run, as it does every reader of '-'
@@ -377,9 +487,7 @@ def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Ite
             start, offset = offset, offset + len(raw)
             if len(raw) > limit and not raw.endswith(b"\n"):
                 offset += _skip_line(stream)
-                yield _failed(
-                    f"{source}:{lineno}", source, f"line longer than the input limit of {limit:,} bytes"
-                )
+                yield _failed(f"{source}:{lineno}", source, _over_limit("line", len(raw)))
                 continue
             if not raw.strip():
                 continue
@@ -388,6 +496,15 @@ def _jsonl_records(stream: BinaryIO, source: str, options: CorpusOptions) -> Ite
         yield _failed(f"{source}:{lineno + 1}", source, f"cannot read ({exc})")
     except zlib.error as exc:  # a .gz whose compressed data is damaged
         yield _failed(f"{source}:{lineno + 1}", source, f"corrupt compressed data ({exc})")
+
+
+def _over_limit(what: str, size: int) -> str:
+    """Why `what` of `size` bytes fails: the `input` limit's message, which says how to raise it."""
+    try:
+        check_input_size(size)
+    except LimitError as exc:
+        return f"{what} {exc}"
+    return f"{what} larger than the input limit"  # pragma: no cover - callers check the size first
 
 
 def _skip_line(stream: BinaryIO, block: int = 1 << 20) -> int:
@@ -410,18 +527,52 @@ def _jsonl_record(raw: bytes, lineno: int, offset: int, source: str, options: Co
     except ValueError as exc:
         return _failed(where, source, f"not valid JSON ({exc})")
     if not isinstance(row, dict):
-        return _failed(where, source, f"expected a JSON object, got {type(row).__name__}")
+        return _failed(where, source, f"expected a JSON object, got {_kind_of(row)}")
+    twice = _duplicate_key(line, [options.field, *([options.id_field] if options.id_field else [])])
+    if twice is not None:
+        # JSON parsers disagree on which of two values wins (Python's and jq take the last),
+        # so a record whose text or id is given twice is ambiguous: it fails, saying so.
+        return _failed(where, source, f"the key {twice!r} appears twice in the object")
     return _row_record(row, where, source, options)
 
 
+def _duplicate_key(line: str, names: Sequence[str]) -> str | None:
+    """The first of `names` that the JSON object `line` holds twice at its top level, or None.
+
+    Only a line that spells one of the names at least twice is parsed again (with a hook that
+    sees every key), so ordinary lines cost one substring count per name."""
+    suspects = [name for name in names if line.count(json.dumps(name, ensure_ascii=False)) > 1]
+    if not suspects:
+        return None
+    outermost: list[list[tuple[str, Any]]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        outermost[:] = [items]  # the outermost object is parsed last
+        return dict(items)
+
+    json.loads(line, object_pairs_hook=pairs)
+    keys = [key for key, _ in outermost[0]] if outermost else []
+    return next((name for name in suspects if keys.count(name) > 1), None)
+
+
 def _row_record(row: dict[str, Any], where: str, source: str, options: CorpusOptions) -> Record:
-    """A record from one row (a JSON object or a table row) with the configured fields."""
+    """A record from one row (a JSON object or a table row) with the configured fields.
+
+    Whatever a row holds comes back as a record, failed when its text or id cannot be used:
+    a text that is not a string (null, a number, a list...) or larger than the `input` limit,
+    an id that is a list or an object. Kept fields are made JSON-safe (`_json_value`), so
+    that no column type a Parquet file can hold breaks the output later.
+    """
     record_id = where
     if options.id_field is not None:
         value = row.get(options.id_field)
         if value is None:
             return _failed(where, source, f"no id field {options.id_field!r}")
-        record_id = str(value)
+        if isinstance(value, (dict, list, tuple)):
+            return _failed(
+                where, source, f"id field {options.id_field!r} is {_kind_of(value)}, not text or a number"
+            )
+        record_id = _id_text(value)
         if first_surrogate(record_id) is not None:
             return _failed(
                 printable(record_id), source, _not_unicode(f"id field {options.id_field!r}", record_id)
@@ -431,23 +582,78 @@ def _row_record(row: dict[str, Any], where: str, source: str, options: CorpusOpt
         columns = ", ".join(sorted(row)) or "none"
         return _failed(record_id, source, f"no field {options.field!r} (fields: {columns})", fields)
     text = row[options.field]
+    if isinstance(text, (bytes, str)) and _over_input_limit(text):
+        size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+        return _failed(record_id, source, _over_limit(f"field {options.field!r}:", size), fields)
     if isinstance(text, bytes):
         try:
             text = _decode(text, options)
         except InputError as exc:
             return _failed(record_id, source, str(exc), fields)
     if not isinstance(text, str):
-        return _failed(
-            record_id, source, f"field {options.field!r} is {type(text).__name__}, not text", fields
-        )
+        return _failed(record_id, source, f"field {options.field!r} is {_kind_of(text)}, not text", fields)
     return Record(record_id, text, fields, source)
+
+
+def _over_input_limit(text: bytes | str) -> bool:
+    """Whether a text value (from a table cell or a JSON line) is larger than the `input` limit
+    in UTF-8 bytes. A JSON line is bounded already; a Parquet or Arrow cell is not, and a
+    corpus's one record must not be larger than a whole text file may be."""
+    limit = current().input_bytes
+    if isinstance(text, bytes):
+        return len(text) > limit
+    if len(text) * 4 <= limit:  # at most 4 bytes a character: cheap for every ordinary text
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def _kind_of(value: Any) -> str:
+    """A value's type as a JSON or table user knows it (`null`, `a boolean`, `a list`, `an
+    object`), or for any other value its Python type (`int`, `float`, `datetime`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _id_text(value: Any) -> str:
+    """An id from a scalar column: `str(value)`, except bytes (a binary column), which are
+    decoded with invalid bytes escaped rather than spelled `b'...'`."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """`value` as JSON can hold it: kept fields go into every output (JSON Lines, JSON, CSV, the
+    shards' metadata), and a table column may hold what JSON cannot — NaN and infinities (null,
+    as JavaScript writes them), bytes (decoded, invalid bytes escaped), dates and times (ISO
+    8601), decimals (their exact digits, as text) — and a JSON line may spell `NaN`."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item) for item in value]
+    if isinstance(value, (datetime.date, datetime.time)):  # a datetime is a date
+        return value.isoformat()
+    return _id_text(value)
 
 
 def _kept(row: dict[str, Any], options: CorpusOptions) -> dict[str, Any]:
     if options.keep is not None:
-        return {key: row.get(key) for key in options.keep}
+        return {key: _json_value(row.get(key)) for key in options.keep}
     return {
-        key: value
+        key: _json_value(value)
         for key, value in row.items()
         if key != options.field and isinstance(value, (str, int, float, bool, type(None)))
     }
@@ -477,6 +683,10 @@ def _table_records(path: str, kind: str, options: CorpusOptions) -> Iterator[Rec
             return
         if options.field not in names:
             yield _failed(path, path, f"no column {options.field!r} (columns: {', '.join(names)})")
+            return
+        twice = next((n for n in (options.field, options.id_field) if n and names.count(n) > 1), None)
+        if twice is not None:  # which of the two a row's value comes from is anyone's guess
+            yield _failed(path, path, f"the column {twice!r} appears twice in the table")
             return
         row_index = 0
         try:
@@ -533,26 +743,45 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
 
     A Dataset folder lists its Arrow shards in `state.json` (`_data_files`, in order); a
     DatasetDict folder lists its splits in `dataset_dict.json`, one Dataset folder each. Split
-    names are added to the fields as `split`.
+    names are added to the fields as `split`. Both files are checked as they are read: a split or
+    a shard must be a plain name inside the folder (no `/`, `.` or `..`), so a hostile file can
+    neither send the reader outside the dataset nor into itself (`"splits": ["."]`), and a split
+    is read as a Dataset only, never as another DatasetDict.
     """
     dict_file = folder / "dataset_dict.json"
-    if dict_file.is_file():
-        try:
-            splits = load_json(read_bytes(dict_file), "dataset_dict.json")["splits"]
-        except (InputError, ValueError, KeyError, TypeError) as exc:
-            yield _failed(str(folder), str(folder), f"unreadable dataset_dict.json ({exc})")
-            return
-        for split in splits:
-            for record in _hf_records(folder / str(split), options):
-                keep_split = options.keep is None or "split" in options.keep
-                fields = {**record.fields, "split": split} if keep_split else record.fields
-                yield Record(record.id, record.text, fields, record.source, record.error)
+    if not dict_file.is_file():
+        yield from _hf_dataset_records(folder, options)
         return
     try:
-        state = load_json(read_bytes(folder / "state.json"), "state.json")
-        files = [entry["filename"] for entry in state["_data_files"]]
+        splits = load_json(read_bytes(dict_file), "dataset_dict.json")["splits"]
+        if not isinstance(splits, list):
+            raise TypeError(f"'splits' is {_kind_of(splits)}, not a list")
+        for split in splits:
+            _check_plain_name(split, "split")
     except (InputError, ValueError, KeyError, TypeError) as exc:
-        yield _failed(str(folder), str(folder), f"unreadable state.json ({exc})")
+        yield _failed(str(folder), str(folder), f"unreadable dataset_dict.json ({_hf_problem(exc)})")
+        return
+    keep_split = options.keep is None or "split" in options.keep
+    for split in splits:
+        for record in _hf_dataset_records(folder / split, options):
+            fields = {**record.fields, "split": split} if keep_split else record.fields
+            yield Record(record.id, record.text, fields, record.source, record.error)
+
+
+def _hf_dataset_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
+    """The rows of one Dataset folder, its Arrow shards in the order `state.json` lists them."""
+    try:
+        state = load_json(read_bytes(folder / "state.json"), "state.json")
+        entries = state["_data_files"]
+        if not isinstance(entries, list):
+            raise TypeError(f"'_data_files' is {_kind_of(entries)}, not a list")
+        files = []
+        for entry in entries:
+            if not isinstance(entry, dict) or "filename" not in entry:
+                raise TypeError(f"a '_data_files' entry is {_kind_of(entry)} without a 'filename'")
+            files.append(_check_plain_name(entry["filename"], "data file"))
+    except (InputError, ValueError, KeyError, TypeError) as exc:
+        yield _failed(str(folder), str(folder), f"unreadable state.json ({_hf_problem(exc)})")
         return
     for filename in files:
         path = folder / filename
@@ -560,6 +789,23 @@ def _hf_records(folder: Path, options: CorpusOptions) -> Iterator[Record]:
             yield _failed(str(path), str(path), "listed in state.json but missing")
             continue
         yield from _table_records(str(path), "arrow", options)
+
+
+def _check_plain_name(name: Any, what: str) -> str:
+    """`name` if it is a plain file name inside a folder, else a ValueError saying what it is."""
+    if not isinstance(name, str):
+        raise TypeError(f"a {what} name is {_kind_of(name)}, not text")
+    if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"{what} {printable(name)!r} is not a name inside the dataset folder")
+    return name
+
+
+def _hf_problem(exc: BaseException) -> str:
+    """The reason a dataset's JSON file was refused, readable (a KeyError alone says only
+    `'splits'`)."""
+    if isinstance(exc, KeyError):
+        return f"no key {exc}"
+    return str(exc)
 
 
 def count_records(inputs: Sequence[Input], options: CorpusOptions | None = None) -> int | None:
@@ -577,6 +823,8 @@ def count_records(inputs: Sequence[Input], options: CorpusOptions | None = None)
             total += 1
             continue
         path = source.path
+        if source.special:
+            continue
         if path == STDIN or path.lower().endswith(".gz"):
             return None
         if os.path.isdir(path):
