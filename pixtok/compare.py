@@ -155,6 +155,12 @@ def _names(option: str, value: Any) -> tuple[str, ...]:
     raise UsageError(f"{option} must be a name, a comma list or a sequence of names, not {value!r}")
 
 
+def _check_name(name: Any, option: str) -> None:
+    """Refuse a record name that is neither None nor a str (`b"x"`, `5`) before it is stored."""
+    if name is not None and not isinstance(name, str):
+        raise UsageError(f"{option} must be a str or None, not {show(name)}")
+
+
 def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 6) if denominator else None
 
@@ -194,7 +200,11 @@ class Comparer:
     def measure(
         self, text: str, name: str | None = None, *, result: RenderResult | None = None
     ) -> dict[str, Any]:
-        """One record for one text (see the module docstring for its keys)."""
+        """One record for one text (see the module docstring for its keys); `name` is its
+        `input` (a str: records are written as JSON, which has no bytes or numbers as names)."""
+        _check_name(name, "name")
+        if result is not None and not isinstance(result, RenderResult):
+            raise UsageError(f"result must be a RenderResult or None, not {type(result).__name__}")
         if result is None:
             result = self.render(text)
         record: dict[str, Any] = {}
@@ -496,6 +506,8 @@ def summarize(records: Iterable[Mapping[str, Any]], name: str = "total") -> dict
     if isinstance(records, (str, bytes, bytearray, Mapping)) or not isinstance(records, Iterable):
         what = "a single record" if isinstance(records, Mapping) else _shown(records)
         raise UsageError(f"summarize() takes an iterable of records (a list of dicts), not {what}")
+    if not isinstance(name, str):
+        raise UsageError(f"summarize(): name must be a str, not {show(name)}")
     records = [r for r in records if not (isinstance(r, Mapping) and "error" in r)]
     if not records:
         raise UsageError("nothing to summarise: no successful records")
@@ -562,4 +574,5 @@ def compare_text(text: str, options: CompareOptions | None = None, name: str | N
     """
     if options is not None and not isinstance(options, CompareOptions):
         raise UsageError(f"options must be CompareOptions, not {type(options).__name__}")
+    _check_name(name, "compare_text(): name")
     return _comparer(options or CompareOptions()).measure(text, name)

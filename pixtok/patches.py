@@ -11,7 +11,9 @@ Speed: on grey pages cut into patches that do not overlap (what every encoder do
 is one compiled pass over the page's rows (`_patch_mask`), with no padded copy of a cropped page;
 the patches themselves are a view made when first read. Other cuts reduce the 4-D view one patch
 axis at a time (a row reduction, then a column reduction), ~0.2 ms for a 1024² page, against ~2 ms
-for one reduction over both axes at once; no Python loop runs per patch.
+for one reduction over both axes at once; no Python loop runs per patch. A heavy overlap, where
+that would make more than a few pages' worth of values, sums the pixels that differ from the
+paper over each window with prefix sums instead (`_nonblank_windows`), in memory near the page's.
 """
 
 from __future__ import annotations
@@ -70,18 +72,30 @@ class PatchGrid:
 
 
 def _check_page(page: np.ndarray) -> np.ndarray:
+    """The page as a plain uint8 ndarray of 2 or 3 axes, within the `image-pixels` limit.
+
+    A subclass (np.matrix, a masked array) is read as the plain array of its values: np.matrix
+    keeps two axes through every reshape, which the patch view needs. A page of more pixels
+    than the limit is refused before any pass copies it: a broadcast view declares a size its
+    memory does not have (`np.broadcast_to(page, (10**5, 10**5))`), and a copy of it is that big.
+    """
     if not isinstance(page, np.ndarray):
         raise InputError(f"a page must be a numpy array, not {type(page).__name__}")
+    if type(page) is not np.ndarray:
+        page = page.view(np.ndarray)
     if page.dtype != np.uint8:
         raise InputError(f"a page must hold uint8 pixels, not {page.dtype}")
     if page.ndim not in (2, 3) or (page.ndim == 3 and page.shape[2] not in (1, 2, 3, 4)):
         raise InputError(f"a page must be (height, width) or (height, width, channels), not {page.shape}")
     if page.shape[0] == 0 or page.shape[1] == 0:
         raise InputError(f"the page is empty ({page.shape[1]}×{page.shape[0]} pixels)")
+    check_image_pixels(page.shape[1], page.shape[0], "the page", "page")
     return page
 
 
-def _check_int(value: object, option: str, unit: str = " of pixels") -> int:
+def check_whole(value: object, option: str, unit: str = " of pixels") -> int:
+    """`value` as a Python int when it is a positive whole number (a numpy integer included),
+    else a UsageError naming `option`: arithmetic on a numpy uint64 would wrap, not grow."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise UsageError(f"{option} must be a positive whole number{unit}, not {value!r}")
     return int(value)
@@ -98,9 +112,10 @@ def grid_shape(
     longer than the patch) holds no pixel of the page and is not counted, so the padded page is
     never more than a patch larger than the page, whatever the stride (`stride=2**70` is one patch).
     """
-    patch = _check_int(patch, "patch size")
-    step = patch if stride is None else _check_int(stride, "stride")
-    if pad not in PAD_MODES:
+    height, width = check_whole(height, "page height"), check_whole(width, "page width")
+    patch = check_whole(patch, "patch size")
+    step = patch if stride is None else check_whole(stride, "stride")
+    if not isinstance(pad, str) or pad not in PAD_MODES:
         raise UsageError(f"pad must be one of {', '.join(PAD_MODES)}, not {pad!r}")
     if pad == "none":
         if patch > height or patch > width:
@@ -144,7 +159,9 @@ def _patches(
     """The rows x cols patches of `page`, padded as `pad` says where they run past its edges."""
     height, width = (rows - 1) * stride + patch, (cols - 1) * stride + patch
     if height > page.shape[0] or width > page.shape[1]:
-        page = _pad_page(page, height, width, pad, background)
+        # Cropped first: one axis may need padding while the other runs past the last patch
+        # (a stride longer than the patch), and padding takes no negative amount.
+        page = _pad_page(page[:height, :width], height, width, pad, background)
     return _patch_view(page, rows, cols, patch, stride)
 
 
@@ -196,6 +213,67 @@ def _check_background(background: object, page: np.ndarray) -> int | tuple[int, 
     return int(background)  # type: ignore[arg-type]
 
 
+def check_padded_page(height: int, width: int, rows: int, cols: int, patch: int, stride: int) -> None:
+    """Refuse a grid whose padded page (what `PatchGrid.patches` pads a height×width page to)
+    holds more than four times the page's pixels and more than the `image-pixels` limit: a patch
+    far larger than the page (`patch=2**40`) would pad it to patch² pixels. Padding of less than
+    that, on a page already drawn or decoded within the limits, is not held back."""
+    padded_width, padded_height = (cols - 1) * stride + patch, (rows - 1) * stride + patch
+    if padded_width * padded_height > 4 * height * width:
+        check_image_pixels(padded_width, padded_height, "the page", "padded page")
+
+
+def _window_any(mask: np.ndarray, count: int, patch: int, stride: int) -> np.ndarray:
+    """Along the last axis of a 2-D bool `mask`: whether each of `count` windows of `patch`
+    values, one every `stride`, holds a True, as (mask rows, count); windows are clipped to the
+    mask (the part past its edge is judged by the caller). Prefix sums along the row, a block of
+    rows at a time: memory stays near the size of the mask whatever the overlap (a 4-D view
+    reduced one axis at a time makes rows × cols × patch values, gigabytes at stride 1)."""
+    height, length = mask.shape
+    # Only the first window can start past a shorter stride's reach, so a huge stride is cut
+    # down to one that still puts every other window past the edge (and fits an int64).
+    starts = np.arange(count, dtype=np.int64) * min(stride, length)
+    ends = np.minimum(starts + patch, length)
+    out = np.empty((height, count), dtype=bool)
+    block = max(1, (1 << 22) // (length + 1))  # at most ~16 MiB of int32 prefix sums at once
+    sums = np.zeros((min(block, height), length + 1), dtype=np.int32)
+    for first in range(0, height, block):
+        part = mask[first : first + block]
+        rows = part.shape[0]
+        np.cumsum(part, axis=1, dtype=np.int32, out=sums[:rows, 1:])
+        out[first : first + rows] = sums[:rows, ends] > sums[:rows, starts]
+    return out
+
+
+def _nonblank_windows(
+    page: np.ndarray,
+    rows: int,
+    cols: int,
+    patch: int,
+    stride: int,
+    pad: str,
+    background: int | tuple[int, ...],
+) -> np.ndarray:
+    """`blank_mask(patches, background)` of the grid, computed from the page without the patches:
+    which pixels differ from the background, then whether each window of rows, and of columns
+    within those, holds one. Padding by "background" or "edge" adds no pixel the window does not
+    already hold (the edge repeats a pixel inside it), so windows are clipped to the page;
+    "zero" padding is ink wherever black differs from the background."""
+    levels = np.asarray(background, dtype=np.uint8)
+    differs = page != levels
+    if differs.ndim == 3:
+        differs = differs.any(axis=2)
+    # (width, rows): windows down each column; then (rows, cols): windows along each row of those.
+    by_rows = _window_any(np.ascontiguousarray(differs.T), rows, patch, stride)
+    nonblank = _window_any(np.ascontiguousarray(by_rows.T), cols, patch, stride)
+    if pad == "zero" and int(levels.max()) > 0:
+        height, width = page.shape[:2]
+        step = min(stride, max(height, width))  # as in `_window_any`
+        nonblank[np.arange(rows, dtype=np.int64) * step + patch > height, :] = True
+        nonblank[:, np.arange(cols, dtype=np.int64) * step + patch > width] = True
+    return nonblank
+
+
 def patchify(
     page: np.ndarray,
     patch: int = 16,
@@ -211,33 +289,32 @@ def patchify(
     renderer would have drawn more page), "zero" (black, as a processor padding with zeros),
     "edge" (repeat the last row/column), or "none" (drop the partial patches). `background` is
     the paper's grey level, or one level per channel (e.g. (250, 245, 230) for cream paper).
+
+    A page of more pixels than the `image-pixels` limit is refused (LimitError), as a decoded
+    image is; raise it with `pixtok.limits.using(image_pixels=...)`.
     """
     page = _check_page(page)
     background = _check_background(background, page)
-    rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)
-    step = patch if stride is None else int(stride)
-    # The page the grid covers, padded: a patch far larger than the page would pad it to
-    # patch² pixels, which the image-pixels limit bounds as it bounds a decoded image (padding of
-    # less than a patch, on a page already drawn or decoded within the limits, is not held back).
-    padded_width, padded_height = (cols - 1) * step + patch, (rows - 1) * step + patch
-    if padded_width * padded_height > 4 * page.shape[0] * page.shape[1]:
-        check_image_pixels(padded_width, padded_height, "the page", "padded page")
-    patches = None
+    patch = check_whole(patch, "patch size")
+    step = patch if stride is None else check_whole(stride, "stride")
+    rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=step, pad=pad)
+    check_padded_page(page.shape[0], page.shape[1], rows, cols, patch, step)
     if step == patch and page.ndim == 2 and pad in ("background", "none"):
         # Padding with the paper's level adds no ink: the page itself says which patches hold some.
         level = background if isinstance(background, int) else background[0]
-        nonblank = _patch_mask.nonblank_patches(np.ascontiguousarray(page), int(patch), level, rows, cols)
+        nonblank = _patch_mask.nonblank_patches(np.ascontiguousarray(page), patch, level, rows, cols)
+    elif rows * cols * patch <= 4 * page.shape[0] * page.shape[1]:
+        # The 4-D view reduced one pixel axis at a time makes rows × cols × patch values: the
+        # fastest way while that is at most a few pages' worth (patches that do not overlap,
+        # a small overlap), and then a padded copy is within the check above too.
+        nonblank = blank_mask(_patches(page, rows, cols, patch, step, pad, background), background)
     else:
-        patches = _patches(page, rows, cols, int(patch), step, pad, background)
-        nonblank = blank_mask(patches, background)
+        nonblank = _nonblank_windows(page, rows, cols, patch, step, pad, background)
     nonblank.flags.writeable = False
-    grid = PatchGrid(
-        rows=rows, cols=cols, patch=int(patch), stride=step, nonblank=nonblank, total=rows * cols,
+    return PatchGrid(
+        rows=rows, cols=cols, patch=patch, stride=step, nonblank=nonblank, total=rows * cols,
         nonblank_count=int(np.count_nonzero(nonblank)), page=page, pad=pad, background=background,
     )  # fmt: skip
-    if patches is not None:
-        grid.__dict__["patches"] = patches  # already made: what `PatchGrid.patches` would make
-    return grid
 
 
 def group_neighbours(patches: np.ndarray, k: int = 2) -> np.ndarray:
@@ -247,7 +324,7 @@ def group_neighbours(patches: np.ndarray, k: int = 2) -> np.ndarray:
     token: the encoder concatenates the features of these k² patches. Rows and columns must divide
     by k (the processors resize so that they do).
     """
-    k = _check_int(k, "k", unit="")
+    k = check_whole(k, "k", unit="")
     rows, cols = patches.shape[:2]
     if rows % k or cols % k:
         raise UsageError(f"a {rows}×{cols} patch grid does not split into {k}×{k} groups")
@@ -263,7 +340,7 @@ def spatial_merge(rows: int, cols: int, k: int = 2) -> tuple[int, int]:
     resize to multiples of patch·k, so the grid divides exactly; a grid that does not is padded up
     (ceil), which is what padding the last row/column of patches would give.
     """
-    k = _check_int(k, "k", unit="")
+    k = check_whole(k, "k", unit="")
     return ceil_div(rows, k), ceil_div(cols, k)
 
 
@@ -274,8 +351,8 @@ def pixel_shuffle(rows: int, cols: int, factor: float = 0.5) -> tuple[int, int]:
     (h, w, c) to (int(h·factor), int(w·factor), c/factor²); a 448-px tile with 14-px patches is a
     32×32 grid and becomes 16×16 = 256 tokens (InternVL 1.5/2/2.5 reports).
     """
-    if not 0 < factor <= 1:
-        raise UsageError(f"pixel shuffle factor must be in (0, 1], not {factor!r}")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= 1:
+        raise UsageError(f"pixel shuffle factor must be a number in (0, 1], not {factor!r:.60}")
     return int(rows * factor), int(cols * factor)
 
 
@@ -286,7 +363,7 @@ def conv_compress(rows: int, cols: int, stride: int = 4) -> tuple[int, int]:
     `net_2` and `net_3` are Conv2d(kernel_size=3, stride=2, padding=1); each maps n to
     ⌊(n + 2 − 3)/2⌋ + 1 = ⌈n/2⌉, so stride 4 = two such convolutions (64×64 patches → 16×16 tokens).
     """
-    stride = _check_int(stride, "stride", unit="")
+    stride = check_whole(stride, "stride", unit="")
     if stride & (stride - 1):
         raise UsageError(f"the compressor's stride is a power of two (stacked stride-2 convs), not {stride}")
     for _ in range(stride.bit_length() - 1):
@@ -445,7 +522,9 @@ __all__ = [
     "PatchGrid",
     "blank_mask",
     "ceil_div",
+    "check_padded_page",
     "check_patch_array",
+    "check_whole",
     "conv_compress",
     "decode_page",
     "draw_overlay",

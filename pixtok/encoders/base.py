@@ -93,12 +93,28 @@ class VisionTotal:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: The longest image side a count takes (pixels, 2^31): far beyond any page or photograph, and
+#: small enough that every preset's arithmetic, part of it in floats, stays exact (a side of
+#: 10**24 px would overflow a float division; a numpy uint64 near 2**64 would wrap).
+MAX_IMAGE_SIDE = 1 << 31
+
+
 def check_size(width: object, height: object) -> tuple[int, int]:
-    """Validate an image size: positive whole numbers of pixels."""
+    """Validate an image size: whole numbers of pixels from 1 to MAX_IMAGE_SIDE, as Python ints."""
     for label, value in (("width", width), ("height", height)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise UsageError(f"image {label} must be a positive whole number of pixels, not {value!r}")
+            raise UsageError(f"image {label} must be a positive whole number of pixels, not {_shown(value)}")
+        if value > MAX_IMAGE_SIDE:
+            raise UsageError(f"image {label} must be at most {MAX_IMAGE_SIDE:,} pixels, not {_shown(value)}")
     return int(width), int(height)  # type: ignore[arg-type]
+
+
+def _shown(value: object) -> str:
+    """`value` for a one-line message: a whole number too long to print is described instead."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a whole number of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def aspect_valid(tokens: int, width: int, height: int) -> int:
@@ -180,6 +196,7 @@ class Encoder(abc.ABC):
         This default describes a preset that sees the whole image once, resized to
         `VisionCount.resized`; presets that tile, pad or add a global view override it.
         """
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         counted = self.count(width, height)
         size = counted.resized
         return [

@@ -8,13 +8,14 @@ built-in presets and every preset users declare in a TOML/JSON file (see pixtok.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
-from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid, check_size
 from pixtok.encoders.resize import (
     SMART_VARIANTS,
     closest_tile_grid,
@@ -24,6 +25,7 @@ from pixtok.encoders.resize import (
 )
 from pixtok.errors import UsageError
 from pixtok.patches import ceil_div, conv_compress, pixel_shuffle, spatial_merge
+from pixtok.render.config import show
 
 RESIZE_POLICIES = ("native", "fixed", "pad-square", "fit", "smart", "max-patches", "tiles")
 MERGES = ("none", "spatial", "pool", "pixel-shuffle", "conv")
@@ -89,6 +91,10 @@ class GridEncoder(Encoder):
     formula: str = ""
 
     def __post_init__(self) -> None:
+        for item in fields(self):  # numpy scalars count as the Python values they hold
+            value = getattr(self, item.name)
+            if isinstance(value, np.generic):
+                object.__setattr__(self, item.name, value.item())
         if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
             raise UsageError(
                 f"encoder name {self.name!r} must be lower-case letters, digits, '.', '_' or '-'"
@@ -137,16 +143,22 @@ class GridEncoder(Encoder):
             _positive(self, "factor")
         if self.merge not in MERGES:
             raise UsageError(f"encoder {self.name!r}: merge must be one of {', '.join(MERGES)}")
+        _check_merge_factor(self.name, self.merge_factor)
         if self.merge != "none":
             self._merge_grid(64, 64)  # validates merge_factor with the merge's own rules
         for key in ("cls_tokens", "row_tokens", "image_tokens"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise UsageError(f"encoder {self.name!r}: {key} must be a whole number ≥ 0, not {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FIELD:
+                raise UsageError(
+                    f"encoder {self.name!r}: {key} must be a whole number from 0 to {MAX_FIELD:,}, "
+                    f"not {show(value)}"
+                )
         valid = self.valid if self.valid is not None else self._default_valid()
         if valid not in VALID_RULES:
             raise UsageError(f"encoder {self.name!r}: valid must be one of {', '.join(VALID_RULES)}")
         object.__setattr__(self, "valid", valid)
+        if self.formula is not None and not isinstance(self.formula, str):
+            raise UsageError(f"encoder {self.name!r}: formula is one line of text, not {show(self.formula)}")
         if not self.formula:
             object.__setattr__(self, "formula", self._describe_formula())
 
@@ -250,6 +262,7 @@ class GridEncoder(Encoder):
     def views(self, width: int, height: int) -> list[EncoderView]:
         """Tiles and thumbnail for "tiles"; the padded square's content for "pad-square"; the
         patch-padded image for the rest (content is the resized image inside whole patches)."""
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         counted = self.count(width, height)
         if self.resize == "tiles":
             return self._tile_views(width, height)
@@ -377,10 +390,37 @@ def squashed_tiles(
 MAX_TILES = 1024
 
 
+#: The largest whole number a preset's field takes (sizes, pixel budgets, token counts): far
+#: beyond any model's (Qwen2-VL's max_pixels is 12,845,056), and small enough that the counts
+#: made from them stay exact in the floats their arithmetic divides in.
+MAX_FIELD = 1 << 31
+#: The largest merge factor: a merge of more than 2^16 × 2^16 patches into one token is a mistake.
+MAX_MERGE_FACTOR = 1 << 16
+
+
 def _positive(encoder: GridEncoder, key: str) -> None:
     value = getattr(encoder, key)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f"encoder {encoder.name!r}: {key} must be a positive whole number, not {value!r}")
+        raise UsageError(
+            f"encoder {encoder.name!r}: {key} must be a positive whole number, not {show(value)}"
+        )
+    if value > MAX_FIELD:
+        raise UsageError(f"encoder {encoder.name!r}: {key} must be at most {MAX_FIELD:,}, not {show(value)}")
+
+
+def _check_merge_factor(name: str, value: object) -> None:
+    """Refuse a merge factor that is not a finite number in (0, MAX_MERGE_FACTOR] (NaN, inf, "2",
+    None, 10**400) before any arithmetic meets it; each merge then applies its own rule."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if (
+        not number
+        or not (isinstance(value, int) or math.isfinite(value))
+        or not 0 < value <= MAX_MERGE_FACTOR
+    ):  # type: ignore[operator]
+        raise UsageError(
+            f"encoder {name!r}: the merge factor must be a number above 0 and at most "
+            f"{MAX_MERGE_FACTOR:,}, not {show(value)}"
+        )
 
 
 def _whole(name: str, value: float) -> int:

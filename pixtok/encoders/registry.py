@@ -30,6 +30,7 @@ from pixtok.encoders.base import Encoder
 from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
 from pixtok.errors import PixtokError, UsageError
 from pixtok.io import user_path
+from pixtok.limits import first_surrogate
 
 ENTRY_POINT_GROUP = "pixtok.encoders"
 USER_ENCODERS_VARIABLE = "PIXTOK_ENCODERS"
@@ -77,6 +78,7 @@ class Registry:
         Registering an equal preset again is a no-op; a different preset under a taken name needs
         replace=True.
         """
+        _check_replace(replace)
         encoder = spec if isinstance(spec, Encoder) else encoder_from_spec(spec)
         with self._lock:
             if self._discover:
@@ -113,10 +115,28 @@ class Registry:
 
     def load_file(self, path: str | os.PathLike[str], *, replace: bool = False) -> list[Encoder]:
         """Register every preset declared in a TOML/JSON file; returns them."""
+        _check_replace(replace)
+        _check_path(path)
         built = encoders_from_file(path)
         for encoder in built:
             self.register(encoder, replace=replace)
         return built
+
+
+def _check_replace(replace: object) -> None:
+    """`replace` is a flag: a string such as "no" would be true, and replace a preset."""
+    if not isinstance(replace, bool):
+        raise UsageError(f"replace must be True or False, not {replace!r:.60}")
+
+
+def _check_path(path: object) -> None:
+    """Refuse what cannot name a definition file (None, a number, bytes, a path holding a NUL or
+    a lone surrogate) with a UsageError, before the file system raises a TypeError or ValueError."""
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(text, str):
+        raise UsageError(f"an encoder file is named by a str or a path, not {type(path).__name__}")
+    if "\x00" in text or first_surrogate(text) is not None:
+        raise UsageError(f"encoder file {text!r:.80}: a path cannot hold a NUL or a lone surrogate")
 
 
 def looks_like_file(name: str) -> bool:

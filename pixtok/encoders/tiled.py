@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount, aspect_valid, check_size
 from pixtok.encoders.grid import squashed_tiles
 from pixtok.encoders.resize import (
     closest_tile_grid,
@@ -139,6 +139,7 @@ class GundamEncoder(Encoder):
 
     def views(self, width: int, height: int) -> list[EncoderView]:
         """The padded 1024² global view first, then the 640² tiles (none for a small image)."""
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         counted = self.count(width, height)
         base_side = self.base // self.patch
         base_rows, base_cols = conv_compress(base_side, base_side, self.compress)
@@ -225,6 +226,7 @@ class PanAndScanEncoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         side, per_view = self._view_tokens()
         size = (self.size, self.size)
         crops = pan_and_scan_crops(
@@ -293,6 +295,7 @@ class MllamaEncoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         cols, rows, new_w, new_h = self._layout(width, height)
         side = self.tile // self.patch
         per_tile = side * side + self.cls_tokens
@@ -353,6 +356,7 @@ class LlavaNextEncoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         cols, rows, feature_rows, feature_cols = self._grid(width, height)
         side = self.tile // self.patch
         canvas_w, canvas_h = cols * self.tile, rows * self.tile
@@ -445,6 +449,7 @@ class Idefics3Encoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         cols, rows = self._layout(width, height)
         side = self.tile // self.patch
         size = (self.tile, self.tile)
@@ -513,6 +518,7 @@ class Phi4Encoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         cols, rows, new_w, new_h, valid_cols, valid_rows = self._layout(width, height)
         side = self.tile // self.patch
         merged = ceil_div(side, 2)

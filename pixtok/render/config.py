@@ -20,7 +20,7 @@ import numpy as np
 
 from pixtok.errors import InputError, UsageError
 from pixtok.io import load_json, load_toml, read_bytes
-from pixtok.limits import check_page_pixels
+from pixtok.limits import check_page_pixels, first_surrogate
 from pixtok.render.language import normalize_language
 
 Layout = Literal["page", "strip", "fit", "crop"]
@@ -46,6 +46,9 @@ MIN_LINE_PX, MAX_LINE_PX = 1.0, 4 * MAX_FONT_PX
 #: The longest side a page may have (pixels), whatever the `page-pixels` limit: a larger one is a
 #: mistake in the unit (`1e9px`), not a page.
 MAX_PAGE_SIDE = 1 << 24
+#: The longest newline marker (characters): every newline of a text becomes one, so a long
+#: marker multiplies the text (a 100,000-character marker on 10,000 newlines is a billion).
+MAX_MARKER_CHARS = 64
 #: Whole numbers beyond this magnitude are refused in any option: no option takes one (the
 #: largest ranges are a few million), and Python cannot print one of more than 4300 digits.
 _MAX_INT = 1 << 63
@@ -283,6 +286,17 @@ class RenderConfig:
             raise UsageError(f"--tab-size must be a positive length, got {show(self.tab_size)}")
         if not self.newline_marker:
             raise UsageError("the newline marker cannot be empty")
+        if len(self.newline_marker) > MAX_MARKER_CHARS:
+            raise UsageError(
+                f"the newline marker must be at most {MAX_MARKER_CHARS} characters, "
+                f"not {len(self.newline_marker):,}"
+            )
+        for font in self.fonts:
+            # Names go to fontconfig and paths to the file system: neither takes these.
+            if "\x00" in font or first_surrogate(font) is not None:
+                raise UsageError(
+                    f"--font {show(font)}: a font name or path cannot hold a NUL or a lone surrogate"
+                )
         if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
             raise UsageError(
                 "strip height must be 1-1024 px and strip patches 1-100000, got "

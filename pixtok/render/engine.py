@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
-from pixtok.patches import grid_shape, patchify
+from pixtok.patches import check_padded_page, check_whole, grid_shape, patchify
 from pixtok.render import _glyph_boxes
 from pixtok.render._breaks import forced_breaks
 from pixtok.render.breaking import icu_locale, line_break_opportunities
@@ -145,13 +145,17 @@ class RenderResult:
         layout: a square is inked when a glyph leaves a pixel of non-zero coverage in it, which
         is when the drawn page has a pixel there that is not white. Other pages are read.
         """
+        patch = check_whole(patch, "patch size")
         layout = self._layout
         if self._pages is None and self._ink_from_glyphs and layout is not None:
-            # patchify's own grid, which also refuses what patchify refuses
+            # patchify's own grid and checks (a patch far larger than the page is refused as
+            # patchify refuses it), so the answer never depends on whether pages were drawn
             grids = [grid_shape(height, width, patch) for width, height in self.page_sizes]
+            for (width, height), (rows, cols) in zip(self.page_sizes, grids, strict=True):
+                check_padded_page(height, width, rows, cols, patch, patch)
             boxes = layout.boxes
             return layout.atlas.inked_patches(
-                layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, grids, int(patch)
+                layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, grids, patch
             )
         return [patchify(page, patch, background=self.background).nonblank for page in self.pages]
 
@@ -208,8 +212,17 @@ class RenderResult:
         return rgb if self.config.color_mode == "RGB" else grey_level(rgb)
 
     def page_char_span(self, page: int) -> tuple[int, int]:
-        """[start, end) character offsets of the input text that page `page` shows."""
-        rows = np.flatnonzero(self.line_page == page)
+        """[start, end) character offsets of the input text that page `page` shows (from 0, as
+        `pages` counts them; (0, 0) for a page that shows no line). A page that is not one of
+        them (-1, 10**9, 1.5, "0") is a UsageError: it would otherwise show nothing, silently."""
+        if (
+            isinstance(page, (bool, np.bool_))
+            or not isinstance(page, (int, np.integer))
+            or not 0 <= page < self.page_count
+        ):
+            shown = repr(page) if isinstance(page, (int, float, str, np.number)) else type(page).__name__
+            raise UsageError(f"page must be a page number from 0 to {self.page_count - 1}, not {shown[:60]}")
+        rows = np.flatnonzero(self.line_page == int(page))
         if not len(rows):
             return (0, 0)
         return int(self.line_char_span[rows[0], 0]), int(self.line_char_span[rows[-1], 1])
