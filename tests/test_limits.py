@@ -110,20 +110,33 @@ def test_the_cap_leaves_room_for_ordinary_calls(files: dict[str, Path], tmp_path
         ["tokens", "/dev/zero"],
         ["compare", "/dev/zero", "-q"],
         ["patchify", "/dev/zero"],
-        ["encoders", "--encoders", "/dev/zero.toml"],
         ["tokens", "-t", "tiktoken:/dev/zero", "{text}"],
         ["render", "--config", "/dev/zero.json", "{text}"],
     ],
-    ids=["tokens", "compare", "patchify", "encoder-file", "tokenizer-file", "config"],
+    ids=["tokens", "compare", "patchify", "tokenizer-file", "config"],
 )
 def test_dev_zero_is_refused_at_the_input_limit(files: dict[str, Path], tmp_path: Path, args) -> None:
-    zero = tmp_path / "zero"  # /dev/zero under the names the commands want (.toml, .json)
+    line = refused(run_capped(*_under_wanted_names(args, files, tmp_path), cwd=tmp_path))
+    assert "input limit of 64 MiB" in line and "--limit input=" in line
+
+
+def test_an_encoder_file_that_is_a_device_is_refused_unread(files: dict[str, Path], tmp_path: Path) -> None:
+    """Encoder definitions are read from regular files only: /dev/zero is refused before a byte
+    is read (every command loads the definitions, so it would cost each the input limit)."""
+    args = ["encoders", "--encoders", "/dev/zero.toml"]
+    line = refused(run_capped(*_under_wanted_names(args, files, tmp_path), cwd=tmp_path))
+    assert line.endswith(
+        "zero.toml: not a regular file (a named pipe, device or socket cannot hold encoder definitions)"
+    )
+
+
+def _under_wanted_names(args: list[str], files: dict[str, Path], tmp_path: Path) -> list[str]:
+    """`args` with /dev/zero under the names the commands want (.toml, .json) and `{text}` filled."""
+    zero = tmp_path / "zero"
     zero.mkdir()
     for name in ("zero.toml", "zero.json"):
         (zero / name).symlink_to("/dev/zero")
-    call = [a.format(text=files["text"]).replace("/dev/zero.", f"{zero}/zero.") for a in args]
-    line = refused(run_capped(*call, cwd=tmp_path))
-    assert "input limit of 64 MiB" in line and "--limit input=" in line
+    return [a.format(text=files["text"]).replace("/dev/zero.", f"{zero}/zero.") for a in args]
 
 
 @pytest.mark.parametrize("command", ["render", "tokens"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -224,7 +223,8 @@ def train_tokenizer_command(
         "--character-coverage",
         help="Share of characters the vocabulary must cover (0.98-1.0); the rest map to <unk>.",
     ),
-    output: Path = typer.Option(
+    # A str, not a Path: Path("x.model/") drops the '/', which must be refused, not ignored.
+    output: str = typer.Option(
         ..., "--output", "-o", help="NAME.model to write (NAME.vocab is written beside it)."
     ),
     verbose: bool = typer.Option(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
@@ -21,7 +22,8 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.grid import GridEncoder
 from pixtok.errors import InputError, UsageError
-from pixtok.io import load_json, load_toml, read_bytes
+from pixtok.io import decode_text, load_json, load_toml, read_bytes
+from pixtok.limits import printable
 
 SPEC_KEYS: tuple[str, ...] = tuple(f.name for f in fields(GridEncoder) if f.name != "merge_factor")
 
@@ -73,15 +75,35 @@ def parse_spec_text(text: str, *, source: str, suffix: str) -> list[dict[str, An
     return tables
 
 
+def _check_regular_file(path: Path) -> None:
+    """Refuse a definition file that is not a regular file (after following links).
+
+    A named pipe ending in .toml in a folder that $PIXTOK_ENCODERS names would otherwise block
+    every command until something wrote to it, and a device such as a terminal would be read
+    until it ended. A missing or unreadable path is left to `read_bytes`, which names the reason.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    except ValueError:  # a NUL character: no file has that name
+        raise InputError(f"{printable(str(path))}: no such file") from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(
+            f"{printable(str(path))}: not a regular file (a named pipe, device or socket cannot "
+            "hold encoder definitions)"
+        )
+
+
 def read_spec_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The encoder tables of a .toml or .json encoder file."""
+    """The encoder tables of a .toml or .json encoder file (a regular file, see
+    `_check_regular_file`)."""
     p = Path(path)
     if p.suffix.lower() not in (".toml", ".json"):
         raise InputError(f"{p}: encoder files end in .toml or .json")
-    try:
-        text = read_bytes(p).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not valid UTF-8 ({exc})") from None
+    _check_regular_file(p)
+    # decode_text drops a byte-order mark (which tomllib refuses) and names the first bad byte.
+    text = decode_text(read_bytes(p), source=str(p), replaceable=False)
     return parse_spec_text(text, source=str(p), suffix=p.suffix.lower())
 
 

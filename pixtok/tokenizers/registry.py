@@ -306,6 +306,8 @@ class TokenizerRegistry:
             )
         if not raw_path:
             raise UsageError(f"{name!r}: give a file path after '{prefix}:'")
+        if "\0" in raw_path:  # os.stat and open would raise ValueError: no file has such a name
+            raise UsageError(f"{name!r}: a file path cannot hold a NUL character")
         reason = _run_check(loader.check)
         if reason is not None:
             raise MissingDependencyError(f"{prefix}: tokenizers are unavailable: {reason}")

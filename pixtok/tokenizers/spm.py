@@ -55,6 +55,8 @@ class SentencePieceTokenizer(Tokenizer):
     def from_file(cls, name: str, path: str | os.PathLike[str]) -> SentencePieceTokenizer:
         """Load a `.model` file; a missing or corrupt file raises InputError with one line."""
         data = read_bytes(path, model=True)
+        if not data:  # SentencePiece would parse it as a model without pieces: "unk is not defined"
+            raise InputError(f"{path}: the file is empty, not a SentencePiece model")
         processor = sentencepiece.SentencePieceProcessor()
         try:
             processor.LoadFromSerializedProto(data)

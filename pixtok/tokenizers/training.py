@@ -12,14 +12,16 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Sequence
+import stat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sentencepiece
 
 from pixtok.errors import InputError, UsageError
-from pixtok.io import read_text, write_many_atomic
+from pixtok.io import output_target, read_text, write_many_atomic
+from pixtok.limits import printable
 from pixtok.tokenizers.spm import sentencepiece_message
 
 MODEL_TYPES = ("bpe", "unigram")
@@ -37,6 +39,9 @@ MAX_SENTENCE_BYTES = 4192
 MAX_VOCAB_SIZE = 2**31 - 1
 """The largest --vocab-size SentencePiece can take at all: `vocab_size` is an int32 in its
 TrainerSpec (a larger number fails to parse; corpora limit it far below this, see `_TOO_HIGH`)."""
+
+_SPLIT_CHARS = 1 << 20
+"""How many characters of a text `_corpus_lines` splits into lines at once."""
 
 _TOO_HIGH = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
 _TOO_SMALL = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
@@ -68,12 +73,62 @@ def vocab_text(processor: sentencepiece.SentencePieceProcessor) -> str:
     return "".join(lines)
 
 
-def _corpus_lines(corpus: Sequence[str | os.PathLike[str]], errors: str) -> list[str]:
-    lines: list[str] = []
+def _corpus_texts(corpus: Sequence[str | os.PathLike[str]], errors: str) -> list[str]:
+    """Every corpus file's text, all read before training starts, so that an unreadable file
+    fails at once instead of after a long training."""
     for path in corpus:
-        text = read_text(path, errors=errors)
-        lines.extend(line for line in text.split("\n") if line.strip())
-    return lines
+        _check_path(path, "a corpus file")
+    return [read_text(path, errors=errors) for path in corpus]
+
+
+def _corpus_lines(texts: Sequence[str]) -> Iterator[str]:
+    """The non-blank lines of the texts (split at "\n" only), one at a time.
+
+    A generator, not a list: a 64 MiB corpus of 20 million two-character lines would take
+    about 1.7 GB as Python strings, on top of SentencePiece's own copy of every line.
+    """
+    for text in texts:
+        start = 0
+        while start < len(text):
+            # Split about a mebicharacter at a time, always at a newline, so no line is cut.
+            end = text.find("\n", start + _SPLIT_CHARS)
+            end = len(text) if end < 0 else end
+            yield from (line for line in text[start:end].split("\n") if line.strip())
+            start = end + 1
+
+
+def _too_long(line: str) -> bool:
+    """Whether SentencePiece skips the line (more than `MAX_SENTENCE_BYTES` UTF-8 bytes); a
+    line of at most a quarter that many characters cannot be, and is not encoded to tell."""
+    return len(line) > MAX_SENTENCE_BYTES // 4 and len(line.encode("utf-8")) > MAX_SENTENCE_BYTES
+
+
+def _check_path(path: str | os.PathLike[str], what: str) -> None:
+    """Refuse a path no file can have (a NUL character) with one line instead of the
+    ValueError the operating-system calls raise for it."""
+    if "\0" in os.fspath(path):
+        raise UsageError(f"{printable(os.fspath(path))}: {what} cannot have a NUL character in its name")
+
+
+def _check_outputs(output: str | os.PathLike[str], vocab_path: Path) -> None:
+    """Refuse outputs that cannot be written before the corpus is trained on, not after.
+
+    `output_target` refuses a folder, a missing folder, a name ending in '/' and an input. The
+    `.vocab` is written beside the model without being named, so a named pipe there (which
+    would block the run until something reads it) is refused too.
+    """
+    output_target(output)
+    vocab = output_target(vocab_path)
+    if vocab.stream:
+        try:
+            is_pipe = stat.S_ISFIFO(os.stat(vocab.path).st_mode)
+        except OSError:
+            is_pipe = False
+        if is_pipe:
+            raise UsageError(
+                f"{vocab.name}: is a named pipe; train-tokenizer writes NAME.vocab beside NAME.model "
+                "as a file (remove the pipe or choose another -o)"
+            )
 
 
 def _training_error(
@@ -119,6 +174,7 @@ def train_sentencepiece(
     `MAX_SENTENCE_BYTES` UTF-8 bytes are skipped by SentencePiece and counted in
     `skipped_lines`. SentencePiece's log goes to stderr only when `verbose`.
     """
+    _check_path(output, "the output")
     model_path = Path(output)
     if model_path.suffix != ".model" or not model_path.stem:
         raise UsageError(f"-o {output}: the output name must end in .model (NAME.model)")
@@ -139,11 +195,17 @@ def train_sentencepiece(
         )
     if not corpus:
         raise UsageError("give at least one corpus file")
-    lines = _corpus_lines(corpus, errors)
+    texts = _corpus_texts(corpus, errors)
+    vocab_path = model_path.with_suffix(".vocab")
+    _check_outputs(output, vocab_path)
+    lines = skipped = 0
+    for line in _corpus_lines(texts):
+        lines += 1
+        if _too_long(line):
+            skipped += 1
     if not lines:
         raise InputError("the corpus has no text to train on")
-    skipped = sum(1 for line in lines if len(line.encode("utf-8")) > MAX_SENTENCE_BYTES)
-    if skipped == len(lines):
+    if skipped == lines:
         which = "its one line is" if skipped == 1 else f"all {skipped:,} of its lines are"
         raise InputError(
             f"no line of the corpus can be trained on: SentencePiece skips lines longer than "
@@ -153,7 +215,7 @@ def train_sentencepiece(
     model = io.BytesIO()
     try:
         sentencepiece.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines),
+            sentence_iterator=_corpus_lines(texts),
             model_writer=model,
             vocab_size=vocab_size,
             model_type=model_type,
@@ -162,10 +224,10 @@ def train_sentencepiece(
         )
     except (RuntimeError, ValueError) as exc:
         # ValueError: an option SentencePiece cannot parse (checked above, so not expected).
-        raise _training_error(exc, vocab_size, model_type, skipped, len(lines)) from None
+        raise _training_error(exc, vocab_size, model_type, skipped, lines) from None
+    del texts
     data = model.getvalue()
     processor = sentencepiece.SentencePieceProcessor(model_proto=data)
-    vocab_path = model_path.with_suffix(".vocab")
     write_many_atomic({model_path: data, vocab_path: vocab_text(processor).encode("utf-8")})
     return TrainedModel(
         model=model_path,
@@ -174,6 +236,6 @@ def train_sentencepiece(
         model_type=model_type,
         character_coverage=character_coverage,
         sha256=hashlib.sha256(data).hexdigest(),
-        lines=len(lines),
+        lines=lines,
         skipped_lines=skipped,
     )
