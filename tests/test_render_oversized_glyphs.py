@@ -20,7 +20,8 @@ from pixtok import FontError, RenderConfig, Renderer, limits
 fontBuilder = pytest.importorskip("fontTools.fontBuilder", reason="fontTools makes the test fonts")
 ttGlyphPen = pytest.importorskip("fontTools.pens.ttGlyphPen")
 
-#: Units per em of the test font, and the side (units) of its large glyph "A" (3,000 px at 16 px, 1,688 at the default 9 px).
+#: Units per em of the test font, and the side (units) of its large glyph "A": 3,000 px at
+#: 16 px, 1,688 px at the default 9 px.
 UPEM = 16
 LARGE = 3000
 
