@@ -6,6 +6,7 @@ beside them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -263,3 +264,35 @@ def test_encoder_values_of_the_wrong_kind_are_one_line(run_cli, tmp_path, body):
     path = tmp_path / "bad.toml"
     path.write_text(f'[[encoder]]\nname = "bad"\n{body}\n', encoding="utf-8")
     assert "bad.toml: encoder #1" in assert_one_error(run_cli("encoders", "--encoders", path), 1)
+
+
+def _byte_ranks(extra_rank: int) -> str:
+    """A .tiktoken file: every single byte ranked 0-255, and "aa" at `extra_rank`."""
+    lines = [f"{base64.b64encode(bytes([i])).decode()} {i}" for i in range(256)]
+    lines.append(f"{base64.b64encode(b'aa').decode()} {extra_rank}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_tiktoken_rank_past_32_bits_names_its_line(run_cli, tmp_path):
+    """tiktoken's ranks are u32, and u32::MAX means "no merge": the largest usable rank merges,
+    one past it is refused with its line instead of an integer conversion error."""
+    (tmp_path / "ok.tiktoken").write_text(_byte_ranks(2**32 - 2), encoding="utf-8")
+    result = run_cli("tokens", "-t", "tiktoken:ok.tiktoken", "aaa", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["tokens"]["tiktoken:ok.tiktoken"] == 2  # "aa" + "a"
+    for rank in (2**32 - 1, 2**32, 2**70):
+        (tmp_path / "big.tiktoken").write_text(_byte_ranks(rank), encoding="utf-8")
+        line = assert_one_error(run_cli("tokens", "-t", "tiktoken:big.tiktoken", "aaa", cwd=tmp_path), 1)
+        assert f"big.tiktoken: line 257: rank {rank} is past the largest tiktoken takes" in line
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_font_that_is_a_folder_or_a_pipe_says_so(run_cli, tmp_path, kind):
+    """Not "font family 'd.model' not found": the name is a path, and not a font file."""
+    name = "d.model"
+    if kind == "folder":
+        (tmp_path / name).mkdir()
+    else:
+        os.mkfifo(tmp_path / name)
+    line = assert_one_error(run_cli("fonts", "--font", name, cwd=tmp_path), 1)
+    assert ("is a folder, not a font file" if kind == "folder" else "not a regular file") in line

@@ -546,7 +546,12 @@ def resolve_font(spec: str) -> Font:
         if not entry.path.is_file():
             raise FontError(f"bundled font {entry.family!r} is missing from {FONT_DIR}; reinstall pixtok")
         return load_font(str(entry.path), 0, entry.family, "bundled")
-    path, index = find_system_font(text)
+    try:
+        path, index = find_system_font(text)
+    except FontError:
+        if os.path.lexists(text):  # a folder or pipe under that name: say what it is
+            return load_font(str(user_path(text)))
+        raise
     return load_font(path, index, None, "system")
 
 

@@ -72,6 +72,12 @@ class TiktokenTokenizer(Tokenizer):
         return char_spans(text, starts)
 
 
+#: The largest rank tiktoken's BPE can merge by: its ranks are unsigned 32-bit integers (`Rank =
+#: u32` in tiktoken's Rust core), and the largest of them, u32::MAX, marks "no merge" in its
+#: merge loop (a pair of that rank is never merged: "aaa" stays three tokens).
+MAX_RANK = 2**32 - 2
+
+
 def parse_tiktoken_ranks(data: bytes, source: str) -> dict[bytes, int]:
     """Parse a `.tiktoken` file: one `<base64 token bytes> <rank>` pair per line.
 
@@ -96,6 +102,10 @@ def parse_tiktoken_ranks(data: bytes, source: str) -> dict[bytes, int]:
             raise InputError(f"{source}: line {number}: expected '<base64 token> <rank>'") from None
         if token in ranks or rank in seen_ranks or rank < 0:
             raise InputError(f"{source}: line {number}: duplicate or negative token rank")
+        if rank > MAX_RANK:
+            raise InputError(
+                f"{source}: line {number}: rank {rank} is past the largest tiktoken takes ({MAX_RANK:,})"
+            )
         ranks[token] = rank
         seen_ranks.add(rank)
     if not ranks:
