@@ -188,6 +188,23 @@ def user_path(text: str | os.PathLike[str]) -> Path:
 MODEL_BYTES = 64 << 20
 
 
+def check_path(path: str | os.PathLike[str], what: str = "a file path") -> str:
+    """`path` as text; a UsageError naming `what` when no file can have that name: a NUL, or a
+    lone surrogate that is not one of the file system's own escapes for undecodable bytes (the
+    operating system's calls would raise a bare ValueError). A command line cannot pass either;
+    a caller of the library can."""
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        return name
+    if "\x00" in name:
+        raise UsageError(f"{shorten(printable(name))}: {what} cannot hold a NUL character")
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError:
+        raise UsageError(f"{shorten(printable(name))}: {what} cannot hold a lone surrogate") from None
+    return name
+
+
 def read_bytes(path: str | os.PathLike[str], *, model: bool = False) -> bytes:
     """Read a file, or standard input for '-', with errors that say what went wrong.
 
@@ -196,7 +213,7 @@ def read_bytes(path: str | os.PathLike[str], *, model: bool = False) -> bytes:
     """
     if str(path) == STDIO:
         return read_bounded(stdin_buffer(), "<stdin>")
-    name = shorten(printable(os.fspath(path)))
+    name = shorten(printable(check_path(path)))
     try:
         with open(path, "rb") as stream:
             info = os.fstat(stream.fileno())
@@ -277,7 +294,7 @@ class OutputTarget:
 
 def output_target(path: str | os.PathLike[str]) -> OutputTarget:
     """Resolve an output path (see the module docstring); refuse what cannot take a file."""
-    name = os.fspath(path)
+    name = check_path(path, "an output path")
     if not name:
         raise UsageError("the output path is empty; name a file")
     if name == STDIO:

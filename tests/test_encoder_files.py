@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pixtok.encoders import Registry, get_encoder
+from pixtok.encoders import Registry, get_encoder, load_encoders
 from pixtok.encoders.registry import user_encoder_files
+from pixtok.errors import UsageError
 
 #: A model added without Python: a 32-px-patch encoder on 448-px tiles with a thumbnail.
 DEFINITION = textwrap.dedent(
@@ -127,10 +128,20 @@ def test_tile_layouts_are_internvls_own_set_in_its_own_order(low):
 
 
 def test_a_definition_may_not_take_a_builtin_name(run_cli, tmp_path):
+    """The message names the file, and a file with a clash registers none of its presets."""
     path = tmp_path / "clash.toml"
-    path.write_text('[[encoder]]\nname = "qwen2.5-vl"\npatch = 14\nsource = "mine"\n', encoding="utf-8")
+    mine = '[[encoder]]\nname = "mine-first"\npatch = 16\nsource = "mine"\n'
+    path.write_text(
+        mine + '[[encoder]]\nname = "qwen2.5-vl"\npatch = 14\nsource = "mine"\n', encoding="utf-8"
+    )
     result = run_cli("encoders", "--encoders", path)
-    assert result.exit_code == 2 and "already registered" in result.stderr
+    assert result.exit_code == 2
+    said = f"{path} defines 'qwen2.5-vl', already taken by another preset; give it another name"
+    assert result.stderr == f"pixtok: error: {said}\n"
+    with pytest.raises(UsageError, match=r"clash\.toml defines 'qwen2\.5-vl'"):
+        load_encoders(path)
+    with pytest.raises(UsageError, match="unknown encoder 'mine-first'"):
+        get_encoder("mine-first")
 
 
 def test_user_folder_from_the_environment(tmp_path, definition):

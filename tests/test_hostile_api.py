@@ -8,6 +8,7 @@ neighbours of each are checked to still work.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def result() -> pixtok.RenderResult:
 
 @pytest.mark.parametrize("font", ["\x00", "Noto\x00Sans", "\ud800", ["DejaVu Sans", "x\udfff"]])
 def test_a_font_name_with_a_nul_or_a_surrogate_is_a_usage_error(font) -> None:
-    with pytest.raises(UsageError, match=r"--font .*NUL or a lone surrogate"):
+    with pytest.raises(UsageError, match=r"--font cannot hold a (NUL character|lone surrogate)"):
         RenderConfig(fonts=font)
 
 
@@ -185,7 +186,10 @@ def test_a_record_name_must_be_text(name) -> None:
 # -- encoders --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", ["qwen2.5-vl", "internvl2.5", "deepseek-ocr-base", "pixtral", "idefics3"])
+@pytest.mark.parametrize(
+    "preset",
+    ["qwen2.5-vl", "internvl2.5", "deepseek-ocr-base", "pixtral", "idefics3", "gpt-4o", "claude", "gemini"],
+)
 def test_an_image_side_beyond_two_to_the_31_is_a_usage_error(preset: str) -> None:
     encoder = get_encoder(preset)
     for side in (10**24, np.uint64(2**64 - 1), 2**31 + 1):
@@ -260,3 +264,26 @@ def test_every_refusal_here_is_one_line() -> None:
             call()
         assert "\n" not in str(caught.value).strip()
         assert not isinstance(caught.value, InputError) or isinstance(caught.value, LimitError)
+
+
+@pytest.mark.parametrize(
+    ("name", "phrase"), [("a\x00b.txt", "NUL character"), ("\ud800.txt", "lone surrogate")]
+)
+def test_a_path_no_file_can_have_is_a_usage_error_for_reading_and_writing(name: str, phrase: str) -> None:
+    from pixtok.io import output_target, read_text
+
+    with pytest.raises(UsageError, match=f"a file path cannot hold a {phrase}"):
+        read_text(name)
+    with pytest.raises(UsageError, match=f"an output path cannot hold a {phrase}"):
+        output_target(name)
+
+
+def test_a_file_name_that_is_not_utf8_is_still_a_path(tmp_path) -> None:
+    """The file system's own escapes for undecodable bytes (U+DC80-U+DCFF) name real files."""
+    from pixtok.io import read_text
+
+    path = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"\xff.txt"))
+    assert "\udcff" in path
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write("text")
+    assert read_text(path) == "text"

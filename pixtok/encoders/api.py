@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pixtok.encoders.base import Encoder, EncoderView, VisionCount
+from pixtok.encoders.base import Encoder, EncoderView, VisionCount, check_size
 from pixtok.patches import ceil_div
 
 
@@ -119,6 +119,7 @@ class GPT4oEncoder(Encoder):
 
     def views(self, width: int, height: int) -> list[EncoderView]:
         """The low-detail overview (the 85 base tokens) first, then the 512-px tiles of the resized image."""
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         w, h = self.resize(width, height)
         tile = self.patch  # type: ignore[assignment]
         rows, cols = ceil_div(h, tile), ceil_div(w, tile)
@@ -254,6 +255,7 @@ class GeminiEncoder(Encoder):
         )
 
     def views(self, width: int, height: int) -> list[EncoderView]:
+        width, height = check_size(width, height)  # Python ints: numpy ones would wrap
         cols, rows = self._layout(width, height)
         tile = self.patch  # type: ignore[assignment]
         if cols * rows == 1:

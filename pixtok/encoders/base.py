@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
+from pixtok.render.config import show
 
 
 @dataclass(frozen=True)
@@ -103,18 +104,10 @@ def check_size(width: object, height: object) -> tuple[int, int]:
     """Validate an image size: whole numbers of pixels from 1 to MAX_IMAGE_SIDE, as Python ints."""
     for label, value in (("width", width), ("height", height)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise UsageError(f"image {label} must be a positive whole number of pixels, not {_shown(value)}")
+            raise UsageError(f"image {label} must be a positive whole number of pixels, not {show(value)}")
         if value > MAX_IMAGE_SIDE:
-            raise UsageError(f"image {label} must be at most {MAX_IMAGE_SIDE:,} pixels, not {_shown(value)}")
+            raise UsageError(f"image {label} must be at most {MAX_IMAGE_SIDE:,} pixels, not {show(value)}")
     return int(width), int(height)  # type: ignore[arg-type]
-
-
-def _shown(value: object) -> str:
-    """`value` for a one-line message: a whole number too long to print is described instead."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"a whole number of {value.bit_length()} bits"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def aspect_valid(tokens: int, width: int, height: int) -> int:

@@ -29,8 +29,8 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
 from pixtok.errors import PixtokError, UsageError
-from pixtok.io import user_path
-from pixtok.limits import first_surrogate
+from pixtok.io import check_path, shorten, user_path
+from pixtok.limits import printable
 
 ENTRY_POINT_GROUP = "pixtok.encoders"
 USER_ENCODERS_VARIABLE = "PIXTOK_ENCODERS"
@@ -118,6 +118,15 @@ class Registry:
         _check_replace(replace)
         _check_path(path)
         built = encoders_from_file(path)
+        if not replace:  # every name checked before any is taken: a file loads whole or not at all
+            self._ensure_loaded()
+            for encoder in built:
+                taken = self._encoders.get(encoder.name)
+                if taken is not None and taken != encoder:
+                    raise UsageError(
+                        f"{shorten(printable(os.fspath(path)))} defines {encoder.name!r}, already taken "
+                        "by another preset; give it another name"
+                    )
         for encoder in built:
             self.register(encoder, replace=replace)
         return built
@@ -130,13 +139,12 @@ def _check_replace(replace: object) -> None:
 
 
 def _check_path(path: object) -> None:
-    """Refuse what cannot name a definition file (None, a number, bytes, a path holding a NUL or
-    a lone surrogate) with a UsageError, before the file system raises a TypeError or ValueError."""
+    """Refuse what cannot name a definition file (None, a number, bytes, a path no file can
+    have) with a UsageError, before the file system raises a TypeError or ValueError."""
     text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
     if not isinstance(text, str):
         raise UsageError(f"an encoder file is named by a str or a path, not {type(path).__name__}")
-    if "\x00" in text or first_surrogate(text) is not None:
-        raise UsageError(f"encoder file {text!r:.80}: a path cannot hold a NUL or a lone surrogate")
+    check_path(text, "an encoder file path")
 
 
 def looks_like_file(name: str) -> bool:

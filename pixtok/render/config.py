@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 
 from pixtok.errors import InputError, UsageError
-from pixtok.io import load_json, load_toml, read_bytes
-from pixtok.limits import check_page_pixels, first_surrogate
+from pixtok.io import check_path, load_json, load_toml, read_bytes
+from pixtok.limits import check_page_pixels
 from pixtok.render.language import normalize_language
 
 Layout = Literal["page", "strip", "fit", "crop"]
@@ -292,11 +292,7 @@ class RenderConfig:
                 f"not {len(self.newline_marker):,}"
             )
         for font in self.fonts:
-            # Names go to fontconfig and paths to the file system: neither takes these.
-            if "\x00" in font or first_surrogate(font) is not None:
-                raise UsageError(
-                    f"--font {show(font)}: a font name or path cannot hold a NUL or a lone surrogate"
-                )
+            check_path(font, "--font")  # names go to fontconfig, paths to the file system
         if not 1 <= self.strip_height <= 1024 or not 1 <= self.strip_patches <= 100_000:
             raise UsageError(
                 "strip height must be 1-1024 px and strip patches 1-100000, got "

@@ -34,7 +34,7 @@ from pixtok.errors import (
     first_line,
     is_rust_panic,
 )
-from pixtok.io import user_path
+from pixtok.io import check_path, user_path
 from pixtok.tokenizers.base import Tokenizer
 
 ENTRY_POINT_GROUP = "pixtok.tokenizers"
@@ -306,8 +306,7 @@ class TokenizerRegistry:
             )
         if not raw_path:
             raise UsageError(f"{name!r}: give a file path after '{prefix}:'")
-        if "\0" in raw_path:  # os.stat and open would raise ValueError: no file has such a name
-            raise UsageError(f"{name!r}: a file path cannot hold a NUL character")
+        check_path(raw_path, f"the file path of {prefix}:")  # os.stat would raise a ValueError
         reason = _run_check(loader.check)
         if reason is not None:
             raise MissingDependencyError(f"{prefix}: tokenizers are unavailable: {reason}")

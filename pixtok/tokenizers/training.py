@@ -20,8 +20,7 @@ from pathlib import Path
 import sentencepiece
 
 from pixtok.errors import InputError, UsageError
-from pixtok.io import output_target, read_text, write_many_atomic
-from pixtok.limits import printable
+from pixtok.io import check_path, output_target, read_text, write_many_atomic
 from pixtok.tokenizers.spm import sentencepiece_message
 
 MODEL_TYPES = ("bpe", "unigram")
@@ -77,7 +76,7 @@ def _corpus_texts(corpus: Sequence[str | os.PathLike[str]], errors: str) -> list
     """Every corpus file's text, all read before training starts, so that an unreadable file
     fails at once instead of after a long training."""
     for path in corpus:
-        _check_path(path, "a corpus file")
+        check_path(path, "a corpus file path")
     return [read_text(path, errors=errors) for path in corpus]
 
 
@@ -101,13 +100,6 @@ def _too_long(line: str) -> bool:
     """Whether SentencePiece skips the line (more than `MAX_SENTENCE_BYTES` UTF-8 bytes); a
     line of at most a quarter that many characters cannot be, and is not encoded to tell."""
     return len(line) > MAX_SENTENCE_BYTES // 4 and len(line.encode("utf-8")) > MAX_SENTENCE_BYTES
-
-
-def _check_path(path: str | os.PathLike[str], what: str) -> None:
-    """Refuse a path no file can have (a NUL character) with one line instead of the
-    ValueError the operating-system calls raise for it."""
-    if "\0" in os.fspath(path):
-        raise UsageError(f"{printable(os.fspath(path))}: {what} cannot have a NUL character in its name")
 
 
 def _check_outputs(output: str | os.PathLike[str], vocab_path: Path) -> None:
@@ -174,7 +166,7 @@ def train_sentencepiece(
     `MAX_SENTENCE_BYTES` UTF-8 bytes are skipped by SentencePiece and counted in
     `skipped_lines`. SentencePiece's log goes to stderr only when `verbose`.
     """
-    _check_path(output, "the output")
+    check_path(output, "the output path")
     model_path = Path(output)
     if model_path.suffix != ".model" or not model_path.stem:
         raise UsageError(f"-o {output}: the output name must end in .model (NAME.model)")
