@@ -55,11 +55,11 @@ def stack_pages(result: RenderResult) -> np.ndarray:
 
 
 def stack_shape(result: RenderResult) -> tuple[int, ...]:
-    """The shape of `stack_pages(result)`, without building it."""
-    pages = result.pages
-    height = max(p.shape[0] for p in pages)
-    width = max(p.shape[1] for p in pages)
-    return (len(pages), height, width, *pages[0].shape[2:])
+    """The shape of `stack_pages(result)`, without building it or drawing a page."""
+    height = max(h for _, h in result.page_sizes)
+    width = max(w for w, _ in result.page_sizes)
+    channels = (3,) if result.config.color_mode == "RGB" else ()
+    return (result.page_count, height, width, *channels)
 
 
 def padded_pages(result: RenderResult) -> Iterator[np.ndarray]:
@@ -67,7 +67,7 @@ def padded_pages(result: RenderResult) -> Iterator[np.ndarray]:
     bottom and right (pages of that size already are yielded as they are)."""
     _, height, width, *extra = stack_shape(result)
     background = np.asarray(result.background, dtype=np.uint8)
-    for page in result.pages:
+    for page in result.iter_pages():
         if page.shape[:2] == (height, width):
             yield page
             continue
@@ -95,7 +95,7 @@ def write_npz(stream: BinaryIO, result: RenderResult) -> None:
     page stack streamed page by page, every member dated `ZIP_DATE`."""
     glyphs = result.glyphs
     arrays = {
-        "page_sizes": np.asarray([p.shape[:2] for p in result.pages], dtype=np.int32),
+        "page_sizes": np.asarray([(h, w) for w, h in result.page_sizes], dtype=np.int32).reshape(-1, 2),
         "glyph_page": glyphs.page,
         "glyph_box": np.stack([glyphs.x0, glyphs.y0, glyphs.x1, glyphs.y1], axis=1),
         "glyph_char_offset": glyphs.char_offset,
@@ -205,9 +205,9 @@ def write_pages(result: RenderResult, target: str, name: str = "page") -> list[s
     paths. In a folder the pages are `NAME-0001.png`, `NAME-0002.png`..."""
     one_bit = result.config.color_mode == "1"
     if target == "-":
-        if len(result.pages) != 1:
+        if result.page_count != 1:
             raise UsageError(
-                f"-o - writes one PNG to stdout but the text fills {len(result.pages)} pages; "
+                f"-o - writes one PNG to stdout but the text fills {result.page_count} pages; "
                 "write a folder, a pattern, or an .npz"
             )
         with os_errors("<stdout>", "write"):
@@ -222,6 +222,10 @@ def write_pages(result: RenderResult, target: str, name: str = "page") -> list[s
     folder = target.endswith(("/", "\\"))
     if suffix not in ("", ".png") and "{page" not in target and not folder:
         raise UsageError(f"-o {target}: write .png pages, a folder, .npy, .npz, or '-'")
-    paths = page_paths(target, len(result.pages), name)
-    write_many_atomic((p, png_bytes(page, one_bit)) for p, page in zip(paths, result.pages, strict=True))
+    # Pages are drawn one batch at a time as they are written: a text of thousands of pages
+    # needs the memory of a few.
+    paths = page_paths(target, result.page_count, name)
+    write_many_atomic(
+        (p, png_bytes(page, one_bit)) for p, page in zip(paths, result.iter_pages(), strict=True)
+    )
     return [str(p) for p in paths]

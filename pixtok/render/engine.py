@@ -19,7 +19,7 @@ import dataclasses
 import functools
 import math
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +116,7 @@ class RenderResult:
     overflow_clusters: int = 0
     _pages: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
     _draw_pages: Callable[[], list[np.ndarray]] | None = field(default=None, repr=False, compare=False)
+    _each_page: Callable[[], Iterator[np.ndarray]] | None = field(default=None, repr=False, compare=False)
     _ink_from_glyphs: bool = field(default=False, repr=False, compare=False)
     _layout: _Layout | None = field(default=None, repr=False, compare=False)
     _prepared: PreparedText | None = field(default=None, repr=False, compare=False)
@@ -126,7 +127,7 @@ class RenderResult:
         layout left out."""
         _ = self.pages, self.glyphs, self.line_char_span, self.fonts, self.clipped_ink
         state = {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
-        return {**state, "_draw_pages": None, "_ink_from_glyphs": False}
+        return {**state, "_draw_pages": None, "_each_page": None, "_ink_from_glyphs": False}
 
     @property
     def pages(self) -> list[np.ndarray]:
@@ -134,8 +135,17 @@ class RenderResult:
         if self._pages is None:
             assert self._draw_pages is not None
             self._pages = self._draw_pages()
-            self._draw_pages = None
+            self._draw_pages = self._each_page = None
         return self._pages
+
+    def iter_pages(self) -> Iterator[np.ndarray]:
+        """The pages one after another, the same arrays `pages` holds, drawn as they are asked
+        for and not kept: a text of thousands of pages is written in the memory of a few (each
+        call draws them again; pages already read through `pages` are given from there)."""
+        if self._pages is not None or self._each_page is None:
+            yield from self.pages
+            return
+        yield from self._each_page()
 
     def inked_patches(self, patch: int = 16) -> list[np.ndarray]:
         """Which `patch` x `patch` squares of each page hold ink, as (rows, cols) bool arrays:
@@ -591,6 +601,7 @@ class Renderer:
             languages=list(shaped.runs.languages),
             overflow_clusters=layout.placed.overflow_clusters,
             _draw_pages=functools.partial(self._draw_pages, layout, repeat),
+            _each_page=functools.partial(self._each_page, layout, repeat),
             _ink_from_glyphs=self._dark and self.config.layout != "strip",  # no end patch
             _layout=layout,
             _prepared=prepared,
@@ -598,6 +609,9 @@ class Renderer:
         )
 
     def _draw_pages(self, layout: _Layout, repeat: bool) -> list[np.ndarray]:
+        return list(self._each_page(layout, repeat))
+
+    def _each_page(self, layout: _Layout, repeat: bool) -> Iterator[np.ndarray]:
         config = self.config
         placed, boxes = layout.placed, layout.boxes
         atlas = layout.atlas
@@ -611,7 +625,6 @@ class Renderer:
             bounds = [0, len(placed.page)]
         else:
             bounds = np.searchsorted(placed.page, np.arange(0, n_pages + _BATCH, _BATCH)).tolist()
-        pages: list[np.ndarray] = []
         for b, first_page in enumerate(range(0, n_pages, _BATCH)):
             count = min(_BATCH, n_pages - first_page)
             # Cropped pages are drawn at their own size: no copy to crop them afterwards.
@@ -653,8 +666,10 @@ class Renderer:
                 if page.shape[:2] != (layout.page_heights[p], layout.page_widths[p]):
                     page = np.ascontiguousarray(page[: layout.page_heights[p], : layout.page_widths[p]])
                 page.flags.writeable = False
-                pages.append(page)
-        return pages
+                yield page
+            # Let go of the batch's buffer before the next is asked for: once the caller has let
+            # go of its pages too, the pool hands the same buffer out again.
+            del ink, target, colored, page
 
 
 def _describe_font(fonts: list[Any], descriptions: dict[int, dict[str, Any]], index: int) -> dict[str, Any]:
