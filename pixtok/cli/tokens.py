@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import typer
@@ -17,7 +18,6 @@ from pixtok.cli.output import (
     emit_report,
     print_table,
     total_row,
-    write_lines,
 )
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.errors import InputError, UsageError
@@ -162,6 +162,9 @@ def tokens_command(
         sources = [STDIO]
     skipped = corpus_options.SkipCounter()
     read = corpus_options.input_records(sources, reading, on_skip=skipped)
+    if count:
+        _write_counts(read, tokenizers[0], skipped)
+        return
     first, second = next(read, None), next(read, None)
     several = second is not None
     records: list[dict[str, Any]] = []
@@ -172,10 +175,10 @@ def tokens_command(
                 records.append(token_record(record.id, record.text, tokenizers, pieces, ids))
                 continue
             except InputError as exc:  # a text a tokenizer cannot encode fails alone
-                if not several or count:
+                if not several:
                     raise
                 error = str(exc)
-        if several and not count:
+        if several:
             records.append({"input": record.id, "error": error})
         else:
             raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {error}")
@@ -184,9 +187,6 @@ def tokens_command(
         raise InputError("nothing to count: the inputs hold no text")
     failed = [r for r in records if "error" in r]
     done = [r for r in records if "error" not in r]
-    if count:
-        write_lines(str(record["tokens"][names[0]]) for record in done)
-        return
     report = Report(records, token_total(done), {"tokenizers": list(names)})
     emit_report(report, fmt, output=output, table=_tokens_table)
     if failed:
@@ -194,6 +194,26 @@ def tokens_command(
             f"{len(failed)} of {len(records)} records failed "
             f"(first: {failed[0]['input']}: {failed[0]['error']})"
         )
+
+
+def _write_counts(records: Iterable[Any], tokenizer: Tokenizer, skipped: Any) -> None:
+    """`--count`: each record's bare count, written as soon as it is made, so that a long run
+    shows its counts as they come. A record that cannot be counted ends the run after the counts
+    before it: a bare list has no place for an error, and would no longer line up with the
+    inputs."""
+    written = 0
+    try:
+        for record in records:
+            if record.error is not None:
+                raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+            counted = token_record(record.id, record.text, [tokenizer], False, False)
+            sys.stdout.write(f"{counted['tokens'][tokenizer.name]}\n")
+            written += 1
+    finally:
+        sys.stdout.flush()
+    skipped.report()
+    if not written:
+        raise InputError("nothing to count: the inputs hold no text")
 
 
 def _tokens_table(records: Any, total: Any) -> None:
