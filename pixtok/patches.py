@@ -190,6 +190,7 @@ def blank_mask(patches: np.ndarray, background: int | tuple[int, ...] = 255) -> 
     are reduced one after the other; only the reductions that can find a difference run (nothing
     is darker than 0 or lighter than 255).
     """
+    _check_patches(patches)
     levels = np.asarray(background, dtype=np.int16)
     nonblank = np.zeros(patches.shape[:2] + patches.shape[4:], dtype=bool)
     if levels.max() > 0:
@@ -197,6 +198,20 @@ def blank_mask(patches: np.ndarray, background: int | tuple[int, ...] = 255) -> 
     if levels.min() < 255:
         nonblank |= patches.max(axis=2).max(axis=2) > levels
     return nonblank.any(axis=2) if nonblank.ndim == 3 else nonblank
+
+
+def _check_patches(patches: object) -> None:
+    """Refuse what is not patches as `PatchGrid.patches` holds them: a uint8 array of (rows,
+    cols, p, p) or (rows, cols, p, p, C)."""
+    if not isinstance(patches, np.ndarray) or patches.dtype != np.uint8 or patches.ndim not in (4, 5):
+        what = (
+            f"a {patches.dtype} array of shape {patches.shape}"
+            if isinstance(patches, np.ndarray)
+            else type(patches).__name__
+        )
+        raise UsageError(
+            f"patches must be a uint8 array (rows, cols, p, p[, C]) as PatchGrid.patches, not {what}"
+        )
 
 
 def _check_background(background: object, page: np.ndarray) -> int | tuple[int, ...]:
@@ -324,6 +339,7 @@ def group_neighbours(patches: np.ndarray, k: int = 2) -> np.ndarray:
     token: the encoder concatenates the features of these k² patches. Rows and columns must divide
     by k (the processors resize so that they do).
     """
+    _check_patches(patches)
     k = check_whole(k, "k", unit="")
     rows, cols = patches.shape[:2]
     if rows % k or cols % k:
@@ -482,6 +498,10 @@ def draw_overlay(page: np.ndarray, grid: PatchGrid, *, shade: float = 0.35) -> n
     (stride < patch) the lines mark the stride, the start of each patch.
     """
     page = _check_page(page)
+    if not isinstance(grid, PatchGrid):
+        raise UsageError(f"grid must be the PatchGrid patchify() made of the page, not {type(grid).__name__}")
+    if isinstance(shade, bool) or not isinstance(shade, (int, float)) or not 0 <= shade <= 1:
+        raise UsageError(f"shade must be a number from 0 to 1, not {shade!r:.40}")
     base = page if page.ndim == 3 else page[:, :, None]
     if base.shape[2] != 3:
         base = np.repeat(base[:, :, :1], 3, axis=2) if base.shape[2] < 3 else base[:, :, :3]

@@ -287,3 +287,25 @@ def test_a_file_name_that_is_not_utf8_is_still_a_path(tmp_path) -> None:
     with open(path, "w", encoding="utf-8") as stream:
         stream.write("text")
     assert read_text(path) == "text"
+
+
+def test_the_patch_helpers_refuse_what_is_not_patches() -> None:
+    from pixtok.patches import draw_overlay, group_neighbours
+
+    page = np.full((64, 64), 255, np.uint8)
+    page[3, 3] = 0
+    grid = patchify(page, 16)
+    for call in (
+        lambda: blank_mask(None),  # type: ignore[arg-type]
+        lambda: blank_mask(np.zeros((2, 2), np.uint8)),
+        lambda: group_neighbours(grid.patches.astype(np.float32)),
+    ):
+        with pytest.raises(UsageError, match=r"patches must be a uint8 array \(rows, cols, p, p\[, C\]\)"):
+            call()
+    with pytest.raises(UsageError, match="grid must be the PatchGrid"):
+        draw_overlay(page, None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="shade must be a number from 0 to 1, not nan"):
+        draw_overlay(page, grid, shade=float("nan"))
+    assert group_neighbours(grid.patches).shape == (2, 2, 2, 2, 16, 16)
+    assert int(blank_mask(grid.patches).sum()) == 1
+    assert draw_overlay(page, grid).shape == (64, 64, 3)
