@@ -2,8 +2,9 @@
 
 A TrueType glyph may reach 32,767 units from its origin; in a font of 16 units per em drawn at
 16 px, that is a 32,767 x 32,767 px bitmap (1 GB) for one glyph, which FreeType would draw and
-the atlas keep. A glyph whose bitmap would have more pixels than a whole page may (the
-`page-pixels` limit) is refused with a FontError before FreeType draws it. The fonts here are
+the atlas keep. A glyph whose bitmap would have more pixels than four of the pages it is drawn
+on, or than a whole page may (the `page-pixels` limit), is refused with a FontError before
+FreeType draws it. The fonts here are
 made by fontTools with boxes of known size, and the limit is lowered rather than the glyphs
 made huge, so nothing large is drawn.
 """
@@ -88,11 +89,25 @@ def test_a_glyph_larger_than_a_page_may_be_is_refused_in_one_line(
     assert not out.exists()
 
 
-def test_the_same_glyph_is_drawn_within_the_limit(run_cli, font: Path, tmp_path: Path) -> None:
-    """The default limit (67,108,864 pixels) holds a 3,000 x 3,000 px glyph: it is drawn, and
-    only its part on the page is kept."""
+def test_a_glyph_larger_than_four_of_its_pages_is_refused(run_cli, font: Path, tmp_path: Path) -> None:
+    """The atlas keeps every glyph it draws: on the default A4 page at 72 dpi (500,990 px), a
+    1,688 x 1,688 px glyph is more than four pages' worth, whatever the page-pixels limit."""
     out = tmp_path / "page.png"
     result = run_cli("render", "--font", str(font), "-", "-o", str(out), stdin="A")
+    assert result.exit_code == 1
+    assert result.error_lines == [
+        f"pixtok: error: {font}: glyph 1 would be a 1688x1688 px bitmap at 9 px, more than four "
+        "times the 500,990 pixels of the page it is drawn on; the font's outlines are far outside "
+        "its em square"
+    ]
+    assert not out.exists()
+
+
+def test_the_same_glyph_is_drawn_on_a_page_that_holds_it(run_cli, font: Path, tmp_path: Path) -> None:
+    """On a 2000 x 2000 page (four of them: 16,000,000 px) the glyph is drawn, and only its part
+    on the page is kept."""
+    out = tmp_path / "page.png"
+    result = run_cli("render", "--font", str(font), "--page", "2000x2000", "-", "-o", str(out), stdin="A")
     assert result.exit_code == 0, result.stderr
     assert out.exists()
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pixtok.errors import InputError, UsageError
+from pixtok.errors import InputError, UsageError, show
 from pixtok.patches import check_padded_page, check_whole, grid_shape, patchify
 from pixtok.render import _glyph_boxes
 from pixtok.render._breaks import forced_breaks
@@ -139,9 +139,9 @@ class RenderResult:
         return self._pages
 
     def iter_pages(self) -> Iterator[np.ndarray]:
-        """The pages one after another, the same arrays `pages` holds, drawn as they are asked
-        for and not kept: a text of thousands of pages is written in the memory of a few (each
-        call draws them again; pages already read through `pages` are given from there)."""
+        """The pages one after another, equal to those `pages` holds, drawn as they are asked
+        for and not kept: a text of thousands of pages is written in the memory of a few. Each
+        call draws them again, unless `pages` has been read: then its arrays are given."""
         if self._pages is not None or self._each_page is None:
             yield from self.pages
             return
@@ -230,8 +230,8 @@ class RenderResult:
             or not isinstance(page, (int, np.integer))
             or not 0 <= page < self.page_count
         ):
-            shown = repr(page) if isinstance(page, (int, float, str, np.number)) else type(page).__name__
-            raise UsageError(f"page must be a page number from 0 to {self.page_count - 1}, not {shown[:60]}")
+            shown = show(page) if isinstance(page, (int, float, str, np.number)) else type(page).__name__
+            raise UsageError(f"page must be a page number from 0 to {self.page_count - 1}, not {shown}")
         rows = np.flatnonzero(self.line_page == int(page))
         if not len(rows):
             return (0, 0)
@@ -369,7 +369,10 @@ class Renderer:
             if atlas is None:
                 if len(self._atlases) > 8:
                     self._atlases.clear()
-                atlas = self._atlases[key] = GlyphAtlas(self.chain.fonts, key, float(self.config.hscale))
+                page_pixels = self.geometry.width * self.geometry.height
+                atlas = self._atlases[key] = GlyphAtlas(
+                    self.chain.fonts, key, float(self.config.hscale), page_pixels=page_pixels
+                )
         return atlas
 
     def render(self, text: str) -> RenderResult:

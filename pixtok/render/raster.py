@@ -63,10 +63,14 @@ class GlyphAtlas:
     own list: a chain that gains fonts between renders is followed.
     """
 
-    def __init__(self, fonts: list[Font], size_px: float, hscale: float = 1.0) -> None:
+    def __init__(
+        self, fonts: list[Font], size_px: float, hscale: float = 1.0, page_pixels: int | None = None
+    ) -> None:
         self.fonts = fonts
         self.size_px = size_px
         self.hscale = hscale
+        #: Pixels of the page the glyphs are drawn on, when known: no glyph may be four times that.
+        self.page_pixels = page_pixels
         self._faces: list[freetype.Face | None] = []
         self._face_addresses: dict[int, tuple[int, int]] = {}  # FT_Face and its glyph slot, per font
         # Cache slot per glyph id (-1: not rendered yet), the tables of all fonts end to end
@@ -109,11 +113,15 @@ class GlyphAtlas:
     def _render(self, font_index: int, gids: np.ndarray) -> None:
         """Render glyphs (int64 ids) into the pools: FreeType draws each, and its bitmap is
         kept, in one compiled loop (`_glyph_pixels`). A glyph whose bitmap would be larger than
-        a whole page may be (the `page-pixels` limit) is refused, before FreeType draws it."""
+        four of the pages it is drawn on, or than a whole page may be (the `page-pixels` limit),
+        is refused before FreeType draws it: the atlas keeps every glyph it draws, and a font
+        whose outlines reach far outside its em square would fill it with gigabytes."""
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
         first_slot = len(self._glyphs)
         max_pixels = limits.current().page_pixels
+        if self.page_pixels is not None:
+            max_pixels = min(max_pixels, 4 * self.page_pixels)
         bitmaps, oversized = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
             gids, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
@@ -127,11 +135,16 @@ class GlyphAtlas:
         """Raise the FontError of a glyph FreeType would draw larger than `max_pixels`."""
         bitmap = self._faces[font_index].glyph.bitmap  # as the compiled loop left it: loaded
         font = self.fonts[font_index]
+        limit = limits.current().page_pixels
+        bound = (
+            f"more pixels than a whole page may have (the page-pixels limit, {limit:,}; raise it "
+            f"with `pixtok --limit page-pixels=N ...`, {limits.DOCS})"
+            if max_pixels == limit
+            else f"more than four times the {self.page_pixels:,} pixels of the page it is drawn on"
+        )
         raise FontError(
             f"{shorten(str(font.path))}: glyph {gid} would be a {bitmap.width}x{bitmap.rows} px "
-            f"bitmap at {self.size_px:g} px, more pixels than a whole page may have (the "
-            f"page-pixels limit, {max_pixels:,}); the font's outlines are far outside its em "
-            f"square (raise the limit with `pixtok --limit page-pixels=N ...`, {limits.DOCS})"
+            f"bitmap at {self.size_px:g} px, {bound}; the font's outlines are far outside its em square"
         )
 
     def slots(self, font: np.ndarray, gid: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
