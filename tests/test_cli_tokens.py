@@ -133,6 +133,31 @@ def test_a_bare_count_is_written_as_it_is_made_and_stops_at_a_bad_record(run_cli
     assert result.stderr == "pixtok: error: c.jsonl:3: field 'text' is int, not text\n"
 
 
+def test_a_bare_count_reaches_a_pipe_before_the_next_input_is_read(tmp_path) -> None:
+    """In a real process, stdout a pipe (block-buffered): the first input's count can be read
+    while the second input, a named pipe, has no writer yet."""
+    import os
+    import select
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text("Hello world", encoding="utf-8")
+    fifo = tmp_path / "later.txt"
+    os.mkfifo(fifo)
+    command = [sys.executable, "-m", "pixtok", "tokens", "a.txt", "later.txt", "-t", "chars", "--count"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([run.stdout], [], [], 120)  # a bound, not a measurement
+        first = run.stdout.readline() if ready else b""
+    finally:
+        with open(fifo, "w", encoding="utf-8") as writer:  # lets the run finish either way
+            writer.write("abc")
+        rest, err = run.communicate(timeout=120)
+    assert first == b"11\n", err.decode()
+    assert rest == b"3\n" and run.returncode == 0
+
+
 def test_tokens_reads_piped_stdin_with_default_tokenizers(run_cli) -> None:
     result = run_cli("tokens", "--jsonl", stdin="Hello, world!\n")
     assert result.exit_code == 0, result.stderr

@@ -208,6 +208,7 @@ def _write_counts(records: Iterable[Any], tokenizer: Tokenizer, skipped: Any) ->
                 raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
             counted = token_record(record.id, record.text, [tokenizer], False, False)
             sys.stdout.write(f"{counted['tokens'][tokenizer.name]}\n")
+            sys.stdout.flush()  # a pipe is block-buffered: the reader gets each count as it is made
             written += 1
     finally:
         sys.stdout.flush()
