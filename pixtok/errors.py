@@ -2,9 +2,17 @@
 
 Library code raises these; the CLI turns them into one line on stderr and the exit code,
 never a traceback. Exit code 2 means the call itself was wrong (usage), 1 means the data was.
+`show` puts a value the caller gave into such a line.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Whole numbers from this magnitude on are described, not printed, in a message (Python prints
+#: none of more than 4300 digits, and a message has no use for 19 of them).
+_LONG_INT = 1 << 63
 
 
 class PixtokError(Exception):
@@ -83,3 +91,13 @@ def first_line(exc: BaseException) -> str:
     """The first non-empty line of an exception's message, or its type's name if it has none."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def show(value: Any, width: int = 60) -> str:
+    """`value` for a one-line message: its repr, shortened; a whole number of more digits than
+    Python prints (`10**5000`) is described instead of printed."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LONG_INT:
+        digits = math.floor(value.bit_length() * math.log10(2)) + 1
+        return f"a whole number of about {digits} digits"
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -82,12 +82,19 @@ def stdin_buffer() -> BinaryIO:
 
 
 def decode_text(
-    data: bytes, errors: str = "strict", source: str = "<input>", *, replaceable: bool = True
+    data: bytes,
+    errors: str = "strict",
+    source: str = "<input>",
+    *,
+    replaceable: bool = True,
+    line_limit: bool = True,
 ) -> str:
     """Decode UTF-8 bytes; invalid bytes raise an error naming the byte offset (or are replaced).
 
-    The text is checked against the `line` limit. `replaceable=False` is for files `--errors`
-    does not apply to (a tokenizer model): the error then does not suggest it.
+    The text is checked against the `line` limit, unless `line_limit=False`: a tokenizer.json
+    saved without indentation is one line of megabytes, and a model's size is bounded by the
+    `input` limit when it is read. `replaceable=False` is for files `--errors` does not apply to
+    (a tokenizer model): the error then does not suggest it.
     """
     if errors not in ("strict", "replace"):
         raise UsageError(f"--errors must be 'strict' or 'replace', not {errors!r}")
@@ -100,7 +107,8 @@ def decode_text(
         raise InputError(
             f"{source}: invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x}){hint}"
         ) from None
-    check_text(text, source)
+    if line_limit:
+        check_text(text, source)
     return text
 
 

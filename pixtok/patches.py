@@ -31,7 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from pixtok import _patch_mask
-from pixtok.errors import InputError, LimitError, UsageError
+from pixtok.errors import InputError, LimitError, UsageError, show
 from pixtok.limits import check_image_pixels
 from pixtok.limits import current as current_limits
 
@@ -97,7 +97,7 @@ def check_whole(value: object, option: str, unit: str = " of pixels") -> int:
     """`value` as a Python int when it is a positive whole number (a numpy integer included),
     else a UsageError naming `option`: arithmetic on a numpy uint64 would wrap, not grow."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise UsageError(f"{option} must be a positive whole number{unit}, not {value!r}")
+        raise UsageError(f"{option} must be a positive whole number{unit}, not {show(value)}")
     return int(value)
 
 
@@ -368,7 +368,7 @@ def pixel_shuffle(rows: int, cols: int, factor: float = 0.5) -> tuple[int, int]:
     32×32 grid and becomes 16×16 = 256 tokens (InternVL 1.5/2/2.5 reports).
     """
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= 1:
-        raise UsageError(f"pixel shuffle factor must be a number in (0, 1], not {factor!r:.60}")
+        raise UsageError(f"pixel shuffle factor must be a number in (0, 1], not {show(factor)}")
     return int(rows * factor), int(cols * factor)
 
 
@@ -501,7 +501,7 @@ def draw_overlay(page: np.ndarray, grid: PatchGrid, *, shade: float = 0.35) -> n
     if not isinstance(grid, PatchGrid):
         raise UsageError(f"grid must be the PatchGrid patchify() made of the page, not {type(grid).__name__}")
     if isinstance(shade, bool) or not isinstance(shade, (int, float)) or not 0 <= shade <= 1:
-        raise UsageError(f"shade must be a number from 0 to 1, not {shade!r:.40}")
+        raise UsageError(f"shade must be a number from 0 to 1, not {show(shade)}")
     base = page if page.ndim == 3 else page[:, :, None]
     if base.shape[2] != 3:
         base = np.repeat(base[:, :, :1], 3, axis=2) if base.shape[2] < 3 else base[:, :, :3]

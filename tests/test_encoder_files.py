@@ -191,3 +191,15 @@ def test_compare_of_one_glyph_with_defaults_succeeds(run_cli, glyph):
     assert min(record["width"], record["height"]) < 56  # rounds to one 28-px multiple or none
     expected = get_encoder("qwen2.5-vl").count(record["width"], record["height"])
     assert record["vision"]["qwen2.5-vl"]["tokens"] == expected.tokens == 6  # the min-pixels path: 2×3
+
+
+def test_a_file_defining_one_name_twice_differently_registers_nothing(tmp_path):
+    path = tmp_path / "twice.toml"
+    one = '[[encoder]]\nname = "twice-x"\npatch = 14\nsource = "mine"\n'
+    path.write_text(one + one.replace("14", "16"), encoding="utf-8")
+    registry = Registry()
+    with pytest.raises(UsageError, match=r"twice\.toml defines 'twice-x' twice, differently"):
+        registry.load_file(path)
+    assert "twice-x" not in registry.names()
+    path.write_text(one + one, encoding="utf-8")  # the same preset twice is the same preset
+    assert [e.name for e in registry.load_file(path)] == ["twice-x", "twice-x"]

@@ -71,14 +71,21 @@ def _reference(page: np.ndarray, patch: int, stride: int, pad: str, background) 
 
 @pytest.mark.parametrize("order", ["F", "reversed"])
 def test_a_long_stride_that_pads_one_axis_and_crops_the_other(order: str) -> None:
-    """A 40x30 page, 4-px patches every 7 px: rows end inside the page, columns past it."""
+    """A 40x30 page, 4-px patches every 7 px: rows end inside the page (the last covers rows
+    35-38), columns past it (the last covers 28-31, two of them padding). One inked pixel: at the
+    bottom right corner (row 39, in no patch) or, reversed, the top left (in patch 0, 0)."""
     page = np.full((40, 30), 255, np.uint8)
     page[39, 29] = 0
     page = np.asfortranarray(page) if order == "F" else page[::-1, ::-1]
     for pad in ("edge", "zero", "background"):
         grid = patchify(page, 4, stride=7, pad=pad)
         assert grid.patches.shape == (6, 5, 4, 4)
-        assert np.array_equal(grid.nonblank, _reference(page, 4, 7, pad, 255))
+        expected = np.zeros((6, 5), dtype=bool)
+        if order == "reversed":
+            expected[0, 0] = True
+        if pad == "zero":
+            expected[:, 4] = True  # black padding on white paper is ink
+        assert np.array_equal(grid.nonblank, expected), pad
 
 
 def test_overlapping_patches_of_a_large_page_need_no_patch_sized_copies() -> None:
@@ -309,3 +316,19 @@ def test_the_patch_helpers_refuse_what_is_not_patches() -> None:
     assert group_neighbours(grid.patches).shape == (2, 2, 2, 2, 16, 16)
     assert int(blank_mask(grid.patches).sum()) == 1
     assert draw_overlay(page, grid).shape == (64, 64, 3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: patchify(np.zeros((8, 8), np.uint8), -(10**5000)),
+        lambda: grid_shape(-(10**5000), 4, 2),
+        lambda: pixel_shuffle(4, 4, -(10**5000)),
+        lambda: register_encoder({"name": "huge-flag", **_BASE}, replace=10**5000),  # type: ignore[arg-type]
+    ],
+    ids=["patchify", "grid_shape", "pixel_shuffle", "register_encoder"],
+)
+def test_a_number_too_long_to_print_is_described_in_the_message(call) -> None:
+    """Python refuses to print an int of more than 4300 digits (a bare ValueError)."""
+    with pytest.raises(UsageError, match="not a whole number of about 5001 digits"):
+        call()

@@ -150,14 +150,28 @@ def test_vocabulary_sizes_out_of_reach_are_usage_errors(run_cli, corpus, tmp_pat
     assert not (tmp_path / "m.model").exists()
 
 
-def test_long_and_short_lines_are_counted_without_a_list_of_lines(run_cli, tmp_path):
-    """Lines are split a chunk at a time: a line that crosses a chunk boundary stays whole."""
+def test_long_and_short_lines_are_counted_without_a_list_of_lines(run_cli, tmp_path, monkeypatch):
+    """Lines are split a chunk at a time: a line that crosses a chunk boundary stays whole
+    (chunks of 3,000 characters here, so that the 4,000- and 5,000-character lines cross one)."""
+    from pixtok.tokenizers import training
+
+    monkeypatch.setattr(training, "_SPLIT_CHARS", 3000)
     text = tmp_path / "mixed.txt"
     text.write_text(("x" * 4000 + "\n") * 3 + "y" * 5000 + "\n\n", encoding="utf-8")
     result = run_cli("train-tokenizer", text, "--vocab-size", 5, "-o", tmp_path / "m.model", "--json")
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)["records"][0]
     assert (summary["lines"], summary["skipped_lines"]) == (4, 1)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_corpus_lines_are_the_lines_whatever_the_chunk(monkeypatch, chunk):
+    from pixtok.tokenizers import training
+
+    monkeypatch.setattr(training, "_SPLIT_CHARS", chunk)
+    texts = ["a\nbb\n\n  \nccc", "\n\nd\n", "", "eeee\nf"]
+    expected = [line for text in texts for line in text.split("\n") if line.strip()]
+    assert list(training._corpus_lines(texts)) == expected
 
 
 def test_nul_in_a_path_is_a_usage_error_in_the_library(corpus, tmp_path):

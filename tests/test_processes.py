@@ -167,10 +167,11 @@ def test_ctrl_c_in_a_command_that_cannot_resume(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_while_pixtok_loads_is_one_line() -> None:
-    """The `pixtok` console script interrupted while it is still importing its libraries
-    (numpy is loaded, the rest is not yet): one line and exit code 130, not a traceback from
-    inside an import. Whatever moment the signal lands at, the command is blocked on stdin
-    afterwards, so the answer is the same."""
+    """The `pixtok` console script interrupted soon after numpy is loaded, most likely while
+    it is still importing the rest: one line and exit code 130, not a traceback from inside an
+    import. The moment cannot be pinned from outside (a signal after loading gets the same
+    line from the command line's own handler); the test below raises the interrupt inside a
+    set import."""
     script = Path(sysconfig.get_path("scripts")) / "pixtok"
     if not script.exists():
         pytest.skip(f"the pixtok console script is not installed at {script} (pip install -e .)")

@@ -1,8 +1,8 @@
 """Pages drawn one batch at a time: `RenderResult.iter_pages` and the writers of `pixtok render`.
 
 A text set large (300 px on 1024 x 1024 pages) fills a page with a few words, so a few hundred
-characters make dozens of pages of a megabyte each. Iterated, they are the same arrays `pages`
-gives, while the memory traced at any moment (numpy reports its buffers to tracemalloc) stays
+characters make dozens of pages of a megabyte each. Iterated, they equal the pages `pages`
+gives, byte for byte, while the memory traced at any moment (numpy reports its buffers to tracemalloc) stays
 at a few pages; every writer gives the bytes it gave when every page was held at once.
 """
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import glob
 import gzip
 import json
@@ -536,12 +537,18 @@ def _jsonl_record(raw: bytes, lineno: int, offset: int, source: str, options: Co
     return _row_record(row, where, source, options)
 
 
+@functools.lru_cache(maxsize=64)
+def _quoted(name: str) -> str:
+    """A key as JSON spells it unescaped (made once per name, not once per line)."""
+    return json.dumps(name, ensure_ascii=False)
+
+
 def _duplicate_key(line: str, names: Sequence[str]) -> str | None:
     """The first of `names` that the JSON object `line` holds twice at its top level, or None.
 
     Only a line that spells one of the names at least twice is parsed again (with a hook that
     sees every key), so ordinary lines cost one substring count per name."""
-    suspects = [name for name in names if line.count(json.dumps(name, ensure_ascii=False)) > 1]
+    suspects = [name for name in names if line.count(_quoted(name)) > 1]
     if not suspects:
         return None
     outermost: list[list[tuple[str, Any]]] = []

@@ -15,8 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pixtok.errors import InputError, UsageError
-from pixtok.render.config import show
+from pixtok.errors import InputError, UsageError, show
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,8 @@ from pixtok.encoders.resize import (
     max_patches_grid,
     smart_resize,
 )
-from pixtok.errors import UsageError
+from pixtok.errors import UsageError, show
 from pixtok.patches import ceil_div, conv_compress, pixel_shuffle, spatial_merge
-from pixtok.render.config import show
 
 RESIZE_POLICIES = ("native", "fixed", "pad-square", "fit", "smart", "max-patches", "tiles")
 MERGES = ("none", "spatial", "pool", "pixel-shuffle", "conv")

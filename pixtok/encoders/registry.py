@@ -28,7 +28,7 @@ from typing import Any
 
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.spec import encoder_from_spec, encoders_from_file
-from pixtok.errors import PixtokError, UsageError
+from pixtok.errors import PixtokError, UsageError, show
 from pixtok.io import check_path, shorten, user_path
 from pixtok.limits import printable
 
@@ -118,24 +118,29 @@ class Registry:
         _check_replace(replace)
         _check_path(path)
         built = encoders_from_file(path)
-        if not replace:  # every name checked before any is taken: a file loads whole or not at all
+        name = shorten(printable(os.fspath(path)))
+        seen: dict[str, Encoder] = {}
+        for encoder in built:  # two presets of one name in the file itself
+            if seen.setdefault(encoder.name, encoder) != encoder:
+                raise UsageError(f"{name} defines {encoder.name!r} twice, differently; give one another name")
+        with self._lock:  # checked and registered as one step: a file loads whole or not at all
             self._ensure_loaded()
             for encoder in built:
                 taken = self._encoders.get(encoder.name)
-                if taken is not None and taken != encoder:
+                if not replace and taken is not None and taken != encoder:
                     raise UsageError(
-                        f"{shorten(printable(os.fspath(path)))} defines {encoder.name!r}, already taken "
-                        "by another preset; give it another name"
+                        f"{name} defines {encoder.name!r}, already taken by another preset; "
+                        "give it another name"
                     )
-        for encoder in built:
-            self.register(encoder, replace=replace)
+            for encoder in built:
+                self.register(encoder, replace=replace)
         return built
 
 
 def _check_replace(replace: object) -> None:
     """`replace` is a flag: a string such as "no" would be true, and replace a preset."""
     if not isinstance(replace, bool):
-        raise UsageError(f"replace must be True or False, not {replace!r:.60}")
+        raise UsageError(f"replace must be True or False, not {show(replace)}")
 
 
 def _check_path(path: object) -> None:

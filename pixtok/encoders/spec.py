@@ -22,7 +22,7 @@ from typing import Any
 from pixtok.encoders.base import Encoder
 from pixtok.encoders.grid import GridEncoder
 from pixtok.errors import InputError, UsageError
-from pixtok.io import decode_text, load_json, load_toml, read_bytes
+from pixtok.io import check_path, decode_text, load_json, load_toml, read_bytes
 from pixtok.limits import printable
 
 SPEC_KEYS: tuple[str, ...] = tuple(f.name for f in fields(GridEncoder) if f.name != "merge_factor")
@@ -82,12 +82,11 @@ def _check_regular_file(path: Path) -> None:
     every command until something wrote to it, and a device such as a terminal would be read
     until it ended. A missing or unreadable path is left to `read_bytes`, which names the reason.
     """
+    check_path(path, "an encoder file path")
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return
-    except ValueError:  # a NUL character: no file has that name
-        raise InputError(f"{printable(str(path))}: no such file") from None
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise InputError(
             f"{printable(str(path))}: not a regular file (a named pipe, device or socket cannot "

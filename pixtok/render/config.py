@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from pixtok.errors import InputError, UsageError
+from pixtok.errors import InputError, UsageError, show
 from pixtok.io import check_path, load_json, load_toml, read_bytes
 from pixtok.limits import check_page_pixels
 from pixtok.render.language import normalize_language
@@ -96,16 +96,6 @@ def _float(value: Any) -> float:
         return float(value)
     except OverflowError:
         return math.copysign(math.inf, value)
-
-
-def show(value: Any, width: int = 60) -> str:
-    """`value` for a one-line message: its repr, shortened; a whole number of more digits than
-    Python prints (`10**5000`) is described instead of printed."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
-        digits = math.floor(value.bit_length() * math.log10(2)) + 1
-        return f"a whole number of about {digits} digits"
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def parse_page(value: str, dpi: float) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pixtok.errors import InputError, MissingDependencyError, first_line, is_rust_panic
-from pixtok.io import read_bytes
+from pixtok.io import decode_text, read_bytes
 from pixtok.tokenizers.base import Tokenizer, char_spans, without_panic_report
 
 INSTALL_HINT = "pip install 'pixtok[hf]'"
@@ -44,21 +44,6 @@ def require_tokenizers() -> Any:
             f"hf: tokenizers need the Hugging Face 'tokenizers' library: {INSTALL_HINT}"
         ) from None
     return tokenizers
-
-
-def _model_text(data: bytes, path: str | os.PathLike[str]) -> str:
-    """A tokenizer.json's bytes as text: UTF-8, a byte-order mark dropped.
-
-    Not `decode_text`, which also applies the `line` limit meant for texts: a tokenizer.json
-    saved without indentation is one line of megabytes, and its size is already bounded by the
-    `input` limit (`MODEL_BYTES` at least) when it is read.
-    """
-    try:
-        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: invalid UTF-8 at byte offset {exc.start} (byte 0x{exc.object[exc.start]:02x})"
-        ) from None
 
 
 class HuggingFaceTokenizer(Tokenizer):
@@ -95,7 +80,7 @@ class HuggingFaceTokenizer(Tokenizer):
         """Load a tokenizer.json; a missing, malformed or damaged file raises InputError with one line."""
         tokenizers = require_tokenizers()
         data = read_bytes(path, model=True)
-        text = _model_text(data, path)
+        text = decode_text(data, source=str(path), replaceable=False, line_limit=False)
         try:
             tokenizer = without_panic_report(lambda: tokenizers.Tokenizer.from_str(text))
         except Exception as exc:  # the library raises a bare Exception for any parse error
