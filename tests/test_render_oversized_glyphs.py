@@ -96,9 +96,9 @@ def test_a_glyph_larger_than_four_of_its_pages_is_refused(run_cli, font: Path, t
     result = run_cli("render", "--font", str(font), "-", "-o", str(out), stdin="A")
     assert result.exit_code == 1
     assert result.error_lines == [
-        f"pixtok: error: {font}: glyph 1 would be a 1688x1688 px bitmap at 9 px, more than four "
-        "times the 500,990 pixels of the page it is drawn on; the font's outlines are far outside "
-        "its em square"
+        f"pixtok: error: {font}: glyph 1 would be a 1688x1688 px bitmap at 9 px, more than "
+        "2,003,960 pixels (four of its 500,990-pixel pages, or a square of four em); the font's "
+        "outlines are far outside its em square"
     ]
     assert not out.exists()
 
@@ -110,6 +110,15 @@ def test_the_same_glyph_is_drawn_on_a_page_that_holds_it(run_cli, font: Path, tm
     result = run_cli("render", "--font", str(font), "--page", "2000x2000", "-", "-o", str(out), stdin="A")
     assert result.exit_code == 0, result.stderr
     assert out.exists()
+
+
+def test_text_set_larger_than_a_small_page_is_still_drawn(run_cli, tmp_path: Path) -> None:
+    """A 100 px "W" on 20 x 20 px pages is more than four pages' pixels, but within a square of
+    four em: its page is drawn, clipped, not refused as a broken font."""
+    args = ["render", "W", "--page", "20x20", "--size", "100", "--line-height", "1.2", "--margin", "0"]
+    result = run_cli(*args, "--layout", "page", "-o", "pages/", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "pages").iterdir()) == ["text-0001.png"]
 
 
 def test_a_refused_glyph_leaves_the_renderer_as_it_was(font: Path, low_page_pixels: None) -> None:

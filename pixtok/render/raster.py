@@ -69,7 +69,7 @@ class GlyphAtlas:
         self.fonts = fonts
         self.size_px = size_px
         self.hscale = hscale
-        #: Pixels of the page the glyphs are drawn on, when known: no glyph may be four times that.
+        #: Pixels of the page the glyphs are drawn on, when known (see `_glyph_bound`).
         self.page_pixels = page_pixels
         self._faces: list[freetype.Face | None] = []
         self._face_addresses: dict[int, tuple[int, int]] = {}  # FT_Face and its glyph slot, per font
@@ -112,16 +112,12 @@ class GlyphAtlas:
 
     def _render(self, font_index: int, gids: np.ndarray) -> None:
         """Render glyphs (int64 ids) into the pools: FreeType draws each, and its bitmap is
-        kept, in one compiled loop (`_glyph_pixels`). A glyph whose bitmap would be larger than
-        four of the pages it is drawn on, or than a whole page may be (the `page-pixels` limit),
-        is refused before FreeType draws it: the atlas keeps every glyph it draws, and a font
-        whose outlines reach far outside its em square would fill it with gigabytes."""
+        kept, in one compiled loop (`_glyph_pixels`). A glyph larger than `_glyph_bound` is
+        refused before FreeType draws it."""
         self._face(font_index)
         ft_face, slot = self._face_addresses[font_index]
         first_slot = len(self._glyphs)
-        max_pixels = limits.current().page_pixels
-        if self.page_pixels is not None:
-            max_pixels = min(max_pixels, 4 * self.page_pixels)
+        max_pixels = self._glyph_bound()
         bitmaps, oversized = _glyph_pixels.rasterize(
             _FREETYPE_LOAD_GLYPH, _FREETYPE_RENDER_GLYPH, ft_face, slot, _FREETYPE_LAYOUT,
             gids, len(self._bitmaps), _LOAD_FLAGS, freetype.FT_RENDER_MODE_NORMAL,
@@ -130,6 +126,17 @@ class GlyphAtlas:
         self._bitmaps.extend(bitmaps)
         if oversized >= 0:
             self._refuse(font_index, int(gids[oversized]), max_pixels)
+
+    def _glyph_bound(self) -> int:
+        """The most pixels a glyph's bitmap may have: what a page may (the `page-pixels` limit)
+        and, the page being known, four of those pages or a square of four em, whichever is
+        more. The atlas keeps every glyph it draws, and a font whose outlines reach far outside
+        its em square would fill it with gigabytes (a 32,767-unit glyph in a 16-unit em is a
+        1 GB bitmap at 16 px); a text's own glyphs, even set larger than a small page, fit."""
+        limit = limits.current().page_pixels
+        if self.page_pixels is None:
+            return limit
+        return min(limit, max(4 * self.page_pixels, math.ceil(4 * self.size_px) ** 2))
 
     def _refuse(self, font_index: int, gid: int, max_pixels: int) -> None:
         """Raise the FontError of a glyph FreeType would draw larger than `max_pixels`."""
@@ -140,7 +147,8 @@ class GlyphAtlas:
             f"more pixels than a whole page may have (the page-pixels limit, {limit:,}; raise it "
             f"with `pixtok --limit page-pixels=N ...`, {limits.DOCS})"
             if max_pixels == limit
-            else f"more than four times the {self.page_pixels:,} pixels of the page it is drawn on"
+            else f"more than {max_pixels:,} pixels (four of its {self.page_pixels:,}-pixel pages, "
+            "or a square of four em)"
         )
         raise FontError(
             f"{shorten(str(font.path))}: glyph {gid} would be a {bitmap.width}x{bitmap.rows} px "
