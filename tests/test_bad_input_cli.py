@@ -298,6 +298,7 @@ def test_a_refused_resume_leaves_no_journal(run_cli, saved, said, tmp_path: Path
 STOPPED_MIDWAY = """
 import signal
 import pixtok.output_files
+signal.signal(signal.SIGNAL, signal.SIG_DFL)  # as started from a terminal, not under nohup
 real = pixtok.output_files.write_npz
 def stopped_midway(stream, result):
     stream.write(b"PK half an archive")
