@@ -246,10 +246,14 @@ def read_bytes(path: str | os.PathLike[str], *, model: bool = False) -> bytes:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
 
 
+def input_name(path: str | os.PathLike[str]) -> str:
+    """How a message names an input: `<stdin>` for '-', else the path made printable."""
+    return "<stdin>" if str(path) == STDIO else printable(os.fspath(path))
+
+
 def read_text(path: str | os.PathLike[str], errors: str = "strict") -> str:
     """Read UTF-8 text from a file or from standard input ('-')."""
-    name = "<stdin>" if str(path) == STDIO else printable(os.fspath(path))
-    return decode_text(read_bytes(path), errors=errors, source=name)
+    return decode_text(read_bytes(path), errors=errors, source=input_name(path))
 
 
 def load_json(data: bytes | str, source: str | None = None) -> Any:

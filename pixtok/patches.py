@@ -310,9 +310,9 @@ def patchify(
     """
     page = _check_page(page)
     background = _check_background(background, page)
-    patch = check_whole(patch, "patch size")
-    step = patch if stride is None else check_whole(stride, "stride")
-    rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=step, pad=pad)
+    rows, cols = grid_shape(page.shape[0], page.shape[1], patch, stride=stride, pad=pad)  # checks them
+    patch = int(patch)  # Python ints: arithmetic on a numpy uint64 would wrap
+    step = patch if stride is None else int(stride)
     check_padded_page(page.shape[0], page.shape[1], rows, cols, patch, step)
     if step == patch and page.ndim == 2 and pad in ("background", "none"):
         # Padding with the paper's level adds no ink: the page itself says which patches hold some.
@@ -389,10 +389,9 @@ def conv_compress(rows: int, cols: int, stride: int = 4) -> tuple[int, int]:
 
 def read_page(source: str | os.PathLike[str], *, rgb: bool = False) -> np.ndarray:
     """Decode an image file (or '-' for stdin) into a uint8 page: grey (H, W), or (H, W, 3) with rgb."""
-    from pixtok.io import read_bytes
+    from pixtok.io import input_name, read_bytes
 
-    name = "<stdin>" if str(source) == "-" else str(source)
-    return decode_page(read_bytes(source), name=name, rgb=rgb)
+    return decode_page(read_bytes(source), name=input_name(source), rgb=rgb)
 
 
 def decode_page(data: bytes, *, name: str = "<image>", rgb: bool = False) -> np.ndarray:

@@ -11,6 +11,7 @@ made huge, so nothing large is drawn.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -92,12 +93,16 @@ def test_a_glyph_larger_than_a_page_may_be_is_refused_in_one_line(
 def test_a_glyph_larger_than_four_of_its_pages_is_refused(run_cli, font: Path, tmp_path: Path) -> None:
     """The atlas keeps every glyph it draws: on the default A4 page at 72 dpi (500,990 px), a
     1,688 x 1,688 px glyph is more than four pages' worth, whatever the page-pixels limit."""
+    geometry = RenderConfig().geometry()
+    page = geometry.width * geometry.height  # A4 at 72 dpi: 595 x 842
+    side = math.ceil(LARGE * geometry.size / UPEM)  # the square "A" at the default 9 px
+    assert page == 595 * 842 and 4 * page < side * side
     out = tmp_path / "page.png"
     result = run_cli("render", "--font", str(font), "-", "-o", str(out), stdin="A")
     assert result.exit_code == 1
     assert result.error_lines == [
-        f"pixtok: error: {font}: glyph 1 would be a 1688x1688 px bitmap at 9 px, more than "
-        "2,003,960 pixels (four of its 500,990-pixel pages, or a square of four em); the font's "
+        f"pixtok: error: {font}: glyph 1 would be a {side}x{side} px bitmap at 9 px, more than "
+        f"{4 * page:,} pixels (four of its {page:,}-pixel pages, or a square of four em); the font's "
         "outlines are far outside its em square"
     ]
     assert not out.exists()

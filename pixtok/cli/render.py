@@ -20,7 +20,7 @@ from pixtok.compare import sample_text
 from pixtok.corpus.batch import MANIFEST, ShardRun, check_glyphs, render_shards
 from pixtok.corpus.inputs import Record
 from pixtok.errors import FontError, InputError, UsageError
-from pixtok.io import STDIO, deferred_outputs, is_input, remove_on_commit
+from pixtok.io import STDIO, deferred_outputs, input_name, is_input, remove_on_commit
 from pixtok.limits import printable
 from pixtok.output_files import is_folder_target, stale_pages, write_pages
 from pixtok.render import render
@@ -221,7 +221,7 @@ def _render_one(
     """
     if record.error is not None:
         if strict:
-            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+            raise InputError(f"{input_name(record.id)}: {record.error}")
         return {"input": record.id, "error": record.error}
     try:
         result = render(record.text, config)

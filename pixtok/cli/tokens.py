@@ -21,7 +21,7 @@ from pixtok.cli.output import (
 )
 from pixtok.compare import DEFAULT_TOKENIZERS, split_names
 from pixtok.errors import InputError, UsageError
-from pixtok.io import STDIO, deferred_outputs
+from pixtok.io import STDIO, deferred_outputs, input_name
 from pixtok.tokenizers import Tokenizer, get_tokenizer, list_file_loaders, list_tokenizers
 from pixtok.tokenizers.training import (
     DEFAULT_CHARACTER_COVERAGE,
@@ -181,7 +181,7 @@ def tokens_command(
         if several:
             records.append({"input": record.id, "error": error})
         else:
-            raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {error}")
+            raise InputError(f"{input_name(record.id)}: {error}")
     skipped.report()
     if not records:
         raise InputError("nothing to count: the inputs hold no text")
@@ -205,7 +205,7 @@ def _write_counts(records: Iterable[Any], tokenizer: Tokenizer, skipped: Any) ->
     try:
         for record in records:
             if record.error is not None:
-                raise InputError(f"{'<stdin>' if record.id == STDIO else record.id}: {record.error}")
+                raise InputError(f"{input_name(record.id)}: {record.error}")
             counted = token_record(record.id, record.text, [tokenizer], False, False)
             sys.stdout.write(f"{counted['tokens'][tokenizer.name]}\n")
             sys.stdout.flush()  # a pipe is block-buffered: the reader gets each count as it is made

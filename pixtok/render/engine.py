@@ -115,7 +115,6 @@ class RenderResult:
     languages: list[str] = field(default_factory=list)
     overflow_clusters: int = 0
     _pages: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
-    _draw_pages: Callable[[], list[np.ndarray]] | None = field(default=None, repr=False, compare=False)
     _each_page: Callable[[], Iterator[np.ndarray]] | None = field(default=None, repr=False, compare=False)
     _ink_from_glyphs: bool = field(default=False, repr=False, compare=False)
     _layout: _Layout | None = field(default=None, repr=False, compare=False)
@@ -127,15 +126,15 @@ class RenderResult:
         layout left out."""
         _ = self.pages, self.glyphs, self.line_char_span, self.fonts, self.clipped_ink
         state = {**self.__dict__, "_layout": None, "_prepared": None, "_describe_font": None}
-        return {**state, "_draw_pages": None, "_each_page": None, "_ink_from_glyphs": False}
+        return {**state, "_each_page": None, "_ink_from_glyphs": False}
 
     @property
     def pages(self) -> list[np.ndarray]:
         """The pages: (H, W) grey or (H, W, 3) RGB uint8 arrays, drawn when first read."""
         if self._pages is None:
-            assert self._draw_pages is not None
-            self._pages = self._draw_pages()
-            self._draw_pages = self._each_page = None
+            assert self._each_page is not None
+            self._pages = list(self._each_page())
+            self._each_page = None
         return self._pages
 
     def iter_pages(self) -> Iterator[np.ndarray]:
@@ -603,16 +602,12 @@ class Renderer:
             page_sizes=list(zip(layout.page_widths, layout.page_heights, strict=True)),
             languages=list(shaped.runs.languages),
             overflow_clusters=layout.placed.overflow_clusters,
-            _draw_pages=functools.partial(self._draw_pages, layout, repeat),
             _each_page=functools.partial(self._each_page, layout, repeat),
             _ink_from_glyphs=self._dark and self.config.layout != "strip",  # no end patch
             _layout=layout,
             _prepared=prepared,
             _describe_font=functools.partial(_describe_font, self.chain.fonts, self._font_descriptions),
         )
-
-    def _draw_pages(self, layout: _Layout, repeat: bool) -> list[np.ndarray]:
-        return list(self._each_page(layout, repeat))
 
     def _each_page(self, layout: _Layout, repeat: bool) -> Iterator[np.ndarray]:
         config = self.config
