@@ -9,6 +9,7 @@ at a few pages; every writer gives the bytes it gave when every page was held at
 from __future__ import annotations
 
 import hashlib
+import io
 import tracemalloc
 from pathlib import Path
 
@@ -69,3 +70,29 @@ def test_the_writers_give_every_page_as_drawn(run_cli, tmp_path: Path, suffix: s
         files = sorted((tmp_path / "pages").glob("t-*.png"))
         written = [np.asarray(Image.open(path)) for path in files]
     assert digests(written) == digests(expected)
+
+
+def test_a_shard_record_is_encoded_page_by_page() -> None:
+    """`render --shards` turns a record into PNG pages holding a few page arrays at a time, and
+    its per-page counts are those of the layout."""
+    from PIL import Image
+
+    from pixtok.corpus.batch import RenderTask
+    from pixtok.corpus.inputs import Record
+
+    expected = render(TEXT, CONFIG)
+    worker = RenderTask(CONFIG)()
+    tracemalloc.start()
+    try:
+        sample = worker(Record("t", TEXT))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    pages = sample["pages"]
+    assert len(pages) == expected.page_count >= 40
+    assert peak < 8 * PAGE_BYTES, f"{peak / PAGE_BYTES:.1f} pages held at once"
+    drawn = [np.asarray(Image.open(io.BytesIO(page["png"]))) for page in pages]
+    assert digests(drawn) == digests(expected.pages)
+    for index, page in enumerate(pages):
+        assert page["lines"] == int(np.count_nonzero(expected.line_page == index))
+        assert page["glyphs"] == int(np.count_nonzero(expected.glyphs.page == index))

@@ -67,6 +67,7 @@ def test_shards_are_webdataset_samples_one_per_page(run_cli, texts_dir: Path, tm
             assert meta["id"] == entry["id"] and meta["page"] == page + 1 and meta["pages"] == entry["pages"]
             assert meta["config"] == CONFIG.to_dict()
             assert meta["counts"]["glyphs"] == int(np.count_nonzero(expected.glyphs.page == page))
+            assert meta["counts"]["lines"] == int(np.count_nonzero(expected.line_page == page))
             assert np.array_equal(np.asarray(sample["png"].convert("L")), expected.pages[page])
             assert sample["__url__"].endswith(entry["shard"])
 

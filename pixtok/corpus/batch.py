@@ -120,7 +120,11 @@ class RenderTask:
             if strict:
                 check_glyphs(result)
             pages = []
-            for index, page in enumerate(result.pages):
+            # counted once for all pages, and each page drawn, encoded and let go in turn
+            count = result.page_count
+            lines = np.bincount(result.line_page, minlength=count).tolist()
+            glyphs = np.bincount(result.glyphs.page, minlength=count).tolist()
+            for index, page in enumerate(result.iter_pages()):
                 start, end = result.page_char_span(index)
                 pages.append(
                     {
@@ -129,8 +133,8 @@ class RenderTask:
                         "span": [start, end],
                         "width": int(page.shape[1]),
                         "height": int(page.shape[0]),
-                        "lines": int(np.count_nonzero(result.line_page == index)),
-                        "glyphs": int(np.count_nonzero(result.glyphs.page == index)),
+                        "lines": lines[index],
+                        "glyphs": glyphs[index],
                     }
                 )
             return {
