@@ -24,7 +24,6 @@ from pixtok.errors import InputError, UsageError
 from pixtok.limits import MAX_COUNT, check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
-from pixtok.patches import patchify
 from pixtok.render import Renderer, RenderResult
 from pixtok.render.config import RenderConfig, show
 from pixtok.tokenizers import Tokenizer, get_tokenizer
@@ -217,21 +216,20 @@ class Comparer:
         record["width"], record["height"] = (int(n) for n in result.page_sizes[0])
         record["font_size_px"] = round(result.font_size_px, 4)
         # Pages are drawn only for what reads their pixels: density, OCR, a preset whose count
-        # depends on them. Which patches hold ink the layout says without them.
+        # depends on them, each page in turn and let go. Which patches hold ink the layout
+        # says without them; density, which cuts every drawn page into patches, says it too.
         patch = self.options.patch
-        grids = (
-            [patchify(page, patch, background=result.background) for page in result.pages]
-            if self.options.density
-            else None
-        )
-        inked = [grid.nonblank for grid in grids] if grids is not None else result.inked_patches(patch)
-        total = sum(mask.size for mask in inked)
-        nonblank = sum(int(np.count_nonzero(mask)) for mask in inked)
+        report = density_report(result, text, patch) if self.options.density else None
+        if report is not None:
+            total, nonblank = report["total"]["patches"], report["total"]["nonblank_patches"]
+        else:
+            inked = result.inked_patches(patch)
+            total = sum(mask.size for mask in inked)
+            nonblank = sum(int(np.count_nonzero(mask)) for mask in inked)
         record["patches"] = {"size": patch, "total": total, "nonblank": nonblank}
         record["vision"] = self._vision(result)
         record["missing_glyphs"] = result.missing_glyphs
-        if grids is not None:
-            report = density_report(result, text, patch, grids)
+        if report is not None:
             record["density"] = {"total": report["total"], "pages": report["pages"]}
         if self.options.ocr is not None:
             record["ocr"] = _ocr_record(result, text, self.options.ocr)
@@ -251,7 +249,9 @@ class Comparer:
                 if not encoder.reads_pixels
             }
         return {
-            key: dict(by_size[key]) if key in by_size else _vision_dict(encoder.count_pages(result.pages))
+            key: dict(by_size[key])
+            if key in by_size
+            else _vision_dict(encoder.count_pages(result.iter_pages()))
             for key, encoder in self.encoders.items()
         }
 

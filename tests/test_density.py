@@ -54,6 +54,49 @@ def test_text_bits_grow_with_information_not_with_repetition(corpus_text) -> Non
     assert text_information_bits(prose) < 4 * len(prose)  # English compresses well below 8 bits/char
 
 
+@pytest.mark.parametrize("patch", [1, 4, 16])
+def test_mean_patch_entropy_is_shannon_entropy_of_each_patch(patch: int) -> None:
+    """Each patch's entropy, from its own histogram one patch at a time, on a page of far more
+    patches than the measure counts in one block."""
+    rng = np.random.default_rng(7)
+    page = rng.choice(
+        np.array([0, 40, 128, 200, 255], dtype=np.uint8), size=(320, 400), p=[0.1, 0.1, 0.1, 0.1, 0.6]
+    )
+    grid = patchify(page, patch)
+    expected = []
+    for r in range(grid.rows):
+        for c in range(grid.cols):
+            _, counts = np.unique(grid.patches[r, c], return_counts=True)
+            p = counts / counts.sum()
+            expected.append(float(-(p * np.log2(p)).sum()))
+    assert grid.total > 2048 or patch == 16
+    measures = page_density(page, patch)
+    assert measures["mean_patch_entropy"] == pytest.approx(np.mean(expected), abs=1e-6)
+    assert measures["mean_patch_entropy"] > 1.0 or patch == 1  # a pixel alone holds one value
+
+
+def test_text_bits_are_those_of_lzma_preset_9(corpus_dir) -> None:
+    """The dictionary cut to the text's size gives the very stream preset 9 | extreme gives
+    with its 64 MiB dictionary (liblzma itself, called here the plain way), for texts of every
+    script of the corpus, at lengths around the powers of two where the cut dictionary grows."""
+    import lzma
+
+    preset = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+
+    def bits(data: bytes) -> float:
+        empty = len(lzma.compress(b"", format=lzma.FORMAT_RAW, filters=preset))
+        return float(8 * (len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=preset)) - empty))
+
+    whole = "\n".join(path.read_text(encoding="utf-8") for path in sorted(corpus_dir.glob("*.txt")))
+    data = whole.encode("utf-8")
+    assert len(data) > 2 * 65536
+    lengths = (1, 100, 4095, 4096, 4097, 8193, 30000, 65536, 65537, len(data))
+    for length in lengths:
+        text = data[:length].decode("utf-8", errors="ignore")
+        if text.strip():
+            assert text_information_bits(text) == bits(text.encode("utf-8")), length
+
+
 def test_png_size_is_deterministic(corpus_text) -> None:
     page = render(corpus_text("en_prose")[:800], RenderConfig(page="512x256")).pages[0]
     assert png_size(page) == png_size(page.copy())

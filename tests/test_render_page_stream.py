@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from pixtok import RenderConfig, Renderer, render
+from pixtok.render.engine import _BATCH
 
 CONFIG = RenderConfig.from_preset("page-1024").replace(size=300, line_height=1.2)
 TEXT = "ab " * 240
+LONG_TEXT = TEXT * 2
 PAGE_BYTES = 1024 * 1024
 
 
@@ -96,3 +98,52 @@ def test_a_shard_record_is_encoded_page_by_page() -> None:
     for index, page in enumerate(pages):
         assert page["lines"] == int(np.count_nonzero(expected.line_page == index))
         assert page["glyphs"] == int(np.count_nonzero(expected.glyphs.page == index))
+
+
+def test_compare_measures_density_a_page_at_a_time() -> None:
+    """`compare`'s density (on by default in the CLI) reads every page: it draws them one after
+    another, and what it records of each is `page_density` of that page as `pages` holds it."""
+    from pixtok.compare import CompareOptions, Comparer
+    from pixtok.measure.density import page_density
+    from pixtok.patches import patchify
+
+    comparer = Comparer(CompareOptions(render=CONFIG, density=True, tokenizers=()))
+    result = comparer.render(LONG_TEXT)
+    tracemalloc.start()
+    try:
+        record = comparer.measure(LONG_TEXT, result=result)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # a batch of pages composited together, and the measures of one page
+    assert peak < (_BATCH + 12) * PAGE_BYTES, f"{peak / PAGE_BYTES:.1f} pages held at once"
+    assert result._pages is None
+
+    pages = render(LONG_TEXT, CONFIG).pages
+    grids = [patchify(page, 16) for page in pages]
+    assert record["patches"]["total"] == sum(grid.total for grid in grids)
+    assert record["patches"]["nonblank"] == sum(grid.nonblank_count for grid in grids) > 0
+    measured = record["density"]["pages"]
+    assert len(measured) == len(pages) >= 80
+    for index in (0, len(pages) // 2, len(pages) - 1):
+        expected = {k: v for k, v in page_density(pages[index], 16).items() if not k.startswith("_")}
+        assert {key: measured[index][key] for key in expected} == expected
+
+
+def test_ocr_of_the_first_pages_draws_only_those() -> None:
+    """`--max-pages` reads the first pages of a long text: the others are never drawn, and
+    none is kept."""
+    from pixtok.measure.legibility import ocr_result
+
+    result = Renderer(CONFIG).render(LONG_TEXT)
+    tracemalloc.start()
+    try:
+        report = ocr_result(result, LONG_TEXT, "tesseract", max_pages=2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report["pages_read"] == 2 and report["pages_total"] == result.page_count >= 80
+    assert peak < (_BATCH + 8) * PAGE_BYTES, f"{peak / PAGE_BYTES:.1f} pages held at once"
+    assert result._pages is None
+    assert [page["span"] for page in report["pages"]] == [list(result.page_char_span(p)) for p in (0, 1)]
+    assert report["cer"] < 0.5, report

@@ -41,13 +41,23 @@ if TYPE_CHECKING:
 
 #: The LZMA2 settings of `text_information_bits`.
 LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+#: The dictionary of preset 9 (64 MiB), and the smallest LZMA2 has (4 KiB).
+_PRESET_DICT, _SMALLEST_DICT = 1 << 26, 1 << 12
 #: zlib level of the PNG size measure: Pillow's default; level 9 took 5x longer (0.14 s against
 #: 0.03 s on a 1024² text page) for a file 3 % smaller.
 PNG_LEVEL = 6
 
 
 def _lzma_size(data: bytes) -> int:
-    return len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=LZMA_FILTERS))
+    """Bytes of `data` after `LZMA_FILTERS`, with the dictionary cut to the power of two that
+    holds the data. Preset 9's dictionary of 64 MiB costs the encoder some 670 MiB and 60 ms
+    to set up on every call, for a page's text as for a whole one. No match can reach further
+    back than the data, so the two differ only in the size of the encoder's hash table, and the
+    sizes come out equal (tests/test_density.py compares them over the corpus, at many lengths)
+    at a twentieth of the time."""
+    dictionary = min(_PRESET_DICT, max(_SMALLEST_DICT, 1 << (len(data) - 1).bit_length()))
+    filters = [{**LZMA_FILTERS[0], "dict_size": dictionary}]
+    return len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters))
 
 
 @functools.cache
@@ -98,13 +108,32 @@ def _patch_entropy(grid_patches: np.ndarray) -> np.ndarray:
     rows, cols = grid_patches.shape[:2]
     values = np.ascontiguousarray(grid_patches).reshape(rows * cols, -1)
     n = values.shape[1]
-    # One bincount over (patch, value) pairs gives every histogram at once.
-    index = (np.arange(rows * cols, dtype=np.int64)[:, None] * 256 + values).ravel()
-    counts = np.bincount(index, minlength=rows * cols * 256).reshape(rows * cols, 256)
-    p = counts / n
+    terms = _entropy_terms(n)
+    entropy = np.empty(rows * cols, dtype=np.float64)
+    # One bincount over (patch, value) pairs gives the histograms of a block of patches at
+    # once, and each count's term of the sum is looked up (a patch of n pixels has n + 1
+    # possible counts). Blocks keep the histograms a few MB, whatever the page.
+    block = max(1, _HISTOGRAM_CELLS // 256)
+    for start in range(0, rows * cols, block):
+        part = values[start : start + block]
+        index = (np.arange(len(part), dtype=np.int64)[:, None] * 256 + part).ravel()
+        counts = np.bincount(index, minlength=len(part) * 256).reshape(len(part), 256)
+        entropy[start : start + len(part)] = terms[counts].sum(axis=1)
+    return entropy.reshape(rows, cols)
+
+
+#: Histogram counts made at once by `_patch_entropy` (int64: 2 MiB).
+_HISTOGRAM_CELLS = 1 << 18
+
+
+@functools.lru_cache(maxsize=8)
+def _entropy_terms(n: int) -> np.ndarray:
+    """-p log2 p of p = count / n for every count from 0 to n (0 for a count of 0)."""
+    p = np.arange(n + 1, dtype=np.int64) / n
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(counts > 0, -p * np.log2(np.where(counts > 0, p, 1.0)), 0.0)
-    return terms.sum(axis=1).reshape(rows, cols)
+        terms = np.where(p > 0, -p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
+    terms.flags.writeable = False
+    return terms
 
 
 def page_density(
@@ -157,11 +186,13 @@ def density_report(
 
     Pages carry the measures of `page_density` plus `chars`, `text_bytes` (UTF-8) and
     `text_bits` of the text each page shows; `total` aggregates them (pixel- and patch-weighted
-    means, summed sizes, and the whole text's `text_bits`).
+    means, summed sizes, and the whole text's `text_bits`). Pages not yet drawn are drawn one
+    after another and let go (`RenderResult.iter_pages`): a book is measured in the memory of
+    a few pages.
     """
     background = result.background
     pages: list[dict[str, Any]] = []
-    for index, page in enumerate(result.pages):
+    for index, page in enumerate(result.iter_pages()):
         start, end = result.page_char_span(index)
         shown = text[start:end]
         grid = grids[index] if grids is not None else None

@@ -303,13 +303,17 @@ def ocr_result(
     whole_pages = bool(getattr(reader, "whole_pages", False))
     count = result.page_count if max_pages is None else min(max_pages, result.page_count)
     of_page = _lines_of_pages(result, range(count))
-    inked = [p for p in range(count) if of_page[p]]
+    # Only the pages read are drawn: `max_pages` of a book draws those pages, not the book.
+    drawn = itertools.islice(result.iter_pages(), count)
+    inked_pages = [(p, page) for p, page in enumerate(drawn) if of_page[p]]
+    inked = [p for p, _ in inked_pages]
     lines: list[list[LineBox]] | None = None
     if whole_pages or segmentation == "engine":
-        images = [result.pages[p] for p in inked]
+        images = [page for _, page in inked_pages]
     else:
-        given = [_apart(result.pages[p], of_page[p], result.background) for p in inked]
+        given = [_apart(page, of_page[p], result.background) for p, page in inked_pages]
         images, lines = [image for image, _ in given], [found for _, found in given]
+    del inked_pages, drawn
     read = read_pages(reader, images, language, lines, progress)
     readings = dict(zip(inked, read, strict=True))
     vision = getattr(reader, "vision_tokens", None)
@@ -323,7 +327,7 @@ def ocr_result(
             **error_rates(text[start:end], reading.text),
         }
         if vision is not None:
-            height, width = result.pages[p].shape[:2]
+            width, height = (int(n) for n in result.page_sizes[p])
             record.update(usage_record(reading, vision(width, height) if p in readings else None))
         if include_text:
             record["text"] = reading.text
