@@ -52,7 +52,7 @@ from PIL import Image, ImageOps
 
 from pixtok.corpus.aggregate import Totals
 from pixtok.corpus.batch import NOTHING_TO_MEASURE, EngineOptions, Progress, run_corpus
-from pixtok.corpus.inputs import Record
+from pixtok.corpus.inputs import Record, reading_settings
 from pixtok.corpus.parallel import Worker
 from pixtok.encoders import Encoder, get_encoder
 from pixtok.errors import InputError, UsageError
@@ -500,9 +500,17 @@ def compression_study(
 ) -> Totals:
     """Study every record (or, with `options.excerpts`, every excerpt of it): see the module
     docstring. Records go to `on_record`, or to the JSON Lines file `output` (atomically,
-    resumable with `resume=True`); returns the totals, whose `bins` are the table."""
+    resumable with `resume=True`); returns the totals, whose `bins` are the table.
+
+    A resume is refused when the study options, or the options a `RecordStream` was read with
+    (`--field`, `--id-field`, `--errors`: `reading_settings`), differ from those of the saved
+    records: the same ids would then hold other texts."""
     tokenizer = get_tokenizer(options.tokenizer)
     uncut: list[tuple[str, int]] = []
+    # The excerpts are a plain generator, which no longer carries the reading options of
+    # `records`: they are taken here, before it, or `run_corpus` would see none. Defaults add
+    # nothing, so a journal of a run with default reading options keeps its signature.
+    settings = {"study": options.record_settings(), **reading_settings(records)}
     stream = excerpt_records(records, options.excerpts, tokenizer, options.bin_size, uncut=uncut)
     try:
         return run_corpus(
@@ -513,7 +521,7 @@ def compression_study(
             id_key="input",
             output=output,
             resume=resume,
-            settings={"study": options.record_settings()},
+            settings=settings,
             on_record=on_record,
             on_progress=on_progress,
         )

@@ -8,8 +8,10 @@ the module takes about 40 s on two cores.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +21,9 @@ from doc_examples import parse, run_page
 from PIL import Image, ImageOps
 
 from pixtok import RenderConfig, UsageError, render
-from pixtok.corpus.batch import EngineOptions
-from pixtok.corpus.inputs import Record
+from pixtok.corpus.batch import EngineOptions, Progress, signature
+from pixtok.corpus.inputs import CorpusOptions, Record, iter_records
+from pixtok.corpus.runlog import journal_path
 from pixtok.encoders import get_encoder
 from pixtok.study import (
     PUBLISHED_TABLE2,
@@ -283,6 +286,148 @@ def test_a_served_model_reads_the_mode_s_view_and_its_tokens_are_checked(corpus_
         assert tiny["sequence_tokens"] == 73
         assert tiny["prompt_minus_vision"] == (273 - 73) + TEMPLATE_TOKENS + 2
         assert tiny["precision"] > 0.9, tiny
+
+
+# -- resuming ----------------------------------------------------------------------------------------
+
+#: Rows with two text columns: the same ids read with `--field body` hold other texts.
+TWO_COLUMNS = [
+    {"id": "a", "text": "One short line of words to read.", "body": "Another column with other words."},
+    {"id": "b", "text": "Two lines of words, read back.", "body": "A second body, a longer one to read."},
+    {"id": "c", "text": "Three words and more.", "body": "The third body."},
+]
+#: One mode, a square page, Tesseract, no worker processes: about a second a record.
+QUICK_STUDY = (
+    "-e", "deepseek-ocr-tiny", "--ocr-engine", "tesseract", "--arrangement", "square",
+    "--engine", "serial", "-q",
+)  # fmt: skip
+
+
+def two_column_corpus(folder: Path) -> Path:
+    corpus = folder / "c.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in TWO_COLUMNS), encoding="utf-8")
+    return corpus
+
+
+def interrupt_after_one_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the CLI's progress callback raise KeyboardInterrupt, as Ctrl-C does, once the first
+    record is saved: the run stops with a journal of one record to resume."""
+    import pixtok.cli.corpus_options
+
+    @contextlib.contextmanager
+    def stopping(*_: object, **__: object) -> Iterator[Progress]:
+        def advance(n: int, *, resumed: bool = False) -> None:
+            if not resumed:
+                raise KeyboardInterrupt
+
+        yield advance
+
+    monkeypatch.setattr(pixtok.cli.corpus_options, "progress_bar", stopping)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file in `folder` (hidden ones too: the journal and its sidecar) with its bytes."""
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+@pytest.mark.slow
+def test_a_journal_is_resumed_only_with_the_reading_options_that_made_it(
+    run_cli, monkeypatch, tmp_path
+) -> None:
+    """`--field`, `--id-field` and `--errors` give the same ids other texts (or other ids): a
+    resume with any of them changed is refused, as compare refuses it, and touches nothing. The
+    excerpts the study cuts once hid the reading options from the run's signature, and a resume
+    with `--field body` appended the `body` column to records of the `text` column."""
+    two_column_corpus(tmp_path)
+    with monkeypatch.context() as patch:
+        interrupt_after_one_record(patch)
+        stopped = run_cli("study", "compression", "c.jsonl", *QUICK_STUDY, "-o", "out.jsonl", cwd=tmp_path)
+    assert stopped.exit_code == 130, stopped.stderr
+    before = files_of(tmp_path)
+    assert sorted(before) == [".out.jsonl.partial", ".out.jsonl.partial.json", "c.jsonl"]
+    assert len(before[".out.jsonl.partial"].splitlines()) == 1
+    for reading in (("--field", "body"), ("--id-field", "id"), ("--errors", "replace")):
+        refused = run_cli(
+            "study", "compression", "c.jsonl", *QUICK_STUDY, *reading, "-o", "out.jsonl", "--resume",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert refused.exit_code == 2 and refused.exception is None, (reading, refused.stderr)
+        assert refused.error_lines == [
+            "pixtok: error: out.jsonl: the saved records were made with other options; "
+            "run without --resume to start over"
+        ], reading
+        assert refused.stdout == ""
+        assert files_of(tmp_path) == before, reading
+    # The defaults spelled out are the defaults: the journal resumes, and ends as a clean run.
+    resumed = run_cli(
+        "study", "compression", "c.jsonl", *QUICK_STUDY, "--field", "text", "--errors", "strict",
+        "-o", "out.jsonl", "--resume", cwd=tmp_path,
+    )  # fmt: skip
+    assert resumed.exit_code == 0, resumed.stderr
+    assert sorted(files_of(tmp_path)) == ["c.jsonl", "out.jsonl"]
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
+    assert lines[0] == before[".out.jsonl.partial"]
+    records = [json.loads(line) for line in lines]
+    assert [r["input"] for r in records] == ["c.jsonl:1", "c.jsonl:2", "c.jsonl:3"]
+    assert [r["chars"] for r in records] == [len(row["text"]) for row in TWO_COLUMNS]
+
+
+@pytest.mark.slow
+def test_a_journal_of_another_column_is_resumed_with_that_column_only(run_cli, monkeypatch, tmp_path) -> None:
+    """A journal made with `--field body --id-field id` refuses the defaults and either option
+    alone, and resumes with both, reading the `body` column under the `id` column's ids."""
+    two_column_corpus(tmp_path)
+    made_with = ("--field", "body", "--id-field", "id")
+    with monkeypatch.context() as patch:
+        interrupt_after_one_record(patch)
+        stopped = run_cli(
+            "study", "compression", "c.jsonl", *QUICK_STUDY, *made_with, "-o", "out.jsonl", cwd=tmp_path
+        )
+    assert stopped.exit_code == 130, stopped.stderr
+    before = files_of(tmp_path)
+    for reading in ((), ("--field", "body"), ("--id-field", "id"), (*made_with, "--errors", "replace")):
+        refused = run_cli(
+            "study", "compression", "c.jsonl", *QUICK_STUDY, *reading, "-o", "out.jsonl", "--resume",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert refused.exit_code == 2, (reading, refused.stderr)
+        assert len(refused.error_lines) == 1 and "made with other options" in refused.stderr, reading
+        assert files_of(tmp_path) == before, reading
+    resumed = run_cli(
+        "study", "compression", "c.jsonl", *QUICK_STUDY, *made_with, "-o", "out.jsonl", "--resume",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert resumed.exit_code == 0, resumed.stderr
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["input"] for r in records] == ["a", "b", "c"]
+    assert [r["chars"] for r in records] == [len(row["body"]) for row in TWO_COLUMNS]
+
+
+def test_default_reading_options_keep_the_signature_a_study_journal_always_had(tmp_path) -> None:
+    """Journals written before reading options joined the signature resume as they did: with
+    default options the sidecar holds the signature of the study options alone. Empty texts fail
+    before any page is read, so no OCR runs here."""
+    corpus = tmp_path / "empty.jsonl"
+    corpus.write_text('{"text": "", "body": "words"}\n{"text": "", "body": "more"}\n', encoding="utf-8")
+    options = StudyOptions(modes=("deepseek-ocr-tiny",), engine="tesseract")
+
+    def stop(n: int, *, resumed: bool = False) -> None:
+        raise KeyboardInterrupt
+
+    def sidecar(reading: CorpusOptions, name: str) -> str:
+        """The signature a run read with `reading` saves beside its journal, stopped at once."""
+        out = tmp_path / name
+        with pytest.raises(KeyboardInterrupt):
+            compression_study(
+                iter_records([corpus], reading), options, engine=EngineOptions("serial"), output=str(out),
+                on_progress=stop,
+            )  # fmt: skip
+        return json.loads(Path(f"{journal_path(out)}.json").read_text(encoding="utf-8"))["signature"]
+
+    before = signature({"study": options.record_settings(), "group_by": None})
+    assert sidecar(CorpusOptions(), "default.jsonl") == before
+    assert sidecar(CorpusOptions(field="text", errors="strict"), "spelled.jsonl") == before
+    assert sidecar(CorpusOptions(field="body"), "body.jsonl") != before
 
 
 # -- the docs page ----------------------------------------------------------------------------------
