@@ -20,7 +20,7 @@ from pixtok.corpus.batch import EngineOptions
 from pixtok.corpus.inputs import Record, iter_records
 from pixtok.encoders import get_encoder
 from pixtok.patches import patchify
-from pixtok.render import Renderer
+from pixtok.render import Renderer, render
 from pixtok.render.config import RenderConfig
 from pixtok.report import (
     ReportOptions,
@@ -348,6 +348,26 @@ def test_a_preset_that_cannot_describe_its_views_is_left_out_of_the_grids() -> N
         "no-views": page.vision["qwen2.5-vl"],
         "qwen2.5-vl": qwen.count(page.width, page.height).tokens,
     }
+
+
+def test_a_report_draws_the_pages_it_shows_and_no_more() -> None:
+    """`pages_per_input` of a long text: those pages are drawn, equal to the text's first pages,
+    and the rest never are."""
+    from pixtok.report.pages import page_views
+
+    config = RenderConfig.from_preset("page-1024").replace(page="256x128", size=24)
+    text = "A short line of text.\n" * 200
+    result = Renderer(config).render(text)
+    assert result.page_count > 20
+    views = page_views(result, {"qwen2.5-vl": get_encoder("qwen2.5-vl")}, {}, 3)
+    assert [view.number for view in views] == [1, 2, 3]
+    assert result._pages is None
+    expected = render(text, config).pages[:3]
+    assert [(view.width, view.height) for view in views] == [(p.shape[1], p.shape[0]) for p in expected]
+    assert [view.span for view in views] == [result.page_char_span(i) for i in range(3)]
+    assert [view.image for view in views] == [
+        page_views(render(text, config), {}, {}, 3)[i].image for i in range(3)
+    ]
 
 
 def test_byte_identical_across_processes(run_cli, tmp_path: Path) -> None:

@@ -537,7 +537,7 @@ def report_records(file: RecordsFile, options: ReportOptions, render: RenderConf
         if result is not None and not _same_pages(result, record):
             note = (
                 f"rendered with these options it fills {result.page_count} page(s) of "
-                f"{result.pages[0].shape[1]}×{result.pages[0].shape[0]} px where the record counted "
+                f"{result.page_sizes[0][0]}×{result.page_sizes[0][1]} px where the record counted "
                 f"{record.get('pages')} of {record.get('width')}×{record.get('height')}: "
                 "give the run's render flags"
             )
@@ -556,6 +556,6 @@ def _folder(path: str) -> Any:
 def _same_pages(result: RenderResult, record: Mapping[str, Any]) -> bool:
     return (
         result.page_count == record.get("pages")
-        and int(result.pages[0].shape[1]) == record.get("width")
-        and int(result.pages[0].shape[0]) == record.get("height")
+        and int(result.page_sizes[0][0]) == record.get("width")
+        and int(result.page_sizes[0][1]) == record.get("height")
     )

@@ -12,6 +12,7 @@ any scale costs one lookup per patch.
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -218,7 +219,7 @@ def page_views(
     """
     one_bit = result.config.color_mode == "1"
     views: list[PageView] = []
-    for index, page in enumerate(result.pages[:limit]):
+    for index, page in enumerate(itertools.islice(result.iter_pages(), limit)):  # the rest undrawn
         start, end = result.page_char_span(index)
         ink = ink_integral(page, result.background)
         height, width = page.shape[:2]
