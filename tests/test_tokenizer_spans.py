@@ -53,6 +53,7 @@ def test_the_default_equals_tiktoken_offsets(corpus_texts: dict[str, str]) -> No
         assert decoded == text
         reference = [(s, e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
         assert Tokenizer.spans(cl100k, text) == reference, file
+        assert cl100k.spans(text) == reference, file  # its own, from the tokens' byte lengths
 
 
 def test_the_default_equals_sentencepiece_offsets(corpus_texts: dict[str, str]) -> None:

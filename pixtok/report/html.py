@@ -7,6 +7,7 @@ mail attachment or offline. The same report gives byte-identical HTML.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -31,7 +32,9 @@ def token_runs(pieces: list[str]) -> Markup:
     return Markup("".join(["<i>" + html.escape(piece, quote=False) + "</i>" for piece in pieces]))
 
 
+@functools.cache
 def _environment() -> Environment:
+    """The report's templates, compiled once per process (a few hundred ms each time)."""
     environment = Environment(
         loader=PackageLoader("pixtok.report", "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),

@@ -127,9 +127,14 @@ def view_shape(view: EncoderView, number: int, ink: np.ndarray, draw_grid: bool)
     xs = extent[0] + np.arange(cols + 1) * pw * sx
     ys = extent[1] + np.arange(rows + 1) * ph * sy
 
+    # Each coordinate formatted once, for both kinds of line.
+    x_text = [_fmt(x) if left <= x <= right else None for x in xs]
+    y_text = [_fmt(y) if top <= y <= bottom else None for y in ys]
+    left_text, top_text, right_text, bottom_text = (_fmt(v) for v in (left, top, right, bottom))
+
     def lines(step: int) -> str:
-        parts = [f"M{_fmt(x)} {_fmt(top)}V{_fmt(bottom)}" for x in xs[::step] if left <= x <= right]
-        parts += [f"M{_fmt(left)} {_fmt(y)}H{_fmt(right)}" for y in ys[::step] if top <= y <= bottom]
+        parts = [f"M{x} {top_text}V{bottom_text}" for x in x_text[::step] if x is not None]
+        parts += [f"M{left_text} {y}H{right_text}" for y in y_text[::step] if y is not None]
         return "".join(parts)
 
     merge = _merge_factor(view)
@@ -218,6 +223,10 @@ def page_views(
     per-page text tokens count the tokens that start on the page.
     """
     one_bit = result.config.color_mode == "1"
+    token_starts = {
+        name: np.fromiter((s for s, _ in spans), dtype=np.int64, count=len(spans))
+        for name, spans in token_spans.items()
+    }
     views: list[PageView] = []
     for index, page in enumerate(itertools.islice(result.iter_pages(), limit)):  # the rest undrawn
         start, end = result.page_char_span(index)
@@ -232,7 +241,8 @@ def page_views(
                 span=(start, end),
                 vision={name: enc.count(width, height, pixels=page).tokens for name, enc in encoders.items()},
                 text_tokens={
-                    name: sum(1 for s, _ in spans if start <= s < end) for name, spans in token_spans.items()
+                    name: int(np.count_nonzero((starts >= start) & (starts < end)))
+                    for name, starts in token_starts.items()
                 },
                 overlays=[o for enc in encoders.values() if (o := _overlay_or_none(enc, page, ink))],
             )
