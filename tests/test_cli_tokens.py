@@ -140,6 +140,7 @@ def test_a_bare_count_reaches_a_pipe_before_the_next_input_is_read(tmp_path) -> 
     import select
     import subprocess
     import sys
+    import time
 
     (tmp_path / "a.txt").write_text("Hello world", encoding="utf-8")
     fifo = tmp_path / "later.txt"
@@ -151,8 +152,19 @@ def test_a_bare_count_reaches_a_pipe_before_the_next_input_is_read(tmp_path) -> 
         ready, _, _ = select.select([run.stdout], [], [], 120)  # a bound, not a measurement
         first = run.stdout.readline() if ready else b""
     finally:
-        with open(fifo, "w", encoding="utf-8") as writer:  # lets the run finish either way
-            writer.write("abc")
+        # Lets the run finish either way; a run that died before opening the pipe is not waited
+        # for (a blocking open would wait for its reader forever).
+        while True:
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: no reader yet
+                if run.poll() is not None:
+                    break
+                time.sleep(0.05)
+            else:
+                os.write(writer, b"abc")
+                os.close(writer)
+                break
         rest, err = run.communicate(timeout=120)
     assert first == b"11\n", err.decode()
     assert rest == b"3\n" and run.returncode == 0

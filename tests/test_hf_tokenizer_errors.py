@@ -8,13 +8,18 @@ Two kinds of file, both built here with the library itself:
   the file, a per-record error in a corpus run;
 * a file whose `Precompiled` normalizer is damaged, on which the library panics while loading
   (`pyo3_runtime.PanicException`, a BaseException): "not a Hugging Face tokenizer.json", from every
-  command, in this process and in worker processes.
+  command, in this process and in worker processes;
+* a file whose normalizer or pre-tokenizer would make a text many times larger inside the library
+  (a `Replace` whose pattern matches the empty string, a huge `Prepend`, steps that feed each
+  other): refused when loaded, while the normalizers of real models (NFKC, BERT's, SentencePiece's
+  precompiled NFKC, `Prepend("▁")`) load and count as the library does.
 
 Worker errors that cannot be pickled (such a panic) still reach the parent as one line.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable
@@ -27,8 +32,11 @@ from pixtok.corpus.parallel import apply_worker, run_records, sendable_error
 from pixtok.errors import InputError, PixtokError, is_rust_panic
 from pixtok.tokenizers import get_tokenizer
 from pixtok.tokenizers.base import without_panic_report
+from pixtok.tokenizers.hf_growth import MAX_GROWTH
 
 tokenizers = pytest.importorskip("tokenizers")
+normalizers, pre_tokenizers, Regex = tokenizers.normalizers, tokenizers.pre_tokenizers, tokenizers.Regex
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 #: A stand-in for `pyo3_runtime.PanicException`: same module and name, a BaseException, and just as
 #: unpicklable (no module `pyo3_runtime` can be imported).
@@ -269,3 +277,186 @@ def test_a_panic_on_one_record_fails_that_record_alone() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         apply_worker(interrupted, Record("r3", "x"), "id", ())
+
+
+# -- normalizers and pre-tokenizers that make a text larger ---------------------------------------------
+
+
+def _charsmap(**options: object) -> bytes:
+    """The precompiled charsmap of a small SentencePiece model trained with `options`, as the
+    `Precompiled` normalizer of a converted model holds it."""
+    spm = pytest.importorskip("sentencepiece")
+    model_pb2 = pytest.importorskip("sentencepiece.sentencepiece_model_pb2")
+    lines = (CORPUS / "en_prose_debian-reference.txt").read_text(encoding="utf-8").splitlines()[:400]
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines), model_writer=model, vocab_size=200, minloglevel=2, **options
+    )
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(model.getvalue())
+    return proto.normalizer_spec.precompiled_charsmap
+
+
+def _hostile_precompiled(tmp_path: Path) -> object:
+    """SentencePiece's own rule file: U+E000 becomes a hundred "x"."""
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("E000\t" + " ".join(["78"] * 100) + "\n", encoding="utf-8")
+    return normalizers.Precompiled(_charsmap(normalization_rule_tsv=str(rules)))
+
+
+def _with(path: Path, normalizer: object = None, pre_tokenizer: object = None) -> Path:
+    """A WordLevel tokenizer.json with this normalizer and pre-tokenizer, saved by the library."""
+    tokenizer = tokenizers.Tokenizer(
+        tokenizers.models.WordLevel({"a": 0, "b": 1, "[UNK]": 2}, unk_token="[UNK]")
+    )
+    if normalizer is not None:
+        tokenizer.normalizer = normalizer
+    if pre_tokenizer is not None:
+        tokenizer.pre_tokenizer = pre_tokenizer
+    tokenizer.save(str(path))
+    return path
+
+
+#: name → (the tokenizer's normalizer and pre-tokenizer, what the one error line must say).
+HOSTILE: dict[str, tuple[Callable[[Path], tuple[object, object]], list[str]]] = {
+    "empty-regex-huge-content": (  # one character of text would become 100,001 of them
+        lambda tmp: (normalizers.Replace(Regex(""), "x" * 100_000), None),
+        ["normalizer, Replace(Regex '' → 'xxxxxxxx", "100,000 times larger", f"the {MAX_GROWTH} times"],
+    ),
+    "empty-regex": (
+        lambda tmp: (normalizers.Replace(Regex(""), "x"), None),
+        ["normalizer, Replace(Regex '' → 'x')", "matches the empty string", "inserted between characters"],
+    ),
+    "empty-string": (
+        lambda tmp: (normalizers.Replace("", "x"), None),
+        ["normalizer, Replace(String '' → 'x')", "matches the empty string"],
+    ),
+    "star": (
+        lambda tmp: (normalizers.Sequence([normalizers.NFC(), normalizers.Replace(Regex("a*"), "y")]), None),
+        ["normalizer step 2 of 2, Replace(Regex 'a*' → 'y')", "matches the empty string"],
+    ),
+    "lookahead": (
+        lambda tmp: (normalizers.Replace(Regex("(?=[b-z])"), "y"), None),
+        ["Replace(Regex '(?=[b-z])' → 'y')", "matches the empty string"],
+    ),
+    "start-anchor": (
+        lambda tmp: (normalizers.Replace(Regex("^"), "y"), None),
+        ["Replace(Regex '^' → 'y')", "matches the empty string"],
+    ),
+    "huge-prepend": (
+        lambda tmp: (normalizers.Prepend("x" * 1000), None),
+        ["normalizer, Prepend('xxxxxxxx", "(1,000 bytes)", "1,001 times larger"],
+    ),
+    "huge-replace-of-a-rare-character": (  # no probe holds U+E001 (3 bytes): the content alone refuses it
+        lambda tmp: (normalizers.Replace("\ue001", "x" * 1000), None),
+        ["Replace(String '\\ue001' → 'xxxxxxxx", "334 times larger"],
+    ),
+    "precompiled": (
+        lambda tmp: (_hostile_precompiled(tmp), None),
+        ["normalizer, Precompiled: it can make a text 100 times larger"],
+    ),
+    "chain": (  # each step only doubles a text; ten of them make "a" 1,024 "a"
+        lambda tmp: (normalizers.Sequence([normalizers.Replace("a", "aa") for _ in range(10)]), None),
+        ["normalizer step 7 of 10, Replace(String 'a' → 'aa')", "the text 'a' 128 times larger"],
+    ),
+    "byte-level-chain": (  # each ByteLevel spells the bytes of the one before as two-byte characters
+        lambda tmp: (None, pre_tokenizers.Sequence([pre_tokenizers.ByteLevel(use_regex=False)] * 8)),
+        ["pre-tokenizer step 6 of 8, ByteLevel", "times larger"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_file_that_would_grow_a_text_is_refused_in_one_line(run_cli, kind: str, tmp_path: Path) -> None:
+    make, fragments = HOSTILE[kind]
+    path = _with(tmp_path / f"{kind}.json", *make(tmp_path))
+    result = run_cli("tokens", "ab c", "-t", f"hf:{path}")
+    line = assert_one_error_line(result, f"pixtok: error: {path}: ", "(docs/tokenizers.md)", *fragments)
+    assert len(line) < 400, line
+
+
+def test_loading_alone_refuses_the_file(tmp_path: Path) -> None:
+    """No text is needed: the file is refused before the library's normalizer sees one (a 1 MB text
+    through this normalizer would be 100 GB)."""
+    path = _with(tmp_path / "grows.json", normalizers.Replace(Regex(""), "x" * 100_000))
+    with pytest.raises(InputError, match=r"100,000 times larger") as caught:
+        get_tokenizer(f"hf:{path}")
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+def _trained(path: Path, normalizer: object, pre_tokenizer: object, decoder: object = None) -> Path:
+    """A BPE tokenizer.json with this normalizer and pre-tokenizer, trained on two corpus texts."""
+    tokenizer = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
+    if decoder is not None:
+        tokenizer.decoder = decoder
+    trainer = tokenizers.trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["[UNK]"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    files = [str(CORPUS / "en_prose_debian-reference.txt"), str(CORPUS / "ar_msgstr_gtk20-properties.txt")]
+    tokenizer.train(files, trainer)
+    tokenizer.save(str(path))
+    return path
+
+
+#: The normalizers and pre-tokenizers of real models, rebuilt with the library.
+REAL: dict[str, Callable[[], tuple[object, object]]] = {
+    "nfkc-prepend": lambda: (  # Llama 2 / Mistral's Prepend and Replace, after NFKC
+        normalizers.Sequence([normalizers.NFKC(), normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")]),
+        None,
+    ),
+    "bert": lambda: (normalizers.BertNormalizer(), pre_tokenizers.BertPreTokenizer()),
+    "nfkc-byte-level": lambda: (normalizers.NFKC(), pre_tokenizers.ByteLevel(add_prefix_space=True)),
+    "nfc-split-byte-level": lambda: (  # Qwen2's
+        normalizers.NFC(),
+        pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(r"\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+"), "isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        ),
+    ),
+    "precompiled-metaspace": lambda: (  # T5's: SentencePiece's own nmt_nfkc charsmap
+        normalizers.Precompiled(_charsmap(normalization_rule_name="nmt_nfkc")),
+        pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace()]),
+    ),
+    "albert": lambda: (
+        normalizers.Sequence(
+            [
+                normalizers.Replace("``", '"'),
+                normalizers.Replace("''", '"'),
+                normalizers.NFKD(),
+                normalizers.StripAccents(),
+                normalizers.Lowercase(),
+                normalizers.Precompiled(_charsmap(normalization_rule_name="nmt_nfkc")),
+                normalizers.Replace(Regex(" {2,}"), " "),
+            ]
+        ),
+        pre_tokenizers.Metaspace(),
+    ),
+}
+
+#: Texts the real normalizers grow most: NFKC's largest expansion, U+FDFA (18 characters, 11
+#: times its bytes), CJK that BERT spaces out, spaces that become "▁".
+GROWING = "ﷺ" * 200 + " 漢字 " * 50 + "   ﬁ ㌀ İ" * 50
+
+
+@pytest.mark.parametrize("kind", sorted(REAL))
+def test_real_normalizers_load_and_count_as_the_library_does(kind: str, tmp_path: Path) -> None:
+    path = _trained(tmp_path / f"{kind}.json", *REAL[kind]())
+    reference = tokenizers.Tokenizer.from_file(str(path))
+    tokenizer = get_tokenizer(f"hf:{path}")
+    english = (CORPUS / "en_prose_debian-reference.txt").read_text(encoding="utf-8")[:20_000]
+    for text in (english, GROWING, "ab"):
+        expected = reference.encode(text, add_special_tokens=False).ids
+        assert tokenizer.encode(text) == expected
+        assert tokenizer.count(text) == len(expected) > 0
+
+
+def test_a_real_normalizer_counts_on_the_command_line(run_cli, tmp_path: Path) -> None:
+    path = _trained(tmp_path / "nfkc-prepend.json", *REAL["nfkc-prepend"]())
+    expected = tokenizers.Tokenizer.from_file(str(path)).encode(GROWING, add_special_tokens=False).ids
+    result = run_cli("tokens", GROWING, "-t", f"hf:{path}", "--count")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(len(expected))

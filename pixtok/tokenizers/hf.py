@@ -19,6 +19,10 @@ The library can fail in two places, and both become pixtok's one-line `InputErro
   some text would refuse models that count every text they are actually given. The error is
   raised for the text that fails instead, naming the file and the library's reason; a corpus run
   records it against that record and goes on, a single text ends the command with exit code 1.
+
+A file can also load and encode, but make a text many times larger inside the library before any
+check of pixtok's sees it; `pixtok.tokenizers.hf_growth.check_growth` refuses such a file when it
+is loaded.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 from pixtok.errors import InputError, MissingDependencyError, first_line, is_rust_panic
 from pixtok.io import decode_text, read_bytes
 from pixtok.tokenizers.base import Tokenizer, char_spans, without_panic_report
+from pixtok.tokenizers.hf_growth import check_growth
 
 INSTALL_HINT = "pip install 'pixtok[hf]'"
 
@@ -74,6 +79,7 @@ class HuggingFaceTokenizer(Tokenizer):
         )
         self.tokenizer = tokenizer
         self.label = label if label is not None else str(source) if source is not None else name
+        check_growth(tokenizer, self.label)
 
     @classmethod
     def from_file(cls, name: str, path: str | os.PathLike[str]) -> HuggingFaceTokenizer:
