@@ -136,6 +136,7 @@ def test_a_bare_count_is_written_as_it_is_made_and_stops_at_a_bad_record(run_cli
 def test_a_bare_count_reaches_a_pipe_before_the_next_input_is_read(tmp_path) -> None:
     """In a real process, stdout a pipe (block-buffered): the first input's count can be read
     while the second input, a named pipe, has no writer yet."""
+    import errno
     import os
     import select
     import subprocess
@@ -152,13 +153,17 @@ def test_a_bare_count_reaches_a_pipe_before_the_next_input_is_read(tmp_path) -> 
         ready, _, _ = select.select([run.stdout], [], [], 120)  # a bound, not a measurement
         first = run.stdout.readline() if ready else b""
     finally:
-        # Lets the run finish either way; a run that died before opening the pipe is not waited
-        # for (a blocking open would wait for its reader forever).
+        # Lets the run finish either way; a run that died, or never opens the pipe, is not waited
+        # for past a bound (a blocking open would wait for its reader forever).
+        deadline = time.monotonic() + 120
         while True:
             try:
                 writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:  # ENXIO: no reader yet
-                if run.poll() is not None:
+            except OSError as error:
+                if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    raise
+                if run.poll() is not None or time.monotonic() > deadline:
+                    run.kill()
                     break
                 time.sleep(0.05)
             else:

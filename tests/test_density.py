@@ -8,6 +8,7 @@ import pytest
 
 from pixtok import RenderConfig, render
 from pixtok.measure.density import (
+    _lzma_stream,
     bits_per_token,
     density_report,
     page_density,
@@ -87,6 +88,9 @@ def test_text_bits_are_those_of_lzma_preset_9(corpus_dir) -> None:
         empty = len(lzma.compress(b"", format=lzma.FORMAT_RAW, filters=preset))
         return float(8 * (len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=preset)) - empty))
 
+    def stream(data: bytes) -> bytes:
+        return lzma.compress(data, format=lzma.FORMAT_RAW, filters=preset)
+
     whole = "\n".join(path.read_text(encoding="utf-8") for path in sorted(corpus_dir.glob("*.txt")))
     data = whole.encode("utf-8")
     assert len(data) > 2 * 65536
@@ -95,6 +99,7 @@ def test_text_bits_are_those_of_lzma_preset_9(corpus_dir) -> None:
         text = data[:length].decode("utf-8", errors="ignore")
         if text.strip():
             assert text_information_bits(text) == bits(text.encode("utf-8")), length
+            assert _lzma_stream(text.encode("utf-8")) == stream(text.encode("utf-8")), length
 
 
 def test_png_size_is_deterministic(corpus_text) -> None:

@@ -88,7 +88,7 @@ def test_other_pages_are_read_for_their_inked_patches(name: str) -> None:
     for window in corpus_windows(per_file=1)[::3]:
         result = renderer.render(window)
         inked = result.inked_patches(16)
-        assert result._pages is not None  # read from the pages
+        assert result._pages is None  # read from the pages one at a time, none kept
         assert same_masks(inked, drawn_nonblank(result, 16))
 
 
@@ -162,8 +162,17 @@ def test_compare_draws_no_page_unless_something_reads_pixels() -> None:
     for options in (CompareOptions(tokenizers=(), density=True), pixel):
         comparer = Comparer(options)
         result = comparer.render(text)
+        draws = []
+        each_page = result._each_page
+
+        def drawing(each_page=each_page, draws=draws):
+            draws.append(1)
+            yield from each_page()
+
+        result._each_page = drawing
         comparer.measure(text, result=result)
-        assert result._pages is not None  # density and PIXEL's end patch read the pixels
+        assert draws  # density and PIXEL's end patch read the pixels,
+        assert result._pages is None  # a page at a time, keeping none
 
 
 def test_compare_counts_each_preset_as_the_preset_counts_the_pages() -> None:

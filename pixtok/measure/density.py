@@ -49,15 +49,19 @@ PNG_LEVEL = 6
 
 
 def _lzma_size(data: bytes) -> int:
-    """Bytes of `data` after `LZMA_FILTERS`, with the dictionary cut to the power of two that
+    return len(_lzma_stream(data))
+
+
+def _lzma_stream(data: bytes) -> bytes:
+    """`data` after `LZMA_FILTERS`, with the dictionary cut to the power of two that
     holds the data. Preset 9's dictionary of 64 MiB costs the encoder some 670 MiB and 60 ms
     to set up on every call, for a page's text as for a whole one. No match can reach further
     back than the data, so the two differ only in the size of the encoder's hash table, and the
-    sizes come out equal (tests/test_density.py compares them over the corpus, at many lengths)
-    at a twentieth of the time."""
+    streams come out the same, byte for byte (tests/test_density.py compares them over the
+    corpus, at many lengths), for a page's text at a twentieth of the time."""
     dictionary = min(_PRESET_DICT, max(_SMALLEST_DICT, 1 << (len(data) - 1).bit_length()))
     filters = [{**LZMA_FILTERS[0], "dict_size": dictionary}]
-    return len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters))
+    return lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters)
 
 
 @functools.cache
@@ -188,7 +192,7 @@ def density_report(
     `text_bits` of the text each page shows; `total` aggregates them (pixel- and patch-weighted
     means, summed sizes, and the whole text's `text_bits`). Pages not yet drawn are drawn one
     after another and let go (`RenderResult.iter_pages`): a book is measured in the memory of
-    a few pages.
+    two batches of pages.
     """
     background = result.background
     pages: list[dict[str, Any]] = []

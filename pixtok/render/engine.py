@@ -152,7 +152,8 @@ class RenderResult:
 
         Black text on white grey pages not yet drawn answer from the glyph bitmaps of the
         layout: a square is inked when a glyph leaves a pixel of non-zero coverage in it, which
-        is when the drawn page has a pixel there that is not white. Other pages are read.
+        is when the drawn page has a pixel there that is not white. Other pages are read one
+        after another, and kept only if `pages` has been read.
         """
         patch = check_whole(patch, "patch size")
         layout = self._layout
@@ -166,7 +167,7 @@ class RenderResult:
             return layout.atlas.inked_patches(
                 layout.slots, boxes.left, boxes.top, layout.placed.page, self.page_sizes, grids, patch
             )
-        return [patchify(page, patch, background=self.background).nonblank for page in self.pages]
+        return [patchify(page, patch, background=self.background).nonblank for page in self.iter_pages()]
 
     @functools.cached_property
     def glyphs(self) -> GlyphBoxes:

@@ -5,7 +5,7 @@
     >>> write_report(report_texts(iter_records(["en.txt"]), ReportOptions()), "report.html")  # doctest: +SKIP
 
 The report is made from compare records: `report_texts` measures texts (the records `pixtok
-compare` would print) and keeps their pages; `report_records` reads a records file
+compare` would print) and keeps their renders for the pictures; `report_records` reads a records file
 (`read_records_file`) and measures nothing again. See docs/report.md.
 """
 

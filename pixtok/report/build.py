@@ -69,7 +69,8 @@ class ReportOptions:
     field: str = "text"
     run: EngineOptions = dataclasses.field(default_factory=lambda: EngineOptions(engine="serial"))
     """Where the records past the shown ones are measured (compare's engines: serial, process on
-    all cores, Dask); the shown ones are measured in this process, which keeps their pages."""
+    all cores, Dask); the shown ones are measured in this process, which keeps their renders
+    and draws the pages it shows again for the pictures."""
 
     def __post_init__(self) -> None:
         for name in ("pages_per_input", "inputs_shown", "worst"):
