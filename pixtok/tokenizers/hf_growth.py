@@ -315,7 +315,6 @@ def check_growth(tokenizer: Any, label: str) -> None:
             raise _too_much(label, step, f"it can make a text {bound:,} times larger")
 
     def probe_all() -> None:
-
         components = [_component(step.part, step.config) for step in steps]
         # (probe, the step it enters at, the size it is counted against: 0 for its own)
         probes = [(probe, 0, 0) for probe in _probes(steps)]
