@@ -73,9 +73,19 @@ def corpus(tmp_path: Path, corpus_dir: Path) -> Path:
     return folder
 
 
+def as_from_a_terminal() -> None:
+    """In the child, before it starts: Ctrl-C's default disposition, as a command started from a
+    terminal has it. A test run started in the background by a shell without job control
+    (`cmd &`) ignores SIGINT, its children inherit that, and Python then leaves Ctrl-C ignored:
+    those children would never see the signal these tests send."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_run(corpus: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "pixtok", "compare", str(corpus), "-o", str(out), "--jobs", "2", "-q"]
-    return subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=as_from_a_terminal
+    )
 
 
 @pytest.mark.slow
@@ -159,7 +169,9 @@ def test_a_second_ctrl_c_while_the_run_exits_changes_nothing(corpus: Path, tmp_p
 def test_ctrl_c_in_a_command_that_cannot_resume(tmp_path: Path) -> None:
     """`pixtok tokens -` waiting on a pipe that never ends: interrupted, without a resume hint."""
     command = [sys.executable, "-m", "pixtok", "tokens", "-"]
-    run = subprocess.Popen(command, env=ENV, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = subprocess.Popen(
+        command, env=ENV, stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=as_from_a_terminal
+    )
     # Once it is blocked reading stdin (its imports done), interrupt it.
     lines = interrupt_when(run, lambda: _waiting_on_read(run.pid), "the command to read stdin")
     assert run.returncode == 130
@@ -176,7 +188,11 @@ def test_ctrl_c_while_pixtok_loads_is_one_line() -> None:
     if not script.exists():
         pytest.skip(f"the pixtok console script is not installed at {script} (pip install -e .)")
     run = subprocess.Popen(
-        [str(script), "tokens", "-"], env=ENV, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+        [str(script), "tokens", "-"],
+        env=ENV,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=as_from_a_terminal,
     )
     lines = interrupt_when(run, lambda: _has_loaded(run.pid, "_multiarray_umath"), "numpy to be loaded")
     assert run.returncode == 130
