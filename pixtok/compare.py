@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from pixtok.encoders import Encoder, get_encoder
-from pixtok.errors import InputError, UsageError
+from pixtok.errors import InputError, UsageError, show
 from pixtok.limits import MAX_COUNT, check_text
 from pixtok.measure.density import combine_totals, density_report
 from pixtok.measure.vlm import ServerOptions, combine_usage
 from pixtok.render import Renderer, RenderResult
-from pixtok.render.config import RenderConfig, show
+from pixtok.render.config import RenderConfig
 from pixtok.tokenizers import Tokenizer, get_tokenizer
 
 #: The preset whose values `RenderConfig()` holds: every command's default set-up.

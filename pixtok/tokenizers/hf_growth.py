@@ -108,7 +108,7 @@ def _show(text: str, width: int = 24) -> str:
     """`text` quoted on one line (repr escapes line breaks), cut after `width` characters."""
     if len(text) <= width:
         return repr(text)
-    return f"{text[:width]!r}… ({len(text.encode('utf-8', 'surrogatepass')):,} bytes)"
+    return f"{text[:width]!r}… ({_utf8_size(text):,} bytes)"
 
 
 def _utf8_size(text: str) -> int:
@@ -162,7 +162,7 @@ def _replacements(charsmap: str | None) -> list[str]:
     return [text for text in dict.fromkeys(texts) if len(text) > 1]
 
 
-def _growth_bound(step: _Step, label: str) -> int | None:
+def _growth_bound(step: _Step) -> int | None:
     """At most how many times its size in UTF-8 bytes `step` makes a piece of text, from its
     description alone; None for a kind of step this table does not know (it is still probed).
 
@@ -310,7 +310,7 @@ def check_growth(tokenizer: Any, label: str) -> None:
     if not steps:
         return
     for step in steps:
-        bound = _growth_bound(step, label)
+        bound = _growth_bound(step)
         if bound is not None and bound > MAX_GROWTH:
             raise _too_much(label, step, f"it can make a text {bound:,} times larger")
 
